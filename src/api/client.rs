@@ -1,0 +1,5 @@
+//! (pending)
+pub struct Client;
+pub struct ClientOptions;
+pub enum Auth {}
+pub struct ResponseMeta;

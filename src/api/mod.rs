@@ -1,0 +1,24 @@
+//! The wire: everything that speaks the Messages API over HTTP.
+//!
+//! - [`wire`]: serde types for requests, responses and content blocks.
+//! - [`sse`]: bytes to server-sent-event frames, for any chunking of the byte stream.
+//! - [`events`]: SSE frames to typed [`events::StreamEvent`]s.
+//! - [`client`]: the reqwest client (auth, headers, timeouts), one attempt per call.
+//! - [`retry`]: which failures to retry and how long to wait.
+//! - [`error`]: typed failures.
+//!
+//! Retrying and falling back across models is the engine's job, because the engine has to
+//! report each step to the user; this module only says what is retryable and for how long.
+
+pub mod client;
+pub mod error;
+pub mod events;
+pub mod ratelimit;
+pub mod retry;
+pub mod sse;
+pub mod wire;
+
+pub use client::{Auth, Client, ClientOptions, ResponseMeta};
+pub use error::{ApiError, ErrorClass, TimeoutPhase};
+pub use events::{Delta, StreamEvent};
+pub use wire::*;

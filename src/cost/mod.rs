@@ -1,0 +1,1 @@
+//! (Interface stub; pending.) Prices and usage to money.

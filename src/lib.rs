@@ -1,0 +1,27 @@
+//! chatterm: a terminal chat client for the Anthropic Messages API.
+//!
+//! This library is the UI-free core; the binary (`src/main.rs`) adds the front ends.
+//! The map, bottom up:
+//!
+//! - [`api`]: the wire. Serde types, the SSE decoder, typed stream events, the HTTP client,
+//!   typed errors and the retry policy.
+//! - [`stream`]: folds stream events into a final message, with live updates; the
+//!   incremental partial-JSON parser for tool inputs.
+//! - [`config`]: layered configuration (embedded defaults, file, env, flags) and model tiers.
+//! - [`cost`]: prices and usage-to-money.
+//! - [`engine`]: one conversation turn: request building, retries, timeouts, fallback
+//!   between tiers and cancellation, reported as a stream of [`engine::Update`]s.
+//! - [`mock`]: a local Anthropic-compatible server for tests and the offline demo.
+//! - [`print`]: the non-interactive front end (`chatterm -p`).
+//! - [`sanitize`]: the one gate untrusted text passes before it reaches a terminal.
+//!
+//! Dependency rule: nothing here uses a terminal UI crate; only `src/tui/` and `main.rs` do.
+
+pub mod api;
+pub mod config;
+pub mod cost;
+pub mod engine;
+pub mod mock;
+pub mod print;
+pub mod sanitize;
+pub mod stream;

@@ -1,5 +1,451 @@
-//! (pending)
-pub struct Client;
-pub struct ClientOptions;
-pub enum Auth {}
-pub struct ResponseMeta;
+//! The HTTP client: one attempt per call, with auth, headers and timeouts.
+//!
+//! [`Client::stream`] sends a streaming Messages request and returns an [`EventStream`] of
+//! typed events; [`Client::create`], [`Client::list_models`] and [`Client::count_tokens`]
+//! are the plain JSON calls. Nothing here retries a streaming request: the engine owns that
+//! loop so it can tell the user about each attempt.
+//!
+//! Timeouts, as the engine needs them:
+//! - connect: reqwest's connect timeout;
+//! - first byte: from sending until the first stream event (headers included);
+//! - idle: the longest gap between two events once the stream has started.
+//!
+//! The API key lives only in this client's headers; it is never logged, printed or kept
+//! elsewhere (`Auth`'s `Debug` redacts it).
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+
+use super::error::{ApiError, TimeoutPhase};
+use super::events::StreamEvent;
+use super::ratelimit::RateLimits;
+use super::retry::{RetryPolicy, parse_retry_after, retrying};
+use super::sse::{DEFAULT_MAX_EVENT_BYTES, SseDecoder, SseError, SseFrame};
+use super::wire::{ErrorBody, MessageResponse, MessagesRequest, ModelInfo, ModelsPage, TokenCount};
+
+/// The API version header value; still the only one (reference §1.1).
+pub const ANTHROPIC_VERSION: &str = "2023-06-01";
+
+/// How requests authenticate.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// `x-api-key: KEY` (ANTHROPIC_API_KEY).
+    ApiKey(String),
+    /// `Authorization: Bearer TOKEN` (ANTHROPIC_AUTH_TOKEN).
+    Bearer(String),
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::ApiKey(_) => f.write_str("ApiKey(<redacted>)"),
+            Self::Bearer(_) => f.write_str("Bearer(<redacted>)"),
+        }
+    }
+}
+
+impl Auth {
+    /// The credentials from the environment: ANTHROPIC_API_KEY, else ANTHROPIC_AUTH_TOKEN.
+    /// Only one is ever sent, because the API may reject a request carrying both.
+    pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
+        let non_empty = |k: &str| env(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        non_empty("ANTHROPIC_API_KEY")
+            .map(Self::ApiKey)
+            .or_else(|| non_empty("ANTHROPIC_AUTH_TOKEN").map(Self::Bearer))
+    }
+}
+
+/// Everything a [`Client`] needs.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// e.g. `https://api.anthropic.com`, without `/v1`.
+    pub base_url: String,
+    pub auth: Auth,
+    /// Joined with `,` into one `anthropic-beta` header; omitted when empty.
+    pub betas: Vec<String>,
+    pub connect_timeout: Duration,
+    pub first_byte_timeout: Duration,
+    pub idle_timeout: Duration,
+    pub max_event_bytes: usize,
+    /// Retries for the plain JSON calls (models, token counts).
+    pub max_retries: u32,
+}
+
+impl ClientOptions {
+    pub fn new(base_url: impl Into<String>, auth: Auth) -> Self {
+        Self {
+            base_url: base_url.into(),
+            auth,
+            betas: Vec::new(),
+            connect_timeout: Duration::from_secs(10),
+            first_byte_timeout: Duration::from_secs(60),
+            idle_timeout: Duration::from_secs(90),
+            max_event_bytes: DEFAULT_MAX_EVENT_BYTES,
+            max_retries: 3,
+        }
+    }
+}
+
+/// What the response headers said about a request.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ResponseMeta {
+    pub status: u16,
+    pub request_id: Option<String>,
+    pub rate_limits: RateLimits,
+}
+
+impl ResponseMeta {
+    fn from_response(resp: &reqwest::Response) -> Self {
+        Self {
+            status: resp.status().as_u16(),
+            request_id: header_str(resp.headers(), "request-id"),
+            rate_limits: RateLimits::from_headers(resp.headers()),
+        }
+    }
+}
+
+fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// A Messages API client. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    opts: ClientOptions,
+}
+
+impl Client {
+    pub fn new(opts: ClientOptions) -> Result<Self, ApiError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(opts.connect_timeout)
+            .tcp_keepalive(Duration::from_secs(30))
+            .user_agent(concat!("chatterm/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ApiError::Connection(e.to_string()))?;
+        Ok(Self { http, opts })
+    }
+
+    pub fn options(&self) -> &ClientOptions {
+        &self.opts
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.opts.base_url.trim_end_matches('/'))
+    }
+
+    fn headers(&self) -> Result<HeaderMap, ApiError> {
+        let mut h = HeaderMap::new();
+        let bad = |_| ApiError::Connection("the API key contains invalid characters".into());
+        match &self.opts.auth {
+            Auth::ApiKey(k) => {
+                let mut v = HeaderValue::from_str(k).map_err(bad)?;
+                v.set_sensitive(true);
+                h.insert("x-api-key", v);
+            }
+            Auth::Bearer(t) => {
+                let mut v = HeaderValue::from_str(&format!("Bearer {t}")).map_err(bad)?;
+                v.set_sensitive(true);
+                h.insert("authorization", v);
+            }
+        }
+        h.insert("anthropic-version", HeaderValue::from_static(ANTHROPIC_VERSION));
+        h.insert("content-type", HeaderValue::from_static("application/json"));
+        if !self.opts.betas.is_empty() {
+            let v = HeaderValue::from_str(&self.opts.betas.join(","))
+                .map_err(|_| ApiError::Connection("invalid anthropic-beta value".into()))?;
+            h.insert("anthropic-beta", v);
+        }
+        Ok(h)
+    }
+
+    async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&(impl Serialize + ?Sized)>,
+    ) -> Result<reqwest::Response, ApiError> {
+        let mut req = self.http.request(method, self.url(path)).headers(self.headers()?);
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let resp = req.send().await.map_err(from_reqwest)?;
+        if resp.status().is_success() {
+            Ok(resp)
+        } else {
+            Err(error_from_response(resp).await)
+        }
+    }
+
+    /// Sends one streaming request. The returned stream yields typed events until
+    /// `message_stop`; the first-byte timeout covers everything up to the first event.
+    pub async fn stream(&self, request: &MessagesRequest) -> Result<EventStream, ApiError> {
+        let deadline = Instant::now() + self.opts.first_byte_timeout;
+        let send = async {
+            let mut req = request.clone();
+            req.stream = true;
+            self.send_json(reqwest::Method::POST, "/v1/messages", Some(&req))
+                .await
+        };
+        let resp = tokio::time::timeout_at(deadline, send)
+            .await
+            .map_err(|_| ApiError::Timeout(TimeoutPhase::FirstByte))??;
+        let meta = ResponseMeta::from_response(&resp);
+        Ok(EventStream {
+            meta,
+            body: Box::pin(resp.bytes_stream()),
+            decoder: SseDecoder::with_max_event_bytes(self.opts.max_event_bytes),
+            frames: VecDeque::new(),
+            first_deadline: Some(deadline),
+            idle_timeout: self.opts.idle_timeout,
+            done: false,
+            eof: false,
+        })
+    }
+
+    /// One non-streaming Messages request.
+    pub async fn create(
+        &self,
+        request: &MessagesRequest,
+    ) -> Result<(MessageResponse, ResponseMeta), ApiError> {
+        let mut req = request.clone();
+        req.stream = false;
+        let resp = self
+            .send_json(reqwest::Method::POST, "/v1/messages", Some(&req))
+            .await?;
+        let meta = ResponseMeta::from_response(&resp);
+        Ok((read_json(resp).await?, meta))
+    }
+
+    /// Every model the key can use (all pages), retried per the policy.
+    pub async fn list_models(&self) -> Result<Vec<ModelInfo>, ApiError> {
+        let policy = RetryPolicy::new(self.opts.max_retries);
+        let mut models = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let path = match &after {
+                Some(id) => format!("/v1/models?limit=1000&after_id={id}"),
+                None => "/v1/models?limit=1000".to_owned(),
+            };
+            let page: ModelsPage = retrying(&policy, || async {
+                let resp = self
+                    .send_json(reqwest::Method::GET, &path, None::<&()>)
+                    .await?;
+                read_json(resp).await
+            })
+            .await?;
+            let more = page.has_more && page.last_id.is_some();
+            after = page.last_id;
+            models.extend(page.data);
+            if !more {
+                return Ok(models);
+            }
+        }
+    }
+
+    /// The prompt size of a request, from `POST /v1/messages/count_tokens`.
+    pub async fn count_tokens(&self, request: &MessagesRequest) -> Result<u64, ApiError> {
+        let mut body = serde_json::to_value(request)
+            .map_err(|e| ApiError::Protocol(format!("unserialisable request: {e}")))?;
+        if let Some(map) = body.as_object_mut() {
+            // count_tokens takes a Messages body without these.
+            map.remove("max_tokens");
+            map.remove("stream");
+        }
+        let policy = RetryPolicy::new(self.opts.max_retries);
+        let count: TokenCount = retrying(&policy, || async {
+            let resp = self
+                .send_json(reqwest::Method::POST, "/v1/messages/count_tokens", Some(&body))
+                .await?;
+            read_json(resp).await
+        })
+        .await?;
+        Ok(count.input_tokens)
+    }
+}
+
+async fn read_json<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T, ApiError> {
+    let bytes = resp.bytes().await.map_err(from_reqwest)?;
+    serde_json::from_slice(&bytes).map_err(|e| ApiError::Protocol(format!("invalid JSON: {e}")))
+}
+
+/// Maps a transport failure to a typed error.
+pub(crate) fn from_reqwest(e: reqwest::Error) -> ApiError {
+    if e.is_timeout() && e.is_connect() {
+        ApiError::Timeout(TimeoutPhase::Connect)
+    } else if e.is_timeout() {
+        ApiError::Timeout(TimeoutPhase::FirstByte)
+    } else {
+        ApiError::Connection(error_chain(&e))
+    }
+}
+
+/// reqwest's top-level message is vague ("error sending request"); the cause says why.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        s.push_str(": ");
+        s.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    s
+}
+
+/// Builds the typed error for a non-2xx response, keeping the API's own message.
+async fn error_from_response(resp: reqwest::Response) -> ApiError {
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let request_id = header_str(&headers, "request-id");
+    let retry_after = parse_retry_after(&headers, SystemTime::now());
+    let should_retry = match header_str(&headers, "x-should-retry").as_deref() {
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        _ => None,
+    };
+    let body = resp.bytes().await.unwrap_or_default();
+    let parsed: Option<ErrorBody> = serde_json::from_slice(&body).ok();
+    let (kind, message, body_request_id) = match parsed {
+        Some(b) => (b.error.kind, b.error.message, b.request_id),
+        None => (
+            String::new(),
+            crate::sanitize::sanitize_line(String::from_utf8_lossy(&body).trim())
+                .chars()
+                .take(200)
+                .collect(),
+            None,
+        ),
+    };
+    ApiError::Http {
+        status,
+        kind,
+        message,
+        request_id: request_id.or(body_request_id),
+        retry_after,
+        should_retry,
+    }
+}
+
+type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>;
+
+/// The typed events of one streamed response.
+pub struct EventStream {
+    meta: ResponseMeta,
+    body: ByteStream,
+    decoder: SseDecoder,
+    frames: VecDeque<SseFrame>,
+    /// Until the first event arrives, the deadline set when the request was sent.
+    first_deadline: Option<Instant>,
+    idle_timeout: Duration,
+    /// `message_stop` or an `error` event was seen: nothing more is read.
+    done: bool,
+    eof: bool,
+}
+
+impl EventStream {
+    pub fn meta(&self) -> &ResponseMeta {
+        &self.meta
+    }
+
+    /// The next event, `None` after `message_stop`. An `error` event, a timeout, a dropped
+    /// connection or EOF before `message_stop` is an `Err`, after which the stream is done.
+    pub async fn next_event(&mut self) -> Option<Result<StreamEvent, ApiError>> {
+        if self.done {
+            return None;
+        }
+        let result = self.read_event().await;
+        match &result {
+            Ok(StreamEvent::MessageStop) | Err(_) => self.done = true,
+            Ok(StreamEvent::Error(e)) => {
+                self.done = true;
+                return Some(Err(ApiError::Stream {
+                    kind: e.kind.clone(),
+                    message: e.message.clone(),
+                    request_id: self.meta.request_id.clone(),
+                }));
+            }
+            Ok(_) => {}
+        }
+        Some(result)
+    }
+
+    async fn read_event(&mut self) -> Result<StreamEvent, ApiError> {
+        loop {
+            if let Some(frame) = self.frames.pop_front() {
+                self.first_deadline = None;
+                return Ok(StreamEvent::parse(&frame.event, &frame.data)?);
+            }
+            if self.eof {
+                return Err(ApiError::UnexpectedEof);
+            }
+            self.fill().await?;
+        }
+    }
+
+    /// Reads one network chunk into the decoder, under the applicable timeout.
+    async fn fill(&mut self) -> Result<(), ApiError> {
+        let (deadline, phase) = match self.first_deadline {
+            Some(d) => (d, TimeoutPhase::FirstByte),
+            None => (Instant::now() + self.idle_timeout, TimeoutPhase::Idle),
+        };
+        let chunk = tokio::time::timeout_at(deadline, self.body.next())
+            .await
+            .map_err(|_| ApiError::Timeout(phase))?;
+        let mut out = Vec::new();
+        let decoded = match chunk {
+            Some(Ok(bytes)) => self.decoder.push(&bytes, &mut out),
+            Some(Err(e)) => return Err(body_error(&e)),
+            None => {
+                self.eof = true;
+                self.decoder.finish(&mut out)
+            }
+        };
+        decoded.map_err(|e| match e {
+            SseError::TooLarge { limit } => ApiError::EventTooLarge { limit },
+            SseError::InvalidUtf8 => ApiError::Protocol(e.to_string()),
+        })?;
+        self.frames.extend(out);
+        Ok(())
+    }
+}
+
+/// A failure while reading the body is a dropped connection, whatever reqwest calls it.
+fn body_error(e: &reqwest::Error) -> ApiError {
+    if e.is_timeout() {
+        ApiError::Timeout(TimeoutPhase::Idle)
+    } else {
+        ApiError::Connection(format!("the connection dropped mid-stream ({})", error_chain(e)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auth_from_env_prefers_the_api_key_and_never_debug_prints_it() {
+        let env = |k: &str| match k {
+            "ANTHROPIC_API_KEY" => Some("sk-ant-secret".to_owned()),
+            "ANTHROPIC_AUTH_TOKEN" => Some("tok".to_owned()),
+            _ => None,
+        };
+        let auth = Auth::from_env(&env).unwrap();
+        assert_eq!(auth, Auth::ApiKey("sk-ant-secret".into()));
+        assert!(!format!("{auth:?}").contains("secret"));
+        let only_token = |k: &str| (k == "ANTHROPIC_AUTH_TOKEN").then(|| "tok".to_owned());
+        assert_eq!(Auth::from_env(&only_token), Some(Auth::Bearer("tok".into())));
+        let blank = |_: &str| Some("  ".to_owned());
+        assert_eq!(Auth::from_env(&blank), None);
+    }
+}

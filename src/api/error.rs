@@ -48,7 +48,7 @@ pub enum ErrorClass {
 }
 
 /// A failed request or stream.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ApiError {
     /// A non-2xx response.

@@ -1,1 +1,155 @@
-//! (pending)
+//! The engine: runs conversation turns against the API and reports what happens.
+//!
+//! Front ends (the TUI, print mode) talk to a running [`Engine`] through two channels:
+//! they send [`Command`]s and receive [`Update`]s. The engine owns the conversation
+//! history, builds each request, and runs one turn at a time:
+//!
+//! - [`attempts`]: the pure decision logic of a turn's attempts: retry with backoff,
+//!   fall back to the next tier's model, or give up. No IO; tested as a table.
+//! - [`turn`]: the async driver of one turn: sends the request, folds the stream, emits
+//!   updates, sleeps between attempts, honours cancellation.
+//! - [`session`]: the engine task: history, tier and model choice, commands.
+//! - [`request`]: building the request body (system prompt, cache breakpoints).
+//!
+//! Every turn-scoped update carries its [`TurnId`], so a front end can drop late updates of
+//! a turn it already considers cancelled.
+
+pub mod attempts;
+pub mod request;
+pub mod session;
+pub mod turn;
+
+use std::time::Duration;
+
+use crate::api::{ApiError, ContentBlock, MessageResponse, Usage};
+use crate::api::ratelimit::RateLimits;
+use crate::config::Tier;
+
+pub use attempts::{Attempts, Candidate, Decision};
+pub use session::{Engine, EngineHandle};
+
+/// Identifies one turn (one user message and everything answering it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TurnId(pub u64);
+
+impl std::fmt::Display for TurnId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "turn {}", self.0)
+    }
+}
+
+/// What a front end asks the engine to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Send a user message and run a turn. Ignored (with a notice) while a turn runs.
+    Send(String),
+    /// Cancel the running turn; its HTTP request is aborted at once.
+    Cancel,
+    /// Use this tier from the next request on (clears a `--model` override).
+    SetTier(Tier),
+    /// Use this model id from the next request on, whatever the tier (`None` = tier's model).
+    SetModel(Option<String>),
+    /// Replace the system prompt (`None` removes it).
+    SetSystem(Option<String>),
+    /// Run the last user message again (after a failure, or to regenerate an answer).
+    Retry,
+    /// Forget the conversation.
+    Clear,
+}
+
+/// Timing figures of a finished request.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct TurnStats {
+    /// From sending the request that succeeded to its first content event.
+    pub time_to_first_token: Option<Duration>,
+    /// From sending that request to `message_stop`.
+    pub total: Duration,
+    /// Output tokens per second over the streaming part.
+    pub output_tokens_per_sec: Option<f64>,
+}
+
+/// What the engine reports. Turn-scoped variants carry the turn id.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Update {
+    /// A turn began with this model.
+    TurnStarted { turn: TurnId, tier: Option<Tier>, model: String },
+    /// The API accepted the request and the stream is open.
+    Connected {
+        turn: TurnId,
+        model: String,
+        request_id: Option<String>,
+        rate_limits: RateLimits,
+    },
+    /// A content block opened (text, thinking, tool_use, or a block kept as JSON).
+    BlockStarted { turn: TurnId, index: usize, block: ContentBlock },
+    TextDelta { turn: TurnId, index: usize, text: String },
+    ThinkingDelta { turn: TurnId, index: usize, text: String },
+    /// A raw fragment of a tool input's JSON, for live display.
+    ToolInputDelta { turn: TurnId, index: usize, id: String, partial_json: String },
+    /// A tool input that was not valid JSON when its block closed.
+    ToolInputInvalid { turn: TurnId, index: usize, id: String, error: String },
+    /// A content block closed; tool inputs are parsed.
+    BlockFinished { turn: TurnId, index: usize, block: ContentBlock },
+    /// Running usage totals of the current request, and their cost when the price is known.
+    Usage {
+        turn: TurnId,
+        model: String,
+        usage: Usage,
+        cost_usd: Option<f64>,
+    },
+    /// The request failed before any content and will be sent again after `wait`.
+    Retrying {
+        turn: TurnId,
+        attempt: u32,
+        max: u32,
+        wait: Duration,
+        reason: String,
+    },
+    /// The request moved to another model.
+    FellBack {
+        turn: TurnId,
+        from: String,
+        to: String,
+        reason: String,
+    },
+    /// Something worth telling the user that is not an error.
+    Notice { turn: Option<TurnId>, text: String },
+    /// The answer is complete.
+    TurnFinished {
+        turn: TurnId,
+        message: MessageResponse,
+        stats: TurnStats,
+    },
+    /// The turn failed (or was cancelled: `ApiError::Cancelled`). `partial` holds what was
+    /// shown before the failure, marked incomplete by having no stop reason.
+    Error {
+        turn: TurnId,
+        error: ApiError,
+        partial: Option<MessageResponse>,
+    },
+    /// The tier or model for the next request changed. Not turn-scoped.
+    ModelChanged { tier: Option<Tier>, model: String },
+}
+
+impl Update {
+    /// The turn this update belongs to, if it is turn-scoped.
+    pub fn turn(&self) -> Option<TurnId> {
+        match self {
+            Self::TurnStarted { turn, .. }
+            | Self::Connected { turn, .. }
+            | Self::BlockStarted { turn, .. }
+            | Self::TextDelta { turn, .. }
+            | Self::ThinkingDelta { turn, .. }
+            | Self::ToolInputDelta { turn, .. }
+            | Self::ToolInputInvalid { turn, .. }
+            | Self::BlockFinished { turn, .. }
+            | Self::Usage { turn, .. }
+            | Self::Retrying { turn, .. }
+            | Self::FellBack { turn, .. }
+            | Self::TurnFinished { turn, .. }
+            | Self::Error { turn, .. } => Some(*turn),
+            Self::Notice { turn, .. } => *turn,
+            Self::ModelChanged { .. } => None,
+        }
+    }
+}

@@ -16,6 +16,9 @@ pub enum StreamUpdate {
     ThinkingDelta { index: usize, text: String },
     /// A raw fragment of a tool input's JSON.
     ToolInputDelta { index: usize, id: String, partial_json: String },
+    /// A tool input was not valid JSON at block stop; it is kept as
+    /// `{"INVALID_JSON": raw}`.
+    ToolInputInvalid { index: usize, id: String, error: String },
     /// A block closed; tool inputs are parsed (empty means `{}`).
     BlockFinished { index: usize, block: ContentBlock },
     /// The running usage totals after `message_start` or a `message_delta`.

@@ -1,0 +1,64 @@
+//! Command-line definitions (clap). Parsing only; `main.rs` acts on them.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use chatterm::config::Tier;
+
+/// chatterm: a terminal chat client for Claude.
+#[derive(Debug, Parser)]
+#[command(name = "chatterm", version, about, long_about = None)]
+pub struct Cli {
+    /// Print mode: answer PROMPT (or standard input) on stdout and exit.
+    #[arg(short = 'p', long = "print")]
+    pub print: bool,
+
+    /// The message to send (print mode reads standard input when it is absent).
+    pub prompt: Option<String>,
+
+    /// Model tier to start with.
+    #[arg(long, value_parser = parse_tier)]
+    pub tier: Option<Tier>,
+
+    /// Model id to use, whatever the tier.
+    #[arg(long)]
+    pub model: Option<String>,
+
+    /// System prompt (overrides `chat.system`).
+    #[arg(long)]
+    pub system: Option<String>,
+
+    /// Most tokens an answer may use.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_tokens: Option<u32>,
+
+    /// Config file (default: the platform config directory's chatterm/config.toml).
+    #[arg(long, env = "CHATTERM_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Print the final message as JSON (print mode).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Run against the built-in local server with a simulated assistant (no API key needed).
+    #[arg(long)]
+    pub demo: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Sub>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Sub {
+    /// Run the local Anthropic-compatible mock server (for tests and trying chatterm offline).
+    MockServer {
+        /// Port on 127.0.0.1 (0 picks a free one).
+        #[arg(long, default_value_t = 8787)]
+        port: u16,
+    },
+}
+
+fn parse_tier(s: &str) -> Result<Tier, String> {
+    s.parse()
+}

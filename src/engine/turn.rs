@@ -1,0 +1,226 @@
+//! The async driver of one turn: attempts, streaming, updates, cancellation.
+//!
+//! [`run`] sends the request to the current candidate model, folds the stream with the
+//! [`Accumulator`] and forwards each visible change as an [`Update`]. When an attempt fails
+//! it asks [`Attempts`] what to do and carries the decision out (reporting `Retrying` or
+//! `FellBack` first). Every wait and every read races the cancellation token, so a cancel
+//! drops the in-flight HTTP request (closing its connection) immediately.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::attempts::{Attempts, Decision};
+use super::{TurnId, TurnStats, Update};
+use crate::api::{ApiError, Client, MessageResponse, MessagesRequest};
+use crate::cost::{Pricing, cost_usd};
+use crate::stream::{Accumulator, StreamError, StreamUpdate};
+
+/// How a turn ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TurnOutcome {
+    Finished(MessageResponse),
+    /// Failed or cancelled; `partial` is what had been shown, if anything.
+    Failed {
+        error: ApiError,
+        partial: Option<MessageResponse>,
+    },
+}
+
+/// What a turn needs besides its request.
+pub struct TurnContext<'a> {
+    pub turn: TurnId,
+    pub client: &'a Client,
+    pub pricing: &'a Pricing,
+    pub updates: &'a UnboundedSender<Update>,
+    pub cancel: &'a CancellationToken,
+}
+
+impl TurnContext<'_> {
+    fn emit(&self, update: Update) {
+        // A closed channel means the front end is gone; the turn still ends cleanly.
+        let _ = self.updates.send(update);
+    }
+}
+
+/// One failed attempt: the error and what had streamed before it.
+struct AttemptFailure {
+    error: ApiError,
+    acc: Accumulator,
+}
+
+/// Runs the turn to its end. The request's `model` is replaced per attempt.
+pub async fn run(ctx: &TurnContext<'_>, mut request: MessagesRequest, mut attempts: Attempts) -> TurnOutcome {
+    loop {
+        request.model = attempts.current().model.clone();
+        let failure = match attempt(ctx, &request).await {
+            Ok((message, stats)) => {
+                ctx.emit(Update::TurnFinished {
+                    turn: ctx.turn,
+                    message: message.clone(),
+                    stats,
+                });
+                return TurnOutcome::Finished(message);
+            }
+            Err(f) => f,
+        };
+        let content_seen = failure.acc.has_content();
+        match attempts.on_failure(&failure.error, content_seen, rand::random::<f64>()) {
+            Decision::Retry { wait, attempt, max } => {
+                ctx.emit(Update::Retrying {
+                    turn: ctx.turn,
+                    attempt,
+                    max,
+                    wait,
+                    reason: failure.error.short(),
+                });
+                if !sleep_unless_cancelled(ctx.cancel, wait).await {
+                    return give_up(ctx, ApiError::Cancelled, None);
+                }
+            }
+            Decision::FallBack { from, to } => ctx.emit(Update::FellBack {
+                turn: ctx.turn,
+                from: from.label(),
+                to: to.label(),
+                reason: failure.error.short(),
+            }),
+            Decision::GiveUp => {
+                let partial = content_seen.then(|| failure.acc.into_partial());
+                return give_up(ctx, failure.error, partial);
+            }
+        }
+    }
+}
+
+fn give_up(ctx: &TurnContext<'_>, error: ApiError, partial: Option<MessageResponse>) -> TurnOutcome {
+    ctx.emit(Update::Error {
+        turn: ctx.turn,
+        error: error.clone(),
+        partial: partial.clone(),
+    });
+    TurnOutcome::Failed { error, partial }
+}
+
+/// Sleeps for `wait`; false when cancelled first.
+async fn sleep_unless_cancelled(cancel: &CancellationToken, wait: Duration) -> bool {
+    tokio::select! {
+        biased;
+        _ = cancel.cancelled() => false,
+        _ = tokio::time::sleep(wait) => true,
+    }
+}
+
+/// One request: send, stream, fold. Errors carry the accumulator so a partial answer
+/// survives the failure.
+async fn attempt(
+    ctx: &TurnContext<'_>,
+    request: &MessagesRequest,
+) -> Result<(MessageResponse, TurnStats), AttemptFailure> {
+    let started = Instant::now();
+    let fail = |error, acc| AttemptFailure { error, acc };
+    let opened = tokio::select! {
+        biased;
+        _ = ctx.cancel.cancelled() => Err(ApiError::Cancelled),
+        r = ctx.client.stream(request) => r,
+    };
+    let mut events = opened.map_err(|e| fail(e, Accumulator::new()))?;
+    ctx.emit(Update::Connected {
+        turn: ctx.turn,
+        model: request.model.clone(),
+        request_id: events.meta().request_id.clone(),
+        rate_limits: events.meta().rate_limits.clone(),
+    });
+    let mut acc = Accumulator::new();
+    let mut first_token: Option<Instant> = None;
+    let mut out = Vec::new();
+    loop {
+        let next = tokio::select! {
+            biased;
+            _ = ctx.cancel.cancelled() => Some(Err(ApiError::Cancelled)),
+            e = events.next_event() => e,
+        };
+        let event = match next {
+            None => break,
+            Some(Ok(event)) => event,
+            Some(Err(e)) => return Err(fail(e, acc)),
+        };
+        if first_token.is_none() && event.is_content() {
+            first_token = Some(Instant::now());
+        }
+        if let Err(e) = acc.apply(event, &mut out) {
+            let error = stream_error(e, events.meta().request_id.clone());
+            return Err(fail(error, acc));
+        }
+        for u in out.drain(..) {
+            if let Some(update) = to_update(ctx, &request.model, u) {
+                ctx.emit(update);
+            }
+        }
+    }
+    if !acc.is_complete() {
+        return Err(fail(ApiError::UnexpectedEof, acc));
+    }
+    let message = acc.finish();
+    let stats = stats(started, first_token, message.usage.output_tokens);
+    Ok((message, stats))
+}
+
+fn stream_error(e: StreamError, request_id: Option<String>) -> ApiError {
+    match e {
+        StreamError::Api(err) => ApiError::Stream {
+            kind: err.kind,
+            message: err.message,
+            request_id,
+        },
+        StreamError::Protocol(msg) => ApiError::Protocol(msg),
+    }
+}
+
+fn stats(started: Instant, first_token: Option<Instant>, output_tokens: u64) -> TurnStats {
+    let end = Instant::now();
+    let streaming = first_token.map(|t| end.duration_since(t).as_secs_f64());
+    TurnStats {
+        time_to_first_token: first_token.map(|t| t.duration_since(started)),
+        total: end.duration_since(started),
+        output_tokens_per_sec: streaming
+            .filter(|s| *s > 0.0 && output_tokens > 0)
+            .map(|s| output_tokens as f64 / s),
+    }
+}
+
+/// The engine's view of a stream update; `None` for ones the turn reports itself
+/// (start and finish are covered by `Connected` and `TurnFinished`).
+fn to_update(ctx: &TurnContext<'_>, model: &str, u: StreamUpdate) -> Option<Update> {
+    let turn = ctx.turn;
+    Some(match u {
+        StreamUpdate::Started { .. } | StreamUpdate::Finished { .. } => return None,
+        StreamUpdate::BlockStarted { index, block } => Update::BlockStarted { turn, index, block },
+        StreamUpdate::TextDelta { index, text } => Update::TextDelta { turn, index, text },
+        StreamUpdate::ThinkingDelta { index, text } => Update::ThinkingDelta { turn, index, text },
+        StreamUpdate::ToolInputDelta {
+            index,
+            id,
+            partial_json,
+        } => Update::ToolInputDelta {
+            turn,
+            index,
+            id,
+            partial_json,
+        },
+        StreamUpdate::ToolInputInvalid { index, id, error } => Update::ToolInputInvalid {
+            turn,
+            index,
+            id,
+            error,
+        },
+        StreamUpdate::BlockFinished { index, block } => Update::BlockFinished { turn, index, block },
+        StreamUpdate::Usage(usage) => Update::Usage {
+            turn,
+            model: model.to_owned(),
+            cost_usd: ctx.pricing.price(model).map(|p| cost_usd(p, &usage)),
+            usage,
+        },
+    })
+}

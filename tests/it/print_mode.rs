@@ -1,0 +1,180 @@
+//! `chatterm -p` as a user runs it: the real binary against the mock server.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Output, Stdio};
+
+use chatterm::api::{DeltaUsage, StopReason, Usage};
+use chatterm::mock::{HttpError, MockServer, Reply, Script, Step};
+
+/// The binary with a clean environment: no keys, no user config.
+fn chatterm(home: &tempfile::TempDir) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_chatterm"));
+    for var in ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "CHATTERM_CONFIG", "CHATTERM_TIER"] {
+        cmd.env_remove(var);
+    }
+    cmd.env("HOME", home.path()).env("XDG_CONFIG_HOME", home.path()).stdin(Stdio::null());
+    cmd
+}
+
+fn against(server: &MockServer, home: &tempfile::TempDir) -> Command {
+    let mut cmd = chatterm(home);
+    cmd.env("ANTHROPIC_BASE_URL", server.url()).env("ANTHROPIC_API_KEY", "sk-test");
+    cmd
+}
+
+fn text_reply(text: &str) -> Reply {
+    Reply::Script(Script {
+        steps: vec![
+            Step::Start { usage: Usage { input_tokens: 12, output_tokens: 1, ..Usage::default() } },
+            Step::Text(vec![text.to_owned()]),
+            Step::Stop { reason: StopReason::EndTurn, usage: DeltaUsage { output_tokens: Some(7), ..DeltaUsage::default() } },
+        ],
+        ..Script::default()
+    })
+}
+
+async fn output(mut cmd: Command) -> Output {
+    tokio::task::spawn_blocking(move || cmd.output().expect("run chatterm")).await.unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test]
+async fn prints_the_answer_on_stdout_and_usage_on_stderr() {
+    let home = tempfile::tempdir().unwrap();
+    let server = MockServer::start().await.unwrap();
+    server.enqueue(text_reply("Hello from the mock."));
+    let mut cmd = against(&server, &home);
+    cmd.args(["-p", "hello", "--model", "claude-haiku-4-5"]);
+    let out = output(cmd).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "Hello from the mock.\n");
+    let err = text(&out.stderr);
+    assert!(err.contains("claude-haiku-4-5 · input 12") && err.contains("output 7"), "{err}");
+}
+
+#[tokio::test]
+async fn reads_the_prompt_from_stdin_and_sends_flags() {
+    let home = tempfile::tempdir().unwrap();
+    let server = MockServer::start().await.unwrap();
+    server.enqueue(text_reply("ok"));
+    let mut cmd = against(&server, &home);
+    cmd.args(["-p", "--tier", "fast", "--system", "be brief", "--max-tokens", "77"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let out = tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().unwrap();
+        child.stdin.take().unwrap().write_all(b"from stdin").unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let body = server.requests().into_iter().find(|r| r.path == "/v1/messages").unwrap().body.unwrap();
+    assert_eq!(body["messages"][0]["content"][0]["text"], "from stdin");
+    assert_eq!(body["max_tokens"], 77);
+    assert_eq!(body["system"][0]["text"], "be brief");
+    assert!(body["model"].as_str().unwrap().contains("haiku"), "fast tier model: {}", body["model"]);
+}
+
+#[tokio::test]
+async fn json_flag_prints_the_final_message() {
+    let home = tempfile::tempdir().unwrap();
+    let server = MockServer::start().await.unwrap();
+    server.enqueue(text_reply("structured"));
+    let mut cmd = against(&server, &home);
+    cmd.args(["-p", "hi", "--json"]);
+    let out = output(cmd).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(v["content"][0]["text"], "structured");
+    assert_eq!(v["stop_reason"], "end_turn");
+}
+
+#[tokio::test]
+async fn api_errors_exit_non_zero_with_one_line() {
+    let home = tempfile::tempdir().unwrap();
+    let server = MockServer::start().await.unwrap();
+    server.enqueue(Reply::Error(HttpError { status: 401, kind: "authentication_error".into(), message: "invalid x-api-key".into(), headers: Vec::new() }));
+    let mut cmd = against(&server, &home);
+    cmd.args(["-p", "hi"]);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: HTTP 401 authentication_error: invalid x-api-key (request req_"), "{err}");
+}
+
+#[tokio::test]
+async fn model_text_cannot_drive_the_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let server = MockServer::start().await.unwrap();
+    server.enqueue(text_reply("safe\u{1b}[2J\u{1b}]52;c;SGVsbG8=\u{7}text"));
+    let mut cmd = against(&server, &home);
+    cmd.args(["-p", "hi"]);
+    let out = output(cmd).await;
+    assert!(out.status.success());
+    assert!(!out.stdout.contains(&0x1b), "escape reached stdout: {:?}", text(&out.stdout));
+    assert!(text(&out.stdout).starts_with("safe"));
+}
+
+#[tokio::test]
+async fn without_a_key_it_explains_how_to_set_one_and_the_demo() {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = chatterm(&home);
+    cmd.args(["-p", "hi"]);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("ANTHROPIC_API_KEY") && err.contains("chatterm --demo"), "{err}");
+}
+
+#[tokio::test]
+async fn demo_answers_without_any_key() {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = chatterm(&home);
+    cmd.args(["--demo", "-p", "show me some rust code"]);
+    let out = output(cmd).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let answer = text(&out.stdout);
+    assert!(answer.contains("```"), "a markdown answer with code: {answer}");
+    let err = text(&out.stderr);
+    assert!(err.contains("input") && err.contains("output"), "usage line: {err}");
+}
+
+#[tokio::test]
+async fn a_broken_config_file_names_the_file_and_fails() {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("broken.toml");
+    std::fs::write(&path, "[models]\ntier = \"huge\"\n").unwrap();
+    let mut cmd = chatterm(&home);
+    cmd.args(["--demo", "-p", "hi", "--config"]).arg(&path);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("broken.toml") && err.contains("tier"), "{err}");
+}
+
+/// The flow from the README: `chatterm mock-server` in one shell, `chatterm -p` in another.
+#[tokio::test]
+async fn print_mode_against_the_mock_server_subcommand() {
+    let home = tempfile::tempdir().unwrap();
+    let mut server = chatterm(&home);
+    server.args(["mock-server", "--port", "0"]).stderr(Stdio::piped());
+    let mut child = server.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let url = tokio::task::spawn_blocking(move || {
+        let line = BufReader::new(stderr).lines().next().unwrap().unwrap();
+        line.rsplit(' ').next().unwrap().to_owned()
+    })
+    .await
+    .unwrap();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let mut cmd = chatterm(&home);
+    cmd.env("ANTHROPIC_BASE_URL", &url).env("ANTHROPIC_API_KEY", "test").args(["-p", "hello there"]);
+    let out = output(cmd).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!text(&out.stdout).trim().is_empty());
+}

@@ -1,1 +1,1 @@
-//! (Interface stub; pending.) Prices and usage to money.
+//! (pending) Prices and usage to money.

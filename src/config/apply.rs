@@ -36,9 +36,21 @@ fn apply_api(raw: &RawApi, config: &mut Config) -> Result<(), Failure> {
         api.max_retries = retries;
     }
     let timeouts = [
-        ("connect_timeout_secs", raw.connect_timeout_secs, &mut api.connect_timeout),
-        ("first_byte_timeout_secs", raw.first_byte_timeout_secs, &mut api.first_byte_timeout),
-        ("idle_timeout_secs", raw.idle_timeout_secs, &mut api.idle_timeout),
+        (
+            "connect_timeout_secs",
+            raw.connect_timeout_secs,
+            &mut api.connect_timeout,
+        ),
+        (
+            "first_byte_timeout_secs",
+            raw.first_byte_timeout_secs,
+            &mut api.first_byte_timeout,
+        ),
+        (
+            "idle_timeout_secs",
+            raw.idle_timeout_secs,
+            &mut api.idle_timeout,
+        ),
     ];
     for (name, secs, slot) in timeouts {
         if let Some(secs) = secs {
@@ -128,7 +140,9 @@ pub(crate) fn check_base_url(url: &str) -> Result<String, String> {
 /// panics on overflow, so the checked form is used).
 fn to_duration(Seconds(secs): Seconds) -> Result<Duration, String> {
     if !secs.is_finite() || secs <= 0.0 {
-        return Err(format!("must be a number of seconds greater than 0, got {secs}"));
+        return Err(format!(
+            "must be a number of seconds greater than 0, got {secs}"
+        ));
     }
     match Duration::try_from_secs_f64(secs) {
         Ok(d) if !d.is_zero() => Ok(d),

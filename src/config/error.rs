@@ -113,6 +113,9 @@ mod tests {
 
     #[test]
     fn location_without_line_names_the_file_only() {
-        assert_eq!(Location::file(Path::new("/x/c.toml")).to_string(), "/x/c.toml");
+        assert_eq!(
+            Location::file(Path::new("/x/c.toml")).to_string(),
+            "/x/c.toml"
+        );
     }
 }

@@ -19,13 +19,16 @@ use super::error::ConfigError;
 use super::parse::apply_layer;
 use super::{Config, DEFAULT_CONFIG_TOML};
 
-/// Names the file with the config directory's `config.toml`.
+/// The file name inside the platform config directory.
 const CONFIG_FILE_NAME: &str = "config.toml";
 /// Shown as the file name in messages about the embedded defaults (which would be a bug).
 const EMBEDDED_ORIGIN: &str = "<embedded default-config.toml>";
 
+/// Names the config file when `--config` is not given.
 pub const ENV_CONFIG: &str = "CHATTERM_CONFIG";
+/// The API endpoint, used when no config file sets `api.base_url`.
 pub const ENV_BASE_URL: &str = "ANTHROPIC_BASE_URL";
+/// Overrides `models.tier`.
 pub const ENV_TIER: &str = "CHATTERM_TIER";
 
 /// What [`load`] needs from the outside world.
@@ -142,10 +145,10 @@ fn apply_env(env: &dyn Fn(&str) -> Option<String>, config: &mut Config) -> Resul
         }
     }
     if let Some(tier) = get(ENV_TIER) {
-        config.models.tier = tier
-            .trim()
-            .parse()
-            .map_err(|message| ConfigError::Env { var: ENV_TIER, message })?;
+        config.models.tier = tier.trim().parse().map_err(|message| ConfigError::Env {
+            var: ENV_TIER,
+            message,
+        })?;
     }
     Ok(())
 }

@@ -141,8 +141,14 @@ mod tests {
 
     #[test]
     fn key_paths_display_like_toml() {
-        assert_eq!(KeyPath::keys(&["api", "max_retries"]).to_string(), "api.max_retries");
-        assert_eq!(KeyPath::keys(&["models", "fallback"]).index(1).to_string(), "models.fallback[1]");
+        assert_eq!(
+            KeyPath::keys(&["api", "max_retries"]).to_string(),
+            "api.max_retries"
+        );
+        assert_eq!(
+            KeyPath::keys(&["models", "fallback"]).index(1).to_string(),
+            "models.fallback[1]"
+        );
         assert_eq!(KeyPath::keys(&["a b", "c.d"]).to_string(), r#""a b"."c.d""#);
         assert_eq!(KeyPath::default().to_string(), "(top level)");
     }
@@ -161,8 +167,17 @@ mod tests {
     #[test]
     fn missing_paths_and_broken_text_give_none() {
         let text = "[api]\nmax_retries = 4\n";
-        assert_eq!(find_span(text, &KeyPath::keys(&["api", "nope"]), Target::Key), None);
-        assert_eq!(find_span(text, &KeyPath::keys(&["api"]).index(0), Target::Value), None);
-        assert_eq!(find_span("[api", &KeyPath::keys(&["api"]), Target::Key), None);
+        assert_eq!(
+            find_span(text, &KeyPath::keys(&["api", "nope"]), Target::Key),
+            None
+        );
+        assert_eq!(
+            find_span(text, &KeyPath::keys(&["api"]).index(0), Target::Value),
+            None
+        );
+        assert_eq!(
+            find_span("[api", &KeyPath::keys(&["api"]), Target::Key),
+            None
+        );
     }
 }

@@ -39,7 +39,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use error::{ConfigError, Location};
-pub use load::{LoadOptions, Loaded, default_config_path, load, parse_str};
+pub use load::{
+    ENV_BASE_URL, ENV_CONFIG, ENV_TIER, LoadOptions, Loaded, default_config_path, load, parse_str,
+};
 
 /// The endpoint used when neither the config file nor `ANTHROPIC_BASE_URL` names one.
 pub const PUBLIC_BASE_URL: &str = "https://api.anthropic.com";

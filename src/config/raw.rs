@@ -8,8 +8,8 @@
 //! Unknown keys are deliberately *not* rejected here (`deny_unknown_fields` would make an
 //! old chatterm refuse a newer config); `parse.rs` collects them as warnings instead.
 
-use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
 
 use super::Tier;
 

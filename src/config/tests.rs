@@ -10,7 +10,9 @@ use super::load::load_with_default_path;
 use super::*;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/config")
+        .join(name)
 }
 
 fn parse_fixture(name: &str) -> Result<Loaded, ConfigError> {
@@ -61,7 +63,10 @@ fn embedded_defaults_parse_to_the_documented_values() {
     assert_eq!(c.models.model_for(Tier::Fast), "claude-haiku-4-5");
     assert_eq!(c.models.model_for(Tier::Balanced), "claude-sonnet-5");
     assert_eq!(c.models.model_for(Tier::Max), "claude-opus-5");
-    assert_eq!(c.models.fallback, vec![Tier::Max, Tier::Balanced, Tier::Fast]);
+    assert_eq!(
+        c.models.fallback,
+        vec![Tier::Max, Tier::Balanced, Tier::Fast]
+    );
     assert_eq!(c.models.max_tokens, 8192);
     assert_eq!(c.chat.system, None);
     assert_eq!(c.source.as_deref(), Some(Path::new("empty.toml")));
@@ -92,7 +97,11 @@ fn embedded_file_sets_every_key_and_agrees_with_default() {
 #[test]
 fn full_fixture_sets_every_key() {
     let loaded = parse_fixture("valid/full.toml").map_err(|e| e.to_string());
-    let Ok(Loaded { config: c, warnings }) = loaded else {
+    let Ok(Loaded {
+        config: c,
+        warnings,
+    }) = loaded
+    else {
         panic!("{loaded:?}");
     };
     assert!(warnings.is_empty(), "{warnings:?}");
@@ -159,22 +168,102 @@ fn unknown_keys_are_warnings_with_file_and_line() {
 /// the message.
 const INVALID: &[(&str, &str, &str, &str)] = &[
     ("syntax.toml", "2:5", "", "TOML syntax error"),
-    ("unknown-tier.toml", "3:20", "models.fallback[1]", r#"unknown tier "huge" (expected fast, balanced or max)"#),
-    ("wrong-type.toml", "2:15", "api.max_retries", "invalid type: string \"three\""),
-    ("negative-retries.toml", "2:15", "api.max_retries", "integer `-1`, expected a whole number from 0"),
-    ("too-many-retries.toml", "3:15", "api.max_retries", "must be at most 10, got 11"),
-    ("zero-timeout.toml", "2:21", "api.idle_timeout_secs", "greater than 0"),
-    ("nan-timeout.toml", "2:27", "api.first_byte_timeout_secs", "greater than 0, got NaN"),
-    ("negative-timeout.toml", "2:24", "api.connect_timeout_secs", "got -1.5"),
-    ("string-timeout.toml", "2:24", "api.connect_timeout_secs", "expected a number of seconds"),
-    ("bad-base-url.toml", "2:12", "api.base_url", "must start with http:// or https://"),
-    ("empty-beta.toml", "2:27", "api.betas[1]", "must not be empty"),
-    ("zero-max-tokens.toml", "2:14", "models.max_tokens", "at least 1"),
-    ("empty-fallback.toml", "2:12", "models.fallback", "at least one tier"),
-    ("duplicate-fallback.toml", "2:28", "models.fallback[2]", "tier max is listed twice"),
-    ("empty-model.toml", "3:12", "models.balanced", "must not be empty"),
-    ("unknown-start-tier.toml", "2:8", "models.tier", r#"unknown tier "turbo""#),
-    ("table-is-number.toml", "2:7", "api", "invalid type: integer `5`, expected a table"),
+    (
+        "unknown-tier.toml",
+        "3:20",
+        "models.fallback[1]",
+        r#"unknown tier "huge" (expected fast, balanced or max)"#,
+    ),
+    (
+        "wrong-type.toml",
+        "2:15",
+        "api.max_retries",
+        "invalid type: string \"three\"",
+    ),
+    (
+        "negative-retries.toml",
+        "2:15",
+        "api.max_retries",
+        "integer `-1`, expected a whole number from 0",
+    ),
+    (
+        "too-many-retries.toml",
+        "3:15",
+        "api.max_retries",
+        "must be at most 10, got 11",
+    ),
+    (
+        "zero-timeout.toml",
+        "2:21",
+        "api.idle_timeout_secs",
+        "greater than 0",
+    ),
+    (
+        "nan-timeout.toml",
+        "2:27",
+        "api.first_byte_timeout_secs",
+        "greater than 0, got NaN",
+    ),
+    (
+        "negative-timeout.toml",
+        "2:24",
+        "api.connect_timeout_secs",
+        "got -1.5",
+    ),
+    (
+        "string-timeout.toml",
+        "2:24",
+        "api.connect_timeout_secs",
+        "expected a number of seconds",
+    ),
+    (
+        "bad-base-url.toml",
+        "2:12",
+        "api.base_url",
+        "must start with http:// or https://",
+    ),
+    (
+        "empty-beta.toml",
+        "2:27",
+        "api.betas[1]",
+        "must not be empty",
+    ),
+    (
+        "zero-max-tokens.toml",
+        "2:14",
+        "models.max_tokens",
+        "at least 1",
+    ),
+    (
+        "empty-fallback.toml",
+        "2:12",
+        "models.fallback",
+        "at least one tier",
+    ),
+    (
+        "duplicate-fallback.toml",
+        "2:28",
+        "models.fallback[2]",
+        "tier max is listed twice",
+    ),
+    (
+        "empty-model.toml",
+        "3:12",
+        "models.balanced",
+        "must not be empty",
+    ),
+    (
+        "unknown-start-tier.toml",
+        "2:8",
+        "models.tier",
+        r#"unknown tier "turbo""#,
+    ),
+    (
+        "table-is-number.toml",
+        "2:7",
+        "api",
+        "invalid type: integer `5`, expected a table",
+    ),
 ];
 
 #[test]
@@ -186,15 +275,24 @@ fn invalid_fixtures_fail_naming_file_line_and_key() {
         };
         let message = err.to_string();
         let prefix = format!("{}:{line_col}: {key}", path.display());
-        assert!(message.starts_with(&prefix), "{name}: {message:?} should start with {prefix:?}");
-        assert!(message.contains(fragment), "{name}: {message:?} lacks {fragment:?}");
+        assert!(
+            message.starts_with(&prefix),
+            "{name}: {message:?} should start with {prefix:?}"
+        );
+        assert!(
+            message.contains(fragment),
+            "{name}: {message:?} lacks {fragment:?}"
+        );
         assert!(!message.contains('\n'), "{name}: not one line: {message:?}");
     }
 }
 
 #[test]
 fn invalid_fixture_error_variants() {
-    assert!(matches!(parse_fixture("invalid/syntax.toml"), Err(ConfigError::Syntax { .. })));
+    assert!(matches!(
+        parse_fixture("invalid/syntax.toml"),
+        Err(ConfigError::Syntax { .. })
+    ));
     let err = parse_fixture("invalid/unknown-tier.toml");
     let Err(ConfigError::Invalid { location, key, .. }) = err else {
         panic!("{err:?}");
@@ -207,7 +305,9 @@ fn invalid_fixture_error_variants() {
 fn file_base_url_beats_anthropic_base_url() {
     let env = env_of(&[("ANTHROPIC_BASE_URL", "https://proxy.example")]);
     let loaded = load_with(Some(fixture("valid/full.toml")), &env, None);
-    let url = loaded.map(|l| l.config.base_url().to_owned()).map_err(|e| e.to_string());
+    let url = loaded
+        .map(|l| l.config.base_url().to_owned())
+        .map_err(|e| e.to_string());
     assert_eq!(url, Ok("http://127.0.0.1:8080".to_owned()));
 }
 
@@ -215,13 +315,17 @@ fn file_base_url_beats_anthropic_base_url() {
 fn anthropic_base_url_applies_when_the_file_is_silent() {
     let env = env_of(&[("ANTHROPIC_BASE_URL", "https://proxy.example/")]);
     let loaded = load_with(Some(fixture("valid/minimal.toml")), &env, None);
-    let url = loaded.map(|l| l.config.base_url().to_owned()).map_err(|e| e.to_string());
+    let url = loaded
+        .map(|l| l.config.base_url().to_owned())
+        .map_err(|e| e.to_string());
     assert_eq!(url, Ok("https://proxy.example".to_owned()));
 
     // Empty means unset.
     let env = env_of(&[("ANTHROPIC_BASE_URL", "")]);
     let loaded = load_with(Some(fixture("valid/minimal.toml")), &env, None);
-    let url = loaded.map(|l| l.config.base_url().to_owned()).map_err(|e| e.to_string());
+    let url = loaded
+        .map(|l| l.config.base_url().to_owned())
+        .map_err(|e| e.to_string());
     assert_eq!(url, Ok(PUBLIC_BASE_URL.to_owned()));
 }
 
@@ -245,7 +349,12 @@ fn bad_env_values_name_the_variable() {
 fn chatterm_tier_overrides_the_file() {
     let env = env_of(&[("CHATTERM_TIER", "max")]);
     let loaded = load_with(Some(fixture("valid/minimal.toml")), &env, None);
-    assert_eq!(loaded.map(|l| l.config.models.tier).map_err(|e| e.to_string()), Ok(Tier::Max));
+    assert_eq!(
+        loaded
+            .map(|l| l.config.models.tier)
+            .map_err(|e| e.to_string()),
+        Ok(Tier::Max)
+    );
 }
 
 #[test]
@@ -255,12 +364,27 @@ fn missing_named_files_are_errors_naming_the_file() {
     let missing = dir.path().join("nope.toml");
     let no_env = env_of(&[]);
     let err = load_with(Some(missing.clone()), &no_env, None).map_err(|e| e.to_string());
-    assert_eq!(err, Err(format!("{}: config file not found (named by --config)", missing.display())));
+    assert_eq!(
+        err,
+        Err(format!(
+            "{}: config file not found (named by --config)",
+            missing.display()
+        ))
+    );
 
     let missing_str = missing.to_string_lossy().into_owned();
     let env = env_of(&[("CHATTERM_CONFIG", &missing_str)]);
     let err = load_with(None, &env, None);
-    assert!(matches!(err, Err(ConfigError::NotFound { named_by: "CHATTERM_CONFIG", .. })), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Err(ConfigError::NotFound {
+                named_by: "CHATTERM_CONFIG",
+                ..
+            })
+        ),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -280,10 +404,20 @@ fn file_search_order_is_flag_then_env_then_default() {
     let env = env_of(&[("CHATTERM_CONFIG", &env_str), ("CHATTERM_TIER", "")]);
     let no_env = env_of(&[]);
 
-    let source = |l: Result<Loaded, ConfigError>| l.map(|l| l.config.source).map_err(|e| e.to_string());
-    assert_eq!(source(load_with(Some(flag.clone()), &env, Some(default.clone()))), Ok(Some(flag)));
-    assert_eq!(source(load_with(None, &env, Some(default.clone()))), Ok(Some(from_env)));
-    assert_eq!(source(load_with(None, &no_env, Some(default.clone()))), Ok(Some(default)));
+    let source =
+        |l: Result<Loaded, ConfigError>| l.map(|l| l.config.source).map_err(|e| e.to_string());
+    assert_eq!(
+        source(load_with(Some(flag.clone()), &env, Some(default.clone()))),
+        Ok(Some(flag))
+    );
+    assert_eq!(
+        source(load_with(None, &env, Some(default.clone()))),
+        Ok(Some(from_env))
+    );
+    assert_eq!(
+        source(load_with(None, &no_env, Some(default.clone()))),
+        Ok(Some(default))
+    );
     // A missing file at the default location is not an error: the defaults apply.
     let absent = dir.path().join("absent.toml");
     let loaded = load_with(None, &no_env, Some(absent)).map_err(|e| e.to_string());
@@ -309,5 +443,10 @@ fn unreadable_file_error_names_file_and_os_error() {
 #[test]
 fn empty_system_prompt_means_none() {
     let loaded = parse_str("[chat]\nsystem = \"  \"\n", Path::new("c.toml"));
-    assert_eq!(loaded.map(|l| l.config.chat.system).map_err(|e| e.to_string()), Ok(None));
+    assert_eq!(
+        loaded
+            .map(|l| l.config.chat.system)
+            .map_err(|e| e.to_string()),
+        Ok(None)
+    );
 }

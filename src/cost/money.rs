@@ -22,7 +22,10 @@ pub fn cost_usd(price: &ModelPrice, usage: &Usage) -> f64 {
         Some(split) => {
             let listed = split.ephemeral_5m_input_tokens + split.ephemeral_1h_input_tokens;
             let rest = usage.cache_creation_input_tokens.saturating_sub(listed);
-            (split.ephemeral_5m_input_tokens + rest, split.ephemeral_1h_input_tokens)
+            (
+                split.ephemeral_5m_input_tokens + rest,
+                split.ephemeral_1h_input_tokens,
+            )
         }
         None => (usage.cache_creation_input_tokens, 0),
     };
@@ -114,7 +117,10 @@ mod tests {
         ];
         for (u, expected) in cases {
             let got = cost_usd(&sonnet(), &u);
-            assert!((got - expected).abs() < 1e-12, "{u:?}: got {got}, expected {expected}");
+            assert!(
+                (got - expected).abs() < 1e-12,
+                "{u:?}: got {got}, expected {expected}"
+            );
         }
     }
 

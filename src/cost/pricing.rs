@@ -170,11 +170,24 @@ mod tests {
         let table = embedded();
         assert_eq!(Pricing::embedded(), table);
         let confirmed = [
-            "claude-opus-5-5", "claude-fable-5-1", "claude-mythos-5-1", "claude-fable-5",
-            "claude-mythos-5", "claude-opus-5", "claude-opus-4-8", "claude-opus-4-7",
-            "claude-opus-4-6", "claude-sonnet-4-6", "claude-haiku-4-5", "claude-opus-4-5",
-            "claude-sonnet-4-5", "claude-opus-4-1-20250805", "claude-sonnet-4-20250514",
-            "claude-3-7-sonnet-20250219", "claude-3-5-haiku-20241022", "claude-3-haiku-20240307",
+            "claude-opus-5-5",
+            "claude-fable-5-1",
+            "claude-mythos-5-1",
+            "claude-fable-5",
+            "claude-mythos-5",
+            "claude-opus-5",
+            "claude-opus-4-8",
+            "claude-opus-4-7",
+            "claude-opus-4-6",
+            "claude-sonnet-4-6",
+            "claude-haiku-4-5",
+            "claude-opus-4-5",
+            "claude-sonnet-4-5",
+            "claude-opus-4-1-20250805",
+            "claude-sonnet-4-20250514",
+            "claude-3-7-sonnet-20250219",
+            "claude-3-5-haiku-20241022",
+            "claude-3-haiku-20240307",
         ];
         for id in confirmed {
             assert!(table.price(id).is_some(), "{id} missing");
@@ -233,7 +246,10 @@ mod tests {
         let before = table.len();
         table.with_override("claude-opus-5", ModelPrice::standard(1.0, 2.0));
         table.with_override("my-local-model", ModelPrice::standard(0.0, 0.0));
-        assert_eq!(table.price("claude-opus-5").map(|p| p.cache_read), Some(0.1));
+        assert_eq!(
+            table.price("claude-opus-5").map(|p| p.cache_read),
+            Some(0.1)
+        );
         assert_eq!(table.price("claude-opus-4-8").map(|p| p.input), Some(5.0));
         assert_eq!(table.len(), before + 1);
     }
@@ -255,10 +271,22 @@ mod tests {
     #[test]
     fn bad_tables_are_errors_not_panics() {
         let cases = [
-            ("[models.m]\ninput = 1.0\n", "line 1, column 1: missing field `output`"),
-            ("[models.m]\ninput = 1.0\noutput = 2.0\ncache_reed = 1.0\n", "line 4, column 1: unknown field `cache_reed`"),
-            ("[models.m]\ninput = -1.0\noutput = 2.0\n", "models.m.input: price must be a number >= 0, got -1"),
-            ("[models.m]\ninput = nan\noutput = 2.0\n", "models.m.input: price must be a number >= 0, got NaN"),
+            (
+                "[models.m]\ninput = 1.0\n",
+                "line 1, column 1: missing field `output`",
+            ),
+            (
+                "[models.m]\ninput = 1.0\noutput = 2.0\ncache_reed = 1.0\n",
+                "line 4, column 1: unknown field `cache_reed`",
+            ),
+            (
+                "[models.m]\ninput = -1.0\noutput = 2.0\n",
+                "models.m.input: price must be a number >= 0, got -1",
+            ),
+            (
+                "[models.m]\ninput = nan\noutput = 2.0\n",
+                "models.m.input: price must be a number >= 0, got NaN",
+            ),
             ("[models.m\n", "line 1, column 10"),
         ];
         for (text, expected) in cases {

@@ -1,10 +1,320 @@
-//! (Interface stub; pending.) The gate untrusted text passes before reaching a terminal.
+//! The one gate untrusted text (model output, tool output, file contents) passes before it
+//! reaches a terminal.
+//!
+//! A terminal obeys what it is sent: escape sequences can recolour or clear the screen,
+//! move the cursor to overwrite what the user reads, set the window title, write the
+//! clipboard (OSC 52) or plant hyperlinks (OSC 8); a carriage return can overwrite a shown
+//! line; bidi overrides can make text read differently from what it is. So this module
+//! removes all of that, and keeps every other character as it is.
+//!
+//! Removed:
+//! - escape sequences, payload included: CSI (`ESC [` params final), OSC (`ESC ]` ... BEL or
+//!   ST), DCS/SOS/PM/APC (`ESC P`, `ESC X`, `ESC ^`, `ESC _` ... ST), two-byte and
+//!   intermediate `ESC` sequences (`ESC 7`, `ESC ( B`), and the 8-bit C1 introducers
+//!   (U+009B CSI, U+009D OSC, U+0090 DCS, U+0098 SOS, U+009E PM, U+009F APC);
+//! - C0 controls except `\n` and `\t`, DEL, and all C1 controls U+0080–U+009F;
+//! - `\r` (so `\r\n` becomes `\n`, and a lone `\r` cannot overwrite text);
+//! - the bidi embedding/override/isolate controls U+202A–U+202E and U+2066–U+2069.
+//!
+//! Invariants:
+//! - The output never contains a character of the removed classes, however the input is
+//!   built: the sequence parser only decides how much *payload* goes with a sequence, never
+//!   whether a control character survives. (A property test checks this.)
+//! - Clean input, the common case, comes back borrowed after one byte scan, with no
+//!   allocation. Owned output always differs from the input.
+//! - An escape sequence still open at the end of the input is dropped, so callers must
+//!   sanitise whole strings: sanitising the pieces of a split sequence separately is still
+//!   safe but may show the sequence's printable tail (e.g. `[31m`) as text.
 
 use std::borrow::Cow;
 
 /// Removes control characters and escape sequences; keeps `\n` and `\t`.
 pub fn sanitize(s: &str) -> Cow<'_, str> {
-    Cow::Borrowed(s)
+    clean(s, false)
+}
+
+/// [`sanitize`], and also turns `\n` and `\t` into spaces, for one-line text such as a
+/// status bar or a notice.
+pub fn sanitize_line(s: &str) -> Cow<'_, str> {
+    clean(s, true)
+}
+
+fn clean(s: &str, one_line: bool) -> Cow<'_, str> {
+    let Some(start) = first_suspect(s.as_bytes(), one_line) else {
+        return Cow::Borrowed(s);
+    };
+    let mut out = String::with_capacity(s.len());
+    // `start` is a char boundary: suspects are ASCII bytes or UTF-8 lead bytes.
+    out.push_str(&s[..start]);
+    let mut filter = Filter {
+        state: State::Ground,
+        one_line,
+        out,
+    };
+    for c in s[start..].chars() {
+        filter.feed(c);
+    }
+    Cow::Owned(filter.out)
+}
+
+/// The byte offset of the first character that [`clean`] would change, if any. Works on
+/// bytes because that is what makes the clean case fast: C1 controls are `C2 80..9F` in
+/// UTF-8 and the bidi controls `E2 80 AA..AE` and `E2 81 A6..A9`.
+fn first_suspect(bytes: &[u8], one_line: bool) -> Option<usize> {
+    bytes.iter().enumerate().position(|(i, &b)| match b {
+        b'\n' | b'\t' => one_line,
+        0x00..=0x1F | 0x7F => true,
+        0xC2 => matches!(bytes.get(i + 1), Some(0x80..=0x9F)),
+        0xE2 => matches!(
+            (bytes.get(i + 1), bytes.get(i + 2)),
+            (Some(0x80), Some(0xAA..=0xAE)) | (Some(0x81), Some(0xA6..=0xA9))
+        ),
+        _ => false,
+    })
+}
+
+/// Where the parser is, after the ECMA-48 / VT500 model, reduced to what decides how far a
+/// sequence reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Plain text.
+    Ground,
+    /// After `ESC`.
+    Escape,
+    /// After `ESC` and intermediate bytes (0x20–0x2F), before the final byte.
+    EscapeIntermediate,
+    /// Inside a control sequence, before its final byte (0x40–0x7E).
+    Csi,
+    /// Inside OSC/DCS/SOS/PM/APC payload, until BEL, ST (`ESC \` or U+009C), CAN or SUB.
+    Str,
+    /// After `ESC` inside a string: `\` ends the string, anything else starts a new escape.
+    StrEscape,
+}
+
+struct Filter {
+    state: State,
+    one_line: bool,
+    out: String,
+}
+
+const ESC: char = '\u{1b}';
+
+impl Filter {
+    fn feed(&mut self, c: char) {
+        // A character that ends a sequence *abnormally* is not part of it; it is looked at
+        // again as plain text (so a newline inside a broken sequence survives).
+        if !self.step(c) {
+            self.state = State::Ground;
+            self.step(c);
+        }
+    }
+
+    /// Advances by one character; `false` when `c` must be re-read in `Ground`.
+    fn step(&mut self, c: char) -> bool {
+        self.state = match self.state {
+            State::Ground => self.ground(c),
+            State::Escape => match c {
+                '[' => State::Csi,
+                ']' | 'P' | 'X' | '^' | '_' => State::Str,
+                ESC => State::Escape,
+                ' '..='/' => State::EscapeIntermediate,
+                '0'..='~' => State::Ground,
+                _ => return false,
+            },
+            State::EscapeIntermediate => match c {
+                ' '..='/' => State::EscapeIntermediate,
+                '0'..='~' => State::Ground,
+                ESC => State::Escape,
+                _ => return false,
+            },
+            State::Csi => match c {
+                ' '..='?' => State::Csi,
+                '@'..='~' => State::Ground,
+                ESC => State::Escape,
+                _ => return false,
+            },
+            State::Str => match c {
+                '\u{7}' | '\u{9c}' | '\u{18}' | '\u{1a}' => State::Ground,
+                ESC => State::StrEscape,
+                _ => State::Str,
+            },
+            State::StrEscape => match c {
+                '\\' => State::Ground,
+                _ => {
+                    self.state = State::Escape;
+                    return self.step(c);
+                }
+            },
+        };
+        true
+    }
+
+    fn ground(&mut self, c: char) -> State {
+        match c {
+            ESC => return State::Escape,
+            '\u{9b}' => return State::Csi,
+            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => return State::Str,
+            '\n' | '\t' if self.one_line => self.out.push(' '),
+            '\n' | '\t' => self.out.push(c),
+            c if is_removed(c) => {}
+            c => self.out.push(c),
+        }
+        State::Ground
+    }
+}
+
+/// The single characters removed wherever they appear (`\n` and `\t` are handled apart).
+fn is_removed(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{8}' | '\u{b}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
+        | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn owned(s: &str) -> String {
+        let out = sanitize(s);
+        assert!(matches!(out, Cow::Owned(_)), "{s:?} came back borrowed");
+        out.into_owned()
+    }
+
+    #[test]
+    fn each_class_is_removed() {
+        let cases = [
+            // CSI: colours, cursor movement, clear screen, private modes.
+            ("a\x1b[31mred\x1b[0m b", "ared b"),
+            ("\x1b[2J\x1b[H\x1b[?1049hx", "x"),
+            ("\x1b[38;2;255;0;0mx", "x"),
+            // OSC: title (BEL and ST terminated), clipboard write, hyperlink.
+            ("\x1b]0;pwned\x07after", "after"),
+            ("\x1b]2;title\x1b\\after", "after"),
+            ("\x1b]52;c;ZWNobyBoaQ==\x07ok", "ok"),
+            (
+                "\x1b]8;;http://evil.example\x1b\\click\x1b]8;;\x1b\\",
+                "click",
+            ),
+            // DCS, SOS, PM, APC.
+            ("\x1bPq#0;2;0;0;0\x1b\\x", "x"),
+            ("\x1bXsos\x1b\\\x1b^pm\x1b\\\x1b_apc\x1b\\x", "x"),
+            // Two-byte and intermediate escapes.
+            ("\x1b7\x1b8\x1bcx\x1b(By", "xy"),
+            // 8-bit C1 introducers and their payloads, then other C1 controls.
+            ("a\u{9b}31mb", "ab"),
+            ("a\u{9d}0;t\u{7}b", "ab"),
+            ("a\u{9d}0;t\u{9c}b", "ab"),
+            ("a\u{90}payload\u{9c}b", "ab"),
+            ("a\u{85}\u{80}\u{9c}b", "ab"),
+            // C0 and DEL; tab and newline kept.
+            ("a\u{0}\u{7}\u{8}\u{c}\u{1f}\u{7f}b\tc\nd", "ab\tc\nd"),
+            // Carriage returns.
+            ("one\r\ntwo\r\n", "one\ntwo\n"),
+            ("secret\rfake", "secretfake"),
+            // Bidi overrides and isolates.
+            (
+                "a\u{202a}\u{202b}\u{202c}\u{202d}\u{202e}b\u{2066}\u{2067}\u{2068}\u{2069}c",
+                "abc",
+            ),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(owned(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn unterminated_and_broken_sequences() {
+        let cases = [
+            // Open at the end: dropped.
+            ("text\x1b", "text"),
+            ("text\x1b[31", "text"),
+            ("text\x1b]0;title never ends", "text"),
+            ("text\x1bP", "text"),
+            ("text\x1b(", "text"),
+            // Broken by a character that cannot belong: that character is kept as text.
+            ("\x1b[31\nx", "\nx"),
+            ("\x1bé", "é"),
+            ("\x1b[1é", "é"),
+            // CAN aborts a string; ESC inside a string starts a new sequence.
+            ("\x1b]0;t\x18x", "x"),
+            ("\x1b]0;t\x1b[31mx", "x"),
+            // A new ESC restarts a sequence.
+            ("\x1b\x1b[0mx", "x"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(owned(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn clean_text_is_borrowed() {
+        for s in [
+            "",
+            "plain",
+            "tab\tand\nnewline",
+            "unicode: é ü 漢字 🦀 \u{a0}\u{200f}",
+        ] {
+            assert!(matches!(sanitize(s), Cow::Borrowed(b) if b == s), "{s:?}");
+        }
+        // Lookalike bytes next to the C1 and bidi ranges are not suspects.
+        for s in ["\u{a0}\u{bf}", "\u{2029}\u{202f}\u{2065}\u{206a}"] {
+            assert!(matches!(sanitize(s), Cow::Borrowed(_)), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn sanitize_line_flattens_whitespace_controls() {
+        assert_eq!(sanitize_line("a\nb\tc\r\nd\x1b[1m!"), "a b c d!");
+        assert!(matches!(
+            sanitize_line("one line"),
+            Cow::Borrowed("one line")
+        ));
+        assert!(matches!(sanitize_line("two\nlines"), Cow::Owned(_)));
+    }
+
+    fn forbidden(c: char, one_line: bool) -> bool {
+        is_removed(c) || c == ESC || (one_line && (c == '\n' || c == '\t'))
+    }
+
+    /// Strings rich in the characters that start, continue and end sequences.
+    fn hostile() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            any::<char>(),
+            Just(ESC),
+            Just('\u{9b}'),
+            Just('\u{9d}'),
+            Just('\u{90}'),
+            Just('\u{9c}'),
+            Just('\u{7}'),
+            Just('\r'),
+            Just('\n'),
+            Just('\u{202e}'),
+            proptest::char::range(' ', '~'),
+        ];
+        proptest::collection::vec(piece, 0..64).prop_map(|v| v.into_iter().collect())
+    }
+
+    proptest! {
+        #[test]
+        fn output_never_contains_forbidden_chars(s in hostile()) {
+            let text = sanitize(&s);
+            prop_assert!(!text.chars().any(|c| forbidden(c, false)), "{:?} -> {:?}", s, text);
+            // Sanitised text is clean, so a second pass borrows it unchanged.
+            prop_assert!(matches!(sanitize(&text), Cow::Borrowed(t) if t == text));
+            let line = sanitize_line(&s);
+            prop_assert!(!line.chars().any(|c| forbidden(c, true)), "{:?} -> {:?}", s, line);
+        }
+
+        #[test]
+        fn clean_text_is_returned_borrowed_and_unchanged(
+            s in proptest::collection::vec(
+                any::<char>().prop_filter("clean", |c| !forbidden(*c, false)), 0..64
+            ).prop_map(|v| v.into_iter().collect::<String>())
+        ) {
+            prop_assert!(matches!(sanitize(&s), Cow::Borrowed(t) if t == s));
+        }
+    }
 }
 
 /// Like [`sanitize`], with newlines and tabs turned into spaces.

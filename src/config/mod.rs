@@ -1,9 +1,53 @@
-//! (Interface stub; loading pending.) Configuration types.
+//! Configuration: what chatterm reads before it talks to the API, and the model tiers.
+//!
+//! The model is a stack of layers, each overriding only what it mentions:
+//!
+//! 1. the embedded defaults, `assets/default-config.toml` (the documented reference of every
+//!    key; it goes through exactly the same parser as a user file);
+//! 2. the user's config file: `--config FILE`, else `$CHATTERM_CONFIG`, else
+//!    `<config dir>/chatterm/config.toml` from [`default_config_path`];
+//! 3. the environment: `ANTHROPIC_BASE_URL` (only when no file sets `api.base_url`) and
+//!    `CHATTERM_TIER`;
+//! 4. command-line flags, applied by the binary on the returned [`Config`].
+//!
+//! Two types per layer, on purpose: the raw file type (`raw.rs`, every field optional,
+//! serde) says what a file *wrote*; the runtime [`Config`] says what is *in force*, with
+//! durations instead of numbers of seconds and every value present.
+//!
+//! Invariants of a [`Config`] returned by [`load`] or [`parse_str`]:
+//! - every value passed validation (`apply.rs`): `max_retries <= 10`, timeouts positive
+//!   and finite, `max_tokens >= 1`, a non-empty duplicate-free fallback list, non-empty
+//!   model ids, and a `base_url` that starts with `http://` or `https://` and has no
+//!   trailing slash;
+//! - a bad file is a [`ConfigError`] whose one-line message names the file, the line and
+//!   column when known, and the key path; nothing here panics on input;
+//! - unknown keys are not errors: they come back as warnings in [`Loaded::warnings`], so a
+//!   config written for a newer version still starts.
+//!
+//! Not here: applying CLI flags, reading the API key (the client's job), themes, keymaps.
+
+mod apply;
+mod error;
+mod load;
+mod locate;
+mod parse;
+mod raw;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+pub use error::{ConfigError, Location};
+pub use load::{
+    ENV_BASE_URL, ENV_CONFIG, ENV_TIER, LoadOptions, Loaded, default_config_path, load, parse_str,
+};
+
+/// The endpoint used when neither the config file nor `ANTHROPIC_BASE_URL` names one.
+pub const PUBLIC_BASE_URL: &str = "https://api.anthropic.com";
+
+/// The embedded defaults: the first layer of every load, and the documented example file.
+pub const DEFAULT_CONFIG_TOML: &str = include_str!("../../assets/default-config.toml");
 
 /// A model tier: what the user switches between with one key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -39,27 +83,39 @@ impl std::str::FromStr for Tier {
             "fast" => Ok(Tier::Fast),
             "balanced" => Ok(Tier::Balanced),
             "max" => Ok(Tier::Max),
-            other => Err(format!("unknown tier `{other}` (expected fast, balanced or max)")),
+            _ => Err(format!(
+                "unknown tier {s:?} (expected fast, balanced or max)"
+            )),
         }
     }
 }
 
+/// How to reach the API and how patiently.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiConfig {
+    /// The configured endpoint, without a trailing slash; `None` means [`PUBLIC_BASE_URL`].
+    /// Use [`Config::base_url`] for the effective value.
     pub base_url: Option<String>,
+    /// Retries after the first attempt, for retryable failures only.
     pub max_retries: u32,
     pub connect_timeout: Duration,
+    /// From sending the request to the first byte of the response.
     pub first_byte_timeout: Duration,
+    /// Longest silence allowed between two chunks of a streaming response.
     pub idle_timeout: Duration,
+    /// Values sent in the `anthropic-beta` header.
     pub betas: Vec<String>,
 }
 
+/// Which model each tier means, and how to fall back between tiers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelsConfig {
+    /// The tier a new conversation starts in.
     pub tier: Tier,
     pub fast: String,
     pub balanced: String,
     pub max: String,
+    /// Tiers to try, in order, when the current one is overloaded; never empty, no repeats.
     pub fallback: Vec<Tier>,
     pub max_tokens: u32,
 }
@@ -74,11 +130,14 @@ impl ModelsConfig {
     }
 }
 
+/// What every conversation starts with.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChatConfig {
+    /// The system prompt; an empty string in a file means none.
     pub system: Option<String>,
 }
 
+/// The configuration in force. See the module docs for the layers and the invariants.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub api: ApiConfig,
@@ -88,7 +147,17 @@ pub struct Config {
     pub source: Option<PathBuf>,
 }
 
+impl Config {
+    /// The effective base URL: the file's `api.base_url`, else `ANTHROPIC_BASE_URL` (both
+    /// already folded into `api.base_url` by [`load`]), else [`PUBLIC_BASE_URL`].
+    pub fn base_url(&self) -> &str {
+        self.api.base_url.as_deref().unwrap_or(PUBLIC_BASE_URL)
+    }
+}
+
 impl Default for Config {
+    /// The values `assets/default-config.toml` documents. The loader starts from here and
+    /// applies that file on top, and a test checks the two agree, so they cannot drift.
     fn default() -> Self {
         Self {
             api: ApiConfig {
@@ -96,14 +165,14 @@ impl Default for Config {
                 max_retries: 3,
                 connect_timeout: Duration::from_secs(10),
                 first_byte_timeout: Duration::from_secs(60),
-                idle_timeout: Duration::from_secs(60),
+                idle_timeout: Duration::from_secs(90),
                 betas: Vec::new(),
             },
             models: ModelsConfig {
                 tier: Tier::Balanced,
                 fast: "claude-haiku-4-5".into(),
-                balanced: "claude-sonnet-4-6".into(),
-                max: "claude-opus-4-8".into(),
+                balanced: "claude-sonnet-5".into(),
+                max: "claude-opus-5".into(),
                 fallback: vec![Tier::Max, Tier::Balanced, Tier::Fast],
                 max_tokens: 8192,
             },
@@ -112,3 +181,6 @@ impl Default for Config {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,29 +1,18 @@
-//! (Interface stub; pending.) Prices and usage to money.
-use crate::api::Usage;
+//! Prices and usage to money.
+//!
+//! - [`Pricing`]: the per-model price table, embedded from `assets/pricing.toml` and open to
+//!   overrides, with lookup that maps dated ids to their undated entry.
+//! - [`cost_usd`]: one response's [`Usage`](crate::api::Usage) priced in US dollars.
+//! - [`format_usd`]: the one way amounts are shown.
+//!
+//! Invariants: the embedded table lists only prices confirmed by official sources; a model
+//! without a confirmed price has no entry and callers show "price unknown" instead of a
+//! guess. Nothing here panics on a bad table; the embedded one is checked by a test.
+//!
+//! Not here yet: cache hit rate and savings, the per-conversation ledger, budgets.
 
-pub struct ModelPrice {
-    pub input: f64,
-    pub output: f64,
-    pub cache_write_5m: f64,
-    pub cache_write_1h: f64,
-    pub cache_read: f64,
-}
+mod money;
+mod pricing;
 
-pub struct Pricing {}
-
-impl Pricing {
-    pub fn embedded() -> Pricing {
-        Pricing {}
-    }
-    pub fn price(&self, _model: &str) -> Option<&ModelPrice> {
-        None
-    }
-}
-
-pub fn cost_usd(_price: &ModelPrice, _usage: &Usage) -> f64 {
-    0.0
-}
-
-pub fn format_usd(amount: f64) -> String {
-    format!("${amount:.4}")
-}
+pub use money::{cost_usd, format_usd};
+pub use pricing::{ModelPrice, Pricing};

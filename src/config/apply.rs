@@ -1,0 +1,156 @@
+//! Checks each value a layer sets and writes it into the [`Config`] being built.
+//!
+//! Checking per layer, while the layer's text is at hand, is what lets an error point at
+//! the file and line that set the bad value. Because every layer is checked before it is
+//! applied and the base ([`Config::default`]) is valid, the finished [`Config`] is valid as
+//! a whole. A failure is returned as the key path plus a message; `parse.rs` adds the place.
+
+use std::time::Duration;
+
+use super::locate::KeyPath;
+use super::raw::{RawApi, RawChat, RawConfig, RawModels, RawTier, Seconds};
+use super::{Config, Tier};
+
+/// Retries beyond this only delay the error; backoff would already be near a minute.
+pub(crate) const MAX_RETRIES: u32 = 10;
+
+pub(crate) type Failure = (KeyPath, String);
+
+pub(crate) fn apply(raw: &RawConfig, config: &mut Config) -> Result<(), Failure> {
+    apply_api(&raw.api, config)?;
+    apply_models(&raw.models, config)?;
+    apply_chat(&raw.chat, config);
+    Ok(())
+}
+
+fn apply_api(raw: &RawApi, config: &mut Config) -> Result<(), Failure> {
+    let api = &mut config.api;
+    if let Some(url) = &raw.base_url {
+        api.base_url = Some(check_base_url(url).map_err(|m| (key("api", "base_url"), m))?);
+    }
+    if let Some(retries) = raw.max_retries {
+        if retries > MAX_RETRIES {
+            let message = format!("must be at most {MAX_RETRIES}, got {retries}");
+            return Err((key("api", "max_retries"), message));
+        }
+        api.max_retries = retries;
+    }
+    let timeouts = [
+        (
+            "connect_timeout_secs",
+            raw.connect_timeout_secs,
+            &mut api.connect_timeout,
+        ),
+        (
+            "first_byte_timeout_secs",
+            raw.first_byte_timeout_secs,
+            &mut api.first_byte_timeout,
+        ),
+        (
+            "idle_timeout_secs",
+            raw.idle_timeout_secs,
+            &mut api.idle_timeout,
+        ),
+    ];
+    for (name, secs, slot) in timeouts {
+        if let Some(secs) = secs {
+            *slot = to_duration(secs).map_err(|m| (key("api", name), m))?;
+        }
+    }
+    if let Some(betas) = &raw.betas {
+        if let Some(i) = betas.iter().position(|b| b.trim().is_empty()) {
+            return Err((key("api", "betas").index(i), "must not be empty".into()));
+        }
+        api.betas = betas.clone();
+    }
+    Ok(())
+}
+
+fn apply_models(raw: &RawModels, config: &mut Config) -> Result<(), Failure> {
+    let models = &mut config.models;
+    if let Some(RawTier(tier)) = raw.tier {
+        models.tier = tier;
+    }
+    let ids = [
+        ("fast", &raw.fast, &mut models.fast),
+        ("balanced", &raw.balanced, &mut models.balanced),
+        ("max", &raw.max, &mut models.max),
+    ];
+    for (name, id, slot) in ids {
+        if let Some(id) = id {
+            if id.trim().is_empty() {
+                return Err((key("models", name), "model id must not be empty".into()));
+            }
+            *slot = id.clone();
+        }
+    }
+    if let Some(fallback) = &raw.fallback {
+        models.fallback = check_fallback(fallback)?;
+    }
+    if let Some(max_tokens) = raw.max_tokens {
+        if max_tokens == 0 {
+            return Err((key("models", "max_tokens"), "must be at least 1".into()));
+        }
+        models.max_tokens = max_tokens;
+    }
+    Ok(())
+}
+
+fn apply_chat(raw: &RawChat, config: &mut Config) {
+    if let Some(system) = &raw.system {
+        // An empty prompt is how a file switches off a system prompt set by a lower layer;
+        // sending it would make the API reject an empty text block.
+        config.chat.system = (!system.trim().is_empty()).then(|| system.clone());
+    }
+}
+
+fn check_fallback(fallback: &[RawTier]) -> Result<Vec<Tier>, Failure> {
+    let path = key("models", "fallback");
+    if fallback.is_empty() {
+        return Err((path, "must name at least one tier".into()));
+    }
+    let mut tiers: Vec<Tier> = Vec::with_capacity(fallback.len());
+    for (i, RawTier(tier)) in fallback.iter().enumerate() {
+        if tiers.contains(tier) {
+            return Err((path.index(i), format!("tier {tier} is listed twice")));
+        }
+        tiers.push(*tier);
+    }
+    Ok(tiers)
+}
+
+/// Accepts `http://` and `https://` URLs with a host part; drops trailing slashes so the
+/// client can append `/v1/messages` without doubling them. Also used for
+/// `ANTHROPIC_BASE_URL`.
+pub(crate) fn check_base_url(url: &str) -> Result<String, String> {
+    let trimmed = url.trim();
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.trim_matches('/').is_empty() => {
+            Ok(trimmed.trim_end_matches('/').to_owned())
+        }
+        Some(_) => Err(format!("{url:?} has no host")),
+        None => Err(format!("{url:?} must start with http:// or https://")),
+    }
+}
+
+/// Seconds to a duration: positive, finite and representable (`Duration::from_secs_f64`
+/// panics on overflow, so the checked form is used).
+fn to_duration(Seconds(secs): Seconds) -> Result<Duration, String> {
+    if !secs.is_finite() || secs <= 0.0 {
+        return Err(format!(
+            "must be a number of seconds greater than 0, got {secs}"
+        ));
+    }
+    match Duration::try_from_secs_f64(secs) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        Ok(_) => Err(format!("{secs} seconds rounds to 0")),
+        Err(_) => Err(format!("{secs} seconds is too large")),
+    }
+}
+
+fn key(table: &str, name: &str) -> KeyPath {
+    KeyPath::keys(&[table, name])
+}

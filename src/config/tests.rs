@@ -1,0 +1,452 @@
+//! Config tests: the embedded defaults, the fixture files, the file search and the env layer.
+//! Nothing here reads the real environment or home directory: env lookups are injected and
+//! the default file location is passed in.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::load::load_with_default_path;
+use super::*;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/config")
+        .join(name)
+}
+
+fn parse_fixture(name: &str) -> Result<Loaded, ConfigError> {
+    let path = fixture(name);
+    let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    parse_str(&text, &path)
+}
+
+fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    move |name| map.get(name).cloned()
+}
+
+fn load_with(
+    explicit: Option<PathBuf>,
+    env: &dyn Fn(&str) -> Option<String>,
+    default_path: Option<PathBuf>,
+) -> Result<Loaded, ConfigError> {
+    let opts = LoadOptions {
+        explicit_path: explicit,
+        env,
+    };
+    load_with_default_path(&opts, default_path)
+}
+
+#[test]
+fn embedded_defaults_parse_to_the_documented_values() {
+    let loaded = parse_str("", Path::new("empty.toml")).map_err(|e| e.to_string());
+    let Ok(loaded) = loaded else {
+        panic!("embedded defaults failed: {loaded:?}");
+    };
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let c = &loaded.config;
+    assert_eq!(c.api.base_url, None);
+    assert_eq!(c.base_url(), "https://api.anthropic.com");
+    assert_eq!(c.api.max_retries, 3);
+    assert_eq!(c.api.connect_timeout, Duration::from_secs(10));
+    assert_eq!(c.api.first_byte_timeout, Duration::from_secs(60));
+    assert_eq!(c.api.idle_timeout, Duration::from_secs(90));
+    assert!(c.api.betas.is_empty());
+    assert_eq!(c.models.tier, Tier::Balanced);
+    assert_eq!(c.models.model_for(Tier::Fast), "claude-haiku-4-5");
+    assert_eq!(c.models.model_for(Tier::Balanced), "claude-sonnet-5");
+    assert_eq!(c.models.model_for(Tier::Max), "claude-opus-5");
+    assert_eq!(
+        c.models.fallback,
+        vec![Tier::Max, Tier::Balanced, Tier::Fast]
+    );
+    assert_eq!(c.models.max_tokens, 8192);
+    assert_eq!(c.chat.system, None);
+    assert_eq!(c.source.as_deref(), Some(Path::new("empty.toml")));
+}
+
+/// The embedded file must itself set every value it documents, not lean on
+/// `Config::default()`: applied over a config where everything differs, it must give
+/// the defaults back.
+#[test]
+fn embedded_file_sets_every_key_and_agrees_with_default() {
+    let mut scrambled = Config::default();
+    scrambled.api.max_retries = 9;
+    scrambled.api.connect_timeout = Duration::from_secs(1);
+    scrambled.api.first_byte_timeout = Duration::from_secs(1);
+    scrambled.api.idle_timeout = Duration::from_secs(1);
+    scrambled.api.betas = vec!["x".into()];
+    scrambled.models.tier = Tier::Fast;
+    scrambled.models.fast = "a".into();
+    scrambled.models.balanced = "b".into();
+    scrambled.models.max = "c".into();
+    scrambled.models.fallback = vec![Tier::Fast];
+    scrambled.models.max_tokens = 1;
+    let warnings = parse::apply_layer(DEFAULT_CONFIG_TOML, Path::new("d"), &mut scrambled);
+    assert_eq!(warnings.map_err(|e| e.to_string()), Ok(vec![]));
+    assert_eq!(scrambled, Config::default());
+}
+
+#[test]
+fn full_fixture_sets_every_key() {
+    let loaded = parse_fixture("valid/full.toml").map_err(|e| e.to_string());
+    let Ok(Loaded {
+        config: c,
+        warnings,
+    }) = loaded
+    else {
+        panic!("{loaded:?}");
+    };
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(c.base_url(), "http://127.0.0.1:8080");
+    assert_eq!(c.api.max_retries, 0);
+    assert_eq!(c.api.connect_timeout, Duration::from_millis(2500));
+    assert_eq!(c.api.first_byte_timeout, Duration::from_secs(30));
+    assert_eq!(c.api.idle_timeout, Duration::from_secs(120));
+    assert_eq!(c.api.betas, vec!["context-1m-2025-08-07".to_owned()]);
+    assert_eq!(c.models.tier, Tier::Max);
+    assert_eq!(c.models.fast, "claude-haiku-4-5-20251001");
+    assert_eq!(c.models.balanced, "claude-sonnet-4-6");
+    assert_eq!(c.models.max, "claude-opus-4-8");
+    assert_eq!(c.models.fallback, vec![Tier::Balanced, Tier::Fast]);
+    assert_eq!(c.models.max_tokens, 1);
+    assert_eq!(c.chat.system.as_deref(), Some("Answer in French."));
+    assert_eq!(c.source, Some(fixture("valid/full.toml")));
+}
+
+#[test]
+fn partial_fixtures_keep_the_defaults_for_everything_else() {
+    let minimal = parse_fixture("valid/minimal.toml").map_err(|e| e.to_string());
+    let expected = Config {
+        models: ModelsConfig {
+            tier: Tier::Fast,
+            ..Config::default().models
+        },
+        source: Some(fixture("valid/minimal.toml")),
+        ..Config::default()
+    };
+    assert_eq!(minimal.map(|l| l.config), Ok(expected));
+
+    let empty = parse_fixture("valid/comments-only.toml").map_err(|e| e.to_string());
+    let expected = Config {
+        source: Some(fixture("valid/comments-only.toml")),
+        ..Config::default()
+    };
+    assert_eq!(empty.map(|l| l.config), Ok(expected));
+}
+
+#[test]
+fn unknown_keys_are_warnings_with_file_and_line() {
+    let loaded = parse_fixture("valid/unknown-keys.toml").map_err(|e| e.to_string());
+    let Ok(Loaded { config, warnings }) = loaded else {
+        panic!("{loaded:?}");
+    };
+    // Known keys next to the unknown ones still apply.
+    assert_eq!(config.api.max_retries, 5);
+    assert_eq!(config.models.max_tokens, 4096);
+    let file = fixture("valid/unknown-keys.toml");
+    let file = file.display();
+    let mut warnings = warnings;
+    warnings.sort();
+    assert_eq!(
+        warnings,
+        vec![
+            format!("{file}:4: unknown key `api.retries` (ignored)"),
+            format!("{file}:6: unknown key `ui` (ignored)"),
+        ]
+    );
+}
+
+/// Each invalid fixture, the `line:column` and key path its error must name, and a part of
+/// the message.
+const INVALID: &[(&str, &str, &str, &str)] = &[
+    ("syntax.toml", "2:5", "", "TOML syntax error"),
+    (
+        "unknown-tier.toml",
+        "3:20",
+        "models.fallback[1]",
+        r#"unknown tier "huge" (expected fast, balanced or max)"#,
+    ),
+    (
+        "wrong-type.toml",
+        "2:15",
+        "api.max_retries",
+        "invalid type: string \"three\"",
+    ),
+    (
+        "negative-retries.toml",
+        "2:15",
+        "api.max_retries",
+        "integer `-1`, expected a whole number from 0",
+    ),
+    (
+        "too-many-retries.toml",
+        "3:15",
+        "api.max_retries",
+        "must be at most 10, got 11",
+    ),
+    (
+        "zero-timeout.toml",
+        "2:21",
+        "api.idle_timeout_secs",
+        "greater than 0",
+    ),
+    (
+        "nan-timeout.toml",
+        "2:27",
+        "api.first_byte_timeout_secs",
+        "greater than 0, got NaN",
+    ),
+    (
+        "negative-timeout.toml",
+        "2:24",
+        "api.connect_timeout_secs",
+        "got -1.5",
+    ),
+    (
+        "string-timeout.toml",
+        "2:24",
+        "api.connect_timeout_secs",
+        "expected a number of seconds",
+    ),
+    (
+        "bad-base-url.toml",
+        "2:12",
+        "api.base_url",
+        "must start with http:// or https://",
+    ),
+    (
+        "empty-beta.toml",
+        "2:27",
+        "api.betas[1]",
+        "must not be empty",
+    ),
+    (
+        "zero-max-tokens.toml",
+        "2:14",
+        "models.max_tokens",
+        "at least 1",
+    ),
+    (
+        "empty-fallback.toml",
+        "2:12",
+        "models.fallback",
+        "at least one tier",
+    ),
+    (
+        "duplicate-fallback.toml",
+        "2:28",
+        "models.fallback[2]",
+        "tier max is listed twice",
+    ),
+    (
+        "empty-model.toml",
+        "3:12",
+        "models.balanced",
+        "must not be empty",
+    ),
+    (
+        "unknown-start-tier.toml",
+        "2:8",
+        "models.tier",
+        r#"unknown tier "turbo""#,
+    ),
+    (
+        "table-is-number.toml",
+        "2:7",
+        "api",
+        "invalid type: integer `5`, expected a table",
+    ),
+];
+
+#[test]
+fn invalid_fixtures_fail_naming_file_line_and_key() {
+    for (name, line_col, key, fragment) in INVALID {
+        let path = fixture(&format!("invalid/{name}"));
+        let Err(err) = parse_fixture(&format!("invalid/{name}")) else {
+            panic!("{name}: loaded without error");
+        };
+        let message = err.to_string();
+        let prefix = format!("{}:{line_col}: {key}", path.display());
+        assert!(
+            message.starts_with(&prefix),
+            "{name}: {message:?} should start with {prefix:?}"
+        );
+        assert!(
+            message.contains(fragment),
+            "{name}: {message:?} lacks {fragment:?}"
+        );
+        assert!(!message.contains('\n'), "{name}: not one line: {message:?}");
+    }
+}
+
+#[test]
+fn invalid_fixture_error_variants() {
+    assert!(matches!(
+        parse_fixture("invalid/syntax.toml"),
+        Err(ConfigError::Syntax { .. })
+    ));
+    let err = parse_fixture("invalid/unknown-tier.toml");
+    let Err(ConfigError::Invalid { location, key, .. }) = err else {
+        panic!("{err:?}");
+    };
+    assert_eq!((location.line, location.column), (Some(3), Some(20)));
+    assert_eq!(key, "models.fallback[1]");
+}
+
+#[test]
+fn file_base_url_beats_anthropic_base_url() {
+    let env = env_of(&[("ANTHROPIC_BASE_URL", "https://proxy.example")]);
+    let loaded = load_with(Some(fixture("valid/full.toml")), &env, None);
+    let url = loaded
+        .map(|l| l.config.base_url().to_owned())
+        .map_err(|e| e.to_string());
+    assert_eq!(url, Ok("http://127.0.0.1:8080".to_owned()));
+}
+
+#[test]
+fn anthropic_base_url_applies_when_the_file_is_silent() {
+    let env = env_of(&[("ANTHROPIC_BASE_URL", "https://proxy.example/")]);
+    let loaded = load_with(Some(fixture("valid/minimal.toml")), &env, None);
+    let url = loaded
+        .map(|l| l.config.base_url().to_owned())
+        .map_err(|e| e.to_string());
+    assert_eq!(url, Ok("https://proxy.example".to_owned()));
+
+    // Empty means unset.
+    let env = env_of(&[("ANTHROPIC_BASE_URL", "")]);
+    let loaded = load_with(Some(fixture("valid/minimal.toml")), &env, None);
+    let url = loaded
+        .map(|l| l.config.base_url().to_owned())
+        .map_err(|e| e.to_string());
+    assert_eq!(url, Ok(PUBLIC_BASE_URL.to_owned()));
+}
+
+#[test]
+fn bad_env_values_name_the_variable() {
+    let env = env_of(&[("ANTHROPIC_BASE_URL", "proxy.example")]);
+    let err = load_with(None, &env, None).map_err(|e| e.to_string());
+    assert_eq!(
+        err,
+        Err(r#"environment variable ANTHROPIC_BASE_URL: "proxy.example" must start with http:// or https://"#.to_owned())
+    );
+    let env = env_of(&[("CHATTERM_TIER", "huge")]);
+    let err = load_with(None, &env, None).map_err(|e| e.to_string());
+    assert_eq!(
+        err,
+        Err(r#"environment variable CHATTERM_TIER: unknown tier "huge" (expected fast, balanced or max)"#.to_owned())
+    );
+}
+
+#[test]
+fn chatterm_tier_overrides_the_file() {
+    let env = env_of(&[("CHATTERM_TIER", "max")]);
+    let loaded = load_with(Some(fixture("valid/minimal.toml")), &env, None);
+    assert_eq!(
+        loaded
+            .map(|l| l.config.models.tier)
+            .map_err(|e| e.to_string()),
+        Ok(Tier::Max)
+    );
+}
+
+#[test]
+fn missing_named_files_are_errors_naming_the_file() {
+    let dir = tempfile::tempdir();
+    let Ok(dir) = dir else { panic!("{dir:?}") };
+    let missing = dir.path().join("nope.toml");
+    let no_env = env_of(&[]);
+    let err = load_with(Some(missing.clone()), &no_env, None).map_err(|e| e.to_string());
+    assert_eq!(
+        err,
+        Err(format!(
+            "{}: config file not found (named by --config)",
+            missing.display()
+        ))
+    );
+
+    let missing_str = missing.to_string_lossy().into_owned();
+    let env = env_of(&[("CHATTERM_CONFIG", &missing_str)]);
+    let err = load_with(None, &env, None);
+    assert!(
+        matches!(
+            err,
+            Err(ConfigError::NotFound {
+                named_by: "CHATTERM_CONFIG",
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn file_search_order_is_flag_then_env_then_default() {
+    let dir = tempfile::tempdir();
+    let Ok(dir) = dir else { panic!("{dir:?}") };
+    let write = |name: &str, tier: &str| {
+        let path = dir.path().join(name);
+        let written = std::fs::write(&path, format!("[models]\ntier = \"{tier}\"\n"));
+        assert!(written.is_ok(), "{written:?}");
+        path
+    };
+    let flag = write("flag.toml", "fast");
+    let from_env = write("env.toml", "max");
+    let default = write("default.toml", "balanced");
+    let env_str = from_env.to_string_lossy().into_owned();
+    let env = env_of(&[("CHATTERM_CONFIG", &env_str), ("CHATTERM_TIER", "")]);
+    let no_env = env_of(&[]);
+
+    let source =
+        |l: Result<Loaded, ConfigError>| l.map(|l| l.config.source).map_err(|e| e.to_string());
+    assert_eq!(
+        source(load_with(Some(flag.clone()), &env, Some(default.clone()))),
+        Ok(Some(flag))
+    );
+    assert_eq!(
+        source(load_with(None, &env, Some(default.clone()))),
+        Ok(Some(from_env))
+    );
+    assert_eq!(
+        source(load_with(None, &no_env, Some(default.clone()))),
+        Ok(Some(default))
+    );
+    // A missing file at the default location is not an error: the defaults apply.
+    let absent = dir.path().join("absent.toml");
+    let loaded = load_with(None, &no_env, Some(absent)).map_err(|e| e.to_string());
+    assert_eq!(loaded.map(|l| l.config), Ok(Config::default()));
+    assert_eq!(source(load_with(None, &no_env, None)), Ok(None));
+}
+
+#[test]
+fn unreadable_file_error_names_file_and_os_error() {
+    let dir = tempfile::tempdir();
+    let Ok(dir) = dir else { panic!("{dir:?}") };
+    // A directory exists but cannot be read as a file, on every platform and as root.
+    let err = load_with(Some(dir.path().to_path_buf()), &env_of(&[]), None);
+    let Err(err @ ConfigError::Read { .. }) = err else {
+        panic!("{err:?}");
+    };
+    let message = err.to_string();
+    let prefix = format!("{}: cannot read config file: ", dir.path().display());
+    assert!(message.starts_with(&prefix), "{message}");
+    assert!(message.len() > prefix.len(), "no OS error in {message}");
+}
+
+#[test]
+fn empty_system_prompt_means_none() {
+    let loaded = parse_str("[chat]\nsystem = \"  \"\n", Path::new("c.toml"));
+    assert_eq!(
+        loaded
+            .map(|l| l.config.chat.system)
+            .map_err(|e| e.to_string()),
+        Ok(None)
+    );
+}

@@ -266,44 +266,29 @@ pub fn fold(script: &Script, ctx: &Context) -> Folded {
     let mut delay = Duration::ZERO;
     let mut output_tokens = None;
     for step in &script.steps {
-        match step {
-            Step::Start { usage: u } => usage = u.clone(),
-            Step::Text(d) => content.push(json!({"type": "text", "text": d.concat()})),
-            Step::Thinking { deltas, signature } => content.push(
-                json!({"type": "thinking", "thinking": deltas.concat(), "signature": signature}),
-            ),
-            Step::RedactedThinking(data) => {
-                content.push(json!({"type": "redacted_thinking", "data": data}))
-            }
-            Step::ToolUse {
-                id,
-                name,
-                input_chunks,
-            } => {
-                let joined = input_chunks.concat();
-                let input = if joined.trim().is_empty() {
-                    Ok(json!({}))
-                } else {
-                    serde_json::from_str::<Value>(&joined)
-                };
-                let Ok(input) = input else {
-                    let message =
-                        format!("mock script: tool input of {id} is not valid JSON: {joined}");
+        if let Some(block) = content_block(step) {
+            match block {
+                Ok(block) => content.push(block),
+                Err(message) => {
+                    let kind = "api_error".into();
                     return Folded::Error {
                         status: 500,
-                        kind: "api_error".into(),
+                        kind,
                         message,
                         delay,
                     };
-                };
-                content.push(json!({"type": "tool_use", "id": id, "name": name, "input": input}));
+                }
             }
+            continue;
+        }
+        match step {
+            Step::Start { usage: u } => usage = u.clone(),
             Step::ErrorEvent { kind, message } => {
-                let status = status_for_kind(kind);
+                let (kind, message) = (kind.clone(), message.clone());
                 return Folded::Error {
-                    status,
-                    kind: kind.clone(),
-                    message: message.clone(),
+                    status: status_for_kind(&kind),
+                    kind,
+                    message,
                     delay,
                 };
             }
@@ -314,7 +299,7 @@ pub fn fold(script: &Script, ctx: &Context) -> Folded {
                 usage.apply_delta(u);
                 output_tokens = u.output_tokens;
             }
-            Step::Ping | Step::Unknown { .. } | Step::Raw(_) => {}
+            _ => {}
         }
     }
     if output_tokens.is_none() {
@@ -326,6 +311,40 @@ pub fn fold(script: &Script, ctx: &Context) -> Folded {
         "content": content, "stop_reason": stop_reason, "stop_sequence": null, "usage": usage,
     });
     Folded::Message { body, delay }
+}
+
+/// The final JSON of a content step; `None` for steps that are not content. A tool input
+/// that is not valid JSON is an `Err` (the real API never sends one in a non-stream reply).
+fn content_block(step: &Step) -> Option<Result<Value, String>> {
+    Some(Ok(match step {
+        Step::Text(d) => json!({"type": "text", "text": d.concat()}),
+        Step::Thinking { deltas, signature } => {
+            json!({"type": "thinking", "thinking": deltas.concat(), "signature": signature})
+        }
+        Step::RedactedThinking(data) => json!({"type": "redacted_thinking", "data": data}),
+        Step::ToolUse {
+            id,
+            name,
+            input_chunks,
+        } => {
+            // Empty input (no chunks, or only "") means `{}`, as in a stream.
+            let joined = input_chunks.concat();
+            let input = if joined.trim().is_empty() {
+                json!({})
+            } else {
+                match serde_json::from_str::<Value>(&joined) {
+                    Ok(v) => v,
+                    Err(_) => {
+                        return Some(Err(format!(
+                            "mock script: tool input of {id} is not valid JSON: {joined}"
+                        )));
+                    }
+                }
+            };
+            json!({"type": "tool_use", "id": id, "name": name, "input": input})
+        }
+        _ => return None,
+    }))
 }
 
 #[cfg(test)]

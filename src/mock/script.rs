@@ -27,7 +27,9 @@ pub enum Chunking {
 /// One step of a scripted streamed answer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
-    /// `message_start` with this usage. Added automatically when a script has none.
+    /// `message_start` with this usage, sent verbatim. When a script has none, the mock
+    /// sends one first with usage from its prompt-cache simulation, and the final
+    /// `message_delta` then repeats those input fields.
     Start {
         usage: Usage,
     },
@@ -52,14 +54,16 @@ pub enum Step {
         event: String,
         data: String,
     },
-    /// An `error` event; the stream ends after it.
+    /// An `error` event; the stream ends cleanly after it. In a non-streamed reply it
+    /// becomes the matching HTTP error (`overloaded_error` → 529, ...).
     ErrorEvent {
         kind: String,
         message: String,
     },
-    /// Wait this long before the next step.
+    /// Wait this long before the next step (bytes already planned are written first).
     Stall(Duration),
-    /// Close the connection abruptly (no `message_stop`).
+    /// Close the connection abruptly (no `message_stop`): the body ends with an error, so
+    /// the client sees a broken transfer, not a clean end. Later steps are not sent.
     Drop,
     /// `message_delta` with this stop reason and usage, then `message_stop`.
     Stop {

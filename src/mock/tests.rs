@@ -248,6 +248,13 @@ async fn drop_cuts_the_connection_and_the_client_sees_an_error() {
         "what was written before the cut arrives"
     );
     assert!(!text.contains("message_stop"));
+    // Non-streaming: the headers arrive, then the body breaks.
+    server.enqueue(Reply::Script(Script::new(vec![
+        Step::text("x"),
+        Step::Drop,
+    ])));
+    let response = post(&server, "/v1/messages", &request("a", false)).await;
+    assert!(response.bytes().await.is_err());
 }
 
 #[tokio::test]

@@ -196,7 +196,7 @@ fn check_messages(messages: Option<&Value>) -> Result<(), String> {
     }
     let mut turns = Vec::with_capacity(messages.len());
     for (i, message) in messages.iter().enumerate() {
-        turns.push(read_turn(message, i)?);
+        turns.push(read_turn(message, i, i + 1 == messages.len())?);
     }
     if turns[0].role != "user" {
         return Err("messages.0.role: the first message must use the \"user\" role".into());
@@ -204,7 +204,8 @@ fn check_messages(messages: Option<&Value>) -> Result<(), String> {
     check_tool_pairing(&turns)
 }
 
-fn read_turn(message: &Value, i: usize) -> Result<Turn, String> {
+/// Reads message `i`; `last` allows the empty final assistant message the API accepts.
+fn read_turn(message: &Value, i: usize, last: bool) -> Result<Turn, String> {
     let path = format!("messages.{i}");
     let role = match message.get("role").and_then(Value::as_str) {
         Some(r @ ("user" | "assistant")) => r.to_owned(),
@@ -224,6 +225,10 @@ fn read_turn(message: &Value, i: usize) -> Result<Turn, String> {
         tool_results: Vec::new(),
         first_other: None,
     };
+    let empty = content.as_str() == Some("") || content.as_array().is_some_and(Vec::is_empty);
+    if last && empty && turn.role == "assistant" {
+        return Ok(turn);
+    }
     for (j, block) in content_blocks(content, &path)?.iter().enumerate() {
         let block_path = format!("{path}.content.{j}");
         match block_type(block, &block_path)? {
@@ -475,6 +480,20 @@ mod tests {
         // A final assistant turn (prefill) may end with calls: nothing follows it yet.
         let body = with_messages(json!([{"role": "user", "content": "hi"}, call]));
         assert!(check(body).is_ok());
+        // ... and may be empty, unlike any other message.
+        let body = with_messages(
+            json!([{"role": "user", "content": "hi"}, {"role": "assistant", "content": ""}]),
+        );
+        assert!(check(body).is_ok());
+        let body = with_messages(
+            json!([{"role": "user", "content": "hi"}, {"role": "assistant", "content": []},
+            {"role": "user", "content": "hi"}]),
+        );
+        assert!(
+            check(body)
+                .unwrap_err()
+                .contains("messages.1: all messages must have non-empty content")
+        );
     }
 
     #[test]

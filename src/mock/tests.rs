@@ -71,7 +71,9 @@ async fn assert_api_error(response: reqwest::Response, status: u16, kind: &str) 
 async fn a_script_streams_as_sse_with_the_usual_headers() {
     let server = MockServer::start().await.unwrap();
     server.enqueue(Reply::Script(
-        Script::text("Hello streaming world").with_header("x-extra", "yes"),
+        Script::text("Hello streaming world")
+            .with_header("x-extra", "yes")
+            .with_header("anthropic-ratelimit-requests-remaining", "0"),
     ));
     let response = post(&server, "/v1/messages", &request("hi", true)).await;
     assert_eq!(response.status(), 200);
@@ -84,6 +86,10 @@ async fn a_script_streams_as_sse_with_the_usual_headers() {
     );
     assert_eq!(h["request-id"], "req_mock_1");
     assert_eq!(h["x-extra"], "yes");
+    assert_eq!(
+        h["anthropic-ratelimit-requests-remaining"], "0",
+        "script headers win"
+    );
     for family in ["requests", "tokens", "input-tokens", "output-tokens"] {
         for part in ["limit", "remaining", "reset"] {
             assert!(h.contains_key(format!("anthropic-ratelimit-{family}-{part}").as_str()));

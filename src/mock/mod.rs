@@ -1,5 +1,127 @@
-//! (Interface stub; pending.) A local Anthropic-compatible server.
+//! A local Anthropic-compatible server on loopback, for tests and the offline demo.
+//!
+//! [`MockServer`] speaks enough of the API for chatterm to run against it unchanged:
+//!
+//! - `POST /v1/messages`: checks auth (`x-api-key` or `authorization: Bearer`, else 401) and
+//!   `anthropic-version` (else 400), validates the body like the API ([`validate`]), then
+//!   answers with the next queued [`Reply`] (FIFO), or, when the queue is empty, with the
+//!   simulated assistant ([`assistant`]). Scripts stream as real SSE when the request has
+//!   `"stream": true` and fold into one JSON message otherwise ([`render`]), cut into network
+//!   writes by their [`Chunking`] ([`body`]).
+//! - `POST /v1/messages/count_tokens`: same checks, `{"input_tokens": N}` from the
+//!   deterministic estimate (about one token per 4 characters of each block's JSON).
+//! - `GET /v1/models`, `GET /v1/models/{id}`: a fixed catalogue with cursor pagination.
+//! - Anything else: 404 `not_found_error` in the API's error shape.
+//!
+//! Usage numbers follow a prompt-cache simulation with the API's prefix rules ([`cache`]),
+//! except for scripts with an explicit `Start` step, whose usage is sent verbatim.
+//! Every request is recorded ([`MockServer::requests`]) with secret headers redacted.
+//! Every response carries `request-id: req_mock_N` (N counts requests to any endpoint)
+//! and plausible `anthropic-ratelimit-*` headers.
+//!
+//! Nothing here is used by the client code paths: the mock only depends on the wire types.
 
+pub mod assistant;
+pub mod body;
+pub mod cache;
+pub mod headers;
+pub mod models;
+pub mod prompt;
+pub mod render;
 pub mod script;
+mod server;
+pub mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use tokio::task::JoinHandle;
 
 pub use script::{Chunking, HttpError, Reply, Script, Step};
+pub use server::REDACTED;
+
+/// One request as the mock received it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedRequest {
+    pub method: String,
+    /// The path without the query string.
+    pub path: String,
+    /// Lowercase names; `x-api-key` / `authorization` values are [`REDACTED`].
+    pub headers: BTreeMap<String, String>,
+    /// The body parsed as JSON; `None` when empty or not JSON.
+    pub body: Option<serde_json::Value>,
+}
+
+impl RecordedRequest {
+    /// A header's value by (lowercase) name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
+}
+
+/// A running mock server. Dropping it stops accepting connections.
+#[derive(Debug)]
+pub struct MockServer {
+    addr: SocketAddr,
+    shared: Arc<server::Shared>,
+    task: JoinHandle<()>,
+}
+
+impl MockServer {
+    /// Binds 127.0.0.1 on a free port and serves in a background tokio task.
+    pub async fn start() -> std::io::Result<MockServer> {
+        Self::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await
+    }
+
+    /// Binds the given address (used by `chatterm mock-server --port N`).
+    pub async fn bind(addr: SocketAddr) -> std::io::Result<MockServer> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(server::Shared::default());
+        let app = server::router(Arc::clone(&shared));
+        let task = tokio::spawn(async move {
+            // serve only returns on a listener error; the server is then simply gone,
+            // and clients see connection errors, which is what a dead server looks like.
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(MockServer { addr, shared, task })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT` (no trailing slash).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Queues a scripted reply for the next valid `POST /v1/messages` (FIFO). When the
+    /// queue is empty the simulated assistant answers.
+    pub fn enqueue(&self, reply: Reply) {
+        self.shared.enqueue(reply);
+    }
+
+    /// Every request received so far, in order (all endpoints).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.requests()
+    }
+
+    /// Serves until ctrl-c, or until this future is dropped.
+    pub async fn wait(mut self) {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = &mut self.task => {}
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -1,0 +1,272 @@
+//! The simulated assistant: what the mock answers when no scripted reply is queued.
+//!
+//! It powers the offline demo (`chatterm --demo`), so its answers exercise what the client
+//! renders: headings, lists, fenced code, inline code, tables, long text, thinking. The
+//! choice is deterministic, from keywords in the last user message's text ("code", "rust",
+//! "python" → code; "table" → table; "long" → several paragraphs; otherwise a general
+//! answer that quotes the user). Asking to "think" (or enabling `thinking` in the request)
+//! adds a short thinking block first. Output is capped at `max_tokens` (stop reason
+//! `max_tokens`), like a real model.
+//!
+//! Replies stream as word-sized deltas with 5–20 ms pauses, scaled so one reply takes
+//! roughly one to three seconds.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::api::StopReason;
+
+use super::render::Pace;
+use super::script::{Script, Step, estimate_tokens, split_words};
+
+/// The whole reply aims to stream in about this long.
+const TARGET_STREAM_MS: u64 = 2000;
+
+/// The answer to a request, and how fast to stream it.
+pub fn reply(body: &Value, max_tokens: u64) -> (Script, Pace) {
+    let user = last_user_text(body);
+    let lower = user.to_lowercase();
+    let text = if ["code", "rust", "python"].iter().any(|k| lower.contains(k)) {
+        code_answer(&lower)
+    } else if lower.contains("table") {
+        table_answer()
+    } else if lower.contains("long") {
+        long_answer()
+    } else {
+        general_answer(&user)
+    };
+    let thinking_on = matches!(
+        body.pointer("/thinking/type").and_then(Value::as_str),
+        Some("enabled" | "adaptive")
+    );
+    let mut steps = Vec::new();
+    let mut budget = max_tokens.saturating_mul(4) as usize;
+    if thinking_on || lower.contains("think") {
+        let thought = thinking_text(&user);
+        budget = budget.saturating_sub(thought.len());
+        steps.push(Step::Thinking {
+            deltas: split_words(&thought),
+            signature: signature(&user),
+        });
+    }
+    let (text, reason) = match text.char_indices().nth(budget) {
+        Some((cut, _)) => (text[..cut].to_owned(), StopReason::MaxTokens),
+        None => (text, StopReason::EndTurn),
+    };
+    let output: String = steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Thinking { deltas, .. } => Some(deltas.concat()),
+            _ => None,
+        })
+        .chain([text.clone()])
+        .collect();
+    let deltas = group(split_words(&text), 120);
+    let count = deltas.len().max(1) as u64;
+    if !text.is_empty() {
+        steps.push(Step::Text(deltas));
+    }
+    steps.push(Step::stop(reason, estimate_tokens(&output)));
+    let per_delta = (TARGET_STREAM_MS / count).clamp(5, 20);
+    let pace = Pace {
+        min: Duration::from_millis(per_delta.saturating_sub(4).max(5)),
+        max: Duration::from_millis((per_delta + 4).min(20)),
+        seed: seed_of(&user),
+    };
+    (Script::new(steps), pace)
+}
+
+/// The concatenated text blocks of the last user message ("" when it has none).
+fn last_user_text(body: &Value) -> String {
+    let messages = body.get("messages").and_then(Value::as_array);
+    let last = messages
+        .into_iter()
+        .flatten()
+        .rev()
+        .find(|m| m.get("role").and_then(Value::as_str) == Some("user"));
+    match last.and_then(|m| m.get("content")) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(blocks)) => blocks
+            .iter()
+            .filter(|b| b.get("type").and_then(Value::as_str) == Some("text"))
+            .filter_map(|b| b.get("text").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => String::new(),
+    }
+}
+
+/// Merges word pieces so there are at most about `max` deltas (long answers stream in
+/// bigger pieces instead of taking longer).
+fn group(words: Vec<String>, max: usize) -> Vec<String> {
+    let per = words.len().div_ceil(max.max(1)).max(1);
+    words.chunks(per).map(|c| c.concat()).collect()
+}
+
+fn seed_of(text: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}
+
+fn signature(text: &str) -> String {
+    format!("EqMock{:016x}AAAA==", seed_of(text))
+}
+
+fn thinking_text(user: &str) -> String {
+    let topic: String = user
+        .split_whitespace()
+        .take(8)
+        .collect::<Vec<_>>()
+        .join(" ");
+    format!(
+        "The user asked: \"{topic}\". I should answer clearly, start with the main point, \
+         and use formatting only where it helps."
+    )
+}
+
+fn code_answer(lower: &str) -> String {
+    let python = lower.contains("python") && !lower.contains("rust");
+    let (lang, snippet) = if python {
+        (
+            "python",
+            "def word_count(text: str) -> dict[str, int]:\n    counts: dict[str, int] = {}\n    for word in text.split():\n        counts[word] = counts.get(word, 0) + 1\n    return counts\n",
+        )
+    } else {
+        (
+            "rust",
+            "use std::collections::HashMap;\n\nfn word_count(text: &str) -> HashMap<&str, usize> {\n    let mut counts = HashMap::new();\n    for word in text.split_whitespace() {\n        *counts.entry(word).or_insert(0) += 1;\n    }\n    counts\n}\n",
+        )
+    };
+    format!(
+        "## Counting words\n\nHere is a small, idiomatic way to count words:\n\n```{lang}\n{snippet}```\n\n\
+         How it works:\n\n- `split_whitespace()` style splitting ignores runs of spaces and newlines.\n\
+         - Each word is looked up once; missing words start at `0`.\n\
+         - The result maps each word to its count.\n\n\
+         Try it with a sentence such as `\"the cat and the hat\"`: `the` appears **twice**."
+    )
+}
+
+fn table_answer() -> String {
+    "Here is a comparison of the three model tiers chatterm switches between:\n\n\
+     | Tier | Typical model | Speed | Cost per answer |\n\
+     |------|---------------|-------|-----------------|\n\
+     | fast | Haiku | very fast | lowest |\n\
+     | balanced | Sonnet | fast | moderate |\n\
+     | max | Opus | slower | highest |\n\n\
+     Switch tiers with one key; the sidebar shows what each turn costs."
+        .to_owned()
+}
+
+fn long_answer() -> String {
+    let paragraphs = [
+        "Streaming is what makes a terminal chat feel alive: the answer appears word by word \
+         instead of after a long pause. Under the hood, the API sends server-sent events, and \
+         the client folds them into a message as they arrive.",
+        "Prompt caching is the other half of a fast, cheap conversation. Each request repeats \
+         the whole history, but the stable prefix (tools, system prompt, earlier turns) can be \
+         read from the cache at a tenth of the price, and it is also processed faster.",
+        "Cost visibility closes the loop. Every answer reports its usage: uncached input, cache \
+         writes, cache reads and output. Multiplying each by its price gives the exact cost of \
+         the turn, which the sidebar keeps as a running total.",
+        "Finally, errors are part of the experience. Overloads and rate limits happen; a good \
+         client retries with backoff, tells you what it is doing, and never loses the text it \
+         already showed you.",
+    ];
+    format!("# A longer answer\n\n{}", paragraphs.join("\n\n"))
+}
+
+fn general_answer(user: &str) -> String {
+    let quoted: String = if user.trim().is_empty() {
+        "> (an empty message)".to_owned()
+    } else {
+        let short: String = user.chars().take(200).collect();
+        short
+            .lines()
+            .map(|l| format!("> {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    format!(
+        "Hello! You wrote:\n\n{quoted}\n\n\
+         I'm the **offline demo** assistant of chatterm: no network, no API key, just a local \
+         mock server that streams like the real API. Things to try:\n\n\
+         1. Ask for **code** (say \"rust\" or \"python\") to see syntax highlighting.\n\
+         2. Ask for a **table** to see table rendering.\n\
+         3. Ask for something **long** to watch scrolling.\n\
+         4. Ask me to **think** first to see a thinking block.\n\n\
+         Send a few messages and watch the cache figures in the sidebar climb."
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ask(text: &str) -> Script {
+        reply(
+            &json!({"messages": [{"role": "user", "content": text}]}),
+            4096,
+        )
+        .0
+    }
+
+    fn answer_text(script: &Script) -> String {
+        script
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Text(d) => Some(d.concat()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn keywords_choose_the_answer() {
+        let code = answer_text(&ask("Show me some Rust code"));
+        assert!(code.contains("```rust") && code.contains("## ") && code.contains("- `"));
+        assert!(answer_text(&ask("python please")).contains("```python"));
+        assert!(answer_text(&ask("a table?")).contains("|------|"));
+        assert!(answer_text(&ask("something long")).matches("\n\n").count() >= 4);
+        let general = answer_text(&ask("hello there"));
+        assert!(general.contains("> hello there") && general.contains("offline demo"));
+    }
+
+    #[test]
+    fn think_adds_a_thinking_block_first_and_usage_counts_it() {
+        let script = ask("think about tables");
+        assert!(
+            matches!(&script.steps[0], Step::Thinking { signature, .. } if signature.starts_with("EqMock"))
+        );
+        assert!(
+            matches!(script.steps.last(), Some(Step::Stop { reason: StopReason::EndTurn, usage }) if usage.output_tokens > Some(50))
+        );
+    }
+
+    #[test]
+    fn replies_are_deterministic_and_paced() {
+        let body = json!({"messages": [{"role": "user", "content": "hi"}]});
+        let (a, pace_a) = reply(&body, 4096);
+        let (b, pace_b) = reply(&body, 4096);
+        assert_eq!((a, pace_a), (b, pace_b));
+        assert!(pace_a.min >= Duration::from_millis(5) && pace_a.max <= Duration::from_millis(20));
+    }
+
+    #[test]
+    fn max_tokens_truncates_the_answer() {
+        let body = json!({"messages": [{"role": "user", "content": "something long"}]});
+        let (script, _) = reply(&body, 10);
+        assert_eq!(answer_text(&script).chars().count(), 40);
+        assert!(matches!(
+            script.steps.last(),
+            Some(Step::Stop {
+                reason: StopReason::MaxTokens,
+                ..
+            })
+        ));
+    }
+}

@@ -15,9 +15,17 @@ use super::wire::{ContentBlock, DeltaUsage, ErrorObject, MessageResponse, StopRe
 #[derive(Debug, Clone, PartialEq)]
 pub enum StreamEvent {
     MessageStart(MessageResponse),
-    ContentBlockStart { index: usize, block: ContentBlock },
-    ContentBlockDelta { index: usize, delta: Delta },
-    ContentBlockStop { index: usize },
+    ContentBlockStart {
+        index: usize,
+        block: ContentBlock,
+    },
+    ContentBlockDelta {
+        index: usize,
+        delta: Delta,
+    },
+    ContentBlockStop {
+        index: usize,
+    },
     MessageDelta(MessageDelta),
     MessageStop,
     Ping,
@@ -31,11 +39,21 @@ pub enum StreamEvent {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Delta {
-    TextDelta { text: String },
-    InputJsonDelta { partial_json: String },
-    ThinkingDelta { thinking: String },
-    SignatureDelta { signature: String },
-    CitationsDelta { citation: Value },
+    TextDelta {
+        text: String,
+    },
+    InputJsonDelta {
+        partial_json: String,
+    },
+    ThinkingDelta {
+        thinking: String,
+    },
+    SignatureDelta {
+        signature: String,
+    },
+    CitationsDelta {
+        citation: Value,
+    },
     #[serde(other)]
     Unknown,
 }

@@ -322,8 +322,14 @@ mod tests {
     fn invalid_utf8_is_a_typed_error_and_sticky() {
         let mut d = SseDecoder::new();
         let mut out = Vec::new();
-        assert_eq!(d.push(b"data: \xFF\n", &mut out), Err(SseError::InvalidUtf8));
-        assert_eq!(d.push(b"data: ok\n\n", &mut out), Err(SseError::InvalidUtf8));
+        assert_eq!(
+            d.push(b"data: \xFF\n", &mut out),
+            Err(SseError::InvalidUtf8)
+        );
+        assert_eq!(
+            d.push(b"data: ok\n\n", &mut out),
+            Err(SseError::InvalidUtf8)
+        );
         assert_eq!(d.finish(&mut out), Err(SseError::InvalidUtf8));
         assert!(out.is_empty());
     }

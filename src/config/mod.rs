@@ -39,7 +39,9 @@ impl std::str::FromStr for Tier {
             "fast" => Ok(Tier::Fast),
             "balanced" => Ok(Tier::Balanced),
             "max" => Ok(Tier::Max),
-            other => Err(format!("unknown tier `{other}` (expected fast, balanced or max)")),
+            other => Err(format!(
+                "unknown tier `{other}` (expected fast, balanced or max)"
+            )),
         }
     }
 }

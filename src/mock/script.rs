@@ -21,26 +21,44 @@ pub enum Chunking {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
     /// `message_start` with this usage. Added automatically when a script has none.
-    Start { usage: Usage },
+    Start {
+        usage: Usage,
+    },
     /// A text block, streamed as these deltas.
     Text(Vec<String>),
     /// A thinking block streamed as these deltas, then its signature.
-    Thinking { deltas: Vec<String>, signature: String },
+    Thinking {
+        deltas: Vec<String>,
+        signature: String,
+    },
     /// A redacted thinking block (arrives whole).
     RedactedThinking(String),
     /// A tool_use block whose input JSON streams as these fragments (may be empty).
-    ToolUse { id: String, name: String, input_chunks: Vec<String> },
+    ToolUse {
+        id: String,
+        name: String,
+        input_chunks: Vec<String>,
+    },
     Ping,
     /// An event type the client does not know.
-    Unknown { event: String, data: String },
+    Unknown {
+        event: String,
+        data: String,
+    },
     /// An `error` event; the stream ends after it.
-    ErrorEvent { kind: String, message: String },
+    ErrorEvent {
+        kind: String,
+        message: String,
+    },
     /// Wait this long before the next step.
     Stall(Duration),
     /// Close the connection abruptly (no `message_stop`).
     Drop,
     /// `message_delta` with this stop reason and usage, then `message_stop`.
-    Stop { reason: StopReason, usage: DeltaUsage },
+    Stop {
+        reason: StopReason,
+        usage: DeltaUsage,
+    },
     /// Literal bytes written as they are.
     Raw(String),
 }

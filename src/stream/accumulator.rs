@@ -8,20 +8,41 @@ use crate::api::{ContentBlock, ErrorObject, MessageResponse, StopReason, StreamE
 #[derive(Debug, Clone, PartialEq)]
 pub enum StreamUpdate {
     /// `message_start`: the message id and the model that is answering.
-    Started { id: String, model: String },
+    Started {
+        id: String,
+        model: String,
+    },
     /// A block opened; `block` is the skeleton the API sent (complete for blocks without
     /// deltas, such as redacted thinking or server-tool results).
-    BlockStarted { index: usize, block: ContentBlock },
-    TextDelta { index: usize, text: String },
-    ThinkingDelta { index: usize, text: String },
+    BlockStarted {
+        index: usize,
+        block: ContentBlock,
+    },
+    TextDelta {
+        index: usize,
+        text: String,
+    },
+    ThinkingDelta {
+        index: usize,
+        text: String,
+    },
     /// A raw fragment of a tool input's JSON.
-    ToolInputDelta { index: usize, id: String, partial_json: String },
+    ToolInputDelta {
+        index: usize,
+        id: String,
+        partial_json: String,
+    },
     /// A block closed; tool inputs are parsed (empty means `{}`).
-    BlockFinished { index: usize, block: ContentBlock },
+    BlockFinished {
+        index: usize,
+        block: ContentBlock,
+    },
     /// The running usage totals after `message_start` or a `message_delta`.
     Usage(Usage),
     /// `message_stop`: the message is complete.
-    Finished { stop_reason: Option<StopReason> },
+    Finished {
+        stop_reason: Option<StopReason>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -204,7 +204,10 @@ impl SseDecoder {
         };
         match field {
             b"data" => {
-                self.data.push_str(utf8(value)?);
+                let value = utf8(value)?;
+                // Room for the separator too, so the usual one-line event allocates once.
+                self.data.reserve(value.len() + 1);
+                self.data.push_str(value);
                 self.data.push('\n');
             }
             b"event" => {

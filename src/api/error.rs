@@ -144,7 +144,10 @@ impl ApiError {
     /// Whether a fresh attempt of the same request may succeed. Stream errors before any
     /// content count; the engine never retries once content has been shown.
     pub fn is_retryable(&self) -> bool {
-        matches!(self.class(), ErrorClass::Retryable | ErrorClass::RateLimited)
+        matches!(
+            self.class(),
+            ErrorClass::Retryable | ErrorClass::RateLimited
+        )
     }
 
     /// True for "the model is busy or slow": what moves the engine to a fallback model.

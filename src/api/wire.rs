@@ -212,7 +212,11 @@ impl ContentBlock {
 
 impl Serialize for ContentBlock {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        fn tagged<S: Serializer, T: Serialize>(s: S, tag: &str, body: &T) -> Result<S::Ok, S::Error> {
+        fn tagged<S: Serializer, T: Serialize>(
+            s: S,
+            tag: &str,
+            body: &T,
+        ) -> Result<S::Ok, S::Error> {
             let mut v = serde_json::to_value(body).map_err(serde::ser::Error::custom)?;
             if let Value::Object(map) = &mut v {
                 // The tag goes first so the JSON reads like the API's own.
@@ -624,7 +628,10 @@ mod tests {
             output_tokens: Some(8),
             ..DeltaUsage::default()
         });
-        assert_eq!((u.input_tokens, u.cache_read_input_tokens, u.output_tokens), (14, 3120, 8));
+        assert_eq!(
+            (u.input_tokens, u.cache_read_input_tokens, u.output_tokens),
+            (14, 3120, 8)
+        );
         u.apply_delta(&DeltaUsage {
             output_tokens: Some(9),
             input_tokens: Some(20),

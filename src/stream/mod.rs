@@ -8,5 +8,8 @@
 pub mod accumulator;
 pub mod partial_json;
 
+#[cfg(test)]
+mod pipeline_tests;
+
 pub use accumulator::{Accumulator, StreamError, StreamUpdate};
-pub use partial_json::{PartialJson, PartialJsonError};
+pub use partial_json::{MAX_DEPTH, PartialJson, PartialJsonError};

@@ -61,7 +61,15 @@ async fn run(cli: Cli) -> Result<i32> {
     apply_flags(&mut config, &cli);
 
     // The demo's server lives as long as this function.
-    let demo = if cli.demo { Some(MockServer::start().await.wrap_err("starting the demo server")?) } else { None };
+    let demo = if cli.demo {
+        Some(
+            MockServer::start()
+                .await
+                .wrap_err("starting the demo server")?,
+        )
+    } else {
+        None
+    };
     let (base_url, auth) = match &demo {
         Some(server) => (server.url(), Auth::ApiKey("chatterm-demo".into())),
         None => match Auth::from_env(&|k| std::env::var(k).ok()) {
@@ -120,10 +128,14 @@ fn prompt_from(cli: &Cli) -> Result<String> {
     }
     let mut stdin = std::io::stdin();
     if stdin.is_terminal() {
-        return Err(eyre!("print mode needs a prompt: chatterm -p \"your question\" (or pipe it in)"));
+        return Err(eyre!(
+            "print mode needs a prompt: chatterm -p \"your question\" (or pipe it in)"
+        ));
     }
     let mut text = String::new();
-    stdin.read_to_string(&mut text).wrap_err("reading the prompt from standard input")?;
+    stdin
+        .read_to_string(&mut text)
+        .wrap_err("reading the prompt from standard input")?;
     if text.trim().is_empty() {
         return Err(eyre!("the prompt on standard input is empty"));
     }
@@ -136,7 +148,10 @@ async fn mock_server(port: u16) -> Result<i32> {
         .await
         .wrap_err_with(|| format!("cannot listen on {addr}"))?;
     eprintln!("chatterm mock server listening on {}", server.url());
-    eprintln!("try:  ANTHROPIC_BASE_URL={} ANTHROPIC_API_KEY=test chatterm -p \"hello\"", server.url());
+    eprintln!(
+        "try:  ANTHROPIC_BASE_URL={} ANTHROPIC_API_KEY=test chatterm -p \"hello\"",
+        server.url()
+    );
     eprintln!("stop with Ctrl+C");
     server.wait().await;
     Ok(0)

@@ -106,8 +106,14 @@ fn show<O: Write, E: Write>(
                 sanitize_line(&reason)
             );
         }
-        Update::FellBack { from, to, reason, .. } => {
-            let _ = writeln!(err, "falling back from {from} to {to}: {}", sanitize_line(&reason));
+        Update::FellBack {
+            from, to, reason, ..
+        } => {
+            let _ = writeln!(
+                err,
+                "falling back from {from} to {to}: {}",
+                sanitize_line(&reason)
+            );
         }
         Update::Notice { text, .. } if !text.is_empty() => {
             let _ = writeln!(err, "{}", sanitize_line(&text));
@@ -127,7 +133,9 @@ fn show<O: Write, E: Write>(
         Update::TurnFinished { message, stats, .. } => {
             return Some(finished(&message, &stats, opts, tally, out, err));
         }
-        Update::Error { error, partial, .. } => return Some(failed(&error, partial.as_ref(), opts, out, err)),
+        Update::Error { error, partial, .. } => {
+            return Some(failed(&error, partial.as_ref(), opts, out, err));
+        }
         _ => {}
     }
     None
@@ -157,10 +165,16 @@ fn finished<O: Write, E: Write>(
     let _ = out.flush();
     match &message.stop_reason {
         Some(StopReason::MaxTokens) => {
-            let _ = writeln!(err, "note: the answer was cut off at max_tokens (raise --max-tokens)");
+            let _ = writeln!(
+                err,
+                "note: the answer was cut off at max_tokens (raise --max-tokens)"
+            );
         }
         Some(StopReason::Refusal) => {
-            let _ = writeln!(err, "note: the model declined to answer (stop reason: refusal)");
+            let _ = writeln!(
+                err,
+                "note: the model declined to answer (stop reason: refusal)"
+            );
         }
         _ => {}
     }
@@ -183,8 +197,16 @@ fn failed<O: Write, E: Write>(
         let _ = writeln!(err, "cancelled");
         return EXIT_CANCELLED;
     }
-    let incomplete = if partial.is_some() { " (the answer above is incomplete)" } else { "" };
-    let _ = writeln!(err, "error: {}{incomplete}", sanitize_line(&error.to_string()));
+    let incomplete = if partial.is_some() {
+        " (the answer above is incomplete)"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        err,
+        "error: {}{incomplete}",
+        sanitize_line(&error.to_string())
+    );
     EXIT_FAILED
 }
 
@@ -229,7 +251,10 @@ pub fn group(n: u64) -> String {
 pub async fn run_lines(handle: &mut EngineHandle, opts: PrintOptions) -> i32 {
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
-    let _ = write!(err, "chatterm line mode: type a message and press Enter (/quit to leave)\n> ");
+    let _ = write!(
+        err,
+        "chatterm line mode: type a message and press Enter (/quit to leave)\n> "
+    );
     let _ = err.flush();
     let mut status = 0;
     while let Ok(Some(line)) = lines.next_line().await {

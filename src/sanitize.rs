@@ -316,8 +316,3 @@ mod tests {
         }
     }
 }
-
-/// Like [`sanitize`], with newlines and tabs turned into spaces.
-pub fn sanitize_line(s: &str) -> Cow<'_, str> {
-    Cow::Borrowed(s)
-}

@@ -56,7 +56,11 @@ impl Auth {
     /// The credentials from the environment: ANTHROPIC_API_KEY, else ANTHROPIC_AUTH_TOKEN.
     /// Only one is ever sent, because the API may reject a request carrying both.
     pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
-        let non_empty = |k: &str| env(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let non_empty = |k: &str| {
+            env(k)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         non_empty("ANTHROPIC_API_KEY")
             .map(Self::ApiKey)
             .or_else(|| non_empty("ANTHROPIC_AUTH_TOKEN").map(Self::Bearer))
@@ -160,7 +164,10 @@ impl Client {
                 h.insert("authorization", v);
             }
         }
-        h.insert("anthropic-version", HeaderValue::from_static(ANTHROPIC_VERSION));
+        h.insert(
+            "anthropic-version",
+            HeaderValue::from_static(ANTHROPIC_VERSION),
+        );
         h.insert("content-type", HeaderValue::from_static("application/json"));
         if !self.opts.betas.is_empty() {
             let v = HeaderValue::from_str(&self.opts.betas.join(","))
@@ -176,7 +183,10 @@ impl Client {
         path: &str,
         body: Option<&(impl Serialize + ?Sized)>,
     ) -> Result<reqwest::Response, ApiError> {
-        let mut req = self.http.request(method, self.url(path)).headers(self.headers()?);
+        let mut req = self
+            .http
+            .request(method, self.url(path))
+            .headers(self.headers()?);
         if let Some(body) = body {
             req = req.json(body);
         }
@@ -266,7 +276,11 @@ impl Client {
         let policy = RetryPolicy::new(self.opts.max_retries);
         let count: TokenCount = retrying(&policy, || async {
             let resp = self
-                .send_json(reqwest::Method::POST, "/v1/messages/count_tokens", Some(&body))
+                .send_json(
+                    reqwest::Method::POST,
+                    "/v1/messages/count_tokens",
+                    Some(&body),
+                )
                 .await?;
             read_json(resp).await
         })
@@ -425,7 +439,10 @@ fn body_error(e: &reqwest::Error) -> ApiError {
     if e.is_timeout() {
         ApiError::Timeout(TimeoutPhase::Idle)
     } else {
-        ApiError::Connection(format!("the connection dropped mid-stream ({})", error_chain(e)))
+        ApiError::Connection(format!(
+            "the connection dropped mid-stream ({})",
+            error_chain(e)
+        ))
     }
 }
 
@@ -444,7 +461,10 @@ mod tests {
         assert_eq!(auth, Auth::ApiKey("sk-ant-secret".into()));
         assert!(!format!("{auth:?}").contains("secret"));
         let only_token = |k: &str| (k == "ANTHROPIC_AUTH_TOKEN").then(|| "tok".to_owned());
-        assert_eq!(Auth::from_env(&only_token), Some(Auth::Bearer("tok".into())));
+        assert_eq!(
+            Auth::from_env(&only_token),
+            Some(Auth::Bearer("tok".into()))
+        );
         let blank = |_: &str| Some("  ".to_owned());
         assert_eq!(Auth::from_env(&blank), None);
     }

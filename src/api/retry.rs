@@ -70,7 +70,12 @@ impl RetryPolicy {
 /// The server's requested wait: `retry-after-ms` (milliseconds), else `retry-after` as
 /// seconds, else as an HTTP date relative to `now`. A date in the past means "now" (zero).
 pub fn parse_retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
     if let Some(ms) = get("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
         return secs(ms / 1000.0);
     }
@@ -139,7 +144,10 @@ mod tests {
         let p = RetryPolicy::new(3);
         let d = p.delay_for(0, &err(429, Some(Duration::from_secs(2))), 0.0);
         assert_eq!(d, Some(Duration::from_secs(2)));
-        assert_eq!(p.delay_for(0, &err(429, Some(Duration::from_secs(61))), 0.0), None);
+        assert_eq!(
+            p.delay_for(0, &err(429, Some(Duration::from_secs(61))), 0.0),
+            None
+        );
         assert_eq!(
             p.delay_for(0, &err(529, Some(Duration::ZERO)), 0.0),
             Some(Duration::from_millis(500))
@@ -162,7 +170,10 @@ mod tests {
         h.insert("retry-after", HeaderValue::from_static("3"));
         assert_eq!(parse_retry_after(&h, now), Some(Duration::from_secs(3)));
         h.insert("retry-after-ms", HeaderValue::from_static("1500"));
-        assert_eq!(parse_retry_after(&h, now), Some(Duration::from_millis(1500)));
+        assert_eq!(
+            parse_retry_after(&h, now),
+            Some(Duration::from_millis(1500))
+        );
         let mut h = HeaderMap::new();
         let later = httpdate::fmt_http_date(now + Duration::from_secs(7));
         h.insert("retry-after", HeaderValue::from_str(&later).unwrap());

@@ -43,7 +43,11 @@ impl Candidate {
 pub enum Decision {
     /// Send the same request to the same model after `wait`. `attempt` counts retries on
     /// this model from 1; `max` is the limit.
-    Retry { wait: Duration, attempt: u32, max: u32 },
+    Retry {
+        wait: Duration,
+        attempt: u32,
+        max: u32,
+    },
     /// Send the request to another model now.
     FallBack { from: Candidate, to: Candidate },
     /// Stop; report the error.
@@ -185,7 +189,10 @@ mod tests {
         assert_eq!(names(&Attempts::plan(&m, Tier::Balanced, None)), ["b", "f"]);
         assert_eq!(names(&Attempts::plan(&m, Tier::Fast, None)), ["f"]);
         // An explicit id that is a tier's model falls back like that tier; others don't.
-        assert_eq!(names(&Attempts::plan(&m, Tier::Fast, Some("b"))), ["b", "f"]);
+        assert_eq!(
+            names(&Attempts::plan(&m, Tier::Fast, Some("b"))),
+            ["b", "f"]
+        );
         assert_eq!(names(&Attempts::plan(&m, Tier::Max, Some("x"))), ["x"]);
     }
 
@@ -195,21 +202,37 @@ mod tests {
         let mut a = Attempts::new(Attempts::plan(&m, Tier::Max, None), RetryPolicy::new(2));
         let overloaded = http(529);
         for n in 1..=2 {
-            assert!(matches!(a.on_failure(&overloaded, false, 0.0), Decision::Retry { attempt, .. } if attempt == n));
+            assert!(
+                matches!(a.on_failure(&overloaded, false, 0.0), Decision::Retry { attempt, .. } if attempt == n)
+            );
         }
         let d = a.on_failure(&overloaded, false, 0.0);
-        assert!(matches!(&d, Decision::FallBack { from, to } if from.model == "m" && to.model == "b"));
-        assert!(matches!(a.on_failure(&overloaded, false, 0.0), Decision::Retry { attempt: 1, .. }));
+        assert!(
+            matches!(&d, Decision::FallBack { from, to } if from.model == "m" && to.model == "b")
+        );
+        assert!(matches!(
+            a.on_failure(&overloaded, false, 0.0),
+            Decision::Retry { attempt: 1, .. }
+        ));
     }
 
     #[test]
     fn a_stall_falls_back_at_once_and_retries_on_the_last_model() {
         let m = models();
-        let mut a = Attempts::new(Attempts::plan(&m, Tier::Balanced, None), RetryPolicy::new(1));
+        let mut a = Attempts::new(
+            Attempts::plan(&m, Tier::Balanced, None),
+            RetryPolicy::new(1),
+        );
         let stall = ApiError::Timeout(TimeoutPhase::FirstByte);
-        assert!(matches!(a.on_failure(&stall, false, 0.0), Decision::FallBack { .. }));
+        assert!(matches!(
+            a.on_failure(&stall, false, 0.0),
+            Decision::FallBack { .. }
+        ));
         assert_eq!(a.current().model, "f");
-        assert!(matches!(a.on_failure(&stall, false, 0.0), Decision::Retry { .. }));
+        assert!(matches!(
+            a.on_failure(&stall, false, 0.0),
+            Decision::Retry { .. }
+        ));
         assert_eq!(a.on_failure(&stall, false, 0.0), Decision::GiveUp);
     }
 
@@ -221,14 +244,20 @@ mod tests {
             assert_eq!(a.on_failure(&http(s), false, 0.0), Decision::GiveUp, "{s}");
         }
         assert_eq!(a.on_failure(&http(529), true, 0.0), Decision::GiveUp);
-        assert_eq!(a.on_failure(&ApiError::Cancelled, false, 0.0), Decision::GiveUp);
+        assert_eq!(
+            a.on_failure(&ApiError::Cancelled, false, 0.0),
+            Decision::GiveUp
+        );
     }
 
     #[test]
     fn server_errors_retry_but_do_not_change_model() {
         let m = models();
         let mut a = Attempts::new(Attempts::plan(&m, Tier::Max, None), RetryPolicy::new(1));
-        assert!(matches!(a.on_failure(&http(500), false, 0.0), Decision::Retry { .. }));
+        assert!(matches!(
+            a.on_failure(&http(500), false, 0.0),
+            Decision::Retry { .. }
+        ));
         assert_eq!(a.on_failure(&http(500), false, 0.0), Decision::GiveUp);
     }
 }

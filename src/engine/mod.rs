@@ -21,8 +21,8 @@ pub mod turn;
 
 use std::time::Duration;
 
-use crate::api::{ApiError, ContentBlock, MessageResponse, Usage};
 use crate::api::ratelimit::RateLimits;
+use crate::api::{ApiError, ContentBlock, MessageResponse, Usage};
 use crate::config::Tier;
 
 pub use attempts::{Attempts, Candidate, Decision};
@@ -72,7 +72,11 @@ pub struct TurnStats {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Update {
     /// A turn began with this model.
-    TurnStarted { turn: TurnId, tier: Option<Tier>, model: String },
+    TurnStarted {
+        turn: TurnId,
+        tier: Option<Tier>,
+        model: String,
+    },
     /// The API accepted the request and the stream is open.
     Connected {
         turn: TurnId,
@@ -81,15 +85,41 @@ pub enum Update {
         rate_limits: RateLimits,
     },
     /// A content block opened (text, thinking, tool_use, or a block kept as JSON).
-    BlockStarted { turn: TurnId, index: usize, block: ContentBlock },
-    TextDelta { turn: TurnId, index: usize, text: String },
-    ThinkingDelta { turn: TurnId, index: usize, text: String },
+    BlockStarted {
+        turn: TurnId,
+        index: usize,
+        block: ContentBlock,
+    },
+    TextDelta {
+        turn: TurnId,
+        index: usize,
+        text: String,
+    },
+    ThinkingDelta {
+        turn: TurnId,
+        index: usize,
+        text: String,
+    },
     /// A raw fragment of a tool input's JSON, for live display.
-    ToolInputDelta { turn: TurnId, index: usize, id: String, partial_json: String },
+    ToolInputDelta {
+        turn: TurnId,
+        index: usize,
+        id: String,
+        partial_json: String,
+    },
     /// A tool input that was not valid JSON when its block closed.
-    ToolInputInvalid { turn: TurnId, index: usize, id: String, error: String },
+    ToolInputInvalid {
+        turn: TurnId,
+        index: usize,
+        id: String,
+        error: String,
+    },
     /// A content block closed; tool inputs are parsed.
-    BlockFinished { turn: TurnId, index: usize, block: ContentBlock },
+    BlockFinished {
+        turn: TurnId,
+        index: usize,
+        block: ContentBlock,
+    },
     /// Running usage totals of the current request, and their cost when the price is known.
     Usage {
         turn: TurnId,

@@ -82,8 +82,15 @@ mod tests {
             v["system"],
             json!([{"type":"text","text":"be brief","cache_control":{"type":"ephemeral"}}])
         );
-        assert!(v["messages"][0]["content"][0].get("cache_control").is_none());
-        assert_eq!(v["messages"][2]["content"][0]["cache_control"], json!({"type":"ephemeral"}));
+        assert!(
+            v["messages"][0]["content"][0]
+                .get("cache_control")
+                .is_none()
+        );
+        assert_eq!(
+            v["messages"][2]["content"][0]["cache_control"],
+            json!({"type":"ephemeral"})
+        );
         // The history itself is untouched.
         assert!(history[2].content[0] == ContentBlock::text("three"));
     }

@@ -100,7 +100,11 @@ impl Engine {
         }
     }
 
-    async fn run(mut self, mut commands: UnboundedReceiver<Command>, updates: UnboundedSender<Update>) {
+    async fn run(
+        mut self,
+        mut commands: UnboundedReceiver<Command>,
+        updates: UnboundedSender<Update>,
+    ) {
         let mut running: Option<Running> = None;
         loop {
             tokio::select! {
@@ -123,7 +127,12 @@ impl Engine {
         }
     }
 
-    fn handle(&mut self, cmd: Command, running: &mut Option<Running>, updates: &UnboundedSender<Update>) {
+    fn handle(
+        &mut self,
+        cmd: Command,
+        running: &mut Option<Running>,
+        updates: &UnboundedSender<Update>,
+    ) {
         match cmd {
             Command::Send(text) => {
                 if running.is_some() {
@@ -137,7 +146,11 @@ impl Engine {
                 if running.is_some() {
                     return notice(updates, "a turn is still running");
                 }
-                if self.messages.last().is_some_and(|m| m.role == Role::Assistant) {
+                if self
+                    .messages
+                    .last()
+                    .is_some_and(|m| m.role == Role::Assistant)
+                {
                     self.messages.pop();
                 }
                 if self.messages.is_empty() {
@@ -171,7 +184,9 @@ impl Engine {
 
     fn announce_model(&self, updates: &UnboundedSender<Update>) {
         let tier = match &self.model_override {
-            Some(m) => Tier::ALL.into_iter().find(|t| self.models.model_for(*t) == m),
+            Some(m) => Tier::ALL
+                .into_iter()
+                .find(|t| self.models.model_for(*t) == m),
             None => Some(self.tier),
         };
         let _ = updates.send(Update::ModelChanged {
@@ -199,8 +214,12 @@ impl Engine {
             model: settings.model.clone(),
         });
         let cancel = CancellationToken::new();
-        let (client, pricing, tx, token) =
-            (self.client.clone(), self.pricing.clone(), updates.clone(), cancel.clone());
+        let (client, pricing, tx, token) = (
+            self.client.clone(),
+            self.pricing.clone(),
+            updates.clone(),
+            cancel.clone(),
+        );
         let task = tokio::spawn(async move {
             let ctx = TurnContext {
                 turn: id,

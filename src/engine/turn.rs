@@ -52,7 +52,11 @@ struct AttemptFailure {
 }
 
 /// Runs the turn to its end. The request's `model` is replaced per attempt.
-pub async fn run(ctx: &TurnContext<'_>, mut request: MessagesRequest, mut attempts: Attempts) -> TurnOutcome {
+pub async fn run(
+    ctx: &TurnContext<'_>,
+    mut request: MessagesRequest,
+    mut attempts: Attempts,
+) -> TurnOutcome {
     loop {
         request.model = attempts.current().model.clone();
         let failure = match attempt(ctx, &request).await {
@@ -94,7 +98,11 @@ pub async fn run(ctx: &TurnContext<'_>, mut request: MessagesRequest, mut attemp
     }
 }
 
-fn give_up(ctx: &TurnContext<'_>, error: ApiError, partial: Option<MessageResponse>) -> TurnOutcome {
+fn give_up(
+    ctx: &TurnContext<'_>,
+    error: ApiError,
+    partial: Option<MessageResponse>,
+) -> TurnOutcome {
     ctx.emit(Update::Error {
         turn: ctx.turn,
         error: error.clone(),
@@ -215,7 +223,9 @@ fn to_update(ctx: &TurnContext<'_>, model: &str, u: StreamUpdate) -> Option<Upda
             id,
             error,
         },
-        StreamUpdate::BlockFinished { index, block } => Update::BlockFinished { turn, index, block },
+        StreamUpdate::BlockFinished { index, block } => {
+            Update::BlockFinished { turn, index, block }
+        }
         StreamUpdate::Usage(usage) => Update::Usage {
             turn,
             model: model.to_owned(),

@@ -42,7 +42,10 @@ pub fn engine_for(server: &MockServer, config: &Config) -> EngineHandle {
 /// Sends `text` and collects updates until the turn finishes or fails (30 s guard against
 /// a hung test, not a speed check).
 pub async fn turn(handle: &mut EngineHandle, text: &str) -> Vec<Update> {
-    handle.commands.send(Command::Send(text.into())).expect("send");
+    handle
+        .commands
+        .send(Command::Send(text.into()))
+        .expect("send");
     collect_turn(handle).await
 }
 
@@ -80,7 +83,12 @@ pub fn finished(updates: &[Update]) -> Option<&chatterm::api::MessageResponse> {
     })
 }
 
-pub fn error(updates: &[Update]) -> Option<(&chatterm::api::ApiError, Option<&chatterm::api::MessageResponse>)> {
+pub fn error(
+    updates: &[Update],
+) -> Option<(
+    &chatterm::api::ApiError,
+    Option<&chatterm::api::MessageResponse>,
+)> {
     updates.iter().find_map(|u| match u {
         Update::Error { error, partial, .. } => Some((error, partial.as_ref())),
         _ => None,

@@ -13,11 +13,16 @@ use crate::common::*;
 fn text_script(text: &str) -> Script {
     Script {
         steps: vec![
-            Step::Start { usage: usage(10, 1) },
+            Step::Start {
+                usage: usage(10, 1),
+            },
             Step::Text(vec![text.to_owned()]),
             Step::Stop {
                 reason: StopReason::EndTurn,
-                usage: DeltaUsage { output_tokens: Some(5), ..DeltaUsage::default() },
+                usage: DeltaUsage {
+                    output_tokens: Some(5),
+                    ..DeltaUsage::default()
+                },
             },
         ],
         chunking: Chunking::Events,
@@ -26,7 +31,11 @@ fn text_script(text: &str) -> Script {
 }
 
 fn usage(input: u64, output: u64) -> Usage {
-    Usage { input_tokens: input, output_tokens: output, ..Usage::default() }
+    Usage {
+        input_tokens: input,
+        output_tokens: output,
+        ..Usage::default()
+    }
 }
 
 fn http_error(status: u16, kind: &str, headers: &[(&str, &str)]) -> Reply {
@@ -34,12 +43,19 @@ fn http_error(status: u16, kind: &str, headers: &[(&str, &str)]) -> Reply {
         status,
         kind: kind.into(),
         message: format!("{kind} from the mock"),
-        headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
     })
 }
 
 fn message_requests(server: &MockServer) -> Vec<chatterm::mock::RecordedRequest> {
-    server.requests().into_iter().filter(|r| r.path == "/v1/messages").collect()
+    server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/v1/messages")
+        .collect()
 }
 
 #[tokio::test]
@@ -50,7 +66,10 @@ async fn rate_limited_request_waits_for_retry_after_then_succeeds() {
     let mut engine = engine_for(&server, &test_config());
     let started = std::time::Instant::now();
     let updates = turn(&mut engine, "hi").await;
-    assert!(started.elapsed() >= Duration::from_secs(1), "retried before retry-after");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "retried before retry-after"
+    );
     let retry = updates.iter().find_map(|u| match u {
         Update::Retrying { wait, attempt, .. } => Some((*wait, *attempt)),
         _ => None,
@@ -68,11 +87,21 @@ async fn overloaded_twice_then_success() {
     server.enqueue(Reply::Script(text_script("third time lucky")));
     let mut engine = engine_for(&server, &test_config());
     let updates = turn(&mut engine, "hi").await;
-    let retries = updates.iter().filter(|u| matches!(u, Update::Retrying { .. })).count();
+    let retries = updates
+        .iter()
+        .filter(|u| matches!(u, Update::Retrying { .. }))
+        .count();
     assert_eq!(retries, 2);
     assert_eq!(finished(&updates).unwrap().text(), "third time lucky");
-    let models: Vec<_> = message_requests(&server).iter().map(|r| r.body.as_ref().unwrap()["model"].clone()).collect();
-    assert_eq!(models, [json!(MAX), json!(MAX), json!(MAX)], "no fallback while retries remain");
+    let models: Vec<_> = message_requests(&server)
+        .iter()
+        .map(|r| r.body.as_ref().unwrap()["model"].clone())
+        .collect();
+    assert_eq!(
+        models,
+        [json!(MAX), json!(MAX), json!(MAX)],
+        "no fallback while retries remain"
+    );
 }
 
 #[tokio::test]
@@ -84,8 +113,14 @@ async fn unauthorized_fails_at_once_with_the_api_message_and_request_id() {
     let (err, partial) = error(&updates).expect("an error");
     assert!(partial.is_none());
     let text = err.to_string();
-    assert!(text.contains("401") && text.contains("authentication_error from the mock"), "{text}");
-    assert!(err.request_id().is_some_and(|id| id.starts_with("req_")), "{text}");
+    assert!(
+        text.contains("401") && text.contains("authentication_error from the mock"),
+        "{text}"
+    );
+    assert!(
+        err.request_id().is_some_and(|id| id.starts_with("req_")),
+        "{text}"
+    );
     assert_eq!(message_requests(&server).len(), 1);
     assert!(!updates.iter().any(|u| matches!(u, Update::Retrying { .. })));
 }
@@ -94,7 +129,10 @@ async fn unauthorized_fails_at_once_with_the_api_message_and_request_id() {
 async fn a_stalled_model_falls_back_to_the_next_tier() {
     let server = MockServer::start().await.unwrap();
     server.enqueue(Reply::Script(Script {
-        steps: vec![Step::Stall(Duration::from_secs(20)), Step::Text(vec!["never".into()])],
+        steps: vec![
+            Step::Stall(Duration::from_secs(20)),
+            Step::Text(vec!["never".into()]),
+        ],
         ..Script::default()
     }));
     server.enqueue(Reply::Script(text_script("from the balanced tier")));
@@ -107,9 +145,15 @@ async fn a_stalled_model_falls_back_to_the_next_tier() {
         _ => None,
     });
     let (from, to) = fell.expect("a FellBack update");
-    assert!(from.contains(MAX) && to.contains(BALANCED), "{from} -> {to}");
+    assert!(
+        from.contains(MAX) && to.contains(BALANCED),
+        "{from} -> {to}"
+    );
     assert_eq!(finished(&updates).unwrap().text(), "from the balanced tier");
-    let models: Vec<_> = message_requests(&server).iter().map(|r| r.body.as_ref().unwrap()["model"].clone()).collect();
+    let models: Vec<_> = message_requests(&server)
+        .iter()
+        .map(|r| r.body.as_ref().unwrap()["model"].clone())
+        .collect();
     assert_eq!(models, [json!(MAX), json!(BALANCED)]);
 }
 
@@ -117,7 +161,11 @@ async fn a_stalled_model_falls_back_to_the_next_tier() {
 async fn overload_after_all_retries_falls_back() {
     let server = MockServer::start().await.unwrap();
     for _ in 0..2 {
-        server.enqueue(http_error(529, "overloaded_error", &[("retry-after-ms", "10")]));
+        server.enqueue(http_error(
+            529,
+            "overloaded_error",
+            &[("retry-after-ms", "10")],
+        ));
     }
     server.enqueue(Reply::Script(text_script("fast answer")));
     let mut config = test_config();
@@ -125,7 +173,11 @@ async fn overload_after_all_retries_falls_back() {
     config.models.tier = chatterm::config::Tier::Balanced;
     let mut engine = engine_for(&server, &config);
     let updates = turn(&mut engine, "hi").await;
-    assert!(updates.iter().any(|u| matches!(u, Update::FellBack { to, .. } if to.contains(FAST))));
+    assert!(
+        updates
+            .iter()
+            .any(|u| matches!(u, Update::FellBack { to, .. } if to.contains(FAST)))
+    );
     assert_eq!(finished(&updates).unwrap().model, FAST);
 }
 
@@ -134,9 +186,14 @@ async fn error_event_mid_stream_keeps_the_partial_text_and_is_not_retried() {
     let server = MockServer::start().await.unwrap();
     server.enqueue(Reply::Script(Script {
         steps: vec![
-            Step::Start { usage: usage(10, 1) },
+            Step::Start {
+                usage: usage(10, 1),
+            },
             Step::Text(vec!["Half an ".into(), "answer".into()]),
-            Step::ErrorEvent { kind: "overloaded_error".into(), message: "Overloaded".into() },
+            Step::ErrorEvent {
+                kind: "overloaded_error".into(),
+                message: "Overloaded".into(),
+            },
         ],
         ..Script::default()
     }));
@@ -153,7 +210,10 @@ async fn error_event_mid_stream_keeps_the_partial_text_and_is_not_retried() {
 #[tokio::test]
 async fn a_dropped_connection_before_content_is_retried() {
     let server = MockServer::start().await.unwrap();
-    server.enqueue(Reply::Script(Script { steps: vec![Step::Drop], ..Script::default() }));
+    server.enqueue(Reply::Script(Script {
+        steps: vec![Step::Drop],
+        ..Script::default()
+    }));
     server.enqueue(Reply::Script(text_script("second try")));
     let mut engine = engine_for(&server, &test_config());
     let updates = turn(&mut engine, "hi").await;
@@ -165,7 +225,13 @@ async fn a_dropped_connection_before_content_is_retried() {
 async fn a_dropped_connection_after_content_keeps_the_partial_answer() {
     let server = MockServer::start().await.unwrap();
     server.enqueue(Reply::Script(Script {
-        steps: vec![Step::Start { usage: usage(10, 1) }, Step::Text(vec!["partial".into()]), Step::Drop],
+        steps: vec![
+            Step::Start {
+                usage: usage(10, 1),
+            },
+            Step::Text(vec!["partial".into()]),
+            Step::Drop,
+        ],
         ..Script::default()
     }));
     let mut engine = engine_for(&server, &test_config());
@@ -180,18 +246,30 @@ async fn unknown_events_and_pings_are_ignored() {
     let server = MockServer::start().await.unwrap();
     server.enqueue(Reply::Script(Script {
         steps: vec![
-            Step::Start { usage: usage(10, 1) },
+            Step::Start {
+                usage: usage(10, 1),
+            },
             Step::Ping,
-            Step::Unknown { event: "hologram".into(), data: r#"{"type":"hologram","x":1}"#.into() },
+            Step::Unknown {
+                event: "hologram".into(),
+                data: r#"{"type":"hologram","x":1}"#.into(),
+            },
             Step::Text(vec!["still ".into(), "fine".into()]),
             Step::Ping,
-            Step::Stop { reason: StopReason::EndTurn, usage: DeltaUsage { output_tokens: Some(3), ..DeltaUsage::default() } },
+            Step::Stop {
+                reason: StopReason::EndTurn,
+                usage: DeltaUsage {
+                    output_tokens: Some(3),
+                    ..DeltaUsage::default()
+                },
+            },
         ],
         ..Script::default()
     }));
     let mut engine = engine_for(&server, &test_config());
     let updates = turn(&mut engine, "hi").await;
     assert_eq!(finished(&updates).unwrap().text(), "still fine");
+    assert_eq!(streamed_text(&updates), "still fine");
 }
 
 #[tokio::test]
@@ -200,17 +278,31 @@ async fn usage_from_message_delta_replaces_and_is_not_double_counted() {
     server.enqueue(Reply::Script(Script {
         steps: vec![
             Step::Start {
-                usage: Usage { input_tokens: 14, cache_read_input_tokens: 3120, output_tokens: 1, ..Usage::default() },
+                usage: Usage {
+                    input_tokens: 14,
+                    cache_read_input_tokens: 3120,
+                    output_tokens: 1,
+                    ..Usage::default()
+                },
             },
             Step::Text(vec!["Lyon is".into(), " in France.".into()]),
-            Step::Stop { reason: StopReason::EndTurn, usage: DeltaUsage { output_tokens: Some(8), ..DeltaUsage::default() } },
+            Step::Stop {
+                reason: StopReason::EndTurn,
+                usage: DeltaUsage {
+                    output_tokens: Some(8),
+                    ..DeltaUsage::default()
+                },
+            },
         ],
         ..Script::default()
     }));
     let mut engine = engine_for(&server, &test_config());
     let updates = turn(&mut engine, "hi").await;
     let u = &finished(&updates).unwrap().usage;
-    assert_eq!((u.input_tokens, u.cache_read_input_tokens, u.output_tokens), (14, 3120, 8));
+    assert_eq!(
+        (u.input_tokens, u.cache_read_input_tokens, u.output_tokens),
+        (14, 3120, 8)
+    );
     let last_usage = updates.iter().rev().find_map(|u| match u {
         Update::Usage { usage, .. } => Some(usage.output_tokens),
         _ => None,
@@ -223,11 +315,31 @@ async fn an_empty_tool_input_becomes_an_empty_object() {
     let server = MockServer::start().await.unwrap();
     server.enqueue(Reply::Script(Script {
         steps: vec![
-            Step::Start { usage: usage(10, 1) },
-            Step::ToolUse { id: "toolu_a".into(), name: "get_weather".into(), input_chunks: vec!["".into(), "{\"city\": \"Ly".into(), "on\"}".into()] },
-            Step::ToolUse { id: "toolu_b".into(), name: "get_time".into(), input_chunks: vec!["".into()] },
-            Step::ToolUse { id: "toolu_c".into(), name: "get_date".into(), input_chunks: vec![] },
-            Step::Stop { reason: StopReason::ToolUse, usage: DeltaUsage { output_tokens: Some(71), ..DeltaUsage::default() } },
+            Step::Start {
+                usage: usage(10, 1),
+            },
+            Step::ToolUse {
+                id: "toolu_a".into(),
+                name: "get_weather".into(),
+                input_chunks: vec!["".into(), "{\"city\": \"Ly".into(), "on\"}".into()],
+            },
+            Step::ToolUse {
+                id: "toolu_b".into(),
+                name: "get_time".into(),
+                input_chunks: vec!["".into()],
+            },
+            Step::ToolUse {
+                id: "toolu_c".into(),
+                name: "get_date".into(),
+                input_chunks: vec![],
+            },
+            Step::Stop {
+                reason: StopReason::ToolUse,
+                usage: DeltaUsage {
+                    output_tokens: Some(71),
+                    ..DeltaUsage::default()
+                },
+            },
         ],
         ..Script::default()
     }));
@@ -237,10 +349,15 @@ async fn an_empty_tool_input_becomes_an_empty_object() {
     let inputs: Vec<_> = message.tool_uses().map(|t| t.input.clone()).collect();
     assert_eq!(inputs, [json!({"city": "Lyon"}), json!({}), json!({})]);
     assert_eq!(message.stop_reason, Some(StopReason::ToolUse));
-    let fragments: String = updates.iter().filter_map(|u| match u {
-        Update::ToolInputDelta { id, partial_json, .. } if id == "toolu_a" => Some(partial_json.as_str()),
-        _ => None,
-    }).collect();
+    let fragments: String = updates
+        .iter()
+        .filter_map(|u| match u {
+            Update::ToolInputDelta {
+                id, partial_json, ..
+            } if id == "toolu_a" => Some(partial_json.as_str()),
+            _ => None,
+        })
+        .collect();
     assert_eq!(fragments, "{\"city\": \"Lyon\"}");
     assert!(matches!(&message.content[0], ContentBlock::ToolUse(t) if t.id == "toolu_a"));
 }
@@ -250,7 +367,9 @@ async fn cancelling_aborts_the_request_promptly() {
     let server = MockServer::start().await.unwrap();
     server.enqueue(Reply::Script(Script {
         steps: vec![
-            Step::Start { usage: usage(10, 1) },
+            Step::Start {
+                usage: usage(10, 1),
+            },
             Step::Text(vec!["thinking about it".into()]),
             Step::Stall(Duration::from_secs(60)),
             Step::Text(vec!["never shown".into()]),
@@ -261,14 +380,19 @@ async fn cancelling_aborts_the_request_promptly() {
     engine.commands.send(Command::Send("hi".into())).unwrap();
     // Wait until text is streaming, then cancel.
     loop {
-        let u = tokio::time::timeout(Duration::from_secs(10), engine.updates.recv()).await.unwrap().unwrap();
+        let u = tokio::time::timeout(Duration::from_secs(10), engine.updates.recv())
+            .await
+            .unwrap()
+            .unwrap();
         if matches!(u, Update::TextDelta { .. }) {
             break;
         }
     }
     engine.commands.send(Command::Cancel).unwrap();
     // A hang guard, not a speed check: the stall is 60 s, so ending at all proves the abort.
-    let updates = tokio::time::timeout(Duration::from_secs(5), collect_turn(&mut engine)).await.expect("cancel did not end the turn");
+    let updates = tokio::time::timeout(Duration::from_secs(5), collect_turn(&mut engine))
+        .await
+        .expect("cancel did not end the turn");
     let (err, partial) = error(&updates).expect("an error update");
     assert_eq!(err, &ApiError::Cancelled);
     assert_eq!(partial.unwrap().text(), "thinking about it");
@@ -283,9 +407,17 @@ async fn history_carries_the_answer_into_the_next_request() {
     turn(&mut engine, "one").await;
     turn(&mut engine, "two").await;
     let body = message_requests(&server)[1].body.clone().unwrap();
-    let roles: Vec<_> = body["messages"].as_array().unwrap().iter().map(|m| m["role"].clone()).collect();
+    let roles: Vec<_> = body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].clone())
+        .collect();
     assert_eq!(roles, [json!("user"), json!("assistant"), json!("user")]);
-    assert_eq!(body["messages"][1]["content"][0]["text"], json!("first answer"));
+    assert_eq!(
+        body["messages"][1]["content"][0]["text"],
+        json!("first answer")
+    );
 }
 
 #[tokio::test]
@@ -293,14 +425,24 @@ async fn requests_carry_version_auth_and_beta_headers() {
     let server = MockServer::start().await.unwrap();
     server.enqueue(Reply::Script(text_script("ok")));
     let config = test_config();
-    let mut o = chatterm::api::ClientOptions::new(server.url(), chatterm::api::Auth::ApiKey("sk-test".into()));
+    let mut o = chatterm::api::ClientOptions::new(
+        server.url(),
+        chatterm::api::Auth::ApiKey("sk-test".into()),
+    );
     o.betas = vec!["a-2025-01-01".into(), "b-2026-02-01".into()];
     let client = chatterm::api::Client::new(o).unwrap();
-    let mut engine = chatterm::engine::Engine::new(client, &config, chatterm::cost::Pricing::embedded()).spawn();
+    let mut engine =
+        chatterm::engine::Engine::new(client, &config, chatterm::cost::Pricing::embedded()).spawn();
     turn(&mut engine, "hi").await;
     let r = &message_requests(&server)[0];
-    assert_eq!(r.headers.get("anthropic-version").map(String::as_str), Some("2023-06-01"));
-    assert_eq!(r.headers.get("anthropic-beta").map(String::as_str), Some("a-2025-01-01,b-2026-02-01"));
+    assert_eq!(
+        r.headers.get("anthropic-version").map(String::as_str),
+        Some("2023-06-01")
+    );
+    assert_eq!(
+        r.headers.get("anthropic-beta").map(String::as_str),
+        Some("a-2025-01-01,b-2026-02-01")
+    );
     assert!(r.headers.contains_key("x-api-key"));
     assert_eq!(r.body.as_ref().unwrap()["stream"], json!(true));
 }

@@ -9,32 +9,55 @@ use chatterm::mock::{HttpError, MockServer, Reply, Script, Step};
 /// The binary with a clean environment: no keys, no user config.
 fn chatterm(home: &tempfile::TempDir) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_chatterm"));
-    for var in ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "CHATTERM_CONFIG", "CHATTERM_TIER"] {
+    for var in [
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_AUTH_TOKEN",
+        "ANTHROPIC_BASE_URL",
+        "CHATTERM_CONFIG",
+        "CHATTERM_TIER",
+    ] {
         cmd.env_remove(var);
     }
-    cmd.env("HOME", home.path()).env("XDG_CONFIG_HOME", home.path()).stdin(Stdio::null());
+    cmd.env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path())
+        .stdin(Stdio::null());
     cmd
 }
 
 fn against(server: &MockServer, home: &tempfile::TempDir) -> Command {
     let mut cmd = chatterm(home);
-    cmd.env("ANTHROPIC_BASE_URL", server.url()).env("ANTHROPIC_API_KEY", "sk-test");
+    cmd.env("ANTHROPIC_BASE_URL", server.url())
+        .env("ANTHROPIC_API_KEY", "sk-test");
     cmd
 }
 
 fn text_reply(text: &str) -> Reply {
     Reply::Script(Script {
         steps: vec![
-            Step::Start { usage: Usage { input_tokens: 12, output_tokens: 1, ..Usage::default() } },
+            Step::Start {
+                usage: Usage {
+                    input_tokens: 12,
+                    output_tokens: 1,
+                    ..Usage::default()
+                },
+            },
             Step::Text(vec![text.to_owned()]),
-            Step::Stop { reason: StopReason::EndTurn, usage: DeltaUsage { output_tokens: Some(7), ..DeltaUsage::default() } },
+            Step::Stop {
+                reason: StopReason::EndTurn,
+                usage: DeltaUsage {
+                    output_tokens: Some(7),
+                    ..DeltaUsage::default()
+                },
+            },
         ],
         ..Script::default()
     })
 }
 
 async fn output(mut cmd: Command) -> Output {
-    tokio::task::spawn_blocking(move || cmd.output().expect("run chatterm")).await.unwrap()
+    tokio::task::spawn_blocking(move || cmd.output().expect("run chatterm"))
+        .await
+        .unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -52,7 +75,10 @@ async fn prints_the_answer_on_stdout_and_usage_on_stderr() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "Hello from the mock.\n");
     let err = text(&out.stderr);
-    assert!(err.contains("claude-haiku-4-5 · input 12") && err.contains("output 7"), "{err}");
+    assert!(
+        err.contains("claude-haiku-4-5 · input 12") && err.contains("output 7"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -61,20 +87,46 @@ async fn reads_the_prompt_from_stdin_and_sends_flags() {
     let server = MockServer::start().await.unwrap();
     server.enqueue(text_reply("ok"));
     let mut cmd = against(&server, &home);
-    cmd.args(["-p", "--tier", "fast", "--system", "be brief", "--max-tokens", "77"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args([
+        "-p",
+        "--tier",
+        "fast",
+        "--system",
+        "be brief",
+        "--max-tokens",
+        "77",
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     let out = tokio::task::spawn_blocking(move || {
         let mut child = cmd.spawn().unwrap();
-        child.stdin.take().unwrap().write_all(b"from stdin").unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"from stdin")
+            .unwrap();
         child.wait_with_output().unwrap()
     })
     .await
     .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let body = server.requests().into_iter().find(|r| r.path == "/v1/messages").unwrap().body.unwrap();
+    let body = server
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/v1/messages")
+        .unwrap()
+        .body
+        .unwrap();
     assert_eq!(body["messages"][0]["content"][0]["text"], "from stdin");
     assert_eq!(body["max_tokens"], 77);
     assert_eq!(body["system"][0]["text"], "be brief");
-    assert!(body["model"].as_str().unwrap().contains("haiku"), "fast tier model: {}", body["model"]);
+    assert!(
+        body["model"].as_str().unwrap().contains("haiku"),
+        "fast tier model: {}",
+        body["model"]
+    );
 }
 
 #[tokio::test]
@@ -95,14 +147,22 @@ async fn json_flag_prints_the_final_message() {
 async fn api_errors_exit_non_zero_with_one_line() {
     let home = tempfile::tempdir().unwrap();
     let server = MockServer::start().await.unwrap();
-    server.enqueue(Reply::Error(HttpError { status: 401, kind: "authentication_error".into(), message: "invalid x-api-key".into(), headers: Vec::new() }));
+    server.enqueue(Reply::Error(HttpError {
+        status: 401,
+        kind: "authentication_error".into(),
+        message: "invalid x-api-key".into(),
+        headers: Vec::new(),
+    }));
     let mut cmd = against(&server, &home);
     cmd.args(["-p", "hi"]);
     let out = output(cmd).await;
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with("error: HTTP 401 authentication_error: invalid x-api-key (request req_"), "{err}");
+    assert!(
+        err.starts_with("error: HTTP 401 authentication_error: invalid x-api-key (request req_"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -114,7 +174,11 @@ async fn model_text_cannot_drive_the_terminal() {
     cmd.args(["-p", "hi"]);
     let out = output(cmd).await;
     assert!(out.status.success());
-    assert!(!out.stdout.contains(&0x1b), "escape reached stdout: {:?}", text(&out.stdout));
+    assert!(
+        !out.stdout.contains(&0x1b),
+        "escape reached stdout: {:?}",
+        text(&out.stdout)
+    );
     assert!(text(&out.stdout).starts_with("safe"));
 }
 
@@ -126,7 +190,10 @@ async fn without_a_key_it_explains_how_to_set_one_and_the_demo() {
     let out = output(cmd).await;
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("ANTHROPIC_API_KEY") && err.contains("chatterm --demo"), "{err}");
+    assert!(
+        err.contains("ANTHROPIC_API_KEY") && err.contains("chatterm --demo"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -137,9 +204,15 @@ async fn demo_answers_without_any_key() {
     let out = output(cmd).await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     let answer = text(&out.stdout);
-    assert!(answer.contains("```"), "a markdown answer with code: {answer}");
+    assert!(
+        answer.contains("```"),
+        "a markdown answer with code: {answer}"
+    );
     let err = text(&out.stderr);
-    assert!(err.contains("input") && err.contains("output"), "usage line: {err}");
+    assert!(
+        err.contains("input") && err.contains("output"),
+        "usage line: {err}"
+    );
 }
 
 #[tokio::test]
@@ -160,7 +233,9 @@ async fn a_broken_config_file_names_the_file_and_fails() {
 async fn print_mode_against_the_mock_server_subcommand() {
     let home = tempfile::tempdir().unwrap();
     let mut server = chatterm(&home);
-    server.args(["mock-server", "--port", "0"]).stderr(Stdio::piped());
+    server
+        .args(["mock-server", "--port", "0"])
+        .stderr(Stdio::piped());
     let mut child = server.spawn().unwrap();
     let stderr = child.stderr.take().unwrap();
     let url = tokio::task::spawn_blocking(move || {
@@ -171,7 +246,9 @@ async fn print_mode_against_the_mock_server_subcommand() {
     .unwrap();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     let mut cmd = chatterm(&home);
-    cmd.env("ANTHROPIC_BASE_URL", &url).env("ANTHROPIC_API_KEY", "test").args(["-p", "hello there"]);
+    cmd.env("ANTHROPIC_BASE_URL", &url)
+        .env("ANTHROPIC_API_KEY", "test")
+        .args(["-p", "hello there"]);
     let out = output(cmd).await;
     let _ = child.kill();
     let _ = child.wait();

@@ -1,7 +1,9 @@
 //! The client and stream folding over real HTTP: any network chunking gives the same answer;
 //! the JSON endpoints; malformed streams give clear errors.
 
-use chatterm::api::{ApiError, DeltaUsage, Message, MessagesRequest, StopReason, StreamEvent, Usage};
+use chatterm::api::{
+    ApiError, DeltaUsage, Message, MessagesRequest, StopReason, StreamEvent, Usage,
+};
 use chatterm::mock::{Chunking, MockServer, Reply, Script, Step};
 use chatterm::stream::{Accumulator, StreamUpdate};
 use proptest::prelude::*;
@@ -14,13 +16,45 @@ use crate::common::*;
 fn awkward_script(chunking: Chunking) -> Script {
     Script {
         steps: vec![
-            Step::Start { usage: Usage { input_tokens: 40, cache_read_input_tokens: 2048, output_tokens: 1, ..Usage::default() } },
-            Step::Thinking { deltas: vec!["Let me think… ".into(), "日本語 ok".into()], signature: "EqQBCgIYAh==".into() },
-            Step::Text(vec!["Héllo ".into(), "wörld 😀, ".into(), "日本".into(), "語\n```rust\nfn main() {}\n```".into()]),
+            Step::Start {
+                usage: Usage {
+                    input_tokens: 40,
+                    cache_read_input_tokens: 2048,
+                    output_tokens: 1,
+                    ..Usage::default()
+                },
+            },
+            Step::Thinking {
+                deltas: vec!["Let me think… ".into(), "日本語 ok".into()],
+                signature: "EqQBCgIYAh==".into(),
+            },
+            Step::Text(vec![
+                "Héllo ".into(),
+                "wörld 😀, ".into(),
+                "日本".into(),
+                "語\n```rust\nfn main() {}\n```".into(),
+            ]),
             Step::Ping,
-            Step::Unknown { event: "future_event".into(), data: r#"{"type":"future_event"}"#.into() },
-            Step::ToolUse { id: "toolu_1".into(), name: "lookup".into(), input_chunks: vec!["{\"q\": \"ça".into(), " va\", \"n\": [1, 2".into(), "]}".into()] },
-            Step::Stop { reason: StopReason::ToolUse, usage: DeltaUsage { output_tokens: Some(120), ..DeltaUsage::default() } },
+            Step::Unknown {
+                event: "future_event".into(),
+                data: r#"{"type":"future_event"}"#.into(),
+            },
+            Step::ToolUse {
+                id: "toolu_1".into(),
+                name: "lookup".into(),
+                input_chunks: vec![
+                    "{\"q\": \"ça".into(),
+                    " va\", \"n\": [1, 2".into(),
+                    "]}".into(),
+                ],
+            },
+            Step::Stop {
+                reason: StopReason::ToolUse,
+                usage: DeltaUsage {
+                    output_tokens: Some(120),
+                    ..DeltaUsage::default()
+                },
+            },
         ],
         chunking,
         headers: Vec::new(),
@@ -50,7 +84,8 @@ async fn fold(server: &MockServer) -> (chatterm::api::MessageResponse, String) {
 }
 
 fn reference() -> &'static (chatterm::api::MessageResponse, String) {
-    static REF: std::sync::OnceLock<(chatterm::api::MessageResponse, String)> = std::sync::OnceLock::new();
+    static REF: std::sync::OnceLock<(chatterm::api::MessageResponse, String)> =
+        std::sync::OnceLock::new();
     REF.get_or_init(|| {
         let rt = tokio::runtime::Runtime::new().unwrap();
         rt.block_on(async {
@@ -71,7 +106,10 @@ fn the_reference_stream_folds_as_expected() {
     assert_eq!(message.usage.output_tokens, 120);
     assert_eq!(message.usage.cache_read_input_tokens, 2048);
     let v = serde_json::to_value(&message.content[0]).unwrap();
-    assert_eq!(v, json!({"type":"thinking","thinking":"Let me think… 日本語 ok","signature":"EqQBCgIYAh=="}));
+    assert_eq!(
+        v,
+        json!({"type":"thinking","thinking":"Let me think… 日本語 ok","signature":"EqQBCgIYAh=="})
+    );
 }
 
 proptest! {
@@ -106,7 +144,10 @@ async fn non_streaming_create_returns_the_same_message() {
     let (message, meta) = client.create(&request()).await.unwrap();
     assert_eq!(message.content, reference().0.content);
     assert!(meta.request_id.is_some());
-    assert!(meta.rate_limits.requests.is_some(), "rate-limit headers captured");
+    assert!(
+        meta.rate_limits.requests.is_some(),
+        "rate-limit headers captured"
+    );
 }
 
 #[tokio::test]
@@ -118,15 +159,26 @@ async fn models_and_token_counts() {
     assert!(models.iter().all(|m| !m.id.is_empty()));
     let n = client.count_tokens(&request()).await.unwrap();
     assert!(n >= 1);
-    let body = server.requests().into_iter().find(|r| r.path.starts_with("/v1/messages/count_tokens")).unwrap().body.unwrap();
-    assert!(body.get("max_tokens").is_none(), "count_tokens takes no max_tokens");
+    let body = server
+        .requests()
+        .into_iter()
+        .find(|r| r.path.starts_with("/v1/messages/count_tokens"))
+        .unwrap()
+        .body
+        .unwrap();
+    assert!(
+        body.get("max_tokens").is_none(),
+        "count_tokens takes no max_tokens"
+    );
 }
 
 #[tokio::test]
 async fn malformed_json_in_a_known_event_is_a_clear_error() {
     let server = MockServer::start().await.unwrap();
     server.enqueue(Reply::Script(Script {
-        steps: vec![Step::Raw("event: content_block_start\ndata: {\"index\": 0, \"content_block\": \n\n".into())],
+        steps: vec![Step::Raw(
+            "event: content_block_start\ndata: {\"index\": 0, \"content_block\": \n\n".into(),
+        )],
         ..Script::default()
     }));
     let client = client_for(&server, &test_config());
@@ -147,11 +199,14 @@ async fn an_oversized_event_is_an_error_not_unbounded_memory() {
     let server = MockServer::start().await.unwrap();
     let huge = "x".repeat(64 * 1024);
     server.enqueue(Reply::Script(Script {
-        steps: vec![Step::Raw(format!("event: ping\ndata: {{\"type\":\"ping\",\"pad\":\"{huge}\"}}\n\n"))],
+        steps: vec![Step::Raw(format!(
+            "event: ping\ndata: {{\"type\":\"ping\",\"pad\":\"{huge}\"}}\n\n"
+        ))],
         chunking: Chunking::Fixed(4096),
         headers: Vec::new(),
     }));
-    let mut o = chatterm::api::ClientOptions::new(server.url(), chatterm::api::Auth::ApiKey("k".into()));
+    let mut o =
+        chatterm::api::ClientOptions::new(server.url(), chatterm::api::Auth::ApiKey("k".into()));
     o.max_event_bytes = 16 * 1024;
     let client = chatterm::api::Client::new(o).unwrap();
     let mut events = client.stream(&request()).await.unwrap();
@@ -161,7 +216,10 @@ async fn an_oversized_event_is_an_error_not_unbounded_memory() {
             result = Some(e);
         }
     }
-    assert!(matches!(result, Some(Err(ApiError::EventTooLarge { limit: 16384 }))), "{result:?}");
+    assert!(
+        matches!(result, Some(Err(ApiError::EventTooLarge { limit: 16384 }))),
+        "{result:?}"
+    );
 }
 
 #[tokio::test]
@@ -169,7 +227,12 @@ async fn eof_before_message_stop_is_an_error() {
     let server = MockServer::start().await.unwrap();
     // Ends cleanly after a text delta, without message_stop.
     server.enqueue(Reply::Script(Script {
-        steps: vec![Step::Start { usage: Usage::default() }, Step::Text(vec!["cut".into()])],
+        steps: vec![
+            Step::Start {
+                usage: Usage::default(),
+            },
+            Step::Text(vec!["cut".into()]),
+        ],
         ..Script::default()
     }));
     let client = client_for(&server, &test_config());
@@ -178,6 +241,12 @@ async fn eof_before_message_stop_is_an_error() {
     while let Some(e) = events.next_event().await {
         saw.push(e);
     }
-    assert!(matches!(saw.last(), Some(Err(ApiError::UnexpectedEof))), "{saw:?}");
-    assert!(saw.iter().any(|e| matches!(e, Ok(StreamEvent::ContentBlockDelta { .. }))));
+    assert!(
+        matches!(saw.last(), Some(Err(ApiError::UnexpectedEof))),
+        "{saw:?}"
+    );
+    assert!(
+        saw.iter()
+            .any(|e| matches!(e, Ok(StreamEvent::ContentBlockDelta { .. })))
+    );
 }

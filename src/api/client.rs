@@ -7,7 +7,8 @@
 //!
 //! Timeouts, as the engine needs them:
 //! - connect: reqwest's connect timeout;
-//! - first byte: from sending until the first stream event (headers included);
+//! - first byte: from sending until the first content event (headers, `message_start`
+//!   and pings included);
 //! - idle: the longest gap between two events once the stream has started.
 //!
 //! The API key lives only in this client's headers; it is never logged, printed or kept
@@ -199,7 +200,8 @@ impl Client {
     }
 
     /// Sends one streaming request. The returned stream yields typed events until
-    /// `message_stop`; the first-byte timeout covers everything up to the first event.
+    /// `message_stop`; the first-byte timeout covers everything up to the first content
+    /// event.
     pub async fn stream(&self, request: &MessagesRequest) -> Result<EventStream, ApiError> {
         let deadline = Instant::now() + self.opts.first_byte_timeout;
         let send = async {
@@ -359,7 +361,9 @@ pub struct EventStream {
     body: ByteStream,
     decoder: SseDecoder,
     frames: VecDeque<SseFrame>,
-    /// Until the first event arrives, the deadline set when the request was sent.
+    /// Until the first content event arrives, the deadline set when the request was sent.
+    /// `message_start` and pings do not end it: a model that opens the stream and then
+    /// produces nothing has stalled just the same.
     first_deadline: Option<Instant>,
     idle_timeout: Duration,
     /// `message_stop` or an `error` event was seen: nothing more is read.
@@ -397,8 +401,11 @@ impl EventStream {
     async fn read_event(&mut self) -> Result<StreamEvent, ApiError> {
         loop {
             if let Some(frame) = self.frames.pop_front() {
-                self.first_deadline = None;
-                return Ok(StreamEvent::parse(&frame.event, &frame.data)?);
+                let event = StreamEvent::parse(&frame.event, &frame.data)?;
+                if event.is_content() {
+                    self.first_deadline = None;
+                }
+                return Ok(event);
             }
             if self.eof {
                 return Err(ApiError::UnexpectedEof);

@@ -14,7 +14,7 @@ use super::events::EventParseError;
 pub enum TimeoutPhase {
     /// The TCP/TLS connection could not be made in time.
     Connect,
-    /// No stream event arrived within the first-byte timeout after sending.
+    /// No content event arrived within the first-byte timeout after sending.
     FirstByte,
     /// The gap between two stream events was longer than the idle timeout.
     Idle,

@@ -58,6 +58,9 @@ async fn run(cli: Cli) -> Result<i32> {
         eprintln!("warning: {w}");
     }
     let mut config = loaded.config;
+    if cli.demo && config.chat.system.is_none() {
+        config.chat.system = Some(chatterm::mock::DEMO_SYSTEM_PROMPT.to_owned());
+    }
     apply_flags(&mut config, &cli);
 
     // The demo's server lives as long as this function.

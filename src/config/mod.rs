@@ -171,7 +171,7 @@ impl Default for Config {
             models: ModelsConfig {
                 tier: Tier::Balanced,
                 fast: "claude-haiku-4-5".into(),
-                balanced: "claude-sonnet-5".into(),
+                balanced: "claude-sonnet-4-6".into(),
                 max: "claude-opus-5".into(),
                 fallback: vec![Tier::Max, Tier::Balanced, Tier::Fast],
                 max_tokens: 8192,

@@ -61,7 +61,7 @@ fn embedded_defaults_parse_to_the_documented_values() {
     assert!(c.api.betas.is_empty());
     assert_eq!(c.models.tier, Tier::Balanced);
     assert_eq!(c.models.model_for(Tier::Fast), "claude-haiku-4-5");
-    assert_eq!(c.models.model_for(Tier::Balanced), "claude-sonnet-5");
+    assert_eq!(c.models.model_for(Tier::Balanced), "claude-sonnet-4-6");
     assert_eq!(c.models.model_for(Tier::Max), "claude-opus-5");
     assert_eq!(
         c.models.fallback,

@@ -125,3 +125,7 @@ impl Drop for MockServer {
         self.task.abort();
     }
 }
+
+/// The system prompt of the offline demo: long and stable, as real applications' prompts
+/// are, so the demo's usage shows prompt-cache writes and reads.
+pub const DEMO_SYSTEM_PROMPT: &str = include_str!("../../assets/demo/system.md");

@@ -26,10 +26,10 @@ use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
 use super::error::{ApiError, TimeoutPhase};
-use super::events::StreamEvent;
+use super::events::{EventParseError, StreamEvent};
 use super::ratelimit::RateLimits;
 use super::retry::{RetryPolicy, parse_retry_after, retrying};
-use super::sse::{DEFAULT_MAX_EVENT_BYTES, SseDecoder, SseError, SseFrame};
+use super::sse::{DEFAULT_MAX_EVENT_BYTES, SseDecoder, SseError};
 use super::wire::{ErrorBody, MessageResponse, MessagesRequest, ModelInfo, ModelsPage, TokenCount};
 
 /// The API version header value; still the only one (reference §1.1).
@@ -218,7 +218,7 @@ impl Client {
             meta,
             body: Box::pin(resp.bytes_stream()),
             decoder: SseDecoder::with_max_event_bytes(self.opts.max_event_bytes),
-            frames: VecDeque::new(),
+            parsed: VecDeque::new(),
             first_deadline: Some(deadline),
             idle_timeout: self.opts.idle_timeout,
             done: false,
@@ -360,7 +360,8 @@ pub struct EventStream {
     meta: ResponseMeta,
     body: ByteStream,
     decoder: SseDecoder,
-    frames: VecDeque<SseFrame>,
+    /// Events decoded from the last chunk and not yet handed out.
+    parsed: VecDeque<Result<StreamEvent, EventParseError>>,
     /// Until the first content event arrives, the deadline set when the request was sent.
     /// `message_start` and pings do not end it: a model that opens the stream and then
     /// produces nothing has stalled just the same.
@@ -400,8 +401,8 @@ impl EventStream {
 
     async fn read_event(&mut self) -> Result<StreamEvent, ApiError> {
         loop {
-            if let Some(frame) = self.frames.pop_front() {
-                let event = StreamEvent::parse(&frame.event, &frame.data)?;
+            if let Some(parsed) = self.parsed.pop_front() {
+                let event = parsed?;
                 if event.is_content() {
                     self.first_deadline = None;
                 }
@@ -423,20 +424,21 @@ impl EventStream {
         let chunk = tokio::time::timeout_at(deadline, self.body.next())
             .await
             .map_err(|_| ApiError::Timeout(phase))?;
-        let mut out = Vec::new();
+        let parsed = &mut self.parsed;
         let decoded = match chunk {
-            Some(Ok(bytes)) => self.decoder.push(&bytes, &mut out),
+            Some(Ok(bytes)) => self.decoder.push_each(&bytes, |name, data| {
+                parsed.push_back(StreamEvent::parse(name, data));
+            }),
             Some(Err(e)) => return Err(body_error(&e)),
             None => {
                 self.eof = true;
-                self.decoder.finish(&mut out)
+                self.decoder.finish(&mut Vec::new())
             }
         };
         decoded.map_err(|e| match e {
             SseError::TooLarge { limit } => ApiError::EventTooLarge { limit },
             SseError::InvalidUtf8 => ApiError::Protocol(e.to_string()),
         })?;
-        self.frames.extend(out);
         Ok(())
     }
 }

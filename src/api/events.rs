@@ -222,6 +222,9 @@ impl StreamEvent {
                 }
             }
             "content_block_delta" => {
+                if let Some(event) = fast_text_delta(data) {
+                    return Ok(event);
+                }
                 let d: BlockDeltaData = serde_json::from_str(data).map_err(err)?;
                 let delta = d.delta.into_delta().map_err(|reason| EventParseError {
                     event: kind.to_owned(),
@@ -264,8 +267,137 @@ impl StreamEvent {
     }
 }
 
+/// The most frequent event by far, in the exact shape the API writes it:
+/// `{"type":"content_block_delta","index":N,"delta":{"type":"text_delta","text":"..."}}`.
+/// Read without serde: one pass over the text, unescaping as it goes. Any other shape or
+/// spacing, and any malformed string, returns `None` and takes the general path, so the
+/// result is always what serde would give (a property test checks this).
+fn fast_text_delta(data: &str) -> Option<StreamEvent> {
+    const HEAD: &str = r#"{"type":"content_block_delta","index":"#;
+    const MID: &str = r#","delta":{"type":"text_delta","text":""#;
+    let rest = data.strip_prefix(HEAD)?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || digits > 9 {
+        return None;
+    }
+    let index: usize = rest[..digits].parse().ok()?;
+    let (text, tail) = json_string_body(rest[digits..].strip_prefix(MID)?)?;
+    (tail == "}}").then_some(StreamEvent::ContentBlockDelta {
+        index,
+        delta: Delta::TextDelta { text },
+    })
+}
+
+/// Decodes a JSON string body up to its closing quote; returns it and what follows.
+fn json_string_body(s: &str) -> Option<(String, &str)> {
+    let bytes = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    loop {
+        let at = i + memchr::memchr2(b'"', b'\\', &bytes[i..])?;
+        let span = &s[i..at];
+        // JSON strings may not hold raw control characters; serde reports those.
+        if span.bytes().any(|b| b < 0x20) {
+            return None;
+        }
+        out.push_str(span);
+        if bytes[at] == b'"' {
+            return Some((out, &s[at + 1..]));
+        }
+        i = at + 2;
+        match *bytes.get(at + 1)? {
+            b'"' => out.push('"'),
+            b'\\' => out.push('\\'),
+            b'/' => out.push('/'),
+            b'b' => out.push('\u{8}'),
+            b'f' => out.push('\u{c}'),
+            b'n' => out.push('\n'),
+            b'r' => out.push('\r'),
+            b't' => out.push('\t'),
+            b'u' => {
+                let (c, used) = unicode_escape(&s[at + 2..])?;
+                out.push(c);
+                i = at + 2 + used;
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// The character of a `\uXXXX` escape (without the `\u`), pairing surrogates; returns it
+/// and the bytes consumed. Lone surrogates return `None`, as serde rejects them.
+fn unicode_escape(s: &str) -> Option<(char, usize)> {
+    let hex = |h: &str| {
+        u32::from_str_radix(h, 16)
+            .ok()
+            .filter(|_| h.len() == 4 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
+    let first = hex(s.get(..4)?)?;
+    if !(0xD800..0xDC00).contains(&first) {
+        return char::from_u32(first).map(|c| (c, 4));
+    }
+    let low = hex(s.get(4..10)?.strip_prefix("\\u")?)?;
+    if !(0xDC00..0xE000).contains(&low) {
+        return None;
+    }
+    char::from_u32(0x10000 + ((first - 0xD800) << 10) + (low - 0xDC00)).map(|c| (c, 10))
+}
+
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The fast path gives exactly what the general path gives, or steps aside.
+        #[test]
+        fn fast_text_delta_agrees_with_serde(text in any::<String>(), index in 0usize..100_000) {
+            let data = serde_json::json!({
+                "type": "content_block_delta", "index": index,
+                "delta": {"type": "text_delta", "text": text}
+            }).to_string();
+            let general: BlockDeltaData = serde_json::from_str(&data).unwrap();
+            let general = StreamEvent::ContentBlockDelta {
+                index: general.index,
+                delta: general.delta.into_delta().unwrap(),
+            };
+            if let Some(fast) = fast_text_delta(&data) {
+                prop_assert_eq!(fast, general.clone());
+            }
+            prop_assert_eq!(StreamEvent::parse("content_block_delta", &data).unwrap(), general);
+        }
+    }
+
+    #[test]
+    fn fast_text_delta_steps_aside_for_other_shapes() {
+        for data in [
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"\ud83d"}}"#,
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"\x"}}"#,
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a	b"}}"#,
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"ab"},"x":1}"#,
+            r#"{"type": "content_block_delta","index":0,"delta":{"type":"text_delta","text":"ab"}}"#,
+            r#"{"type":"content_block_delta","index":,"delta":{"type":"text_delta","text":"ab"}}"#,
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"ab"#,
+        ] {
+            assert_eq!(fast_text_delta(data), None, "{data}");
+        }
+        let escaped = r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a\"b\n\u00e9\ud83d\ude00\/"}}"#;
+        assert!(matches!(
+            fast_text_delta(escaped),
+            Some(StreamEvent::ContentBlockDelta { delta: Delta::TextDelta { text }, .. }) if text == "a\"b\né😀/"
+        ));
+        assert_eq!(
+            fast_text_delta(
+                r#"{"type":"content_block_delta","index":3,"delta":{"type":"text_delta","text":"héllo 😀"}}"#
+            ),
+            Some(StreamEvent::ContentBlockDelta {
+                index: 3,
+                delta: Delta::TextDelta {
+                    text: "héllo 😀".into()
+                }
+            })
+        );
+    }
+
     use super::*;
 
     #[test]

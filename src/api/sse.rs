@@ -96,10 +96,27 @@ impl SseDecoder {
     ///
     /// Frames completed before an error in the same chunk are still appended.
     pub fn push(&mut self, chunk: &[u8], out: &mut Vec<SseFrame>) -> Result<(), SseError> {
+        self.push_each(chunk, |event, data| {
+            out.push(SseFrame {
+                event: event.to_owned(),
+                data: data.to_owned(),
+            })
+        })
+    }
+
+    /// Consumes `chunk` and calls `on_event(name, data)` for every event it completes.
+    ///
+    /// The hot path: the event's name and data are lent from buffers the decoder reuses, so
+    /// a stream of small events costs no allocation per event here.
+    pub fn push_each<F: FnMut(&str, &str)>(
+        &mut self,
+        chunk: &[u8],
+        mut on_event: F,
+    ) -> Result<(), SseError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        let result = self.push_inner(chunk, out);
+        let result = self.push_inner(chunk, &mut on_event);
         if let Err(e) = &result {
             self.fail(e.clone());
         }
@@ -125,7 +142,11 @@ impl SseDecoder {
         self.failed = Some(e);
     }
 
-    fn push_inner(&mut self, chunk: &[u8], out: &mut Vec<SseFrame>) -> Result<(), SseError> {
+    fn push_inner<F: FnMut(&str, &str)>(
+        &mut self,
+        chunk: &[u8],
+        out: &mut F,
+    ) -> Result<(), SseError> {
         let mut rest = chunk;
         if rest.is_empty() {
             // An empty push must not consume a pending CR's chance to pair with an LF.
@@ -184,7 +205,11 @@ impl SseDecoder {
         Ok(())
     }
 
-    fn process_line(&mut self, mut line: &[u8], out: &mut Vec<SseFrame>) -> Result<(), SseError> {
+    fn process_line<F: FnMut(&str, &str)>(
+        &mut self,
+        mut line: &[u8],
+        out: &mut F,
+    ) -> Result<(), SseError> {
         if std::mem::take(&mut self.at_start) {
             line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
         }
@@ -220,18 +245,15 @@ impl SseDecoder {
         Ok(())
     }
 
-    fn dispatch(&mut self, out: &mut Vec<SseFrame>) {
-        if self.data.is_empty() {
-            // No data line: the spec resets the name and dispatches nothing.
-            self.event.clear();
-            return;
+    fn dispatch<F: FnMut(&str, &str)>(&mut self, out: &mut F) {
+        if !self.data.is_empty() {
+            // Without the `\n` after the last data line.
+            out(&self.event, &self.data[..self.data.len() - 1]);
         }
-        let mut data = std::mem::take(&mut self.data);
-        data.pop(); // the `\n` after the last data line
-        out.push(SseFrame {
-            event: std::mem::take(&mut self.event),
-            data,
-        });
+        // No data line: the spec resets the name and dispatches nothing. Either way the
+        // buffers are cleared, not dropped, so their capacity serves the next event.
+        self.event.clear();
+        self.data.clear();
     }
 }
 

@@ -196,18 +196,33 @@ impl ApiError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn http(status: u16, should_retry: Option<bool>) -> ApiError {
-        ApiError::Http {
+impl ApiError {
+    /// A bare HTTP error with this status, for tests.
+    pub(crate) fn with_status(status: u16) -> Self {
+        Self::Http {
             status,
             kind: String::new(),
             message: String::new(),
             request_id: None,
             retry_after: None,
-            should_retry,
+            should_retry: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn http(status: u16, should_retry: Option<bool>) -> ApiError {
+        let mut e = ApiError::with_status(status);
+        if let ApiError::Http {
+            should_retry: s, ..
+        } = &mut e
+        {
+            *s = should_retry;
+        }
+        e
     }
 
     #[test]

@@ -62,12 +62,12 @@ impl Message {
 
     /// The concatenated text of the message's text blocks.
     pub fn text(&self) -> String {
-        self.content
-            .iter()
-            .filter_map(ContentBlock::as_text)
-            .collect::<Vec<_>>()
-            .join("")
+        joined_text(&self.content)
     }
+}
+
+fn joined_text(blocks: &[ContentBlock]) -> String {
+    blocks.iter().filter_map(ContentBlock::as_text).collect()
 }
 
 fn content_from_string_or_blocks<'de, D: Deserializer<'de>>(
@@ -497,12 +497,9 @@ impl MessageResponse {
         }
     }
 
+    /// The concatenated text of the answer's text blocks.
     pub fn text(&self) -> String {
-        self.content
-            .iter()
-            .filter_map(ContentBlock::as_text)
-            .collect::<Vec<_>>()
-            .join("")
+        joined_text(&self.content)
     }
 
     /// The client tool calls in this answer, in order.

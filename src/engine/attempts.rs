@@ -168,14 +168,7 @@ mod tests {
     }
 
     fn http(status: u16) -> ApiError {
-        ApiError::Http {
-            status,
-            kind: String::new(),
-            message: String::new(),
-            request_id: None,
-            retry_after: None,
-            should_retry: None,
-        }
+        ApiError::with_status(status)
     }
 
     fn names(c: &[Candidate]) -> Vec<&str> {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chatterm::api::{ApiError, ContentBlock, DeltaUsage, StopReason, Usage};
+use chatterm::api::{ApiError, ContentBlock, StopReason, Usage};
 use chatterm::engine::{Command, Update};
 use chatterm::mock::{Chunking, HttpError, MockServer, Reply, Script, Step};
 use serde_json::json;
@@ -17,13 +17,7 @@ fn text_script(text: &str) -> Script {
                 usage: usage(10, 1),
             },
             Step::Text(vec![text.to_owned()]),
-            Step::Stop {
-                reason: StopReason::EndTurn,
-                usage: DeltaUsage {
-                    output_tokens: Some(5),
-                    ..DeltaUsage::default()
-                },
-            },
+            Step::end_turn(5),
         ],
         chunking: Chunking::Events,
         headers: Vec::new(),
@@ -128,13 +122,10 @@ async fn unauthorized_fails_at_once_with_the_api_message_and_request_id() {
 #[tokio::test]
 async fn a_stalled_model_falls_back_to_the_next_tier() {
     let server = MockServer::start().await.unwrap();
-    server.enqueue(Reply::Script(Script {
-        steps: vec![
-            Step::Stall(Duration::from_secs(20)),
-            Step::Text(vec!["never".into()]),
-        ],
-        ..Script::default()
-    }));
+    server.enqueue(Reply::Script(Script::new(vec![
+        Step::Stall(Duration::from_secs(20)),
+        Step::Text(vec!["never".into()]),
+    ])));
     server.enqueue(Reply::Script(text_script("from the balanced tier")));
     let mut config = test_config();
     config.api.first_byte_timeout = Duration::from_millis(400);
@@ -184,19 +175,16 @@ async fn overload_after_all_retries_falls_back() {
 #[tokio::test]
 async fn error_event_mid_stream_keeps_the_partial_text_and_is_not_retried() {
     let server = MockServer::start().await.unwrap();
-    server.enqueue(Reply::Script(Script {
-        steps: vec![
-            Step::Start {
-                usage: usage(10, 1),
-            },
-            Step::Text(vec!["Half an ".into(), "answer".into()]),
-            Step::ErrorEvent {
-                kind: "overloaded_error".into(),
-                message: "Overloaded".into(),
-            },
-        ],
-        ..Script::default()
-    }));
+    server.enqueue(Reply::Script(Script::new(vec![
+        Step::Start {
+            usage: usage(10, 1),
+        },
+        Step::Text(vec!["Half an ".into(), "answer".into()]),
+        Step::ErrorEvent {
+            kind: "overloaded_error".into(),
+            message: "Overloaded".into(),
+        },
+    ])));
     let mut engine = engine_for(&server, &test_config());
     let updates = turn(&mut engine, "hi").await;
     let (err, partial) = error(&updates).expect("an error");
@@ -210,10 +198,7 @@ async fn error_event_mid_stream_keeps_the_partial_text_and_is_not_retried() {
 #[tokio::test]
 async fn a_dropped_connection_before_content_is_retried() {
     let server = MockServer::start().await.unwrap();
-    server.enqueue(Reply::Script(Script {
-        steps: vec![Step::Drop],
-        ..Script::default()
-    }));
+    server.enqueue(Reply::Script(Script::new(vec![Step::Drop])));
     server.enqueue(Reply::Script(text_script("second try")));
     let mut engine = engine_for(&server, &test_config());
     let updates = turn(&mut engine, "hi").await;
@@ -224,16 +209,13 @@ async fn a_dropped_connection_before_content_is_retried() {
 #[tokio::test]
 async fn a_dropped_connection_after_content_keeps_the_partial_answer() {
     let server = MockServer::start().await.unwrap();
-    server.enqueue(Reply::Script(Script {
-        steps: vec![
-            Step::Start {
-                usage: usage(10, 1),
-            },
-            Step::Text(vec!["partial".into()]),
-            Step::Drop,
-        ],
-        ..Script::default()
-    }));
+    server.enqueue(Reply::Script(Script::new(vec![
+        Step::Start {
+            usage: usage(10, 1),
+        },
+        Step::Text(vec!["partial".into()]),
+        Step::Drop,
+    ])));
     let mut engine = engine_for(&server, &test_config());
     let updates = turn(&mut engine, "hi").await;
     let (_, partial) = error(&updates).expect("an error");
@@ -244,28 +226,19 @@ async fn a_dropped_connection_after_content_keeps_the_partial_answer() {
 #[tokio::test]
 async fn unknown_events_and_pings_are_ignored() {
     let server = MockServer::start().await.unwrap();
-    server.enqueue(Reply::Script(Script {
-        steps: vec![
-            Step::Start {
-                usage: usage(10, 1),
-            },
-            Step::Ping,
-            Step::Unknown {
-                event: "hologram".into(),
-                data: r#"{"type":"hologram","x":1}"#.into(),
-            },
-            Step::Text(vec!["still ".into(), "fine".into()]),
-            Step::Ping,
-            Step::Stop {
-                reason: StopReason::EndTurn,
-                usage: DeltaUsage {
-                    output_tokens: Some(3),
-                    ..DeltaUsage::default()
-                },
-            },
-        ],
-        ..Script::default()
-    }));
+    server.enqueue(Reply::Script(Script::new(vec![
+        Step::Start {
+            usage: usage(10, 1),
+        },
+        Step::Ping,
+        Step::Unknown {
+            event: "hologram".into(),
+            data: r#"{"type":"hologram","x":1}"#.into(),
+        },
+        Step::Text(vec!["still ".into(), "fine".into()]),
+        Step::Ping,
+        Step::end_turn(3),
+    ])));
     let mut engine = engine_for(&server, &test_config());
     let updates = turn(&mut engine, "hi").await;
     assert_eq!(finished(&updates).unwrap().text(), "still fine");
@@ -275,27 +248,18 @@ async fn unknown_events_and_pings_are_ignored() {
 #[tokio::test]
 async fn usage_from_message_delta_replaces_and_is_not_double_counted() {
     let server = MockServer::start().await.unwrap();
-    server.enqueue(Reply::Script(Script {
-        steps: vec![
-            Step::Start {
-                usage: Usage {
-                    input_tokens: 14,
-                    cache_read_input_tokens: 3120,
-                    output_tokens: 1,
-                    ..Usage::default()
-                },
+    server.enqueue(Reply::Script(Script::new(vec![
+        Step::Start {
+            usage: Usage {
+                input_tokens: 14,
+                cache_read_input_tokens: 3120,
+                output_tokens: 1,
+                ..Usage::default()
             },
-            Step::Text(vec!["Lyon is".into(), " in France.".into()]),
-            Step::Stop {
-                reason: StopReason::EndTurn,
-                usage: DeltaUsage {
-                    output_tokens: Some(8),
-                    ..DeltaUsage::default()
-                },
-            },
-        ],
-        ..Script::default()
-    }));
+        },
+        Step::Text(vec!["Lyon is".into(), " in France.".into()]),
+        Step::end_turn(8),
+    ])));
     let mut engine = engine_for(&server, &test_config());
     let updates = turn(&mut engine, "hi").await;
     let u = &finished(&updates).unwrap().usage;
@@ -313,36 +277,27 @@ async fn usage_from_message_delta_replaces_and_is_not_double_counted() {
 #[tokio::test]
 async fn an_empty_tool_input_becomes_an_empty_object() {
     let server = MockServer::start().await.unwrap();
-    server.enqueue(Reply::Script(Script {
-        steps: vec![
-            Step::Start {
-                usage: usage(10, 1),
-            },
-            Step::ToolUse {
-                id: "toolu_a".into(),
-                name: "get_weather".into(),
-                input_chunks: vec!["".into(), "{\"city\": \"Ly".into(), "on\"}".into()],
-            },
-            Step::ToolUse {
-                id: "toolu_b".into(),
-                name: "get_time".into(),
-                input_chunks: vec!["".into()],
-            },
-            Step::ToolUse {
-                id: "toolu_c".into(),
-                name: "get_date".into(),
-                input_chunks: vec![],
-            },
-            Step::Stop {
-                reason: StopReason::ToolUse,
-                usage: DeltaUsage {
-                    output_tokens: Some(71),
-                    ..DeltaUsage::default()
-                },
-            },
-        ],
-        ..Script::default()
-    }));
+    server.enqueue(Reply::Script(Script::new(vec![
+        Step::Start {
+            usage: usage(10, 1),
+        },
+        Step::ToolUse {
+            id: "toolu_a".into(),
+            name: "get_weather".into(),
+            input_chunks: vec!["".into(), "{\"city\": \"Ly".into(), "on\"}".into()],
+        },
+        Step::ToolUse {
+            id: "toolu_b".into(),
+            name: "get_time".into(),
+            input_chunks: vec!["".into()],
+        },
+        Step::ToolUse {
+            id: "toolu_c".into(),
+            name: "get_date".into(),
+            input_chunks: vec![],
+        },
+        Step::stop(StopReason::ToolUse, 71),
+    ])));
     let mut engine = engine_for(&server, &test_config());
     let updates = turn(&mut engine, "weather and time?").await;
     let message = finished(&updates).unwrap();
@@ -365,17 +320,14 @@ async fn an_empty_tool_input_becomes_an_empty_object() {
 #[tokio::test]
 async fn cancelling_aborts_the_request_promptly() {
     let server = MockServer::start().await.unwrap();
-    server.enqueue(Reply::Script(Script {
-        steps: vec![
-            Step::Start {
-                usage: usage(10, 1),
-            },
-            Step::Text(vec!["thinking about it".into()]),
-            Step::Stall(Duration::from_secs(60)),
-            Step::Text(vec!["never shown".into()]),
-        ],
-        ..Script::default()
-    }));
+    server.enqueue(Reply::Script(Script::new(vec![
+        Step::Start {
+            usage: usage(10, 1),
+        },
+        Step::Text(vec!["thinking about it".into()]),
+        Step::Stall(Duration::from_secs(60)),
+        Step::Text(vec!["never shown".into()]),
+    ])));
     let mut engine = engine_for(&server, &test_config());
     engine.commands.send(Command::Send("hi".into())).unwrap();
     // Wait until text is streaming, then cancel.

@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Output, Stdio};
 
-use chatterm::api::{DeltaUsage, StopReason, Usage};
+use chatterm::api::Usage;
 use chatterm::mock::{HttpError, MockServer, Reply, Script, Step};
 
 /// The binary with a clean environment: no keys, no user config.
@@ -32,26 +32,17 @@ fn against(server: &MockServer, home: &tempfile::TempDir) -> Command {
 }
 
 fn text_reply(text: &str) -> Reply {
-    Reply::Script(Script {
-        steps: vec![
-            Step::Start {
-                usage: Usage {
-                    input_tokens: 12,
-                    output_tokens: 1,
-                    ..Usage::default()
-                },
+    Reply::Script(Script::new(vec![
+        Step::Start {
+            usage: Usage {
+                input_tokens: 12,
+                output_tokens: 1,
+                ..Usage::default()
             },
-            Step::Text(vec![text.to_owned()]),
-            Step::Stop {
-                reason: StopReason::EndTurn,
-                usage: DeltaUsage {
-                    output_tokens: Some(7),
-                    ..DeltaUsage::default()
-                },
-            },
-        ],
-        ..Script::default()
-    })
+        },
+        Step::Text(vec![text.to_owned()]),
+        Step::end_turn(7),
+    ]))
 }
 
 async fn output(mut cmd: Command) -> Output {

@@ -1,9 +1,7 @@
 //! The client and stream folding over real HTTP: any network chunking gives the same answer;
 //! the JSON endpoints; malformed streams give clear errors.
 
-use chatterm::api::{
-    ApiError, DeltaUsage, Message, MessagesRequest, StopReason, StreamEvent, Usage,
-};
+use chatterm::api::{ApiError, Message, MessagesRequest, StopReason, StreamEvent, Usage};
 use chatterm::mock::{Chunking, MockServer, Reply, Script, Step};
 use chatterm::stream::{Accumulator, StreamUpdate};
 use proptest::prelude::*;
@@ -48,13 +46,7 @@ fn awkward_script(chunking: Chunking) -> Script {
                     "]}".into(),
                 ],
             },
-            Step::Stop {
-                reason: StopReason::ToolUse,
-                usage: DeltaUsage {
-                    output_tokens: Some(120),
-                    ..DeltaUsage::default()
-                },
-            },
+            Step::stop(StopReason::ToolUse, 120),
         ],
         chunking,
         headers: Vec::new(),
@@ -226,15 +218,12 @@ async fn an_oversized_event_is_an_error_not_unbounded_memory() {
 async fn eof_before_message_stop_is_an_error() {
     let server = MockServer::start().await.unwrap();
     // Ends cleanly after a text delta, without message_stop.
-    server.enqueue(Reply::Script(Script {
-        steps: vec![
-            Step::Start {
-                usage: Usage::default(),
-            },
-            Step::Text(vec!["cut".into()]),
-        ],
-        ..Script::default()
-    }));
+    server.enqueue(Reply::Script(Script::new(vec![
+        Step::Start {
+            usage: Usage::default(),
+        },
+        Step::Text(vec!["cut".into()]),
+    ])));
     let client = client_for(&server, &test_config());
     let mut events = client.stream(&request()).await.unwrap();
     let mut saw = Vec::new();

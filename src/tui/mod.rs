@@ -16,3 +16,4 @@
 
 pub mod frame;
 pub mod keymap;
+pub mod theme;

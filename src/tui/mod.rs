@@ -4,7 +4,8 @@
 //! - [`frame`]: the coalescing, 60 fps-capped frame scheduler.
 //! - [`keymap`]: key chords to [`keymap::Action`]s, defaults plus `[keys]` overrides.
 //! - [`theme`]: styles by role, loaded from embedded or user TOML themes; NO_COLOR.
-//! - [`markdown`]: markdown to wrapped, styled lines, with a streaming helper;
+//! - [`markdown`]: markdown to wrapped, styled lines (tables in `table`, wrapping in
+//!   `wrap`); [`stream`] renders a message while it streams;
 //!   [`highlight`] colours fenced code with syntect, loaded lazily.
 //!
 //! Untrusted text (model, tool, file) reaches these modules' output only through
@@ -15,5 +16,10 @@
 #![allow(dead_code)]
 
 pub mod frame;
+pub mod highlight;
 pub mod keymap;
+pub mod markdown;
+pub mod stream;
+mod table;
 pub mod theme;
+mod wrap;

@@ -184,6 +184,16 @@ impl<'t> Renderer<'t> {
                 self.push_style(self.role(Role::Link));
                 self.links.push((dest_url.into_string(), self.inline.len()));
             }
+            Tag::Table(_) | Tag::TableHead | Tag::TableRow | Tag::TableCell => {
+                self.start_table_part(tag)
+            }
+            _ => {}
+        }
+    }
+
+    /// The start of a table or of one of its rows or cells.
+    fn start_table_part(&mut self, tag: Tag<'_>) {
+        match tag {
             Tag::Table(aligns) => {
                 self.start_block();
                 self.table = Some(TableBuf::new(aligns));

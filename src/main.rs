@@ -1,6 +1,7 @@
 //! The chatterm binary: parse the command line, load the config, pick a front end.
 
 mod cli;
+mod tui;
 
 use std::io::{IsTerminal, Read};
 use std::net::SocketAddr;

@@ -1,5 +1,5 @@
-//! Everything that knows about the terminal. This session holds the foundation pieces the
-//! app loop is built on; each is pure and tested on its own:
+//! Everything that knows about the terminal. So far: the foundation pieces the app loop is
+//! built on, each pure and tested on its own:
 //!
 //! - [`frame`]: the coalescing, 60 fps-capped frame scheduler.
 //! - [`keymap`]: key chords to [`keymap::Action`]s, defaults plus `[keys]` overrides.

@@ -14,6 +14,7 @@
 //! The API key lives only in this client's headers; it is never logged, printed or kept
 //! elsewhere (`Auth`'s `Debug` redacts it).
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::time::{Duration, SystemTime};
@@ -204,12 +205,8 @@ impl Client {
     /// event.
     pub async fn stream(&self, request: &MessagesRequest) -> Result<EventStream, ApiError> {
         let deadline = Instant::now() + self.opts.first_byte_timeout;
-        let send = async {
-            let mut req = request.clone();
-            req.stream = true;
-            self.send_json(reqwest::Method::POST, "/v1/messages", Some(&req))
-                .await
-        };
+        let req = with_stream(request, true);
+        let send = self.send_json(reqwest::Method::POST, "/v1/messages", Some(&*req));
         let resp = tokio::time::timeout_at(deadline, send)
             .await
             .map_err(|_| ApiError::Timeout(TimeoutPhase::FirstByte))??;
@@ -231,10 +228,9 @@ impl Client {
         &self,
         request: &MessagesRequest,
     ) -> Result<(MessageResponse, ResponseMeta), ApiError> {
-        let mut req = request.clone();
-        req.stream = false;
+        let req = with_stream(request, false);
         let resp = self
-            .send_json(reqwest::Method::POST, "/v1/messages", Some(&req))
+            .send_json(reqwest::Method::POST, "/v1/messages", Some(&*req))
             .await?;
         let meta = ResponseMeta::from_response(&resp);
         Ok((read_json(resp).await?, meta))
@@ -288,6 +284,18 @@ impl Client {
         })
         .await?;
         Ok(count.input_tokens)
+    }
+}
+
+/// The request with its `stream` flag set as the call needs. Borrowed when it already is,
+/// which the engine arranges: a long conversation is then never copied just to flip a flag.
+fn with_stream(request: &MessagesRequest, stream: bool) -> Cow<'_, MessagesRequest> {
+    if request.stream == stream {
+        Cow::Borrowed(request)
+    } else {
+        let mut owned = request.clone();
+        owned.stream = stream;
+        Cow::Owned(owned)
     }
 }
 

@@ -20,6 +20,8 @@ pub struct RequestSettings {
 /// The request for `messages` under `settings`.
 pub fn build(messages: &[Message], settings: &RequestSettings) -> MessagesRequest {
     let mut req = MessagesRequest::new(&settings.model, settings.max_tokens, messages.to_vec());
+    // The engine always streams; set here so the client sends the body without a copy.
+    req.stream = true;
     let marker = settings
         .cache_ttl
         .as_deref()

@@ -11,13 +11,16 @@ use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 
 use chatterm::api::{Auth, Client, ClientOptions};
-use chatterm::config::{self, Config, LoadOptions};
+use chatterm::config::{self, Config, LoadOptions, Tier};
 use chatterm::cost::Pricing;
 use chatterm::engine::Engine;
 use chatterm::mock::MockServer;
 use chatterm::print::{self, PrintOptions};
 
 use cli::{Cli, Sub};
+use tui::app::AppOptions;
+use tui::keymap::Keymap;
+use tui::theme::{self, Theme};
 
 const NO_KEY_HELP: &str = "\
 chatterm needs an Anthropic API key.
@@ -93,14 +96,57 @@ async fn run(cli: Cli) -> Result<i32> {
         let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
         return Ok(print::run_print(&mut handle, prompt, opts, &mut out, &mut err).await);
     }
-    if let Some(prompt) = cli.prompt.clone() {
-        let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
-        let code = print::run_print(&mut handle, prompt, opts, &mut out, &mut err).await;
-        if code != 0 {
-            return Ok(code);
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        // Not a terminal (a pipe, a script): the line mode reads and answers line by line.
+        if let Some(prompt) = cli.prompt.clone() {
+            let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
+            let code = print::run_print(&mut handle, prompt, opts, &mut out, &mut err).await;
+            if code != 0 {
+                return Ok(code);
+            }
         }
+        return Ok(print::run_lines(&mut handle, opts).await);
     }
-    Ok(print::run_lines(&mut handle, opts).await)
+    // Checked before the terminal is touched, so a typo in the theme or keys is a plain error.
+    let options = app_options(&config, &cli)?;
+    tui::run::run(options, handle, cli.prompt.clone())
+        .await
+        .wrap_err("terminal error")?;
+    Ok(0)
+}
+
+/// What the TUI starts with; fails before the terminal is touched on a bad theme or keys.
+fn app_options(config: &Config, cli: &Cli) -> Result<AppOptions> {
+    let name = cli.theme.clone().or_else(|| config.ui.theme.clone());
+    let mut theme = match &name {
+        Some(name) => Theme::load(name)?,
+        None => Theme::default_theme(),
+    };
+    if theme::no_color_requested(std::env::var_os("NO_COLOR").as_deref()) {
+        theme = theme.without_colour();
+    }
+    let keymap = Keymap::with_overrides(&config.keys).map_err(|e| match &config.source {
+        Some(file) => eyre!("{}: [keys]: {e}", file.display()),
+        None => eyre!("[keys]: {e}"),
+    })?;
+    let tier = config.models.tier;
+    let mut models: Vec<String> = Tier::ALL
+        .iter()
+        .map(|&t| config.models.model_for(t).to_owned())
+        .collect();
+    models.dedup();
+    Ok(AppOptions {
+        theme,
+        keymap,
+        tier: cli.model.is_none().then_some(tier),
+        model: cli
+            .model
+            .clone()
+            .unwrap_or_else(|| config.models.model_for(tier).to_owned()),
+        models,
+        sidebar: config.ui.sidebar,
+        mouse_capture: config.ui.mouse && !cli.no_mouse,
+    })
 }
 
 fn apply_flags(config: &mut Config, cli: &Cli) {

@@ -1,25 +1,40 @@
-//! Everything that knows about the terminal. So far: the foundation pieces the app loop is
-//! built on, each pure and tested on its own:
+//! Everything that knows about the terminal: the full-screen app.
 //!
-//! - [`frame`]: the coalescing, 60 fps-capped frame scheduler.
-//! - [`keymap`]: key chords to [`keymap::Action`]s, defaults plus `[keys]` overrides.
-//! - [`theme`]: styles by role, loaded from embedded or user TOML themes; NO_COLOR.
-//! - [`markdown`]: markdown to wrapped, styled lines (tables in `table`, wrapping in
-//!   `wrap`); [`stream`] renders a message while it streams;
-//!   [`highlight`] colours fenced code with syntect, loaded lazily.
+//! Layers, from the outside in:
 //!
-//! Untrusted text (model, tool, file) reaches these modules' output only through
+//! - [`run`]: the event loop (terminal events, engine updates, frames) and the effects it
+//!   carries out; [`terminal`] owns the terminal's modes and restores them on every exit.
+//! - [`app`]: all state, changed only by keys, engine updates (`app_updates.rs`) and the
+//!   clock; it does no IO. Drawing is `view.rs` (layout, status bar, help) and
+//!   `sidebar.rs`, through `&self`.
+//! - Components: [`pane`] (the conversation: cells, render cache, scrolling) with
+//!   [`cells`], [`input`] (the input box and sent history), [`commands`] (slash commands
+//!   and their popup).
+//! - Foundations: [`frame`] (the coalescing 60 fps frame scheduler), [`keymap`] (keys to
+//!   actions, with `[keys]` overrides), [`theme`] (styles by role; NO_COLOR), [`markdown`]
+//!   and [`stream`] (markdown to wrapped lines, as a whole or while streaming; tables in
+//!   `table`, wrapping in `wrap`, code colours in [`highlight`]), [`clipboard`] (OSC 52).
+//!
+//! Untrusted text (model, tool, file) reaches the screen only through
 //! [`chatterm::sanitize`].
 
-// The app loop that uses these modules is the next step of the TUI issue; until then most
-// items are only reached from tests.
-#![allow(dead_code)]
-
+pub mod app;
+mod app_updates;
+pub mod cells;
+pub mod clipboard;
+pub mod commands;
 pub mod frame;
+mod help;
 pub mod highlight;
+pub mod input;
 pub mod keymap;
 pub mod markdown;
+pub mod pane;
+pub mod run;
+mod sidebar;
 pub mod stream;
 mod table;
+pub mod terminal;
 pub mod theme;
+mod view;
 mod wrap;

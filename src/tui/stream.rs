@@ -147,7 +147,14 @@ impl StreamingMarkdown {
     /// Everything: committed lines, then the tail.
     pub fn lines(&mut self, width: usize, theme: &Theme) -> Vec<Line<'static>> {
         let mut lines = self.committed(width, theme);
-        lines.extend(self.tail(width, theme));
+        let tail = self.tail(width, theme);
+        // A tail after a blank line starts a new block: keep the gap it will have once
+        // its newline arrives, so the text does not jump.
+        let new_block = self.source[..self.committed_len].ends_with("\n\n");
+        if new_block && !self.in_fence && !tail.is_empty() && !lines.is_empty() {
+            lines.push(Line::default());
+        }
+        lines.extend(tail);
         lines
     }
 }

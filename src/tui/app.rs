@@ -1,0 +1,479 @@
+//! The app's state and what keys do to it.
+//!
+//! The model: [`App`] owns every component's state (conversation pane, input box, command
+//! popup, overlays, status) and changes only in response to three inputs: a terminal event
+//! ([`App::on_key`], [`App::on_paste`], [`App::on_mouse`]), an engine update
+//! ([`App::on_update`], in `app_updates.rs`) and the clock ([`App::tick`]). It never does
+//! IO: what should happen outside (send the engine a command, write the clipboard, switch
+//! mouse capture, quit) is queued as an [`Effect`] that the event loop carries out. So the
+//! whole app is driven by plain calls in tests.
+//!
+//! Drawing is separate (`view.rs`): [`App::prepare`] updates caches for the frame's size,
+//! then rendering reads the state through `&self`.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
+
+use chatterm::api::Usage;
+use chatterm::config::Tier;
+use chatterm::engine::{Command, TurnId};
+
+use super::cells::{CellKind, NoticeKind, RenderOptions};
+use super::commands::{CommandPopup, SlashCommand};
+use super::input::InputBox;
+use super::keymap::{Action, KeyChord, Keymap};
+use super::pane::{Conversation, WHEEL_LINES};
+use super::theme::Theme;
+
+/// Something the event loop must do outside the app's state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Engine(Command),
+    /// Write this text to the clipboard (OSC 52).
+    Copy(String),
+    SetMouseCapture(bool),
+    Quit,
+}
+
+/// What the connection is doing, for the status bar.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Connection {
+    Idle,
+    /// Request sent, no content yet.
+    Waiting,
+    Streaming,
+    Retrying {
+        attempt: u32,
+        max: u32,
+        until: Instant,
+    },
+}
+
+/// Model and tier settings as the status bar shows them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelStatus {
+    pub tier: Option<Tier>,
+    pub model: String,
+    /// Set while the running turn uses a fallback model: (from, to).
+    pub fell_back: Option<(String, String)>,
+}
+
+/// Token and cost totals for the placeholder sidebar.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Totals {
+    pub last: Option<Usage>,
+    pub last_cost: Option<f64>,
+    pub session: Usage,
+    pub session_cost: f64,
+    /// Some request had no known price, so `session_cost` is a lower bound.
+    pub cost_unknown: bool,
+    pub requests: u32,
+}
+
+/// The turn being shown: which cell each content block index went to.
+#[derive(Debug)]
+pub(super) struct LiveTurn {
+    pub id: TurnId,
+    pub model: String,
+    pub fallback_from: Option<String>,
+    pub blocks: Vec<(usize, u64)>,
+    /// The notice of the latest retry, updated by the countdown.
+    pub retry_notice: Option<(u64, String)>,
+    /// Running usage of the request streaming now, and its cost if the price is known.
+    pub usage: Option<(Usage, Option<f64>)>,
+}
+
+/// How long a second Ctrl+C has to quit, and how long a status message stays.
+const CTRL_C_WINDOW: Duration = Duration::from_secs(2);
+const FLASH_TIME: Duration = Duration::from_secs(3);
+
+pub struct App {
+    pub(super) conversation: Conversation,
+    pub(super) input: InputBox,
+    pub(super) popup: CommandPopup,
+    /// The popup was closed with Esc; it stays closed until the input changes.
+    pub(super) popup_dismissed: bool,
+    pub(super) keymap: Keymap,
+    pub(super) theme: Theme,
+    pub(super) status: ModelStatus,
+    pub(super) models: Vec<String>,
+    pub(super) connection: Connection,
+    pub(super) totals: Totals,
+    pub(super) live: Option<LiveTurn>,
+    /// Turns the user interrupted: their late updates are dropped.
+    pub(super) cancelled: Option<TurnId>,
+    /// The text of the last complete (or interrupted) answer, for Ctrl+Y and /copy.
+    pub(super) last_answer: Option<String>,
+    pub(super) show_sidebar: bool,
+    pub(super) show_help: bool,
+    /// First line of the help overlay in view, and the screen's rows and width last frame.
+    pub(super) help_scroll: usize,
+    pub(super) help_rows: usize,
+    pub(super) help_width: u16,
+    pub(super) render_options: RenderOptions,
+    pub(super) mouse_capture: bool,
+    pub(super) focused: bool,
+    pub(super) ctrl_c_at: Option<Instant>,
+    pub(super) flash: Option<(String, Instant)>,
+    effects: Vec<Effect>,
+}
+
+/// What the app starts with.
+pub struct AppOptions {
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub tier: Option<Tier>,
+    pub model: String,
+    /// Model ids offered by `/model` completion (the tiers' models).
+    pub models: Vec<String>,
+    pub sidebar: bool,
+    pub mouse_capture: bool,
+}
+
+impl App {
+    pub fn new(options: AppOptions) -> App {
+        App {
+            conversation: Conversation::new(),
+            input: InputBox::new(),
+            popup: CommandPopup::new(),
+            popup_dismissed: false,
+            keymap: options.keymap,
+            theme: options.theme,
+            status: ModelStatus {
+                tier: options.tier,
+                model: options.model,
+                fell_back: None,
+            },
+            models: options.models,
+            connection: Connection::Idle,
+            totals: Totals::default(),
+            live: None,
+            cancelled: None,
+            last_answer: None,
+            show_sidebar: options.sidebar,
+            show_help: false,
+            help_scroll: 0,
+            help_rows: 0,
+            help_width: 0,
+            render_options: RenderOptions::default(),
+            mouse_capture: options.mouse_capture,
+            focused: true,
+            ctrl_c_at: None,
+            flash: None,
+            effects: Vec::new(),
+        }
+    }
+
+    /// Takes the effects queued since the last call.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
+    }
+
+    pub(super) fn effect(&mut self, effect: Effect) {
+        self.effects.push(effect);
+    }
+
+    /// Shows a short message in the status bar for a few seconds.
+    pub(super) fn flash(&mut self, text: impl Into<String>, now: Instant) {
+        self.flash = Some((text.into(), now + FLASH_TIME));
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.live.is_some()
+    }
+
+    pub fn set_focused(&mut self, focused: bool) {
+        self.focused = focused;
+    }
+
+    /// Advances clocks (countdowns, status messages). Returns when it next needs a tick.
+    pub fn tick(&mut self, now: Instant) -> Option<Instant> {
+        if self.flash.as_ref().is_some_and(|(_, until)| *until <= now) {
+            self.flash = None;
+        }
+        self.update_retry_countdown(now);
+        let mut next = self.flash.as_ref().map(|(_, until)| *until);
+        if let Connection::Retrying { until, .. } = self.connection {
+            if until > now {
+                let second = now + Duration::from_secs(1);
+                next = Some(next.map_or(second, |n| n.min(second)));
+            }
+        }
+        next
+    }
+
+    /// Handles a key press. Releases and repeats of non-editing keys are ignored.
+    pub fn on_key(&mut self, key: &KeyEvent, now: Instant) {
+        if key.kind == KeyEventKind::Release {
+            return;
+        }
+        if self.show_help {
+            self.on_help_key(key);
+            return;
+        }
+        if self.popup_visible() && self.on_popup_key(key) {
+            return;
+        }
+        match self.keymap.action_for(key) {
+            Some(action) if self.applies(action, key) => self.on_action(action, key, now),
+            _ => self.edit(key),
+        }
+    }
+
+    /// Whether `action` applies now, or the key should be typed or edit the input instead.
+    fn applies(&self, action: Action, key: &KeyEvent) -> bool {
+        let bare_char = KeyChord::from_event(key)
+            .is_some_and(|c| matches!(c.code, KeyCode::Char(_)) && c.modifiers.is_empty());
+        match action {
+            // Bindings to printable characters act only on an empty input.
+            _ if bare_char => self.input.is_empty(),
+            Action::HistoryPrev => self.input.cursor_on_first_line(),
+            Action::HistoryNext => self.input.cursor_on_last_line(),
+            _ => true,
+        }
+    }
+
+    fn on_action(&mut self, action: Action, key: &KeyEvent, now: Instant) {
+        match action {
+            Action::Send => self.send(now),
+            Action::Newline => self.input.insert_newline(),
+            Action::HistoryPrev => {
+                if !self.input.history_prev() {
+                    self.edit(key);
+                }
+            }
+            Action::HistoryNext => {
+                if !self.input.history_next() {
+                    self.edit(key);
+                }
+            }
+            Action::TierFast => self.set_tier(Tier::Fast),
+            Action::TierBalanced => self.set_tier(Tier::Balanced),
+            Action::TierMax => self.set_tier(Tier::Max),
+            Action::CycleTier => self.set_tier(next_tier(self.status.tier)),
+            Action::Interrupt => self.interrupt(now),
+            Action::CtrlC => self.ctrl_c(now),
+            Action::QuitIfEmpty => {
+                if self.input.is_empty() {
+                    self.effect(Effect::Quit);
+                } else {
+                    self.edit(key);
+                }
+            }
+            Action::ScrollUp => self.conversation.scroll_up(1),
+            Action::ScrollDown => self.conversation.scroll_down(1),
+            Action::PageUp => self.conversation.page_up(),
+            Action::PageDown => self.conversation.page_down(),
+            Action::Top => self.conversation.scroll_to_top(),
+            Action::Bottom => self.conversation.scroll_to_bottom(),
+            Action::CopyLast => self.copy(None, now),
+            Action::Help => self.open_help(),
+            Action::ToggleSidebar => self.show_sidebar = !self.show_sidebar,
+            Action::ToggleThinking => {
+                self.render_options.thinking_expanded = !self.render_options.thinking_expanded
+            }
+            Action::ToggleMouse => {
+                self.mouse_capture = !self.mouse_capture;
+                self.effect(Effect::SetMouseCapture(self.mouse_capture));
+                let text = if self.mouse_capture {
+                    "mouse on: wheel scrolls; F12 for native text selection"
+                } else {
+                    "mouse off: select text natively; F12 turns the wheel back on"
+                };
+                self.flash(text, now);
+            }
+            Action::OpenCommands => self.edit(key),
+        }
+    }
+
+    /// Passes a key to the input box and keeps the popup in step with its text.
+    fn edit(&mut self, key: &KeyEvent) {
+        if self.input.handle_key(key) {
+            self.popup_dismissed = false;
+            self.sync_popup();
+        }
+    }
+
+    pub(super) fn sync_popup(&mut self) {
+        self.popup.update(&self.input.text(), &self.models);
+    }
+
+    pub(super) fn popup_visible(&self) -> bool {
+        !self.popup_dismissed && self.popup.is_visible()
+    }
+
+    /// Keys the open popup takes: selection, completion, closing. True when consumed.
+    fn on_popup_key(&mut self, key: &KeyEvent) -> bool {
+        match key.code {
+            KeyCode::Up => self.popup.select_prev(),
+            KeyCode::Down => self.popup.select_next(),
+            KeyCode::Esc => self.popup_dismissed = true,
+            KeyCode::Tab => self.complete(),
+            // Enter runs a complete command; otherwise it completes the selection first.
+            KeyCode::Enter if key.modifiers.is_empty() => {
+                let text = self.input.text();
+                match super::commands::parse(&text) {
+                    Some(Ok(_)) => return false,
+                    _ => self.complete(),
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    fn complete(&mut self) {
+        if let Some(text) = self.popup.completion() {
+            self.input.set_text(&text);
+            self.sync_popup();
+        }
+    }
+
+    fn send(&mut self, now: Instant) {
+        let text = self.input.text();
+        if let Some(parsed) = super::commands::parse(&text) {
+            self.input.submit();
+            self.sync_popup();
+            match parsed {
+                Ok(command) => self.run_command(command, now),
+                Err(message) => self.flash(message, now),
+            }
+            return;
+        }
+        if self.is_busy() {
+            self.flash("an answer is streaming: Esc interrupts it", now);
+            return;
+        }
+        if let Some(text) = self.input.submit() {
+            self.send_message(text);
+        }
+    }
+
+    /// Shows a user message and asks the engine to answer it.
+    pub fn send_message(&mut self, text: String) {
+        self.conversation.push(CellKind::User(text.clone()));
+        self.conversation.scroll_to_bottom();
+        self.connection = Connection::Waiting;
+        self.effect(Effect::Engine(Command::Send(text)));
+    }
+
+    fn run_command(&mut self, command: SlashCommand, now: Instant) {
+        match command {
+            SlashCommand::Model(id) => {
+                self.status.model = id.clone();
+                self.status.tier = None;
+                self.effect(Effect::Engine(Command::SetModel(Some(id))));
+            }
+            SlashCommand::Tier(tier) => self.set_tier(tier),
+            SlashCommand::System(text) => {
+                let what = if text.is_some() { "set" } else { "removed" };
+                self.effect(Effect::Engine(Command::SetSystem(text)));
+                self.flash(format!("system prompt {what} for the next request"), now);
+            }
+            SlashCommand::Clear => {
+                if self.is_busy() {
+                    self.interrupt(now);
+                }
+                self.conversation.clear();
+                self.last_answer = None;
+                self.effect(Effect::Engine(Command::Clear));
+            }
+            SlashCommand::Retry => {
+                if self.is_busy() {
+                    self.flash("an answer is streaming: Esc interrupts it first", now);
+                } else {
+                    self.connection = Connection::Waiting;
+                    self.effect(Effect::Engine(Command::Retry));
+                }
+            }
+            SlashCommand::Copy(n) => self.copy(n, now),
+            SlashCommand::Help => self.open_help(),
+            SlashCommand::Quit => self.effect(Effect::Quit),
+        }
+    }
+
+    fn set_tier(&mut self, tier: Tier) {
+        // Shown at once; the engine's ModelChanged update confirms the model id.
+        self.status.tier = Some(tier);
+        self.effect(Effect::Engine(Command::SetTier(tier)));
+    }
+
+    fn ctrl_c(&mut self, now: Instant) {
+        if self.is_busy() {
+            self.interrupt(now);
+            return;
+        }
+        if self
+            .ctrl_c_at
+            .is_some_and(|at| now.duration_since(at) < CTRL_C_WINDOW)
+        {
+            self.effect(Effect::Quit);
+            return;
+        }
+        self.input.clear();
+        self.sync_popup();
+        self.ctrl_c_at = Some(now);
+        self.flash("press Ctrl+C again to quit", now);
+    }
+
+    /// Copies the last answer, or its `n`-th (1-based) code block.
+    fn copy(&mut self, n: Option<usize>, now: Instant) {
+        let Some(answer) = self.last_answer.clone() else {
+            self.flash("nothing to copy yet", now);
+            return;
+        };
+        let text = match n {
+            None => answer,
+            Some(n) => {
+                let blocks = super::clipboard::code_blocks(&answer);
+                match blocks.into_iter().nth(n.saturating_sub(1)) {
+                    Some(block) if n > 0 => block,
+                    _ => {
+                        self.flash(format!("the last answer has no code block {n}"), now);
+                        return;
+                    }
+                }
+            }
+        };
+        let what = n.map_or("the last answer".to_owned(), |n| format!("code block {n}"));
+        self.flash(format!("copied {what} ({} chars)", text.chars().count()), now);
+        self.effect(Effect::Copy(text));
+    }
+
+    pub fn on_paste(&mut self, text: &str) {
+        self.input.paste(text);
+        self.popup_dismissed = false;
+        self.sync_popup();
+    }
+
+    pub fn on_mouse(&mut self, event: &MouseEvent) {
+        match event.kind {
+            MouseEventKind::ScrollUp => self.conversation.scroll_up(WHEEL_LINES),
+            MouseEventKind::ScrollDown => self.conversation.scroll_down(WHEEL_LINES),
+            _ => {}
+        }
+    }
+
+    /// Adds a notice cell outside any turn (e.g. a clipboard failure).
+    pub fn notice(&mut self, kind: NoticeKind, text: impl Into<String>) {
+        self.conversation.push(CellKind::Notice {
+            kind,
+            text: text.into(),
+        });
+    }
+}
+
+fn next_tier(tier: Option<Tier>) -> Tier {
+    match tier {
+        Some(Tier::Fast) => Tier::Balanced,
+        Some(Tier::Balanced) => Tier::Max,
+        Some(Tier::Max) | None => Tier::Fast,
+    }
+}
+
+#[cfg(test)]
+#[path = "app_tests.rs"]
+pub(crate) mod tests;

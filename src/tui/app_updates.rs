@@ -1,0 +1,360 @@
+//! What engine updates do to the app: cells created and grown as blocks stream, notices for
+//! retries, fallbacks and errors, the status and the totals.
+//!
+//! Invariants:
+//! - A turn's content blocks map to cells by block index, so deltas find their cell in
+//!   O(blocks of the turn), not by searching the conversation.
+//! - Once the user interrupts a turn, every later update of that turn is dropped: the partial
+//!   text stays exactly as it was when Esc was pressed, marked "interrupted".
+//! - Every request's usage reaches the session totals once: when the next request of the
+//!   turn connects (a fallback) or when the turn ends, however it ends (it was paid for).
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use chatterm::api::{ApiError, ContentBlock, MessageResponse, StopReason, Usage};
+use chatterm::engine::{Command, TurnId, TurnStats, Update};
+
+use super::app::{App, Connection, Effect, LiveTurn};
+use super::cells::{Answer, AnswerState, CellKind, NoticeKind};
+use super::stream::StreamingMarkdown;
+
+impl App {
+    /// Applies one engine update.
+    pub fn on_update(&mut self, update: Update, now: Instant) {
+        if update.turn().is_some() && update.turn() == self.cancelled {
+            if let Update::Usage { usage, cost_usd, .. } = &update {
+                self.record_usage(usage, *cost_usd);
+            }
+            return;
+        }
+        let stale = |turn: TurnId| self.live.as_ref().is_none_or(|l| l.id != turn);
+        if let Some(turn) = update.turn() {
+            if !matches!(update, Update::TurnStarted { .. }) && stale(turn) {
+                return;
+            }
+        }
+        match update {
+            Update::TurnStarted { turn, tier, model } => self.turn_started(turn, tier, model),
+            Update::Connected { model, .. } => {
+                self.commit_usage();
+                self.connection = Connection::Streaming;
+                self.status.model = model;
+            }
+            Update::BlockStarted { index, block, .. } => self.block_started(index, &block),
+            Update::TextDelta { index, text, .. } | Update::ThinkingDelta { index, text, .. } => {
+                self.connection = Connection::Streaming;
+                self.append(index, &text);
+            }
+            Update::ToolInputDelta {
+                index,
+                partial_json,
+                ..
+            } => self.append(index, &partial_json),
+            Update::ToolInputInvalid { error, .. } => {
+                self.notice(NoticeKind::Error, format!("tool input is not valid JSON: {error}"))
+            }
+            Update::BlockFinished { index, block, .. } => self.block_finished(index, &block),
+            Update::Usage {
+                usage, cost_usd, ..
+            } => self.record_usage(&usage, cost_usd),
+            Update::Retrying {
+                attempt,
+                max,
+                wait,
+                reason,
+                ..
+            } => self.retrying(attempt, max, wait, reason, now),
+            Update::FellBack { from, to, reason, .. } => self.fell_back(from, to, reason),
+            Update::Notice { text, .. } => self.notice(NoticeKind::Info, text),
+            Update::TurnFinished { message, stats, .. } => self.turn_finished(&message, stats),
+            Update::Error { error, partial, .. } => self.turn_failed(&error, partial.as_ref()),
+            Update::ModelChanged { tier, model } => {
+                self.status.tier = tier;
+                self.status.model = model;
+            }
+        }
+    }
+
+    fn turn_started(&mut self, turn: TurnId, tier: Option<chatterm::config::Tier>, model: String) {
+        self.status.tier = tier.or(self.status.tier);
+        self.status.model = model.clone();
+        self.status.fell_back = None;
+        self.connection = Connection::Waiting;
+        self.live = Some(LiveTurn {
+            id: turn,
+            model,
+            fallback_from: None,
+            blocks: Vec::new(),
+            retry_notice: None,
+            usage: None,
+        });
+    }
+
+    fn block_started(&mut self, index: usize, block: &ContentBlock) {
+        let Some(live) = &self.live else { return };
+        let kind = match block {
+            ContentBlock::Text(t) => {
+                let mut body = StreamingMarkdown::new();
+                body.push(&t.text);
+                CellKind::Assistant(Answer {
+                    model: live.model.clone(),
+                    fallback_from: live.fallback_from.clone(),
+                    body,
+                    state: AnswerState::Streaming,
+                })
+            }
+            ContentBlock::Thinking(t) => CellKind::Thinking {
+                text: t.thinking.clone(),
+                done: false,
+            },
+            ContentBlock::RedactedThinking(_) => CellKind::Thinking {
+                text: "(redacted by the API)".into(),
+                done: true,
+            },
+            ContentBlock::ToolUse(t) => CellKind::Tool {
+                name: t.name.clone(),
+                id: t.id.clone(),
+                input: String::new(),
+                done: false,
+            },
+            other => CellKind::Notice {
+                kind: NoticeKind::Info,
+                text: format!("[{} block]", other.kind()),
+            },
+        };
+        let id = self.conversation.push(kind);
+        if let Some(live) = &mut self.live {
+            live.blocks.push((index, id));
+        }
+    }
+
+    fn cell_for(&self, index: usize) -> Option<u64> {
+        let live = self.live.as_ref()?;
+        live.blocks.iter().rev().find(|(i, _)| *i == index).map(|&(_, id)| id)
+    }
+
+    fn append(&mut self, index: usize, text: &str) {
+        let Some(id) = self.cell_for(index) else { return };
+        let Some(cell) = self.conversation.cell_mut(id) else { return };
+        match &mut cell.kind {
+            CellKind::Assistant(answer) => answer.body.push(text),
+            CellKind::Thinking { text: t, .. } => t.push_str(text),
+            CellKind::Tool { input, .. } => input.push_str(text),
+            _ => {}
+        }
+    }
+
+    fn block_finished(&mut self, index: usize, block: &ContentBlock) {
+        let Some(id) = self.cell_for(index) else { return };
+        let Some(cell) = self.conversation.cell_mut(id) else { return };
+        match (&mut cell.kind, block) {
+            (CellKind::Assistant(answer), _) => answer.state = AnswerState::Done,
+            (CellKind::Thinking { done, .. }, _) => *done = true,
+            (CellKind::Tool { input, done, .. }, ContentBlock::ToolUse(t)) => {
+                // The parsed input, pretty-printed, replaces the raw fragments.
+                *input = serde_json::to_string_pretty(&t.input).unwrap_or_default();
+                *done = true;
+            }
+            _ => {}
+        }
+    }
+
+    fn record_usage(&mut self, usage: &Usage, cost: Option<f64>) {
+        self.totals.last = Some(usage.clone());
+        self.totals.last_cost = cost;
+        if let Some(live) = &mut self.live {
+            live.usage = Some((usage.clone(), cost));
+        }
+    }
+
+    /// Adds the live request's usage to the session totals, once.
+    fn commit_usage(&mut self) {
+        if let Some((usage, cost)) = self.live.as_mut().and_then(|l| l.usage.take()) {
+            self.add_to_session(&usage, cost);
+        }
+    }
+
+    fn add_to_session(&mut self, usage: &Usage, cost: Option<f64>) {
+        let s = &mut self.totals.session;
+        s.input_tokens += usage.input_tokens;
+        s.output_tokens += usage.output_tokens;
+        s.cache_creation_input_tokens += usage.cache_creation_input_tokens;
+        s.cache_read_input_tokens += usage.cache_read_input_tokens;
+        self.totals.requests += 1;
+        match cost {
+            Some(c) => self.totals.session_cost += c,
+            None => self.totals.cost_unknown = true,
+        }
+    }
+
+    fn retrying(&mut self, attempt: u32, max: u32, wait: Duration, reason: String, now: Instant) {
+        let until = now + wait;
+        self.connection = Connection::Retrying {
+            attempt,
+            max,
+            until,
+        };
+        let base = format!("retry {attempt} of {max}: {reason}");
+        let id = self.conversation.push(CellKind::Notice {
+            kind: NoticeKind::Retry,
+            text: format!("{base} · in {}s", wait.as_secs_f64().ceil()),
+        });
+        if let Some(live) = &mut self.live {
+            live.retry_notice = Some((id, base));
+        }
+    }
+
+    /// Rewrites the retry notice's countdown when its whole-second value changes.
+    pub(super) fn update_retry_countdown(&mut self, now: Instant) {
+        let Connection::Retrying { until, .. } = self.connection else {
+            return;
+        };
+        let Some((id, base)) = self.live.as_ref().and_then(|l| l.retry_notice.clone()) else {
+            return;
+        };
+        let left = until.saturating_duration_since(now).as_secs_f64().ceil();
+        let text = if left > 0.0 {
+            format!("{base} · in {left}s")
+        } else {
+            format!("{base} · sending")
+        };
+        let unchanged = self.conversation.cells().iter().any(|c| {
+            c.id == id && matches!(&c.kind, CellKind::Notice { text: t, .. } if *t == text)
+        });
+        if unchanged {
+            return;
+        }
+        if let Some(cell) = self.conversation.cell_mut(id) {
+            if let CellKind::Notice { text: t, .. } = &mut cell.kind {
+                *t = text;
+            }
+        }
+    }
+
+    fn fell_back(&mut self, from: String, to: String, reason: String) {
+        self.notice(
+            NoticeKind::Fallback,
+            format!("{from} {reason}; answering with {to}"),
+        );
+        self.status.fell_back = Some((from.clone(), to.clone()));
+        self.status.model = to.clone();
+        if let Some(live) = &mut self.live {
+            live.fallback_from = Some(from);
+            live.model = to;
+        }
+    }
+
+    fn turn_finished(&mut self, message: &MessageResponse, stats: TurnStats) {
+        let _ = stats;
+        self.finish_cells(AnswerState::Done);
+        let text = message.text();
+        if !text.is_empty() {
+            self.last_answer = Some(text);
+        }
+        match &message.stop_reason {
+            Some(StopReason::MaxTokens) => self.notice(
+                NoticeKind::Info,
+                "the answer reached max_tokens and was cut off (raise models.max_tokens)",
+            ),
+            Some(StopReason::Refusal) => {
+                self.notice(NoticeKind::Info, "the model declined to answer")
+            }
+            Some(StopReason::ModelContextWindowExceeded) => self.notice(
+                NoticeKind::Error,
+                "the conversation no longer fits the model's context window: /clear starts over",
+            ),
+            _ => {}
+        }
+        self.end_turn();
+    }
+
+    fn turn_failed(&mut self, error: &ApiError, partial: Option<&MessageResponse>) {
+        if matches!(error, ApiError::Cancelled) {
+            self.finish_interrupted();
+            return;
+        }
+        self.finish_cells(AnswerState::Incomplete);
+        if let Some(p) = partial {
+            let text = p.text();
+            if !text.is_empty() {
+                self.last_answer = Some(text);
+            }
+        }
+        self.notice(
+            NoticeKind::Error,
+            format!("{} · /retry sends it again", error.short()),
+        );
+        self.end_turn();
+    }
+
+    /// Esc or Ctrl+C while a turn runs: cancel it and freeze what is shown.
+    pub(super) fn interrupt(&mut self, now: Instant) {
+        let Some(live) = &self.live else {
+            return;
+        };
+        self.cancelled = Some(live.id);
+        self.effect(Effect::Engine(Command::Cancel));
+        self.finish_interrupted();
+        self.flash("interrupted", now);
+    }
+
+    fn finish_interrupted(&mut self) {
+        let had_answer = self.finish_cells(AnswerState::Interrupted);
+        if !had_answer {
+            self.notice(NoticeKind::Interrupted, "interrupted before the answer began");
+        }
+        // The partial answer can be copied too.
+        if let Some(text) = self.live_answer_text() {
+            self.last_answer = Some(text);
+        }
+        self.end_turn();
+    }
+
+    fn live_answer_text(&self) -> Option<String> {
+        let live = self.live.as_ref()?;
+        let text: String = self
+            .conversation
+            .cells()
+            .iter()
+            .filter(|c| live.blocks.iter().any(|&(_, id)| id == c.id))
+            .filter_map(|c| match &c.kind {
+                CellKind::Assistant(a) => Some(a.body.source()),
+                _ => None,
+            })
+            .collect();
+        (!text.is_empty()).then_some(text)
+    }
+
+    /// Closes the live turn's open cells. Returns whether it had an assistant text cell.
+    fn finish_cells(&mut self, state: AnswerState) -> bool {
+        let ids: Vec<u64> = self
+            .live
+            .as_ref()
+            .map(|l| l.blocks.iter().map(|&(_, id)| id).collect())
+            .unwrap_or_default();
+        let mut had_answer = false;
+        for id in ids {
+            let Some(cell) = self.conversation.cell_mut(id) else { continue };
+            match &mut cell.kind {
+                CellKind::Assistant(answer) => {
+                    had_answer = true;
+                    if answer.state == AnswerState::Streaming || state != AnswerState::Done {
+                        answer.state = state.clone();
+                    }
+                }
+                CellKind::Thinking { done, .. } | CellKind::Tool { done, .. } => *done = true,
+                _ => {}
+            }
+        }
+        had_answer
+    }
+
+    fn end_turn(&mut self) {
+        self.commit_usage();
+        self.live = None;
+        self.connection = Connection::Idle;
+        self.status.fell_back = None;
+    }
+}

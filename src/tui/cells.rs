@@ -1,0 +1,278 @@
+//! The conversation's cells: one user message, one assistant text block, one thinking
+//! block, one tool call, or one notice each.
+//!
+//! The model: a [`Cell`] owns its content and a *revision* that goes up whenever anything
+//! that changes its rendering changes. [`Cell::render`] turns it into lines for a width and
+//! [`RenderOptions`]; the output is a pure function of (content, revision, width, options),
+//! which is what lets the pane ([`super::pane`]) cache it by those keys.
+//!
+//! Every cell renders as a label line, its body, and one blank line, flush left: nothing is
+//! indented, so a native terminal selection of a code block copies exactly the code.
+//! All text from the model passes through the sanitiser on its way to a line: markdown via
+//! [`super::markdown`], one-line text via [`chatterm::sanitize::sanitize_line`].
+
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+
+use super::markdown;
+use super::stream::StreamingMarkdown;
+use super::theme::{Role, Theme};
+use super::wrap::{expand_tabs, truncate, wrap_chars, wrap_words};
+
+/// Settings that change how every cell of a kind renders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RenderOptions {
+    /// Thinking blocks shown in full rather than as one line.
+    pub thinking_expanded: bool,
+}
+
+/// How an assistant answer stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnswerState {
+    /// Text is still arriving.
+    Streaming,
+    /// The block is complete.
+    Done,
+    /// The user stopped it; the partial text stays.
+    Interrupted,
+    /// The request failed after this text was shown.
+    Incomplete,
+}
+
+/// One assistant text block.
+#[derive(Debug)]
+pub struct Answer {
+    pub model: String,
+    /// The model the turn fell back from, when it did.
+    pub fallback_from: Option<String>,
+    pub body: StreamingMarkdown,
+    pub state: AnswerState,
+}
+
+/// What a notice is about; decides its colour and label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    Info,
+    Retry,
+    Fallback,
+    Interrupted,
+    Error,
+}
+
+#[derive(Debug)]
+pub enum CellKind {
+    User(String),
+    Assistant(Answer),
+    Thinking {
+        text: String,
+        done: bool,
+    },
+    /// A tool call as it streams (the tool-use issue grows this into a full panel).
+    Tool {
+        name: String,
+        id: String,
+        input: String,
+        done: bool,
+    },
+    Notice {
+        kind: NoticeKind,
+        text: String,
+    },
+}
+
+/// A cell of the conversation. See the module docs.
+#[derive(Debug)]
+pub struct Cell {
+    pub id: u64,
+    pub revision: u64,
+    pub kind: CellKind,
+}
+
+/// At most this many lines of a tool's input are shown while it streams.
+const TOOL_INPUT_LINES: usize = 8;
+
+impl Cell {
+    pub fn new(id: u64, kind: CellKind) -> Self {
+        Cell {
+            id,
+            revision: 0,
+            kind,
+        }
+    }
+
+    /// Marks the cell changed, so cached renders of it are dropped.
+    pub fn touch(&mut self) {
+        self.revision += 1;
+    }
+
+    /// Whether the render depends on [`RenderOptions::thinking_expanded`].
+    pub fn depends_on_thinking(&self) -> bool {
+        matches!(self.kind, CellKind::Thinking { .. })
+    }
+
+    /// The cell as lines at most `width` cells wide, ending with a blank separator line.
+    /// Takes `&mut` only for the streaming renderer's block cache.
+    pub fn render(
+        &mut self,
+        width: usize,
+        theme: &Theme,
+        options: RenderOptions,
+    ) -> Vec<Line<'static>> {
+        let width = width.max(1);
+        let mut lines = match &mut self.kind {
+            CellKind::User(text) => render_user(text, width, theme),
+            CellKind::Assistant(answer) => render_answer(answer, width, theme),
+            CellKind::Thinking { text, done } => {
+                render_thinking(text, *done, width, theme, options.thinking_expanded)
+            }
+            CellKind::Tool {
+                name,
+                id,
+                input,
+                done,
+            } => render_tool(name, id, input, *done, width, theme),
+            CellKind::Notice { kind, text } => render_notice(*kind, text, width, theme),
+        };
+        lines.push(Line::default());
+        lines
+    }
+}
+
+fn label(text: String, role: Role, theme: &Theme, width: usize) -> Line<'static> {
+    let style = theme.style(role).add_modifier(Modifier::BOLD);
+    Line::from(Span::styled(truncate(&text, width), style))
+}
+
+/// Wraps plain text paragraph by paragraph, keeping the user's line breaks.
+fn plain_lines(text: &str, style: Style, width: usize) -> Vec<Line<'static>> {
+    let clean = chatterm::sanitize::sanitize(text);
+    let clean = expand_tabs(&clean);
+    let mut lines = Vec::new();
+    for paragraph in clean.split('\n') {
+        if paragraph.is_empty() {
+            lines.push(Line::default());
+            continue;
+        }
+        let span = Span::styled(paragraph.to_owned(), style);
+        lines.extend(wrap_words(&[span], width).into_iter().map(Line::from));
+    }
+    lines
+}
+
+fn render_user(text: &str, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = vec![label("You".into(), Role::UserLabel, theme, width)];
+    lines.extend(plain_lines(text, theme.style(Role::UserText), width));
+    lines
+}
+
+fn render_answer(answer: &mut Answer, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let model = chatterm::sanitize::sanitize_line(&answer.model).into_owned();
+    let mut head = vec![Span::styled(
+        model,
+        theme.style(Role::AssistantLabel).add_modifier(Modifier::BOLD),
+    )];
+    if let Some(from) = &answer.fallback_from {
+        let from = chatterm::sanitize::sanitize_line(from);
+        head.push(Span::styled(
+            format!("  ↳ fallback from {from}"),
+            theme.style(Role::Warning),
+        ));
+    }
+    match answer.state {
+        AnswerState::Streaming => head.push(Span::styled("  ●", theme.style(Role::Dim))),
+        AnswerState::Done => {}
+        AnswerState::Interrupted => {
+            head.push(Span::styled("  ■ interrupted", theme.style(Role::Warning)))
+        }
+        AnswerState::Incomplete => {
+            head.push(Span::styled("  ■ incomplete", theme.style(Role::Error)))
+        }
+    }
+    let mut lines = vec![clip_line(Line::from(head), width)];
+    if answer.state == AnswerState::Streaming {
+        lines.extend(answer.body.lines(width, theme));
+    } else {
+        // The whole text once: block-wise streaming renders can differ in rare cases
+        // (see `stream.rs`), the final one is exact.
+        lines.extend(markdown::render(answer.body.source(), width, theme));
+    }
+    lines
+}
+
+fn render_thinking(
+    text: &str,
+    done: bool,
+    width: usize,
+    theme: &Theme,
+    expanded: bool,
+) -> Vec<Line<'static>> {
+    let dim = theme.style(Role::Dim);
+    let words = text.split_whitespace().count();
+    let status = if done { "" } else { " …" };
+    if !expanded {
+        let first = chatterm::sanitize::sanitize_line(text.trim());
+        let summary = format!("✻ Thinking ({words} words{status}) · Ctrl+O expands: {first}");
+        return vec![Line::from(Span::styled(truncate(&summary, width), dim))];
+    }
+    let header = format!("✻ Thinking ({words} words{status}) · Ctrl+O collapses");
+    let mut lines = vec![Line::from(Span::styled(truncate(&header, width), dim))];
+    lines.extend(markdown::render_styled(
+        text,
+        width,
+        theme,
+        theme.style(Role::Thinking),
+    ));
+    lines
+}
+
+fn render_tool(
+    name: &str,
+    id: &str,
+    input: &str,
+    done: bool,
+    width: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let short_id: String = id.chars().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect();
+    let status = if done {
+        "input complete".to_owned()
+    } else {
+        format!("streaming input ({} bytes)", input.len())
+    };
+    let head = format!("⚙ {name} · {short_id} · {status}");
+    let head = chatterm::sanitize::sanitize_line(&head).into_owned();
+    let mut lines = vec![label(head, Role::ToolHeader, theme, width)];
+    let clean = chatterm::sanitize::sanitize(input);
+    let span = Span::styled(clean.into_owned(), theme.style(Role::CodeBlock));
+    let body = wrap_chars(&[span], width);
+    let skip = body.len().saturating_sub(TOOL_INPUT_LINES);
+    lines.extend(body.into_iter().skip(skip).map(Line::from));
+    lines
+}
+
+fn render_notice(kind: NoticeKind, text: &str, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let (mark, role) = match kind {
+        NoticeKind::Info => ("ℹ", Role::Notice),
+        NoticeKind::Retry => ("↻", Role::Warning),
+        NoticeKind::Fallback => ("↳", Role::Warning),
+        NoticeKind::Interrupted => ("■", Role::Warning),
+        NoticeKind::Error => ("✗", Role::Error),
+    };
+    let text = format!("{mark} {}", chatterm::sanitize::sanitize_line(text));
+    plain_lines(&text, theme.style(role), width)
+}
+
+/// Cuts a one-line header to the width, span by span.
+fn clip_line(line: Line<'static>, width: usize) -> Line<'static> {
+    let mut left = width;
+    let mut spans = Vec::new();
+    for span in line.spans {
+        if left == 0 {
+            break;
+        }
+        let text = truncate(&span.content, left);
+        left = left.saturating_sub(super::wrap::str_width(&text));
+        spans.push(Span::styled(text, span.style));
+    }
+    Line::from(spans)
+}

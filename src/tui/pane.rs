@@ -1,0 +1,235 @@
+//! The conversation pane: the list of cells, their rendered lines, and the scroll position.
+//!
+//! The model: cells render to lines for a width ([`super::cells`]). The pane keeps, per
+//! cell, the last render with the (revision, width, options) it was made for, and the
+//! offset of each cell's first line in the whole conversation. [`Conversation::prepare`]
+//! brings those up to date (only cells whose key changed are rendered again; offsets are
+//! recomputed from the first cell whose height changed) and [`Conversation::render`] draws
+//! from them with `&self`, touching only the rows in view: it finds the first visible cell
+//! by binary search over the offsets. So a frame costs the visible rows plus the cells that
+//! changed, however long the conversation.
+//!
+//! Scrolling: the view *follows* the end unless the user scrolled up. While not following,
+//! the top line stays put as output grows below it, and a "new output below" marker shows
+//! until the user returns to the end (End, or scrolling down to it).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use super::cells::{Cell, CellKind, RenderOptions};
+use super::theme::{Role, Theme};
+
+/// The last render of a cell, with the key it was made for.
+#[derive(Debug, Default)]
+struct Rendered {
+    revision: u64,
+    width: usize,
+    options: RenderOptions,
+    valid: bool,
+    lines: Vec<Line<'static>>,
+}
+
+#[derive(Debug, Default)]
+pub struct Conversation {
+    cells: Vec<Cell>,
+    rendered: Vec<Rendered>,
+    /// `offsets[i]` is the first line of cell `i`; one extra entry holds the total.
+    offsets: Vec<usize>,
+    next_id: u64,
+    /// First line in view when not following.
+    top: usize,
+    follow: bool,
+    /// Output arrived below the view since the user scrolled up.
+    unseen: bool,
+    /// Rows of the last prepared viewport.
+    height: usize,
+    width: usize,
+}
+
+/// Lines the mouse wheel scrolls per notch.
+pub const WHEEL_LINES: usize = 3;
+
+impl Conversation {
+    pub fn new() -> Self {
+        Conversation {
+            follow: true,
+            offsets: vec![0],
+            ..Self::default()
+        }
+    }
+
+    /// Appends a cell and returns its id.
+    pub fn push(&mut self, kind: CellKind) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.cells.push(Cell::new(id, kind));
+        self.rendered.push(Rendered::default());
+        self.note_output();
+        id
+    }
+
+    /// The cell with this id, marked changed.
+    pub fn cell_mut(&mut self, id: u64) -> Option<&mut Cell> {
+        // Ids grow with position, so the cell is found by binary search.
+        let i = self.cells.binary_search_by_key(&id, |c| c.id).ok()?;
+        self.note_output();
+        let cell = &mut self.cells[i];
+        cell.touch();
+        Some(cell)
+    }
+
+    pub fn cells(&self) -> &[Cell] {
+        &self.cells
+    }
+
+    pub fn clear(&mut self) {
+        self.cells.clear();
+        self.rendered.clear();
+        self.offsets = vec![0];
+        self.top = 0;
+        self.follow = true;
+        self.unseen = false;
+    }
+
+    fn note_output(&mut self) {
+        if !self.follow {
+            self.unseen = true;
+        }
+    }
+
+    /// Brings the renders and offsets up to date for a viewport of `width` x `height`.
+    pub fn prepare(&mut self, width: usize, height: usize, theme: &Theme, options: RenderOptions) {
+        self.width = width;
+        self.height = height;
+        let mut first_changed = None;
+        for (i, (cell, r)) in self.cells.iter_mut().zip(&mut self.rendered).enumerate() {
+            let options_matter = cell.depends_on_thinking() && r.options != options;
+            if r.valid && r.revision == cell.revision && r.width == width && !options_matter {
+                continue;
+            }
+            let old_height = r.lines.len();
+            r.lines = cell.render(width, theme, options);
+            r.revision = cell.revision;
+            r.width = width;
+            r.options = options;
+            let was_valid = std::mem::replace(&mut r.valid, true);
+            if first_changed.is_none() && (!was_valid || r.lines.len() != old_height) {
+                first_changed = Some(i);
+            }
+        }
+        if self.offsets.len() != self.cells.len() + 1 && first_changed.is_none() {
+            first_changed = Some(0);
+        }
+        if let Some(from) = first_changed {
+            self.offsets.truncate(from + 1);
+            let mut at = self.offsets[from];
+            for r in &self.rendered[from..] {
+                at += r.lines.len();
+                self.offsets.push(at);
+            }
+        }
+        self.clamp_top();
+    }
+
+    /// Total rendered lines (as of the last `prepare`).
+    pub fn total_lines(&self) -> usize {
+        self.offsets.last().copied().unwrap_or(0)
+    }
+
+    fn max_top(&self) -> usize {
+        self.total_lines().saturating_sub(self.height)
+    }
+
+    fn clamp_top(&mut self) {
+        if self.follow {
+            self.top = self.max_top();
+            self.unseen = false;
+        } else if self.top >= self.max_top() {
+            self.top = self.max_top();
+            self.follow = true;
+            self.unseen = false;
+        }
+    }
+
+    /// The first line in view.
+    pub fn top(&self) -> usize {
+        if self.follow { self.max_top() } else { self.top }
+    }
+
+    pub fn is_following(&self) -> bool {
+        self.follow
+    }
+
+    pub fn has_unseen_output(&self) -> bool {
+        self.unseen
+    }
+
+    pub fn scroll_up(&mut self, lines: usize) {
+        let top = self.top();
+        self.top = top.saturating_sub(lines);
+        self.follow = self.top >= self.max_top();
+    }
+
+    pub fn scroll_down(&mut self, lines: usize) {
+        self.top = self.top().saturating_add(lines);
+        self.follow = false;
+        self.clamp_top();
+    }
+
+    pub fn page_up(&mut self) {
+        self.scroll_up(self.height.saturating_sub(2).max(1));
+    }
+
+    pub fn page_down(&mut self) {
+        self.scroll_down(self.height.saturating_sub(2).max(1));
+    }
+
+    pub fn scroll_to_top(&mut self) {
+        self.top = 0;
+        self.follow = self.max_top() == 0;
+    }
+
+    pub fn scroll_to_bottom(&mut self) {
+        self.follow = true;
+        self.clamp_top();
+    }
+
+    /// Draws the lines in view. Call [`prepare`](Self::prepare) first with the area's size.
+    pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
+        let top = self.top();
+        let rows = usize::from(area.height);
+        // The cell holding line `top`: the last one whose first line is at or before it.
+        let mut cell = self.offsets.partition_point(|&o| o <= top).saturating_sub(1);
+        let mut line = top.saturating_sub(self.offsets.get(cell).copied().unwrap_or(0));
+        let mut row = 0;
+        while row < rows && cell < self.rendered.len() {
+            let lines = &self.rendered[cell].lines;
+            if line >= lines.len() {
+                cell += 1;
+                line = 0;
+                continue;
+            }
+            let y = area.y + row as u16;
+            buf.set_line(area.x, y, &lines[line], area.width);
+            row += 1;
+            line += 1;
+        }
+        if self.unseen && area.height > 0 {
+            self.render_marker(area, buf, theme);
+        }
+    }
+
+    fn render_marker(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
+        let text = " ↓ new output below · End jumps down ";
+        let width = super::wrap::str_width(text) as u16;
+        let x = area.x + area.width.saturating_sub(width) / 2;
+        let y = area.y + area.height - 1;
+        let span = Span::styled(text, theme.style(Role::StatusBar));
+        buf.set_span(x, y, &span, area.width.min(width));
+    }
+}
+
+#[cfg(test)]
+#[path = "pane_tests.rs"]
+mod tests;

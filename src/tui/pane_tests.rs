@@ -1,0 +1,151 @@
+use super::*;
+use crate::tui::cells::{Answer, AnswerState, NoticeKind};
+use crate::tui::stream::StreamingMarkdown;
+
+fn theme() -> Theme {
+    Theme::no_color()
+}
+
+fn notice(text: &str) -> CellKind {
+    CellKind::Notice {
+        kind: NoticeKind::Info,
+        text: text.into(),
+    }
+}
+
+/// A pane with `n` one-line notices (each renders as 2 lines with its separator).
+fn pane_with(n: usize) -> Conversation {
+    let mut pane = Conversation::new();
+    for i in 0..n {
+        pane.push(notice(&format!("line {i}")));
+    }
+    pane
+}
+
+fn screen(pane: &Conversation, width: u16, height: u16) -> Vec<String> {
+    let area = Rect::new(0, 0, width, height);
+    let mut buf = Buffer::empty(area);
+    pane.render(area, &mut buf, &theme());
+    (0..height)
+        .map(|y| {
+            (0..width)
+                .map(|x| buf[(x, y)].symbol().to_owned())
+                .collect::<String>()
+                .trim_end()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn follows_the_end_and_draws_only_the_rows_in_view() {
+    let mut pane = pane_with(10);
+    pane.prepare(20, 4, &theme(), RenderOptions::default());
+    assert_eq!(pane.total_lines(), 20);
+    assert_eq!(pane.top(), 16);
+    let rows = screen(&pane, 20, 4);
+    assert_eq!(rows, ["ℹ line 8", "", "ℹ line 9", ""]);
+}
+
+#[test]
+fn scrolling_up_stops_following_and_new_output_shows_the_marker() {
+    let mut pane = pane_with(10);
+    pane.prepare(40, 4, &theme(), RenderOptions::default());
+    pane.scroll_up(6);
+    assert!(!pane.is_following());
+    assert_eq!(pane.top(), 10);
+    pane.push(notice("fresh"));
+    pane.prepare(40, 4, &theme(), RenderOptions::default());
+    assert_eq!(pane.top(), 10, "the view stays put while output grows below");
+    assert!(pane.has_unseen_output());
+    let rows = screen(&pane, 40, 4);
+    assert!(rows[3].contains("new output below"), "{rows:?}");
+    pane.scroll_to_bottom();
+    pane.prepare(40, 4, &theme(), RenderOptions::default());
+    assert!(pane.is_following());
+    assert!(!pane.has_unseen_output());
+    assert_eq!(screen(&pane, 40, 4)[2], "ℹ fresh");
+}
+
+#[test]
+fn scrolling_down_to_the_end_resumes_following() {
+    let mut pane = pane_with(10);
+    pane.prepare(40, 4, &theme(), RenderOptions::default());
+    pane.page_up();
+    assert!(!pane.is_following());
+    pane.scroll_down(1000);
+    assert!(pane.is_following());
+    pane.scroll_to_top();
+    assert_eq!(pane.top(), 0);
+    assert_eq!(screen(&pane, 40, 4)[0], "ℹ line 0");
+}
+
+#[test]
+fn only_changed_cells_are_rendered_again() {
+    let mut pane = Conversation::new();
+    let mut body = StreamingMarkdown::new();
+    body.push("hello");
+    let first = pane.push(notice("before"));
+    let id = pane.push(CellKind::Assistant(Answer {
+        model: "m".into(),
+        fallback_from: None,
+        body,
+        state: AnswerState::Streaming,
+    }));
+    pane.prepare(30, 10, &theme(), RenderOptions::default());
+    let before = pane.rendered[0].lines.clone();
+    if let Some(cell) = pane.cell_mut(id) {
+        if let CellKind::Assistant(a) = &mut cell.kind {
+            a.body.push(" world\nsecond line");
+        }
+    }
+    pane.prepare(30, 10, &theme(), RenderOptions::default());
+    assert_eq!(pane.rendered[0].lines, before);
+    assert_eq!(pane.rendered[0].revision, 0, "cell {first} was not touched");
+    let rows = screen(&pane, 30, 10);
+    assert!(rows.contains(&"hello world".to_owned()), "{rows:?}");
+    assert!(rows.contains(&"second line".to_owned()), "{rows:?}");
+    assert_eq!(pane.total_lines(), pane.offsets[2]);
+}
+
+#[test]
+fn a_width_change_renders_again_and_keeps_offsets_consistent() {
+    let mut pane = pane_with(3);
+    pane.push(notice(&"word ".repeat(20)));
+    pane.prepare(100, 50, &theme(), RenderOptions::default());
+    let wide = pane.total_lines();
+    pane.prepare(20, 50, &theme(), RenderOptions::default());
+    assert!(pane.total_lines() > wide);
+    let sum: usize = pane.rendered.iter().map(|r| r.lines.len()).sum();
+    assert_eq!(pane.total_lines(), sum);
+}
+
+#[test]
+fn thinking_cells_render_again_when_the_toggle_changes() {
+    let mut pane = Conversation::new();
+    pane.push(CellKind::Thinking {
+        text: "first thought\n\nsecond thought".into(),
+        done: true,
+    });
+    pane.prepare(60, 10, &theme(), RenderOptions::default());
+    assert_eq!(pane.total_lines(), 2);
+    let expanded = RenderOptions {
+        thinking_expanded: true,
+    };
+    pane.prepare(60, 10, &theme(), expanded);
+    assert!(pane.total_lines() > 2);
+}
+
+#[test]
+fn tiny_and_empty_areas_do_not_panic() {
+    let mut pane = pane_with(5);
+    for (w, h) in [(0, 0), (1, 1), (1, 0), (0, 5), (3, 2)] {
+        pane.prepare(w, h, &theme(), RenderOptions::default());
+        let area = Rect::new(0, 0, w as u16, h as u16);
+        let mut buf = Buffer::empty(area);
+        pane.render(area, &mut buf, &theme());
+    }
+    pane.clear();
+    pane.prepare(10, 3, &theme(), RenderOptions::default());
+    assert_eq!(pane.total_lines(), 0);
+}

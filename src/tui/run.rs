@@ -1,0 +1,149 @@
+//! The event loop: terminal events, engine updates and frames, in one biased `select!`.
+//!
+//! Order of preference: terminal input first (so keys stay responsive under a fast stream),
+//! then engine updates, then frames, then signals. Each branch drains everything already
+//! queued on its source before the loop goes round, and nothing is drawn in a branch: a
+//! branch only *requests* a frame, and the [`FrameScheduler`] coalesces requests into at
+//! most 60 draws a second, and none at all while nothing changes.
+//!
+//! The app ([`App`]) never does IO; this loop carries out its [`Effect`]s: commands to the
+//! engine, OSC 52 clipboard writes, mouse capture, quitting. The terminal is restored by
+//! [`TerminalSession`]'s drop on every way out, and by the panic hook on a panic.
+
+use std::io;
+
+use crossterm::event::{Event, EventStream};
+use futures::{FutureExt, StreamExt};
+use ratatui::layout::Rect;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::time::Instant;
+
+use chatterm::engine::{Command, EngineHandle};
+
+use super::app::{App, AppOptions, Effect};
+use super::cells::NoticeKind;
+use super::frame::FrameScheduler;
+use super::terminal::{self, TerminalSession};
+use super::{clipboard, highlight};
+
+/// Runs the TUI until the user quits. The terminal is restored however this returns.
+/// `initial` is a first message to send at once (the prompt given on the command line).
+pub async fn run(
+    options: AppOptions,
+    mut engine: EngineHandle,
+    initial: Option<String>,
+) -> io::Result<()> {
+    terminal::install_panic_hook();
+    let mut session = TerminalSession::enter(options.mouse_capture)?;
+    let mut app = App::new(options);
+    if let Some(text) = initial {
+        app.send_message(text);
+        apply_effects(&mut app, &mut session, &engine)?;
+    }
+    // The first frame goes out before anything slow: syntect's sets load after it.
+    draw(&mut session, &mut app)?;
+    tokio::task::spawn_blocking(highlight::warm);
+
+    let mut events = EventStream::new();
+    let mut frames = FrameScheduler::new();
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    loop {
+        tokio::select! {
+            biased;
+            event = events.next() => {
+                let Some(event) = event else { break };
+                on_event(&mut app, event?);
+                while let Some(Some(event)) = events.next().now_or_never() {
+                    on_event(&mut app, event?);
+                }
+                frames.request();
+            }
+            update = engine.updates.recv() => {
+                let Some(update) = update else {
+                    app.notice(NoticeKind::Error, "the engine stopped; restart chatterm");
+                    frames.request();
+                    continue;
+                };
+                let now = Instant::now();
+                app.on_update(update, now);
+                while let Ok(update) = engine.updates.try_recv() {
+                    app.on_update(update, now);
+                }
+                frames.request();
+            }
+            now = frames.next_frame() => {
+                if let Some(next) = app.tick(now) {
+                    frames.request_in(next.saturating_duration_since(now));
+                }
+                draw(&mut session, &mut app)?;
+            }
+            _ = terminate.recv() => break,
+            _ = hangup.recv() => break,
+        }
+        if apply_effects(&mut app, &mut session, &engine)? {
+            break;
+        }
+        // A status message or countdown may need a frame of its own later.
+        if let Some(next) = app.tick(Instant::now()) {
+            frames.request_in(next.saturating_duration_since(Instant::now()));
+        }
+    }
+    if app.is_busy() {
+        let _ = engine.commands.send(Command::Cancel);
+    }
+    Ok(())
+}
+
+fn on_event(app: &mut App, event: Event) {
+    let now = Instant::now();
+    match event {
+        Event::Key(key) => app.on_key(&key, now),
+        Event::Paste(text) => app.on_paste(&text),
+        Event::Mouse(mouse) => app.on_mouse(&mouse),
+        Event::FocusGained => app.set_focused(true),
+        Event::FocusLost => app.set_focused(false),
+        // The next frame is drawn at the new size.
+        Event::Resize(..) => {}
+    }
+}
+
+/// Carries out the app's effects. Returns true when the app asked to quit.
+fn apply_effects(
+    app: &mut App,
+    session: &mut TerminalSession,
+    engine: &EngineHandle,
+) -> io::Result<bool> {
+    for effect in app.take_effects() {
+        match effect {
+            Effect::Engine(command) => {
+                if engine.commands.send(command).is_err() {
+                    app.notice(NoticeKind::Error, "the engine stopped; restart chatterm");
+                }
+            }
+            Effect::Copy(text) => match clipboard::osc52(&text) {
+                Some(sequence) => session.write_raw(sequence.as_bytes())?,
+                None => app.notice(
+                    NoticeKind::Error,
+                    "too large for the terminal clipboard (OSC 52); select it with the mouse \
+                     after F12",
+                ),
+            },
+            Effect::SetMouseCapture(on) => session.set_mouse_capture(on)?,
+            Effect::Quit => return Ok(true),
+        }
+    }
+    Ok(false)
+}
+
+fn draw(session: &mut TerminalSession, app: &mut App) -> io::Result<()> {
+    let size = session.terminal().size()?;
+    app.prepare(Rect::new(0, 0, size.width, size.height));
+    session.terminal().draw(|frame| {
+        let area = frame.area();
+        if let Some(cursor) = app.render(area, frame.buffer_mut()) {
+            frame.set_cursor_position(cursor);
+        }
+    })?;
+    Ok(())
+}

@@ -1,0 +1,196 @@
+//! Drawing the app: the layout, the status bar and the help overlay.
+//!
+//! The model: [`layout`] is a pure function from the screen size and the app's toggles to
+//! the rectangles of each component, used by both [`App::prepare`] (which updates the
+//! conversation's caches for the pane's size) and [`App::render`] (which draws through
+//! `&self`). Rendering writes into a [`Buffer`], not a `Frame`, so benchmarks and snapshot
+//! tests draw exactly what the terminal gets.
+//!
+//! Any size works: below [`MIN_WIDTH`] x [`MIN_HEIGHT`] the screen shows one "terminal too
+//! small" line, cut to fit, and nothing else; every rectangle is clamped to the screen.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+
+use super::app::{App, Connection};
+use super::keymap::Action;
+use super::theme::Role;
+use super::wrap::{str_width, truncate};
+
+/// The smallest screen the full layout is drawn at.
+pub const MIN_WIDTH: u16 = 24;
+pub const MIN_HEIGHT: u16 = 6;
+/// The sidebar's width, and the narrowest screen it is shown on.
+const SIDEBAR_WIDTH: u16 = 32;
+const SIDEBAR_MIN_SCREEN: u16 = 80;
+
+/// Where each component goes on a screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    pub conversation: Rect,
+    pub sidebar: Option<Rect>,
+    pub input: Rect,
+    pub status: Rect,
+}
+
+/// The layout for a screen, or `None` when it is too small for one.
+pub fn layout(app: &App, screen: Rect) -> Option<Areas> {
+    if screen.width < MIN_WIDTH || screen.height < MIN_HEIGHT {
+        return None;
+    }
+    // The input grows with its text but always leaves the conversation 3 rows.
+    let input_height = app
+        .input
+        .height(screen.width)
+        .min(screen.height.saturating_sub(4))
+        .max(2);
+    let [main, input, status] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(input_height),
+        Constraint::Length(1),
+    ])
+    .areas(screen);
+    let (conversation, sidebar) = if app.show_sidebar && screen.width >= SIDEBAR_MIN_SCREEN {
+        let [c, s] =
+            Layout::horizontal([Constraint::Min(1), Constraint::Length(SIDEBAR_WIDTH)]).areas(main);
+        (c, Some(s))
+    } else {
+        (main, None)
+    };
+    Some(Areas {
+        conversation,
+        sidebar,
+        input,
+        status,
+    })
+}
+
+impl App {
+    /// Updates render caches for a frame of this size. Call before [`App::render`].
+    pub fn prepare(&mut self, screen: Rect) {
+        if let Some(areas) = layout(self, screen) {
+            let (w, h) = (areas.conversation.width, areas.conversation.height);
+            let options = self.render_options;
+            self.conversation
+                .prepare(usize::from(w), usize::from(h), &self.theme, options);
+        }
+        self.help_rows = usize::from(screen.height.saturating_sub(2));
+        self.help_width = screen.width;
+    }
+
+    /// Draws the whole screen. Returns where the terminal cursor should be, if shown.
+    pub fn render(&self, screen: Rect, buf: &mut Buffer) -> Option<Position> {
+        let Some(areas) = layout(self, screen) else {
+            self.render_too_small(screen, buf);
+            return None;
+        };
+        self.conversation
+            .render(areas.conversation, buf, &self.theme);
+        if let Some(sidebar) = areas.sidebar {
+            self.render_sidebar(sidebar, buf);
+        }
+        let overlay = self.show_help;
+        self.input
+            .render(areas.input, buf, &self.theme, self.focused && !overlay);
+        self.render_status(areas.status, buf);
+        if self.popup_visible() {
+            let h = self.popup.height().min(areas.conversation.height);
+            let w = areas.conversation.width.min(64);
+            let y = areas.input.y.saturating_sub(h);
+            self.popup.render(Rect::new(areas.input.x, y, w, h), buf, &self.theme);
+        }
+        if overlay {
+            self.render_help(screen, buf);
+            return None;
+        }
+        self.input.cursor_position(areas.input)
+    }
+
+    fn render_too_small(&self, screen: Rect, buf: &mut Buffer) {
+        if screen.width == 0 || screen.height == 0 {
+            return;
+        }
+        let text = format!(
+            "terminal too small ({}x{}, need {MIN_WIDTH}x{MIN_HEIGHT})",
+            screen.width, screen.height
+        );
+        let line = truncate(&text, usize::from(screen.width));
+        let span = Span::styled(line, self.theme.style(Role::Warning));
+        buf.set_span(screen.x, screen.y, &span, screen.width);
+    }
+
+    /// The first key of an action, as shown in hints (`Ctrl+B`), or `None` when unbound.
+    fn key_of(&self, action: Action) -> Option<String> {
+        self.keymap.keys_for(action).first().map(|k| k.to_string())
+    }
+
+    fn render_status(&self, area: Rect, buf: &mut Buffer) {
+        let bar = self.theme.style(Role::StatusBar);
+        buf.set_style(area, bar);
+        let tier = self.status.tier.map_or("custom".to_owned(), |t| t.to_string());
+        let model = chatterm::sanitize::sanitize_line(&self.status.model);
+        let (state, role) = self.connection_label();
+        let left = Line::from(vec![
+            Span::styled(format!(" {tier} "), bar.add_modifier(Modifier::BOLD)),
+            Span::styled(format!("· {model} "), bar),
+            Span::styled(format!("· {state} "), bar.patch(self.theme.style(role))),
+        ]);
+        let left_width = left.width() as u16;
+        buf.set_line(area.x, area.y, &left, area.width);
+        let right = match &self.flash {
+            Some((text, _)) => chatterm::sanitize::sanitize_line(text).into_owned(),
+            None => self.hints(),
+        };
+        let room = usize::from(area.width.saturating_sub(left_width + 1));
+        if room >= 8 {
+            let right = truncate(&right, room);
+            let x = area.x + area.width - str_width(&right) as u16 - 1;
+            buf.set_span(x, area.y, &Span::styled(right, bar), room as u16);
+        }
+    }
+
+    fn connection_label(&self) -> (String, Role) {
+        match &self.connection {
+            Connection::Idle => ("idle".into(), Role::Dim),
+            Connection::Waiting => ("waiting…".into(), Role::Notice),
+            Connection::Streaming => match &self.status.fell_back {
+                Some((from, _)) => (format!("fell back from {from}"), Role::Warning),
+                None => ("streaming".into(), Role::Notice),
+            },
+            Connection::Retrying { attempt, max, .. } => {
+                (format!("retrying {attempt} of {max}"), Role::Warning)
+            }
+        }
+    }
+
+    /// Key hints for the current state, built from the live keymap.
+    fn hints(&self) -> String {
+        let pairs: &[(Action, &str)] = if self.is_busy() {
+            &[(Action::Interrupt, "interrupt"), (Action::PageUp, "scroll"), (Action::Help, "help")]
+        } else {
+            &[
+                (Action::Send, "send"),
+                (Action::CycleTier, "tier"),
+                (Action::ToggleSidebar, "sidebar"),
+                (Action::CopyLast, "copy"),
+                (Action::Help, "help"),
+            ]
+        };
+        let mut parts: Vec<String> = pairs
+            .iter()
+            .filter_map(|&(a, what)| Some(format!("{} {what}", self.key_of(a)?)))
+            .collect();
+        if !self.conversation.is_following() {
+            if let Some(end) = self.key_of(Action::Bottom) {
+                parts.insert(0, format!("{end} follow"));
+            }
+        }
+        parts.join(" · ")
+    }
+}
+
+#[cfg(test)]
+#[path = "view_tests.rs"]
+mod tests;

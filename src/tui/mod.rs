@@ -1,6 +1,9 @@
 //! Everything that knows about the terminal. So far: the foundation pieces the app loop is
-//! built on, each pure and tested on its own:
+//! built on, each tested on its own, and all pure except [`terminal`]:
 //!
+//! - [`terminal`]: entering full-screen mode and restoring the terminal on every exit path,
+//!   panics included.
+//! - [`clipboard`]: OSC 52 copy sequences and the code blocks `/copy N` picks from.
 //! - [`frame`]: the coalescing, 60 fps-capped frame scheduler.
 //! - [`keymap`]: key chords to [`keymap::Action`]s, defaults plus `[keys]` overrides.
 //! - [`theme`]: styles by role, loaded from embedded or user TOML themes; NO_COLOR.
@@ -15,11 +18,13 @@
 // items are only reached from tests.
 #![allow(dead_code)]
 
+pub mod clipboard;
 pub mod frame;
 pub mod highlight;
 pub mod keymap;
 pub mod markdown;
 pub mod stream;
 mod table;
+pub mod terminal;
 pub mod theme;
 mod wrap;

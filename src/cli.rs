@@ -45,6 +45,14 @@ pub struct Cli {
     #[arg(long)]
     pub demo: bool,
 
+    /// Colour theme: dark, light, ansi16 or a theme file (overrides `ui.theme`).
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+
+    /// Start with mouse capture off, so the terminal's own text selection works.
+    #[arg(long)]
+    pub no_mouse: bool,
+
     #[command(subcommand)]
     pub command: Option<Sub>,
 }
@@ -61,4 +69,26 @@ pub enum Sub {
 
 fn parse_tier(s: &str) -> Result<Tier, String> {
     s.parse()
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn interface_flags_parse() {
+        let cli = Cli::try_parse_from(["chatterm", "--theme", "light", "--no-mouse"]).unwrap();
+        assert_eq!(cli.theme.as_deref(), Some("light"));
+        assert!(cli.no_mouse);
+        let cli = Cli::try_parse_from(["chatterm"]).unwrap();
+        assert_eq!(cli.theme, None);
+        assert!(!cli.no_mouse);
+    }
 }

@@ -5,10 +5,11 @@
 //! applied and the base ([`Config::default`]) is valid, the finished [`Config`] is valid as
 //! a whole. A failure is returned as the key path plus a message; `parse.rs` adds the place.
 
+use std::path::Path;
 use std::time::Duration;
 
 use super::locate::KeyPath;
-use super::raw::{RawApi, RawChat, RawConfig, RawModels, RawTier, Seconds};
+use super::raw::{RawApi, RawChat, RawConfig, RawModels, RawTier, RawUi, Seconds};
 use super::{Config, Tier};
 
 /// Retries beyond this only delay the error; backoff would already be near a minute.
@@ -16,10 +17,16 @@ pub(crate) const MAX_RETRIES: u32 = 10;
 
 pub(crate) type Failure = (KeyPath, String);
 
-pub(crate) fn apply(raw: &RawConfig, config: &mut Config) -> Result<(), Failure> {
+/// Applies one layer read from `origin`, whose directory anchors relative theme paths.
+pub(crate) fn apply(raw: &RawConfig, origin: &Path, config: &mut Config) -> Result<(), Failure> {
     apply_api(&raw.api, config)?;
     apply_models(&raw.models, config)?;
     apply_chat(&raw.chat, config);
+    apply_ui(&raw.ui, origin, config)?;
+    // Per entry, so a file that rebinds one action keeps the lower layers' other entries.
+    for (action, keys) in &raw.keys {
+        config.keys.insert(action.clone(), keys.clone());
+    }
     Ok(())
 }
 
@@ -101,6 +108,48 @@ fn apply_chat(raw: &RawChat, config: &mut Config) {
         // An empty prompt is how a file switches off a system prompt set by a lower layer;
         // sending it would make the API reject an empty text block.
         config.chat.system = (!system.trim().is_empty()).then(|| system.clone());
+    }
+}
+
+fn apply_ui(raw: &RawUi, origin: &Path, config: &mut Config) -> Result<(), Failure> {
+    let ui = &mut config.ui;
+    if let Some(theme) = &raw.theme {
+        let theme = theme.trim();
+        if theme.is_empty() {
+            let message = "must not be empty (leave it out for the default theme)";
+            return Err((key("ui", "theme"), message.into()));
+        }
+        ui.theme = Some(theme_path(theme, origin));
+    }
+    if let Some(mouse) = raw.mouse {
+        ui.mouse = mouse;
+    }
+    if let Some(sidebar) = raw.sidebar {
+        ui.sidebar = sidebar;
+    }
+    Ok(())
+}
+
+/// A theme written as a relative path means relative to the config file, not to wherever
+/// chatterm happens to be started, and `~/` means the home directory. A value counts as a
+/// path when it ends in `.toml` or contains a directory separator; anything else is a theme
+/// name (`dark`) and stays as written.
+fn theme_path(theme: &str, origin: &Path) -> String {
+    let looks_like_path = theme.ends_with(".toml") || theme.contains(['/', '\\']);
+    if !looks_like_path {
+        return theme.to_owned();
+    }
+    if let Some(rest) = theme.strip_prefix("~/") {
+        if let Some(dirs) = directories::BaseDirs::new() {
+            return dirs.home_dir().join(rest).to_string_lossy().into_owned();
+        }
+    }
+    let path = Path::new(theme);
+    match origin.parent() {
+        Some(dir) if path.is_relative() && !dir.as_os_str().is_empty() => {
+            dir.join(path).to_string_lossy().into_owned()
+        }
+        _ => theme.to_owned(),
     }
 }
 

@@ -24,7 +24,12 @@
 //! - unknown keys are not errors: they come back as warnings in [`Loaded::warnings`], so a
 //!   config written for a newer version still starts.
 //!
-//! Not here: applying CLI flags, reading the API key (the client's job), themes, keymaps.
+//! The `[ui]` and `[keys]` tables are carried as plain strings and bools: this library is
+//! UI-free, so it checks only what needs no terminal knowledge (types, empty names). The
+//! TUI loads the theme named by [`UiConfig::theme`] and validates [`Config::keys`] against
+//! its actions, and reports its own errors.
+//!
+//! Not here: applying CLI flags, reading the API key (the client's job).
 
 mod apply;
 mod error;
@@ -33,6 +38,7 @@ mod locate;
 mod parse;
 mod raw;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -137,12 +143,41 @@ pub struct ChatConfig {
     pub system: Option<String>,
 }
 
+/// How the full-screen UI starts. Only the TUI reads this; print mode ignores it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UiConfig {
+    /// A built-in theme name (`dark`, `light`, `ansi16`) or a theme file path; `None` means
+    /// the TUI's default. A relative path ending in `.toml` or containing a `/` was written
+    /// relative to the config file and is stored already joined to that file's directory.
+    /// Not checked here: the TUI loads it and reports a bad name.
+    pub theme: Option<String>,
+    /// Mouse capture at start (wheel scrolling); off gives the terminal's own selection.
+    pub mouse: bool,
+    /// Whether the cost and cache sidebar is shown at start.
+    pub sidebar: bool,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        Self {
+            theme: None,
+            mouse: true,
+            sidebar: true,
+        }
+    }
+}
+
 /// The configuration in force. See the module docs for the layers and the invariants.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub api: ApiConfig,
     pub models: ModelsConfig,
     pub chat: ChatConfig,
+    pub ui: UiConfig,
+    /// The `[keys]` table, action name to key string, exactly as written (later layers
+    /// replace earlier entries one action at a time). Neither names nor keys are checked
+    /// here: the TUI's keymap does that, as it is the one that knows the actions.
+    pub keys: BTreeMap<String, String>,
     /// The file the config was read from, if any.
     pub source: Option<PathBuf>,
 }
@@ -177,6 +212,8 @@ impl Default for Config {
                 max_tokens: 8192,
             },
             chat: ChatConfig::default(),
+            ui: UiConfig::default(),
+            keys: BTreeMap::new(),
             source: None,
         }
     }

@@ -55,7 +55,7 @@ pub(crate) fn apply_layer(
         }
     };
 
-    apply::apply(&raw, config).map_err(|(key, message)| ConfigError::Invalid {
+    apply::apply(&raw, origin, config).map_err(|(key, message)| ConfigError::Invalid {
         location: locate(text, origin, &key, Target::Value),
         key: key.to_string(),
         message,
@@ -84,10 +84,12 @@ fn locate(text: &str, origin: &Path, key: &KeyPath, target: Target) -> Location 
 /// wording names Rust types (`u32`, `struct RawApi`); say what a config author would write.
 fn one_line(message: &str) -> String {
     let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
-    let message = message.replace(
-        "expected u32",
-        "expected a whole number from 0 to 4294967295",
-    );
+    let message = message
+        .replace(
+            "expected u32",
+            "expected a whole number from 0 to 4294967295",
+        )
+        .replace("expected a map", "expected a table");
     match message.find("expected struct Raw") {
         Some(at) => format!("{}expected a table", &message[..at]),
         None => message,

@@ -8,6 +8,8 @@
 //! Unknown keys are deliberately *not* rejected here (`deny_unknown_fields` would make an
 //! old chatterm refuse a newer config); `parse.rs` collects them as warnings instead.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
@@ -19,6 +21,10 @@ pub(crate) struct RawConfig {
     pub api: RawApi,
     pub models: RawModels,
     pub chat: RawChat,
+    pub ui: RawUi,
+    /// Action name to key string. A map, so every entry is "known" to serde_ignored:
+    /// names are checked by the TUI's keymap, which knows the actions.
+    pub keys: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -47,6 +53,14 @@ pub(crate) struct RawModels {
 #[serde(default)]
 pub(crate) struct RawChat {
     pub system: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawUi {
+    pub theme: Option<String>,
+    pub mouse: Option<bool>,
+    pub sidebar: Option<bool>,
 }
 
 /// A number of seconds as written: TOML integers and floats are both accepted, so

@@ -69,6 +69,10 @@ fn embedded_defaults_parse_to_the_documented_values() {
     );
     assert_eq!(c.models.max_tokens, 8192);
     assert_eq!(c.chat.system, None);
+    assert_eq!(c.ui.theme, None);
+    assert!(c.ui.mouse);
+    assert!(c.ui.sidebar);
+    assert!(c.keys.is_empty());
     assert_eq!(c.source.as_deref(), Some(Path::new("empty.toml")));
 }
 
@@ -89,6 +93,8 @@ fn embedded_file_sets_every_key_and_agrees_with_default() {
     scrambled.models.max = "c".into();
     scrambled.models.fallback = vec![Tier::Fast];
     scrambled.models.max_tokens = 1;
+    scrambled.ui.mouse = false;
+    scrambled.ui.sidebar = false;
     let warnings = parse::apply_layer(DEFAULT_CONFIG_TOML, Path::new("d"), &mut scrambled);
     assert_eq!(warnings.map_err(|e| e.to_string()), Ok(vec![]));
     assert_eq!(scrambled, Config::default());
@@ -118,6 +124,16 @@ fn full_fixture_sets_every_key() {
     assert_eq!(c.models.fallback, vec![Tier::Balanced, Tier::Fast]);
     assert_eq!(c.models.max_tokens, 1);
     assert_eq!(c.chat.system.as_deref(), Some("Answer in French."));
+    let theme = fixture("valid/themes/mine.toml");
+    assert_eq!(c.ui.theme, Some(theme.to_string_lossy().into_owned()));
+    assert!(!c.ui.mouse);
+    assert!(!c.ui.sidebar);
+    let keys: Vec<(&str, &str)> = c
+        .keys
+        .iter()
+        .map(|(a, k)| (a.as_str(), k.as_str()))
+        .collect();
+    assert_eq!(keys, [("copy_last", "ctrl+k"), ("toggle_mouse", "none")]);
     assert_eq!(c.source, Some(fixture("valid/full.toml")));
 }
 
@@ -159,7 +175,7 @@ fn unknown_keys_are_warnings_with_file_and_line() {
         warnings,
         vec![
             format!("{file}:4: unknown key `api.retries` (ignored)"),
-            format!("{file}:6: unknown key `ui` (ignored)"),
+            format!("{file}:7: unknown key `ui.colour` (ignored)"),
         ]
     );
 }
@@ -257,6 +273,31 @@ const INVALID: &[(&str, &str, &str, &str)] = &[
         "2:8",
         "models.tier",
         r#"unknown tier "turbo""#,
+    ),
+    (
+        "ui-mouse-string.toml",
+        "2:9",
+        "ui.mouse",
+        "invalid type: string \"yes\", expected a boolean",
+    ),
+    ("empty-theme.toml", "2:9", "ui.theme", "must not be empty"),
+    (
+        "key-not-string.toml",
+        "3:8",
+        "keys.help",
+        "invalid type: integer `1`, expected a string",
+    ),
+    (
+        "key-list.toml",
+        "4:13",
+        "keys.copy_last",
+        "invalid type: sequence, expected a string",
+    ),
+    (
+        "keys-not-table.toml",
+        "1:8",
+        "keys",
+        "invalid type: string \"ctrl+k\", expected a table",
     ),
     (
         "table-is-number.toml",
@@ -449,4 +490,68 @@ fn empty_system_prompt_means_none() {
             .map_err(|e| e.to_string()),
         Ok(None)
     );
+}
+
+#[test]
+fn keys_merge_one_action_at_a_time() {
+    let mut config = Config::default();
+    let layers = [
+        "[keys]\ncopy_last = \"ctrl+k\"\nhelp = \"f1\"\n",
+        "[keys]\nhelp = \"none\"\nnot_an_action = \"x y\"\n",
+    ];
+    for text in layers {
+        let applied = parse::apply_layer(text, Path::new("k.toml"), &mut config);
+        assert_eq!(applied.map_err(|e| e.to_string()), Ok(vec![]));
+    }
+    let keys: Vec<(&str, &str)> = config
+        .keys
+        .iter()
+        .map(|(a, k)| (a.as_str(), k.as_str()))
+        .collect();
+    // Passed through as written: checking names and keys is the TUI keymap's job.
+    assert_eq!(
+        keys,
+        [
+            ("copy_last", "ctrl+k"),
+            ("help", "none"),
+            ("not_an_action", "x y")
+        ]
+    );
+}
+
+#[test]
+fn theme_names_stay_and_relative_paths_follow_the_config_file() {
+    let theme_of = |text: &str, origin: &str| {
+        parse_str(text, Path::new(origin))
+            .map(|l| l.config.ui.theme)
+            .map_err(|e| e.to_string())
+    };
+    let some = |s: &str| Ok(Some(s.to_owned()));
+    assert_eq!(
+        theme_of("[ui]\ntheme = \" light \"", "/etc/c/config.toml"),
+        some("light")
+    );
+    assert_eq!(
+        theme_of("[ui]\ntheme = \"t.toml\"", "/etc/c/config.toml"),
+        some("/etc/c/t.toml")
+    );
+    assert_eq!(
+        theme_of("[ui]\ntheme = \"themes/x\"", "/etc/c/config.toml"),
+        some("/etc/c/themes/x")
+    );
+    assert_eq!(
+        theme_of("[ui]\ntheme = \"/abs/t.toml\"", "/etc/c/config.toml"),
+        some("/abs/t.toml")
+    );
+    // A config named without a directory: the path is already relative to the same place.
+    assert_eq!(
+        theme_of("[ui]\ntheme = \"t.toml\"", "config.toml"),
+        some("t.toml")
+    );
+    let home = theme_of("[ui]\ntheme = \"~/t.toml\"", "/etc/c/config.toml");
+    let Ok(Some(home)) = home else {
+        panic!("{home:?}")
+    };
+    assert!(!home.starts_with("/etc/c"), "{home}");
+    assert!(home.ends_with("t.toml") && !home.contains('~'), "{home}");
 }

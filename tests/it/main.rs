@@ -8,3 +8,4 @@ mod common;
 mod engine;
 mod print_mode;
 mod streaming;
+mod tui_tmux;

@@ -15,8 +15,10 @@
 // items are only reached from tests.
 #![allow(dead_code)]
 
+pub mod commands;
 pub mod frame;
 pub mod highlight;
+pub mod input;
 pub mod keymap;
 pub mod markdown;
 pub mod stream;

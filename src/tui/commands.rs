@@ -1,0 +1,345 @@
+//! Slash commands: what they are ([`COMMANDS`]), what a line of input means ([`parse`]) and
+//! the completion popup shown while typing one ([`CommandPopup`]).
+//!
+//! A command is a line starting with `/`: a name, then whitespace and an argument that runs
+//! to the end of the input (so `/system` may span several lines). Names match without
+//! regard to ASCII case. Parsing is pure and knows nothing about state: whether `/retry`
+//! makes sense right now is for the app to decide.
+//!
+//! Adding a command: one `cmd(..)` line in [`COMMANDS`] (the popup and help list it from
+//! there), a [`SlashCommand`] variant and an arm in `parse_command`. A test checks that
+//! every listed name parses, so a missing arm shows up as a failure, not a silent
+//! "unknown command".
+//!
+//! The popup works from the input text alone, recomputed on every change by
+//! [`CommandPopup::update`]. Before the first space it lists the commands whose name starts
+//! with what was typed; after `/tier ` or `/model ` it lists tier names or model ids. The
+//! selection follows its item while the list narrows, and wraps at either end. The popup
+//! hides when nothing matches, and when the one match is exactly what was typed (nothing
+//! is left to complete; Enter sends it).
+
+use std::borrow::Cow;
+
+use chatterm::config::Tier;
+use chatterm::sanitize::sanitize_line;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Widget};
+
+use super::theme::{Role, Theme};
+use super::wrap::str_width;
+
+/// A command the user typed, parsed and checked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SlashCommand {
+    /// Use this model id from the next request on.
+    Model(String),
+    Tier(Tier),
+    /// Set the system prompt; `None` (a bare `/system`) removes it.
+    System(Option<String>),
+    Clear,
+    Retry,
+    /// Copy the last answer, or its code block with this 1-based number.
+    Copy(Option<usize>),
+    Help,
+    Quit,
+}
+
+/// One command as the popup and help show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommandSpec {
+    /// Without the slash.
+    pub name: &'static str,
+    /// Argument placeholder, empty when there is none; `[..]` when optional.
+    pub args: &'static str,
+    pub description: &'static str,
+}
+
+/// Keeps each [`COMMANDS`] entry on one line.
+const fn cmd(name: &'static str, args: &'static str, description: &'static str) -> CommandSpec {
+    CommandSpec {
+        name,
+        args,
+        description,
+    }
+}
+
+/// Every command, in the order the popup lists them.
+pub const COMMANDS: &[CommandSpec] = &[
+    cmd("model", "ID", "use this model id from the next request on"),
+    cmd("tier", "NAME", "use the fast, balanced or max tier"),
+    cmd("system", "TEXT", "set the system prompt; alone, remove it"),
+    cmd("clear", "", "clear the conversation"),
+    cmd("retry", "", "ask for the last answer again"),
+    cmd("copy", "[N]", "copy the last answer, or its code block N"),
+    cmd("help", "", "list commands and keys"),
+    cmd("quit", "", "leave chatterm"),
+];
+
+/// Items the popup shows at once; more scroll.
+const MAX_ROWS: usize = 8;
+
+/// Longest piece of an unknown command name repeated back in an error.
+const MAX_ECHO: usize = 30;
+
+/// What a line of input means: `None` when it is not a command (no leading `/`), else the
+/// command or a message for the user saying what is wrong.
+pub fn parse(input: &str) -> Option<Result<SlashCommand, String>> {
+    let body = input.strip_prefix('/')?.trim_end();
+    let (name, arg) = match body.split_once(char::is_whitespace) {
+        Some((name, arg)) => (name, arg.trim()),
+        None => (body, ""),
+    };
+    Some(parse_command(name, arg))
+}
+
+fn parse_command(name: &str, arg: &str) -> Result<SlashCommand, String> {
+    match name.to_ascii_lowercase().as_str() {
+        "model" if !arg.is_empty() && !arg.contains(char::is_whitespace) => {
+            Ok(SlashCommand::Model(arg.to_owned()))
+        }
+        "model" => Err("/model takes one model id".to_owned()),
+        "tier" => arg
+            .parse()
+            .map(SlashCommand::Tier)
+            .map_err(|_| "/tier takes fast, balanced or max".to_owned()),
+        "system" => Ok(SlashCommand::System(
+            (!arg.is_empty()).then(|| arg.to_owned()),
+        )),
+        "clear" => no_args("clear", arg, SlashCommand::Clear),
+        "retry" => no_args("retry", arg, SlashCommand::Retry),
+        "copy" => parse_copy(arg),
+        "help" => no_args("help", arg, SlashCommand::Help),
+        "quit" => no_args("quit", arg, SlashCommand::Quit),
+        "" => Err("type a command name after / — /help lists them".to_owned()),
+        _ => {
+            let echo: String = name.chars().take(MAX_ECHO).collect();
+            let more = if echo.len() < name.len() { "…" } else { "" };
+            Err(format!("unknown command /{echo}{more} — /help lists them"))
+        }
+    }
+}
+
+fn no_args(name: &str, arg: &str, command: SlashCommand) -> Result<SlashCommand, String> {
+    if arg.is_empty() {
+        Ok(command)
+    } else {
+        Err(format!("/{name} takes no arguments"))
+    }
+}
+
+fn parse_copy(arg: &str) -> Result<SlashCommand, String> {
+    if arg.is_empty() {
+        return Ok(SlashCommand::Copy(None));
+    }
+    match arg.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(SlashCommand::Copy(Some(n))),
+        _ => Err("/copy takes a code block number: /copy 2 copies the second".to_owned()),
+    }
+}
+
+/// One row of the popup.
+#[derive(Debug, Clone, PartialEq)]
+struct Item {
+    /// The whole input Tab turns this item into.
+    completion: String,
+    /// Left column: `/tier NAME`, or an argument value.
+    label: String,
+    description: Cow<'static, str>,
+}
+
+/// The completion popup's state. See the module docs.
+#[derive(Debug, Clone, Default)]
+pub struct CommandPopup {
+    items: Vec<Item>,
+    /// Shown in the border: which list this is.
+    title: String,
+    selected: usize,
+    /// The first item drawn, so the selection stays in view.
+    offset: usize,
+    /// The only item is exactly the input.
+    complete: bool,
+}
+
+impl CommandPopup {
+    pub fn new() -> Self {
+        CommandPopup::default()
+    }
+
+    /// Recomputes the list for the current input. `models` are the ids `/model` offers.
+    pub fn update(&mut self, input: &str, models: &[String]) {
+        let previous = self.completion();
+        let (title, items) = matches(input, models);
+        self.title = title;
+        self.items = items;
+        self.complete = matches!(self.items.as_slice(), [only] if only.completion == input);
+        self.selected = previous
+            .and_then(|p| self.items.iter().position(|i| i.completion == p))
+            .unwrap_or(0);
+        self.scroll_to_selected();
+    }
+
+    pub fn is_visible(&self) -> bool {
+        !self.items.is_empty() && !self.complete
+    }
+
+    /// Moves the selection down, from the last item to the first.
+    pub fn select_next(&mut self) {
+        if !self.items.is_empty() {
+            self.selected = (self.selected + 1) % self.items.len();
+            self.scroll_to_selected();
+        }
+    }
+
+    /// Moves the selection up, from the first item to the last.
+    pub fn select_prev(&mut self) {
+        if !self.items.is_empty() {
+            self.selected = (self.selected + self.items.len() - 1) % self.items.len();
+            self.scroll_to_selected();
+        }
+    }
+
+    /// The input text Tab should produce: `/tier ` for a command with arguments, `/clear`
+    /// for one without, `/tier max` for an argument.
+    pub fn completion(&self) -> Option<String> {
+        self.items.get(self.selected).map(|i| i.completion.clone())
+    }
+
+    /// Rows needed including the border; 0 when hidden.
+    pub fn height(&self) -> u16 {
+        if !self.is_visible() {
+            return 0;
+        }
+        let rows = self.items.len().min(MAX_ROWS);
+        u16::try_from(rows).unwrap_or(0) + 2
+    }
+
+    fn scroll_to_selected(&mut self) {
+        self.offset = visible_offset(self.offset, self.selected, MAX_ROWS);
+    }
+
+    /// Draws the bordered list over whatever `area` held.
+    pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
+        Clear.render(area, buf);
+        let block = Block::bordered()
+            .border_style(theme.style(Role::Border))
+            .title(Span::styled(self.title.as_str(), theme.style(Role::Dim)));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let rows = usize::from(inner.height).min(MAX_ROWS);
+        if rows == 0 || inner.width == 0 {
+            return;
+        }
+        // Recomputed for the height actually given, which may be less than asked for.
+        let offset = visible_offset(self.offset, self.selected, rows);
+        let shown = self.items.iter().enumerate().skip(offset).take(rows);
+        let label_width = self.items[offset..]
+            .iter()
+            .take(rows)
+            .map(|i| str_width(&i.label))
+            .max()
+            .unwrap_or(0);
+        for ((index, item), y) in shown.zip(inner.y..) {
+            let pad = " ".repeat(label_width - str_width(&item.label) + 2);
+            let line = Line::from(vec![
+                Span::styled(format!(" {}{pad}", item.label), theme.style(Role::Text)),
+                Span::styled(item.description.as_ref(), theme.style(Role::Dim)),
+            ]);
+            buf.set_line(inner.x, y, &line, inner.width);
+            if index == self.selected {
+                let row = Rect::new(inner.x, y, inner.width, 1);
+                buf.set_style(row, theme.style(Role::Selection));
+            }
+        }
+    }
+}
+
+/// The first item to draw so that `selected` is among `rows` drawn, moving as little as
+/// possible from `offset`.
+fn visible_offset(offset: usize, selected: usize, rows: usize) -> usize {
+    let rows = rows.max(1);
+    offset
+        .min(selected)
+        .max((selected + 1).saturating_sub(rows))
+}
+
+/// The popup's title and items for an input (none when it is not a command being typed).
+fn matches(input: &str, models: &[String]) -> (String, Vec<Item>) {
+    let Some(body) = input.strip_prefix('/') else {
+        return (String::new(), Vec::new());
+    };
+    match body.split_once(char::is_whitespace) {
+        None => (" commands ".to_owned(), command_items(body)),
+        Some((name, arg)) => {
+            let arg = arg.trim_start();
+            // A second word, or a multi-line argument, has nothing to complete.
+            if arg.contains(char::is_whitespace) {
+                return (String::new(), Vec::new());
+            }
+            let name = name.to_ascii_lowercase();
+            let items = argument_items(&name, arg, models);
+            (format!(" /{name} "), items)
+        }
+    }
+}
+
+fn command_items(prefix: &str) -> Vec<Item> {
+    let prefix = prefix.to_ascii_lowercase();
+    COMMANDS
+        .iter()
+        .filter(|c| c.name.starts_with(&prefix))
+        .map(|c| Item {
+            completion: if c.args.is_empty() {
+                format!("/{}", c.name)
+            } else {
+                format!("/{} ", c.name)
+            },
+            label: if c.args.is_empty() {
+                format!("/{}", c.name)
+            } else {
+                format!("/{} {}", c.name, c.args)
+            },
+            description: Cow::Borrowed(c.description),
+        })
+        .collect()
+}
+
+/// Values offered after `/name `: tier names by prefix, model ids containing what was
+/// typed (they all start alike, so a prefix would not narrow much).
+fn argument_items(name: &str, arg: &str, models: &[String]) -> Vec<Item> {
+    let arg = arg.to_ascii_lowercase();
+    let item = |value: &str, description: &'static str| Item {
+        completion: format!("/{name} {value}"),
+        label: value.to_owned(),
+        description: Cow::Borrowed(description),
+    };
+    match name {
+        "tier" => Tier::ALL
+            .iter()
+            .filter(|t| t.as_str().starts_with(&arg))
+            .map(|t| item(t.as_str(), tier_note(*t)))
+            .collect(),
+        "model" => models
+            .iter()
+            .map(|m| sanitize_line(m))
+            // An id with a space could not be typed back as one argument.
+            .filter(|m| !m.is_empty() && !m.contains(char::is_whitespace))
+            .filter(|m| m.to_ascii_lowercase().contains(&arg))
+            .map(|m| item(&m, ""))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn tier_note(tier: Tier) -> &'static str {
+    match tier {
+        Tier::Fast => "quickest and cheapest",
+        Tier::Balanced => "capable and affordable",
+        Tier::Max => "most capable, priciest",
+    }
+}
+
+#[cfg(test)]
+#[path = "commands_tests.rs"]
+mod tests;

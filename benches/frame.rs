@@ -13,6 +13,9 @@
 //! The TUI is a module of the binary, so the bench compiles it from its source.
 
 #![allow(clippy::unwrap_used, dead_code)]
+// Clippy builds benches with cfg(test) too, which compiles the TUI's test modules without
+// running them as tests; their test-only imports are then unused.
+#![cfg_attr(test, allow(unused))]
 
 #[path = "../src/tui/mod.rs"]
 mod tui;
@@ -72,12 +75,40 @@ fn exchange(app: &mut App, turn: u64, question: String, answer: &str) {
     app.send_message(question);
     app.take_effects();
     let model = "claude-sonnet-4-6".to_owned();
-    update(app, Update::TurnStarted { turn, tier: Some(Tier::Balanced), model: model.clone() });
+    update(
+        app,
+        Update::TurnStarted {
+            turn,
+            tier: Some(Tier::Balanced),
+            model: model.clone(),
+        },
+    );
     let block = ContentBlock::text("");
-    update(app, Update::BlockStarted { turn, index: 0, block });
-    update(app, Update::TextDelta { turn, index: 0, text: answer.to_owned() });
+    update(
+        app,
+        Update::BlockStarted {
+            turn,
+            index: 0,
+            block,
+        },
+    );
+    update(
+        app,
+        Update::TextDelta {
+            turn,
+            index: 0,
+            text: answer.to_owned(),
+        },
+    );
     let block = ContentBlock::text(answer);
-    update(app, Update::BlockFinished { turn, index: 0, block: block.clone() });
+    update(
+        app,
+        Update::BlockFinished {
+            turn,
+            index: 0,
+            block: block.clone(),
+        },
+    );
     let message = MessageResponse {
         id: format!("msg_{}", turn.0),
         model,
@@ -89,7 +120,14 @@ fn exchange(app: &mut App, turn: u64, question: String, answer: &str) {
         extra: Default::default(),
     };
     let stats = TurnStats::default();
-    update(app, Update::TurnFinished { turn, message, stats });
+    update(
+        app,
+        Update::TurnFinished {
+            turn,
+            message,
+            stats,
+        },
+    );
 }
 
 fn long_conversation() -> App {
@@ -101,7 +139,10 @@ fn long_conversation() -> App {
         bytes += question.len() + answer.len();
         exchange(&mut app, i as u64 + 1, question, &answer);
     }
-    eprintln!("conversation: 5,000 messages, {:.2} MB of text", bytes as f64 / 1e6);
+    eprintln!(
+        "conversation: 5,000 messages, {:.2} MB of text",
+        bytes as f64 / 1e6
+    );
     app
 }
 
@@ -142,15 +183,34 @@ async fn stream_second() -> (usize, String) {
     let producer = tokio::spawn(async move {
         let turn = TurnId(1);
         let model = "claude-sonnet-4-6".to_owned();
-        tx.send(Update::TurnStarted { turn, tier: None, model }).unwrap();
+        tx.send(Update::TurnStarted {
+            turn,
+            tier: None,
+            model,
+        })
+        .unwrap();
         let block = ContentBlock::text("");
-        tx.send(Update::BlockStarted { turn, index: 0, block }).unwrap();
+        tx.send(Update::BlockStarted {
+            turn,
+            index: 0,
+            block,
+        })
+        .unwrap();
         let mut tick = tokio::time::interval(Duration::from_secs(1) / DELTAS as u32);
         for i in 0..DELTAS {
             tick.tick().await;
             // Words, with a line break now and then, as a model streams them.
-            let text = if i % 12 == 11 { format!("w{i}\n") } else { format!("w{i} ") };
-            tx.send(Update::TextDelta { turn, index: 0, text }).unwrap();
+            let text = if i % 12 == 11 {
+                format!("w{i}\n")
+            } else {
+                format!("w{i} ")
+            };
+            tx.send(Update::TextDelta {
+                turn,
+                index: 0,
+                text,
+            })
+            .unwrap();
         }
     });
     let mut app = new_app();
@@ -191,7 +251,10 @@ fn stream(c: &mut Criterion) {
     let (drawn, screen) = runtime.block_on(stream_second());
     assert!(drawn <= 61, "{drawn} frames for one second of stream");
     let last = format!("w{}", DELTAS - 1);
-    assert!(screen.contains(&last), "the last delta is not on screen:\n{screen}");
+    assert!(
+        screen.contains(&last),
+        "the last delta is not on screen:\n{screen}"
+    );
     eprintln!("5,000 deltas in one simulated second: {drawn} frames, last delta shown");
     let mut group = c.benchmark_group("stream");
     group.sample_size(10);

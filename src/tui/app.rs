@@ -185,6 +185,11 @@ impl App {
         self.live.is_some()
     }
 
+    /// Tells the app whether the terminal reports Shift+Enter (keyboard enhancement).
+    pub fn set_shift_enter_works(&mut self, works: bool) {
+        self.input.set_shift_enter_works(works);
+    }
+
     pub fn set_focused(&mut self, focused: bool) {
         self.focused = focused;
     }
@@ -439,7 +444,10 @@ impl App {
             }
         };
         let what = n.map_or("the last answer".to_owned(), |n| format!("code block {n}"));
-        self.flash(format!("copied {what} ({} chars)", text.chars().count()), now);
+        self.flash(
+            format!("copied {what} ({} chars)", text.chars().count()),
+            now,
+        );
         self.effect(Effect::Copy(text));
     }
 

@@ -241,7 +241,10 @@ fn ctrl_c_interrupts_then_clears_then_quits_within_two_seconds() {
     assert!(app.input.is_empty(), "idle Ctrl+C clears the input");
     assert!(app.take_effects().is_empty());
     app.on_key(&ctrl_c, t0 + Duration::from_secs(3));
-    assert!(app.take_effects().is_empty(), "too late for the second press");
+    assert!(
+        app.take_effects().is_empty(),
+        "too late for the second press"
+    );
     app.on_key(&ctrl_c, t0 + Duration::from_secs(4));
     assert_eq!(app.take_effects(), [Effect::Quit]);
 }
@@ -302,7 +305,11 @@ fn ctrl_y_copies_the_last_answer_and_copy_n_a_code_block() {
     type_text(&mut app, "/copy 3");
     press(&mut app, KeyCode::Enter);
     assert!(app.take_effects().is_empty());
-    assert!(app.flash.as_ref().is_some_and(|(t, _)| t.contains("no code block 3")));
+    assert!(
+        app.flash
+            .as_ref()
+            .is_some_and(|(t, _)| t.contains("no code block 3"))
+    );
 }
 
 #[test]
@@ -382,7 +389,10 @@ fn a_paste_is_one_insert_and_can_hold_newlines() {
     let mut app = app();
     app.on_paste("line one\r\nline two");
     assert_eq!(app.input.text(), "line one\nline two");
-    assert!(app.take_effects().is_empty(), "a pasted newline does not send");
+    assert!(
+        app.take_effects().is_empty(),
+        "a pasted newline does not send"
+    );
 }
 
 #[test]

@@ -24,7 +24,10 @@ impl App {
     /// Applies one engine update.
     pub fn on_update(&mut self, update: Update, now: Instant) {
         if update.turn().is_some() && update.turn() == self.cancelled {
-            if let Update::Usage { usage, cost_usd, .. } = &update {
+            if let Update::Usage {
+                usage, cost_usd, ..
+            } = &update
+            {
                 self.record_usage(usage, *cost_usd);
             }
             return;
@@ -52,9 +55,10 @@ impl App {
                 partial_json,
                 ..
             } => self.append(index, &partial_json),
-            Update::ToolInputInvalid { error, .. } => {
-                self.notice(NoticeKind::Error, format!("tool input is not valid JSON: {error}"))
-            }
+            Update::ToolInputInvalid { error, .. } => self.notice(
+                NoticeKind::Error,
+                format!("tool input is not valid JSON: {error}"),
+            ),
             Update::BlockFinished { index, block, .. } => self.block_finished(index, &block),
             Update::Usage {
                 usage, cost_usd, ..
@@ -66,7 +70,9 @@ impl App {
                 reason,
                 ..
             } => self.retrying(attempt, max, wait, reason, now),
-            Update::FellBack { from, to, reason, .. } => self.fell_back(from, to, reason),
+            Update::FellBack {
+                from, to, reason, ..
+            } => self.fell_back(from, to, reason),
             Update::Notice { text, .. } => self.notice(NoticeKind::Info, text),
             Update::TurnFinished { message, stats, .. } => self.turn_finished(&message, stats),
             Update::Error { error, partial, .. } => self.turn_failed(&error, partial.as_ref()),
@@ -132,12 +138,20 @@ impl App {
 
     fn cell_for(&self, index: usize) -> Option<u64> {
         let live = self.live.as_ref()?;
-        live.blocks.iter().rev().find(|(i, _)| *i == index).map(|&(_, id)| id)
+        live.blocks
+            .iter()
+            .rev()
+            .find(|(i, _)| *i == index)
+            .map(|&(_, id)| id)
     }
 
     fn append(&mut self, index: usize, text: &str) {
-        let Some(id) = self.cell_for(index) else { return };
-        let Some(cell) = self.conversation.cell_mut(id) else { return };
+        let Some(id) = self.cell_for(index) else {
+            return;
+        };
+        let Some(cell) = self.conversation.cell_mut(id) else {
+            return;
+        };
         match &mut cell.kind {
             CellKind::Assistant(answer) => answer.body.push(text),
             CellKind::Thinking { text: t, .. } => t.push_str(text),
@@ -147,8 +161,12 @@ impl App {
     }
 
     fn block_finished(&mut self, index: usize, block: &ContentBlock) {
-        let Some(id) = self.cell_for(index) else { return };
-        let Some(cell) = self.conversation.cell_mut(id) else { return };
+        let Some(id) = self.cell_for(index) else {
+            return;
+        };
+        let Some(cell) = self.conversation.cell_mut(id) else {
+            return;
+        };
         match (&mut cell.kind, block) {
             (CellKind::Assistant(answer), _) => answer.state = AnswerState::Done,
             (CellKind::Thinking { done, .. }, _) => *done = true,
@@ -303,7 +321,10 @@ impl App {
     fn finish_interrupted(&mut self) {
         let had_answer = self.finish_cells(AnswerState::Interrupted);
         if !had_answer {
-            self.notice(NoticeKind::Interrupted, "interrupted before the answer began");
+            self.notice(
+                NoticeKind::Interrupted,
+                "interrupted before the answer began",
+            );
         }
         // The partial answer can be copied too.
         if let Some(text) = self.live_answer_text() {
@@ -336,7 +357,9 @@ impl App {
             .unwrap_or_default();
         let mut had_answer = false;
         for id in ids {
-            let Some(cell) = self.conversation.cell_mut(id) else { continue };
+            let Some(cell) = self.conversation.cell_mut(id) else {
+                continue;
+            };
             match &mut cell.kind {
                 CellKind::Assistant(answer) => {
                     had_answer = true;

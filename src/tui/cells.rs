@@ -169,7 +169,9 @@ fn render_answer(answer: &mut Answer, width: usize, theme: &Theme) -> Vec<Line<'
     let model = chatterm::sanitize::sanitize_line(&answer.model).into_owned();
     let mut head = vec![Span::styled(
         model,
-        theme.style(Role::AssistantLabel).add_modifier(Modifier::BOLD),
+        theme
+            .style(Role::AssistantLabel)
+            .add_modifier(Modifier::BOLD),
     )];
     if let Some(from) = &answer.fallback_from {
         let from = chatterm::sanitize::sanitize_line(from);
@@ -233,7 +235,14 @@ fn render_tool(
     width: usize,
     theme: &Theme,
 ) -> Vec<Line<'static>> {
-    let short_id: String = id.chars().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect();
+    let short_id: String = id
+        .chars()
+        .rev()
+        .take(6)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     let status = if done {
         "input complete".to_owned()
     } else {

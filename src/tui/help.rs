@@ -27,7 +27,10 @@ impl App {
 
     pub(super) fn on_help_key(&mut self, key: &KeyEvent) {
         let page = self.help_rows.saturating_sub(1).max(1);
-        let max = self.help_lines(self.help_width).len().saturating_sub(self.help_rows);
+        let max = self
+            .help_lines(self.help_width)
+            .len()
+            .saturating_sub(self.help_rows);
         self.help_scroll = match key.code {
             KeyCode::Up => self.help_scroll.saturating_sub(1),
             KeyCode::Down => self.help_scroll + 1,
@@ -52,13 +55,22 @@ impl App {
             .into_iter()
             .map(|(action, chords)| {
                 let names: Vec<String> = chords.iter().map(|k| k.to_string()).collect();
-                let names = if names.is_empty() { "(none)".into() } else { names.join(" ") };
+                let names = if names.is_empty() {
+                    "(none)".into()
+                } else {
+                    names.join(" ")
+                };
                 (names, action.description())
             })
             .collect();
         let commands: Vec<(String, &'static str)> = super::commands::COMMANDS
             .iter()
-            .map(|c| (format!("/{} {}", c.name, c.args).trim_end().to_owned(), c.description))
+            .map(|c| {
+                (
+                    format!("/{} {}", c.name, c.args).trim_end().to_owned(),
+                    c.description,
+                )
+            })
             .collect();
         let column = keys
             .iter()
@@ -68,9 +80,16 @@ impl App {
             .unwrap_or(0)
             .min(MAX_KEY_COLUMN);
         let heading = self.theme.style(Role::Heading).add_modifier(Modifier::BOLD);
-        let widest_text = keys.iter().chain(&commands).map(|(_, d)| str_width(d)).max();
+        let widest_text = keys
+            .iter()
+            .chain(&commands)
+            .map(|(_, d)| str_width(d))
+            .max();
         let stacked = column + 2 + widest_text.unwrap_or(0) + 4 > usize::from(screen_width);
-        let (key_style, text_style) = (self.theme.style(Role::Heading), self.theme.style(Role::Text));
+        let (key_style, text_style) = (
+            self.theme.style(Role::Heading),
+            self.theme.style(Role::Text),
+        );
         let rows = |entries: &[(String, &'static str)], lines: &mut Vec<Line<'static>>| {
             for (k, what) in entries {
                 if stacked {
@@ -101,7 +120,11 @@ impl App {
         let widest = lines.iter().map(Line::width).max().unwrap_or(0) as u16;
         let rows = lines.len() as u16;
         let two_columns = rows + 2 > screen.height && widest * 2 + 7 <= screen.width;
-        let (cols, per_col) = if two_columns { (2, rows.div_ceil(2)) } else { (1, rows) };
+        let (cols, per_col) = if two_columns {
+            (2, rows.div_ceil(2))
+        } else {
+            (1, rows)
+        };
         let w = (widest * cols + 3 * cols + 1).min(screen.width);
         let h = (per_col + 2).min(screen.height);
         let area = Rect::new(
@@ -131,12 +154,7 @@ impl App {
         for (i, col) in columns.iter().enumerate() {
             let start = i * usize::from(per_col) + scroll;
             let end = (i + 1) * usize::from(per_col);
-            let chunk: Vec<Line> = lines
-                .iter()
-                .take(end)
-                .skip(start)
-                .cloned()
-                .collect();
+            let chunk: Vec<Line> = lines.iter().take(end).skip(start).cloned().collect();
             let inset = Rect::new(col.x + 1, col.y, col.width.saturating_sub(1), col.height);
             Paragraph::new(chunk).render(inset, buf);
         }

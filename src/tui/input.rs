@@ -51,6 +51,9 @@ pub const MAX_TEXT_ROWS: u16 = 10;
 /// Shown in the empty box. The part before the double space is what fits a narrow box.
 const PLACEHOLDER: &str =
     "Message Claude…  (Enter send · Shift+Enter newline · / commands · F1 help)";
+/// The placeholder where the terminal cannot tell Shift+Enter from Enter.
+const PLACEHOLDER_NO_SHIFT_ENTER: &str =
+    "Message Claude…  (Enter send · Alt+Enter newline · / commands · F1 help)";
 
 /// Spaces a pasted tab becomes; the Tab key inserts spaces up to the next stop this wide.
 const TAB_SPACES: &str = "    ";
@@ -65,6 +68,7 @@ pub struct InputBox {
     browsing: Option<usize>,
     /// The unsent text saved when browsing began.
     draft: String,
+    placeholder: &'static str,
 }
 
 impl Default for InputBox {
@@ -96,7 +100,18 @@ impl InputBox {
             history: Vec::new(),
             browsing: None,
             draft: String::new(),
+            placeholder: PLACEHOLDER,
         }
+    }
+
+    /// Says which newline key to advertise: Shift+Enter only reaches the app on terminals
+    /// with the keyboard enhancement protocol; Alt+Enter works everywhere.
+    pub fn set_shift_enter_works(&mut self, works: bool) {
+        self.placeholder = if works {
+            PLACEHOLDER
+        } else {
+            PLACEHOLDER_NO_SHIFT_ENTER
+        };
     }
 
     /// The text, lines joined with `\n`.
@@ -248,6 +263,8 @@ impl InputBox {
     }
 
     /// Replaces the sent history (oldest first), keeping the newest [`HISTORY_CAP`].
+    // The store issue restores history from disk through these two.
+    #[allow(dead_code)]
     pub fn set_history(&mut self, mut entries: Vec<String>) {
         let excess = entries.len().saturating_sub(HISTORY_CAP);
         entries.drain(..excess);
@@ -255,6 +272,7 @@ impl InputBox {
         self.browsing = None;
     }
 
+    #[allow(dead_code)]
     pub fn history(&self) -> &[String] {
         &self.history
     }
@@ -298,7 +316,7 @@ impl InputBox {
         }
         if self.is_empty() {
             let line = Line::from(Span::styled(
-                placeholder(inner.width),
+                placeholder(self.placeholder, inner.width),
                 theme.style(Role::Dim),
             ));
             buf.set_line(inner.x, inner.y, &line, inner.width);
@@ -496,11 +514,11 @@ fn clean_paste(text: &str) -> String {
 }
 
 /// The placeholder, shortened to its first part when the whole does not fit.
-fn placeholder(width: u16) -> &'static str {
-    if str_width(PLACEHOLDER) <= usize::from(width) {
-        PLACEHOLDER
+fn placeholder(text: &'static str, width: u16) -> &'static str {
+    if str_width(text) <= usize::from(width) {
+        text
     } else {
-        PLACEHOLDER.split("  ").next().unwrap_or(PLACEHOLDER)
+        text.split("  ").next().unwrap_or(text)
     }
 }
 

@@ -154,7 +154,11 @@ impl Conversation {
 
     /// The first line in view.
     pub fn top(&self) -> usize {
-        if self.follow { self.max_top() } else { self.top }
+        if self.follow {
+            self.max_top()
+        } else {
+            self.top
+        }
     }
 
     pub fn is_following(&self) -> bool {
@@ -200,7 +204,10 @@ impl Conversation {
         let top = self.top();
         let rows = usize::from(area.height);
         // The cell holding line `top`: the last one whose first line is at or before it.
-        let mut cell = self.offsets.partition_point(|&o| o <= top).saturating_sub(1);
+        let mut cell = self
+            .offsets
+            .partition_point(|&o| o <= top)
+            .saturating_sub(1);
         let mut line = top.saturating_sub(self.offsets.get(cell).copied().unwrap_or(0));
         let mut row = 0;
         while row < rows && cell < self.rendered.len() {

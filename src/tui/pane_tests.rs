@@ -56,7 +56,11 @@ fn scrolling_up_stops_following_and_new_output_shows_the_marker() {
     assert_eq!(pane.top(), 10);
     pane.push(notice("fresh"));
     pane.prepare(40, 4, &theme(), RenderOptions::default());
-    assert_eq!(pane.top(), 10, "the view stays put while output grows below");
+    assert_eq!(
+        pane.top(),
+        10,
+        "the view stays put while output grows below"
+    );
     assert!(pane.has_unseen_output());
     let rows = screen(&pane, 40, 4);
     assert!(rows[3].contains("new output below"), "{rows:?}");

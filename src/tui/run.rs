@@ -1,8 +1,9 @@
 //! The event loop: terminal events, engine updates and frames, in one biased `select!`.
 //!
 //! Order of preference: terminal input first (so keys stay responsive under a fast stream),
-//! then engine updates, then frames, then signals. Each branch drains everything already
-//! queued on its source before the loop goes round, and nothing is drawn in a branch: a
+//! then engine updates, then frames, then signals. The input branch wins every turn while
+//! input is queued and the update branch drains its channel, so all queued events are
+//! handled before a frame is drawn. Nothing is drawn in those branches: a
 //! branch only *requests* a frame, and the [`FrameScheduler`] coalesces requests into at
 //! most 60 draws a second, and none at all while nothing changes.
 //!
@@ -12,8 +13,8 @@
 
 use std::io;
 
-use crossterm::event::{Event, EventStream};
-use futures::{FutureExt, StreamExt};
+use crossterm::event::{Event, EventStream, MouseEventKind};
+use futures::StreamExt;
 use ratatui::layout::Rect;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::Instant;
@@ -36,6 +37,7 @@ pub async fn run(
     terminal::install_panic_hook();
     let mut session = TerminalSession::enter(options.mouse_capture)?;
     let mut app = App::new(options);
+    app.set_shift_enter_works(session.keyboard_enhanced());
     if let Some(text) = initial {
         app.send_message(text);
         apply_effects(&mut app, &mut session, &engine)?;
@@ -48,16 +50,19 @@ pub async fn run(
     let mut frames = FrameScheduler::new();
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
     loop {
         tokio::select! {
             biased;
             event = events.next() => {
+                // One event per turn of the loop: being first in a biased select, this branch
+                // wins again while more input is queued, so every queued event is handled
+                // before a frame is drawn. (Polling the stream with a no-op waker to drain it
+                // would lose crossterm's wake-up and stall input.)
                 let Some(event) = event else { break };
-                on_event(&mut app, event?);
-                while let Some(Some(event)) = events.next().now_or_never() {
-                    on_event(&mut app, event?);
+                if on_event(&mut app, event?) {
+                    frames.request();
                 }
-                frames.request();
             }
             update = engine.updates.recv() => {
                 let Some(update) = update else {
@@ -80,6 +85,8 @@ pub async fn run(
             }
             _ = terminate.recv() => break,
             _ = hangup.recv() => break,
+            // In raw mode Ctrl+C is a key; this is a SIGINT sent by another process.
+            _ = interrupt.recv() => break,
         }
         if apply_effects(&mut app, &mut session, &engine)? {
             break;
@@ -95,17 +102,21 @@ pub async fn run(
     Ok(())
 }
 
-fn on_event(app: &mut App, event: Event) {
+/// Applies a terminal event. Returns whether it may have changed the screen.
+fn on_event(app: &mut App, event: Event) -> bool {
     let now = Instant::now();
     match event {
         Event::Key(key) => app.on_key(&key, now),
         Event::Paste(text) => app.on_paste(&text),
+        // Mouse capture reports every motion; only the wheel matters here.
+        Event::Mouse(mouse) if mouse.kind == MouseEventKind::Moved => return false,
         Event::Mouse(mouse) => app.on_mouse(&mouse),
         Event::FocusGained => app.set_focused(true),
         Event::FocusLost => app.set_focused(false),
         // The next frame is drawn at the new size.
         Event::Resize(..) => {}
     }
+    true
 }
 
 /// Carries out the app's effects. Returns true when the app asked to quit.

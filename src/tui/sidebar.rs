@@ -26,8 +26,14 @@ impl App {
         let inner = block.inner(area);
         block.render(area, buf);
         let width = usize::from(inner.width.saturating_sub(1));
-        Paragraph::new(self.sidebar_lines(width))
-            .render(Rect { x: inner.x + 1, width: inner.width.saturating_sub(1), ..inner }, buf);
+        Paragraph::new(self.sidebar_lines(width)).render(
+            Rect {
+                x: inner.x + 1,
+                width: inner.width.saturating_sub(1),
+                ..inner
+            },
+            buf,
+        );
     }
 
     fn sidebar_lines(&self, width: usize) -> Vec<Line<'static>> {
@@ -38,7 +44,10 @@ impl App {
             super::wrap::truncate(&model, width),
             self.theme.style(Role::AssistantLabel),
         ));
-        let tier = self.status.tier.map_or("custom model".to_owned(), |t| format!("{t} tier"));
+        let tier = self
+            .status
+            .tier
+            .map_or("custom model".to_owned(), |t| format!("{t} tier"));
         lines.push(Line::styled(tier, self.theme.style(Role::Dim)));
         lines.push(Line::default());
         lines.push(Line::styled("Last request", heading));
@@ -65,7 +74,11 @@ impl App {
     fn usage_rows(&self, lines: &mut Vec<Line<'static>>, usage: &Usage, width: usize) {
         lines.push(self.row("input", group(usage.input_tokens), width));
         lines.push(self.row("cache read", group(usage.cache_read_input_tokens), width));
-        lines.push(self.row("cache write", group(usage.cache_creation_input_tokens), width));
+        lines.push(self.row(
+            "cache write",
+            group(usage.cache_creation_input_tokens),
+            width,
+        ));
         lines.push(self.row("output", group(usage.output_tokens), width));
     }
 

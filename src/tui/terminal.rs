@@ -166,11 +166,6 @@ impl TerminalSession {
         Ok(())
     }
 
-    /// Whether mouse capture is on.
-    pub fn mouse_capture(&self) -> bool {
-        self.mouse
-    }
-
     /// Whether the terminal accepted the keyboard enhancement flags, i.e. whether
     /// Shift+Enter can be told apart from Enter. The app can hint Alt+Enter or Ctrl+J for a
     /// new line when it cannot.

@@ -99,7 +99,8 @@ impl App {
             let h = self.popup.height().min(areas.conversation.height);
             let w = areas.conversation.width.min(64);
             let y = areas.input.y.saturating_sub(h);
-            self.popup.render(Rect::new(areas.input.x, y, w, h), buf, &self.theme);
+            self.popup
+                .render(Rect::new(areas.input.x, y, w, h), buf, &self.theme);
         }
         if overlay {
             self.render_help(screen, buf);
@@ -129,7 +130,10 @@ impl App {
     fn render_status(&self, area: Rect, buf: &mut Buffer) {
         let bar = self.theme.style(Role::StatusBar);
         buf.set_style(area, bar);
-        let tier = self.status.tier.map_or("custom".to_owned(), |t| t.to_string());
+        let tier = self
+            .status
+            .tier
+            .map_or("custom".to_owned(), |t| t.to_string());
         let model = chatterm::sanitize::sanitize_line(&self.status.model);
         let (state, role) = self.connection_label();
         let left = Line::from(vec![
@@ -168,7 +172,11 @@ impl App {
     /// Key hints for the current state, built from the live keymap.
     fn hints(&self) -> String {
         let pairs: &[(Action, &str)] = if self.is_busy() {
-            &[(Action::Interrupt, "interrupt"), (Action::PageUp, "scroll"), (Action::Help, "help")]
+            &[
+                (Action::Interrupt, "interrupt"),
+                (Action::PageUp, "scroll"),
+                (Action::Help, "help"),
+            ]
         } else {
             &[
                 (Action::Send, "send"),
@@ -182,8 +190,10 @@ impl App {
             .iter()
             .filter_map(|&(a, what)| Some(format!("{} {what}", self.key_of(a)?)))
             .collect();
-        if !self.conversation.is_following() {
-            if let Some(end) = self.key_of(Action::Bottom) {
+        if let Some(end) = self.key_of(Action::Bottom) {
+            if self.conversation.has_unseen_output() {
+                parts.insert(0, format!("{end} ↓ new output"));
+            } else if !self.conversation.is_following() {
                 parts.insert(0, format!("{end} follow"));
             }
         }

@@ -73,7 +73,11 @@ fn streaming() {
             now(),
         );
         block(app, 0, ContentBlock::text(""));
-        text(app, 0, "Rust is a *systems* language.\n\n- fast\n- safe\n\nIt has no garbage coll");
+        text(
+            app,
+            0,
+            "Rust is a *systems* language.\n\n- fast\n- safe\n\nIt has no garbage coll",
+        );
     });
 }
 
@@ -206,7 +210,11 @@ fn command_popup() {
 fn scrolled_up_with_new_output_below() {
     snap("scrolled", |app| {
         for i in 0..8 {
-            answer(app, &format!("question {i}"), "An answer that is a sentence long.");
+            answer(
+                app,
+                &format!("question {i}"),
+                "An answer that is a sentence long.",
+            );
         }
         app.prepare(ratatui::layout::Rect::new(0, 0, 48, 22));
         press(app, KeyCode::PageUp);

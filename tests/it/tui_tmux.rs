@@ -146,6 +146,13 @@ impl Tmux {
         self.run(&["capture-pane", "-p", "-t", "test"])
     }
 
+    /// The normal screen with its scrollback. tmux's own "Pane is dead" line can scroll
+    /// the shell's first lines into the scrollback, so checks of what the shell left on
+    /// screen read both.
+    pub fn capture_with_history(&self) -> String {
+        self.run(&["capture-pane", "-p", "-S", "-", "-t", "test"])
+    }
+
     /// A tmux format evaluated for the pane, e.g. `#{alternate_on}`.
     pub fn display(&self, format: &str) -> String {
         self.run(&["display-message", "-p", "-t", "test", format])
@@ -184,7 +191,22 @@ impl Tmux {
     /// Waits for the pane's command to exit and returns its exit status.
     pub fn wait_for_exit(&self) -> i32 {
         self.wait_for_format("#{pane_dead}", "1");
-        self.display("#{pane_dead_status}").parse().unwrap()
+        // tmux can report the pane dead a moment before it records the status.
+        let start = Instant::now();
+        loop {
+            let status = self.display("#{pane_dead_status}");
+            if let Ok(code) = status.parse() {
+                return code;
+            }
+            if start.elapsed() > TIMEOUT {
+                let signal = self.display("#{pane_dead_signal}");
+                panic!(
+                    "no exit status (signal {signal:?}); screen:\n{}",
+                    self.capture()
+                );
+            }
+            std::thread::sleep(POLL);
+        }
     }
 }
 
@@ -274,9 +296,8 @@ async fn harness_drives_a_shell_command() {
 /// The TUI issue's scenario: chat, switch to the max tier with Alt+3, interrupt a streaming
 /// answer with Esc, quit with Ctrl+D on an empty input and find the shell screen restored.
 ///
-/// Run it with `cargo test --test it tui_tmux -- --ignored` (tmux required).
+/// Skipped, with a message, where tmux is missing; `.ci/run` installs it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the TUI app"]
 async fn chat_switch_tier_interrupt_and_quit() {
     if !tmux_available() {
         return;
@@ -340,7 +361,7 @@ async fn chat_switch_tier_interrupt_and_quit() {
     tmux.send_keys(&["C-d"]);
     assert_eq!(tmux.wait_for_exit(), 0, "{}", tmux.capture());
     assert_eq!(tmux.display("#{alternate_on}"), "0");
-    let screen = tmux.capture();
+    let screen = tmux.capture_with_history();
     assert!(screen.contains(BEFORE), "{screen}");
     assert!(screen.contains(&format!("{AFTER} 0")), "{screen}");
     assert!(!screen.contains("Hello from the mock server."), "{screen}");

@@ -3,7 +3,7 @@
 mod cli;
 mod tui;
 
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -197,12 +197,16 @@ async fn mock_server(port: u16) -> Result<i32> {
     let server = MockServer::bind(addr)
         .await
         .wrap_err_with(|| format!("cannot listen on {addr}"))?;
-    eprintln!("chatterm mock server listening on {}", server.url());
-    eprintln!(
-        "try:  ANTHROPIC_BASE_URL={} ANTHROPIC_API_KEY=test chatterm -p \"hello\"",
-        server.url()
+    // Written without `eprintln!`, which panics when stderr is closed: a script that read
+    // the first line and went away must not take the server down.
+    let mut err = std::io::stderr();
+    let url = server.url();
+    let _ = writeln!(err, "chatterm mock server listening on {url}");
+    let _ = writeln!(
+        err,
+        "try:  ANTHROPIC_BASE_URL={url} ANTHROPIC_API_KEY=test chatterm -p \"hello\""
     );
-    eprintln!("stop with Ctrl+C");
+    let _ = writeln!(err, "stop with Ctrl+C");
     server.wait().await;
     Ok(0)
 }

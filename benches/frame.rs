@@ -50,7 +50,7 @@ fn new_app() -> App {
     })
 }
 
-/// A ~790-byte markdown answer: prose, a list, inline code and a fenced block.
+/// A ~750-byte markdown answer: prose, a list, inline code and a fenced block.
 fn reply(i: usize) -> String {
     format!(
         "Answer {i}: here is **what you asked** about, with `inline code` and a \
@@ -61,7 +61,9 @@ fn reply(i: usize) -> String {
          v.iter().sum()\n}}\n```\n\n\
          A closing paragraph that says a little more, so that the message has the length of a \
          typical answer in a long session, where most answers run to a few paragraphs of text \
-         and a short example or two. Nothing in it is special; it is just text to lay out.\n"
+         and a short example or two. Nothing in it is special; it is just text to lay out.\n\n\
+         > A quoted remark closes the answer, long enough to wrap once or twice on a narrow \
+         screen, with one more `code span` in it for good measure.\n"
     )
 }
 

@@ -86,32 +86,38 @@ impl App {
             .map(|(_, d)| str_width(d))
             .max();
         let stacked = column + 2 + widest_text.unwrap_or(0) + 4 > usize::from(screen_width);
-        let (key_style, text_style) = (
-            self.theme.style(Role::Heading),
-            self.theme.style(Role::Text),
-        );
-        let rows = |entries: &[(String, &'static str)], lines: &mut Vec<Line<'static>>| {
-            for (k, what) in entries {
-                if stacked {
-                    lines.push(Line::styled(k.clone(), key_style));
-                    lines.push(Line::styled(format!("  {what}"), text_style));
-                    continue;
-                }
-                let k = truncate(k, column);
-                let pad = column + 2 - str_width(&k);
-                lines.push(Line::from(vec![
-                    Span::styled(k, key_style),
-                    Span::raw(" ".repeat(pad)),
-                    Span::styled(what.to_string(), text_style),
-                ]));
-            }
-        };
         let mut lines = vec![Line::styled("Keys", heading)];
-        rows(&keys, &mut lines);
+        self.help_rows(&keys, column, stacked, &mut lines);
         lines.push(Line::default());
         lines.push(Line::styled("Commands", heading));
-        rows(&commands, &mut lines);
+        self.help_rows(&commands, column, stacked, &mut lines);
         lines
+    }
+
+    /// One entry per row, key column `column` wide, or key and description stacked.
+    fn help_rows(
+        &self,
+        entries: &[(String, &'static str)],
+        column: usize,
+        stacked: bool,
+        lines: &mut Vec<Line<'static>>,
+    ) {
+        let key_style = self.theme.style(Role::Heading);
+        let text_style = self.theme.style(Role::Text);
+        for (k, what) in entries {
+            if stacked {
+                lines.push(Line::styled(k.clone(), key_style));
+                lines.push(Line::styled(format!("  {what}"), text_style));
+                continue;
+            }
+            let k = truncate(k, column);
+            let pad = column + 2 - str_width(&k);
+            lines.push(Line::from(vec![
+                Span::styled(k, key_style),
+                Span::raw(" ".repeat(pad)),
+                Span::styled(what.to_string(), text_style),
+            ]));
+        }
     }
 
     /// Draws the overlay centred on `screen`.

@@ -216,3 +216,15 @@ fn bad_overrides_name_the_entry() {
         "keys: `Ctrl+K` is bound to both copy_last and help"
     );
 }
+
+#[test]
+fn the_default_config_lists_every_action_name() {
+    let config = include_str!("../../assets/default-config.toml");
+    for action in Action::ALL {
+        assert!(
+            config.contains(action.name()),
+            "assets/default-config.toml does not list `{}`",
+            action.name()
+        );
+    }
+}

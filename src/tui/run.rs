@@ -14,6 +14,8 @@
 use std::io;
 
 use crossterm::event::{Event, EventStream, MouseEventKind};
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use crossterm::{execute, queue};
 use futures::StreamExt;
 use ratatui::layout::Rect;
 use tokio::signal::unix::{SignalKind, signal};
@@ -45,7 +47,19 @@ pub async fn run(
     // The first frame goes out before anything slow: syntect's sets load after it.
     draw(&mut session, &mut app)?;
     tokio::task::spawn_blocking(highlight::warm);
+    event_loop(&mut app, &mut session, &mut engine).await?;
+    if app.is_busy() {
+        let _ = engine.commands.send(Command::Cancel);
+    }
+    Ok(())
+}
 
+/// The loop itself, until the user quits, a signal arrives or the terminal goes away.
+async fn event_loop(
+    app: &mut App,
+    session: &mut TerminalSession,
+    engine: &mut EngineHandle,
+) -> io::Result<()> {
     let mut events = EventStream::new();
     let mut frames = FrameScheduler::new();
     let mut terminate = signal(SignalKind::terminate())?;
@@ -60,7 +74,7 @@ pub async fn run(
                 // before a frame is drawn. (Polling the stream with a no-op waker to drain it
                 // would lose crossterm's wake-up and stall input.)
                 let Some(event) = event else { break };
-                if on_event(&mut app, event?) {
+                if on_event(app, event?) {
                     frames.request();
                 }
             }
@@ -81,23 +95,20 @@ pub async fn run(
                 if let Some(next) = app.tick(now) {
                     frames.request_in(next.saturating_duration_since(now));
                 }
-                draw(&mut session, &mut app)?;
+                draw(session, app)?;
             }
             _ = terminate.recv() => break,
             _ = hangup.recv() => break,
             // In raw mode Ctrl+C is a key; this is a SIGINT sent by another process.
             _ = interrupt.recv() => break,
         }
-        if apply_effects(&mut app, &mut session, &engine)? {
+        if apply_effects(app, session, engine)? {
             break;
         }
         // A status message or countdown may need a frame of its own later.
         if let Some(next) = app.tick(Instant::now()) {
             frames.request_in(next.saturating_duration_since(Instant::now()));
         }
-    }
-    if app.is_busy() {
-        let _ = engine.commands.send(Command::Cancel);
     }
     Ok(())
 }
@@ -147,14 +158,22 @@ fn apply_effects(
     Ok(false)
 }
 
+/// Draws one frame inside a synchronized update, so terminals that support it never show
+/// half a frame (others ignore the sequences).
 fn draw(session: &mut TerminalSession, app: &mut App) -> io::Result<()> {
     let size = session.terminal().size()?;
     app.prepare(Rect::new(0, 0, size.width, size.height));
-    session.terminal().draw(|frame| {
-        let area = frame.area();
-        if let Some(cursor) = app.render(area, frame.buffer_mut()) {
-            frame.set_cursor_position(cursor);
-        }
-    })?;
-    Ok(())
+    let terminal = session.terminal();
+    queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
+    let drawn = terminal
+        .draw(|frame| {
+            let area = frame.area();
+            if let Some(cursor) = app.render(area, frame.buffer_mut()) {
+                frame.set_cursor_position(cursor);
+            }
+        })
+        .map(|_| ());
+    // Ended even when the draw failed, so the terminal is not left holding its output.
+    execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
+    drawn
 }

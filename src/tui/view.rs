@@ -86,8 +86,12 @@ impl App {
             self.render_too_small(screen, buf);
             return None;
         };
-        self.conversation
-            .render(areas.conversation, buf, &self.theme);
+        if self.conversation.cells().is_empty() {
+            self.render_welcome(areas.conversation, buf);
+        } else {
+            self.conversation
+                .render(areas.conversation, buf, &self.theme);
+        }
         if let Some(sidebar) = areas.sidebar {
             self.render_sidebar(sidebar, buf);
         }
@@ -107,6 +111,43 @@ impl App {
             return None;
         }
         self.input.cursor_position(areas.input)
+    }
+
+    /// The empty conversation: what to do first, with the keys as the keymap has them.
+    fn render_welcome(&self, area: Rect, buf: &mut Buffer) {
+        let key = |a| self.key_of(a).unwrap_or_else(|| "(unbound)".into());
+        let lines = [
+            ("chatterm".to_owned(), Role::Heading),
+            (String::new(), Role::Dim),
+            ("Type a message and press Enter.".to_owned(), Role::Text),
+            (
+                format!(
+                    "{} {} {} tiers · {} next tier",
+                    key(Action::TierFast),
+                    key(Action::TierBalanced),
+                    key(Action::TierMax),
+                    key(Action::CycleTier)
+                ),
+                Role::Dim,
+            ),
+            ("/ opens commands".to_owned(), Role::Dim),
+            (format!("{} lists every key", key(Action::Help)), Role::Dim),
+        ];
+        let top = area.y + area.height.saturating_sub(lines.len() as u16) / 3;
+        for (i, (text, role)) in lines.iter().enumerate() {
+            let y = top + i as u16;
+            if y >= area.y + area.height {
+                break;
+            }
+            let text = truncate(text, usize::from(area.width));
+            let x = area.x + area.width.saturating_sub(str_width(&text) as u16) / 2;
+            buf.set_span(
+                x,
+                y,
+                &Span::styled(text, self.theme.style(*role)),
+                area.width,
+            );
+        }
     }
 
     fn render_too_small(&self, screen: Rect, buf: &mut Buffer) {

@@ -246,3 +246,32 @@ fn any_size_down_to_one_by_one_never_panics() {
         draw(&mut app, w, h);
     }
 }
+
+#[test]
+fn hostile_model_output_never_reaches_the_terminal_as_control_sequences() {
+    let mut app = app();
+    start_turn(&mut app, "hi", "claude-sonnet-4-6");
+    block(&mut app, 0, ContentBlock::text(""));
+    let hostile = "clear\x1b[2Jthe screen, copy \x1b]52;c;aGVsbG8=\x07this, \u{9b}31mred\r\n\
+                   title \x1b]0;pwned\x1b\\ and a bell \x07 done";
+    text(&mut app, 0, hostile);
+    for (w, h) in SIZES {
+        let terminal = draw(&mut app, w, h);
+        let screen = terminal
+            .backend()
+            .buffer()
+            .content
+            .iter()
+            .map(|c| c.symbol())
+            .collect::<String>();
+        assert!(
+            !screen.chars().any(|c| c.is_control()),
+            "a control character reached the buffer at {w}: {screen:?}"
+        );
+        assert!(screen.contains("clearthe screen"), "{screen}");
+        assert!(
+            !screen.contains("aGVsbG8"),
+            "the OSC 52 payload is shown: {screen}"
+        );
+    }
+}

@@ -4,6 +4,8 @@
 //!   5,000-message conversation of about 2 MB of markdown at 200x60, caches warm.
 //!   Target: under 1 ms. `frame/5000_messages_draw` adds ratatui's diff through a
 //!   TestBackend, which is what a real terminal frame costs before the bytes are written.
+//! - `frame/first_frame_cold`: building the app and drawing its first frame, the in-process
+//!   part of the 50 ms start-up target.
 //! - `stream/5000_deltas_per_second`: one simulated second of a 5,000 deltas/s stream
 //!   through the real update handling, frame scheduler and drawing, on tokio's paused clock,
 //!   so the measured time is pure CPU. Checked on every run: at most 60 frames were drawn
@@ -148,17 +150,48 @@ fn long_conversation() -> App {
     app
 }
 
+/// A resize re-lays out the conversation over several frames (stale cells a budget per
+/// frame, the view first); reported, not a target: the longest frame and the frame count.
+fn report_resize(app: &mut App, screen: Rect) {
+    let narrower = Rect::new(0, 0, 150, 60);
+    let mut frames = 0;
+    let mut longest = Duration::ZERO;
+    for area in [narrower, screen] {
+        loop {
+            let start = std::time::Instant::now();
+            let more = app.prepare(area);
+            longest = longest.max(start.elapsed());
+            frames += 1;
+            if !more {
+                break;
+            }
+        }
+    }
+    eprintln!("two resizes of 5,000 messages: {frames} frames, the longest {longest:?}");
+}
+
 fn frame(c: &mut Criterion) {
     let mut app = long_conversation();
     let screen = Rect::new(0, 0, 200, 60);
     let mut buf = Buffer::empty(screen);
     // Warm: the first prepare renders every cell once at this width.
     app.prepare(screen);
+    report_resize(&mut app, screen);
     let mut group = c.benchmark_group("frame");
     group.bench_function("5000_messages_200x60", |b| {
         b.iter(|| {
             app.prepare(screen);
             buf.reset();
+            black_box(app.render(screen, &mut buf));
+        })
+    });
+    // Start-up: everything the app does before its first frame reaches the terminal
+    // (theme, keymap, state, layout, drawing). Syntect is not touched: its sets load after.
+    group.bench_function("first_frame_cold", |b| {
+        b.iter(|| {
+            let mut app = new_app();
+            let mut buf = Buffer::empty(screen);
+            app.prepare(screen);
             black_box(app.render(screen, &mut buf));
         })
     });

@@ -105,6 +105,17 @@ impl Cell {
         self.revision += 1;
     }
 
+    /// Roughly what rendering the cell costs: the bytes of its source text.
+    pub fn weight(&self) -> usize {
+        match &self.kind {
+            CellKind::User(text) => text.len(),
+            CellKind::Assistant(answer) => answer.body.source().len(),
+            CellKind::Thinking { text, .. } => text.len(),
+            CellKind::Tool { input, .. } => input.len(),
+            CellKind::Notice { text, .. } => text.len(),
+        }
+    }
+
     /// Whether the render depends on [`RenderOptions::thinking_expanded`].
     pub fn depends_on_thinking(&self) -> bool {
         matches!(self.kind, CellKind::Thinking { .. })

@@ -9,6 +9,12 @@
 //! by binary search over the offsets. So a frame costs the visible rows plus the cells that
 //! changed, however long the conversation.
 //!
+//! A width change (resize, sidebar toggle) or option change (thinking toggle) makes every
+//! render *stale*, not gone: cells in view are laid out again at once, the rest a budget
+//! per frame, newest first, using their stale heights as estimates meanwhile; `prepare`
+//! says when more frames are needed. So resizing a 5,000-message session costs a few
+//! frames of background work, not a one-second freeze.
+//!
 //! Scrolling: the view *follows* the end unless the user scrolled up. While not following,
 //! the top line stays put as output grows below it, and a "new output below" marker shows
 //! until the user returns to the end (End, or scrolling down to it).
@@ -19,6 +25,27 @@ use ratatui::text::{Line, Span};
 
 use super::cells::{Cell, CellKind, RenderOptions};
 use super::theme::{Role, Theme};
+
+/// What a render depends on besides the cell itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Key {
+    width: usize,
+    options: RenderOptions,
+}
+
+/// How a cell's render stands against the cell and the current key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Freshness {
+    Fresh,
+    /// Made for another width or options: its height is a fair estimate meanwhile.
+    Stale,
+    /// Missing, or the cell changed since.
+    Dirty,
+}
+
+/// Source bytes of stale cells re-laid out per frame outside the view: at the markdown
+/// renderer's ~2 MB/s, about 15 ms, so a resize of a long session never freezes input.
+const RELAYOUT_BUDGET: usize = 32 * 1024;
 
 /// The last render of a cell, with the key it was made for.
 #[derive(Debug, Default)]
@@ -99,37 +126,121 @@ impl Conversation {
     }
 
     /// Brings the renders and offsets up to date for a viewport of `width` x `height`.
-    pub fn prepare(&mut self, width: usize, height: usize, theme: &Theme, options: RenderOptions) {
+    /// Returns true when cells outside the view still await re-layout after a width or
+    /// option change: call again on a later frame (see the module docs).
+    pub fn prepare(
+        &mut self,
+        width: usize,
+        height: usize,
+        theme: &Theme,
+        options: RenderOptions,
+    ) -> bool {
         self.width = width;
         self.height = height;
-        let mut first_changed = None;
-        for (i, (cell, r)) in self.cells.iter_mut().zip(&mut self.rendered).enumerate() {
-            let options_matter = cell.depends_on_thinking() && r.options != options;
-            if r.valid && r.revision == cell.revision && r.width == width && !options_matter {
+        let key = Key { width, options };
+        // New and changed cells: always now.
+        let dirty: Vec<usize> = (0..self.cells.len())
+            .filter(|&i| self.state(i, key) == Freshness::Dirty)
+            .collect();
+        for &i in &dirty {
+            self.render_cell(i, theme, key);
+        }
+        let mut from = dirty.first().copied();
+        if self.offsets.len() != self.cells.len() + 1 {
+            from = Some(0);
+        }
+        self.update_offsets(from);
+        // Cells in view: now, until the view holds no stale cell (their new heights can
+        // bring others into view).
+        for _ in 0..4 {
+            let stale: Vec<usize> = self
+                .visible_cells()
+                .filter(|&i| self.state(i, key) != Freshness::Fresh)
+                .collect();
+            let Some(&first) = stale.first() else { break };
+            for i in stale {
+                self.render_cell(i, theme, key);
+            }
+            self.update_offsets(Some(first));
+        }
+        let more = self.relayout_some(theme, key);
+        self.clamp_top();
+        more
+    }
+
+    fn state(&self, i: usize, key: Key) -> Freshness {
+        let (cell, r) = (&self.cells[i], &self.rendered[i]);
+        if !r.valid || r.revision != cell.revision {
+            Freshness::Dirty
+        } else if r.width != key.width || (cell.depends_on_thinking() && r.options != key.options) {
+            Freshness::Stale
+        } else {
+            Freshness::Fresh
+        }
+    }
+
+    /// Renders cell `i` for `key`. Returns the change in its height.
+    fn render_cell(&mut self, i: usize, theme: &Theme, key: Key) -> isize {
+        let (cell, r) = (&mut self.cells[i], &mut self.rendered[i]);
+        let old = r.lines.len() as isize;
+        r.lines = cell.render(key.width, theme, key.options);
+        r.revision = cell.revision;
+        r.width = key.width;
+        r.options = key.options;
+        r.valid = true;
+        r.lines.len() as isize - old
+    }
+
+    /// Re-lays out stale cells outside the view, newest first, up to the frame's budget.
+    /// A cell above the view moves the top line with its height change, so what the user
+    /// reads stays put. Returns whether stale cells remain.
+    fn relayout_some(&mut self, theme: &Theme, key: Key) -> bool {
+        let mut budget = RELAYOUT_BUDGET;
+        let mut first = None;
+        let top = self.top();
+        for i in (0..self.cells.len()).rev() {
+            if self.state(i, key) != Freshness::Stale {
                 continue;
             }
-            let old_height = r.lines.len();
-            r.lines = cell.render(width, theme, options);
-            r.revision = cell.revision;
-            r.width = width;
-            r.options = options;
-            let was_valid = std::mem::replace(&mut r.valid, true);
-            if first_changed.is_none() && (!was_valid || r.lines.len() != old_height) {
-                first_changed = Some(i);
+            if budget == 0 {
+                self.update_offsets(first);
+                return true;
             }
-        }
-        if self.offsets.len() != self.cells.len() + 1 && first_changed.is_none() {
-            first_changed = Some(0);
-        }
-        if let Some(from) = first_changed {
-            self.offsets.truncate(from + 1);
-            let mut at = self.offsets[from];
-            for r in &self.rendered[from..] {
-                at += r.lines.len();
-                self.offsets.push(at);
+            budget = budget.saturating_sub(self.cells[i].weight());
+            let above_view = self.offsets[i + 1] <= top;
+            let delta = self.render_cell(i, theme, key);
+            if above_view && !self.follow {
+                self.top = self.top.saturating_add_signed(delta);
             }
+            first = Some(i);
         }
-        self.clamp_top();
+        self.update_offsets(first);
+        false
+    }
+
+    /// Recomputes the offsets of cells `from..` (all of them when `from` is 0).
+    fn update_offsets(&mut self, from: Option<usize>) {
+        let Some(from) = from else { return };
+        let from = from.min(self.offsets.len().saturating_sub(1));
+        self.offsets.truncate(from + 1);
+        let mut at = self.offsets[from];
+        for r in &self.rendered[from..] {
+            at += r.lines.len();
+            self.offsets.push(at);
+        }
+    }
+
+    /// Indices of the cells with a line in view, from the current offsets.
+    fn visible_cells(&self) -> std::ops::Range<usize> {
+        let top = self.top();
+        let first = self
+            .offsets
+            .partition_point(|&o| o <= top)
+            .saturating_sub(1);
+        let last = self
+            .offsets
+            .partition_point(|&o| o < top + self.height.max(1));
+        first..last.min(self.cells.len()).max(first)
     }
 
     /// Total rendered lines (as of the last `prepare`).

@@ -153,3 +153,43 @@ fn tiny_and_empty_areas_do_not_panic() {
     pane.prepare(10, 3, &theme(), RenderOptions::default());
     assert_eq!(pane.total_lines(), 0);
 }
+
+#[test]
+fn a_resize_of_a_long_conversation_lays_out_the_view_first_and_the_rest_over_frames() {
+    let mut pane = Conversation::new();
+    let text = "word ".repeat(400);
+    for _ in 0..200 {
+        pane.push(notice(&text));
+    }
+    let opts = RenderOptions::default();
+    assert!(
+        !pane.prepare(100, 10, &theme(), opts),
+        "new cells are laid out at once"
+    );
+    pane.scroll_up(50);
+    let before = screen(&pane, 100, 10);
+    assert!(
+        pane.prepare(60, 10, &theme(), opts),
+        "200 x 2 KB is over one frame's budget"
+    );
+    for i in pane.visible_cells() {
+        assert_eq!(
+            pane.rendered[i].width, 60,
+            "cell {i} in view is laid out now"
+        );
+    }
+    let mut frames = 1;
+    while pane.prepare(60, 10, &theme(), opts) {
+        frames += 1;
+        assert!(frames < 100, "the re-layout never ends");
+    }
+    assert!(pane.rendered.iter().all(|r| r.width == 60));
+    let sum: usize = pane.rendered.iter().map(|r| r.lines.len()).sum();
+    assert_eq!(pane.total_lines(), sum);
+    assert!(!pane.is_following());
+    assert_ne!(
+        screen(&pane, 60, 10),
+        before,
+        "the view shows the new layout"
+    );
+}

@@ -45,9 +45,9 @@ pub async fn run(
         apply_effects(&mut app, &mut session, &engine)?;
     }
     // The first frame goes out before anything slow: syntect's sets load after it.
-    draw(&mut session, &mut app)?;
+    let more = draw(&mut session, &mut app)?;
     tokio::task::spawn_blocking(highlight::warm);
-    event_loop(&mut app, &mut session, &mut engine).await?;
+    event_loop(&mut app, &mut session, &mut engine, more).await?;
     if app.is_busy() {
         let _ = engine.commands.send(Command::Cancel);
     }
@@ -55,13 +55,18 @@ pub async fn run(
 }
 
 /// The loop itself, until the user quits, a signal arrives or the terminal goes away.
+/// `more_layout` says the first frame left layout work for the next.
 async fn event_loop(
     app: &mut App,
     session: &mut TerminalSession,
     engine: &mut EngineHandle,
+    more_layout: bool,
 ) -> io::Result<()> {
     let mut events = EventStream::new();
     let mut frames = FrameScheduler::new();
+    if more_layout {
+        frames.request();
+    }
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
@@ -95,7 +100,9 @@ async fn event_loop(
                 if let Some(next) = app.tick(now) {
                     frames.request_in(next.saturating_duration_since(now));
                 }
-                draw(session, app)?;
+                if draw(session, app)? {
+                    frames.request();
+                }
             }
             _ = terminate.recv() => break,
             _ = hangup.recv() => break,
@@ -159,10 +166,11 @@ fn apply_effects(
 }
 
 /// Draws one frame inside a synchronized update, so terminals that support it never show
-/// half a frame (others ignore the sequences).
-fn draw(session: &mut TerminalSession, app: &mut App) -> io::Result<()> {
+/// half a frame (others ignore the sequences). Returns whether layout work remains for
+/// another frame.
+fn draw(session: &mut TerminalSession, app: &mut App) -> io::Result<bool> {
     let size = session.terminal().size()?;
-    app.prepare(Rect::new(0, 0, size.width, size.height));
+    let more = app.prepare(Rect::new(0, 0, size.width, size.height));
     let terminal = session.terminal();
     queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
     let drawn = terminal
@@ -172,7 +180,7 @@ fn draw(session: &mut TerminalSession, app: &mut App) -> io::Result<()> {
                 frame.set_cursor_position(cursor);
             }
         })
-        .map(|_| ());
+        .map(|_| more);
     // Ended even when the draw failed, so the terminal is not left holding its output.
     execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
     drawn

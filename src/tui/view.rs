@@ -69,15 +69,20 @@ pub fn layout(app: &App, screen: Rect) -> Option<Areas> {
 
 impl App {
     /// Updates render caches for a frame of this size. Call before [`App::render`].
-    pub fn prepare(&mut self, screen: Rect) {
+    /// Returns true when layout work remains for later frames (after a resize of a long
+    /// conversation); the caller should request another frame.
+    pub fn prepare(&mut self, screen: Rect) -> bool {
+        let mut more = false;
         if let Some(areas) = layout(self, screen) {
             let (w, h) = (areas.conversation.width, areas.conversation.height);
             let options = self.render_options;
-            self.conversation
+            more = self
+                .conversation
                 .prepare(usize::from(w), usize::from(h), &self.theme, options);
         }
         self.help_rows = usize::from(screen.height.saturating_sub(2));
         self.help_width = screen.width;
+        more
     }
 
     /// Draws the whole screen. Returns where the terminal cursor should be, if shown.

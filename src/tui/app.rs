@@ -445,7 +445,10 @@ impl App {
         };
         let what = n.map_or("the last answer".to_owned(), |n| format!("code block {n}"));
         self.flash(
-            format!("copied {what} ({} chars)", text.chars().count()),
+            format!(
+                "sent {what} to the clipboard ({} chars)",
+                text.chars().count()
+            ),
             now,
         );
         self.effect(Effect::Copy(text));

@@ -3,9 +3,9 @@
 //! OSC 52 asks the terminal emulator itself to set the clipboard, so copying works over
 //! ssh and inside containers with no clipboard tool or display server. The app writes the
 //! sequence with [`super::terminal::TerminalSession::write_raw`]. Terminals that do not
-//! support it ignore it silently, so the app cannot confirm a copy; say "copied" as a
-//! request made, not a fact. Inside tmux the sequence reaches the outer terminal only with
-//! `set-clipboard on` in the user's tmux config.
+//! support it ignore it silently, so the app cannot confirm a copy; the status line says
+//! "sent … to the clipboard", a request made, not a fact. Inside tmux the sequence reaches
+//! the outer terminal only with `set-clipboard on` in the user's tmux config.
 //!
 //! [`code_blocks`] backs `/copy N`: the code blocks of an answer, in order, as the
 //! markdown renderer sees them (same parser options), contents only.

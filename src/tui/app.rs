@@ -337,22 +337,34 @@ impl App {
         }
     }
 
+    /// Enter: run a slash command, or send the message. `//text` sends `/text`, for a
+    /// message that starts with a slash. A mistyped command stays in the input to fix.
     fn send(&mut self, now: Instant) {
         let text = self.input.text();
-        if let Some(parsed) = super::commands::parse(&text) {
-            self.input.submit();
-            self.sync_popup();
-            match parsed {
-                Ok(command) => self.run_command(command, now),
-                Err(message) => self.flash(message, now),
+        if !text.starts_with("//") {
+            match super::commands::parse(&text) {
+                Some(Ok(command)) => {
+                    self.input.submit();
+                    self.sync_popup();
+                    self.run_command(command, now);
+                    return;
+                }
+                Some(Err(message)) => {
+                    self.flash(message, now);
+                    return;
+                }
+                None => {}
             }
-            return;
         }
         if self.is_busy() {
             self.flash("an answer is streaming: Esc interrupts it", now);
             return;
         }
         if let Some(text) = self.input.submit() {
+            let text = match text.strip_prefix("//") {
+                Some(rest) => format!("/{rest}"),
+                None => text,
+            };
             self.send_message(text);
         }
     }

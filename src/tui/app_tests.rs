@@ -467,3 +467,26 @@ fn the_help_overlay_scrolls_when_it_does_not_fit() {
     press(&mut app, KeyCode::Char('q'));
     assert!(!app.show_help);
 }
+
+#[test]
+fn a_bad_command_stays_in_the_input_and_a_double_slash_sends_a_slash() {
+    let mut app = app();
+    type_text(&mut app, "/tier huge");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Enter);
+    assert!(app.take_effects().is_empty());
+    assert_eq!(app.input.text(), "/tier huge");
+    assert!(
+        app.flash
+            .as_ref()
+            .is_some_and(|(t, _)| t.contains("fast, balanced or max"))
+    );
+    app.input.clear();
+    type_text(&mut app, "//etc/hosts is odd");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        engine_commands(&mut app),
+        [Command::Send("/etc/hosts is odd".into())]
+    );
+}

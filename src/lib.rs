@@ -14,6 +14,7 @@
 //! - [`mock`]: a local Anthropic-compatible server for tests and the offline demo.
 //! - [`print`]: the non-interactive front end (`chatterm -p`).
 //! - [`sanitize`]: the one gate untrusted text passes before it reaches a terminal.
+//! - [`tools`]: the tools the model can call: specs, schema validation, execution.
 //!
 //! Dependency rule: nothing here uses a terminal UI crate; only `src/tui/` and `main.rs` do.
 
@@ -25,3 +26,4 @@ pub mod mock;
 pub mod print;
 pub mod sanitize;
 pub mod stream;
+pub mod tools;

@@ -24,6 +24,7 @@ use std::time::Duration;
 use crate::api::ratelimit::RateLimits;
 use crate::api::{ApiError, ContentBlock, MessageResponse, Usage};
 use crate::config::Tier;
+use crate::tools::{ApprovalDecision, InvalidInput, ToolOutput};
 
 pub use attempts::{Attempts, Candidate, Decision};
 pub use session::{Engine, EngineHandle};
@@ -55,6 +56,34 @@ pub enum Command {
     Retry,
     /// Forget the conversation.
     Clear,
+    /// The user's answer to a tool call awaiting approval (by tool_use id).
+    Approve {
+        id: String,
+        decision: ApprovalDecision,
+    },
+}
+
+/// Where a tool call stands. Reported for every tool_use of an answer, after its block
+/// closed; the live input itself streams through [`Update::ToolInputDelta`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum ToolStatus {
+    /// The input is being checked against the tool's schema.
+    Validating,
+    /// The input does not fit the schema; the model gets this as an error result.
+    Invalid(InvalidInput),
+    /// Waiting for the user: y run once, a always for this tool, n refuse.
+    AwaitingApproval,
+    Running,
+    /// The tool ran; `output.is_error` tells success from failure (timeout, crash).
+    Finished {
+        output: ToolOutput,
+        duration: Duration,
+    },
+    /// The tool did not run (refused by the user, tools off, unknown tool, cancelled);
+    /// `output` is the error result the model gets.
+    NotRun {
+        output: ToolOutput,
+    },
 }
 
 /// Timing figures of a finished request.
@@ -159,6 +188,13 @@ pub enum Update {
     },
     /// The tier or model for the next request changed. Not turn-scoped.
     ModelChanged { tier: Option<Tier>, model: String },
+    /// A tool call moved on (see [`ToolStatus`]).
+    Tool {
+        turn: TurnId,
+        id: String,
+        name: String,
+        status: ToolStatus,
+    },
 }
 
 impl Update {
@@ -177,7 +213,8 @@ impl Update {
             | Self::Retrying { turn, .. }
             | Self::FellBack { turn, .. }
             | Self::TurnFinished { turn, .. }
-            | Self::Error { turn, .. } => Some(*turn),
+            | Self::Error { turn, .. }
+            | Self::Tool { turn, .. } => Some(*turn),
             Self::Notice { turn, .. } => *turn,
             Self::ModelChanged { .. } => None,
         }

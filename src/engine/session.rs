@@ -173,6 +173,8 @@ impl Engine {
                 self.announce_model(updates);
             }
             Command::SetSystem(system) => self.system = system,
+            // No tool runs yet, so nothing awaits approval; the tool loop handles this.
+            Command::Approve { .. } => {}
             Command::Clear => {
                 if let Some(r) = running.take() {
                     r.cancel.cancel();

@@ -80,6 +80,8 @@ impl App {
                 self.status.tier = tier;
                 self.status.model = model;
             }
+            // Tool panels arrive with the tool-use issue's panel cells.
+            Update::Tool { .. } => {}
         }
     }
 

@@ -1,0 +1,102 @@
+//! Tools the model can call: what they are, how an input is checked, how one runs.
+//!
+//! The model: a [`ToolExecutor`] owns a set of [`ToolSpec`]s (name, description, JSON
+//! schema, whether a run needs the user's approval). The engine asks it to
+//! [`validate`](ToolExecutor::validate) an input against the schema, and to
+//! [`run`](ToolExecutor::run) a valid one; every outcome, failures included, is a
+//! [`ToolOutput`] that becomes one `tool_result` block, so a bad input, an unknown tool, a
+//! timeout or a crash is something the model reads and can act on, never a panic.
+//!
+//! This module holds the shared vocabulary only; the registry of built-in and user command
+//! tools lives beside it.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+/// Whether running a tool needs the user's say-so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Approval {
+    /// Runs without asking (reads, the clock).
+    #[default]
+    Never,
+    /// Asks before every run, unless the user said "always" for this tool.
+    Ask,
+}
+
+/// A tool as the model and the user see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolSpec {
+    pub name: String,
+    pub description: String,
+    /// A JSON Schema (draft 2020-12) for the input object.
+    pub input_schema: Value,
+    pub approval: Approval,
+}
+
+/// What a tool run produced: the text of a `tool_result` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolOutput {
+    pub content: String,
+    /// The model reads this as a failed call (`is_error: true`).
+    pub is_error: bool,
+}
+
+impl ToolOutput {
+    pub fn ok(content: impl Into<String>) -> Self {
+        ToolOutput {
+            content: content.into(),
+            is_error: false,
+        }
+    }
+
+    pub fn error(content: impl Into<String>) -> Self {
+        ToolOutput {
+            content: content.into(),
+            is_error: true,
+        }
+    }
+}
+
+/// Why an input does not fit its tool's schema.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", if pointer.is_empty() { String::new() } else { format!("{pointer}: ") })]
+pub struct InvalidInput {
+    /// JSON pointer of the offending value (`/items/0/qty`), empty for the whole input.
+    pub pointer: String,
+    pub message: String,
+}
+
+/// The user's answer to an approval prompt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApprovalDecision {
+    /// Run this call.
+    Once,
+    /// Run this call and every later call of this tool in this conversation.
+    Always,
+    /// Do not run it; the model gets an error result saying the user refused.
+    Deny,
+}
+
+/// A running tool call.
+pub type ToolFuture = Pin<Box<dyn Future<Output = ToolOutput> + Send + 'static>>;
+
+/// A set of tools the engine can offer and run.
+pub trait ToolExecutor: Send + Sync {
+    /// The tools, in the order they are offered to the model.
+    fn specs(&self) -> &[ToolSpec];
+
+    /// Checks `input` against the tool's schema. `Err` for an unknown tool too.
+    fn validate(&self, name: &str, input: &Value) -> Result<(), InvalidInput>;
+
+    /// Runs a validated input. Must finish promptly once `cancel` fires, and must turn
+    /// every failure (timeout, crash, refused path) into an error [`ToolOutput`].
+    fn run(&self, name: &str, input: Value, cancel: CancellationToken) -> ToolFuture;
+
+    /// The spec of one tool.
+    fn spec(&self, name: &str) -> Option<&ToolSpec> {
+        self.specs().iter().find(|s| s.name == name)
+    }
+}

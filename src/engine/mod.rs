@@ -188,6 +188,13 @@ pub enum Update {
     },
     /// The tier or model for the next request changed. Not turn-scoped.
     ModelChanged { tier: Option<Tier>, model: String },
+    /// How full the context window is: the estimated prompt tokens of the next request
+    /// against the model's input window. Not turn-scoped; sent when either changes.
+    ContextSize {
+        model: String,
+        tokens: u64,
+        window: u64,
+    },
     /// A tool call moved on (see [`ToolStatus`]).
     Tool {
         turn: TurnId,
@@ -216,7 +223,7 @@ impl Update {
             | Self::Error { turn, .. }
             | Self::Tool { turn, .. } => Some(*turn),
             Self::Notice { turn, .. } => *turn,
-            Self::ModelChanged { .. } => None,
+            Self::ModelChanged { .. } | Self::ContextSize { .. } => None,
         }
     }
 }

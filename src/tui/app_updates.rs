@@ -80,8 +80,9 @@ impl App {
                 self.status.tier = tier;
                 self.status.model = model;
             }
-            // Tool panels arrive with the tool-use issue's panel cells.
-            Update::Tool { .. } => {}
+            // Drawn by the tool panels and the sidebar's context gauge, which come with the
+            // tools and cost issues.
+            Update::Tool { .. } | Update::ContextSize { .. } => {}
         }
     }
 

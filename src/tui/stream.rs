@@ -17,7 +17,7 @@ use ratatui::text::{Line, Span};
 
 use super::markdown::render;
 use super::theme::{Role, Theme};
-use super::wrap::{expand_tabs, wrap_words};
+use super::wrap::{expand_tabs, wrap_chars, wrap_words};
 
 /// A message being streamed. See the module docs.
 #[derive(Debug, Default)]
@@ -132,16 +132,16 @@ impl StreamingMarkdown {
         }
         let clean = chatterm::sanitize::sanitize(tail);
         let clean = expand_tabs(&clean);
-        let style = if self.in_fence {
-            Role::CodeBlock
+        // Inside a fence the tail is code: every character kept (indentation included) and
+        // broken at the width, as the committed code lines are, so nothing shifts when its
+        // newline arrives.
+        let (style, wrap): (_, fn(&[Span<'_>], usize) -> _) = if self.in_fence {
+            (Role::CodeBlock, wrap_chars)
         } else {
-            Role::AssistantText
+            (Role::AssistantText, wrap_words)
         };
         let span = Span::styled(clean.into_owned(), theme.style(style));
-        wrap_words(&[span], width)
-            .into_iter()
-            .map(Line::from)
-            .collect()
+        wrap(&[span], width).into_iter().map(Line::from).collect()
     }
 
     /// Everything: committed lines, then the tail.

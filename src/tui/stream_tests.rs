@@ -59,3 +59,15 @@ fn the_tail_is_sanitised() {
     s.push("x\x1b[2Jy\x1b]52;c;AAAA\x07z");
     assert_eq!(plain(&s.tail(80, &dark())), "xyz");
 }
+
+#[test]
+fn a_code_tail_keeps_its_indentation() {
+    let theme = dark();
+    let mut s = StreamingMarkdown::new();
+    s.push("```rust\nfn f() {\n    let x");
+    assert_eq!(plain(&s.tail(80, &theme)), "    let x");
+    // Outside a fence, prose is word-wrapped as before.
+    let mut p = StreamingMarkdown::new();
+    p.push("  indented prose");
+    assert_eq!(plain(&p.tail(80, &theme)), "  indented prose".trim_start());
+}

@@ -62,6 +62,7 @@ pub enum Command {
     /// Replace the system prompt (`None` removes it).
     SetSystem(Option<String>),
     /// Run the last user message again (after a failure, or to regenerate an answer).
+    /// After a tool round that is its results: the calls that ran do not run again.
     Retry,
     /// Forget the conversation.
     Clear,

@@ -29,7 +29,7 @@ use super::tool_round::ToolMemory;
 use super::turn::TurnContext;
 use super::{Command, TurnId, Update};
 use crate::api::retry::RetryPolicy;
-use crate::api::{Client, Message, Role};
+use crate::api::{ApiError, Client, Message, Role};
 use crate::config::{Config, ModelsConfig, Tier};
 use crate::cost::Pricing;
 use crate::tools::ToolExecutor;
@@ -59,6 +59,7 @@ pub struct Engine {
 
 /// The turn in flight.
 struct Running {
+    turn: TurnId,
     cancel: CancellationToken,
     approvals: UnboundedSender<ApprovalAnswer>,
     task: JoinHandle<TurnOutcome>,
@@ -137,10 +138,11 @@ impl Engine {
                     None => break,
                 },
                 outcome = join(&mut running) => {
-                    if let Some(outcome) = outcome {
-                        self.finish_turn(outcome);
+                    match (outcome, running.take()) {
+                        (Some(outcome), _) => self.finish_turn(outcome),
+                        (None, Some(r)) => turn_crashed(r.turn, &updates),
+                        (None, None) => {}
                     }
-                    running = None;
                 }
             }
         }
@@ -274,6 +276,7 @@ impl Engine {
             tool_loop::run(&ctx, state, &mut approvals_rx).await
         });
         Running {
+            turn: id,
             cancel,
             approvals,
             task,
@@ -292,6 +295,17 @@ async fn join(running: &mut Option<Running>) -> Option<TurnOutcome> {
         Some(r) => (&mut r.task).await.ok(),
         None => std::future::pending().await,
     }
+}
+
+/// The turn's task panicked (a bug, e.g. in a tool's own code): its front end still gets
+/// the end of the turn. Its messages and the tool memory lent to it are lost; the history
+/// keeps the user message, so it stays valid and `Retry` can resend it.
+fn turn_crashed(turn: TurnId, updates: &UnboundedSender<Update>) {
+    let _ = updates.send(Update::Error {
+        turn,
+        error: ApiError::Protocol("the turn stopped on an internal error".into()),
+        partial: None,
+    });
 }
 
 fn notice(updates: &UnboundedSender<Update>, text: &str) {

@@ -8,6 +8,7 @@
 //!   built-in (this fake only checks for `..` and a leading `/`).
 //! - `write_file` {path: string}: asks for approval; answers "wrote PATH".
 //! - `explode` {}: panics while running.
+//! - `fragile` {}: its input check panics (a bug in a tool's own code).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -66,6 +67,7 @@ impl FakeTools {
                     Approval::Ask,
                 ),
                 spec("explode", json!({}), &[], Approval::Never),
+                spec("fragile", json!({}), &[], Approval::Never),
             ],
             timeout: Duration::from_secs(20),
             runs: Mutex::new(Vec::new()),
@@ -130,6 +132,7 @@ impl ToolExecutor for FakeTools {
                 message: "must be an integer".into(),
             }),
             "explode" => Ok(()),
+            "fragile" => panic!("the fragile tool's input check broke"),
             _ => Err(InvalidInput {
                 pointer: String::new(),
                 message: format!("unknown tool {name}"),

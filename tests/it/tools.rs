@@ -490,3 +490,47 @@ async fn the_demo_assistant_calls_an_offered_tool_and_answers_from_its_result() 
     let answer = finished(&updates).unwrap().text();
     assert!(answer.contains("**status**: shipped"), "{answer}");
 }
+
+#[tokio::test]
+async fn cancelling_while_a_call_awaits_approval_answers_it() {
+    let server = MockServer::start().await.unwrap();
+    server.enqueue(calls(&[(
+        "toolu_ask",
+        "write_file",
+        json!({"path": "x.txt"}),
+    )]));
+    let tools = Arc::new(FakeTools::new());
+    let mut engine = engine_with(&server, &tools, ToolSettings::default());
+    let updates = turn_reacting(&mut engine, "write x", |u| match u {
+        Update::Tool {
+            status: ToolStatus::AwaitingApproval,
+            ..
+        } => Some(Command::Cancel),
+        _ => None,
+    })
+    .await;
+    assert_eq!(error(&updates).unwrap().0, &ApiError::Cancelled);
+    assert_eq!(
+        statuses(&updates, "toolu_ask"),
+        ["validating", "approval", "not run"]
+    );
+    assert!(tools.runs().is_empty());
+    server.enqueue(text("OK."));
+    assert!(finished(&turn(&mut engine, "forget it").await).is_some());
+    assert_eq!(results_of(&server, 1)[0]["content"], "cancelled by user");
+}
+
+#[tokio::test]
+async fn a_bug_in_a_tool_ends_the_turn_with_an_error_instead_of_hanging() {
+    let server = MockServer::start().await.unwrap();
+    server.enqueue(calls(&[("toolu_f", "fragile", json!({}))]));
+    let tools = Arc::new(FakeTools::new());
+    let mut engine = engine_with(&server, &tools, ToolSettings::default());
+    let updates = turn(&mut engine, "break it").await;
+    let (err, _) = error(&updates).expect("an error ends the turn");
+    assert!(err.to_string().contains("internal error"), "{err}");
+    // The history kept the user message only, so the next request is valid.
+    server.enqueue(text("Still here."));
+    let updates = turn(&mut engine, "hello?").await;
+    assert_eq!(finished(&updates).unwrap().text(), "Still here.");
+}

@@ -2,7 +2,7 @@
 //!
 //! The answer streams to stdout as it arrives (sanitised: model text never writes escape
 //! sequences to the terminal); everything about the answer — retries, fallbacks, stop
-//! reasons, tool calls and their outcomes (one line each, see [`tools`]), the final usage
+//! reasons, tool calls and their outcomes (one line each, `print/tools.rs`), the final usage
 //! and cost line, errors — goes to stderr, so stdout stays exactly the answer (or, with
 //! `--json`, exactly the final message as JSON). The text of a turn's successive requests
 //! (before and after its tool calls) is separated by a blank line.

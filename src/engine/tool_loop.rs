@@ -1,10 +1,10 @@
 //! The driver of a whole turn: requests and tool rounds until the model stops.
 //!
 //! [`run`] sends a request ([`super::turn::request`], with its retries and fallbacks),
-//! asks [`next_step`] what follows the answer, and for a round of tool calls carries out
-//! the [`Round`]'s effects: reports statuses, runs calls on their own tasks (at most
-//! `parallel` at once), waits for approvals, and sends one user message with all the
-//! results before the next request. The decisions are all in [`super::tool_plan`] and
+//! asks [`tool_plan::next_step`] what follows the answer, and for a round of tool calls
+//! carries out the [`Round`]'s effects: reports statuses, runs calls on their own tasks
+//! (at most `parallel` at once), waits for approvals, and sends one user message with all
+//! the results before the next request. The decisions are all in [`super::tool_plan`] and
 //! [`super::tool_round`]; this file only does the IO.
 //!
 //! Invariants:
@@ -31,7 +31,7 @@ use super::attempts::Attempts;
 use super::request::{self, RequestSettings};
 use super::tool_plan::{self, Next, ToolSettings};
 use super::tool_round::{Round, RoundEffect, ToolMemory, Triage};
-use super::turn::{self, TurnContext};
+use super::turn::{self, Failed, TurnContext};
 use super::{TurnStats, Update};
 use crate::api::{ApiError, Message, MessageResponse, Role, ToolUseBlock};
 use crate::tools::{ApprovalDecision, ToolExecutor, ToolOutput};
@@ -74,54 +74,88 @@ pub async fn run(
 ) -> TurnOutcome {
     let TurnState {
         mut messages,
-        mut request,
-        mut attempts,
+        request,
+        attempts,
         mut memory,
     } = state;
     let base = messages.len();
+    let end = rounds(
+        ctx,
+        &mut messages,
+        request,
+        attempts,
+        &mut memory,
+        approvals,
+    )
+    .await;
+    let turn = ctx.turn.turn;
+    ctx.turn.emit(match end {
+        End::Failed(failed) => Update::Error {
+            turn,
+            error: failed.error,
+            partial: failed.partial,
+        },
+        End::Cancelled => Update::Error {
+            turn,
+            error: ApiError::Cancelled,
+            partial: None,
+        },
+        End::Finished(message, stats) => Update::TurnFinished {
+            turn,
+            message,
+            stats,
+        },
+    });
+    TurnOutcome {
+        added: messages.split_off(base.min(messages.len())),
+        memory,
+    }
+}
+
+/// How the rounds of a turn ended.
+enum End {
+    Failed(Failed),
+    /// Cancelled during a round of tools (a cancelled request is `Failed`).
+    Cancelled,
+    Finished(MessageResponse, TurnStats),
+}
+
+/// Requests and tool rounds until the turn ends; every complete round joins `messages`.
+async fn rounds(
+    ctx: &LoopContext<'_>,
+    messages: &mut Vec<Message>,
+    mut request: RequestSettings,
+    mut attempts: Attempts,
+    memory: &mut ToolMemory,
+    approvals: &mut UnboundedReceiver<ApprovalAnswer>,
+) -> End {
     let mut rounds = 0;
     loop {
-        let offer = tool_plan::offer(ctx.tools.as_ref(), ctx.settings, &messages);
+        let offer = tool_plan::offer(ctx.tools.as_ref(), ctx.settings, messages);
         request.tools = offer.tools;
         request.tool_choice = offer.tool_choice;
-        let mut body = request::build(&messages, &request);
+        let mut body = request::build(messages, &request);
         let (message, stats) = match turn::request(&ctx.turn, &mut body, &mut attempts).await {
             Ok(answer) => answer,
-            Err(failed) => {
-                ctx.turn.emit(Update::Error {
-                    turn: ctx.turn.turn,
-                    error: failed.error,
-                    partial: failed.partial,
-                });
-                return outcome(messages, base, memory);
-            }
+            Err(failed) => return End::Failed(failed),
         };
         let next = tool_plan::next_step(&message, rounds, ctx.settings);
         messages.push(message.to_message());
         let (unrun, notice) = match next {
-            Next::Finish => {
-                finish(ctx, message, stats);
-                return outcome(messages, base, memory);
-            }
+            Next::Finish => return End::Finished(message, stats),
             Next::RunTools => (None, None),
             Next::Unrun { reason, notice } => (Some(reason), notice),
         };
         let calls: Vec<&ToolUseBlock> = message.tool_uses().collect();
-        let mut runner = Runner::new(ctx);
-        let (results, cancelled) = runner
-            .round(&calls, &mut memory, approvals, unrun.as_deref())
+        let (results, cancelled) = Runner::new(ctx)
+            .round(&calls, memory, approvals, unrun.as_deref())
             .await;
         messages.push(Message {
             role: Role::User,
             content: results,
         });
         if cancelled {
-            ctx.turn.emit(Update::Error {
-                turn: ctx.turn.turn,
-                error: ApiError::Cancelled,
-                partial: None,
-            });
-            return outcome(messages, base, memory);
+            return End::Cancelled;
         }
         if unrun.is_some() {
             if let Some(text) = notice {
@@ -130,26 +164,10 @@ pub async fn run(
                     text,
                 });
             }
-            finish(ctx, message, stats);
-            return outcome(messages, base, memory);
+            return End::Finished(message, stats);
         }
         rounds += 1;
         attempts.next_round();
-    }
-}
-
-fn finish(ctx: &LoopContext<'_>, message: MessageResponse, stats: TurnStats) {
-    ctx.turn.emit(Update::TurnFinished {
-        turn: ctx.turn.turn,
-        message,
-        stats,
-    });
-}
-
-fn outcome(mut messages: Vec<Message>, base: usize, memory: ToolMemory) -> TurnOutcome {
-    TurnOutcome {
-        added: messages.split_off(base.min(messages.len())),
-        memory,
     }
 }
 

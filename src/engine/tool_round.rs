@@ -28,7 +28,7 @@ use serde_json::Value;
 use super::ToolStatus;
 use super::tool_plan::{ApprovalPolicy, ToolSettings, tool_result};
 use crate::api::{ContentBlock, ToolUseBlock};
-use crate::tools::{Approval, ApprovalDecision, InvalidInput, ToolExecutor, ToolOutput};
+use crate::tools::{Approval, ApprovalDecision, InvalidInput, ToolExecutor, ToolOutput, ToolSpec};
 
 /// What a conversation remembers about its tools across turns.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -269,68 +269,64 @@ fn status(call: &Call, status: ToolStatus) -> RoundEffect {
 
 /// Steps 1-7 of the module docs for one call: its first state, with the statuses to report.
 fn triage_one(call: &ToolUseBlock, t: &Triage<'_>, effects: &mut Vec<RoundEffect>) -> State {
-    let report = |effects: &mut Vec<RoundEffect>, status: ToolStatus| {
+    let mut report = |status: ToolStatus| {
         effects.push(RoundEffect::Status {
             id: call.id.clone(),
             name: call.name.clone(),
             status,
         });
     };
-    let unrun = |effects: &mut Vec<RoundEffect>, output: ToolOutput| {
-        report(
-            effects,
-            ToolStatus::NotRun {
-                output: output.clone(),
-            },
-        );
-        State::Done(output)
-    };
     if let Some(output) = t.memory.result(&call.id) {
-        let output = output.clone();
-        report(
-            effects,
-            ToolStatus::Finished {
+        report(ToolStatus::Finished {
+            output: output.clone(),
+            duration: Duration::ZERO,
+        });
+        return State::Done(output.clone());
+    }
+    let spec = match runnable(call, t) {
+        Ok(spec) => spec,
+        Err(output) => {
+            report(ToolStatus::NotRun {
                 output: output.clone(),
-                duration: Duration::ZERO,
-            },
-        );
-        return State::Done(output);
-    }
-    if let Some(reason) = t.unrun {
-        return unrun(effects, ToolOutput::error(reason));
-    }
-    if !t.settings.enabled {
-        let text = format!(
-            "not run: tools are turned off in this session, so `{}` is not available; \
-             answer without tools",
-            call.name
-        );
-        return unrun(effects, ToolOutput::error(text));
-    }
-    let Some(spec) = t.executor.spec(&call.name) else {
-        return unrun(
-            effects,
-            ToolOutput::error(unknown_tool(&call.name, t.executor)),
-        );
+            });
+            return State::Done(output);
+        }
     };
-    report(effects, ToolStatus::Validating);
+    report(ToolStatus::Validating);
     if let Err(invalid) = check_input(t.executor, &call.name, &call.input) {
         let text = format!(
             "invalid input for `{}`: {invalid}. Fix the input to match the tool's \
              input_schema and call it again.",
             call.name
         );
-        report(effects, ToolStatus::Invalid(invalid));
+        report(ToolStatus::Invalid(invalid));
         return State::Done(ToolOutput::error(text));
     }
     let asks = spec.approval == Approval::Ask
         && t.settings.approvals == ApprovalPolicy::Ask
         && !t.memory.always_allowed(&call.name);
     if asks {
-        report(effects, ToolStatus::AwaitingApproval);
+        report(ToolStatus::AwaitingApproval);
         return State::AwaitingApproval;
     }
     State::Ready
+}
+
+/// Steps 2-4: the tool's spec when the call may run at all, else the error it gets.
+fn runnable<'a>(call: &ToolUseBlock, t: &Triage<'a>) -> Result<&'a ToolSpec, ToolOutput> {
+    if let Some(reason) = t.unrun {
+        return Err(ToolOutput::error(reason));
+    }
+    if !t.settings.enabled {
+        return Err(ToolOutput::error(format!(
+            "not run: tools are turned off in this session, so `{}` is not available; \
+             answer without tools",
+            call.name
+        )));
+    }
+    t.executor
+        .spec(&call.name)
+        .ok_or_else(|| ToolOutput::error(unknown_tool(&call.name, t.executor)))
 }
 
 fn unknown_tool(name: &str, executor: &dyn ToolExecutor) -> String {

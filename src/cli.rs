@@ -53,6 +53,15 @@ pub struct Cli {
     #[arg(long)]
     pub no_mouse: bool,
 
+    /// Offer no tools to the model for this run (a tool call that still arrives is answered
+    /// with an error).
+    #[arg(long)]
+    pub no_tools: bool,
+
+    /// Run tools that ask for approval without asking (print mode otherwise refuses them).
+    #[arg(long)]
+    pub approve_all: bool,
+
     #[command(subcommand)]
     pub command: Option<Sub>,
 }
@@ -90,5 +99,13 @@ mod tests {
         let cli = Cli::try_parse_from(["chatterm"]).unwrap();
         assert_eq!(cli.theme, None);
         assert!(!cli.no_mouse);
+        assert!(!cli.no_tools && !cli.approve_all);
+    }
+
+    #[test]
+    fn tool_flags_parse() {
+        let cli =
+            Cli::try_parse_from(["chatterm", "-p", "hi", "--no-tools", "--approve-all"]).unwrap();
+        assert!(cli.no_tools && cli.approve_all);
     }
 }

@@ -13,7 +13,7 @@ use color_eyre::eyre::{Result, WrapErr, eyre};
 use chatterm::api::{Auth, Client, ClientOptions};
 use chatterm::config::{self, Config, LoadOptions, Tier};
 use chatterm::cost::Pricing;
-use chatterm::engine::Engine;
+use chatterm::engine::{ApprovalPolicy, Engine, NoTools, ToolSettings};
 use chatterm::mock::MockServer;
 use chatterm::print::{self, PrintOptions};
 
@@ -88,7 +88,9 @@ async fn run(cli: Cli) -> Result<i32> {
         },
     };
     let client = Client::new(client_options(&config, base_url, auth))?;
-    let engine = Engine::new(client, &config, Pricing::embedded()).with_model(cli.model.clone());
+    let engine = Engine::new(client, &config, Pricing::embedded())
+        .with_model(cli.model.clone())
+        .with_tools(std::sync::Arc::new(NoTools), tool_settings(&cli));
     let mut handle = engine.spawn();
     let opts = PrintOptions { json: cli.json };
     if cli.print {
@@ -158,6 +160,20 @@ fn apply_flags(config: &mut Config, cli: &Cli) {
     }
     if let Some(n) = cli.max_tokens {
         config.models.max_tokens = n;
+    }
+}
+
+/// How tools run this time. The executor is still empty (`NoTools`): the registry of
+/// built-in and configured tools, and the `[tools]` settings, are wired in separately.
+fn tool_settings(cli: &Cli) -> ToolSettings {
+    ToolSettings {
+        enabled: !cli.no_tools,
+        approvals: if cli.approve_all {
+            ApprovalPolicy::ApproveAll
+        } else {
+            ApprovalPolicy::Ask
+        },
+        ..ToolSettings::default()
     }
 }
 

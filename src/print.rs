@@ -2,20 +2,31 @@
 //!
 //! The answer streams to stdout as it arrives (sanitised: model text never writes escape
 //! sequences to the terminal); everything about the answer — retries, fallbacks, stop
-//! reasons, the final usage and cost line, errors — goes to stderr, so stdout stays exactly
-//! the answer (or, with `--json`, exactly the final message as JSON).
+//! reasons, tool calls and their outcomes (one line each, `print/tools.rs`), the final usage
+//! and cost line, errors — goes to stderr, so stdout stays exactly the answer (or, with
+//! `--json`, exactly the final message as JSON). The text of a turn's successive requests
+//! (before and after its tool calls) is separated by a blank line.
+//!
+//! There is no one to ask for approvals: a tool that asks is refused (the model gets an
+//! error result), unless the engine approves everything (`--approve-all`).
 //!
 //! Exit codes: 0 answered, 1 the API or network failed, 130 cancelled (Ctrl+C).
 
+mod tools;
+
+use std::collections::HashSet;
 use std::io::Write;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::time::Instant;
 
-use crate::api::{ApiError, MessageResponse, StopReason, Usage};
+use crate::api::{ApiError, ContentBlock, MessageResponse, StopReason, Usage};
 use crate::config::Tier;
 use crate::cost::format_usd;
-use crate::engine::{Command, EngineHandle, TurnStats, Update};
+use crate::engine::{Command, EngineHandle, ToolStatus, TurnStats, Update};
 use crate::sanitize::{sanitize, sanitize_line};
+use crate::tools::ApprovalDecision;
 
 /// Exit status for a failed turn.
 pub const EXIT_FAILED: i32 = 1;
@@ -29,12 +40,63 @@ pub struct PrintOptions {
     pub json: bool,
 }
 
-/// The running usage of a turn, for the closing line.
-#[derive(Default)]
+/// What print mode keeps about the turn it follows.
 struct Tally {
     model: String,
-    usage: Option<Usage>,
-    cost: Option<f64>,
+    /// Usage and cost of each request of the turn (a turn with tools makes several); the
+    /// last one grows while it streams.
+    requests: Vec<(Usage, Option<f64>)>,
+    /// A request connected and has not reported usage yet.
+    fresh: bool,
+    started: Instant,
+    text: Text,
+    /// Calls whose approval print mode refused (their "not run" line is not repeated).
+    refused: HashSet<String>,
+}
+
+/// What has been written to stdout.
+#[derive(Default)]
+struct Text {
+    written: bool,
+    ends_with_newline: bool,
+    /// A new request began after some text: its text starts a new paragraph.
+    pending_break: bool,
+}
+
+impl Tally {
+    fn new() -> Self {
+        Self {
+            model: String::new(),
+            requests: Vec::new(),
+            fresh: true,
+            started: Instant::now(),
+            text: Text::default(),
+            refused: HashSet::new(),
+        }
+    }
+
+    fn usage(&mut self, model: String, usage: Usage, cost: Option<f64>) {
+        self.model = model;
+        match self.requests.last_mut() {
+            Some(last) if !self.fresh => *last = (usage, cost),
+            _ => self.requests.push((usage, cost)),
+        }
+        self.fresh = false;
+    }
+
+    /// The usage of all requests, and their cost when every price is known.
+    fn total(&self) -> Option<(Usage, Option<f64>)> {
+        let (first, rest) = self.requests.split_first()?;
+        let mut total = first.clone();
+        for (u, c) in rest {
+            total.0.input_tokens += u.input_tokens;
+            total.0.output_tokens += u.output_tokens;
+            total.0.cache_creation_input_tokens += u.cache_creation_input_tokens;
+            total.0.cache_read_input_tokens += u.cache_read_input_tokens;
+            total.1 = total.1.zip(*c).map(|(a, b)| a + b);
+        }
+        Some(total)
+    }
 }
 
 /// Sends `prompt` and streams the answer. Returns the exit status.
@@ -59,7 +121,7 @@ async fn stream_turn<O: Write, E: Write>(
     out: &mut O,
     err: &mut E,
 ) -> i32 {
-    let mut tally = Tally::default();
+    let mut tally = Tally::new();
     let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
     loop {
         let update = tokio::select! {
@@ -73,6 +135,14 @@ async fn stream_turn<O: Write, E: Write>(
             let _ = writeln!(err, "error: the engine stopped");
             return EXIT_FAILED;
         };
+        if let Update::Tool {
+            id,
+            status: ToolStatus::AwaitingApproval,
+            ..
+        } = &update
+        {
+            refuse(&handle.commands, id);
+        }
         if let Some(code) = show(update, opts, &mut tally, out, err) {
             return code;
         }
@@ -88,10 +158,20 @@ fn show<O: Write, E: Write>(
     err: &mut E,
 ) -> Option<i32> {
     match update {
-        Update::TextDelta { text, .. } if !opts.json => {
-            let _ = out.write_all(sanitize(&text).as_bytes());
-            let _ = out.flush();
+        Update::TextDelta { text, .. } if !opts.json => write_text(&text, &mut tally.text, out),
+        Update::Connected { .. } => {
+            tally.fresh = true;
+            tally.text.pending_break = tally.text.written;
         }
+        Update::BlockFinished {
+            block: ContentBlock::ToolUse(call),
+            ..
+        } => {
+            let _ = writeln!(err, "{}", tools::call_line(&call));
+        }
+        Update::Tool {
+            id, name, status, ..
+        } => tool_status(&id, &name, &status, tally, err),
         Update::Retrying {
             attempt,
             max,
@@ -123,22 +203,63 @@ fn show<O: Write, E: Write>(
             usage,
             cost_usd,
             ..
-        } => {
-            *tally = Tally {
-                model,
-                usage: Some(usage),
-                cost: cost_usd,
-            };
-        }
+        } => tally.usage(model, usage, cost_usd),
         Update::TurnFinished { message, stats, .. } => {
             return Some(finished(&message, &stats, opts, tally, out, err));
         }
         Update::Error { error, partial, .. } => {
-            return Some(failed(&error, partial.as_ref(), opts, out, err));
+            return Some(failed(&error, partial.as_ref(), tally, out, err));
         }
         _ => {}
     }
     None
+}
+
+/// Writes answer text; the first text of a new request starts a new paragraph.
+fn write_text<O: Write>(text: &str, state: &mut Text, out: &mut O) {
+    let clean = sanitize(text);
+    if clean.is_empty() {
+        return;
+    }
+    if std::mem::take(&mut state.pending_break) {
+        let gap = if state.ends_with_newline {
+            "\n"
+        } else {
+            "\n\n"
+        };
+        let _ = out.write_all(gap.as_bytes());
+    }
+    let _ = out.write_all(clean.as_bytes());
+    let _ = out.flush();
+    state.written = true;
+    state.ends_with_newline = clean.ends_with('\n');
+}
+
+/// The line for a tool status. For a call that asks for approval, the refusal is its line
+/// (the engine's "not run" that follows is not repeated).
+fn tool_status<E: Write>(
+    id: &str,
+    name: &str,
+    status: &ToolStatus,
+    tally: &mut Tally,
+    err: &mut E,
+) {
+    if *status == ToolStatus::AwaitingApproval {
+        tally.refused.insert(id.to_owned());
+    } else if matches!(status, ToolStatus::NotRun { .. }) && tally.refused.contains(id) {
+        return;
+    }
+    if let Some(line) = tools::status_line(name, id, status) {
+        let _ = writeln!(err, "{line}");
+    }
+}
+
+/// Print mode has no one to ask: a call waiting for approval is refused.
+fn refuse(commands: &UnboundedSender<Command>, id: &str) {
+    let _ = commands.send(Command::Approve {
+        id: id.to_owned(),
+        decision: ApprovalDecision::Deny,
+    });
 }
 
 fn finished<O: Write, E: Write>(
@@ -159,7 +280,7 @@ fn finished<O: Write, E: Write>(
                 return EXIT_FAILED;
             }
         }
-    } else if !message.text().ends_with('\n') {
+    } else if !tally.text.ends_with_newline {
         let _ = writeln!(out);
     }
     let _ = out.flush();
@@ -185,11 +306,11 @@ fn finished<O: Write, E: Write>(
 fn failed<O: Write, E: Write>(
     error: &ApiError,
     partial: Option<&MessageResponse>,
-    opts: PrintOptions,
+    tally: &Tally,
     out: &mut O,
     err: &mut E,
 ) -> i32 {
-    if partial.is_some_and(|p| !p.text().is_empty() && !p.text().ends_with('\n')) && !opts.json {
+    if tally.text.written && !tally.text.ends_with_newline {
         let _ = writeln!(out);
     }
     let _ = out.flush();
@@ -222,14 +343,22 @@ pub fn usage_line_parts(model: &str, usage: &Usage, cost: Option<f64>) -> String
     )
 }
 
+/// The closing line. A turn of several requests (tool rounds) shows their sum, how many
+/// there were, and the whole turn's time.
 fn usage_line(tally: &Tally, stats: &TurnStats) -> String {
-    let Some(usage) = &tally.usage else {
-        return format!("no usage reported · {:.1} s", stats.total.as_secs_f64());
+    let n = tally.requests.len();
+    let (requests, total) = if n > 1 {
+        (format!("{n} requests · "), tally.started.elapsed())
+    } else {
+        (String::new(), stats.total)
+    };
+    let Some((usage, cost)) = tally.total() else {
+        return format!("no usage reported · {:.1} s", total.as_secs_f64());
     };
     format!(
-        "{} · {:.1} s",
-        usage_line_parts(&tally.model, usage, tally.cost),
-        stats.total.as_secs_f64()
+        "{} · {requests}{:.1} s",
+        usage_line_parts(&tally.model, &usage, cost),
+        total.as_secs_f64()
     )
 }
 

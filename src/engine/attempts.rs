@@ -114,6 +114,12 @@ impl Attempts {
         &self.candidates[self.index.min(self.candidates.len() - 1)]
     }
 
+    /// A new request of the same turn (the next tool round): it keeps the model the turn
+    /// got to, with a fresh retry count.
+    pub fn next_round(&mut self) {
+        self.retries = 0;
+    }
+
     fn next_candidate(&self) -> Option<&Candidate> {
         self.candidates.get(self.index + 1)
     }
@@ -241,6 +247,24 @@ mod tests {
             a.on_failure(&ApiError::Cancelled, false, 0.0),
             Decision::GiveUp
         );
+    }
+
+    #[test]
+    fn a_new_round_keeps_the_model_and_resets_retries() {
+        let m = models();
+        let mut a = Attempts::new(Attempts::plan(&m, Tier::Max, None), RetryPolicy::new(1));
+        let stall = ApiError::Timeout(TimeoutPhase::FirstByte);
+        a.on_failure(&stall, false, 0.0);
+        assert!(matches!(
+            a.on_failure(&http(500), false, 0.0),
+            Decision::Retry { attempt: 1, .. }
+        ));
+        a.next_round();
+        assert_eq!(a.current().model, "b");
+        assert!(matches!(
+            a.on_failure(&http(500), false, 0.0),
+            Decision::Retry { attempt: 1, .. }
+        ));
     }
 
     #[test]

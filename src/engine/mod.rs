@@ -6,10 +6,14 @@
 //!
 //! - [`attempts`]: the pure decision logic of a turn's attempts: retry with backoff,
 //!   fall back to the next tier's model, or give up. No IO; tested as a table.
-//! - [`turn`]: the async driver of one turn: sends the request, folds the stream, emits
+//! - [`turn`]: the async driver of one request: sends it, folds the stream, emits
 //!   updates, sleeps between attempts, honours cancellation.
+//! - [`tool_loop`]: the driver of a whole turn: requests and tool rounds until the model
+//!   stops, with the pure decisions in [`tool_plan`] (settings, what a request offers, what
+//!   follows an answer) and [`tool_round`] (one round of calls: triage, approvals,
+//!   parallel runs, cancellation, results).
 //! - [`session`]: the engine task: history, tier and model choice, commands.
-//! - [`request`]: building the request body (system prompt, cache breakpoints).
+//! - [`request`]: building the request body (system prompt, cache breakpoints, tools).
 //!
 //! Every turn-scoped update carries its [`TurnId`], so a front end can drop late updates of
 //! a turn it already considers cancelled.
@@ -17,6 +21,9 @@
 pub mod attempts;
 pub mod request;
 pub mod session;
+pub mod tool_loop;
+pub mod tool_plan;
+pub mod tool_round;
 pub mod turn;
 
 use std::time::Duration;
@@ -28,6 +35,8 @@ use crate::tools::{ApprovalDecision, InvalidInput, ToolOutput};
 
 pub use attempts::{Attempts, Candidate, Decision};
 pub use session::{Engine, EngineHandle};
+pub use tool_plan::{ApprovalPolicy, NoTools, ToolSettings, short_id};
+pub use tool_round::ToolMemory;
 
 /// Identifies one turn (one user message and everything answering it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -53,6 +62,7 @@ pub enum Command {
     /// Replace the system prompt (`None` removes it).
     SetSystem(Option<String>),
     /// Run the last user message again (after a failure, or to regenerate an answer).
+    /// After a tool round that is its results: the calls that ran do not run again.
     Retry,
     /// Forget the conversation.
     Clear,
@@ -173,7 +183,8 @@ pub enum Update {
     },
     /// Something worth telling the user that is not an error.
     Notice { turn: Option<TurnId>, text: String },
-    /// The answer is complete.
+    /// The turn is over (once per turn, after all its tool rounds): `message` is its last
+    /// answer, `stats` the figures of the request that produced it.
     TurnFinished {
         turn: TurnId,
         message: MessageResponse,

@@ -5,7 +5,11 @@
 //! prompt (stable across turns) and the last block of the last user message (so the next
 //! turn reads everything up to here from the cache). That is at most 2 of the API's 4.
 
-use crate::api::{CacheControl, ContentBlock, Message, MessagesRequest, Role, System};
+use serde_json::Value;
+
+use crate::api::{
+    CacheControl, ContentBlock, Message, MessagesRequest, Role, System, ToolDefinition,
+};
 
 /// Per-request settings that are not part of the history.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -15,6 +19,9 @@ pub struct RequestSettings {
     pub system: Option<String>,
     /// Put cache breakpoints in the request; `None` disables caching.
     pub cache_ttl: Option<String>,
+    /// The tools offered (see [`super::tool_plan::offer`]), sent as they are.
+    pub tools: Vec<ToolDefinition>,
+    pub tool_choice: Option<Value>,
 }
 
 /// The request for `messages` under `settings`.
@@ -22,6 +29,8 @@ pub fn build(messages: &[Message], settings: &RequestSettings) -> MessagesReques
     let mut req = MessagesRequest::new(&settings.model, settings.max_tokens, messages.to_vec());
     // The engine always streams; set here so the client sends the body without a copy.
     req.stream = true;
+    req.tools = settings.tools.clone();
+    req.tool_choice = settings.tool_choice.clone();
     let marker = settings
         .cache_ttl
         .as_deref()
@@ -78,6 +87,7 @@ mod tests {
             max_tokens: 100,
             system: Some("be brief".into()),
             cache_ttl: Some("5m".into()),
+            ..RequestSettings::default()
         };
         let v = serde_json::to_value(build(&history, &settings)).unwrap();
         assert_eq!(
@@ -104,6 +114,7 @@ mod tests {
             max_tokens: 1,
             system: Some("  ".into()),
             cache_ttl: None,
+            ..RequestSettings::default()
         };
         let v = serde_json::to_value(build(&[Message::user_text("hi")], &settings)).unwrap();
         assert!(v.get("system").is_none());

@@ -4,10 +4,16 @@
 //! with the two channels. The task runs at most one turn at a time (on its own task, so
 //! commands such as `Cancel` are handled while it streams) and owns the history:
 //!
-//! - the user message joins the history when its turn starts;
-//! - a finished answer joins it verbatim (thinking signatures and unknown blocks included);
+//! - the user message joins the history when its turn starts (after pending tool results,
+//!   in their message, see [`tool_plan::push_user_text`]);
+//! - a finished answer joins it verbatim (thinking signatures and unknown blocks included),
+//!   and so does every tool round, as the answer with its calls plus the user message
+//!   with their results ([`super::tool_loop`]);
 //! - a failed or cancelled answer does not: the API cannot resume a partial answer, and
 //!   the front end keeps what was shown. The user message stays, so `Retry` can resend it.
+//!
+//! While a turn runs, the conversation's [`ToolMemory`] (approvals "always", results by
+//! call id) is lent to it and comes back with its outcome; `Approve` answers are passed on.
 
 use std::sync::Arc;
 
@@ -16,13 +22,17 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::attempts::Attempts;
-use super::request::{self, RequestSettings};
-use super::turn::{self, TurnContext, TurnOutcome};
+use super::request::RequestSettings;
+use super::tool_loop::{self, ApprovalAnswer, LoopContext, TurnOutcome, TurnState};
+use super::tool_plan::{self, NoTools, ToolSettings};
+use super::tool_round::ToolMemory;
+use super::turn::TurnContext;
 use super::{Command, TurnId, Update};
 use crate::api::retry::RetryPolicy;
-use crate::api::{Client, Message, Role};
+use crate::api::{ApiError, Client, Message, Role};
 use crate::config::{Config, ModelsConfig, Tier};
 use crate::cost::Pricing;
+use crate::tools::ToolExecutor;
 
 /// The front end's side of a running engine.
 pub struct EngineHandle {
@@ -42,11 +52,16 @@ pub struct Engine {
     cache_ttl: Option<String>,
     messages: Vec<Message>,
     next_turn: u64,
+    tools: Arc<dyn ToolExecutor>,
+    tool_settings: ToolSettings,
+    tool_memory: ToolMemory,
 }
 
 /// The turn in flight.
 struct Running {
+    turn: TurnId,
     cancel: CancellationToken,
+    approvals: UnboundedSender<ApprovalAnswer>,
     task: JoinHandle<TurnOutcome>,
 }
 
@@ -63,7 +78,17 @@ impl Engine {
             cache_ttl: Some("5m".into()),
             messages: Vec::new(),
             next_turn: 1,
+            tools: Arc::new(NoTools),
+            tool_settings: ToolSettings::default(),
+            tool_memory: ToolMemory::default(),
         }
+    }
+
+    /// The tools the model may call, and how they run (without this: no tools).
+    pub fn with_tools(mut self, executor: Arc<dyn ToolExecutor>, settings: ToolSettings) -> Self {
+        self.tools = executor;
+        self.tool_settings = settings;
+        self
     }
 
     /// Pins a model id regardless of tier (the `--model` flag).
@@ -113,10 +138,11 @@ impl Engine {
                     None => break,
                 },
                 outcome = join(&mut running) => {
-                    if let Some(outcome) = outcome {
-                        self.finish_turn(outcome);
+                    match (outcome, running.take()) {
+                        (Some(outcome), _) => self.finish_turn(outcome),
+                        (None, Some(r)) => turn_crashed(r.turn, &updates),
+                        (None, None) => {}
                     }
-                    running = None;
                 }
             }
         }
@@ -139,7 +165,8 @@ impl Engine {
                     notice(updates, "a turn is still running; cancel it first (Esc)");
                     return;
                 }
-                self.messages.push(Message::user_text(text));
+                tool_plan::answer_dangling_calls(&mut self.messages);
+                tool_plan::push_user_text(&mut self.messages, text);
                 *running = Some(self.start_turn(updates));
             }
             Command::Retry => {
@@ -173,13 +200,17 @@ impl Engine {
                 self.announce_model(updates);
             }
             Command::SetSystem(system) => self.system = system,
-            // No tool runs yet, so nothing awaits approval; the tool loop handles this.
-            Command::Approve { .. } => {}
+            Command::Approve { id, decision } => {
+                if let Some(r) = running {
+                    let _ = r.approvals.send((id, decision));
+                }
+            }
             Command::Clear => {
                 if let Some(r) = running.take() {
                     r.cancel.cancel();
                 }
                 self.messages.clear();
+                self.tool_memory = ToolMemory::default();
             }
         }
     }
@@ -203,42 +234,58 @@ impl Engine {
         let candidates = Attempts::plan(&self.models, self.tier, self.model_override.as_deref());
         let first = candidates.first().cloned();
         let attempts = Attempts::new(candidates, self.policy);
-        let settings = RequestSettings {
+        let request = RequestSettings {
             model: self.current_model().to_owned(),
             max_tokens: self.models.max_tokens,
             system: self.system.clone(),
             cache_ttl: self.cache_ttl.clone(),
+            ..RequestSettings::default()
         };
-        let request = request::build(&self.messages, &settings);
         let _ = updates.send(Update::TurnStarted {
             turn: id,
             tier: first.as_ref().and_then(|c| c.tier),
-            model: settings.model.clone(),
+            model: request.model.clone(),
         });
+        let state = TurnState {
+            messages: self.messages.clone(),
+            request,
+            attempts,
+            memory: std::mem::take(&mut self.tool_memory),
+        };
         let cancel = CancellationToken::new();
+        let (approvals, mut approvals_rx) = mpsc::unbounded_channel();
         let (client, pricing, tx, token) = (
             self.client.clone(),
             self.pricing.clone(),
             updates.clone(),
             cancel.clone(),
         );
+        let (tools, settings) = (Arc::clone(&self.tools), self.tool_settings.clone());
         let task = tokio::spawn(async move {
-            let ctx = TurnContext {
-                turn: id,
-                client: &client,
-                pricing: &pricing,
-                updates: &tx,
-                cancel: &token,
+            let ctx = LoopContext {
+                turn: TurnContext {
+                    turn: id,
+                    client: &client,
+                    pricing: &pricing,
+                    updates: &tx,
+                    cancel: &token,
+                },
+                tools: &tools,
+                settings: &settings,
             };
-            turn::run(&ctx, request, attempts).await
+            tool_loop::run(&ctx, state, &mut approvals_rx).await
         });
-        Running { cancel, task }
+        Running {
+            turn: id,
+            cancel,
+            approvals,
+            task,
+        }
     }
 
     fn finish_turn(&mut self, outcome: TurnOutcome) {
-        if let TurnOutcome::Finished(message) = outcome {
-            self.messages.push(message.to_message());
-        }
+        self.messages.extend(outcome.added);
+        self.tool_memory = outcome.memory;
     }
 }
 
@@ -248,6 +295,17 @@ async fn join(running: &mut Option<Running>) -> Option<TurnOutcome> {
         Some(r) => (&mut r.task).await.ok(),
         None => std::future::pending().await,
     }
+}
+
+/// The turn's task panicked (a bug, e.g. in a tool's own code): its front end still gets
+/// the end of the turn. Its messages and the tool memory lent to it are lost; the history
+/// keeps the user message, so it stays valid and `Retry` can resend it.
+fn turn_crashed(turn: TurnId, updates: &UnboundedSender<Update>) {
+    let _ = updates.send(Update::Error {
+        turn,
+        error: ApiError::Protocol("the turn stopped on an internal error".into()),
+        partial: None,
+    });
 }
 
 fn notice(updates: &UnboundedSender<Update>, text: &str) {

@@ -1,6 +1,6 @@
-//! The async driver of one turn: attempts, streaming, updates, cancellation.
+//! The async driver of one request of a turn: attempts, streaming, updates, cancellation.
 //!
-//! [`run`] sends the request to the current candidate model, folds the stream with the
+//! [`request`] sends the request to the current candidate model, folds the stream with the
 //! [`Accumulator`] and forwards each visible change as an [`Update`]. When an attempt fails
 //! it asks [`Attempts`] what to do and carries the decision out (reporting `Retrying` or
 //! `FellBack` first). Every wait and every read races the cancellation token, so a cancel
@@ -18,15 +18,12 @@ use crate::api::{ApiError, Client, MessageResponse, MessagesRequest};
 use crate::cost::{Pricing, cost_usd};
 use crate::stream::{Accumulator, StreamError, StreamUpdate};
 
-/// How a turn ended.
+/// A request that failed for good (after its retries and fallbacks), or was cancelled;
+/// `partial` is what had been shown, if anything.
 #[derive(Debug, Clone, PartialEq)]
-pub enum TurnOutcome {
-    Finished(MessageResponse),
-    /// Failed or cancelled; `partial` is what had been shown, if anything.
-    Failed {
-        error: ApiError,
-        partial: Option<MessageResponse>,
-    },
+pub struct Failed {
+    pub error: ApiError,
+    pub partial: Option<MessageResponse>,
 }
 
 /// What a turn needs besides its request.
@@ -39,7 +36,7 @@ pub struct TurnContext<'a> {
 }
 
 impl TurnContext<'_> {
-    fn emit(&self, update: Update) {
+    pub fn emit(&self, update: Update) {
         // A closed channel means the front end is gone; the turn still ends cleanly.
         let _ = self.updates.send(update);
     }
@@ -51,23 +48,18 @@ struct AttemptFailure {
     acc: Accumulator,
 }
 
-/// Runs the turn to its end. The request's `model` is replaced per attempt.
-pub async fn run(
+/// Sends one request of the turn until it is answered or fails for good. The request's
+/// `model` is replaced per attempt. Reports `Retrying` and `FellBack`; the caller reports
+/// how the turn ends (`TurnFinished` or `Error`).
+pub async fn request(
     ctx: &TurnContext<'_>,
-    mut request: MessagesRequest,
-    mut attempts: Attempts,
-) -> TurnOutcome {
+    request: &mut MessagesRequest,
+    attempts: &mut Attempts,
+) -> Result<(MessageResponse, TurnStats), Failed> {
     loop {
         request.model = attempts.current().model.clone();
-        let failure = match attempt(ctx, &request).await {
-            Ok((message, stats)) => {
-                ctx.emit(Update::TurnFinished {
-                    turn: ctx.turn,
-                    message: message.clone(),
-                    stats,
-                });
-                return TurnOutcome::Finished(message);
-            }
+        let failure = match attempt(ctx, request).await {
+            Ok(answer) => return Ok(answer),
             Err(f) => f,
         };
         let content_seen = failure.acc.has_content();
@@ -81,7 +73,10 @@ pub async fn run(
                     reason: failure.error.short(),
                 });
                 if !sleep_unless_cancelled(ctx.cancel, wait).await {
-                    return give_up(ctx, ApiError::Cancelled, None);
+                    return Err(Failed {
+                        error: ApiError::Cancelled,
+                        partial: None,
+                    });
                 }
             }
             Decision::FallBack { from, to } => ctx.emit(Update::FellBack {
@@ -92,23 +87,13 @@ pub async fn run(
             }),
             Decision::GiveUp => {
                 let partial = content_seen.then(|| failure.acc.into_partial());
-                return give_up(ctx, failure.error, partial);
+                return Err(Failed {
+                    error: failure.error,
+                    partial,
+                });
             }
         }
     }
-}
-
-fn give_up(
-    ctx: &TurnContext<'_>,
-    error: ApiError,
-    partial: Option<MessageResponse>,
-) -> TurnOutcome {
-    ctx.emit(Update::Error {
-        turn: ctx.turn,
-        error: error.clone(),
-        partial: partial.clone(),
-    });
-    TurnOutcome::Failed { error, partial }
 }
 
 /// Sleeps for `wait`; false when cancelled first.

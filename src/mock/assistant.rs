@@ -8,8 +8,13 @@
 //! adds a short thinking block first. Output is capped at `max_tokens` (stop reason
 //! `max_tokens`), like a real model.
 //!
+//! With tools offered, messages about an order, the time or files make tool calls instead,
+//! and the request carrying their results gets a prose answer built from them
+//! ([`super::assistant_tools`]).
+//!
 //! Replies stream as word-sized deltas with 5–20 ms pauses, scaled so one reply takes
-//! roughly one to three seconds.
+//! roughly one to three seconds; tool inputs stream slower (40–80 ms a chunk), so their
+//! panels can be watched filling in.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::Duration;
@@ -18,6 +23,7 @@ use serde_json::Value;
 
 use crate::api::StopReason;
 
+use super::assistant_tools::{call_steps, calls_for, follow_up, offered};
 use super::render::Pace;
 use super::script::{Script, Step, estimate_tokens, split_words};
 
@@ -28,28 +34,33 @@ const TARGET_STREAM_MS: u64 = 2000;
 pub fn reply(body: &Value, max_tokens: u64) -> (Script, Pace) {
     let user = last_user_text(body);
     let lower = user.to_lowercase();
-    let text = if ["code", "rust", "python"].iter().any(|k| lower.contains(k)) {
+    let tools = offered(body);
+    let results = follow_up(body);
+    if results.is_none() {
+        let calls = calls_for(&user, &tools);
+        if !calls.is_empty() {
+            let seed = seed_of(&format!("{}:{user}", message_count(body)));
+            return tool_reply(body, &user, call_steps(&calls, seed), seed);
+        }
+    }
+    let text = if let Some(text) = results {
+        text
+    } else if ["code", "rust", "python"].iter().any(|k| lower.contains(k)) {
         code_answer(&lower)
     } else if lower.contains("table") {
         table_answer()
     } else if lower.contains("long") {
         long_answer()
     } else {
-        general_answer(&user)
+        general_answer(&user, &tools)
     };
-    let thinking_on = matches!(
-        body.pointer("/thinking/type").and_then(Value::as_str),
-        Some("enabled" | "adaptive")
-    );
     let mut steps = Vec::new();
     let mut budget = max_tokens.saturating_mul(4) as usize;
-    if thinking_on || lower.contains("think") {
-        let thought = thinking_text(&user);
-        budget = budget.saturating_sub(thought.len());
-        steps.push(Step::Thinking {
-            deltas: split_words(&thought),
-            signature: signature(&user),
-        });
+    if let Some(step) = thinking(body, &user) {
+        if let Step::Thinking { deltas, .. } = &step {
+            budget = budget.saturating_sub(deltas.concat().len());
+        }
+        steps.push(step);
     }
     let (text, reason) = match text.char_indices().nth(budget) {
         Some((cut, _)) => (text[..cut].to_owned(), StopReason::MaxTokens),
@@ -76,6 +87,38 @@ pub fn reply(body: &Value, max_tokens: u64) -> (Script, Pace) {
         seed: seed_of(&user),
     };
     (Script::new(steps), pace)
+}
+
+/// A tool-calling answer: thinking first when asked for, then the calls' steps, with
+/// slower pauses so the inputs can be watched streaming.
+fn tool_reply(body: &Value, user: &str, calls: Vec<Step>, seed: u64) -> (Script, Pace) {
+    let mut steps: Vec<Step> = thinking(body, user).into_iter().collect();
+    steps.extend(calls);
+    let pace = Pace {
+        min: Duration::from_millis(40),
+        max: Duration::from_millis(80),
+        seed,
+    };
+    (Script::new(steps), pace)
+}
+
+/// The thinking block of an answer, when the request enables thinking or the user asks
+/// the assistant to think.
+fn thinking(body: &Value, user: &str) -> Option<Step> {
+    let thinking_on = matches!(
+        body.pointer("/thinking/type").and_then(Value::as_str),
+        Some("enabled" | "adaptive")
+    );
+    (thinking_on || user.to_lowercase().contains("think")).then(|| Step::Thinking {
+        deltas: split_words(&thinking_text(user)),
+        signature: signature(user),
+    })
+}
+
+fn message_count(body: &Value) -> usize {
+    body.get("messages")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len)
 }
 
 /// The concatenated text blocks of the last user message ("" when it has none).
@@ -178,7 +221,28 @@ fn long_answer() -> String {
     format!("# A longer answer\n\n{}", paragraphs.join("\n\n"))
 }
 
-fn general_answer(user: &str) -> String {
+/// "5. Ask about ..." for the demo tools the request offers, if any.
+fn tool_hint(tools: &std::collections::BTreeMap<String, Value>) -> String {
+    let examples = [
+        ("lookup_order", "an order (say ORD-2024-1234)"),
+        ("current_time", "what time it is"),
+        ("list_directory", "to list files"),
+    ];
+    let offered: Vec<&str> = examples
+        .iter()
+        .filter(|(name, _)| tools.contains_key(*name))
+        .map(|(_, ask)| *ask)
+        .collect();
+    if offered.is_empty() {
+        return String::new();
+    }
+    format!(
+        "5. Ask about {} to watch a **tool call** stream in.\n",
+        offered.join(", or ")
+    )
+}
+
+fn general_answer(user: &str, tools: &std::collections::BTreeMap<String, Value>) -> String {
     let quoted: String = if user.trim().is_empty() {
         "> (an empty message)".to_owned()
     } else {
@@ -196,8 +260,9 @@ fn general_answer(user: &str) -> String {
          1. Ask for **code** (say \"rust\" or \"python\") to see syntax highlighting.\n\
          2. Ask for a **table** to see table rendering.\n\
          3. Ask for something **long** to watch scrolling.\n\
-         4. Ask me to **think** first to see a thinking block.\n\n\
-         Send a few messages and watch the cache figures in the sidebar climb."
+         4. Ask me to **think** first to see a thinking block.\n{}\n\
+         Send a few messages and watch the cache figures in the sidebar climb.",
+        tool_hint(tools)
     )
 }
 
@@ -254,6 +319,63 @@ mod tests {
         let (b, pace_b) = reply(&body, 4096);
         assert_eq!((a, pace_a), (b, pace_b));
         assert!(pace_a.min >= Duration::from_millis(5) && pace_a.max <= Duration::from_millis(20));
+    }
+
+    #[test]
+    fn offered_tools_are_called_and_their_results_answered() {
+        let tools = json!([{"name": "lookup_order", "input_schema": {"type": "object"}}]);
+        let ask = json!({"tools": tools, "messages": [
+            {"role": "user", "content": "where is order ORD-2024-1234?"}
+        ]});
+        let (script, pace) = reply(&ask, 4096);
+        let call = script.steps.iter().find_map(|s| match s {
+            Step::ToolUse {
+                name, input_chunks, ..
+            } => Some((name.clone(), input_chunks.concat())),
+            _ => None,
+        });
+        assert_eq!(
+            call,
+            Some((
+                "lookup_order".into(),
+                r#"{"order_id":"ORD-2024-1234"}"#.into()
+            ))
+        );
+        assert!(pace.min >= Duration::from_millis(40));
+        // Without the tool on offer, the same message gets a plain answer.
+        let plain =
+            json!({"messages": [{"role": "user", "content": "where is order ORD-2024-1234?"}]});
+        let (script, _) = reply(&plain, 4096);
+        assert!(
+            !script
+                .steps
+                .iter()
+                .any(|s| matches!(s, Step::ToolUse { .. }))
+        );
+        let answered = json!({"tools": tools, "messages": [
+            {"role": "user", "content": "where is order ORD-2024-1234?"},
+            {"role": "assistant", "content": [
+                {"type": "tool_use", "id": "t1", "name": "lookup_order", "input": {}}]},
+            {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": "t1", "content": "{\"status\": \"shipped\"}"}]}
+        ]});
+        let (script, _) = reply(&answered, 4096);
+        assert!(answer_text(&script).contains("- **status**: shipped"));
+        assert!(matches!(
+            script.steps.last(),
+            Some(Step::Stop {
+                reason: StopReason::EndTurn,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn the_greeting_mentions_the_tools_on_offer() {
+        let body = json!({"tools": [{"name": "current_time", "input_schema": {"type": "object"}}],
+            "messages": [{"role": "user", "content": "hi"}]});
+        assert!(answer_text(&reply(&body, 4096).0).contains("what time it is"));
+        assert!(!answer_text(&ask("hi")).contains("tool call"));
     }
 
     #[test]

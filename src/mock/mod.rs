@@ -22,6 +22,7 @@
 //! Nothing here is used by the client code paths: the mock only depends on the wire types.
 
 pub mod assistant;
+pub mod assistant_tools;
 pub mod body;
 pub mod cache;
 pub mod headers;

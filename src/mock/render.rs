@@ -28,7 +28,8 @@ pub enum Out {
     Cut,
 }
 
-/// Small random pauses before each text/thinking delta, so a demo reply looks typed.
+/// Small random pauses before each delta (text, thinking, tool input), so a demo reply
+/// looks typed.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pace {
     pub min: Duration,
@@ -156,9 +157,7 @@ impl Planner<'_> {
                 let skeleton = json!({"type": "tool_use", "id": id, "name": name, "input": {}});
                 self.block(skeleton, |p| {
                     for chunk in input_chunks {
-                        let data = json!({"type": "content_block_delta", "index": p.index,
-                            "delta": {"type": "input_json_delta", "partial_json": chunk}});
-                        p.out.push(event("content_block_delta", &data));
+                        p.delta(json!({"type": "input_json_delta", "partial_json": chunk}));
                     }
                 });
             }

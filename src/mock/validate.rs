@@ -4,8 +4,9 @@
 //! point is to reject shapes the typed model could not even represent, with the API's own
 //! kind of message (`field.path: what is wrong`). Checks, in order: body is a JSON object;
 //! `model`; `max_tokens` (messages endpoint only); `stream`; `system`; `tools`; `messages`
-//! (roles, first role, non-empty content, tool_use/tool_result pairing and order); at most
-//! 4 `cache_control` markers. The first failure wins, like the API.
+//! (roles, first role, non-empty content, tool_use/tool_result pairing and order); tool
+//! blocks in the history need tool definitions; at most 4 `cache_control` markers. The
+//! first failure wins, like the API.
 //!
 //! Deliberately lenient where the real API is: consecutive messages with the same role are
 //! accepted (the API merges them), unknown fields and unknown block types pass, and a
@@ -63,7 +64,16 @@ pub fn validate(bytes: &[u8], endpoint: Endpoint) -> Result<ValidRequest, String
     if let Some(tools) = obj.get("tools") {
         check_tools(tools)?;
     }
-    check_messages(obj.get("messages"))?;
+    let tool_blocks = check_messages(obj.get("messages"))?;
+    let has_tools = obj
+        .get("tools")
+        .and_then(Value::as_array)
+        .is_some_and(|t| !t.is_empty());
+    if tool_blocks && !has_tools {
+        return Err(
+            "Requests which include `tool_use` or `tool_result` blocks must define tools.".into(),
+        );
+    }
     check_cache_markers(obj)?;
     Ok(ValidRequest {
         model,
@@ -184,7 +194,8 @@ struct Turn {
     first_other: Option<usize>,
 }
 
-fn check_messages(messages: Option<&Value>) -> Result<(), String> {
+/// Checks the messages; `Ok(true)` when they hold tool_use or tool_result blocks.
+fn check_messages(messages: Option<&Value>) -> Result<bool, String> {
     let Some(messages) = messages else {
         return Err("messages: Field required".into());
     };
@@ -201,7 +212,10 @@ fn check_messages(messages: Option<&Value>) -> Result<(), String> {
     if turns[0].role != "user" {
         return Err("messages.0.role: the first message must use the \"user\" role".into());
     }
-    check_tool_pairing(&turns)
+    check_tool_pairing(&turns)?;
+    Ok(turns
+        .iter()
+        .any(|t| !t.tool_use_ids.is_empty() || !t.tool_results.is_empty()))
 }
 
 /// Reads message `i`; `last` allows the empty final assistant message the API accepts.
@@ -340,6 +354,16 @@ mod tests {
         json!({"model": "claude-sonnet-4-6", "max_tokens": 64, "messages": messages})
     }
 
+    /// A body whose request defines the tools `f` and `g` its tool turns call.
+    fn with_tools(messages: Value) -> Value {
+        let mut body = with_messages(messages);
+        body["tools"] = json!([
+            {"name": "f", "input_schema": {"type": "object"}},
+            {"name": "g", "input_schema": {"type": "object"}}
+        ]);
+        body
+    }
+
     fn tool_turns() -> (Value, Value) {
         let call = json!({"role": "assistant", "content": [
             {"type": "text", "text": "Checking."},
@@ -357,7 +381,7 @@ mod tests {
     #[test]
     fn a_good_request_passes_and_keeps_its_fields() {
         let (call, results) = tool_turns();
-        let body = with_messages(json!([{"role": "user", "content": "hi"}, call, results]));
+        let body = with_tools(json!([{"role": "user", "content": "hi"}, call, results]));
         let ok = check(body.clone()).unwrap();
         assert_eq!(
             (ok.model.as_str(), ok.stream, ok.max_tokens),
@@ -466,7 +490,7 @@ mod tests {
         let partial = json!({"role": "user", "content": [
             {"type": "tool_result", "tool_use_id": "toolu_a", "content": "1"}
         ]});
-        let body = with_messages(json!([{"role": "user", "content": "hi"}, call, partial]));
+        let body = with_tools(json!([{"role": "user", "content": "hi"}, call, partial]));
         let err = check(body).unwrap_err();
         assert!(
             err.contains(
@@ -475,10 +499,10 @@ mod tests {
             "{err}"
         );
         let text_only = json!({"role": "user", "content": "go on"});
-        let body = with_messages(json!([{"role": "user", "content": "hi"}, call, text_only]));
+        let body = with_tools(json!([{"role": "user", "content": "hi"}, call, text_only]));
         assert!(check(body).unwrap_err().contains("toolu_a, toolu_b"));
         // A final assistant turn (prefill) may end with calls: nothing follows it yet.
-        let body = with_messages(json!([{"role": "user", "content": "hi"}, call]));
+        let body = with_tools(json!([{"role": "user", "content": "hi"}, call]));
         assert!(check(body).is_ok());
         // ... and may be empty, unlike any other message.
         let body = with_messages(
@@ -497,6 +521,17 @@ mod tests {
     }
 
     #[test]
+    fn tool_blocks_need_tool_definitions() {
+        let (call, results) = tool_turns();
+        let history = json!([{"role": "user", "content": "hi"}, call, results]);
+        let err = check(with_messages(history.clone())).unwrap_err();
+        assert!(err.contains("must define tools"), "{err}");
+        let mut body = with_messages(history);
+        body["tools"] = json!([]);
+        assert!(check(body).unwrap_err().contains("must define tools"));
+    }
+
+    #[test]
     fn tool_results_must_come_first_and_match_a_call() {
         let (call, _) = tool_turns();
         let late = json!({"role": "user", "content": [
@@ -504,12 +539,12 @@ mod tests {
             {"type": "tool_result", "tool_use_id": "toolu_a", "content": "1"},
             {"type": "tool_result", "tool_use_id": "toolu_b", "content": "2"}
         ]});
-        let body = with_messages(json!([{"role": "user", "content": "hi"}, call, late]));
+        let body = with_tools(json!([{"role": "user", "content": "hi"}, call, late]));
         assert!(check(body).unwrap_err().contains("must come first"));
         let orphan = json!([{"role": "user", "content": [
             {"type": "tool_result", "tool_use_id": "toolu_zz", "content": "1"}
         ]}]);
-        let err = check(with_messages(orphan)).unwrap_err();
+        let err = check(with_tools(orphan)).unwrap_err();
         assert!(
             err.contains("unexpected tool_use_id found in tool_result blocks: toolu_zz"),
             "{err}"

@@ -6,6 +6,10 @@
 
 mod common;
 mod engine;
+mod fake_tools;
 mod print_mode;
+mod print_tools;
 mod streaming;
+mod tool_helpers;
+mod tools;
 mod tui_tmux;

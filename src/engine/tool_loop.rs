@@ -1,0 +1,293 @@
+//! The driver of a whole turn: requests and tool rounds until the model stops.
+//!
+//! [`run`] sends a request ([`super::turn::request`], with its retries and fallbacks),
+//! asks [`tool_plan::next_step`] what follows the answer, and for a round of tool calls
+//! carries out the [`Round`]'s effects: reports statuses, runs calls on their own tasks
+//! (at most `parallel` at once), waits for approvals, and sends one user message with all
+//! the results before the next request. The decisions are all in [`super::tool_plan`] and
+//! [`super::tool_round`]; this file only does the IO.
+//!
+//! Invariants:
+//! - `TurnFinished` or `Error` is reported exactly once, at the very end of the turn;
+//!   every request reports its own `Connected` and `Usage` updates as it streams.
+//! - An assistant message with calls joins the history only together with the user
+//!   message holding one result per call, whatever happens (cancel, limits, failures).
+//! - The answer goes back verbatim, thinking and redacted thinking blocks included.
+//! - Tools run on their own tasks with a child of the turn's cancellation token: a cancel
+//!   fires the token, waits briefly for the tools to stop, then aborts what is left; a tool
+//!   that panics is an error result, never a dead turn.
+//! - A retried request only re-sends the history: calls ran once, and a call id that
+//!   already has a result is never run again ([`ToolMemory`]).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::task::{Id, JoinError, JoinSet};
+use tokio::time::Instant;
+
+use super::attempts::Attempts;
+use super::request::{self, RequestSettings};
+use super::tool_plan::{self, Next, ToolSettings};
+use super::tool_round::{Round, RoundEffect, ToolMemory, Triage};
+use super::turn::{self, Failed, TurnContext};
+use super::{TurnStats, Update};
+use crate::api::{ApiError, Message, MessageResponse, Role, ToolUseBlock};
+use crate::tools::{ApprovalDecision, ToolExecutor, ToolOutput};
+
+/// How long cancelled tools get to stop on their own before they are aborted.
+const CANCEL_GRACE: Duration = Duration::from_secs(1);
+
+/// The user's answer to an approval prompt, as the session forwards it.
+pub type ApprovalAnswer = (String, ApprovalDecision);
+
+/// What the turn needs besides its history.
+pub struct LoopContext<'a> {
+    pub turn: TurnContext<'a>,
+    pub tools: &'a Arc<dyn ToolExecutor>,
+    pub settings: &'a ToolSettings,
+}
+
+/// How a turn ended, for the session: the messages to add to the history (possibly none)
+/// and the conversation's tool memory, handed back.
+#[derive(Debug)]
+pub struct TurnOutcome {
+    pub added: Vec<Message>,
+    pub memory: ToolMemory,
+}
+
+/// Everything a turn owns while it runs.
+pub struct TurnState {
+    /// The history the first request sends (the new user message included).
+    pub messages: Vec<Message>,
+    pub request: RequestSettings,
+    pub attempts: Attempts,
+    pub memory: ToolMemory,
+}
+
+/// Runs the turn to its end (see the module docs).
+pub async fn run(
+    ctx: &LoopContext<'_>,
+    state: TurnState,
+    approvals: &mut UnboundedReceiver<ApprovalAnswer>,
+) -> TurnOutcome {
+    let TurnState {
+        mut messages,
+        request,
+        attempts,
+        mut memory,
+    } = state;
+    let base = messages.len();
+    let end = rounds(
+        ctx,
+        &mut messages,
+        request,
+        attempts,
+        &mut memory,
+        approvals,
+    )
+    .await;
+    let turn = ctx.turn.turn;
+    ctx.turn.emit(match end {
+        End::Failed(failed) => Update::Error {
+            turn,
+            error: failed.error,
+            partial: failed.partial,
+        },
+        End::Cancelled => Update::Error {
+            turn,
+            error: ApiError::Cancelled,
+            partial: None,
+        },
+        End::Finished(message, stats) => Update::TurnFinished {
+            turn,
+            message,
+            stats,
+        },
+    });
+    TurnOutcome {
+        added: messages.split_off(base.min(messages.len())),
+        memory,
+    }
+}
+
+/// How the rounds of a turn ended.
+enum End {
+    Failed(Failed),
+    /// Cancelled during a round of tools (a cancelled request is `Failed`).
+    Cancelled,
+    Finished(MessageResponse, TurnStats),
+}
+
+/// Requests and tool rounds until the turn ends; every complete round joins `messages`.
+async fn rounds(
+    ctx: &LoopContext<'_>,
+    messages: &mut Vec<Message>,
+    mut request: RequestSettings,
+    mut attempts: Attempts,
+    memory: &mut ToolMemory,
+    approvals: &mut UnboundedReceiver<ApprovalAnswer>,
+) -> End {
+    let mut rounds = 0;
+    loop {
+        let offer = tool_plan::offer(ctx.tools.as_ref(), ctx.settings, messages);
+        request.tools = offer.tools;
+        request.tool_choice = offer.tool_choice;
+        let mut body = request::build(messages, &request);
+        let (message, stats) = match turn::request(&ctx.turn, &mut body, &mut attempts).await {
+            Ok(answer) => answer,
+            Err(failed) => return End::Failed(failed),
+        };
+        let next = tool_plan::next_step(&message, rounds, ctx.settings);
+        messages.push(message.to_message());
+        let (unrun, notice) = match next {
+            Next::Finish => return End::Finished(message, stats),
+            Next::RunTools => (None, None),
+            Next::Unrun { reason, notice } => (Some(reason), notice),
+        };
+        let calls: Vec<&ToolUseBlock> = message.tool_uses().collect();
+        let (results, cancelled) = Runner::new(ctx)
+            .round(&calls, memory, approvals, unrun.as_deref())
+            .await;
+        messages.push(Message {
+            role: Role::User,
+            content: results,
+        });
+        if cancelled {
+            return End::Cancelled;
+        }
+        if unrun.is_some() {
+            if let Some(text) = notice {
+                ctx.turn.emit(Update::Notice {
+                    turn: Some(ctx.turn.turn),
+                    text,
+                });
+            }
+            return End::Finished(message, stats);
+        }
+        rounds += 1;
+        attempts.next_round();
+    }
+}
+
+/// The IO of one round: the running tool tasks and their start times.
+struct Runner<'a, 'c> {
+    ctx: &'a LoopContext<'c>,
+    tasks: JoinSet<ToolOutput>,
+    started: HashMap<Id, (usize, Instant)>,
+    cancel: tokio_util::sync::CancellationToken,
+}
+
+impl<'a, 'c> Runner<'a, 'c> {
+    fn new(ctx: &'a LoopContext<'c>) -> Self {
+        Self {
+            ctx,
+            tasks: JoinSet::new(),
+            started: HashMap::new(),
+            cancel: ctx.turn.cancel.child_token(),
+        }
+    }
+
+    /// Runs the round to its end; returns the results in call order, and whether the
+    /// user cancelled it.
+    async fn round(
+        &mut self,
+        calls: &[&ToolUseBlock],
+        memory: &mut ToolMemory,
+        approvals: &mut UnboundedReceiver<ApprovalAnswer>,
+        unrun: Option<&str>,
+    ) -> (Vec<crate::api::ContentBlock>, bool) {
+        let triage = Triage {
+            executor: self.ctx.tools.as_ref(),
+            settings: self.ctx.settings,
+            memory,
+            unrun,
+        };
+        // Answers that arrived before this round asked for any belong to no call of it.
+        while approvals.try_recv().is_ok() {}
+        let (mut round, effects) = Round::start(calls, &triage);
+        self.apply(effects);
+        while !round.is_done() {
+            tokio::select! {
+                biased;
+                _ = self.ctx.turn.cancel.cancelled() => {
+                    self.stop().await;
+                    self.apply(round.cancel());
+                    return (round.results(), true);
+                }
+                Some(joined) = self.tasks.join_next_with_id(), if !self.tasks.is_empty() => {
+                    let (index, output, duration) = self.joined(joined);
+                    self.apply(round.finished(index, output, duration, memory));
+                }
+                Some((id, decision)) = approvals.recv(), if round.awaits_approval() => {
+                    self.apply(round.approve(&id, decision, memory));
+                }
+            }
+        }
+        (round.results(), false)
+    }
+
+    fn apply(&mut self, effects: Vec<RoundEffect>) {
+        for effect in effects {
+            match effect {
+                RoundEffect::Status { id, name, status } => self.ctx.turn.emit(Update::Tool {
+                    turn: self.ctx.turn.turn,
+                    id,
+                    name,
+                    status,
+                }),
+                RoundEffect::Run { index, name, input } => self.spawn(index, name, input),
+            }
+        }
+    }
+
+    fn spawn(&mut self, index: usize, name: String, input: serde_json::Value) {
+        let tools = Arc::clone(self.ctx.tools);
+        let cancel = self.cancel.clone();
+        // `run` itself is called on the task, so a tool that panics while starting is
+        // caught like one that panics while running.
+        let handle = self
+            .tasks
+            .spawn(async move { tools.run(&name, input, cancel).await });
+        self.started.insert(handle.id(), (index, Instant::now()));
+    }
+
+    /// The call index, output and duration of a task that ended.
+    fn joined(
+        &mut self,
+        joined: Result<(Id, ToolOutput), JoinError>,
+    ) -> (usize, ToolOutput, Duration) {
+        let (id, output) = match joined {
+            Ok(done) => done,
+            Err(e) => {
+                let why = if e.is_panic() {
+                    "crashed"
+                } else {
+                    "was stopped"
+                };
+                (
+                    e.id(),
+                    ToolOutput::error(format!("the tool {why} before it finished")),
+                )
+            }
+        };
+        let (index, started) = self
+            .started
+            .remove(&id)
+            .unwrap_or((usize::MAX, Instant::now()));
+        (index, output, started.elapsed())
+    }
+
+    /// Cancels the running tools: fires their token, gives them [`CANCEL_GRACE`] to stop,
+    /// then aborts the rest.
+    async fn stop(&mut self) {
+        self.cancel.cancel();
+        let tasks = &mut self.tasks;
+        let _ = tokio::time::timeout(CANCEL_GRACE, async {
+            while tasks.join_next().await.is_some() {}
+        })
+        .await;
+        self.tasks.abort_all();
+    }
+}

@@ -30,6 +30,8 @@ const POLL: Duration = Duration::from_millis(50);
 /// Printed by the pane's shell around the program, to check what is left on screen.
 const BEFORE: &str = "chatterm-test: shell before";
 const AFTER: &str = "chatterm-test: exit status";
+/// Where [`Tmux::start`]'s wrapper writes the command's exit status, in the temp dir.
+const STATUS_FILE: &str = "exit-status";
 
 /// Variables that must not reach the program from the developer's or CI's environment.
 const SCRUBBED: &[&str] = &[
@@ -81,6 +83,13 @@ impl Tmux {
         std::fs::write(&conf, TMUX_CONF).unwrap();
         let home = dir.path().join("home");
         std::fs::create_dir_all(&home).unwrap();
+        // The command's exit status goes to a file: tmux 3.3 under load sometimes marks a
+        // pane dead without ever recording its status, so `#{pane_dead_status}` is no
+        // reliable witness.
+        let wrapped = format!(
+            "( {command} ); echo $? > '{}'",
+            dir.path().join(STATUS_FILE).display()
+        );
         let tmux = Tmux { dir, socket };
 
         let mut cmd = tmux.command();
@@ -103,7 +112,7 @@ impl Tmux {
             &WIDTH.to_string(),
             "-y",
             &HEIGHT.to_string(),
-            command,
+            &wrapped,
         ]);
         checked(&cmd.output().unwrap(), "tmux new-session");
         tmux
@@ -190,18 +199,17 @@ impl Tmux {
 
     /// Waits for the pane's command to exit and returns its exit status.
     pub fn wait_for_exit(&self) -> i32 {
-        self.wait_for_format("#{pane_dead}", "1");
-        // tmux can report the pane dead a moment before it records the status.
-        let start = Instant::now();
+        let path = self.dir().join(STATUS_FILE);
+        let deadline = Instant::now() + TIMEOUT;
         loop {
-            let status = self.display("#{pane_dead_status}");
-            if let Ok(code) = status.parse() {
+            // The file can exist a moment before the shell has written its number.
+            let status = std::fs::read_to_string(&path).unwrap_or_default();
+            if let Ok(code) = status.trim().parse() {
                 return code;
             }
-            if start.elapsed() > TIMEOUT {
-                let signal = self.display("#{pane_dead_signal}");
+            if Instant::now() > deadline {
                 panic!(
-                    "no exit status (signal {signal:?}); screen:\n{}",
+                    "no exit status after {TIMEOUT:?}; screen:\n{}",
                     self.capture()
                 );
             }

@@ -66,6 +66,15 @@ impl App {
     pub(super) fn register_tool(&mut self, block: &ContentBlock, cell: u64) {
         if let ContentBlock::ToolUse(t) = block {
             self.tools.cells.insert(t.id.clone(), cell);
+            let hint = self
+                .keymap
+                .keys_for(Action::ToggleTools)
+                .first()
+                .map(|k| format!("{k} expands"))
+                .unwrap_or_default();
+            if let Some(panel) = self.panel_mut(cell) {
+                panel.set_expand_hint(hint);
+            }
         }
     }
 

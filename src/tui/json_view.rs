@@ -148,19 +148,22 @@ impl JsonView {
     }
 
     /// The rows of `window` at `width`, with a dim marker line for lines left out above or
-    /// below. Takes `&mut` only for the row cache.
+    /// below, which ends with `hint` (how to see them) when it is not empty. Takes `&mut`
+    /// only for the row cache.
     pub fn render(
         &mut self,
         width: usize,
         theme: &Theme,
         window: Window,
         highlight: Option<Highlight<'_>>,
+        hint: &str,
     ) -> Vec<Line<'static>> {
         let width = width.max(1);
         let painter = Painter {
             theme,
             width,
             highlight,
+            hint,
         };
         let lines = self.pretty.lines();
         match window {
@@ -176,6 +179,7 @@ struct Painter<'a> {
     theme: &'a Theme,
     width: usize,
     highlight: Option<Highlight<'a>>,
+    hint: &'a str,
 }
 
 impl Painter<'_> {
@@ -313,7 +317,10 @@ impl Painter<'_> {
         self.theme.style(role)
     }
 
-    fn marker(&self, text: String) -> Line<'static> {
+    fn marker(&self, mut text: String) -> Line<'static> {
+        if !self.hint.is_empty() {
+            text = format!("{text} · {}", self.hint);
+        }
         let text = super::wrap::truncate(&text, self.width);
         Line::from(Span::styled(text, self.theme.style(Role::Dim)))
     }

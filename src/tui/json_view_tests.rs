@@ -22,7 +22,7 @@ fn texts(lines: &[Line<'_>]) -> Vec<String> {
 }
 
 fn render(v: &mut JsonView, width: usize, window: Window) -> Vec<String> {
-    texts(&v.render(width, &theme(), window, None))
+    texts(&v.render(width, &theme(), window, None, ""))
 }
 
 #[test]
@@ -41,6 +41,16 @@ fn from_shows_a_bounded_part_with_markers() {
     assert_eq!(
         render(&mut v, 40, Window::From { line: 0, rows: 3 }),
         ["{", "  \"a\": 1,", "  \"b\": 2,", "… 4 more lines"]
+    );
+    assert_eq!(
+        texts(&v.render(
+            40,
+            &theme(),
+            Window::From { line: 6, rows: 3 },
+            None,
+            "Ctrl+T"
+        ))[0],
+        "… 6 more lines above · Ctrl+T"
     );
     assert_eq!(
         render(&mut v, 40, Window::From { line: 2, rows: 2 }),
@@ -98,7 +108,7 @@ fn a_highlighted_line_is_underlined_with_its_message_beside_or_below_it() {
         line: 1,
         message: "not an integer",
     };
-    let lines = v.render(40, &theme(), Window::All, Some(highlight));
+    let lines = v.render(40, &theme(), Window::All, Some(highlight), "");
     assert_eq!(texts(&lines)[1], "  \"qty\": \"three\",  ← not an integer");
     let key = lines[1]
         .spans
@@ -112,7 +122,7 @@ fn a_highlighted_line_is_underlined_with_its_message_beside_or_below_it() {
             .iter()
             .any(|s| s.style.add_modifier.contains(Modifier::UNDERLINED))
     );
-    let narrow = v.render(20, &theme(), Window::All, Some(highlight));
+    let narrow = v.render(20, &theme(), Window::All, Some(highlight), "");
     assert_eq!(
         texts(&narrow)[1..4],
         [

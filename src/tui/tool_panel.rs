@@ -112,6 +112,8 @@ pub struct ToolPanel {
     pub focused: bool,
     /// The approval prompt's keys, as the app's keymap has them.
     prompt: String,
+    /// How to see what a collapsed panel leaves out (`Ctrl+T expands`), from the keymap.
+    expand_hint: String,
 }
 
 impl ToolPanel {
@@ -126,6 +128,7 @@ impl ToolPanel {
             expanded: None,
             focused: false,
             prompt: String::new(),
+            expand_hint: String::new(),
         }
     }
 
@@ -209,6 +212,11 @@ impl ToolPanel {
             is_error: output.is_error,
             ran,
         });
+    }
+
+    /// Ends the markers of left-out lines with this hint.
+    pub fn set_expand_hint(&mut self, hint: String) {
+        self.expand_hint = hint;
     }
 
     /// Shows the approval prompt with these key hints.
@@ -300,7 +308,8 @@ impl ToolPanel {
             }
             _ => None,
         };
-        lines.extend(self.input.render(width, theme, window, highlight));
+        let hint = if expanded { "" } else { &self.expand_hint };
+        lines.extend(self.input.render(width, theme, window, highlight, hint));
         let error = theme.style(Role::Error);
         if let Some(Violation {
             error: e,
@@ -313,7 +322,7 @@ impl ToolPanel {
             lines.extend(note(&format!("✗ not valid JSON: {e}"), error, width));
         }
         if let Some(output) = &self.output {
-            lines.extend(render_output(output, width, theme, expanded));
+            lines.extend(render_output(output, width, theme, expanded, hint));
         }
         if self.state == ToolState::AwaitingApproval {
             let style = theme.style(Role::Warning);
@@ -420,6 +429,7 @@ fn render_output(
     width: usize,
     theme: &Theme,
     expanded: bool,
+    hint: &str,
 ) -> Vec<Line<'static>> {
     let (label, role) = match (output.ran, output.is_error) {
         (true, false) => ("result", Role::Dim),
@@ -463,7 +473,10 @@ fn render_output(
     }
     let more = output.lines.saturating_sub(shown);
     if more > 0 {
-        let text = more_lines(more, "");
+        let mut text = more_lines(more, "");
+        if !hint.is_empty() {
+            text = format!("{text} · {hint}");
+        }
         lines.push(Line::from(Span::styled(
             truncate(&text, width),
             theme.style(Role::Dim),

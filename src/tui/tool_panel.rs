@@ -19,8 +19,10 @@
 //! - the result: a label, then at most [`RESULT_ROWS`] rows collapsed;
 //! - while awaiting approval, the prompt with its keys.
 //!
-//! Expanded (Ctrl+T for all panels, Enter for the focused one) shows every row. All text
-//! from the model or a tool passes through [`chatterm::sanitize`].
+//! Expanded (Ctrl+T for all panels, Enter for the focused one) shows every row, except
+//! that an input still streaming shows its last [`STREAMING_EXPANDED_ROWS`]: every delta
+//! re-renders the panel, so its cost must not grow with the input. All text from the model
+//! or a tool passes through [`chatterm::sanitize`].
 
 use std::time::Duration;
 
@@ -41,6 +43,9 @@ use super::wrap::{expand_tabs, truncate, wrap_chars, wrap_words};
 pub const INPUT_ROWS: usize = 10;
 /// Result rows shown while collapsed.
 pub const RESULT_ROWS: usize = 5;
+/// Input rows shown expanded while the input still streams: a render per frame must stay
+/// cheap however long the input is; once it is complete, every row is shown.
+pub const STREAMING_EXPANDED_ROWS: usize = 200;
 /// How often the running spinner moves: a modest 8 frames a second.
 pub const SPINNER_INTERVAL: Duration = Duration::from_millis(125);
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -332,6 +337,11 @@ impl ToolPanel {
     }
 
     fn window(&self, expanded: bool) -> Window {
+        if expanded && self.state == ToolState::Streaming {
+            return Window::Tail {
+                rows: STREAMING_EXPANDED_ROWS,
+            };
+        }
         if expanded {
             return Window::All;
         }

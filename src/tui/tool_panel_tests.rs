@@ -378,3 +378,20 @@ fn sizes_and_durations_read_well() {
     assert_eq!(format_duration(Duration::from_millis(1234)), "1.2s");
     assert_eq!(short_id("abc"), "abc");
 }
+
+#[test]
+fn an_expanded_panel_still_streaming_draws_a_bounded_tail() {
+    let mut panel = ToolPanel::new("write_file", ID);
+    let rows: Vec<u32> = (0..1000).collect();
+    panel.push_input(&json!({ "rows": rows }).to_string()[..3000]);
+    let expanded = RenderOptions {
+        tools_expanded: true,
+        ..RenderOptions::default()
+    };
+    let lines = panel.render(60, &Theme::no_color(), expanded);
+    // Header, the "more above" marker, the tail.
+    assert_eq!(lines.len(), 2 + STREAMING_EXPANDED_ROWS);
+    panel.input_complete(&json!({}));
+    let lines = panel.render(60, &Theme::no_color(), expanded);
+    assert!(lines.len() > 600, "{}", lines.len());
+}

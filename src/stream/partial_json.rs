@@ -23,6 +23,13 @@
 //!   control characters in strings are errors, and nesting is limited to [`MAX_DEPTH`],
 //!   serde_json's own limit, so any value accepted here can be read back by serde_json.
 //! - Nothing recurses on the input's nesting, so hostile input cannot overflow the stack.
+//!
+//! Events: [`PartialJson::push_with`] also reports each token as its bytes are accepted
+//! ([`JsonEvent`]: containers opening and closing, strings growing by decoded characters,
+//! numbers and literals growing by their bytes, colons and commas) to a [`JsonSink`]. That
+//! is the O(delta) feed for displays that must not rebuild the value on every fragment
+//! (see [`super::pretty_json`]). Only bytes the grammar accepted are reported, in input
+//! order, whitespace left out; after an error nothing more is.
 
 mod lexeme;
 #[cfg(test)]
@@ -42,6 +49,47 @@ pub struct PartialJsonError {
     /// Byte offset in the concatenated input (the input's length for a truncated input).
     pub offset: usize,
     pub message: String,
+}
+
+/// Which kind of container a [`JsonEvent`] opens or closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Container {
+    Object,
+    Array,
+}
+
+/// One step of the input's tokens, reported as its bytes arrive (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonEvent<'a> {
+    /// `{` or `[`.
+    Open(Container),
+    /// `}` or `]`.
+    Close(Container),
+    /// A string's opening quote: an object key or a value.
+    StringStart {
+        key: bool,
+    },
+    /// More characters of the open string, escapes decoded (a partial escape is held back
+    /// until it is complete).
+    StringText(&'a str),
+    /// The open string's closing quote.
+    StringEnd,
+    /// More bytes of a number, as written (the first piece starts the number).
+    Number(&'a str),
+    /// More bytes of `true`, `false` or `null`, as written.
+    Literal(&'a str),
+    Colon,
+    Comma,
+}
+
+/// Receives [`JsonEvent`]s from [`PartialJson::push_with`].
+pub trait JsonSink {
+    fn event(&mut self, event: JsonEvent<'_>);
+}
+
+/// No sink: what [`PartialJson::push`] uses.
+impl JsonSink for () {
+    fn event(&mut self, _: JsonEvent<'_>) {}
 }
 
 /// An open container, as a value being built.
@@ -114,14 +162,20 @@ impl PartialJson {
 
     /// Consumes the next fragment. Does nothing once an error has been found.
     pub fn push(&mut self, chunk: &str) {
+        self.push_with(chunk, &mut ());
+    }
+
+    /// [`push`](Self::push), reporting the fragment's tokens to `sink` as they are
+    /// accepted (see the module docs).
+    pub fn push_with<S: JsonSink + ?Sized>(&mut self, chunk: &str, sink: &mut S) {
         if self.error.is_some() {
             return;
         }
         let mut pos = 0;
         while pos < chunk.len() {
             let step = match self.token {
-                Token::None => self.structural(chunk.as_bytes(), pos),
-                _ => self.continue_token(chunk, pos),
+                Token::None => self.structural(chunk.as_bytes(), pos, sink),
+                _ => self.continue_token(chunk, pos, sink),
             };
             match step {
                 Ok(next) => pos = next,
@@ -218,7 +272,12 @@ impl PartialJson {
     }
 
     /// Handles the byte at `pos` between tokens; returns where to continue.
-    fn structural(&mut self, bytes: &[u8], pos: usize) -> Result<usize, LexError> {
+    fn structural<S: JsonSink + ?Sized>(
+        &mut self,
+        bytes: &[u8],
+        pos: usize,
+        sink: &mut S,
+    ) -> Result<usize, LexError> {
         let b = bytes[pos];
         if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
             let run = bytes[pos..]
@@ -229,19 +288,29 @@ impl PartialJson {
         }
         let in_object = matches!(self.stack.last(), Some(Frame::Object { .. }));
         match (self.expect, b) {
-            (Expect::ValueOrClose, b']') | (Expect::KeyOrClose, b'}') => self.close(),
-            (Expect::CommaOrClose, b']') if !in_object => self.close(),
-            (Expect::CommaOrClose, b'}') if in_object => self.close(),
-            (Expect::Value | Expect::ValueOrClose, _) => return self.start_value(b, pos),
+            (Expect::ValueOrClose, b']') | (Expect::KeyOrClose, b'}') => self.close(sink),
+            (Expect::CommaOrClose, b']') if !in_object => self.close(sink),
+            (Expect::CommaOrClose, b'}') if in_object => self.close(sink),
+            (Expect::Value | Expect::ValueOrClose, _) => return self.start_value(b, pos, sink),
             (Expect::KeyOrClose | Expect::Key, b'"') => {
                 self.token = Token::Str {
                     lexer: StrLexer::new(),
                     is_key: true,
                 };
+                sink.event(JsonEvent::StringStart { key: true });
             }
-            (Expect::Colon, b':') => self.expect = Expect::Value,
-            (Expect::CommaOrClose, b',') if in_object => self.expect = Expect::Key,
-            (Expect::CommaOrClose, b',') => self.expect = Expect::Value,
+            (Expect::Colon, b':') => {
+                self.expect = Expect::Value;
+                sink.event(JsonEvent::Colon);
+            }
+            (Expect::CommaOrClose, b',') => {
+                self.expect = if in_object {
+                    Expect::Key
+                } else {
+                    Expect::Value
+                };
+                sink.event(JsonEvent::Comma);
+            }
             (Expect::KeyOrClose, _) => return Err((pos, "expected a string key or '}'")),
             (Expect::Key, _) => return Err((pos, "expected a string key")),
             (Expect::Colon, _) => return Err((pos, "expected ':'")),
@@ -252,7 +321,12 @@ impl PartialJson {
         Ok(pos + 1)
     }
 
-    fn start_value(&mut self, b: u8, pos: usize) -> Result<usize, LexError> {
+    fn start_value<S: JsonSink + ?Sized>(
+        &mut self,
+        b: u8,
+        pos: usize,
+        sink: &mut S,
+    ) -> Result<usize, LexError> {
         let frame = match b {
             b'{' => Frame::Object {
                 map: Map::new(),
@@ -264,41 +338,68 @@ impl PartialJson {
                     lexer: StrLexer::new(),
                     is_key: false,
                 };
+                sink.event(JsonEvent::StringStart { key: false });
                 return Ok(pos + 1);
             }
             _ => {
-                self.token = match (NumLexer::start(b), LitLexer::start(b)) {
-                    (Some(num), _) => Token::Num(num),
-                    (None, Some(lit)) => Token::Lit(lit),
+                // Either lexer accepts only ASCII bytes, so `first` is that one character.
+                let byte = [b];
+                let first = std::str::from_utf8(&byte).unwrap_or_default();
+                match (NumLexer::start(b), LitLexer::start(b)) {
+                    (Some(num), _) => {
+                        self.token = Token::Num(num);
+                        sink.event(JsonEvent::Number(first));
+                    }
+                    (None, Some(lit)) => {
+                        self.token = Token::Lit(lit);
+                        sink.event(JsonEvent::Literal(first));
+                    }
                     (None, None) => return Err((pos, "expected a JSON value")),
-                };
+                }
                 return Ok(pos + 1);
             }
         };
         if self.stack.len() >= MAX_DEPTH {
             return Err((pos, "nesting too deep"));
         }
-        self.expect = match frame {
-            Frame::Object { .. } => Expect::KeyOrClose,
-            Frame::Array(_) => Expect::ValueOrClose,
+        let (expect, container) = match frame {
+            Frame::Object { .. } => (Expect::KeyOrClose, Container::Object),
+            Frame::Array(_) => (Expect::ValueOrClose, Container::Array),
         };
+        self.expect = expect;
         self.stack.push(frame);
+        sink.event(JsonEvent::Open(container));
         Ok(pos + 1)
     }
 
     /// Continues the token in progress from `chunk[pos..]`.
-    fn continue_token(&mut self, chunk: &str, pos: usize) -> Result<usize, LexError> {
+    fn continue_token<S: JsonSink + ?Sized>(
+        &mut self,
+        chunk: &str,
+        pos: usize,
+        sink: &mut S,
+    ) -> Result<usize, LexError> {
         match &mut self.token {
             Token::None => Ok(pos),
             Token::Str { lexer, .. } => {
-                let (next, done) = lexer.feed(chunk, pos)?;
+                let before = lexer.text().len();
+                let fed = lexer.feed(chunk, pos);
+                let text = lexer.text().get(before..).unwrap_or_default();
+                if !text.is_empty() {
+                    sink.event(JsonEvent::StringText(text));
+                }
+                let (next, done) = fed?;
                 if done {
+                    sink.event(JsonEvent::StringEnd);
                     self.end_string();
                 }
                 Ok(next)
             }
             Token::Num(num) => {
                 let next = num.feed(chunk, pos);
+                if next > pos {
+                    sink.event(JsonEvent::Number(chunk.get(pos..next).unwrap_or_default()));
+                }
                 if next < chunk.len() {
                     // A byte that cannot extend the number ends it; it is not consumed.
                     let value = num.finish().map_err(|m| (next, m))?;
@@ -309,6 +410,9 @@ impl PartialJson {
             }
             Token::Lit(lit) => {
                 let (next, value) = lit.feed(chunk.as_bytes(), pos)?;
+                if next > pos {
+                    sink.event(JsonEvent::Literal(chunk.get(pos..next).unwrap_or_default()));
+                }
                 if let Some(value) = value {
                     self.token = Token::None;
                     self.complete_value(value);
@@ -333,10 +437,16 @@ impl PartialJson {
         self.expect = Expect::Colon;
     }
 
-    fn close(&mut self) {
+    fn close<S: JsonSink + ?Sized>(&mut self, sink: &mut S) {
         let value = match self.stack.pop() {
-            Some(Frame::Object { map, .. }) => Value::Object(map),
-            Some(Frame::Array(items)) => Value::Array(items),
+            Some(Frame::Object { map, .. }) => {
+                sink.event(JsonEvent::Close(Container::Object));
+                Value::Object(map)
+            }
+            Some(Frame::Array(items)) => {
+                sink.event(JsonEvent::Close(Container::Array));
+                Value::Array(items)
+            }
             None => return,
         };
         self.complete_value(value);

@@ -20,7 +20,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKi
 use chatterm::api::Usage;
 use chatterm::config::Tier;
 use chatterm::engine::{Command, TurnId};
+use chatterm::tools::ApprovalDecision;
 
+use super::app_tools::ToolCalls;
 use super::cells::{CellKind, NoticeKind, RenderOptions};
 use super::commands::{CommandPopup, SlashCommand};
 use super::input::InputBox;
@@ -118,6 +120,8 @@ pub struct App {
     pub(super) focused: bool,
     pub(super) ctrl_c_at: Option<Instant>,
     pub(super) flash: Option<(String, Instant)>,
+    /// Tool panels: calls by id, pending approvals, running spinners, focus.
+    pub(super) tools: ToolCalls,
     effects: Vec<Effect>,
 }
 
@@ -163,6 +167,7 @@ impl App {
             focused: true,
             ctrl_c_at: None,
             flash: None,
+            tools: ToolCalls::default(),
             effects: Vec::new(),
         }
     }
@@ -201,6 +206,9 @@ impl App {
         }
         self.update_retry_countdown(now);
         let mut next = self.flash.as_ref().map(|(_, until)| *until);
+        if let Some(spinner) = self.tick_tools(now) {
+            next = Some(next.map_or(spinner, |n| n.min(spinner)));
+        }
         if let Connection::Retrying { until, .. } = self.connection {
             if until > now {
                 let second = now + Duration::from_secs(1);
@@ -224,7 +232,11 @@ impl App {
         }
         match self.keymap.action_for(key) {
             Some(action) if self.applies(action, key) => self.on_action(action, key, now),
-            _ => self.edit(key),
+            _ => {
+                // Typing gives the focus back to the input.
+                self.clear_tool_focus();
+                self.edit(key)
+            }
         }
     }
 
@@ -233,6 +245,9 @@ impl App {
         let bare_char = KeyChord::from_event(key)
             .is_some_and(|c| matches!(c.code, KeyCode::Char(_)) && c.modifiers.is_empty());
         match action {
+            Action::ApproveOnce | Action::ApproveAlways | Action::RefuseTool => {
+                self.approval_pending() && (!bare_char || self.input.is_empty())
+            }
             // Bindings to printable characters act only on an empty input.
             _ if bare_char => self.input.is_empty(),
             Action::HistoryPrev => self.input.cursor_on_first_line(),
@@ -243,7 +258,11 @@ impl App {
 
     fn on_action(&mut self, action: Action, key: &KeyEvent, now: Instant) {
         match action {
-            Action::Send => self.send(now),
+            Action::Send => {
+                if !self.toggle_focused_tool() {
+                    self.send(now)
+                }
+            }
             Action::Newline => self.input.insert_newline(),
             Action::HistoryPrev => {
                 if !self.input.history_prev() {
@@ -259,7 +278,10 @@ impl App {
             Action::TierBalanced => self.set_tier(Tier::Balanced),
             Action::TierMax => self.set_tier(Tier::Max),
             Action::CycleTier => self.set_tier(next_tier(self.status.tier)),
-            Action::Interrupt => self.interrupt(now),
+            Action::Interrupt => {
+                self.clear_tool_focus();
+                self.interrupt(now)
+            }
             Action::CtrlC => self.ctrl_c(now),
             Action::QuitIfEmpty => {
                 if self.input.is_empty() {
@@ -291,11 +313,17 @@ impl App {
                 self.flash(text, now);
             }
             Action::OpenCommands => self.edit(key),
+            Action::ToggleTools => self.toggle_all_tools(now),
+            Action::FocusPrevTool => self.move_tool_focus(true, key),
+            Action::FocusNextTool => self.move_tool_focus(false, key),
+            Action::ApproveOnce => self.answer_approval(ApprovalDecision::Once),
+            Action::ApproveAlways => self.answer_approval(ApprovalDecision::Always),
+            Action::RefuseTool => self.answer_approval(ApprovalDecision::Deny),
         }
     }
 
     /// Passes a key to the input box and keeps the popup in step with its text.
-    fn edit(&mut self, key: &KeyEvent) {
+    pub(super) fn edit(&mut self, key: &KeyEvent) {
         if self.input.handle_key(key) {
             self.popup_dismissed = false;
             self.sync_popup();
@@ -395,6 +423,7 @@ impl App {
                     self.interrupt(now);
                 }
                 self.conversation.clear();
+                self.forget_tools();
                 self.last_answer = None;
                 self.effect(Effect::Engine(Command::Clear));
             }

@@ -19,6 +19,7 @@ use chatterm::engine::{Command, TurnId, TurnStats, Update};
 use super::app::{App, Connection, Effect, LiveTurn};
 use super::cells::{Answer, AnswerState, CellKind, NoticeKind};
 use super::stream::StreamingMarkdown;
+use super::tool_panel::ToolPanel;
 
 impl App {
     /// Applies one engine update.
@@ -54,11 +55,11 @@ impl App {
                 index,
                 partial_json,
                 ..
-            } => self.append(index, &partial_json),
-            Update::ToolInputInvalid { error, .. } => self.notice(
-                NoticeKind::Error,
-                format!("tool input is not valid JSON: {error}"),
-            ),
+            } => {
+                self.connection = Connection::Streaming;
+                self.append(index, &partial_json);
+            }
+            Update::ToolInputInvalid { id, error, .. } => self.tool_input_invalid(&id, &error),
             Update::BlockFinished { index, block, .. } => self.block_finished(index, &block),
             Update::Usage {
                 usage, cost_usd, ..
@@ -80,9 +81,11 @@ impl App {
                 self.status.tier = tier;
                 self.status.model = model;
             }
-            // Drawn by the tool panels and the sidebar's context gauge, which come with the
-            // tools and cost issues.
-            Update::Tool { .. } | Update::ContextSize { .. } => {}
+            Update::Tool {
+                id, name, status, ..
+            } => self.tool_status(&id, &name, status, now),
+            // Drawn by the sidebar's context gauge, which comes with the cost issue.
+            Update::ContextSize { .. } => {}
         }
     }
 
@@ -122,18 +125,14 @@ impl App {
                 text: "(redacted by the API)".into(),
                 done: true,
             },
-            ContentBlock::ToolUse(t) => CellKind::Tool {
-                name: t.name.clone(),
-                id: t.id.clone(),
-                input: String::new(),
-                done: false,
-            },
+            ContentBlock::ToolUse(t) => CellKind::Tool(Box::new(ToolPanel::new(&t.name, &t.id))),
             other => CellKind::Notice {
                 kind: NoticeKind::Info,
                 text: format!("[{} block]", other.kind()),
             },
         };
         let id = self.conversation.push(kind);
+        self.register_tool(block, id);
         if let Some(live) = &mut self.live {
             live.blocks.push((index, id));
         }
@@ -158,7 +157,7 @@ impl App {
         match &mut cell.kind {
             CellKind::Assistant(answer) => answer.body.push(text),
             CellKind::Thinking { text: t, .. } => t.push_str(text),
-            CellKind::Tool { input, .. } => input.push_str(text),
+            CellKind::Tool(panel) => panel.push_input(text),
             _ => {}
         }
     }
@@ -173,11 +172,7 @@ impl App {
         match (&mut cell.kind, block) {
             (CellKind::Assistant(answer), _) => answer.state = AnswerState::Done,
             (CellKind::Thinking { done, .. }, _) => *done = true,
-            (CellKind::Tool { input, done, .. }, ContentBlock::ToolUse(t)) => {
-                // The parsed input, pretty-printed, replaces the raw fragments.
-                *input = serde_json::to_string_pretty(&t.input).unwrap_or_default();
-                *done = true;
-            }
+            (CellKind::Tool(panel), ContentBlock::ToolUse(t)) => panel.input_complete(&t.input),
             _ => {}
         }
     }
@@ -370,7 +365,8 @@ impl App {
                         answer.state = state.clone();
                     }
                 }
-                CellKind::Thinking { done, .. } | CellKind::Tool { done, .. } => *done = true,
+                CellKind::Thinking { done, .. } => *done = true,
+                CellKind::Tool(panel) => panel.turn_ended(state != AnswerState::Done),
                 _ => {}
             }
         }
@@ -379,6 +375,7 @@ impl App {
 
     fn end_turn(&mut self) {
         self.commit_usage();
+        self.tools_turn_ended();
         self.live = None;
         self.connection = Connection::Idle;
         self.status.fell_back = None;

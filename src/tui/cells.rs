@@ -17,13 +17,16 @@ use ratatui::text::{Line, Span};
 use super::markdown;
 use super::stream::StreamingMarkdown;
 use super::theme::{Role, Theme};
-use super::wrap::{expand_tabs, truncate, wrap_chars, wrap_words};
+use super::tool_panel::ToolPanel;
+use super::wrap::{expand_tabs, truncate, wrap_words};
 
 /// Settings that change how every cell of a kind renders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RenderOptions {
     /// Thinking blocks shown in full rather than as one line.
     pub thinking_expanded: bool,
+    /// Tool panels shown in full (Ctrl+T), unless a panel was toggled on its own.
+    pub tools_expanded: bool,
 }
 
 /// How an assistant answer stands.
@@ -67,13 +70,8 @@ pub enum CellKind {
         text: String,
         done: bool,
     },
-    /// A tool call as it streams (the tool-use issue grows this into a full panel).
-    Tool {
-        name: String,
-        id: String,
-        input: String,
-        done: bool,
-    },
+    /// A tool call: its live input, status and result (see [`super::tool_panel`]).
+    Tool(Box<ToolPanel>),
     Notice {
         kind: NoticeKind,
         text: String,
@@ -87,9 +85,6 @@ pub struct Cell {
     pub revision: u64,
     pub kind: CellKind,
 }
-
-/// At most this many lines of a tool's input are shown while it streams.
-const TOOL_INPUT_LINES: usize = 8;
 
 impl Cell {
     pub fn new(id: u64, kind: CellKind) -> Self {
@@ -111,14 +106,25 @@ impl Cell {
             CellKind::User(text) => text.len(),
             CellKind::Assistant(answer) => answer.body.source().len(),
             CellKind::Thinking { text, .. } => text.len(),
-            CellKind::Tool { input, .. } => input.len(),
+            CellKind::Tool(panel) => panel.weight(),
             CellKind::Notice { text, .. } => text.len(),
         }
     }
 
-    /// Whether the render depends on [`RenderOptions::thinking_expanded`].
-    pub fn depends_on_thinking(&self) -> bool {
-        matches!(self.kind, CellKind::Thinking { .. })
+    /// The part of `options` this cell's render depends on: renders made with options
+    /// that agree on it are the same.
+    pub fn options_key(&self, options: RenderOptions) -> RenderOptions {
+        match self.kind {
+            CellKind::Thinking { .. } => RenderOptions {
+                thinking_expanded: options.thinking_expanded,
+                ..RenderOptions::default()
+            },
+            CellKind::Tool(_) => RenderOptions {
+                tools_expanded: options.tools_expanded,
+                ..RenderOptions::default()
+            },
+            _ => RenderOptions::default(),
+        }
     }
 
     /// The cell as lines at most `width` cells wide, ending with a blank separator line.
@@ -136,12 +142,7 @@ impl Cell {
             CellKind::Thinking { text, done } => {
                 render_thinking(text, *done, width, theme, options.thinking_expanded)
             }
-            CellKind::Tool {
-                name,
-                id,
-                input,
-                done,
-            } => render_tool(name, id, input, *done, width, theme),
+            CellKind::Tool(panel) => panel.render(width, theme, options),
             CellKind::Notice { kind, text } => render_notice(*kind, text, width, theme),
         };
         lines.push(Line::default());
@@ -238,38 +239,6 @@ fn render_thinking(
     lines
 }
 
-fn render_tool(
-    name: &str,
-    id: &str,
-    input: &str,
-    done: bool,
-    width: usize,
-    theme: &Theme,
-) -> Vec<Line<'static>> {
-    let short_id: String = id
-        .chars()
-        .rev()
-        .take(6)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    let status = if done {
-        "input complete".to_owned()
-    } else {
-        format!("streaming input ({} bytes)", input.len())
-    };
-    let head = format!("⚙ {name} · {short_id} · {status}");
-    let head = chatterm::sanitize::sanitize_line(&head).into_owned();
-    let mut lines = vec![label(head, Role::ToolHeader, theme, width)];
-    let clean = chatterm::sanitize::sanitize(input);
-    let span = Span::styled(clean.into_owned(), theme.style(Role::CodeBlock));
-    let body = wrap_chars(&[span], width);
-    let skip = body.len().saturating_sub(TOOL_INPUT_LINES);
-    lines.extend(body.into_iter().skip(skip).map(Line::from));
-    lines
-}
-
 fn render_notice(kind: NoticeKind, text: &str, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     let (mark, role) = match kind {
         NoticeKind::Info => ("ℹ", Role::Notice),
@@ -283,7 +252,7 @@ fn render_notice(kind: NoticeKind, text: &str, width: usize, theme: &Theme) -> V
 }
 
 /// Cuts a one-line header to the width, span by span.
-fn clip_line(line: Line<'static>, width: usize) -> Line<'static> {
+pub(super) fn clip_line(line: Line<'static>, width: usize) -> Line<'static> {
     let mut left = width;
     let mut spans = Vec::new();
     for span in line.spans {

@@ -16,9 +16,10 @@
 //!
 //! The keymap only translates; it knows nothing about state. Meanings that depend on state
 //! are resolved by the app: [`Action::CtrlC`] (interrupt, clear or quit),
-//! [`Action::QuitIfEmpty`], history keys (only on the input's first/last line), and
-//! bindings to a bare printable character such as `/` or `?`, which act only on an empty
-//! input and otherwise type the character.
+//! [`Action::QuitIfEmpty`], history keys (only on the input's first/last line), the tool
+//! approval keys (only while a call awaits approval), and bindings to a bare printable
+//! character such as `/`, `?` or `y`, which act only on an empty input and otherwise type
+//! the character.
 //!
 //! Invariants: chords are normalised the same way when parsed and when matched (Shift is
 //! dropped from characters, which carry their own case), and key releases never match.
@@ -77,11 +78,23 @@ pub enum Action {
     ToggleMouse,
     /// Open the slash-command popup.
     OpenCommands,
+    /// Expand or collapse every tool panel.
+    ToggleTools,
+    /// Move the focus to the tool panel above (from the input: the newest).
+    FocusPrevTool,
+    /// Move the focus to the tool panel below (past the newest: back to the input).
+    FocusNextTool,
+    /// Run the oldest tool call awaiting approval, once.
+    ApproveOnce,
+    /// Run it, and every later call of that tool in this conversation.
+    ApproveAlways,
+    /// Refuse it: the model gets an error result.
+    RefuseTool,
 }
 
 impl Action {
     /// Every action, in help-overlay order.
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 29] = [
         Action::Send,
         Action::Newline,
         Action::HistoryPrev,
@@ -103,6 +116,12 @@ impl Action {
         Action::Help,
         Action::ToggleSidebar,
         Action::ToggleThinking,
+        Action::ToggleTools,
+        Action::FocusPrevTool,
+        Action::FocusNextTool,
+        Action::ApproveOnce,
+        Action::ApproveAlways,
+        Action::RefuseTool,
         Action::ToggleMouse,
         Action::OpenCommands,
     ];
@@ -133,6 +152,12 @@ impl Action {
             Action::ToggleThinking => "toggle_thinking",
             Action::ToggleMouse => "toggle_mouse",
             Action::OpenCommands => "open_commands",
+            Action::ToggleTools => "toggle_tools",
+            Action::FocusPrevTool => "focus_prev_tool",
+            Action::FocusNextTool => "focus_next_tool",
+            Action::ApproveOnce => "approve_once",
+            Action::ApproveAlways => "approve_always",
+            Action::RefuseTool => "refuse_tool",
         }
     }
 
@@ -144,7 +169,7 @@ impl Action {
     /// One line for the help overlay.
     pub fn description(self) -> &'static str {
         match self {
-            Action::Send => "send the message",
+            Action::Send => "send / expand the focused tool panel",
             Action::Newline => "new line in the input",
             Action::HistoryPrev => "previous sent message",
             Action::HistoryNext => "next sent message",
@@ -167,6 +192,12 @@ impl Action {
             Action::ToggleThinking => "expand / collapse thinking",
             Action::ToggleMouse => "toggle mouse capture (text selection)",
             Action::OpenCommands => "commands (empty input)",
+            Action::ToggleTools => "expand / collapse all tool panels",
+            Action::FocusPrevTool => "focus the tool panel above",
+            Action::FocusNextTool => "focus the tool panel below / the input",
+            Action::ApproveOnce => "tool approval: run once",
+            Action::ApproveAlways => "tool approval: always for this tool",
+            Action::RefuseTool => "tool approval: refuse",
         }
     }
 }
@@ -351,6 +382,15 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("?", Action::Help),
     ("ctrl+b", Action::ToggleSidebar),
     ("ctrl+o", Action::ToggleThinking),
+    ("ctrl+t", Action::ToggleTools),
+    ("alt+up", Action::FocusPrevTool),
+    ("alt+down", Action::FocusNextTool),
+    ("y", Action::ApproveOnce),
+    ("alt+y", Action::ApproveOnce),
+    ("a", Action::ApproveAlways),
+    ("alt+a", Action::ApproveAlways),
+    ("n", Action::RefuseTool),
+    ("alt+n", Action::RefuseTool),
     ("f12", Action::ToggleMouse),
     ("/", Action::OpenCommands),
 ];

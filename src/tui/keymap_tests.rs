@@ -49,6 +49,15 @@ fn every_default_binding_maps_to_its_action() {
         (plain(KeyCode::Char('?')), Action::Help),
         (ctrl('b'), Action::ToggleSidebar),
         (ctrl('o'), Action::ToggleThinking),
+        (ctrl('t'), Action::ToggleTools),
+        (alt(KeyCode::Up), Action::FocusPrevTool),
+        (alt(KeyCode::Down), Action::FocusNextTool),
+        (plain(KeyCode::Char('y')), Action::ApproveOnce),
+        (alt(KeyCode::Char('y')), Action::ApproveOnce),
+        (plain(KeyCode::Char('a')), Action::ApproveAlways),
+        (alt(KeyCode::Char('a')), Action::ApproveAlways),
+        (plain(KeyCode::Char('n')), Action::RefuseTool),
+        (alt(KeyCode::Char('n')), Action::RefuseTool),
         (plain(KeyCode::F(12)), Action::ToggleMouse),
         (plain(KeyCode::Char('/')), Action::OpenCommands),
     ];
@@ -71,7 +80,7 @@ fn every_action_has_a_default_key_and_a_unique_name() {
 #[test]
 fn unbound_keys_and_releases_map_to_nothing() {
     let map = Keymap::defaults();
-    assert_eq!(map.action_for(&plain(KeyCode::Char('a'))), None);
+    assert_eq!(map.action_for(&plain(KeyCode::Char('b'))), None);
     assert_eq!(map.action_for(&ctrl('z')), None);
     assert_eq!(map.action_for(&plain(KeyCode::F(5))), None);
     let mut release = ctrl('y');

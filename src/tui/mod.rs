@@ -4,12 +4,13 @@
 //!
 //! - [`run`]: the event loop (terminal events, engine updates, frames) and the effects it
 //!   carries out; [`terminal`] owns the terminal's modes and restores them on every exit.
-//! - [`app`]: all state, changed only by keys, engine updates (`app_updates.rs`) and the
-//!   clock; it does no IO. Drawing is `view.rs` (layout, status bar, help) and
-//!   `sidebar.rs`, through `&self`.
+//! - [`app`]: all state, changed only by keys, engine updates (`app_updates.rs`, tool
+//!   calls in `app_tools.rs`) and the clock; it does no IO. Drawing is `view.rs`
+//!   (layout, status bar, help) and `sidebar.rs`, through `&self`.
 //! - Components: [`pane`] (the conversation: cells, render cache, scrolling) with
-//!   [`cells`], [`input`] (the input box and sent history), [`commands`] (slash commands
-//!   and their popup).
+//!   [`cells`], [`tool_panel`] (a tool call's live panel; its input drawn by
+//!   [`json_view`]), [`input`] (the input box and sent history), [`commands`] (slash
+//!   commands and their popup).
 //! - Foundations: [`frame`] (the coalescing 60 fps frame scheduler), [`keymap`] (keys to
 //!   actions, with `[keys]` overrides), [`theme`] (styles by role; NO_COLOR), [`markdown`]
 //!   and [`stream`] (markdown to wrapped lines, as a whole or while streaming; tables in
@@ -19,6 +20,7 @@
 //! [`chatterm::sanitize`].
 
 pub mod app;
+mod app_tools;
 mod app_updates;
 pub mod cells;
 pub mod clipboard;
@@ -27,6 +29,7 @@ pub mod frame;
 mod help;
 pub mod highlight;
 pub mod input;
+pub mod json_view;
 pub mod keymap;
 pub mod markdown;
 pub mod pane;
@@ -36,5 +39,6 @@ pub mod stream;
 mod table;
 pub mod terminal;
 pub mod theme;
+pub mod tool_panel;
 mod view;
 mod wrap;

@@ -9,10 +9,10 @@
 //! by binary search over the offsets. So a frame costs the visible rows plus the cells that
 //! changed, however long the conversation.
 //!
-//! A width change (resize, sidebar toggle) or option change (thinking toggle) makes every
-//! render *stale*, not gone: cells in view are laid out again at once, the rest a budget
-//! per frame, newest first, using their stale heights as estimates meanwhile; `prepare`
-//! says when more frames are needed. So resizing a 5,000-message session costs a few
+//! A width change (resize, sidebar toggle) or option change (thinking or tools toggle)
+//! makes every render *stale*, not gone: cells in view are laid out again at once, the
+//! rest a budget per frame, newest first, using their stale heights as estimates
+//! meanwhile; `prepare` says when more frames are needed. So resizing a 5,000-message session costs a few
 //! frames of background work, not a one-second freeze.
 //!
 //! Scrolling: the view *follows* the end unless the user scrolled up. While not following,
@@ -172,7 +172,9 @@ impl Conversation {
         let (cell, r) = (&self.cells[i], &self.rendered[i]);
         if !r.valid || r.revision != cell.revision {
             Freshness::Dirty
-        } else if r.width != key.width || (cell.depends_on_thinking() && r.options != key.options) {
+        } else if r.width != key.width
+            || cell.options_key(r.options) != cell.options_key(key.options)
+        {
             Freshness::Stale
         } else {
             Freshness::Fresh
@@ -303,6 +305,23 @@ impl Conversation {
     pub fn scroll_to_top(&mut self) {
         self.top = 0;
         self.follow = self.max_top() == 0;
+    }
+
+    /// Scrolls the cell with this id into view (as of the last `prepare`): its first line
+    /// at the top when it is not wholly in view already.
+    pub fn scroll_to_cell(&mut self, id: u64) {
+        let Ok(i) = self.cells.binary_search_by_key(&id, |c| c.id) else {
+            return;
+        };
+        let (Some(&start), Some(&end)) = (self.offsets.get(i), self.offsets.get(i + 1)) else {
+            return;
+        };
+        let top = self.top();
+        if start >= top && end <= top + self.height {
+            return;
+        }
+        self.top = start.min(self.max_top());
+        self.follow = self.top >= self.max_top();
     }
 
     pub fn scroll_to_bottom(&mut self) {

@@ -135,6 +135,7 @@ fn thinking_cells_render_again_when_the_toggle_changes() {
     assert_eq!(pane.total_lines(), 2);
     let expanded = RenderOptions {
         thinking_expanded: true,
+        ..RenderOptions::default()
     };
     pane.prepare(60, 10, &theme(), expanded);
     assert!(pane.total_lines() > 2);

@@ -56,6 +56,12 @@ pub enum Role {
     Rule,
     TableHeader,
     ToolHeader,
+    /// Tool-call JSON: object keys, string values, numbers and `true`/`false`/`null`,
+    /// and the punctuation between them.
+    JsonKey,
+    JsonString,
+    JsonNumber,
+    JsonPunct,
     Notice,
     Warning,
     Error,
@@ -69,7 +75,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 25] = [
+    pub const ALL: [Role; 29] = [
         Role::Text,
         Role::UserLabel,
         Role::UserText,
@@ -86,6 +92,10 @@ impl Role {
         Role::Rule,
         Role::TableHeader,
         Role::ToolHeader,
+        Role::JsonKey,
+        Role::JsonString,
+        Role::JsonNumber,
+        Role::JsonPunct,
         Role::Notice,
         Role::Warning,
         Role::Error,
@@ -116,6 +126,10 @@ impl Role {
             Role::Rule => "rule",
             Role::TableHeader => "table_header",
             Role::ToolHeader => "tool_header",
+            Role::JsonKey => "json_key",
+            Role::JsonString => "json_string",
+            Role::JsonNumber => "json_number",
+            Role::JsonPunct => "json_punct",
             Role::Notice => "notice",
             Role::Warning => "warning",
             Role::Error => "error",

@@ -101,8 +101,9 @@ impl App {
             self.render_sidebar(sidebar, buf);
         }
         let overlay = self.show_help;
+        let input_focused = self.focused && !overlay && self.tools.focus.is_none();
         self.input
-            .render(areas.input, buf, &self.theme, self.focused && !overlay);
+            .render(areas.input, buf, &self.theme, input_focused);
         self.render_status(areas.status, buf);
         if self.popup_visible() {
             let h = self.popup.height().min(areas.conversation.height);
@@ -202,6 +203,9 @@ impl App {
     }
 
     fn connection_label(&self) -> (String, Role) {
+        if let Some(label) = self.approval_label() {
+            return (label, Role::Warning);
+        }
         match &self.connection {
             Connection::Idle => ("idle".into(), Role::Dim),
             Connection::Waiting => ("waiting…".into(), Role::Notice),

@@ -383,3 +383,84 @@ async fn chat_switch_tier_interrupt_and_quit() {
     assert!(!screen.contains("Hello from the mock server."), "{screen}");
     assert_eq!(models_requested(&server.requests()).len(), 3);
 }
+
+/// An SSE event written as it is, for steps the script builders do not pace.
+fn sse(event: &str, data: serde_json::Value) -> Step {
+    Step::Raw(format!("event: {event}\ndata: {data}\n\n"))
+}
+
+/// The highest `wNN` word on the screen (0 when none is).
+fn last_word(screen: &str) -> u32 {
+    screen
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter_map(|w| w.strip_prefix('w')?.parse().ok())
+        .max()
+        .unwrap_or(0)
+}
+
+/// The tool-use issue's scenario: a tool_use whose input arrives slowly in small chunks
+/// fills its panel in while it streams (two captures mid-stream, the second showing more
+/// of the string), and the panel shows the whole input once the block closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tool_panel_fills_in_while_a_slow_tool_use_streams() {
+    if !tmux_available() {
+        return;
+    }
+    let server = MockServer::start().await.unwrap();
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(config.path(), CONFIG).unwrap();
+    let config_path = config.path().to_string_lossy().into_owned();
+    let url = server.url();
+
+    // {"path": "notes/words.txt", "content": "w01 w02 … w40"}, a word per delta, slowly.
+    let mut chunks = vec![r#"{"path": "notes/words.txt", "content": ""#.to_owned()];
+    chunks.extend((1..=40).map(|i| format!("w{i:02} ")));
+    chunks.push(r#"end"}"#.to_owned());
+    let start = serde_json::json!({"type": "content_block_start", "index": 0,
+        "content_block": {"type": "tool_use", "id": "toolu_01slowpanel", "name": "write_file",
+        "input": {}}});
+    let mut steps = vec![sse("content_block_start", start)];
+    for chunk in &chunks {
+        let delta = serde_json::json!({"type": "content_block_delta", "index": 0,
+            "delta": {"type": "input_json_delta", "partial_json": chunk}});
+        steps.push(sse("content_block_delta", delta));
+        steps.push(Step::Stall(Duration::from_millis(120)));
+    }
+    let stop = serde_json::json!({"type": "content_block_stop", "index": 0});
+    steps.push(sse("content_block_stop", stop));
+    steps.push(Step::end_turn(40));
+    server.enqueue(Reply::Script(Script::new(steps)));
+
+    let tmux = Tmux::start(
+        &chatterm_between_markers(),
+        &[
+            ("ANTHROPIC_BASE_URL", url.as_str()),
+            ("ANTHROPIC_API_KEY", "test"),
+            ("CHATTERM_CONFIG", config_path.as_str()),
+        ],
+    );
+    tmux.wait_for_format("#{alternate_on}", "1");
+    tmux.type_text("write the words file");
+    tmux.send_keys(&["Enter"]);
+
+    let first = tmux.wait_for("the panel streaming its input", |s| {
+        s.contains("⚙ write_file") && s.contains("streaming input") && last_word(s) >= 3
+    });
+    assert!(first.contains(r#""path": "notes/words.txt","#), "{first}");
+    assert!(first.contains(r#""content": "w01 w02"#), "{first}");
+    let second = tmux.wait_for("more of the string", |s| {
+        s.contains("streaming input") && last_word(s) >= last_word(&first) + 3
+    });
+    assert!(
+        last_word(&second) < 40,
+        "the input arrived too fast to see it grow"
+    );
+
+    let last = tmux.wait_for("the whole input", |s| s.contains(r#"w40 end""#));
+    let done = tmux.wait_for("the block closed", |s| !s.contains("streaming input"));
+    assert!(
+        done.contains("⚙ write_file · wpanel · input complete"),
+        "{last}\n{done}"
+    );
+    assert!(done.contains(r#""content": "w01 w02"#), "{done}");
+}

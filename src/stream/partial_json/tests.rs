@@ -338,3 +338,67 @@ proptest! {
         }
     }
 }
+
+/// The events of `chunks`, pieces of one token merged, as a readable list.
+fn events_of(chunks: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut sink = |e: JsonEvent<'_>| {
+        let (tag, text) = match e {
+            JsonEvent::StringText(t) => ("text", t),
+            JsonEvent::Number(t) => ("num", t),
+            JsonEvent::Literal(t) => ("lit", t),
+            other => {
+                out.push(format!("{other:?}"));
+                return;
+            }
+        };
+        match out.last_mut() {
+            Some(last) if last.starts_with(&format!("{tag} ")) => last.push_str(text),
+            _ => out.push(format!("{tag} {text}")),
+        }
+    };
+    let mut p = PartialJson::new();
+    for c in chunks {
+        p.push_with(c, &mut sink);
+    }
+    out
+}
+
+impl<F: FnMut(JsonEvent<'_>)> JsonSink for F {
+    fn event(&mut self, event: JsonEvent<'_>) {
+        self(event)
+    }
+}
+
+#[test]
+fn events_report_each_token_as_it_arrives_whatever_the_chunking() {
+    let text = r#" {"k\u00e9y": [12.5e1, true, "a\nb"], "n": null} "#;
+    let expected = [
+        "Open(Object)",
+        "StringStart { key: true }",
+        "text kéy",
+        "StringEnd",
+        "Colon",
+        "Open(Array)",
+        "num 12.5e1",
+        "Comma",
+        "lit true",
+        "Comma",
+        "StringStart { key: false }",
+        "text a\nb",
+        "StringEnd",
+        "Close(Array)",
+        "Comma",
+        "StringStart { key: true }",
+        "text n",
+        "StringEnd",
+        "Colon",
+        "lit null",
+        "Close(Object)",
+    ];
+    assert_eq!(events_of(&[text]), expected);
+    assert_eq!(events_of(&per_char(text)), expected);
+    // An error stops the events: nothing after the bad byte.
+    let bad = events_of(&[r#"[1, x, 2]"#]);
+    assert_eq!(bad, ["Open(Array)", "num 1", "Comma"]);
+}

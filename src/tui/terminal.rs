@@ -211,12 +211,44 @@ pub fn restore() {
 /// so the terminal is restored *before* the panic message prints; otherwise the message
 /// lands on the alternate screen and vanishes with it. Safe to call whether or not a
 /// session is ever entered.
+///
+/// Only a panic on the thread that installed the hook (the UI's) ends the full screen. A
+/// panic on another thread is a task that tokio catches and the engine reports (a tool
+/// that crashed becomes an error result for the model), while the UI goes on: restoring
+/// the terminal or printing there would wreck the screen the user is still using, so its
+/// message goes to [`panic_log_path`] instead.
 pub fn install_panic_hook() {
+    let ui_thread = std::thread::current().id();
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        let on_ui = std::thread::current().id() == ui_thread;
+        if !ends_full_screen(on_ui, ACTIVE.load(Ordering::SeqCst)) {
+            log_panic(&info.to_string());
+            return;
+        }
         restore();
         previous(info);
     }));
+}
+
+/// Whether a panic restores the terminal and prints: on the UI thread, or when the full
+/// screen is not up (nothing to wreck).
+fn ends_full_screen(on_ui_thread: bool, active_modes: u8) -> bool {
+    on_ui_thread || active_modes == 0
+}
+
+/// Where panics of background tasks are written while the full screen is up.
+pub fn panic_log_path() -> std::path::PathBuf {
+    std::env::temp_dir().join("chatterm-panics.log")
+}
+
+fn log_panic(message: &str) {
+    let line = format!("{:?}: {message}\n", std::time::SystemTime::now());
+    let _ = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(panic_log_path())
+        .and_then(|mut f| f.write_all(line.as_bytes()));
 }
 
 /// Empties `active` and writes the sequences that undo what it held. Returns what it held,
@@ -368,6 +400,14 @@ mod tests {
         assert!(write_leave(&mut out, ALT_SCREEN | PASTE | MOUSE).is_err());
         // Three modes and the cursor.
         assert_eq!(out.0, 4);
+    }
+
+    #[test]
+    fn only_a_ui_thread_panic_ends_the_full_screen() {
+        assert!(ends_full_screen(true, ALT_SCREEN | RAW));
+        assert!(!ends_full_screen(false, ALT_SCREEN | RAW));
+        // Before the session starts or after it ends, every panic prints as usual.
+        assert!(ends_full_screen(false, 0));
     }
 
     #[test]

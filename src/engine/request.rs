@@ -1,11 +1,14 @@
 //! Building the request body for a turn.
 //!
-//! The history is stored without cache markers; each request gets fresh ones, so markers
-//! "move forward" every turn by construction and never pile up. Breakpoints: the system
-//! prompt (stable across turns) and the last block of the last user message (so the next
-//! turn reads everything up to here from the cache). That is at most 2 of the API's 4.
+//! The history is stored without cache markers; each request gets fresh ones from
+//! [`cache::place`](super::cache::place) (tools, system prompt, the newest user message),
+//! so markers "move forward" every turn by construction and never pile up. Whoever changes
+//! the request after [`build`] (adding tools, say) calls `cache::place` again: it strips
+//! and re-places, so the markers always fit the final shape.
 
-use crate::api::{CacheControl, ContentBlock, Message, MessagesRequest, Role, System};
+use super::cache;
+use crate::api::{Message, MessagesRequest, System};
+use crate::config::CacheTtl;
 
 /// Per-request settings that are not part of the history.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -13,8 +16,8 @@ pub struct RequestSettings {
     pub model: String,
     pub max_tokens: u32,
     pub system: Option<String>,
-    /// Put cache breakpoints in the request; `None` disables caching.
-    pub cache_ttl: Option<String>,
+    /// Put cache breakpoints in the request with this TTL; `None` disables caching.
+    pub cache_ttl: Option<CacheTtl>,
 }
 
 /// The request for `messages` under `settings`.
@@ -22,45 +25,19 @@ pub fn build(messages: &[Message], settings: &RequestSettings) -> MessagesReques
     let mut req = MessagesRequest::new(&settings.model, settings.max_tokens, messages.to_vec());
     // The engine always streams; set here so the client sends the body without a copy.
     req.stream = true;
-    let marker = settings
-        .cache_ttl
-        .as_deref()
-        .map(|ttl| CacheControl::ephemeral(Some(ttl)));
     req.system = settings
         .system
         .as_deref()
         .filter(|s| !s.trim().is_empty())
-        .map(|s| match &marker {
-            Some(m) => {
-                let mut block = ContentBlock::text(s);
-                if let Some(slot) = block.cache_control_mut() {
-                    *slot = Some(m.clone());
-                }
-                System::Blocks(vec![block])
-            }
-            None => System::Text(s.to_owned()),
-        });
-    if let Some(m) = marker {
-        mark_last_user_block(&mut req.messages, m);
-    }
+        .map(|s| System::Text(s.to_owned()));
+    cache::place(&mut req, settings.cache_ttl);
     req
-}
-
-fn mark_last_user_block(messages: &mut [Message], marker: CacheControl) {
-    let Some(msg) = messages.iter_mut().rev().find(|m| m.role == Role::User) else {
-        return;
-    };
-    for block in msg.content.iter_mut().rev() {
-        if let Some(slot) = block.cache_control_mut() {
-            *slot = Some(marker);
-            return;
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::{ContentBlock, Role};
     use serde_json::json;
 
     #[test]
@@ -77,7 +54,7 @@ mod tests {
             model: "m".into(),
             max_tokens: 100,
             system: Some("be brief".into()),
-            cache_ttl: Some("5m".into()),
+            cache_ttl: Some(CacheTtl::FiveMinutes),
         };
         let v = serde_json::to_value(build(&history, &settings)).unwrap();
         assert_eq!(

@@ -45,6 +45,8 @@ pub enum Action {
     TierBalanced,
     /// Use the max tier.
     TierMax,
+    /// Let the routing rules pick the tier per request.
+    TierAuto,
     /// Cycle fast → balanced → max.
     CycleTier,
     /// Stop the streaming answer, keeping the partial text.
@@ -81,7 +83,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in help-overlay order.
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 24] = [
         Action::Send,
         Action::Newline,
         Action::HistoryPrev,
@@ -89,6 +91,7 @@ impl Action {
         Action::TierFast,
         Action::TierBalanced,
         Action::TierMax,
+        Action::TierAuto,
         Action::CycleTier,
         Action::Interrupt,
         Action::CtrlC,
@@ -117,6 +120,7 @@ impl Action {
             Action::TierFast => "tier_fast",
             Action::TierBalanced => "tier_balanced",
             Action::TierMax => "tier_max",
+            Action::TierAuto => "tier_auto",
             Action::CycleTier => "cycle_tier",
             Action::Interrupt => "interrupt",
             Action::CtrlC => "ctrl_c",
@@ -151,6 +155,7 @@ impl Action {
             Action::TierFast => "fast tier",
             Action::TierBalanced => "balanced tier",
             Action::TierMax => "max tier",
+            Action::TierAuto => "auto tier (routing rules pick per request)",
             Action::CycleTier => "cycle tiers",
             Action::Interrupt => "interrupt the answer",
             Action::CtrlC => "interrupt / clear input / twice to quit",
@@ -336,6 +341,7 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("alt+1", Action::TierFast),
     ("alt+2", Action::TierBalanced),
     ("alt+3", Action::TierMax),
+    ("alt+0", Action::TierAuto),
     ("f2", Action::CycleTier),
     ("esc", Action::Interrupt),
     ("ctrl+c", Action::CtrlC),

@@ -4,7 +4,9 @@
 // Test helpers panic on purpose: a failed set-up step is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod caching;
 mod common;
+mod context;
 mod engine;
 mod print_mode;
 mod streaming;

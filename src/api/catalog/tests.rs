@@ -130,7 +130,7 @@ async fn refresh_lists_every_page_of_the_mock_and_saves_it() {
     let dir = tempfile::tempdir().unwrap();
     let catalog = refresh(&client, Some(dir.path())).await.unwrap();
     let page: ModelsPage =
-        serde_json::from_value(crate::mock::models::list(None).unwrap()).unwrap();
+        serde_json::from_value(crate::mock::models::list(None, &[]).unwrap()).unwrap();
     assert_eq!(catalog.listed().len(), page.data.len());
     assert_eq!(
         catalog.newest("opus").map(|m| m.id.as_str()),

@@ -14,7 +14,7 @@
 //! The engine also keeps the model catalog (context windows, longest answers). When asked
 //! to ([`Engine::refresh_catalog`]), it lists `/v1/models` in the background: the windows
 //! apply at once, and unpinned tiers move to the newest model of their line only while
-//! nothing has been sent yet, so a conversation never changes model (and loses its
+//! nothing has been sent yet (and no history was resumed), so a conversation never changes model (and loses its
 //! cache) behind the user's back. It reports the next request's size
 //! (`Update::ContextSize`) when that or the model changes.
 
@@ -263,7 +263,7 @@ impl Engine {
     /// Adopts a fresh listing: windows at once, tier models only before the first turn.
     fn adopt_catalog(&mut self, catalog: Catalog, updates: &UnboundedSender<Update>) {
         let before = self.current_model().to_owned();
-        if self.next_turn == 1 {
+        if self.next_turn == 1 && self.messages.is_empty() {
             catalog.discover_tiers(&mut self.models);
         }
         self.catalog = catalog;

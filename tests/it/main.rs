@@ -8,6 +8,7 @@ mod caching;
 mod common;
 mod context;
 mod engine;
+mod models;
 mod print_mode;
 mod streaming;
 mod tui_tmux;

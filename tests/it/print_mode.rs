@@ -6,8 +6,8 @@ use std::process::{Command, Output, Stdio};
 use chatterm::api::Usage;
 use chatterm::mock::{HttpError, MockServer, Reply, Script, Step};
 
-/// The binary with a clean environment: no keys, no user config.
-fn chatterm(home: &tempfile::TempDir) -> Command {
+/// The binary with a clean environment: no keys, no user config, a private cache dir.
+pub fn chatterm(home: &tempfile::TempDir) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_chatterm"));
     for var in [
         "ANTHROPIC_API_KEY",
@@ -20,11 +20,12 @@ fn chatterm(home: &tempfile::TempDir) -> Command {
     }
     cmd.env("HOME", home.path())
         .env("XDG_CONFIG_HOME", home.path())
+        .env("CHATTERM_CACHE_DIR", home.path().join("cache"))
         .stdin(Stdio::null());
     cmd
 }
 
-fn against(server: &MockServer, home: &tempfile::TempDir) -> Command {
+pub fn against(server: &MockServer, home: &tempfile::TempDir) -> Command {
     let mut cmd = chatterm(home);
     cmd.env("ANTHROPIC_BASE_URL", server.url())
         .env("ANTHROPIC_API_KEY", "sk-test");
@@ -45,7 +46,7 @@ fn text_reply(text: &str) -> Reply {
     ]))
 }
 
-async fn output(mut cmd: Command) -> Output {
+pub async fn output(mut cmd: Command) -> Output {
     tokio::task::spawn_blocking(move || cmd.output().expect("run chatterm"))
         .await
         .unwrap()

@@ -53,6 +53,33 @@ impl Default for RoutingConfig {
     }
 }
 
+/// Words that mark a request for review or analysis.
+const ANALYSIS_WORDS: &[&str] = &[
+    "review",
+    "analyse",
+    "analyze",
+    "analysis",
+    "audit",
+    "architecture",
+    "in depth",
+    "trade-offs",
+    "prove",
+];
+
+/// Words that mark a classification-like request.
+const CLASSIFICATION_WORDS: &[&str] = &[
+    "classify",
+    "categorise",
+    "categorize",
+    "category",
+    "label",
+    "sentiment",
+    "extract",
+    "yes or no",
+    "true or false",
+    "which language",
+];
+
 fn words(list: &[&str]) -> Vec<String> {
     list.iter().map(|w| (*w).to_owned()).collect()
 }
@@ -89,33 +116,12 @@ fn default_rules() -> Vec<RouteRule> {
             ..rule("long code", Tier::Max)
         },
         RouteRule {
-            keywords: words(&[
-                "review",
-                "analyse",
-                "analyze",
-                "analysis",
-                "audit",
-                "architecture",
-                "in depth",
-                "trade-offs",
-                "prove",
-            ]),
+            keywords: words(ANALYSIS_WORDS),
             min_chars: Some(1500),
             ..rule("long analysis", Tier::Max)
         },
         RouteRule {
-            keywords: words(&[
-                "classify",
-                "categorise",
-                "categorize",
-                "category",
-                "label",
-                "sentiment",
-                "extract",
-                "yes or no",
-                "true or false",
-                "which language",
-            ]),
+            keywords: words(CLASSIFICATION_WORDS),
             max_chars: Some(600),
             code: Some(false),
             max_tokens: Some(512),

@@ -153,6 +153,15 @@ async fn truncate_drops_old_turns_and_the_window_is_never_exceeded() {
     let (server, mut engine) = setup(ContextStrategy::Truncate).await;
     let notice = chat_until_folded(&mut engine, &server, 12).await;
     assert!(notice.starts_with("context: dropped the "), "{notice}");
+    let counted = server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/v1/messages/count_tokens")
+        .count();
+    assert!(
+        counted >= 1,
+        "near the limit the size is counted, not only estimated"
+    );
     // Keep chatting: the history stays bounded and every request is accepted.
     for n in 0..6 {
         server.enqueue(reply("ok"));

@@ -45,6 +45,7 @@ fn new_app() -> App {
         theme: Theme::load("dark").unwrap(),
         keymap: Keymap::defaults(),
         tier: Some(Tier::Balanced),
+        auto: false,
         model: "claude-sonnet-4-6".into(),
         models: Vec::new(),
         sidebar: true,

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use chatterm::config::Tier;
+use chatterm::config::TierChoice;
 
 /// chatterm: a terminal chat client for Claude.
 #[derive(Debug, Parser)]
@@ -17,9 +17,10 @@ pub struct Cli {
     /// The message to send (print mode reads standard input when it is absent).
     pub prompt: Option<String>,
 
-    /// Model tier to start with.
+    /// Model tier to start with: fast, balanced, max, or auto (routing rules pick per
+    /// request).
     #[arg(long, value_parser = parse_tier)]
-    pub tier: Option<Tier>,
+    pub tier: Option<TierChoice>,
 
     /// Model id to use, whatever the tier.
     #[arg(long)]
@@ -76,7 +77,7 @@ pub enum Sub {
     },
 }
 
-fn parse_tier(s: &str) -> Result<Tier, String> {
+fn parse_tier(s: &str) -> Result<TierChoice, String> {
     s.parse()
 }
 
@@ -107,5 +108,16 @@ mod tests {
         let cli =
             Cli::try_parse_from(["chatterm", "-p", "hi", "--no-tools", "--approve-all"]).unwrap();
         assert!(cli.no_tools && cli.approve_all);
+    }
+
+    #[test]
+    fn tier_takes_auto_and_the_tier_names() {
+        let tier = |t: &str| Cli::try_parse_from(["chatterm", "--tier", t]).map(|c| c.tier);
+        assert_eq!(tier("auto").unwrap(), Some(TierChoice::Auto));
+        assert_eq!(
+            tier("Fast").unwrap(),
+            Some(TierChoice::Fixed(chatterm::config::Tier::Fast))
+        );
+        assert!(tier("turbo").is_err());
     }
 }

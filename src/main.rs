@@ -6,12 +6,14 @@ mod tui;
 use std::io::{IsTerminal, Read, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
 
 use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 
+use chatterm::api::catalog::{self, Catalog};
 use chatterm::api::{Auth, Client, ClientOptions};
-use chatterm::config::{self, Config, LoadOptions, Tier};
+use chatterm::config::{self, Config, LoadOptions, PerTier, Tier};
 use chatterm::cost::Pricing;
 use chatterm::engine::{ApprovalPolicy, Engine, NoTools, ToolSettings};
 use chatterm::mock::MockServer;
@@ -88,9 +90,17 @@ async fn run(cli: Cli) -> Result<i32> {
         },
     };
     let client = Client::new(client_options(&config, base_url, auth))?;
-    let engine = Engine::new(client, &config, Pricing::embedded())
+    // The demo keeps the built-in models: deterministic, and every price known.
+    let discover = config.models.discover && demo.is_none();
+    let waits = cli.print || !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal());
+    let (catalog, refresh_dir) = discover_models(&client, &mut config, discover, waits).await;
+    let mut engine = Engine::new(client, &config, Pricing::embedded())
         .with_model(cli.model.clone())
+        .with_catalog(catalog)
         .with_tools(std::sync::Arc::new(NoTools), tool_settings(&cli));
+    if let Some(dir) = refresh_dir {
+        engine = engine.refresh_catalog(dir);
+    }
     let mut handle = engine.spawn();
     let opts = PrintOptions { json: cli.json };
     if cli.print {
@@ -117,6 +127,43 @@ async fn run(cli: Cli) -> Result<i32> {
     Ok(0)
 }
 
+/// How long print and line mode wait for `/v1/models` when the cached listing is missing or
+/// stale (at most once a day); the full-screen UI never waits, it asks in the background.
+const DISCOVERY_WAIT: Duration = Duration::from_secs(3);
+
+/// The model catalog to start with, after pointing unpinned tiers at what it lists, and
+/// `Some(cache dir)` when the engine should refresh it in the background. Reads the disk
+/// cache; asks the API only when that is missing or older than a day, waiting (briefly)
+/// only when `waits` (print mode answers at once, so the tiers must be settled first).
+async fn discover_models(
+    client: &Client,
+    config: &mut Config,
+    discover: bool,
+    waits: bool,
+) -> (Catalog, Option<Option<std::path::PathBuf>>) {
+    if !discover {
+        return (Catalog::builtin(), None);
+    }
+    let dir = catalog::disk::cache_dir(&|k| std::env::var(k).ok());
+    let start = catalog::at_startup(
+        dir.as_deref(),
+        &client.options().base_url,
+        SystemTime::now(),
+    );
+    let mut listing = start.catalog;
+    let mut background = None;
+    if start.refresh && waits {
+        let refresh = catalog::refresh(client, dir.as_deref());
+        if let Ok(Ok(fresh)) = tokio::time::timeout(DISCOVERY_WAIT, refresh).await {
+            listing = fresh;
+        }
+    } else if start.refresh {
+        background = Some(dir);
+    }
+    listing.discover_tiers(&mut config.models);
+    (listing, background)
+}
+
 /// What the TUI starts with; fails before the terminal is touched on a bad theme or keys.
 fn app_options(config: &Config, cli: &Cli) -> Result<AppOptions> {
     let name = cli.theme.clone().or_else(|| config.ui.theme.clone());
@@ -131,7 +178,7 @@ fn app_options(config: &Config, cli: &Cli) -> Result<AppOptions> {
         Some(file) => eyre!("{}: [keys]: {e}", file.display()),
         None => eyre!("[keys]: {e}"),
     })?;
-    let tier = config.models.tier;
+    let tier = config.models.tier.fixed().unwrap_or(config.routing.default);
     let mut models: Vec<String> = Tier::ALL
         .iter()
         .map(|&t| config.models.model_for(t).to_owned())
@@ -141,6 +188,7 @@ fn app_options(config: &Config, cli: &Cli) -> Result<AppOptions> {
         theme,
         keymap,
         tier: cli.model.is_none().then_some(tier),
+        auto: cli.model.is_none() && config.models.tier.is_auto(),
         model: cli
             .model
             .clone()
@@ -159,7 +207,7 @@ fn apply_flags(config: &mut Config, cli: &Cli) {
         config.chat.system = Some(s.clone());
     }
     if let Some(n) = cli.max_tokens {
-        config.models.max_tokens = n;
+        config.models.max_tokens = PerTier::all(n);
     }
 }
 

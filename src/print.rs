@@ -195,6 +195,9 @@ fn show<O: Write, E: Write>(
                 sanitize_line(&reason)
             );
         }
+        Update::Routed { tier, reason, .. } => {
+            let _ = writeln!(err, "auto: {tier} tier ({})", sanitize_line(&reason));
+        }
         Update::Notice { text, .. } if !text.is_empty() => {
             let _ = writeln!(err, "{}", sanitize_line(&text));
         }

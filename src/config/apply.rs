@@ -8,8 +8,9 @@
 use std::path::Path;
 use std::time::Duration;
 
+use super::apply_engine;
 use super::locate::KeyPath;
-use super::raw::{RawApi, RawChat, RawConfig, RawModels, RawTier, RawUi, Seconds};
+use super::raw::{RawApi, RawChat, RawConfig, RawModels, RawTier, RawTierChoice, RawUi, Seconds};
 use super::{Config, Tier};
 
 /// Retries beyond this only delay the error; backoff would already be near a minute.
@@ -21,6 +22,7 @@ pub(crate) type Failure = (KeyPath, String);
 pub(crate) fn apply(raw: &RawConfig, origin: &Path, config: &mut Config) -> Result<(), Failure> {
     apply_api(&raw.api, config)?;
     apply_models(&raw.models, config)?;
+    apply_engine::apply(raw, config)?;
     apply_chat(&raw.chat, config);
     apply_ui(&raw.ui, origin, config)?;
     // Per entry, so a file that rebinds one action keeps the lower layers' other entries.
@@ -75,30 +77,30 @@ fn apply_api(raw: &RawApi, config: &mut Config) -> Result<(), Failure> {
 
 fn apply_models(raw: &RawModels, config: &mut Config) -> Result<(), Failure> {
     let models = &mut config.models;
-    if let Some(RawTier(tier)) = raw.tier {
+    if let Some(RawTierChoice(tier)) = raw.tier {
         models.tier = tier;
     }
     let ids = [
-        ("fast", &raw.fast, &mut models.fast),
-        ("balanced", &raw.balanced, &mut models.balanced),
-        ("max", &raw.max, &mut models.max),
+        (Tier::Fast, &raw.fast),
+        (Tier::Balanced, &raw.balanced),
+        (Tier::Max, &raw.max),
     ];
-    for (name, id, slot) in ids {
+    for (tier, id) in ids {
         if let Some(id) = id {
             if id.trim().is_empty() {
-                return Err((key("models", name), "model id must not be empty".into()));
+                let message = "model id must not be empty".into();
+                return Err((key("models", tier.as_str()), message));
             }
-            *slot = id.clone();
+            *models.model_for_mut(tier) = id.clone();
+            // Set by a layer: discovery must not replace it.
+            *models.pinned.get_mut(tier) = true;
         }
+    }
+    if let Some(discover) = raw.discover {
+        models.discover = discover;
     }
     if let Some(fallback) = &raw.fallback {
         models.fallback = check_fallback(fallback)?;
-    }
-    if let Some(max_tokens) = raw.max_tokens {
-        if max_tokens == 0 {
-            return Err((key("models", "max_tokens"), "must be at least 1".into()));
-        }
-        models.max_tokens = max_tokens;
     }
     Ok(())
 }
@@ -200,6 +202,6 @@ fn to_duration(Seconds(secs): Seconds) -> Result<Duration, String> {
     }
 }
 
-fn key(table: &str, name: &str) -> KeyPath {
+pub(crate) fn key(table: &str, name: &str) -> KeyPath {
     KeyPath::keys(&[table, name])
 }

@@ -28,7 +28,7 @@ const EMBEDDED_ORIGIN: &str = "<embedded default-config.toml>";
 pub const ENV_CONFIG: &str = "CHATTERM_CONFIG";
 /// The API endpoint, used when no config file sets `api.base_url`.
 pub const ENV_BASE_URL: &str = "ANTHROPIC_BASE_URL";
-/// Overrides `models.tier`.
+/// Overrides `models.tier` (`auto` or a tier name).
 pub const ENV_TIER: &str = "CHATTERM_TIER";
 
 /// What [`load`] needs from the outside world.

@@ -32,6 +32,12 @@ impl KeyPath {
         self
     }
 
+    /// The path one key deeper, e.g. `routing.rule[2]` + `tier`.
+    pub fn key(mut self, key: &str) -> KeyPath {
+        self.0.push(Segment::Key(key.to_owned()));
+        self
+    }
+
     /// The path serde_path_to_error tracked to a deserialisation error.
     pub fn from_tracked(path: &serde_path_to_error::Path) -> KeyPath {
         use serde_path_to_error::Segment as S;

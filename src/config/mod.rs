@@ -16,9 +16,10 @@
 //!
 //! Invariants of a [`Config`] returned by [`load`] or [`parse_str`]:
 //! - every value passed validation (`apply.rs`): `max_retries <= 10`, timeouts positive
-//!   and finite, `max_tokens >= 1`, a non-empty duplicate-free fallback list, non-empty
-//!   model ids, and a `base_url` that starts with `http://` or `https://` and has no
-//!   trailing slash;
+//!   and finite, `max_tokens >= 1` for every tier, a non-empty duplicate-free fallback
+//!   list, non-empty model ids, a `base_url` that starts with `http://` or `https://` and
+//!   has no trailing slash, `context.max_fraction` in (0, 1], `keep_turns >= 1`, and
+//!   routing rules that each name a tier and whose char bounds are ordered (`apply_engine.rs`);
 //! - a bad file is a [`ConfigError`] whose one-line message names the file, the line and
 //!   column when known, and the key path; nothing here panics on input;
 //! - unknown keys are not errors: they come back as warnings in [`Loaded::warnings`], so a
@@ -29,14 +30,20 @@
 //! TUI loads the theme named by [`UiConfig::theme`] and validates [`Config::keys`] against
 //! its actions, and reports its own errors.
 //!
+//! The tier model ids are special: the embedded file leaves them unset, so they hold the
+//! built-in defaults with [`ModelsConfig::pinned`] false, and model discovery may replace
+//! them at run time. Any layer that sets one pins it.
+//!
 //! Not here: applying CLI flags, reading the API key (the client's job).
 
 mod apply;
+mod apply_engine;
 mod error;
 mod load;
 mod locate;
 mod parse;
 mod raw;
+mod routing;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -48,6 +55,7 @@ pub use error::{ConfigError, Location};
 pub use load::{
     ENV_BASE_URL, ENV_CONFIG, ENV_TIER, LoadOptions, Loaded, default_config_path, load, parse_str,
 };
+pub use routing::{RouteRule, RoutingConfig};
 
 /// The endpoint used when neither the config file nor `ANTHROPIC_BASE_URL` names one.
 pub const PUBLIC_BASE_URL: &str = "https://api.anthropic.com";
@@ -96,6 +104,97 @@ impl std::str::FromStr for Tier {
     }
 }
 
+/// What the user chose: one tier for every request, or a tier picked per request by the
+/// routing rules (`auto`). Kept apart from [`Tier`] so code that needs a model tier can
+/// never be handed "auto" by mistake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TierChoice {
+    Auto,
+    Fixed(Tier),
+}
+
+impl TierChoice {
+    /// The fixed tier, or `None` for auto.
+    pub fn fixed(self) -> Option<Tier> {
+        match self {
+            Self::Auto => None,
+            Self::Fixed(t) => Some(t),
+        }
+    }
+
+    pub fn is_auto(self) -> bool {
+        self == Self::Auto
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Fixed(t) => t.as_str(),
+        }
+    }
+}
+
+impl From<Tier> for TierChoice {
+    fn from(t: Tier) -> Self {
+        Self::Fixed(t)
+    }
+}
+
+impl std::fmt::Display for TierChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for TierChoice {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("auto") {
+            return Ok(Self::Auto);
+        }
+        s.parse()
+            .map(Self::Fixed)
+            .map_err(|_| format!("unknown tier {s:?} (expected auto, fast, balanced or max)"))
+    }
+}
+
+/// One value per model tier (token budgets, which tiers a config pinned, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PerTier<T> {
+    pub fast: T,
+    pub balanced: T,
+    pub max: T,
+}
+
+impl<T: Copy> PerTier<T> {
+    /// The same value for every tier.
+    pub fn all(value: T) -> Self {
+        Self {
+            fast: value,
+            balanced: value,
+            max: value,
+        }
+    }
+
+    pub fn get(&self, tier: Tier) -> T {
+        match tier {
+            Tier::Fast => self.fast,
+            Tier::Balanced => self.balanced,
+            Tier::Max => self.max,
+        }
+    }
+}
+
+impl<T> PerTier<T> {
+    pub fn get_mut(&mut self, tier: Tier) -> &mut T {
+        match tier {
+            Tier::Fast => &mut self.fast,
+            Tier::Balanced => &mut self.balanced,
+            Tier::Max => &mut self.max,
+        }
+    }
+}
+
 /// How to reach the API and how patiently.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiConfig {
@@ -114,16 +213,27 @@ pub struct ApiConfig {
 }
 
 /// Which model each tier means, and how to fall back between tiers.
+///
+/// The tier ids hold the built-in defaults until a config layer sets them; `pinned` says
+/// which ones a layer set. Unpinned tiers may be replaced by model discovery (the newest
+/// active model of the tier's line in `GET /v1/models`, see `api::catalog`); pinned ones
+/// never are.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelsConfig {
-    /// The tier a new conversation starts in.
-    pub tier: Tier,
+    /// The tier a new conversation starts in, or `auto` for routing per request.
+    pub tier: TierChoice,
     pub fast: String,
     pub balanced: String,
     pub max: String,
+    /// Which of the three ids a config layer set explicitly.
+    pub pinned: PerTier<bool>,
+    /// Ask `GET /v1/models` (cached for a day) for unpinned tiers' models and for context
+    /// windows; false keeps the built-in defaults and never asks.
+    pub discover: bool,
     /// Tiers to try, in order, when the current one is overloaded; never empty, no repeats.
     pub fallback: Vec<Tier>,
-    pub max_tokens: u32,
+    /// Upper limit on an answer's length per tier, each at least 1.
+    pub max_tokens: PerTier<u32>,
 }
 
 impl ModelsConfig {
@@ -134,6 +244,70 @@ impl ModelsConfig {
             Tier::Max => &self.max,
         }
     }
+
+    pub fn model_for_mut(&mut self, tier: Tier) -> &mut String {
+        match tier {
+            Tier::Fast => &mut self.fast,
+            Tier::Balanced => &mut self.balanced,
+            Tier::Max => &mut self.max,
+        }
+    }
+
+    /// The tier whose model is `model`, if any (the first, when two tiers share it).
+    pub fn tier_of(&self, model: &str) -> Option<Tier> {
+        Tier::ALL.into_iter().find(|t| self.model_for(*t) == model)
+    }
+}
+
+/// The prompt cache's time to live: how long a cached prefix survives without use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheTtl {
+    FiveMinutes,
+    OneHour,
+}
+
+impl CacheTtl {
+    /// As written in config and on the wire (`cache_control.ttl`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FiveMinutes => "5m",
+            Self::OneHour => "1h",
+        }
+    }
+
+    pub fn duration(self) -> Duration {
+        match self {
+            Self::FiveMinutes => Duration::from_secs(5 * 60),
+            Self::OneHour => Duration::from_secs(60 * 60),
+        }
+    }
+}
+
+/// Prompt caching: breakpoints on tools, system prompt and the newest user message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheConfig {
+    pub enabled: bool,
+    pub ttl: CacheTtl,
+}
+
+/// What to do with the oldest turns when a conversation outgrows its context budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContextStrategy {
+    /// Replace them with a summary written by the fast tier.
+    Summarise,
+    /// Drop them.
+    Truncate,
+}
+
+/// Keeping each request inside the model's context window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ContextConfig {
+    /// Fold old turns once the next request would use more than this share of the window;
+    /// in (0, 1].
+    pub max_fraction: f64,
+    pub strategy: ContextStrategy,
+    /// The newest turns that are never folded; at least 1.
+    pub keep_turns: usize,
 }
 
 /// What every conversation starts with.
@@ -172,6 +346,9 @@ impl Default for UiConfig {
 pub struct Config {
     pub api: ApiConfig,
     pub models: ModelsConfig,
+    pub cache: CacheConfig,
+    pub context: ContextConfig,
+    pub routing: RoutingConfig,
     pub chat: ChatConfig,
     pub ui: UiConfig,
     /// The `[keys]` table, action name to key string, exactly as written (later layers
@@ -204,13 +381,26 @@ impl Default for Config {
                 betas: Vec::new(),
             },
             models: ModelsConfig {
-                tier: Tier::Balanced,
+                tier: TierChoice::Fixed(Tier::Balanced),
+                // The built-in defaults of unset tiers: current models with confirmed prices.
                 fast: "claude-haiku-4-5".into(),
                 balanced: "claude-sonnet-4-6".into(),
                 max: "claude-opus-5".into(),
+                pinned: PerTier::all(false),
+                discover: true,
                 fallback: vec![Tier::Max, Tier::Balanced, Tier::Fast],
-                max_tokens: 8192,
+                max_tokens: PerTier::all(8192),
             },
+            cache: CacheConfig {
+                enabled: true,
+                ttl: CacheTtl::FiveMinutes,
+            },
+            context: ContextConfig {
+                max_fraction: 0.8,
+                strategy: ContextStrategy::Summarise,
+                keep_turns: 2,
+            },
+            routing: RoutingConfig::default(),
             chat: ChatConfig::default(),
             ui: UiConfig::default(),
             keys: BTreeMap::new(),
@@ -221,3 +411,5 @@ impl Default for Config {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_engine;

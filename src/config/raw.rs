@@ -13,13 +13,16 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
-use super::Tier;
+use super::{Tier, TierChoice};
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub(crate) struct RawConfig {
     pub api: RawApi,
     pub models: RawModels,
+    pub cache: RawCache,
+    pub context: RawContext,
+    pub routing: RawRouting,
     pub chat: RawChat,
     pub ui: RawUi,
     /// Action name to key string. A map, so every entry is "known" to serde_ignored:
@@ -41,12 +44,49 @@ pub(crate) struct RawApi {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub(crate) struct RawModels {
-    pub tier: Option<RawTier>,
+    pub tier: Option<RawTierChoice>,
     pub fast: Option<String>,
     pub balanced: Option<String>,
     pub max: Option<String>,
+    pub discover: Option<bool>,
     pub fallback: Option<Vec<RawTier>>,
-    pub max_tokens: Option<u32>,
+    pub max_tokens: Option<RawMaxTokens>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawCache {
+    pub enabled: Option<bool>,
+    pub ttl: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawContext {
+    pub max_fraction: Option<Number>,
+    pub strategy: Option<String>,
+    pub keep_turns: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawRouting {
+    pub default: Option<RawTier>,
+    /// `[[routing.rule]]`: replaces the lower layers' list when present.
+    pub rule: Option<Vec<RawRule>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawRule {
+    pub name: Option<String>,
+    pub command: Option<OneOrMany>,
+    pub min_chars: Option<i64>,
+    pub max_chars: Option<i64>,
+    pub code: Option<bool>,
+    pub keywords: Option<Vec<String>>,
+    pub tier: Option<RawTier>,
+    pub max_tokens: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -70,31 +110,142 @@ pub(crate) struct Seconds(pub f64);
 
 impl<'de> Deserialize<'de> for Seconds {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct SecondsVisitor;
+        d.deserialize_any(FloatVisitor("a number of seconds"))
+            .map(Seconds)
+    }
+}
 
-        impl Visitor<'_> for SecondsVisitor {
-            type Value = Seconds;
+/// A plain number (`0.8` or `1`), integers accepted; range checked later.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Number(pub f64);
+
+impl<'de> Deserialize<'de> for Number {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(FloatVisitor("a number")).map(Number)
+    }
+}
+
+/// Accepts TOML integers and floats as an `f64`; the text says what was expected.
+struct FloatVisitor(&'static str);
+
+impl Visitor<'_> for FloatVisitor {
+    type Value = f64;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
+        // Precision loss above 2^53 is irrelevant: such values fail the range checks anyway.
+        Ok(v as f64)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
+        Ok(v as f64)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
+        Ok(v)
+    }
+}
+
+/// `models.max_tokens` as written: one number for every tier, or a table with some of
+/// `fast`, `balanced`, `max`. Ranges are checked in `apply_engine.rs`, which can point at
+/// the value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum RawMaxTokens {
+    All(i64),
+    PerTier {
+        fast: Option<i64>,
+        balanced: Option<i64>,
+        max: Option<i64>,
+    },
+}
+
+impl<'de> Deserialize<'de> for RawMaxTokens {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct MaxTokensVisitor;
+
+        impl<'de> Visitor<'de> for MaxTokensVisitor {
+            type Value = RawMaxTokens;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a number of seconds")
+                f.write_str("a number of tokens, or a table like { fast = 1024, max = 16000 }")
             }
 
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Seconds, E> {
-                // Precision loss above 2^53 seconds is irrelevant: such values fail the
-                // range check anyway.
-                Ok(Seconds(v as f64))
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawMaxTokens, E> {
+                Ok(RawMaxTokens::All(v))
             }
 
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Seconds, E> {
-                Ok(Seconds(v as f64))
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawMaxTokens, E> {
+                Ok(RawMaxTokens::All(i64::try_from(v).unwrap_or(i64::MAX)))
             }
 
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Seconds, E> {
-                Ok(Seconds(v))
+            fn visit_map<A: de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RawMaxTokens, A::Error> {
+                let (mut fast, mut balanced, mut max) = (None, None, None);
+                while let Some(key) = map.next_key::<String>()? {
+                    let slot = match key.parse::<Tier>() {
+                        Ok(Tier::Fast) => &mut fast,
+                        Ok(Tier::Balanced) => &mut balanced,
+                        Ok(Tier::Max) => &mut max,
+                        Err(message) => return Err(de::Error::custom(message)),
+                    };
+                    *slot = Some(map.next_value::<i64>()?);
+                }
+                Ok(RawMaxTokens::PerTier {
+                    fast,
+                    balanced,
+                    max,
+                })
             }
         }
 
-        d.deserialize_any(SecondsVisitor)
+        d.deserialize_any(MaxTokensVisitor)
+    }
+}
+
+/// A string or a list of strings (`command = "review"` or `command = ["review", "audit"]`).
+/// `list` says which was written, so an error can point at the element or the string.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct OneOrMany {
+    pub items: Vec<String>,
+    pub list: bool,
+}
+
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct OneOrManyVisitor;
+
+        impl<'de> Visitor<'de> for OneOrManyVisitor {
+            type Value = OneOrMany;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string or a list of strings")
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<OneOrMany, E> {
+                Ok(OneOrMany {
+                    items: vec![v.to_owned()],
+                    list: false,
+                })
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<OneOrMany, A::Error> {
+                let mut out = Vec::new();
+                while let Some(item) = seq.next_element::<String>()? {
+                    out.push(item);
+                }
+                Ok(OneOrMany {
+                    items: out,
+                    list: true,
+                })
+            }
+        }
+
+        d.deserialize_any(OneOrManyVisitor)
     }
 }
 
@@ -107,5 +258,16 @@ impl<'de> Deserialize<'de> for RawTier {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let name = String::deserialize(d)?;
         name.parse().map(RawTier).map_err(de::Error::custom)
+    }
+}
+
+/// `models.tier` as written: a tier name or `auto`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct RawTierChoice(pub TierChoice);
+
+impl<'de> Deserialize<'de> for RawTierChoice {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse().map(RawTierChoice).map_err(de::Error::custom)
     }
 }

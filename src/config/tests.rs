@@ -59,7 +59,7 @@ fn embedded_defaults_parse_to_the_documented_values() {
     assert_eq!(c.api.first_byte_timeout, Duration::from_secs(60));
     assert_eq!(c.api.idle_timeout, Duration::from_secs(90));
     assert!(c.api.betas.is_empty());
-    assert_eq!(c.models.tier, Tier::Balanced);
+    assert_eq!(c.models.tier, TierChoice::Fixed(Tier::Balanced));
     assert_eq!(c.models.model_for(Tier::Fast), "claude-haiku-4-5");
     assert_eq!(c.models.model_for(Tier::Balanced), "claude-sonnet-4-6");
     assert_eq!(c.models.model_for(Tier::Max), "claude-opus-5");
@@ -67,7 +67,9 @@ fn embedded_defaults_parse_to_the_documented_values() {
         c.models.fallback,
         vec![Tier::Max, Tier::Balanced, Tier::Fast]
     );
-    assert_eq!(c.models.max_tokens, 8192);
+    assert_eq!(c.models.max_tokens, PerTier::all(8192));
+    assert_eq!(c.models.pinned, PerTier::all(false));
+    assert!(c.models.discover);
     assert_eq!(c.chat.system, None);
     assert_eq!(c.ui.theme, None);
     assert!(c.ui.mouse);
@@ -87,12 +89,23 @@ fn embedded_file_sets_every_key_and_agrees_with_default() {
     scrambled.api.first_byte_timeout = Duration::from_secs(1);
     scrambled.api.idle_timeout = Duration::from_secs(1);
     scrambled.api.betas = vec!["x".into()];
-    scrambled.models.tier = Tier::Fast;
-    scrambled.models.fast = "a".into();
-    scrambled.models.balanced = "b".into();
-    scrambled.models.max = "c".into();
+    scrambled.models.tier = TierChoice::Auto;
+    // The tier ids are the exception: the file leaves them unset on purpose, so discovery
+    // may choose them (their built-in values come from `Config::default()`).
+    scrambled.models.discover = false;
     scrambled.models.fallback = vec![Tier::Fast];
-    scrambled.models.max_tokens = 1;
+    scrambled.models.max_tokens = PerTier::all(1);
+    scrambled.cache.enabled = false;
+    scrambled.cache.ttl = CacheTtl::OneHour;
+    scrambled.context = ContextConfig {
+        max_fraction: 0.1,
+        strategy: ContextStrategy::Truncate,
+        keep_turns: 9,
+    };
+    scrambled.routing = RoutingConfig {
+        default: Tier::Max,
+        rules: Vec::new(),
+    };
     scrambled.ui.mouse = false;
     scrambled.ui.sidebar = false;
     let warnings = parse::apply_layer(DEFAULT_CONFIG_TOML, Path::new("d"), &mut scrambled);
@@ -117,12 +130,13 @@ fn full_fixture_sets_every_key() {
     assert_eq!(c.api.first_byte_timeout, Duration::from_secs(30));
     assert_eq!(c.api.idle_timeout, Duration::from_secs(120));
     assert_eq!(c.api.betas, vec!["context-1m-2025-08-07".to_owned()]);
-    assert_eq!(c.models.tier, Tier::Max);
+    assert_eq!(c.models.tier, TierChoice::Fixed(Tier::Max));
+    assert_eq!(c.models.pinned, PerTier::all(true));
     assert_eq!(c.models.fast, "claude-haiku-4-5-20251001");
     assert_eq!(c.models.balanced, "claude-sonnet-4-6");
     assert_eq!(c.models.max, "claude-opus-4-8");
     assert_eq!(c.models.fallback, vec![Tier::Balanced, Tier::Fast]);
-    assert_eq!(c.models.max_tokens, 1);
+    assert_eq!(c.models.max_tokens, PerTier::all(1));
     assert_eq!(c.chat.system.as_deref(), Some("Answer in French."));
     let theme = fixture("valid/themes/mine.toml");
     assert_eq!(c.ui.theme, Some(theme.to_string_lossy().into_owned()));
@@ -142,7 +156,7 @@ fn partial_fixtures_keep_the_defaults_for_everything_else() {
     let minimal = parse_fixture("valid/minimal.toml").map_err(|e| e.to_string());
     let expected = Config {
         models: ModelsConfig {
-            tier: Tier::Fast,
+            tier: TierChoice::Fixed(Tier::Fast),
             ..Config::default().models
         },
         source: Some(fixture("valid/minimal.toml")),
@@ -166,7 +180,7 @@ fn unknown_keys_are_warnings_with_file_and_line() {
     };
     // Known keys next to the unknown ones still apply.
     assert_eq!(config.api.max_retries, 5);
-    assert_eq!(config.models.max_tokens, 4096);
+    assert_eq!(config.models.max_tokens, PerTier::all(4096));
     let file = fixture("valid/unknown-keys.toml");
     let file = file.display();
     let mut warnings = warnings;
@@ -382,7 +396,7 @@ fn bad_env_values_name_the_variable() {
     let err = load_with(None, &env, None).map_err(|e| e.to_string());
     assert_eq!(
         err,
-        Err(r#"environment variable CHATTERM_TIER: unknown tier "huge" (expected fast, balanced or max)"#.to_owned())
+        Err(r#"environment variable CHATTERM_TIER: unknown tier "huge" (expected auto, fast, balanced or max)"#.to_owned())
     );
 }
 
@@ -394,7 +408,7 @@ fn chatterm_tier_overrides_the_file() {
         loaded
             .map(|l| l.config.models.tier)
             .map_err(|e| e.to_string()),
-        Ok(Tier::Max)
+        Ok(TierChoice::Fixed(Tier::Max))
     );
 }
 

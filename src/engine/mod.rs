@@ -14,13 +14,23 @@
 //!   parallel runs, cancellation, results).
 //! - [`session`]: the engine task: history, tier and model choice, commands.
 //! - [`request`]: building the request body (system prompt, cache breakpoints, tools).
+//! - [`cache`]: where the prompt-cache breakpoints go (pure).
+//! - [`routing`]: the `auto` tier: which tier answers a prompt (pure).
+//! - [`context`]: size estimates and folding old turns (pure); [`compact`] runs it before
+//!   a request (count_tokens near the limit, the summary request).
+//! - [`start`]: what a turn starts with: route, candidates, budget, the turn's task.
 //!
 //! Every turn-scoped update carries its [`TurnId`], so a front end can drop late updates of
 //! a turn it already considers cancelled.
 
 pub mod attempts;
+pub mod cache;
+pub mod compact;
+pub mod context;
 pub mod request;
+pub mod routing;
 pub mod session;
+mod start;
 pub mod tool_loop;
 pub mod tool_plan;
 pub mod tool_round;
@@ -30,7 +40,7 @@ use std::time::Duration;
 
 use crate::api::ratelimit::RateLimits;
 use crate::api::{ApiError, ContentBlock, MessageResponse, Usage};
-use crate::config::Tier;
+use crate::config::{Tier, TierChoice};
 use crate::tools::{ApprovalDecision, InvalidInput, ToolOutput};
 
 pub use attempts::{Attempts, Candidate, Decision};
@@ -57,6 +67,9 @@ pub enum Command {
     Cancel,
     /// Use this tier from the next request on (clears a `--model` override).
     SetTier(Tier),
+    /// Use a fixed tier, or `auto` (routing per request), from the next request on
+    /// (clears a `--model` override). `SetTierChoice(Fixed(t))` is `SetTier(t)`.
+    SetTierChoice(TierChoice),
     /// Use this model id from the next request on, whatever the tier (`None` = tier's model).
     SetModel(Option<String>),
     /// Replace the system prompt (`None` removes it).
@@ -115,6 +128,13 @@ pub enum Update {
         turn: TurnId,
         tier: Option<Tier>,
         model: String,
+    },
+    /// The `auto` tier chose `tier` for this turn (sent right after `TurnStarted`);
+    /// `reason` names the routing rule, or says "default".
+    Routed {
+        turn: TurnId,
+        tier: Tier,
+        reason: String,
     },
     /// The API accepted the request and the stream is open.
     Connected {
@@ -220,6 +240,7 @@ impl Update {
     pub fn turn(&self) -> Option<TurnId> {
         match self {
             Self::TurnStarted { turn, .. }
+            | Self::Routed { turn, .. }
             | Self::Connected { turn, .. }
             | Self::BlockStarted { turn, .. }
             | Self::TextDelta { turn, .. }

@@ -1,15 +1,17 @@
 //! Building the request body for a turn.
 //!
-//! The history is stored without cache markers; each request gets fresh ones, so markers
-//! "move forward" every turn by construction and never pile up. Breakpoints: the system
-//! prompt (stable across turns) and the last block of the last user message (so the next
-//! turn reads everything up to here from the cache). That is at most 2 of the API's 4.
+//! The history is stored without cache markers; each request gets fresh ones from
+//! [`cache::place`](super::cache::place) (tools, system prompt, the newest user message),
+//! so markers "move forward" every turn by construction and never pile up. Whoever changes
+//! the request after [`build`] (adding tools, say) calls `cache::place` again: it strips
+//! and re-places, so the markers always fit the final shape. The tools go in before the
+//! markers are placed, so the last tool definition gets its breakpoint.
 
 use serde_json::Value;
 
-use crate::api::{
-    CacheControl, ContentBlock, Message, MessagesRequest, Role, System, ToolDefinition,
-};
+use super::cache;
+use crate::api::{Message, MessagesRequest, System, ToolDefinition};
+use crate::config::CacheTtl;
 
 /// Per-request settings that are not part of the history.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -17,8 +19,8 @@ pub struct RequestSettings {
     pub model: String,
     pub max_tokens: u32,
     pub system: Option<String>,
-    /// Put cache breakpoints in the request; `None` disables caching.
-    pub cache_ttl: Option<String>,
+    /// Put cache breakpoints in the request with this TTL; `None` disables caching.
+    pub cache_ttl: Option<CacheTtl>,
     /// The tools offered (see [`super::tool_plan::offer`]), sent as they are.
     pub tools: Vec<ToolDefinition>,
     pub tool_choice: Option<Value>,
@@ -31,45 +33,19 @@ pub fn build(messages: &[Message], settings: &RequestSettings) -> MessagesReques
     req.stream = true;
     req.tools = settings.tools.clone();
     req.tool_choice = settings.tool_choice.clone();
-    let marker = settings
-        .cache_ttl
-        .as_deref()
-        .map(|ttl| CacheControl::ephemeral(Some(ttl)));
     req.system = settings
         .system
         .as_deref()
         .filter(|s| !s.trim().is_empty())
-        .map(|s| match &marker {
-            Some(m) => {
-                let mut block = ContentBlock::text(s);
-                if let Some(slot) = block.cache_control_mut() {
-                    *slot = Some(m.clone());
-                }
-                System::Blocks(vec![block])
-            }
-            None => System::Text(s.to_owned()),
-        });
-    if let Some(m) = marker {
-        mark_last_user_block(&mut req.messages, m);
-    }
+        .map(|s| System::Text(s.to_owned()));
+    cache::place(&mut req, settings.cache_ttl);
     req
-}
-
-fn mark_last_user_block(messages: &mut [Message], marker: CacheControl) {
-    let Some(msg) = messages.iter_mut().rev().find(|m| m.role == Role::User) else {
-        return;
-    };
-    for block in msg.content.iter_mut().rev() {
-        if let Some(slot) = block.cache_control_mut() {
-            *slot = Some(marker);
-            return;
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::{ContentBlock, Role};
     use serde_json::json;
 
     #[test]
@@ -86,7 +62,7 @@ mod tests {
             model: "m".into(),
             max_tokens: 100,
             system: Some("be brief".into()),
-            cache_ttl: Some("5m".into()),
+            cache_ttl: Some(CacheTtl::FiveMinutes),
             ..RequestSettings::default()
         };
         let v = serde_json::to_value(build(&history, &settings)).unwrap();
@@ -119,5 +95,31 @@ mod tests {
         let v = serde_json::to_value(build(&[Message::user_text("hi")], &settings)).unwrap();
         assert!(v.get("system").is_none());
         assert!(!v.to_string().contains("cache_control"));
+    }
+
+    #[test]
+    fn the_tools_go_in_before_the_markers_so_the_last_tool_is_marked() {
+        let tool = |name: &str| ToolDefinition {
+            name: name.into(),
+            description: None,
+            input_schema: json!({"type": "object"}),
+            cache_control: None,
+            eager_input_streaming: Some(true),
+            strict: None,
+            extra: Default::default(),
+        };
+        let settings = RequestSettings {
+            model: "m".into(),
+            max_tokens: 1,
+            cache_ttl: Some(CacheTtl::FiveMinutes),
+            tools: vec![tool("a"), tool("b")],
+            tool_choice: Some(json!({"type": "auto"})),
+            ..RequestSettings::default()
+        };
+        let v = serde_json::to_value(build(&[Message::user_text("hi")], &settings)).unwrap();
+        assert!(v["tools"][0].get("cache_control").is_none());
+        assert_eq!(v["tools"][1]["cache_control"], json!({"type": "ephemeral"}));
+        assert_eq!(v["tools"][1]["eager_input_streaming"], json!(true));
+        assert_eq!(v["tool_choice"], json!({"type": "auto"}));
     }
 }

@@ -10,27 +10,36 @@
 //!   and so does every tool round, as the answer with its calls plus the user message
 //!   with their results ([`super::tool_loop`]);
 //! - a failed or cancelled answer does not: the API cannot resume a partial answer, and
-//!   the front end keeps what was shown. The user message stays, so `Retry` can resend it.
+//!   the front end keeps what was shown. The user message stays, so `Retry` can resend it;
+//! - when context bounding folded old turns, the folded history replaces the old one as
+//!   the turn ends (however it ends: the fold was paid for and is valid).
 //!
 //! While a turn runs, the conversation's [`ToolMemory`] (approvals "always", results by
 //! call id) is lent to it and comes back with its outcome; `Approve` answers are passed on.
+//!
+//! The engine also keeps the model catalog (context windows, longest answers). When asked
+//! to ([`Engine::refresh_catalog`]), it lists `/v1/models` in the background: the windows
+//! apply at once, and unpinned tiers move to the newest model of their line only while
+//! nothing has been sent yet (and no history was resumed), so a conversation never changes
+//! model (and loses its cache) behind the user's back. It reports the next request's size
+//! (`Update::ContextSize`) when that or the model changes.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::attempts::Attempts;
-use super::request::RequestSettings;
-use super::tool_loop::{self, ApprovalAnswer, LoopContext, TurnOutcome, TurnState};
+use super::compact::Known;
+use super::tool_loop::{ApprovalAnswer, TurnOutcome};
 use super::tool_plan::{self, NoTools, ToolSettings};
 use super::tool_round::ToolMemory;
-use super::turn::TurnContext;
-use super::{Command, TurnId, Update};
+use super::{Command, TurnId, Update, context, request};
+use crate::api::catalog::{self, Catalog};
 use crate::api::retry::RetryPolicy;
 use crate::api::{ApiError, Client, Message, Role};
-use crate::config::{Config, ModelsConfig, Tier};
+use crate::config::{CacheConfig, Config, ContextConfig, ModelsConfig, RoutingConfig, TierChoice};
 use crate::cost::Pricing;
 use crate::tools::ToolExecutor;
 
@@ -42,27 +51,36 @@ pub struct EngineHandle {
 
 /// A conversation with its settings. Build it, then [`spawn`](Engine::spawn) it.
 pub struct Engine {
-    client: Client,
-    pricing: Arc<Pricing>,
-    models: ModelsConfig,
-    policy: RetryPolicy,
-    tier: Tier,
-    model_override: Option<String>,
-    system: Option<String>,
-    cache_ttl: Option<String>,
-    messages: Vec<Message>,
-    next_turn: u64,
-    tools: Arc<dyn ToolExecutor>,
-    tool_settings: ToolSettings,
-    tool_memory: ToolMemory,
+    pub(crate) client: Client,
+    pub(crate) pricing: Arc<Pricing>,
+    pub(crate) models: ModelsConfig,
+    pub(crate) policy: RetryPolicy,
+    pub(crate) choice: TierChoice,
+    pub(crate) model_override: Option<String>,
+    pub(crate) system: Option<String>,
+    pub(crate) cache: CacheConfig,
+    pub(crate) context: ContextConfig,
+    pub(crate) routing: RoutingConfig,
+    pub(crate) catalog: Catalog,
+    /// `Some(cache dir)` when the catalog should be refreshed in the background.
+    refresh: Option<Option<PathBuf>>,
+    /// The size of the last request that finished, for the next estimate.
+    pub(crate) known: Option<Known>,
+    pub(crate) messages: Vec<Message>,
+    pub(crate) next_turn: u64,
+    /// The last `ContextSize` sent, so it is only sent on a change.
+    last_size: Option<(String, u64, u64)>,
+    pub(crate) tools: Arc<dyn ToolExecutor>,
+    pub(crate) tool_settings: ToolSettings,
+    pub(crate) tool_memory: ToolMemory,
 }
 
 /// The turn in flight.
-struct Running {
-    turn: TurnId,
-    cancel: CancellationToken,
-    approvals: UnboundedSender<ApprovalAnswer>,
-    task: JoinHandle<TurnOutcome>,
+pub(crate) struct Running {
+    pub turn: TurnId,
+    pub cancel: CancellationToken,
+    pub approvals: UnboundedSender<ApprovalAnswer>,
+    pub task: JoinHandle<TurnOutcome>,
 }
 
 impl Engine {
@@ -72,12 +90,18 @@ impl Engine {
             pricing: Arc::new(pricing),
             models: config.models.clone(),
             policy: RetryPolicy::new(config.api.max_retries),
-            tier: config.models.tier,
+            choice: config.models.tier,
             model_override: None,
             system: config.chat.system.clone(),
-            cache_ttl: Some("5m".into()),
+            cache: config.cache,
+            context: config.context,
+            routing: config.routing.clone(),
+            catalog: Catalog::builtin(),
+            refresh: None,
+            known: None,
             messages: Vec::new(),
             next_turn: 1,
+            last_size: None,
             tools: Arc::new(NoTools),
             tool_settings: ToolSettings::default(),
             tool_memory: ToolMemory::default(),
@@ -88,6 +112,20 @@ impl Engine {
     pub fn with_tools(mut self, executor: Arc<dyn ToolExecutor>, settings: ToolSettings) -> Self {
         self.tools = executor;
         self.tool_settings = settings;
+        self
+    }
+
+    /// The model facts to use (windows, longest answers); the built-in catalog by default.
+    pub fn with_catalog(mut self, catalog: Catalog) -> Self {
+        self.catalog = catalog;
+        self
+    }
+
+    /// Lists `/v1/models` in the background once the engine runs, keeping the listing in
+    /// `cache_dir` (see the module docs for what the answer changes). Failures are silent:
+    /// offline, the catalog given at start stays.
+    pub fn refresh_catalog(mut self, cache_dir: Option<PathBuf>) -> Self {
+        self.refresh = Some(cache_dir);
         self
     }
 
@@ -107,11 +145,11 @@ impl Engine {
         &self.messages
     }
 
-    /// The model the next request goes to.
+    /// The model the next request goes to (for `auto`, the routing default's).
     pub fn current_model(&self) -> &str {
         self.model_override
             .as_deref()
-            .unwrap_or_else(|| self.models.model_for(self.tier))
+            .unwrap_or_else(|| self.models.model_for(self.base_tier()))
     }
 
     /// Moves the engine onto its own task.
@@ -131,20 +169,34 @@ impl Engine {
         updates: UnboundedSender<Update>,
     ) {
         let mut running: Option<Running> = None;
+        let mut refresh = self.refresh.take().map(|dir| {
+            let client = self.client.clone();
+            tokio::spawn(async move { catalog::refresh(&client, dir.as_deref()).await })
+        });
+        self.report_size(&updates);
         loop {
             tokio::select! {
                 cmd = commands.recv() => match cmd {
                     Some(cmd) => self.handle(cmd, &mut running, &updates),
                     None => break,
                 },
-                outcome = join(&mut running) => {
+                outcome = join_turn(&mut running) => {
                     match (outcome, running.take()) {
-                        (Some(outcome), _) => self.finish_turn(outcome),
+                        (Some(outcome), _) => self.finish_turn(outcome, &updates),
                         (None, Some(r)) => turn_crashed(r.turn, &updates),
                         (None, None) => {}
                     }
                 }
+                listed = join(&mut refresh) => {
+                    refresh = None;
+                    if let Some(Ok(catalog)) = listed {
+                        self.adopt_catalog(catalog, &updates);
+                    }
+                }
             }
+        }
+        if let Some(task) = refresh {
+            task.abort();
         }
         // The front end is gone: stop any turn so its connection closes.
         if let Some(r) = running {
@@ -190,16 +242,18 @@ impl Engine {
                     r.cancel.cancel();
                 }
             }
-            Command::SetTier(tier) => {
-                self.tier = tier;
-                self.model_override = None;
-                self.announce_model(updates);
-            }
+            Command::SetTier(tier) => self.set_choice(TierChoice::Fixed(tier), updates),
+            Command::SetTierChoice(choice) => self.set_choice(choice, updates),
             Command::SetModel(model) => {
                 self.model_override = model.filter(|m| !m.trim().is_empty());
                 self.announce_model(updates);
             }
-            Command::SetSystem(system) => self.system = system,
+            Command::SetSystem(system) => {
+                self.system = system;
+                // The last request's size no longer describes the next one.
+                self.known = None;
+                self.report_size(updates);
+            }
             Command::Approve { id, decision } => {
                 if let Some(r) = running {
                     let _ = r.approvals.send((id, decision));
@@ -211,88 +265,91 @@ impl Engine {
                 }
                 self.messages.clear();
                 self.tool_memory = ToolMemory::default();
+                self.known = None;
+                self.report_size(updates);
             }
         }
     }
 
-    fn announce_model(&self, updates: &UnboundedSender<Update>) {
+    fn set_choice(&mut self, choice: TierChoice, updates: &UnboundedSender<Update>) {
+        self.choice = choice;
+        self.model_override = None;
+        self.announce_model(updates);
+    }
+
+    fn announce_model(&mut self, updates: &UnboundedSender<Update>) {
         let tier = match &self.model_override {
-            Some(m) => Tier::ALL
-                .into_iter()
-                .find(|t| self.models.model_for(*t) == m),
-            None => Some(self.tier),
+            Some(m) => self.models.tier_of(m),
+            None => Some(self.base_tier()),
         };
         let _ = updates.send(Update::ModelChanged {
             tier,
             model: self.current_model().to_owned(),
         });
+        self.report_size(updates);
     }
 
-    fn start_turn(&mut self, updates: &UnboundedSender<Update>) -> Running {
-        let id = TurnId(self.next_turn);
-        self.next_turn += 1;
-        let candidates = Attempts::plan(&self.models, self.tier, self.model_override.as_deref());
-        let first = candidates.first().cloned();
-        let attempts = Attempts::new(candidates, self.policy);
-        let request = RequestSettings {
-            model: self.current_model().to_owned(),
-            max_tokens: self.models.max_tokens,
-            system: self.system.clone(),
-            cache_ttl: self.cache_ttl.clone(),
-            ..RequestSettings::default()
-        };
-        let _ = updates.send(Update::TurnStarted {
-            turn: id,
-            tier: first.as_ref().and_then(|c| c.tier),
-            model: request.model.clone(),
-        });
-        let state = TurnState {
-            messages: self.messages.clone(),
-            request,
-            attempts,
-            memory: std::mem::take(&mut self.tool_memory),
-        };
-        let cancel = CancellationToken::new();
-        let (approvals, mut approvals_rx) = mpsc::unbounded_channel();
-        let (client, pricing, tx, token) = (
-            self.client.clone(),
-            self.pricing.clone(),
-            updates.clone(),
-            cancel.clone(),
-        );
-        let (tools, settings) = (Arc::clone(&self.tools), self.tool_settings.clone());
-        let task = tokio::spawn(async move {
-            let ctx = LoopContext {
-                turn: TurnContext {
-                    turn: id,
-                    client: &client,
-                    pricing: &pricing,
-                    updates: &tx,
-                    cancel: &token,
-                },
-                tools: &tools,
-                settings: &settings,
-            };
-            tool_loop::run(&ctx, state, &mut approvals_rx).await
-        });
-        Running {
-            turn: id,
-            cancel,
-            approvals,
-            task,
+    /// Adopts a fresh listing: windows at once, tier models only before the first turn.
+    fn adopt_catalog(&mut self, catalog: Catalog, updates: &UnboundedSender<Update>) {
+        let before = self.current_model().to_owned();
+        if self.next_turn == 1 && self.messages.is_empty() {
+            catalog.discover_tiers(&mut self.models);
+        }
+        self.catalog = catalog;
+        if self.current_model() != before {
+            self.announce_model(updates);
+        } else {
+            self.report_size(updates);
         }
     }
 
-    fn finish_turn(&mut self, outcome: TurnOutcome) {
-        self.messages.extend(outcome.added);
+    /// The estimated prompt tokens of the next request (without a new message).
+    fn next_size(&self) -> u64 {
+        match self.known {
+            Some(k) if k.messages <= self.messages.len() => {
+                k.tokens + context::estimate_messages(&self.messages[k.messages..])
+            }
+            _ => {
+                let settings = self.settings_for(self.current_model(), 1);
+                context::estimate_request(&request::build(&self.messages, &settings))
+            }
+        }
+    }
+
+    /// Sends `ContextSize` when the size or the model's window changed.
+    fn report_size(&mut self, updates: &UnboundedSender<Update>) {
+        let model = self.current_model().to_owned();
+        let size = (model.clone(), self.next_size(), self.catalog.window(&model));
+        if self.last_size.as_ref() != Some(&size) {
+            let _ = updates.send(Update::ContextSize {
+                model,
+                tokens: size.1,
+                window: size.2,
+            });
+            self.last_size = Some(size);
+        }
+    }
+
+    fn finish_turn(&mut self, outcome: TurnOutcome, updates: &UnboundedSender<Update>) {
+        self.messages = outcome.messages;
         self.tool_memory = outcome.memory;
+        self.known = outcome.known;
+        self.report_size(updates);
     }
 }
 
 /// Waits for the running turn; pending forever when there is none.
-async fn join(running: &mut Option<Running>) -> Option<TurnOutcome> {
+async fn join_turn(running: &mut Option<Running>) -> Option<TurnOutcome> {
     match running {
         Some(r) => (&mut r.task).await.ok(),
+        None => std::future::pending().await,
+    }
+}
+
+/// Waits for a background task; pending forever when there is none.
+async fn join<T>(task: &mut Option<JoinHandle<T>>) -> Option<T> {
+    match task {
+        Some(t) => t.await.ok(),
         None => std::future::pending().await,
     }
 }

@@ -18,6 +18,9 @@
 //!   that panics is an error result, never a dead turn.
 //! - A retried request only re-sends the history: calls ran once, and a call id that
 //!   already has a result is never run again ([`ToolMemory`]).
+//! - Every request of the turn, the follow-ups after tool rounds included, is bounded
+//!   first ([`compact::bound`]): a round of large tool results can push the next request
+//!   over the window as surely as a long user message can.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -28,7 +31,8 @@ use tokio::task::{Id, JoinError, JoinSet};
 use tokio::time::Instant;
 
 use super::attempts::Attempts;
-use super::request::{self, RequestSettings};
+use super::compact::{self, BoundInput, Known, Limits};
+use super::request::RequestSettings;
 use super::tool_plan::{self, Next, ToolSettings};
 use super::tool_round::{Round, RoundEffect, ToolMemory, Triage};
 use super::turn::{self, Failed, TurnContext};
@@ -47,14 +51,17 @@ pub struct LoopContext<'a> {
     pub turn: TurnContext<'a>,
     pub tools: &'a Arc<dyn ToolExecutor>,
     pub settings: &'a ToolSettings,
+    pub limits: &'a Limits,
 }
 
-/// How a turn ended, for the session: the messages to add to the history (possibly none)
-/// and the conversation's tool memory, handed back.
+/// How a turn ended, for the session: the history as it now stands (the complete rounds
+/// added; folded when bounding folded it), the conversation's tool memory, handed back,
+/// and the size of the last request that was answered.
 #[derive(Debug)]
 pub struct TurnOutcome {
-    pub added: Vec<Message>,
+    pub messages: Vec<Message>,
     pub memory: ToolMemory,
+    pub known: Option<Known>,
 }
 
 /// Everything a turn owns while it runs.
@@ -64,6 +71,8 @@ pub struct TurnState {
     pub request: RequestSettings,
     pub attempts: Attempts,
     pub memory: ToolMemory,
+    /// The size of the conversation's previous request, for the first estimate.
+    pub known: Option<Known>,
 }
 
 /// Runs the turn to its end (see the module docs).
@@ -77,17 +86,14 @@ pub async fn run(
         request,
         attempts,
         mut memory,
+        mut known,
     } = state;
-    let base = messages.len();
-    let end = rounds(
-        ctx,
-        &mut messages,
-        request,
-        attempts,
-        &mut memory,
-        approvals,
-    )
-    .await;
+    let mut history = History {
+        messages: &mut messages,
+        memory: &mut memory,
+        known: &mut known,
+    };
+    let end = rounds(ctx, &mut history, request, attempts, approvals).await;
     let turn = ctx.turn.turn;
     ctx.turn.emit(match end {
         End::Failed(failed) => Update::Error {
@@ -107,9 +113,17 @@ pub async fn run(
         },
     });
     TurnOutcome {
-        added: messages.split_off(base.min(messages.len())),
+        messages,
         memory,
+        known,
     }
+}
+
+/// What the rounds of a turn change as they go.
+struct History<'a> {
+    messages: &'a mut Vec<Message>,
+    memory: &'a mut ToolMemory,
+    known: &'a mut Option<Known>,
 }
 
 /// How the rounds of a turn ended.
@@ -123,23 +137,35 @@ enum End {
 /// Requests and tool rounds until the turn ends; every complete round joins `messages`.
 async fn rounds(
     ctx: &LoopContext<'_>,
-    messages: &mut Vec<Message>,
+    history: &mut History<'_>,
     mut request: RequestSettings,
     mut attempts: Attempts,
-    memory: &mut ToolMemory,
     approvals: &mut UnboundedReceiver<ApprovalAnswer>,
 ) -> End {
     let mut rounds = 0;
     loop {
-        let offer = tool_plan::offer(ctx.tools.as_ref(), ctx.settings, messages);
+        let offer = tool_plan::offer(ctx.tools.as_ref(), ctx.settings, history.messages);
         request.tools = offer.tools;
         request.tool_choice = offer.tool_choice;
-        let mut body = request::build(messages, &request);
+        let mut body = match bounded(ctx, history, &request).await {
+            Ok(body) => body,
+            Err(error) => {
+                return End::Failed(Failed {
+                    error,
+                    partial: None,
+                });
+            }
+        };
         let (message, stats) = match turn::request(&ctx.turn, &mut body, &mut attempts).await {
             Ok(answer) => answer,
             Err(failed) => return End::Failed(failed),
         };
         let next = tool_plan::next_step(&message, rounds, ctx.settings);
+        *history.known = Some(Known {
+            messages: history.messages.len(),
+            tokens: message.usage.prompt_tokens(),
+        });
+        let messages = &mut *history.messages;
         messages.push(message.to_message());
         let (unrun, notice) = match next {
             Next::Finish => return End::Finished(message, stats),
@@ -148,7 +174,7 @@ async fn rounds(
         };
         let calls: Vec<&ToolUseBlock> = message.tool_uses().collect();
         let (results, cancelled) = Runner::new(ctx)
-            .round(&calls, memory, approvals, unrun.as_deref())
+            .round(&calls, history.memory, approvals, unrun.as_deref())
             .await;
         messages.push(Message {
             role: Role::User,
@@ -169,6 +195,27 @@ async fn rounds(
         rounds += 1;
         attempts.next_round();
     }
+}
+
+/// The request body for the history as it stands, after bounding it: a fold replaces the
+/// history (and forgets the last request's size, which no longer describes it).
+async fn bounded(
+    ctx: &LoopContext<'_>,
+    history: &mut History<'_>,
+    request: &RequestSettings,
+) -> Result<crate::api::MessagesRequest, ApiError> {
+    let input = BoundInput {
+        messages: history.messages,
+        known: *history.known,
+        settings: request,
+        limits: ctx.limits,
+    };
+    let bounded = compact::bound(&ctx.turn, input).await?;
+    if let Some(folded) = bounded.folded {
+        *history.messages = folded;
+        *history.known = None;
+    }
+    Ok(bounded.request)
 }
 
 /// The IO of one round: the running tool tasks and their start times.

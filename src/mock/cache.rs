@@ -5,13 +5,16 @@
 //!   is a *breakpoint*. The prefix up to and including a breakpoint is a cache entry, keyed
 //!   by a hash of the model and the canonical JSON of every block in the prefix (markers
 //!   excluded, so a moved marker still matches).
-//! - Prefixes shorter than [`MIN_CACHEABLE_TOKENS`] are never cached; a breakpoint that
-//!   short is ignored, and a request whose breakpoints are all that short is all input.
+//!   Message blocks also carry the request's `tool_choice` and `thinking` settings (see
+//!   [`super::prompt`]), so changing those invalidates the messages but not tools/system.
+//! - Prefixes shorter than the model's minimum ([`min_cacheable_tokens`], the API's table
+//!   per model) are never cached; a breakpoint that short is ignored, and a request whose
+//!   breakpoints are all that short is all input.
 //! - Read: the longest prefix that is in the cache and not expired, ending at any block
 //!   within [`LOOKBACK_BLOCKS`] blocks before one of the request's breakpoints. This is
 //!   how a "moving" breakpoint on the newest user message finds the entry the previous
 //!   turn wrote at *its* last block, which now carries no marker. A read refreshes the
-//!   entry's TTL.
+//!   TTL of that entry and of every earlier breakpoint's entry (each is a hit too).
 //! - Write: every effective breakpoint past the read point becomes an entry; the tokens
 //!   from the read point up to the last effective breakpoint are the cache write, each
 //!   segment billed at the TTL of the breakpoint that ends it.
@@ -27,8 +30,43 @@ use crate::api::{CacheCreation, Usage};
 
 use super::prompt::{PromptBlock, TTL_1H};
 
-/// Shorter prefixes are silently not cached, like the API (1024 is the smallest minimum).
+/// The smallest minimum of any model: what unknown model ids (tests') get.
 pub const MIN_CACHEABLE_TOKENS: u64 = 1024;
+
+/// The shortest prefix the API caches for `model` (reference §5.1): 4096 for Opus 4.5+ and
+/// Haiku 4.5, 2048 for Sonnet 4.6, Fable 5 and Haiku 3.x, 1024 for Sonnet 4.5 and older
+/// Opus/Sonnet. Newer versions of a line take the line's newest confirmed figure (their
+/// own are unconfirmed); ids without a known line get [`MIN_CACHEABLE_TOKENS`].
+pub fn min_cacheable_tokens(model: &str) -> u64 {
+    let parts: Vec<&str> = model.split('-').collect();
+    let Some(at) = parts
+        .iter()
+        .position(|p| matches!(*p, "haiku" | "sonnet" | "opus" | "fable" | "mythos"))
+    else {
+        return MIN_CACHEABLE_TOKENS;
+    };
+    let number = |p: Option<&&str>| {
+        p.filter(|p| p.len() <= 2)
+            .and_then(|p| p.parse::<u32>().ok())
+    };
+    // New ids put the version after the line (claude-opus-4-5), old ones before it
+    // (claude-3-5-haiku).
+    let version = match number(parts.get(at + 1)) {
+        Some(major) => (major, number(parts.get(at + 2)).unwrap_or(0)),
+        None => (
+            number(parts.get(1)).unwrap_or(0),
+            number(parts.get(2).filter(|_| at > 2)).unwrap_or(0),
+        ),
+    };
+    match (parts[at], version) {
+        ("haiku", v) if v >= (4, 5) => 4096,
+        ("haiku", _) => 2048,
+        ("opus", v) if v >= (4, 5) => 4096,
+        ("sonnet", v) if v >= (4, 6) => 2048,
+        ("fable" | "mythos", _) => 2048,
+        _ => 1024,
+    }
+}
 /// How far back from a breakpoint the API looks for an earlier cache entry.
 pub const LOOKBACK_BLOCKS: usize = 20;
 
@@ -84,8 +122,9 @@ impl PromptCache {
             })
             .collect();
         let total = cumulative.last().copied().unwrap_or(0);
+        let minimum = min_cacheable_tokens(model);
         let breakpoints: Vec<usize> = (0..blocks.len())
-            .filter(|&i| blocks[i].breakpoint.is_some() && cumulative[i] >= MIN_CACHEABLE_TOKENS)
+            .filter(|&i| blocks[i].breakpoint.is_some() && cumulative[i] >= minimum)
             .collect();
         let Some(&last) = breakpoints.last() else {
             return CacheOutcome {
@@ -95,8 +134,13 @@ impl PromptCache {
         };
         let read_at = self.longest_hit(blocks, &hashes, last);
         let read_tokens = read_at.map_or(0, |i| cumulative[i]);
-        if let Some(entry) = read_at.and_then(|i| self.entries.get_mut(&hashes[i])) {
-            entry.expires = now + entry.ttl;
+        if let Some(read) = read_at {
+            let hits = breakpoints.iter().filter(|&&b| b < read).chain([&read]);
+            for &i in hits {
+                if let Some(entry) = self.entries.get_mut(&hashes[i]) {
+                    entry.expires = now + entry.ttl;
+                }
+            }
         }
         let mut outcome = CacheOutcome {
             input_tokens: total - cumulative[last],
@@ -282,5 +326,111 @@ mod tests {
         assert_eq!(second.cache_read, first.write_5m + first.cache_read);
         assert!(second.write_5m > 0 && second.write_5m < 40, "{second:?}");
         assert_eq!(second.input_tokens, 0);
+    }
+
+    #[test]
+    fn minimums_follow_the_api_table_per_model() {
+        let cases = [
+            ("claude-opus-4-8", 4096),
+            ("claude-opus-4-5-20251101", 4096),
+            ("claude-opus-5", 4096),
+            ("claude-haiku-4-5", 4096),
+            ("claude-haiku-4-5-20251001", 4096),
+            ("claude-sonnet-4-6", 2048),
+            ("claude-sonnet-5-5", 2048),
+            ("claude-fable-5", 2048),
+            ("claude-3-5-haiku-20241022", 2048),
+            ("claude-3-haiku-20240307", 2048),
+            ("claude-sonnet-4-5", 1024),
+            ("claude-opus-4-1-20250805", 1024),
+            ("claude-opus-4-20250514", 1024),
+            ("claude-3-7-sonnet-20250219", 1024),
+            ("test-balanced", 1024),
+        ];
+        for (model, min) in cases {
+            assert_eq!(min_cacheable_tokens(model), min, "{model}");
+        }
+        // The same ~1500-token prompt caches on Sonnet 4.5 but not on Sonnet 4.6 or Haiku.
+        let blocks = request(
+            &"Be exact. ".repeat(580),
+            json!([{"role": "user", "content": "hi"}]),
+        );
+        let total: u64 = blocks.iter().map(|b| b.tokens).sum();
+        assert!((1100..2000).contains(&total), "{total}");
+        let now = Instant::now();
+        let mut cache = PromptCache::default();
+        assert!(cache.apply("claude-sonnet-4-5", &blocks, now).write_5m > 0);
+        assert_eq!(cache.apply("claude-sonnet-4-6", &blocks, now).write_5m, 0);
+        assert_eq!(
+            cache.apply("claude-haiku-4-5", &blocks, now).input_tokens,
+            total
+        );
+    }
+
+    /// `n` user/assistant exchanges after the system prompt, the last user block marked.
+    fn chat(n: usize) -> Value {
+        let mut messages = Vec::new();
+        for i in 0..n {
+            messages.push(json!({"role": "user", "content": format!("question {i}")}));
+            messages.push(json!({"role": "assistant", "content": format!("answer {i}")}));
+        }
+        messages.push(json!({"role": "user", "content": [marked("the last question", None)]}));
+        Value::Array(messages)
+    }
+
+    #[test]
+    fn the_lookback_reaches_twenty_blocks_back_and_no_further() {
+        let now = Instant::now();
+        // The first request marks only the system prompt (block 0); later requests mark only
+        // their last block, `2n + 1` blocks after it.
+        for (n, hit) in [(9, true), (10, false)] {
+            let mut cache = PromptCache::default();
+            let first = request(&long_system(), json!([{"role": "user", "content": "q"}]));
+            cache.apply(MODEL, &first, now);
+            let mut later = flatten(&json!({"system": long_system(), "messages": chat(n)}));
+            let distance = later.len() - 1;
+            assert_eq!(distance, 2 * n + 1);
+            later[0].breakpoint = None;
+            let out = cache.apply(MODEL, &later, now);
+            assert_eq!(out.cache_read > 0, hit, "{distance} blocks back: {out:?}");
+        }
+    }
+
+    #[test]
+    fn changed_thinking_invalidates_messages_but_not_the_system_prompt() {
+        let mut cache = PromptCache::default();
+        let now = Instant::now();
+        let messages =
+            json!([{"role": "user", "content": [marked(&"context ".repeat(800), None)]}]);
+        let body = |thinking: Value| json!({"system": [marked(&long_system(), None)], "messages": messages, "thinking": thinking});
+        let first = cache.apply(MODEL, &flatten(&body(json!({"type": "disabled"}))), now);
+        let same = cache.apply(MODEL, &flatten(&body(json!({"type": "disabled"}))), now);
+        assert_eq!(same.cache_read, first.write_5m);
+        let changed = cache.apply(MODEL, &flatten(&body(json!({"type": "adaptive"}))), now);
+        let system_only = request(&long_system(), json!([]));
+        let system_tokens: u64 = system_only.iter().map(|b| b.tokens).sum();
+        assert_eq!(changed.cache_read, system_tokens, "{changed:?}");
+        assert!(changed.write_5m > 0);
+    }
+
+    #[test]
+    fn a_read_refreshes_the_earlier_breakpoints_too() {
+        let mut cache = PromptCache::default();
+        let start = Instant::now();
+        let turn1 = json!([{"role": "user", "content": [marked("question one", None)]}]);
+        cache.apply(MODEL, &request(&long_system(), turn1.clone()), start);
+        // At 4 minutes a request reads the longer prefix; the system entry is a hit too.
+        let four = start + Duration::from_secs(240);
+        assert!(
+            cache
+                .apply(MODEL, &request(&long_system(), turn1), four)
+                .cache_read
+                > 0
+        );
+        // At 8 minutes another conversation with the same system prompt still finds it.
+        let other = json!([{"role": "user", "content": [marked("something else", None)]}]);
+        let eight = four + Duration::from_secs(240);
+        let out = cache.apply(MODEL, &request(&long_system(), other), eight);
+        assert!(out.cache_read >= MIN_CACHEABLE_TOKENS, "{out:?}");
     }
 }

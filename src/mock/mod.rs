@@ -10,7 +10,9 @@
 //!   writes by their [`Chunking`] ([`body`]).
 //! - `POST /v1/messages/count_tokens`: same checks, `{"input_tokens": N}` from the
 //!   deterministic estimate (about one token per 4 characters of each block's JSON).
-//! - `GET /v1/models`, `GET /v1/models/{id}`: a fixed catalogue with cursor pagination.
+//! - `GET /v1/models`, `GET /v1/models/{id}`: a fixed catalogue with cursor pagination,
+//!   plus any model a test added; a Messages prompt longer than its model's
+//!   `max_input_tokens` gets the API's "prompt is too long" 400.
 //! - Anything else: 404 `not_found_error` in the API's error shape.
 //!
 //! Usage numbers follow a prompt-cache simulation with the API's prefix rules ([`cache`]),
@@ -32,6 +34,7 @@ pub mod render;
 pub mod script;
 mod server;
 pub mod validate;
+pub mod validate_cache;
 
 #[cfg(test)]
 mod tests;
@@ -105,6 +108,12 @@ impl MockServer {
     /// queue is empty the simulated assistant answers.
     pub fn enqueue(&self, reply: Reply) {
         self.shared.enqueue(reply);
+    }
+
+    /// Adds a model to `GET /v1/models` (listed first), e.g. [`models::custom`] with a
+    /// small `max_input_tokens` to test context bounding.
+    pub fn add_model(&self, model: serde_json::Value) {
+        self.shared.add_model(model);
     }
 
     /// Every request received so far, in order (all endpoints).

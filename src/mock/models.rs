@@ -2,7 +2,9 @@
 //!
 //! The list is newest first, like the API, and paginates with `limit` (1..=1000, default
 //! 20), `after_id` and `before_id`. The ids follow reference §6.1's newest check; a few are
-//! marked `deprecated` so clients can exercise their lifecycle display.
+//! marked `deprecated` so clients can exercise their lifecycle display. Tests may add
+//! models of their own ([`custom`], `MockServer::add_model`), listed before the fixed ones;
+//! the Messages endpoint rejects a prompt longer than its model's `max_input_tokens`.
 
 use serde_json::{Value, json};
 
@@ -148,13 +150,46 @@ fn info(row: &Row) -> Value {
     })
 }
 
+/// A model entry of the catalogue's shape, for a test's own model id.
+pub fn custom(id: &str, line: &str, max_input_tokens: u64, max_tokens: u64) -> Value {
+    let mut v = info(&(
+        "custom",
+        "Custom",
+        "2027-01-01T00:00:00Z",
+        "haiku",
+        "active",
+        max_input_tokens,
+        max_tokens,
+        true,
+    ));
+    v["id"] = Value::from(id);
+    v["display_name"] = Value::from(format!("Test model {id}"));
+    v["line"] = Value::from(line);
+    v
+}
+
+/// Every model: `extra` (a test's own) first, then the fixed catalogue.
+fn all(extra: &[Value]) -> Vec<Value> {
+    extra
+        .iter()
+        .cloned()
+        .chain(CATALOGUE.iter().map(info))
+        .collect()
+}
+
 /// One model by id, or `None` (→ 404).
-pub fn get(id: &str) -> Option<Value> {
-    CATALOGUE.iter().find(|r| r.0 == id).map(info)
+pub fn get(id: &str, extra: &[Value]) -> Option<Value> {
+    all(extra).into_iter().find(|m| m["id"] == id)
+}
+
+/// The context window of a model the mock knows.
+pub fn window(id: &str, extra: &[Value]) -> Option<u64> {
+    get(id, extra)?.get("max_input_tokens")?.as_u64()
 }
 
 /// A page of the list for the query string; `Err` is a 400 message.
-pub fn list(query: Option<&str>) -> Result<Value, String> {
+pub fn list(query: Option<&str>, extra: &[Value]) -> Result<Value, String> {
+    let models = all(extra);
     let mut limit = 20usize;
     let mut after = None;
     let mut before = None;
@@ -172,21 +207,21 @@ pub fn list(query: Option<&str>) -> Result<Value, String> {
                         )
                     })?;
             }
-            "after_id" => after = Some(position(value)?),
-            "before_id" => before = Some(position(value)?),
+            "after_id" => after = Some(position(&models, value)?),
+            "before_id" => before = Some(position(&models, value)?),
             _ => {}
         }
     }
     let (start, end) = match (after, before) {
-        (Some(a), _) => (a + 1, (a + 1 + limit).min(CATALOGUE.len())),
+        (Some(a), _) => (a + 1, (a + 1 + limit).min(models.len())),
         (None, Some(b)) => (b.saturating_sub(limit), b),
-        (None, None) => (0, limit.min(CATALOGUE.len())),
+        (None, None) => (0, limit.min(models.len())),
     };
-    let page: Vec<Value> = CATALOGUE[start..end.max(start)].iter().map(info).collect();
+    let page: Vec<Value> = models[start..end.max(start)].to_vec();
     let has_more = if before.is_some() && after.is_none() {
         start > 0
     } else {
-        end < CATALOGUE.len()
+        end < models.len()
     };
     Ok(json!({
         "data": page,
@@ -196,10 +231,10 @@ pub fn list(query: Option<&str>) -> Result<Value, String> {
     }))
 }
 
-fn position(id: &str) -> Result<usize, String> {
-    CATALOGUE
+fn position(models: &[Value], id: &str) -> Result<usize, String> {
+    models
         .iter()
-        .position(|r| r.0 == id)
+        .position(|m| m["id"] == id)
         .ok_or_else(|| format!("Invalid cursor: no model with id {id:?}"))
 }
 
@@ -210,7 +245,7 @@ mod tests {
 
     #[test]
     fn default_page_is_everything_and_parses_as_models_page() {
-        let page: ModelsPage = serde_json::from_value(list(None).unwrap()).unwrap();
+        let page: ModelsPage = serde_json::from_value(list(None, &[]).unwrap()).unwrap();
         assert_eq!(page.data.len(), CATALOGUE.len());
         assert!(!page.has_more);
         assert_eq!(page.first_id.as_deref(), Some("claude-haiku-5-5"));
@@ -235,18 +270,31 @@ mod tests {
 
     #[test]
     fn pages_chain_with_after_id_and_before_id() {
-        let first = list(Some("limit=4")).unwrap();
+        let first = list(Some("limit=4"), &[]).unwrap();
         assert_eq!(first["data"].as_array().unwrap().len(), 4);
         assert_eq!(first["has_more"], true);
         let last = first["last_id"].as_str().unwrap();
-        let second = list(Some(&format!("limit=4&after_id={last}"))).unwrap();
+        let second = list(Some(&format!("limit=4&after_id={last}")), &[]).unwrap();
         assert_eq!(second["first_id"], CATALOGUE[4].0);
-        let back = list(Some(&format!("limit=2&before_id={}", CATALOGUE[4].0))).unwrap();
+        let back = list(Some(&format!("limit=2&before_id={}", CATALOGUE[4].0)), &[]).unwrap();
         assert_eq!(back["first_id"], CATALOGUE[2].0);
         assert_eq!(back["has_more"], true);
-        assert!(list(Some("limit=0")).is_err());
-        assert!(list(Some("after_id=nope")).is_err());
-        assert_eq!(get("claude-opus-5").unwrap()["line"], "opus");
-        assert!(get("claude-nope").is_none());
+        assert!(list(Some("limit=0"), &[]).is_err());
+        assert!(list(Some("after_id=nope"), &[]).is_err());
+        assert_eq!(get("claude-opus-5", &[]).unwrap()["line"], "opus");
+        assert!(get("claude-nope", &[]).is_none());
+    }
+
+    #[test]
+    fn custom_models_come_first_and_have_the_real_shape() {
+        let extra = [custom("test-small", "sonnet", 6_000, 1_000)];
+        let page: ModelsPage = serde_json::from_value(list(None, &extra).unwrap()).unwrap();
+        assert_eq!(page.data[0].id, "test-small");
+        assert_eq!(page.data[0].max_input_tokens, Some(6_000));
+        assert_eq!(page.data[0].line.as_deref(), Some("sonnet"));
+        assert_eq!(page.data.len(), CATALOGUE.len() + 1);
+        assert_eq!(window("test-small", &extra), Some(6_000));
+        assert_eq!(window("claude-haiku-4-5", &extra), Some(200_000));
+        assert_eq!(window("unknown", &extra), None);
     }
 }

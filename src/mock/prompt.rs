@@ -3,6 +3,9 @@
 //! Order is `tools` → `system` → `messages` (reference §5.1). Each block keeps its canonical
 //! JSON *without* its `cache_control` marker, because moving a marker does not change the
 //! prompt's content, and a token estimate of about one token per 4 characters of that JSON.
+//! Message blocks are also keyed by the request's `tool_choice` and `thinking` settings,
+//! which the API says invalidate the cached messages (but not tools or system) when they
+//! change.
 //! Both the cache simulation and `count_tokens` use this one flattening, so their numbers
 //! agree: `count_tokens` = input + cache write + cache read of the same request.
 
@@ -40,13 +43,17 @@ pub fn flatten(body: &Value) -> Vec<PromptBlock> {
         Some(Value::Array(items)) => blocks.extend(items.iter().map(|b| block("system", b))),
         _ => {}
     }
+    let settings = canonical(&serde_json::json!({
+        "thinking": body.get("thinking"),
+        "tool_choice": body.get("tool_choice"),
+    }));
     let messages = body.get("messages").and_then(Value::as_array);
     for (i, message) in messages.into_iter().flatten().enumerate() {
         let role = message
             .get("role")
             .and_then(Value::as_str)
             .unwrap_or("user");
-        let place = format!("{i}:{role}");
+        let place = format!("{i}:{role}:{settings}");
         match message.get("content") {
             Some(Value::String(s)) => blocks.push(block(&place, &text_block(s))),
             Some(Value::Array(items)) => blocks.extend(items.iter().map(|b| block(&place, b))),
@@ -133,7 +140,7 @@ mod tests {
         assert_eq!(blocks.len(), 3);
         assert!(blocks[0].canonical.starts_with("tool|"));
         assert!(blocks[1].canonical.starts_with("system|"));
-        assert!(blocks[2].canonical.starts_with("0:user|"));
+        assert!(blocks[2].canonical.starts_with("0:user:"));
         assert_eq!(blocks[0].breakpoint, Some(TTL_1H));
         assert_eq!(blocks[1].breakpoint, None);
         assert_eq!(blocks[2].breakpoint, Some(TTL_5M));

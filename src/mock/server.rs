@@ -40,6 +40,8 @@ pub struct Shared {
     log: Mutex<Vec<RecordedRequest>>,
     counter: AtomicU64,
     cache: Mutex<PromptCache>,
+    /// Models a test added to the catalogue.
+    models: Mutex<Vec<Value>>,
 }
 
 /// A poisoned lock only means a test thread panicked while holding it; the data is fine.
@@ -54,6 +56,14 @@ impl Shared {
 
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.log).clone()
+    }
+
+    pub fn add_model(&self, model: Value) {
+        lock(&self.models).push(model);
+    }
+
+    fn extra_models(&self) -> Vec<Value> {
+        lock(&self.models).clone()
     }
 
     fn pop(&self) -> Option<Reply> {
@@ -113,13 +123,13 @@ async fn route(
     match (method.as_str(), uri.path()) {
         ("POST", "/v1/messages") => messages(shared, headers, bytes, n).await,
         ("POST", "/v1/messages/count_tokens") => count_tokens(headers, bytes, n),
-        ("GET", "/v1/models") => match models::list(uri.query()) {
+        ("GET", "/v1/models") => match models::list(uri.query(), &shared.extra_models()) {
             Ok(page) => json_response(200, &page),
             Err(message) => error(400, "invalid_request_error", &message, n),
         },
         ("GET", path) if path.starts_with("/v1/models/") => {
             let id = path.trim_start_matches("/v1/models/");
-            match models::get(id) {
+            match models::get(id, &shared.extra_models()) {
                 Some(model) => json_response(200, &model),
                 None => error(404, "not_found_error", &format!("model: {id}"), n),
             }
@@ -202,6 +212,14 @@ async fn messages(shared: &Shared, headers: &HeaderMap, bytes: &[u8], n: u64) ->
         Ok(req) => req,
         Err(message) => return error(400, "invalid_request_error", &message, n),
     };
+    // Like the API, a prompt longer than the model's window is refused outright.
+    if let Some(window) = models::window(&req.model, &shared.extra_models()) {
+        let tokens = prompt::count_tokens(&req.body);
+        if tokens > window {
+            let message = format!("prompt is too long: {tokens} tokens > {window} maximum");
+            return error(400, "invalid_request_error", &message, n);
+        }
+    }
     match shared.pop() {
         Some(Reply::Error(e)) => {
             let mut response = error(e.status, &e.kind, &e.message, n);

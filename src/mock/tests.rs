@@ -494,7 +494,7 @@ async fn the_simulated_assistant_streams_thinking_then_text() {
 #[tokio::test]
 async fn a_cached_conversation_reads_most_of_its_prompt_from_cache() {
     let server = MockServer::start().await.unwrap();
-    let system = "You are chatterm's helpful assistant. Follow the house style. ".repeat(80);
+    let system = "You are chatterm's helpful assistant. Follow the house style. ".repeat(160);
     let mut history: Vec<Value> = Vec::new();
     let mut usages: Vec<Usage> = Vec::new();
     for question in [
@@ -538,4 +538,31 @@ async fn a_cached_conversation_reads_most_of_its_prompt_from_cache() {
         third.cache_creation.unwrap().ephemeral_5m_input_tokens,
         third.cache_creation_input_tokens
     );
+}
+
+#[tokio::test]
+async fn a_prompt_longer_than_the_model_window_is_refused() {
+    let server = MockServer::start().await.unwrap();
+    server.add_model(models::custom("test-small", "sonnet", 300, 100));
+    let listed: Value = reqwest::Client::new()
+        .get(format!("{}/v1/models", server.url()))
+        .header("x-api-key", KEY)
+        .header("anthropic-version", "2023-06-01")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["data"][0]["id"], "test-small");
+    let body = |text: &str| {
+        json!({"model": "test-small", "max_tokens": 10,
+            "messages": [{"role": "user", "content": text}]})
+    };
+    let ok = post(&server, "/v1/messages", &body("short")).await;
+    assert_eq!(ok.status().as_u16(), 200);
+    let long = post(&server, "/v1/messages", &body(&"word ".repeat(400))).await;
+    let message = assert_api_error(long, 400, "invalid_request_error").await;
+    assert!(message.starts_with("prompt is too long: "), "{message}");
+    assert!(message.ends_with(" tokens > 300 maximum"), "{message}");
 }

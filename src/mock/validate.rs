@@ -5,17 +5,16 @@
 //! kind of message (`field.path: what is wrong`). Checks, in order: body is a JSON object;
 //! `model`; `max_tokens` (messages endpoint only); `stream`; `system`; `tools`; `messages`
 //! (roles, first role, non-empty content, tool_use/tool_result pairing and order); tool
-//! blocks in the history need tool definitions; at most 4 `cache_control` markers. The
-//! first failure wins, like the API.
+//! blocks in the history need tool definitions; the `cache_control` rules
+//! ([`super::validate_cache`]). The first failure wins, like the API.
 //!
 //! Deliberately lenient where the real API is: consecutive messages with the same role are
 //! accepted (the API merges them), unknown fields and unknown block types pass, and a
 //! final assistant message (prefill) may end with unanswered `tool_use` blocks.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-/// The maximum number of `cache_control` markers in one request.
-pub const MAX_CACHE_BREAKPOINTS: usize = 4;
+pub use super::validate_cache::MAX_CACHE_BREAKPOINTS;
 
 /// Which endpoint a body is for: count_tokens takes no `max_tokens`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +73,7 @@ pub fn validate(bytes: &[u8], endpoint: Endpoint) -> Result<ValidRequest, String
             "Requests which include `tool_use` or `tool_result` blocks must define tools.".into(),
         );
     }
-    check_cache_markers(obj)?;
+    super::validate_cache::check(obj)?;
     Ok(ValidRequest {
         model,
         stream,
@@ -312,31 +311,6 @@ fn check_tool_pairing(turns: &[Turn]) -> Result<(), String> {
                 missing.join(", ")
             ));
         }
-    }
-    Ok(())
-}
-
-fn check_cache_markers(obj: &Map<String, Value>) -> Result<(), String> {
-    let marked = |v: &Value| v.get("cache_control").is_some_and(|c| !c.is_null());
-    let mut found = usize::from(obj.get("cache_control").is_some_and(|c| !c.is_null()));
-    let arrays = [obj.get("tools"), obj.get("system")];
-    for array in arrays.into_iter().flatten().filter_map(Value::as_array) {
-        found += array.iter().filter(|b| marked(b)).count();
-    }
-    for message in obj
-        .get("messages")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(blocks) = message.get("content").and_then(Value::as_array) {
-            found += blocks.iter().filter(|b| marked(b)).count();
-        }
-    }
-    if found > MAX_CACHE_BREAKPOINTS {
-        return Err(format!(
-            "A maximum of {MAX_CACHE_BREAKPOINTS} blocks with cache_control may be provided. Found {found}."
-        ));
     }
     Ok(())
 }

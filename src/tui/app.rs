@@ -18,7 +18,7 @@ use tokio::time::Instant;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
 use chatterm::api::Usage;
-use chatterm::config::Tier;
+use chatterm::config::{Tier, TierChoice};
 use chatterm::engine::{Command, TurnId};
 use chatterm::tools::ApprovalDecision;
 
@@ -58,6 +58,8 @@ pub enum Connection {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelStatus {
     pub tier: Option<Tier>,
+    /// The routing rules pick the tier per request (`auto`); `tier` is then the last pick.
+    pub auto: bool,
     pub model: String,
     /// Set while the running turn uses a fallback model: (from, to).
     pub fell_back: Option<(String, String)>,
@@ -130,6 +132,8 @@ pub struct AppOptions {
     pub theme: Theme,
     pub keymap: Keymap,
     pub tier: Option<Tier>,
+    /// Start on the `auto` tier.
+    pub auto: bool,
     pub model: String,
     /// Model ids offered by `/model` completion (the tiers' models).
     pub models: Vec<String>,
@@ -148,6 +152,7 @@ impl App {
             theme: options.theme,
             status: ModelStatus {
                 tier: options.tier,
+                auto: options.auto,
                 model: options.model,
                 fell_back: None,
             },
@@ -277,6 +282,10 @@ impl App {
             Action::TierFast => self.set_tier(Tier::Fast),
             Action::TierBalanced => self.set_tier(Tier::Balanced),
             Action::TierMax => self.set_tier(Tier::Max),
+            Action::TierAuto => {
+                self.status.auto = true;
+                self.effect(Effect::Engine(Command::SetTierChoice(TierChoice::Auto)));
+            }
             Action::CycleTier => self.set_tier(next_tier(self.status.tier)),
             Action::Interrupt => {
                 self.clear_tool_focus();
@@ -410,6 +419,7 @@ impl App {
             SlashCommand::Model(id) => {
                 self.status.model = id.clone();
                 self.status.tier = None;
+                self.status.auto = false;
                 self.effect(Effect::Engine(Command::SetModel(Some(id))));
             }
             SlashCommand::Tier(tier) => self.set_tier(tier),
@@ -444,6 +454,7 @@ impl App {
     fn set_tier(&mut self, tier: Tier) {
         // Shown at once; the engine's ModelChanged update confirms the model id.
         self.status.tier = Some(tier);
+        self.status.auto = false;
         self.effect(Effect::Engine(Command::SetTier(tier)));
     }
 

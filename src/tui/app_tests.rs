@@ -16,6 +16,7 @@ pub(crate) fn app() -> App {
         theme: Theme::no_color(),
         keymap: Keymap::defaults(),
         tier: Some(Tier::Balanced),
+        auto: false,
         model: "claude-sonnet-4-6".into(),
         models: vec!["claude-haiku-4-5".into(), "claude-opus-5".into()],
         sidebar: true,
@@ -489,4 +490,28 @@ fn a_bad_command_stays_in_the_input_and_a_double_slash_sends_a_slash() {
         engine_commands(&mut app),
         [Command::Send("/etc/hosts is odd".into())]
     );
+}
+
+#[test]
+fn alt_0_asks_for_auto_routing_and_a_tier_key_ends_it() {
+    let mut app = app();
+    chord(&mut app, KeyCode::Char('0'), KeyModifiers::ALT);
+    assert!(app.status.auto);
+    assert_eq!(
+        engine_commands(&mut app),
+        [Command::SetTierChoice(chatterm::config::TierChoice::Auto)]
+    );
+    start_turn(&mut app, "Classify: great", "claude-haiku-4-5");
+    app.on_update(
+        Update::Routed {
+            turn: turn(),
+            tier: Tier::Fast,
+            reason: "rule classification".into(),
+        },
+        now(),
+    );
+    assert_eq!(app.status.tier, Some(Tier::Fast));
+    assert!(app.status.auto, "a routed turn keeps auto on");
+    chord(&mut app, KeyCode::Char('2'), KeyModifiers::ALT);
+    assert!(!app.status.auto);
 }

@@ -41,6 +41,13 @@ impl App {
         }
         match update {
             Update::TurnStarted { turn, tier, model } => self.turn_started(turn, tier, model),
+            Update::Routed { tier, .. } => {
+                // The answer's label says which tier the routing picked.
+                self.status.tier = Some(tier);
+                if let Some(live) = &mut self.live {
+                    live.model = format!("{} · {tier} (auto)", live.model);
+                }
+            }
             Update::Connected { model, .. } => {
                 self.commit_usage();
                 self.connection = Connection::Streaming;

@@ -46,6 +46,8 @@ pub enum Action {
     TierBalanced,
     /// Use the max tier.
     TierMax,
+    /// Let the routing rules pick the tier per request.
+    TierAuto,
     /// Cycle fast → balanced → max.
     CycleTier,
     /// Stop the streaming answer, keeping the partial text.
@@ -94,7 +96,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in help-overlay order.
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 30] = [
         Action::Send,
         Action::Newline,
         Action::HistoryPrev,
@@ -102,6 +104,7 @@ impl Action {
         Action::TierFast,
         Action::TierBalanced,
         Action::TierMax,
+        Action::TierAuto,
         Action::CycleTier,
         Action::Interrupt,
         Action::CtrlC,
@@ -136,6 +139,7 @@ impl Action {
             Action::TierFast => "tier_fast",
             Action::TierBalanced => "tier_balanced",
             Action::TierMax => "tier_max",
+            Action::TierAuto => "tier_auto",
             Action::CycleTier => "cycle_tier",
             Action::Interrupt => "interrupt",
             Action::CtrlC => "ctrl_c",
@@ -176,6 +180,7 @@ impl Action {
             Action::TierFast => "fast tier",
             Action::TierBalanced => "balanced tier",
             Action::TierMax => "max tier",
+            Action::TierAuto => "auto tier (routing rules pick per request)",
             Action::CycleTier => "cycle tiers",
             Action::Interrupt => "interrupt the answer",
             Action::CtrlC => "interrupt / clear input / twice to quit",
@@ -367,6 +372,7 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("alt+1", Action::TierFast),
     ("alt+2", Action::TierBalanced),
     ("alt+3", Action::TierMax),
+    ("alt+0", Action::TierAuto),
     ("f2", Action::CycleTier),
     ("esc", Action::Interrupt),
     ("ctrl+c", Action::CtrlC),

@@ -34,6 +34,7 @@ fn every_default_binding_maps_to_its_action() {
         (alt(KeyCode::Char('1')), Action::TierFast),
         (alt(KeyCode::Char('2')), Action::TierBalanced),
         (alt(KeyCode::Char('3')), Action::TierMax),
+        (alt(KeyCode::Char('0')), Action::TierAuto),
         (plain(KeyCode::F(2)), Action::CycleTier),
         (plain(KeyCode::Esc), Action::Interrupt),
         (ctrl('c'), Action::CtrlC),

@@ -136,6 +136,10 @@ impl App {
                 ),
                 Role::Dim,
             ),
+            (
+                format!("{} auto tier (picked per message)", key(Action::TierAuto)),
+                Role::Dim,
+            ),
             ("/ opens commands".to_owned(), Role::Dim),
             (format!("{} lists every key", key(Action::Help)), Role::Dim),
         ];
@@ -177,10 +181,11 @@ impl App {
     fn render_status(&self, area: Rect, buf: &mut Buffer) {
         let bar = self.theme.style(Role::StatusBar);
         buf.set_style(area, bar);
-        let tier = self
-            .status
-            .tier
-            .map_or("custom".to_owned(), |t| t.to_string());
+        let tier = match self.status.tier {
+            _ if self.status.auto => "auto".to_owned(),
+            Some(t) => t.to_string(),
+            None => "custom".to_owned(),
+        };
         let model = chatterm::sanitize::sanitize_line(&self.status.model);
         let (state, role) = self.connection_label();
         let left = Line::from(vec![

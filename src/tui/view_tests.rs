@@ -121,6 +121,26 @@ fn thinking_turn(app: &mut App) {
     );
 }
 
+/// The auto tier routed a prompt: the answer says which tier, the status bar says auto.
+#[test]
+fn routed_answer() {
+    snap("routed", |app| {
+        chord(app, KeyCode::Char('0'), KeyModifiers::ALT);
+        start_turn(app, "Classify: I love it", "claude-haiku-4-5");
+        app.on_update(
+            Update::Routed {
+                turn: turn(),
+                tier: chatterm::config::Tier::Fast,
+                reason: "rule classification".into(),
+            },
+            now(),
+        );
+        block(app, 0, ContentBlock::text(""));
+        text(app, 0, "positive");
+        finish(app, vec![ContentBlock::text("positive")]);
+    });
+}
+
 #[test]
 fn thinking_collapsed() {
     snap("thinking_collapsed", thinking_turn);

@@ -19,7 +19,7 @@ pub fn test_config() -> Config {
     c.models.fast = FAST.into();
     c.models.balanced = BALANCED.into();
     c.models.max = MAX.into();
-    c.models.tier = Tier::Max;
+    c.models.tier = Tier::Max.into();
     c.models.fallback = vec![Tier::Max, Tier::Balanced, Tier::Fast];
     c.api.max_retries = 3;
     c.api.first_byte_timeout = Duration::from_secs(10);

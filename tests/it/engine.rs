@@ -161,7 +161,7 @@ async fn overload_after_all_retries_falls_back() {
     server.enqueue(Reply::Script(text_script("fast answer")));
     let mut config = test_config();
     config.api.max_retries = 1;
-    config.models.tier = chatterm::config::Tier::Balanced;
+    config.models.tier = chatterm::config::Tier::Balanced.into();
     let mut engine = engine_for(&server, &config);
     let updates = turn(&mut engine, "hi").await;
     assert!(

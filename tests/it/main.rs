@@ -4,9 +4,12 @@
 // Test helpers panic on purpose: a failed set-up step is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod caching;
 mod common;
+mod context;
 mod engine;
 mod fake_tools;
+mod models;
 mod print_mode;
 mod print_tools;
 mod streaming;

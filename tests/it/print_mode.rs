@@ -6,7 +6,7 @@ use std::process::{Command, Output, Stdio};
 use chatterm::api::Usage;
 use chatterm::mock::{HttpError, MockServer, Reply, Script, Step};
 
-/// The binary with a clean environment: no keys, no user config.
+/// The binary with a clean environment: no keys, no user config, a private cache dir.
 pub fn chatterm(home: &tempfile::TempDir) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_chatterm"));
     for var in [
@@ -20,6 +20,7 @@ pub fn chatterm(home: &tempfile::TempDir) -> Command {
     }
     cmd.env("HOME", home.path())
         .env("XDG_CONFIG_HOME", home.path())
+        .env("CHATTERM_CACHE_DIR", home.path().join("cache"))
         .stdin(Stdio::null());
     cmd
 }

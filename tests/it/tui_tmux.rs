@@ -457,11 +457,11 @@ async fn a_tool_panel_fills_in_while_a_slow_tool_use_streams() {
     );
 
     let last = tmux.wait_for("the whole input", |s| s.contains(r#"w40 end""#));
-    let done = tmux.wait_for("the block closed", |s| !s.contains("streaming input"));
-    // The answer ends with end_turn, so the engine reports the call as not run.
-    assert!(
-        done.contains("⚙ write_file · wpanel · ✗ not run"),
-        "{last}\n{done}"
-    );
+    // The answer ends with end_turn, so once the block closes ("input complete") the engine
+    // reports the call as not run.
+    let done = tmux.wait_for("the call's final status", |s| {
+        s.contains("⚙ write_file · wpanel · ✗ not run")
+    });
+    assert!(!done.contains("streaming input"), "{last}\n{done}");
     assert!(done.contains(r#""content": "w01 w02"#), "{done}");
 }

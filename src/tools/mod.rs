@@ -100,3 +100,7 @@ pub trait ToolExecutor: Send + Sync {
         self.specs().iter().find(|s| s.name == name)
     }
 }
+
+pub mod process;
+pub mod schema;
+pub mod workspace;

@@ -27,6 +27,11 @@ impl KeyPath {
         KeyPath(keys.iter().map(|k| Segment::Key((*k).to_owned())).collect())
     }
 
+    pub fn key(mut self, key: &str) -> KeyPath {
+        self.0.push(Segment::Key(key.to_owned()));
+        self
+    }
+
     pub fn index(mut self, index: usize) -> KeyPath {
         self.0.push(Segment::Index(index));
         self

@@ -35,7 +35,13 @@ pub struct ProcessSpec {
     /// Written to stdin, which is then closed; `None` gives the child no stdin at all.
     pub stdin: Option<Vec<u8>>,
     pub timeout: Duration,
-    /// Bytes kept of each stream: the first `head` and the last `tail`.
+    pub stdout: Keep,
+    pub stderr: Keep,
+}
+
+/// How much of a stream to keep: the first `head` bytes and the last `tail`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keep {
     pub head: usize,
     pub tail: usize,
 }
@@ -153,8 +159,8 @@ pub async fn run(spec: ProcessSpec, cancel: CancellationToken) -> std::io::Resul
             let _ = stdin.shutdown().await;
         });
     }
-    let stdout = reader(child.stdout.take(), spec.head, spec.tail);
-    let stderr = reader(child.stderr.take(), spec.head, spec.tail);
+    let stdout = reader(child.stdout.take(), spec.stdout);
+    let stderr = reader(child.stderr.take(), spec.stderr);
 
     let finish = wait(&mut child, &group, spec.timeout, &cancel).await;
     let (stdout, stderr) = drain(stdout, stderr, &group).await;
@@ -199,12 +205,8 @@ struct Reader {
     task: tokio::task::JoinHandle<()>,
 }
 
-fn reader<R: AsyncRead + Unpin + Send + 'static>(
-    stream: Option<R>,
-    head: usize,
-    tail: usize,
-) -> Reader {
-    let capture = Arc::new(Mutex::new(Capture::new(head, tail)));
+fn reader<R: AsyncRead + Unpin + Send + 'static>(stream: Option<R>, keep: Keep) -> Reader {
+    let capture = Arc::new(Mutex::new(Capture::new(keep.head, keep.tail)));
     let shared = Arc::clone(&capture);
     let task = tokio::spawn(async move {
         let Some(mut stream) = stream else {

@@ -34,8 +34,14 @@ mod unix {
             cwd: std::env::temp_dir(),
             stdin: stdin.map(|s| s.as_bytes().to_vec()),
             timeout,
-            head: 1000,
-            tail: 1000,
+            stdout: Keep {
+                head: 1000,
+                tail: 1000,
+            },
+            stderr: Keep {
+                head: 1000,
+                tail: 1000,
+            },
         }
     }
 

@@ -65,6 +65,15 @@ pub enum Sub {
         #[arg(long, default_value_t = 8787)]
         port: u16,
     },
+    /// Run a bundled example tool (the demo's order lookup): the input JSON on stdin, the
+    /// result on stdout. Hidden: it is a `[[tools.command]]` program, not for people.
+    #[command(hide = true)]
+    ToolExample {
+        /// The example, e.g. `orders`.
+        example: String,
+        /// The tool, e.g. `lookup_order`.
+        tool: String,
+    },
 }
 
 fn parse_tier(s: &str) -> Result<Tier, String> {
@@ -90,5 +99,19 @@ mod tests {
         let cli = Cli::try_parse_from(["chatterm"]).unwrap();
         assert_eq!(cli.theme, None);
         assert!(!cli.no_mouse);
+    }
+
+    #[test]
+    fn tool_example_is_a_hidden_subcommand() {
+        let cli = Cli::try_parse_from(["chatterm", "tool-example", "orders", "lookup_order"]);
+        let Some(Sub::ToolExample { example, tool }) = cli.unwrap().command else {
+            panic!("not parsed as tool-example");
+        };
+        assert_eq!(
+            (example.as_str(), tool.as_str()),
+            ("orders", "lookup_order")
+        );
+        let help = Cli::command().render_long_help().to_string();
+        assert!(!help.contains("tool-example"), "{help}");
     }
 }

@@ -37,6 +37,9 @@ fn main() -> ExitCode {
         eprintln!("warning: {e}");
     }
     let cli = Cli::parse();
+    if let Some(Sub::ToolExample { example, tool }) = &cli.command {
+        return tool_example(example, tool);
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -51,6 +54,18 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `chatterm tool-example`: a command tool's stdin and stdout, handed to the library.
+fn tool_example(example: &str, tool: &str) -> ExitCode {
+    let code = chatterm::tools::examples::run_stdio(
+        example,
+        tool,
+        &mut std::io::stdin().lock(),
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    );
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
 async fn run(cli: Cli) -> Result<i32> {

@@ -8,4 +8,5 @@ mod common;
 mod engine;
 mod print_mode;
 mod streaming;
+mod tool_example;
 mod tui_tmux;

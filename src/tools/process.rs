@@ -8,7 +8,9 @@
 //!   the process prints;
 //! - on Unix the child leads a new process group, and a timeout or a cancel kills the whole
 //!   group (SIGKILL), so `sh -c "sleep 100 | cat"` leaves nothing running; elsewhere only
-//!   the child is killed. `kill_on_drop` covers the child if the future itself is dropped;
+//!   the child is killed. Dropping the future mid-run does the same (`kill_on_drop` for
+//!   the child, a drop guard for its group), so an engine that abandons a call leaks
+//!   nothing;
 //! - after the child exits, its pipes may still be held open by a background grandchild;
 //!   reading waits at most [`DRAIN_GRACE`] for them, then the group is killed and what was
 //!   read is returned, so a tool never hangs on a daemon it started;
@@ -250,8 +252,14 @@ fn lock(capture: &Mutex<Capture>) -> std::sync::MutexGuard<'_, Capture> {
 }
 
 /// The child's process group on Unix (its pid, as it leads the group), for killing it
-/// with everything it started.
+/// with everything it started. Killed again on drop, which is what covers a dropped future.
 struct ProcessGroup(Option<u32>);
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
 
 impl ProcessGroup {
     fn kill(&self) {

@@ -81,6 +81,10 @@ fn read(ws: &Workspace, input: &Input) -> Result<String, String> {
             "{shown:?} is a directory; use list_directory to see what is in it"
         ));
     }
+    // A FIFO or a device would block the read forever, or never end.
+    if !meta.is_file() {
+        return Err(format!("{shown:?} is not a regular file"));
+    }
     let start = input.start_line.unwrap_or(1);
     if let Some(end) = input.end_line {
         if end < start {

@@ -235,6 +235,27 @@ async fn symlinks_leading_out_are_refused_and_not_followed() {
     assert!(found.starts_with("no matches"), "{found}");
 }
 
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn special_files_are_neither_read_nor_written() {
+    let f = Fixture::new();
+    let fifo = f.root().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let err = f.err("read_file", json!({"path": "pipe"})).await;
+    assert!(err.contains("\"pipe\" is not a regular file"), "{err}");
+    let err = f
+        .err("write_file", json!({"path": "pipe", "content": "x"}))
+        .await;
+    assert!(
+        err.contains("\"pipe\" exists and is not a regular file"),
+        "{err}"
+    );
+}
+
 #[tokio::test]
 async fn list_directory_sorts_and_describes_entries() {
     let f = Fixture::new();

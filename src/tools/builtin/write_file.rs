@@ -62,6 +62,9 @@ fn write(ws: &Workspace, input: &Input) -> Result<String, String> {
         return Err(format!("{shown:?} is a directory; give the path of a file"));
     }
     let existed = path.exists();
+    if existed && !path.is_file() {
+        return Err(format!("{shown:?} exists and is not a regular file"));
+    }
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)
             .map_err(|e| format!("cannot create the directories for {shown:?}: {e}"))?;

@@ -145,6 +145,38 @@ mod unix {
         assert_eq!(out.finish, Finish::Cancelled);
     }
 
+    /// An engine may drop a running call instead of cancelling it; nothing may survive.
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn dropping_the_future_kills_the_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("pid");
+        let script = format!("sleep 100 & echo $! > {}; wait", pidfile.display());
+        let run = run(sh(&script, None, LONG), CancellationToken::new());
+        // Poll the run until the grandchild exists, then drop it.
+        let waited = tokio::time::timeout(Duration::from_secs(30), async {
+            tokio::pin!(run);
+            loop {
+                tokio::select! {
+                    _ = &mut run => panic!("the run ended by itself"),
+                    () = tokio::time::sleep(Duration::from_millis(20)) => {}
+                }
+                if std::fs::read_to_string(&pidfile).is_ok_and(|p| p.ends_with('\n')) {
+                    return;
+                }
+            }
+        });
+        waited.await.expect("the grandchild never started");
+        let pid = std::fs::read_to_string(&pidfile).unwrap();
+        for _ in 0..100 {
+            if not_running(pid.trim()) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("grandchild {pid} survived the dropped run");
+    }
+
     #[tokio::test]
     async fn a_background_child_holding_the_pipe_does_not_hang_the_run() {
         let run = run(

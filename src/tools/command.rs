@@ -124,13 +124,14 @@ fn result(name: &str, outcome: Outcome, timeout: std::time::Duration) -> ToolOut
 
 /// Stdout as the result: pretty JSON when it is JSON, else the text.
 fn stdout_result(outcome: &Outcome) -> String {
-    let text = outcome.stdout.text();
     if outcome.stdout.is_truncated() {
         return format!(
-            "{text}\n[output truncated: kept {MAX_RESULT_BYTES} of {} bytes]",
+            "{}\n[output truncated: kept the first {MAX_RESULT_BYTES} of {} bytes]",
+            outcome.stdout.head_text(),
             outcome.stdout.total()
         );
     }
+    let text = outcome.stdout.text();
     match serde_json::from_str::<Value>(&text) {
         Ok(value) => serde_json::to_string_pretty(&value).unwrap_or(text),
         Err(_) if text.trim().is_empty() => "(the command printed nothing)".to_owned(),
@@ -209,6 +210,22 @@ mod tests {
             out.content.contains("stdout:\nonly stdout"),
             "{}",
             out.content
+        );
+    }
+
+    #[tokio::test]
+    async fn long_stdout_is_cut_with_a_note() {
+        let out = call(
+            &tool("head -c 250000 /dev/zero | tr '\\0' a", LONG),
+            json!({}),
+        )
+        .await;
+        assert!(!out.is_error);
+        let (kept, note) = out.content.split_at(MAX_RESULT_BYTES);
+        assert!(kept.bytes().all(|b| b == b'a'));
+        assert_eq!(
+            note,
+            "\n[output truncated: kept the first 100000 of 250000 bytes]"
         );
     }
 

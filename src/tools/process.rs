@@ -122,6 +122,11 @@ impl Capture {
         out
     }
 
+    /// The kept head alone, for a result that keeps only a start.
+    pub fn head_text(&self) -> String {
+        String::from_utf8_lossy(&self.head).into_owned()
+    }
+
     /// The last `n` characters of the kept text (for an error's stderr excerpt).
     pub fn last_chars(&self, n: usize) -> String {
         let text = self.text();

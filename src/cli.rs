@@ -75,6 +75,15 @@ pub enum Sub {
         #[arg(long, default_value_t = 8787)]
         port: u16,
     },
+    /// Run a bundled example tool (the demo's order lookup): the input JSON on stdin, the
+    /// result on stdout. Hidden: it is a `[[tools.command]]` program, not for people.
+    #[command(hide = true)]
+    ToolExample {
+        /// The example, e.g. `orders`.
+        example: String,
+        /// The tool, e.g. `lookup_order`.
+        tool: String,
+    },
 }
 
 fn parse_tier(s: &str) -> Result<TierChoice, String> {
@@ -119,5 +128,19 @@ mod tests {
             Some(TierChoice::Fixed(chatterm::config::Tier::Fast))
         );
         assert!(tier("turbo").is_err());
+    }
+
+    #[test]
+    fn tool_example_is_a_hidden_subcommand() {
+        let cli = Cli::try_parse_from(["chatterm", "tool-example", "orders", "lookup_order"]);
+        let Some(Sub::ToolExample { example, tool }) = cli.unwrap().command else {
+            panic!("not parsed as tool-example");
+        };
+        assert_eq!(
+            (example.as_str(), tool.as_str()),
+            ("orders", "lookup_order")
+        );
+        let help = Cli::command().render_long_help().to_string();
+        assert!(!help.contains("tool-example"), "{help}");
     }
 }

@@ -6,6 +6,7 @@ mod tui;
 use std::io::{IsTerminal, Read, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use clap::Parser;
@@ -15,9 +16,10 @@ use chatterm::api::catalog::{self, Catalog};
 use chatterm::api::{Auth, Client, ClientOptions};
 use chatterm::config::{self, Config, LoadOptions, PerTier, Tier};
 use chatterm::cost::Pricing;
-use chatterm::engine::{ApprovalPolicy, Engine, NoTools, ToolSettings};
+use chatterm::engine::{ApprovalPolicy, Engine, ToolSettings};
 use chatterm::mock::MockServer;
 use chatterm::print::{self, PrintOptions};
+use chatterm::tools::{Registry, ToolExecutor};
 
 use cli::{Cli, Sub};
 use tui::app::AppOptions;
@@ -39,6 +41,9 @@ fn main() -> ExitCode {
         eprintln!("warning: {e}");
     }
     let cli = Cli::parse();
+    if let Some(Sub::ToolExample { example, tool }) = &cli.command {
+        return tool_example(example, tool);
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -53,6 +58,18 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `chatterm tool-example`: a command tool's stdin and stdout, handed to the library.
+fn tool_example(example: &str, tool: &str) -> ExitCode {
+    let code = chatterm::tools::examples::run_stdio(
+        example,
+        tool,
+        &mut std::io::stdin().lock(),
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    );
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
 async fn run(cli: Cli) -> Result<i32> {
@@ -97,7 +114,7 @@ async fn run(cli: Cli) -> Result<i32> {
     let mut engine = Engine::new(client, &config, Pricing::embedded())
         .with_model(cli.model.clone())
         .with_catalog(catalog)
-        .with_tools(std::sync::Arc::new(NoTools), tool_settings(&cli));
+        .with_tools(tools(&config, cli.demo)?, tool_settings(&config, &cli));
     if let Some(dir) = refresh_dir {
         engine = engine.refresh_catalog(dir);
     }
@@ -211,17 +228,32 @@ fn apply_flags(config: &mut Config, cli: &Cli) {
     }
 }
 
-/// How tools run this time. The executor is still empty (`NoTools`): the registry of
-/// built-in and configured tools, and the `[tools]` settings, are wired in separately.
-fn tool_settings(cli: &Cli) -> ToolSettings {
+/// The tools the model may call: the built-ins and `[[tools.command]]`, plus the bundled
+/// order-management example in the demo. Built whatever `tools.enabled` says: the engine
+/// answers calls that still arrive when tools are off.
+fn tools(config: &Config, demo: bool) -> Result<Arc<dyn ToolExecutor>> {
+    let extra = if demo {
+        chatterm::tools::examples::orders::demo_command_tools()
+            .wrap_err("setting up the demo's example tools")?
+    } else {
+        Vec::new()
+    };
+    let registry = Registry::from_config_with(&config.tools, extra).wrap_err("tools")?;
+    Ok(Arc::new(registry))
+}
+
+/// How tools run this time: `[tools]`, then `--no-tools` and `--approve-all`.
+fn tool_settings(config: &Config, cli: &Cli) -> ToolSettings {
     ToolSettings {
-        enabled: !cli.no_tools,
+        enabled: config.tools.enabled && !cli.no_tools,
+        parallel: config.tools.parallel,
+        max_rounds: config.tools.max_rounds,
+        eager_input_streaming: config.tools.eager_input_streaming,
         approvals: if cli.approve_all {
             ApprovalPolicy::ApproveAll
         } else {
             ApprovalPolicy::Ask
         },
-        ..ToolSettings::default()
     }
 }
 

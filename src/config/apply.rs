@@ -25,6 +25,7 @@ pub(crate) fn apply(raw: &RawConfig, origin: &Path, config: &mut Config) -> Resu
     apply_engine::apply(raw, config)?;
     apply_chat(&raw.chat, config);
     apply_ui(&raw.ui, origin, config)?;
+    super::apply_tools::apply_tools(&raw.tools, origin, &mut config.tools)?;
     // Per entry, so a file that rebinds one action keeps the lower layers' other entries.
     for (action, keys) in &raw.keys {
         config.keys.insert(action.clone(), keys.clone());
@@ -189,7 +190,7 @@ pub(crate) fn check_base_url(url: &str) -> Result<String, String> {
 
 /// Seconds to a duration: positive, finite and representable (`Duration::from_secs_f64`
 /// panics on overflow, so the checked form is used).
-fn to_duration(Seconds(secs): Seconds) -> Result<Duration, String> {
+pub(crate) fn to_duration(Seconds(secs): Seconds) -> Result<Duration, String> {
     if !secs.is_finite() || secs <= 0.0 {
         return Err(format!(
             "must be a number of seconds greater than 0, got {secs}"

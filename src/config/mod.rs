@@ -20,6 +20,9 @@
 //!   list, non-empty model ids, a `base_url` that starts with `http://` or `https://` and
 //!   has no trailing slash, `context.max_fraction` in (0, 1], `keep_turns >= 1`, and
 //!   routing rules that each name a tier and whose char bounds are ordered (`apply_engine.rs`);
+//!   `tools.parallel` and `tools.max_rounds` at least 1; every `[[tools.command]]` has a
+//!   valid, unique name that no built-in tool uses, a description, a command, and an input
+//!   schema that compiles (`apply_tools.rs`);
 //! - a bad file is a [`ConfigError`] whose one-line message names the file, the line and
 //!   column when known, and the key path; nothing here panics on input;
 //! - unknown keys are not errors: they come back as warnings in [`Loaded::warnings`], so a
@@ -38,6 +41,7 @@
 
 mod apply;
 mod apply_engine;
+mod apply_tools;
 mod error;
 mod load;
 mod locate;
@@ -341,6 +345,57 @@ impl Default for UiConfig {
     }
 }
 
+/// The tools the model may call and how the engine runs them (`[tools]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolsConfig {
+    /// Whether tools are offered at all (`--no-tools` turns this off for one run).
+    pub enabled: bool,
+    /// The workspace root the built-in tools are confined to; `None` means the current
+    /// directory. A relative path in a file is stored joined to that file's directory.
+    pub root: Option<PathBuf>,
+    /// Most tool calls of one answer run at once; at least 1.
+    pub parallel: usize,
+    /// Most model round trips with tool results in one turn; at least 1.
+    pub max_rounds: u32,
+    /// Send `eager_input_streaming: true` on each tool definition.
+    pub eager_input_streaming: bool,
+    /// `[[tools.command]]`, in file order: names unique and none a built-in's.
+    pub commands: Vec<CommandToolConfig>,
+}
+
+impl Default for ToolsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            root: None,
+            parallel: 4,
+            max_rounds: 25,
+            eager_input_streaming: true,
+            commands: Vec::new(),
+        }
+    }
+}
+
+/// A user command tool: the input JSON goes to the command's stdin, its stdout is the
+/// result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommandToolConfig {
+    /// 1 to 64 of `A-Z a-z 0-9 _ -`, as the API requires.
+    pub name: String,
+    pub description: String,
+    /// A JSON Schema object with `"type": "object"` that compiles (checked at load).
+    pub input_schema: serde_json::Value,
+    /// The program: a bare name is looked up on `PATH`; a relative path with a directory
+    /// part was written relative to the config file and is stored joined to its directory.
+    pub command: PathBuf,
+    pub args: Vec<String>,
+    pub timeout: Duration,
+    pub approval: crate::tools::Approval,
+}
+
+/// A command tool's timeout when `timeout_secs` is not given.
+pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The configuration in force. See the module docs for the layers and the invariants.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -351,6 +406,7 @@ pub struct Config {
     pub routing: RoutingConfig,
     pub chat: ChatConfig,
     pub ui: UiConfig,
+    pub tools: ToolsConfig,
     /// The `[keys]` table, action name to key string, exactly as written (later layers
     /// replace earlier entries one action at a time). Neither names nor keys are checked
     /// here: the TUI's keymap does that, as it is the one that knows the actions.
@@ -403,6 +459,7 @@ impl Default for Config {
             routing: RoutingConfig::default(),
             chat: ChatConfig::default(),
             ui: UiConfig::default(),
+            tools: ToolsConfig::default(),
             keys: BTreeMap::new(),
             source: None,
         }
@@ -413,3 +470,5 @@ impl Default for Config {
 mod tests;
 #[cfg(test)]
 mod tests_engine;
+#[cfg(test)]
+mod tools_tests;

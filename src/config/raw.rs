@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
 use super::{Tier, TierChoice};
+use crate::tools::Approval;
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
@@ -25,6 +26,7 @@ pub(crate) struct RawConfig {
     pub routing: RawRouting,
     pub chat: RawChat,
     pub ui: RawUi,
+    pub tools: RawTools,
     /// Action name to key string. A map, so every entry is "known" to serde_ignored:
     /// names are checked by the TUI's keymap, which knows the actions.
     pub keys: BTreeMap<String, String>,
@@ -101,6 +103,50 @@ pub(crate) struct RawUi {
     pub theme: Option<String>,
     pub mouse: Option<bool>,
     pub sidebar: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawTools {
+    pub enabled: Option<bool>,
+    pub root: Option<String>,
+    pub parallel: Option<u32>,
+    pub max_rounds: Option<u32>,
+    pub eager_input_streaming: Option<bool>,
+    /// `[[tools.command]]`: a layer that has it replaces the whole list.
+    pub command: Option<Vec<RawCommandTool>>,
+}
+
+/// One `[[tools.command]]` entry. Required fields are options too, so a missing one is
+/// reported by `apply_tools.rs` in words, at the entry, rather than as serde's message.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawCommandTool {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// A TOML table, a JSON text, or the path of a JSON file: told apart in `apply_tools.rs`.
+    pub input_schema: Option<serde_json::Value>,
+    pub command: Option<String>,
+    pub args: Option<Vec<String>>,
+    pub timeout_secs: Option<Seconds>,
+    pub approval: Option<RawApproval>,
+}
+
+/// `approval = "never" | "ask"`, case forgiven, the message naming both.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct RawApproval(pub Approval);
+
+impl<'de> Deserialize<'de> for RawApproval {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let word = String::deserialize(d)?;
+        match word.to_ascii_lowercase().as_str() {
+            "never" => Ok(RawApproval(Approval::Never)),
+            "ask" => Ok(RawApproval(Approval::Ask)),
+            _ => Err(de::Error::custom(format!(
+                "unknown approval {word:?} (expected \"never\" or \"ask\")"
+            ))),
+        }
+    }
 }
 
 /// A number of seconds as written: TOML integers and floats are both accepted, so

@@ -108,6 +108,10 @@ fn embedded_file_sets_every_key_and_agrees_with_default() {
     };
     scrambled.ui.mouse = false;
     scrambled.ui.sidebar = false;
+    scrambled.tools.enabled = false;
+    scrambled.tools.parallel = 1;
+    scrambled.tools.max_rounds = 1;
+    scrambled.tools.eager_input_streaming = false;
     let warnings = parse::apply_layer(DEFAULT_CONFIG_TOML, Path::new("d"), &mut scrambled);
     assert_eq!(warnings.map_err(|e| e.to_string()), Ok(vec![]));
     assert_eq!(scrambled, Config::default());

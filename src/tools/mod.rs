@@ -7,8 +7,28 @@
 //! [`ToolOutput`] that becomes one `tool_result` block, so a bad input, an unknown tool, a
 //! timeout or a crash is something the model reads and can act on, never a panic.
 //!
-//! This module holds the shared vocabulary only; the registry of built-in and user command
-//! tools lives beside it.
+//! This module holds the shared vocabulary; beside it:
+//! - [`registry`]: [`Registry`], the [`ToolExecutor`] over the built-in and user command
+//!   tools, built from [`ToolsConfig`](crate::config::ToolsConfig), and the API tool
+//!   definitions ([`Registry::definitions`]);
+//! - [`schema`]: input schemas compiled once, errors as [`InvalidInput`] with a JSON pointer;
+//! - [`workspace`]: the root the built-ins are confined to, and the path checks;
+//! - [`builtin`]: `read_file`, `list_directory`, `search_files`, `write_file`,
+//!   `run_command`, `current_time`;
+//! - [`command`]: `[[tools.command]]` programs (input JSON on stdin, result on stdout);
+//! - [`process`]: running a child with captured, capped output, a timeout, cancellation,
+//!   and its process group killed;
+//! - [`examples`]: the order-management example tools and their bundled data.
+
+pub mod builtin;
+pub mod command;
+pub mod examples;
+pub mod process;
+pub mod registry;
+pub mod schema;
+pub mod workspace;
+
+pub use registry::{Registry, RegistryBuilder, RegistryError, Tool};
 
 use std::future::Future;
 use std::pin::Pin;

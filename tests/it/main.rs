@@ -13,6 +13,7 @@ mod models;
 mod print_mode;
 mod print_tools;
 mod streaming;
+mod tool_example;
 mod tool_helpers;
 mod tools;
 mod tui_tmux;

@@ -1,0 +1,197 @@
+//! `read_file`: a text file under the root, as numbered lines, optionally a range of them.
+//!
+//! Output is capped at [`MAX_OUTPUT_BYTES`] of line text and each line at
+//! [`MAX_LINE_BYTES`]; when the cap cuts the range, a note says which lines were shown and
+//! which `start_line` continues, so a model pages through a big file instead of getting a
+//! truncated blob. Binary files (see [`looks_binary`]) are refused. The total line count is
+//! given when the file is small enough to count ([`COUNT_LIMIT`]).
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Cursor, Read};
+
+use serde::Deserialize;
+use serde_json::json;
+
+use super::text::{SNIFF_BYTES, clip_line, human_size, looks_binary};
+use crate::tools::workspace::Workspace;
+use crate::tools::{Approval, ToolOutput, ToolSpec};
+
+/// Line text returned by one call, in bytes.
+pub const MAX_OUTPUT_BYTES: usize = 100_000;
+/// One line longer than this (minified code, data) is cut.
+pub const MAX_LINE_BYTES: usize = 2_000;
+/// Files up to this size are read to the end to count their lines.
+pub const COUNT_LIMIT: u64 = 64 * 1024 * 1024;
+
+pub fn spec() -> ToolSpec {
+    ToolSpec {
+        name: "read_file".into(),
+        description: "Read a text file in the workspace and return its lines, numbered. Use this \
+            when you need the contents of a file whose path you know (find paths with \
+            list_directory or search_files first). For a long file, pass start_line and \
+            end_line to read a part; the output is capped at about 100 KB and says where to \
+            continue. Binary files are refused. Paths are relative to the workspace root."
+            .into(),
+        input_schema: json!({
+            "type": "object",
+            "properties": {
+                "path": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "File path relative to the workspace root, e.g. src/main.rs"
+                },
+                "start_line": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "First line to return (1-based, inclusive). Default 1."
+                },
+                "end_line": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "Last line to return (1-based, inclusive). Default: the end of the file."
+                }
+            },
+            "required": ["path"],
+            "additionalProperties": false
+        }),
+        approval: Approval::Never,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Input {
+    path: String,
+    start_line: Option<u64>,
+    end_line: Option<u64>,
+}
+
+pub fn run(ws: &Workspace, input: Input) -> ToolOutput {
+    match read(ws, &input) {
+        Ok(text) => ToolOutput::ok(text),
+        Err(message) => ToolOutput::error(message),
+    }
+}
+
+fn read(ws: &Workspace, input: &Input) -> Result<String, String> {
+    let path = ws.resolve(&input.path).map_err(|e| e.to_string())?;
+    let shown = ws.display(&path);
+    let meta = std::fs::metadata(&path).map_err(|e| format!("cannot read {shown:?}: {e}"))?;
+    if meta.is_dir() {
+        return Err(format!(
+            "{shown:?} is a directory; use list_directory to see what is in it"
+        ));
+    }
+    // A FIFO or a device would block the read forever, or never end.
+    if !meta.is_file() {
+        return Err(format!("{shown:?} is not a regular file"));
+    }
+    let start = input.start_line.unwrap_or(1);
+    if let Some(end) = input.end_line {
+        if end < start {
+            return Err(format!("end_line {end} is before start_line {start}"));
+        }
+    }
+    let mut file = File::open(&path).map_err(|e| format!("cannot read {shown:?}: {e}"))?;
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    (&mut file)
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| format!("cannot read {shown:?}: {e}"))?;
+    if looks_binary(&head) {
+        return Err(format!(
+            "{shown:?} looks like a binary file ({}); read_file only returns text",
+            human_size(meta.len())
+        ));
+    }
+    if meta.len() == 0 {
+        return Ok(format!("{shown}: empty file (0 bytes)"));
+    }
+    let reader = BufReader::new(Cursor::new(head).chain(file));
+    let lines = collect_lines(reader, start, input.end_line, meta.len() <= COUNT_LIMIT)
+        .map_err(|e| format!("cannot read {shown:?}: {e}"))?;
+    lines.render(&shown, start)
+}
+
+/// What a pass over the file gathered.
+struct Lines {
+    /// Numbered, already formatted lines.
+    body: String,
+    /// The last line shown, if any.
+    last_shown: Option<u64>,
+    /// Lines in the file, when it was read to the end.
+    total: Option<u64>,
+    /// Stopped by the byte cap before the requested end.
+    capped: bool,
+    /// Whether lines were cut at [`MAX_LINE_BYTES`].
+    clipped_lines: bool,
+}
+
+fn collect_lines(
+    mut reader: impl BufRead,
+    start: u64,
+    end: Option<u64>,
+    count_all: bool,
+) -> std::io::Result<Lines> {
+    let mut out = Lines {
+        body: String::new(),
+        last_shown: None,
+        total: None,
+        capped: false,
+        clipped_lines: false,
+    };
+    let mut buf = Vec::new();
+    let mut number = 0u64;
+    let mut budget = MAX_OUTPUT_BYTES;
+    loop {
+        buf.clear();
+        if reader.read_until(b'\n', &mut buf)? == 0 {
+            out.total = Some(number);
+            return Ok(out);
+        }
+        number += 1;
+        let wanted = number >= start && end.is_none_or(|e| number <= e);
+        if wanted && !out.capped {
+            let line = String::from_utf8_lossy(&buf);
+            let line = line.trim_end_matches('\n').trim_end_matches('\r');
+            out.clipped_lines |= line.len() > MAX_LINE_BYTES;
+            let line = clip_line(line, MAX_LINE_BYTES);
+            if line.len() > budget && out.last_shown.is_some() {
+                out.capped = true;
+            } else {
+                budget = budget.saturating_sub(line.len());
+                out.body.push_str(&format!("{number:>6}\t{line}\n"));
+                out.last_shown = Some(number);
+            }
+        }
+        let past_end = end.is_some_and(|e| number >= e) || out.capped;
+        if past_end && !count_all {
+            return Ok(out);
+        }
+    }
+}
+
+impl Lines {
+    fn render(&self, shown: &str, start: u64) -> Result<String, String> {
+        let total = self.total.map_or_else(String::new, |t| format!(" of {t}"));
+        let Some(last) = self.last_shown else {
+            return Err(format!(
+                "start_line {start} is past the end of {shown:?}, which has {} lines",
+                self.total.unwrap_or(0)
+            ));
+        };
+        let mut text = format!("{shown}: lines {start}-{last}{total}\n{}", self.body);
+        if self.capped {
+            text.push_str(&format!(
+                "[truncated: output is capped at {MAX_OUTPUT_BYTES} bytes; call read_file with \
+                 start_line={} to continue]\n",
+                last + 1
+            ));
+        }
+        if self.clipped_lines {
+            text.push_str(&format!(
+                "[lines longer than {MAX_LINE_BYTES} bytes were cut, marked ...]\n"
+            ));
+        }
+        Ok(text)
+    }
+}

@@ -233,18 +233,8 @@ fn usage_line(tally: &Tally, stats: &TurnStats) -> String {
     )
 }
 
-/// 1234567 -> "1,234,567".
-pub fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+/// 1234567 -> "1,234,567" (kept here for callers of `print::group`).
+pub use crate::cost::group;
 
 /// The plain line mode: each line of stdin is a message; `/tier NAME` switches tiers and
 /// `/quit` ends. Used where the full-screen interface is not available.

@@ -17,8 +17,9 @@
 //! Invariants of a [`Config`] returned by [`load`] or [`parse_str`]:
 //! - every value passed validation (`apply.rs`): `max_retries <= 10`, timeouts positive
 //!   and finite, `max_tokens >= 1`, a non-empty duplicate-free fallback list, non-empty
-//!   model ids, and a `base_url` that starts with `http://` or `https://` and has no
-//!   trailing slash;
+//!   model ids, a `base_url` that starts with `http://` or `https://` and has no
+//!   trailing slash, `budget.daily_usd >= 0`, `budget.alert_factor >= 1`, and prices that
+//!   are finite numbers `>= 0` under non-empty model ids;
 //! - a bad file is a [`ConfigError`] whose one-line message names the file, the line and
 //!   column when known, and the key path; nothing here panics on input;
 //! - unknown keys are not errors: they come back as warnings in [`Loaded::warnings`], so a
@@ -167,6 +168,26 @@ impl Default for UiConfig {
     }
 }
 
+/// Spending limits and alerts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetConfig {
+    /// Today's spend (across sessions) at which sending asks for confirmation; `None` = no
+    /// budget. 0 means every request asks.
+    pub daily_usd: Option<f64>,
+    /// A request costing more than this times the median of the last requests gets a
+    /// warning; at least 1.
+    pub alert_factor: f64,
+}
+
+impl Default for BudgetConfig {
+    fn default() -> Self {
+        Self {
+            daily_usd: None,
+            alert_factor: 3.0,
+        }
+    }
+}
+
 /// The configuration in force. See the module docs for the layers and the invariants.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -178,6 +199,10 @@ pub struct Config {
     /// replace earlier entries one action at a time). Neither names nor keys are checked
     /// here: the TUI's keymap does that, as it is the one that knows the actions.
     pub keys: BTreeMap<String, String>,
+    pub budget: BudgetConfig,
+    /// Price overrides and additions by model id, laid over the embedded table (later
+    /// layers replace earlier entries one model at a time).
+    pub pricing: BTreeMap<String, crate::cost::ModelPrice>,
     /// The file the config was read from, if any.
     pub source: Option<PathBuf>,
 }
@@ -214,6 +239,8 @@ impl Default for Config {
             chat: ChatConfig::default(),
             ui: UiConfig::default(),
             keys: BTreeMap::new(),
+            budget: BudgetConfig::default(),
+            pricing: BTreeMap::new(),
             source: None,
         }
     }

@@ -10,11 +10,13 @@
 //!   updates, sleeps between attempts, honours cancellation.
 //! - [`session`]: the engine task: history, tier and model choice, commands.
 //! - [`request`]: building the request body (system prompt, cache breakpoints).
+//! - `record`: each request's usage written to the usage ledger where the request ends.
 //!
 //! Every turn-scoped update carries its [`TurnId`], so a front end can drop late updates of
 //! a turn it already considers cancelled.
 
 pub mod attempts;
+mod record;
 pub mod request;
 pub mod session;
 pub mod turn;

@@ -22,7 +22,7 @@ use super::{Command, TurnId, Update};
 use crate::api::retry::RetryPolicy;
 use crate::api::{Client, Message, Role};
 use crate::config::{Config, ModelsConfig, Tier};
-use crate::cost::Pricing;
+use crate::cost::{Ledger, Pricing};
 
 /// The front end's side of a running engine.
 pub struct EngineHandle {
@@ -42,6 +42,7 @@ pub struct Engine {
     cache_ttl: Option<String>,
     messages: Vec<Message>,
     next_turn: u64,
+    ledger: Option<Arc<dyn Ledger>>,
 }
 
 /// The turn in flight.
@@ -63,7 +64,15 @@ impl Engine {
             cache_ttl: Some("5m".into()),
             messages: Vec::new(),
             next_turn: 1,
+            ledger: None,
         }
+    }
+
+    /// Records every request's usage in `ledger` (one entry per request that produced
+    /// usage, tool-loop rounds and failed attempts included).
+    pub fn with_ledger(mut self, ledger: Arc<dyn Ledger>) -> Self {
+        self.ledger = Some(ledger);
+        self
     }
 
     /// Pins a model id regardless of tier (the `--model` flag).
@@ -222,6 +231,7 @@ impl Engine {
             updates.clone(),
             cancel.clone(),
         );
+        let ledger = self.ledger.clone();
         let task = tokio::spawn(async move {
             let ctx = TurnContext {
                 turn: id,
@@ -229,6 +239,7 @@ impl Engine {
                 pricing: &pricing,
                 updates: &tx,
                 cancel: &token,
+                ledger: ledger.as_deref(),
             };
             turn::run(&ctx, request, attempts).await
         });

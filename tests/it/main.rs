@@ -6,6 +6,7 @@
 
 mod common;
 mod engine;
+mod ledger;
 mod print_mode;
 mod streaming;
 mod tui_tmux;

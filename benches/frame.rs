@@ -49,6 +49,7 @@ fn new_app() -> App {
         models: Vec::new(),
         sidebar: true,
         mouse_capture: true,
+        cost: Default::default(),
     })
 }
 

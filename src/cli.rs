@@ -53,6 +53,11 @@ pub struct Cli {
     #[arg(long)]
     pub no_mouse: bool,
 
+    /// Send even when today's spend has reached `budget.daily_usd` (print mode refuses
+    /// otherwise; the chat screen asks instead).
+    #[arg(long)]
+    pub over_budget: bool,
+
     #[command(subcommand)]
     pub command: Option<Sub>,
 }
@@ -64,6 +69,12 @@ pub enum Sub {
         /// Port on 127.0.0.1 (0 picks a free one).
         #[arg(long, default_value_t = 8787)]
         port: u16,
+    },
+    /// Print recorded usage: requests, tokens and cost per day and model, with totals.
+    Usage {
+        /// How many days to cover, today included.
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: u32,
     },
 }
 
@@ -90,5 +101,19 @@ mod tests {
         let cli = Cli::try_parse_from(["chatterm"]).unwrap();
         assert_eq!(cli.theme, None);
         assert!(!cli.no_mouse);
+        assert!(!cli.over_budget);
+    }
+
+    #[test]
+    fn budget_and_usage_arguments_parse() {
+        let cli = Cli::try_parse_from(["chatterm", "-p", "hi", "--over-budget"]).unwrap();
+        assert!(cli.over_budget);
+        let days = |args: &[&str]| match Cli::try_parse_from(args).map(|c| c.command) {
+            Ok(Some(Sub::Usage { days })) => Some(days),
+            _ => None,
+        };
+        assert_eq!(days(&["chatterm", "usage"]), Some(7));
+        assert_eq!(days(&["chatterm", "usage", "--days", "30"]), Some(30));
+        assert_eq!(days(&["chatterm", "usage", "--days", "0"]), None);
     }
 }

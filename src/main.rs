@@ -6,19 +6,22 @@ mod tui;
 use std::io::{IsTerminal, Read, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 
 use chatterm::api::{Auth, Client, ClientOptions};
 use chatterm::config::{self, Config, LoadOptions, Tier};
-use chatterm::cost::Pricing;
+use chatterm::cost::day::{LocalTime, now_ms};
+use chatterm::cost::{Ledger, MemoryLedger, Pricing, report};
 use chatterm::engine::Engine;
 use chatterm::mock::MockServer;
 use chatterm::print::{self, PrintOptions};
 
 use cli::{Cli, Sub};
 use tui::app::AppOptions;
+use tui::app_cost::CostOptions;
 use tui::keymap::Keymap;
 use tui::theme::{self, Theme};
 
@@ -33,6 +36,8 @@ No key yet? Try the offline demo, which runs against a built-in local server:
   chatterm --demo";
 
 fn main() -> ExitCode {
+    // The local UTC offset can only be read soundly while this is the only thread.
+    let local = LocalTime::detect();
     if let Err(e) = color_eyre::install() {
         eprintln!("warning: {e}");
     }
@@ -44,7 +49,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, local)) {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -53,9 +58,15 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> Result<i32> {
+async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     if let Some(Sub::MockServer { port }) = cli.command {
         return mock_server(port).await;
+    }
+    // The usage ledger: every request's tokens and cost, for today's spend and `usage`.
+    // In this build it lives in memory for the run only; the SQLite store replaces it.
+    let ledger: Arc<dyn Ledger> = Arc::new(MemoryLedger::new());
+    if let Some(Sub::Usage { days }) = cli.command {
+        return usage(ledger.as_ref(), local, days);
     }
     let loaded = config::load(&LoadOptions::from_process_env(cli.config.clone()))?;
     for w in &loaded.warnings {
@@ -66,6 +77,20 @@ async fn run(cli: Cli) -> Result<i32> {
         config.chat.system = Some(chatterm::mock::DEMO_SYSTEM_PROMPT.to_owned());
     }
     apply_flags(&mut config, &cli);
+    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if cli.print || !interactive {
+        let spent = match ledger.spent_since(local.midnight_ms(now_ms())) {
+            Ok(spent) => spent,
+            Err(e) => {
+                eprintln!("warning: {e}; today's spend is not checked against the budget");
+                0.0
+            }
+        };
+        if let Some(why) = print::budget_refusal(spent, config.budget.daily_usd, cli.over_budget) {
+            eprintln!("error: {why}");
+            return Ok(print::EXIT_REFUSED);
+        }
+    }
 
     // The demo's server lives as long as this function.
     let demo = if cli.demo {
@@ -88,7 +113,10 @@ async fn run(cli: Cli) -> Result<i32> {
         },
     };
     let client = Client::new(client_options(&config, base_url, auth))?;
-    let engine = Engine::new(client, &config, Pricing::embedded()).with_model(cli.model.clone());
+    let pricing = Pricing::embedded().with_overrides(&config.pricing);
+    let engine = Engine::new(client, &config, pricing.clone())
+        .with_model(cli.model.clone())
+        .with_ledger(ledger.clone());
     let mut handle = engine.spawn();
     let opts = PrintOptions { json: cli.json };
     if cli.print {
@@ -96,7 +124,7 @@ async fn run(cli: Cli) -> Result<i32> {
         let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
         return Ok(print::run_print(&mut handle, prompt, opts, &mut out, &mut err).await);
     }
-    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+    if !interactive {
         // Not a terminal (a pipe, a script): the line mode reads and answers line by line.
         if let Some(prompt) = cli.prompt.clone() {
             let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
@@ -108,7 +136,17 @@ async fn run(cli: Cli) -> Result<i32> {
         return Ok(print::run_lines(&mut handle, opts).await);
     }
     // Checked before the terminal is touched, so a typo in the theme or keys is a plain error.
-    let options = app_options(&config, &cli)?;
+    let cost = CostOptions {
+        pricing: Arc::new(pricing),
+        budget: config.budget.clone(),
+        local,
+        tier_models: Tier::ALL
+            .iter()
+            .map(|&t| (t, config.models.model_for(t).to_owned()))
+            .collect(),
+        ledger: Some(ledger),
+    };
+    let options = app_options(&config, &cli, cost)?;
     tui::run::run(options, handle, cli.prompt.clone())
         .await
         .wrap_err("terminal error")?;
@@ -116,7 +154,7 @@ async fn run(cli: Cli) -> Result<i32> {
 }
 
 /// What the TUI starts with; fails before the terminal is touched on a bad theme or keys.
-fn app_options(config: &Config, cli: &Cli) -> Result<AppOptions> {
+fn app_options(config: &Config, cli: &Cli, cost: CostOptions) -> Result<AppOptions> {
     let name = cli.theme.clone().or_else(|| config.ui.theme.clone());
     let mut theme = match &name {
         Some(name) => Theme::load(name)?,
@@ -146,7 +184,22 @@ fn app_options(config: &Config, cli: &Cli) -> Result<AppOptions> {
         models,
         sidebar: config.ui.sidebar,
         mouse_capture: config.ui.mouse && !cli.no_mouse,
+        cost,
     })
+}
+
+/// `chatterm usage`: the ledger's last `days` days as a table on stdout.
+fn usage(ledger: &dyn Ledger, local: LocalTime, days: u32) -> Result<i32> {
+    let now = now_ms();
+    let entries = ledger
+        .entries_since(local.days_back_ms(now, days))
+        .wrap_err("reading the usage ledger")?;
+    print!("{}", report::usage_report(&entries, &local, days, now));
+    eprintln!(
+        "note: this build keeps the usage ledger in memory for one run only, so usage from \
+         earlier runs is not included"
+    );
+    Ok(0)
 }
 
 fn apply_flags(config: &mut Config, cli: &Cli) {

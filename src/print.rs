@@ -5,7 +5,8 @@
 //! reasons, the final usage and cost line, errors — goes to stderr, so stdout stays exactly
 //! the answer (or, with `--json`, exactly the final message as JSON).
 //!
-//! Exit codes: 0 answered, 1 the API or network failed, 130 cancelled (Ctrl+C).
+//! Exit codes: 0 answered, 1 the API or network failed, 2 refused (bad usage or config, or
+//! today's spend reached `budget.daily_usd` without `--over-budget`), 130 cancelled.
 
 use std::io::Write;
 
@@ -13,12 +14,15 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::api::{ApiError, MessageResponse, StopReason, Usage};
 use crate::config::Tier;
+use crate::cost::budget::BudgetLevel;
 use crate::cost::format_usd;
 use crate::engine::{Command, EngineHandle, TurnStats, Update};
 use crate::sanitize::{sanitize, sanitize_line};
 
 /// Exit status for a failed turn.
 pub const EXIT_FAILED: i32 = 1;
+/// Exit status when nothing was sent: bad usage, bad config, or over budget.
+pub const EXIT_REFUSED: i32 = 2;
 /// Exit status after Ctrl+C.
 pub const EXIT_CANCELLED: i32 = 130;
 
@@ -29,12 +33,65 @@ pub struct PrintOptions {
     pub json: bool,
 }
 
-/// The running usage of a turn, for the closing line.
+/// Why print mode must not send: today's `spent` has reached `daily_usd` and the user did
+/// not pass `--over-budget`. `None` when it may send.
+pub fn budget_refusal(
+    spent: f64,
+    daily_usd: Option<f64>,
+    over_budget_flag: bool,
+) -> Option<String> {
+    let limit = daily_usd?;
+    let over = crate::cost::budget::level(spent, Some(limit)) == Some(BudgetLevel::Over);
+    (over && !over_budget_flag).then(|| {
+        format!(
+            "{}; nothing was sent. Add --over-budget to send anyway.",
+            crate::cost::budget::over_budget_message(spent, limit)
+        )
+    })
+}
+
+/// The usage of a turn's requests, for the closing line. Running usage replaces the
+/// current request's figures (the API reports totals, not increments); a new request (a
+/// retry or fallback after usage, a tool-loop round) moves them to `earlier`, so each
+/// request counts once.
 #[derive(Default)]
 struct Tally {
     model: String,
+    earlier: Vec<(Usage, Option<f64>)>,
     usage: Option<Usage>,
     cost: Option<f64>,
+}
+
+impl Tally {
+    fn next_request(&mut self) {
+        if let Some(usage) = self.usage.take() {
+            self.earlier.push((usage, self.cost.take()));
+        }
+    }
+
+    /// Summed usage, known cost (`None` if any request had no price) and request count.
+    fn total(&self) -> Option<(Usage, Option<f64>, usize)> {
+        let current = self.usage.as_ref().map(|u| (u, self.cost));
+        let all: Vec<(&Usage, Option<f64>)> = self
+            .earlier
+            .iter()
+            .map(|(u, c)| (u, *c))
+            .chain(current)
+            .collect();
+        if all.is_empty() {
+            return None;
+        }
+        let mut sum = Usage::default();
+        let mut cost = Some(0.0);
+        for (u, c) in &all {
+            sum.input_tokens += u.input_tokens;
+            sum.cache_read_input_tokens += u.cache_read_input_tokens;
+            sum.cache_creation_input_tokens += u.cache_creation_input_tokens;
+            sum.output_tokens += u.output_tokens;
+            cost = cost.zip(*c).map(|(a, b)| a + b);
+        }
+        Some((sum, cost, all.len()))
+    }
 }
 
 /// Sends `prompt` and streams the answer. Returns the exit status.
@@ -124,12 +181,11 @@ fn show<O: Write, E: Write>(
             cost_usd,
             ..
         } => {
-            *tally = Tally {
-                model,
-                usage: Some(usage),
-                cost: cost_usd,
-            };
+            tally.model = model;
+            tally.usage = Some(usage);
+            tally.cost = cost_usd;
         }
+        Update::Connected { .. } => tally.next_request(),
         Update::TurnFinished { message, stats, .. } => {
             return Some(finished(&message, &stats, opts, tally, out, err));
         }
@@ -223,12 +279,16 @@ pub fn usage_line_parts(model: &str, usage: &Usage, cost: Option<f64>) -> String
 }
 
 fn usage_line(tally: &Tally, stats: &TurnStats) -> String {
-    let Some(usage) = &tally.usage else {
+    let Some((usage, cost, requests)) = tally.total() else {
         return format!("no usage reported · {:.1} s", stats.total.as_secs_f64());
+    };
+    let model = match requests {
+        1 => sanitize_line(&tally.model).into_owned(),
+        n => format!("{} · {n} requests", sanitize_line(&tally.model)),
     };
     format!(
         "{} · {:.1} s",
-        usage_line_parts(&tally.model, usage, tally.cost),
+        usage_line_parts(&model, &usage, cost),
         stats.total.as_secs_f64()
     )
 }
@@ -280,6 +340,51 @@ mod tests {
         assert_eq!(group(999), "999");
         assert_eq!(group(1000), "1,000");
         assert_eq!(group(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn the_usage_line_counts_each_request_once() {
+        let u = |input, output| Usage {
+            input_tokens: input,
+            output_tokens: output,
+            ..Usage::default()
+        };
+        // A request that reported usage, then failed before content; the retry answers.
+        let mut tally = Tally {
+            usage: Some(u(1000, 1)),
+            cost: Some(0.003),
+            ..Tally::default()
+        };
+        tally.next_request();
+        // Running totals of the retry replace each other.
+        for out in [1, 20, 40] {
+            tally.model = "m".into();
+            tally.usage = Some(u(1000, out));
+            tally.cost = Some(0.004);
+        }
+        let line = usage_line(&tally, &TurnStats::default());
+        assert_eq!(
+            line,
+            "m · 2 requests · input 2,000 · cache read 0 · cache write 0 · output 41 · $0.0070 · 0.0 s"
+        );
+        // One request without a price makes the sum unknown, not a guess.
+        tally.cost = None;
+        assert!(usage_line(&tally, &TurnStats::default()).contains("price unknown"));
+    }
+
+    #[test]
+    fn over_budget_refuses_unless_told_to_go_on() {
+        assert_eq!(budget_refusal(100.0, None, false), None);
+        assert_eq!(budget_refusal(4.99, Some(5.0), false), None);
+        assert_eq!(budget_refusal(5.0, Some(5.0), true), None);
+        assert_eq!(
+            budget_refusal(5.0, Some(5.0), false).as_deref(),
+            Some(
+                "today's spend $5.00 has reached the daily budget of $5.00 (budget.daily_usd); \
+                 nothing was sent. Add --over-budget to send anyway."
+            )
+        );
+        assert!(budget_refusal(0.0, Some(0.0), false).is_some());
     }
 
     #[test]

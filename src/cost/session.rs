@@ -121,8 +121,18 @@ pub struct RequestRecord {
     pub usage_at: Option<Instant>,
 }
 
-/// Session totals. `by_tier` holds (requests, known cost) for fast, balanced, max and pinned
-/// models, in that order (see [`Totals::tiers`]).
+/// One tier's share of the session.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct TierTotal {
+    /// `None` for models pinned by id.
+    pub tier: Option<Tier>,
+    pub requests: u32,
+    pub cost_usd: f64,
+    /// Requests of this tier without a price (left out of `cost_usd`).
+    pub unpriced: u32,
+}
+
+/// Session totals.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Totals {
     /// Requests that produced usage.
@@ -134,7 +144,8 @@ pub struct Totals {
     pub unpriced: u32,
     /// Net money saved by the cache over the priced requests (see the module docs).
     pub saved_usd: f64,
-    by_tier: [(u32, f64); 4],
+    /// Fast, balanced, max, pinned: see [`Totals::tiers`].
+    by_tier: [TierTotal; 4],
 }
 
 impl Totals {
@@ -144,18 +155,9 @@ impl Totals {
         (prompt > 0).then(|| self.tokens.cache_read as f64 / prompt as f64)
     }
 
-    /// (tier, requests, known cost) of each tier that had requests; `None` = pinned model.
-    pub fn tiers(&self) -> impl Iterator<Item = (Option<Tier>, u32, f64)> + '_ {
-        let keys = [
-            Some(Tier::Fast),
-            Some(Tier::Balanced),
-            Some(Tier::Max),
-            None,
-        ];
-        keys.into_iter()
-            .zip(self.by_tier)
-            .filter(|(_, (n, _))| *n > 0)
-            .map(|(tier, (n, cost))| (tier, n, cost))
+    /// The tiers that had requests, fast to max, then pinned models.
+    pub fn tiers(&self) -> impl Iterator<Item = TierTotal> + '_ {
+        self.by_tier.iter().copied().filter(|t| t.requests > 0)
     }
 
     fn add(&mut self, request: &RequestRecord, pricing: &Pricing) {
@@ -168,16 +170,21 @@ impl Totals {
             Some(Tier::Max) => 2,
             None => 3,
         };
-        self.by_tier[slot].0 += 1;
+        let tier = &mut self.by_tier[slot];
+        tier.tier = request.tier;
+        tier.requests += 1;
         match request.cost_usd {
             Some(cost) => {
                 self.cost_usd += cost;
-                self.by_tier[slot].1 += cost;
+                tier.cost_usd += cost;
                 if let Some(price) = pricing.price(&request.model) {
                     self.saved_usd += savings_usd(price, usage);
                 }
             }
-            None => self.unpriced += 1,
+            None => {
+                self.unpriced += 1;
+                tier.unpriced += 1;
+            }
         }
     }
 }

@@ -119,10 +119,10 @@ fn a_fallback_ends_the_superseded_request_when_the_next_one_opens() {
     // Sonnet: 100 x 3 + 15 = 315; haiku: 100 x 1 + 50 x 5 = 350 µ$.
     let tiers: Vec<_> = totals.tiers().collect();
     assert_eq!(tiers.len(), 2);
-    assert_eq!(tiers[0].0, Some(Tier::Fast));
-    assert!(close(tiers[0].2, 0.00035));
-    assert_eq!(tiers[1].0, Some(Tier::Balanced));
-    assert!(close(tiers[1].2, 0.000315));
+    assert_eq!((tiers[0].tier, tiers[0].requests), (Some(Tier::Fast), 1));
+    assert!(close(tiers[0].cost_usd, 0.00035));
+    assert_eq!(tiers[1].tier, Some(Tier::Balanced));
+    assert!(close(tiers[1].cost_usd, 0.000315));
     assert!(close(totals.cost_usd, 0.000665));
 }
 
@@ -162,6 +162,8 @@ fn unpriced_models_count_tokens_but_no_money() {
     // The unpriced request's reads save nothing we could name.
     assert!(close(totals.saved_usd, 0.0));
     assert_eq!(a.last_request().unwrap().cost_usd, Some(0.003));
+    let balanced = totals.tiers().next().unwrap();
+    assert_eq!((balanced.requests, balanced.unpriced), (2, 1));
 }
 
 #[test]
@@ -335,7 +337,7 @@ fn a_custom_price_flows_into_cost_savings_and_rebuilds() {
         panic!("override missing");
     };
     assert!(close(cost_usd(price, &u), 0.002));
-    assert_eq!(totals.tiers().next().map(|t| t.0), Some(None));
+    assert_eq!(totals.tiers().next().map(|t| t.tier), Some(None));
 }
 
 #[test]

@@ -6,14 +6,17 @@
 //!   O(blocks of the turn), not by searching the conversation.
 //! - Once the user interrupts a turn, every later update of that turn is dropped: the partial
 //!   text stays exactly as it was when Esc was pressed, marked "interrupted".
-//! - Every request's usage reaches the session totals once: when the next request of the
-//!   turn connects (a fallback) or when the turn ends, however it ends (it was paid for).
+//! - Every request's usage reaches the session account once (`app_cost.rs`): running usage
+//!   replaces the open request's figures; the request ends when the next one of the turn
+//!   connects (a retry or fallback) or when the turn ends, however it ends (it was paid
+//!   for). An interrupted turn's request ends when the engine's `Error(Cancelled)` comes,
+//!   so usage that arrives after Esc is still counted.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use chatterm::api::{ApiError, ContentBlock, MessageResponse, StopReason, Usage};
+use chatterm::api::{ApiError, ContentBlock, MessageResponse, StopReason};
 use chatterm::engine::{Command, TurnId, TurnStats, Update};
 
 use super::app::{App, Connection, Effect, LiveTurn};
@@ -24,11 +27,16 @@ impl App {
     /// Applies one engine update.
     pub fn on_update(&mut self, update: Update, now: Instant) {
         if update.turn().is_some() && update.turn() == self.cancelled {
-            if let Update::Usage {
-                usage, cost_usd, ..
-            } = &update
-            {
-                self.record_usage(usage, *cost_usd);
+            // The screen is frozen, but the request was paid for: keep accounting for it.
+            match &update {
+                Update::Usage {
+                    model,
+                    usage,
+                    cost_usd,
+                    ..
+                } => self.request_usage(model, usage, *cost_usd, now),
+                Update::Error { .. } => self.request_ended(None, true, now),
+                _ => {}
             }
             return;
         }
@@ -40,8 +48,10 @@ impl App {
         }
         match update {
             Update::TurnStarted { turn, tier, model } => self.turn_started(turn, tier, model),
-            Update::Connected { model, .. } => {
-                self.commit_usage();
+            Update::Connected {
+                model, rate_limits, ..
+            } => {
+                self.request_connected(&model, &rate_limits, now);
                 self.connection = Connection::Streaming;
                 self.status.model = model;
             }
@@ -61,8 +71,11 @@ impl App {
             ),
             Update::BlockFinished { index, block, .. } => self.block_finished(index, &block),
             Update::Usage {
-                usage, cost_usd, ..
-            } => self.record_usage(&usage, cost_usd),
+                model,
+                usage,
+                cost_usd,
+                ..
+            } => self.request_usage(&model, &usage, cost_usd, now),
             Update::Retrying {
                 attempt,
                 max,
@@ -74,19 +87,31 @@ impl App {
                 from, to, reason, ..
             } => self.fell_back(from, to, reason),
             Update::Notice { text, .. } => self.notice(NoticeKind::Info, text),
-            Update::TurnFinished { message, stats, .. } => self.turn_finished(&message, stats),
-            Update::Error { error, partial, .. } => self.turn_failed(&error, partial.as_ref()),
+            Update::TurnFinished { message, stats, .. } => {
+                self.request_ended(Some(&stats), false, now);
+                self.turn_finished(&message, stats);
+            }
+            Update::Error { error, partial, .. } => {
+                self.request_ended(None, true, now);
+                self.turn_failed(&error, partial.as_ref());
+            }
             Update::ModelChanged { tier, model } => {
+                self.model_changed(tier, &model, now);
                 self.status.tier = tier;
                 self.status.model = model;
             }
-            // Drawn by the tool panels and the sidebar's context gauge, which come with the
-            // tools and cost issues.
-            Update::Tool { .. } | Update::ContextSize { .. } => {}
+            Update::ContextSize {
+                model,
+                tokens,
+                window,
+            } => self.cost.account.set_context(&model, tokens, window),
+            // Drawn by the tool panels, which come with the tools issue.
+            Update::Tool { .. } => {}
         }
     }
 
     fn turn_started(&mut self, turn: TurnId, tier: Option<chatterm::config::Tier>, model: String) {
+        self.learn_tier_model(tier, &model);
         self.status.tier = tier.or(self.status.tier);
         self.status.model = model.clone();
         self.status.fell_back = None;
@@ -97,7 +122,6 @@ impl App {
             fallback_from: None,
             blocks: Vec::new(),
             retry_notice: None,
-            usage: None,
         });
     }
 
@@ -179,34 +203,6 @@ impl App {
                 *done = true;
             }
             _ => {}
-        }
-    }
-
-    fn record_usage(&mut self, usage: &Usage, cost: Option<f64>) {
-        self.totals.last = Some(usage.clone());
-        self.totals.last_cost = cost;
-        if let Some(live) = &mut self.live {
-            live.usage = Some((usage.clone(), cost));
-        }
-    }
-
-    /// Adds the live request's usage to the session totals, once.
-    fn commit_usage(&mut self) {
-        if let Some((usage, cost)) = self.live.as_mut().and_then(|l| l.usage.take()) {
-            self.add_to_session(&usage, cost);
-        }
-    }
-
-    fn add_to_session(&mut self, usage: &Usage, cost: Option<f64>) {
-        let s = &mut self.totals.session;
-        s.input_tokens += usage.input_tokens;
-        s.output_tokens += usage.output_tokens;
-        s.cache_creation_input_tokens += usage.cache_creation_input_tokens;
-        s.cache_read_input_tokens += usage.cache_read_input_tokens;
-        self.totals.requests += 1;
-        match cost {
-            Some(c) => self.totals.session_cost += c,
-            None => self.totals.cost_unknown = true,
         }
     }
 
@@ -378,7 +374,6 @@ impl App {
     }
 
     fn end_turn(&mut self) {
-        self.commit_usage();
         self.live = None;
         self.connection = Connection::Idle;
         self.status.fell_back = None;

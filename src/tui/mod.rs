@@ -5,8 +5,9 @@
 //! - [`run`]: the event loop (terminal events, engine updates, frames) and the effects it
 //!   carries out; [`terminal`] owns the terminal's modes and restores them on every exit.
 //! - [`app`]: all state, changed only by keys, engine updates (`app_updates.rs`) and the
-//!   clock; it does no IO. Drawing is `view.rs` (layout, status bar, help) and
-//!   `sidebar.rs`, through `&self`.
+//!   clock; it does no IO. Money (session accounting, budget, alerts) is [`app_cost`] and
+//!   `cost_prompt.rs` (the over-budget confirmation). Drawing is `view.rs` (layout, status
+//!   bar, help) and `sidebar.rs` with `sidebar_sections.rs`, through `&self`.
 //! - Components: [`pane`] (the conversation: cells, render cache, scrolling) with
 //!   [`cells`], [`input`] (the input box and sent history), [`commands`] (slash commands
 //!   and their popup).
@@ -19,10 +20,12 @@
 //! [`chatterm::sanitize`].
 
 pub mod app;
+pub mod app_cost;
 mod app_updates;
 pub mod cells;
 pub mod clipboard;
 pub mod commands;
+mod cost_prompt;
 pub mod frame;
 mod help;
 pub mod highlight;
@@ -32,6 +35,7 @@ pub mod markdown;
 pub mod pane;
 pub mod run;
 mod sidebar;
+mod sidebar_sections;
 pub mod stream;
 mod table;
 pub mod terminal;

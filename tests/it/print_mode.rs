@@ -7,7 +7,7 @@ use chatterm::api::Usage;
 use chatterm::mock::{HttpError, MockServer, Reply, Script, Step};
 
 /// The binary with a clean environment: no keys, no user config.
-fn chatterm(home: &tempfile::TempDir) -> Command {
+pub(crate) fn chatterm(home: &tempfile::TempDir) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_chatterm"));
     for var in [
         "ANTHROPIC_API_KEY",
@@ -24,7 +24,7 @@ fn chatterm(home: &tempfile::TempDir) -> Command {
     cmd
 }
 
-fn against(server: &MockServer, home: &tempfile::TempDir) -> Command {
+pub(crate) fn against(server: &MockServer, home: &tempfile::TempDir) -> Command {
     let mut cmd = chatterm(home);
     cmd.env("ANTHROPIC_BASE_URL", server.url())
         .env("ANTHROPIC_API_KEY", "sk-test");
@@ -45,13 +45,13 @@ fn text_reply(text: &str) -> Reply {
     ]))
 }
 
-async fn output(mut cmd: Command) -> Output {
+pub(crate) async fn output(mut cmd: Command) -> Output {
     tokio::task::spawn_blocking(move || cmd.output().expect("run chatterm"))
         .await
         .unwrap()
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 

@@ -68,28 +68,11 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     if let Some(Sub::Usage { days }) = cli.command {
         return usage(ledger.as_ref(), local, days);
     }
-    let loaded = config::load(&LoadOptions::from_process_env(cli.config.clone()))?;
-    for w in &loaded.warnings {
-        eprintln!("warning: {w}");
-    }
-    let mut config = loaded.config;
-    if cli.demo && config.chat.system.is_none() {
-        config.chat.system = Some(chatterm::mock::DEMO_SYSTEM_PROMPT.to_owned());
-    }
-    apply_flags(&mut config, &cli);
+    let config = load_config(&cli)?;
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    if cli.print || !interactive {
-        let spent = match ledger.spent_since(local.midnight_ms(now_ms())) {
-            Ok(spent) => spent,
-            Err(e) => {
-                eprintln!("warning: {e}; today's spend is not checked against the budget");
-                0.0
-            }
-        };
-        if let Some(why) = print::budget_refusal(spent, config.budget.daily_usd, cli.over_budget) {
-            eprintln!("error: {why}");
-            return Ok(print::EXIT_REFUSED);
-        }
+    // The chat screen asks before an over-budget send; the non-interactive modes refuse.
+    if (cli.print || !interactive) && over_budget(&config, &cli, ledger.as_ref(), local) {
+        return Ok(print::EXIT_REFUSED);
     }
 
     // The demo's server lives as long as this function.
@@ -140,10 +123,7 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
         pricing: Arc::new(pricing),
         budget: config.budget.clone(),
         local,
-        tier_models: Tier::ALL
-            .iter()
-            .map(|&t| (t, config.models.model_for(t).to_owned()))
-            .collect(),
+        tier_models: tier_models(&config),
         ledger: Some(ledger),
     };
     let options = app_options(&config, &cli, cost)?;
@@ -151,6 +131,47 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
         .await
         .wrap_err("terminal error")?;
     Ok(0)
+}
+
+/// The config in force: file and environment layers, the demo's system prompt, the flags.
+fn load_config(cli: &Cli) -> Result<Config> {
+    let loaded = config::load(&LoadOptions::from_process_env(cli.config.clone()))?;
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
+    let mut config = loaded.config;
+    if cli.demo && config.chat.system.is_none() {
+        config.chat.system = Some(chatterm::mock::DEMO_SYSTEM_PROMPT.to_owned());
+    }
+    apply_flags(&mut config, cli);
+    Ok(config)
+}
+
+/// Whether today's spend has reached `budget.daily_usd` without `--over-budget`; says why
+/// on stderr when it has. An unreadable ledger is a warning, not a refusal.
+fn over_budget(config: &Config, cli: &Cli, ledger: &dyn Ledger, local: LocalTime) -> bool {
+    let spent = match ledger.spent_since(local.midnight_ms(now_ms())) {
+        Ok(spent) => spent,
+        Err(e) => {
+            eprintln!("warning: {e}; today's spend is not checked against the budget");
+            return false;
+        }
+    };
+    match print::budget_refusal(spent, config.budget.daily_usd, cli.over_budget) {
+        Some(why) => {
+            eprintln!("error: {why}");
+            true
+        }
+        None => false,
+    }
+}
+
+/// Each tier's model, for attributing requests to tiers.
+fn tier_models(config: &Config) -> Vec<(Tier, String)> {
+    Tier::ALL
+        .iter()
+        .map(|&t| (t, config.models.model_for(t).to_owned()))
+        .collect()
 }
 
 /// What the TUI starts with; fails before the terminal is touched on a bad theme or keys.

@@ -43,10 +43,12 @@ impl App {
     /// A first message given on the command line: sent at once unless the budget is used
     /// up, in which case it waits in the input behind the confirmation.
     pub fn send_initial(&mut self, text: String) {
-        self.input.set_text(&text);
-        if !self.ask_before_spending(Pending::Message) {
-            self.send_input();
+        if self.budget_level() == Some(BudgetLevel::Over) && !text.trim().is_empty() {
+            self.input.set_text(&text);
+            self.cost.confirm = Some(Pending::Message);
+            return;
         }
+        self.send_message(text);
     }
 
     pub(super) fn on_confirm_key(&mut self, key: &KeyEvent, now: Instant) {

@@ -549,3 +549,19 @@ fn last_notice(app: &App) -> String {
         })
         .unwrap_or_default()
 }
+
+#[test]
+fn a_command_line_prompt_waits_behind_the_confirmation_when_over_budget() {
+    let mut app = app_with(Some(1.0), None);
+    app.set_spent_today(Ok(2.0));
+    app.send_initial("from the command line".into());
+    assert!(app.take_effects().is_empty());
+    assert_eq!(app.input.text(), "from the command line");
+    assert!(app.cost.confirm.is_some());
+    let mut app = app_with(Some(1.0), None);
+    app.send_initial("hi".into());
+    assert_eq!(
+        app.take_effects(),
+        [Effect::Engine(Command::Send("hi".into()))]
+    );
+}

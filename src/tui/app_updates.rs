@@ -35,6 +35,8 @@ impl App {
                     cost_usd,
                     ..
                 } => self.request_usage(model, usage, *cost_usd, now),
+                // It may have finished before the cancel reached the engine.
+                Update::TurnFinished { stats, .. } => self.request_ended(Some(stats), false, now),
                 Update::Error { .. } => self.request_ended(None, true, now),
                 _ => {}
             }

@@ -9,8 +9,8 @@
 //!
 //! The app ([`App`]) never does IO; this loop carries out its [`Effect`]s: commands to the
 //! engine, OSC 52 clipboard writes, mouse capture, reading today's spend from the usage
-//! ledger, quitting. The terminal is restored by
-//! [`TerminalSession`]'s drop on every way out, and by the panic hook on a panic.
+//! ledger, quitting. The terminal is restored by [`TerminalSession`]'s drop on every way
+//! out, and by the panic hook on a panic.
 
 use std::io;
 

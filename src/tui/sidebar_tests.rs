@@ -300,6 +300,15 @@ async fn a_mock_request_shows_its_cost_in_the_sidebar() {
         }
     }
     let t = draw(&mut app, 32, 44, t0 + Duration::from_secs(1));
+    let screen = t.backend().to_string();
+    assert!(
+        screen.contains("Last request           $0.0189"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Today          $0.0189 / $5.00"),
+        "{screen}"
+    );
     insta::assert_snapshot!("sidebar_mock_0189", t.backend());
 }
 

@@ -50,6 +50,7 @@ fn new_app() -> App {
         models: Vec::new(),
         sidebar: true,
         mouse_capture: true,
+        cost: Default::default(),
     })
 }
 

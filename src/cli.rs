@@ -62,6 +62,10 @@ pub struct Cli {
     /// Run tools that ask for approval without asking (print mode otherwise refuses them).
     #[arg(long)]
     pub approve_all: bool,
+    /// Send even when today's spend has reached `budget.daily_usd` (print mode refuses
+    /// otherwise; the chat screen asks instead).
+    #[arg(long)]
+    pub over_budget: bool,
 
     #[command(subcommand)]
     pub command: Option<Sub>,
@@ -83,6 +87,12 @@ pub enum Sub {
         example: String,
         /// The tool, e.g. `lookup_order`.
         tool: String,
+    },
+    /// Print recorded usage: requests, tokens and cost per day and model, with totals.
+    Usage {
+        /// How many days to cover, today included.
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: u32,
     },
 }
 
@@ -110,6 +120,7 @@ mod tests {
         assert_eq!(cli.theme, None);
         assert!(!cli.no_mouse);
         assert!(!cli.no_tools && !cli.approve_all);
+        assert!(!cli.over_budget);
     }
 
     #[test]
@@ -142,5 +153,18 @@ mod tests {
         );
         let help = Cli::command().render_long_help().to_string();
         assert!(!help.contains("tool-example"), "{help}");
+    }
+
+    #[test]
+    fn budget_and_usage_arguments_parse() {
+        let cli = Cli::try_parse_from(["chatterm", "-p", "hi", "--over-budget"]).unwrap();
+        assert!(cli.over_budget);
+        let days = |args: &[&str]| match Cli::try_parse_from(args).map(|c| c.command) {
+            Ok(Some(Sub::Usage { days })) => Some(days),
+            _ => None,
+        };
+        assert_eq!(days(&["chatterm", "usage"]), Some(7));
+        assert_eq!(days(&["chatterm", "usage", "--days", "30"]), Some(30));
+        assert_eq!(days(&["chatterm", "usage", "--days", "0"]), None);
     }
 }

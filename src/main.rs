@@ -1,28 +1,30 @@
 //! The chatterm binary: parse the command line, load the config, pick a front end.
+//!
+//! The set-up steps that need no terminal are in `startup.rs`; this file strings them
+//! together and builds the full-screen app's options.
 
 mod cli;
+mod startup;
 mod tui;
 
-use std::io::{IsTerminal, Read, Write};
-use std::net::SocketAddr;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
 
 use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 
-use chatterm::api::catalog::{self, Catalog};
-use chatterm::api::{Auth, Client, ClientOptions};
-use chatterm::config::{self, Config, LoadOptions, PerTier, Tier};
-use chatterm::cost::Pricing;
-use chatterm::engine::{ApprovalPolicy, Engine, ToolSettings};
+use chatterm::api::{Auth, Client};
+use chatterm::config::{Config, Tier};
+use chatterm::cost::day::LocalTime;
+use chatterm::cost::{Ledger, MemoryLedger, Pricing};
+use chatterm::engine::Engine;
 use chatterm::mock::MockServer;
 use chatterm::print::{self, PrintOptions};
-use chatterm::tools::{Registry, ToolExecutor};
 
 use cli::{Cli, Sub};
 use tui::app::AppOptions;
+use tui::app_cost::CostOptions;
 use tui::keymap::Keymap;
 use tui::theme::{self, Theme};
 
@@ -37,6 +39,8 @@ No key yet? Try the offline demo, which runs against a built-in local server:
   chatterm --demo";
 
 fn main() -> ExitCode {
+    // The local UTC offset can only be read soundly while this is the only thread.
+    let local = LocalTime::detect();
     if let Err(e) = color_eyre::install() {
         eprintln!("warning: {e}");
     }
@@ -51,7 +55,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, local)) {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -72,19 +76,22 @@ fn tool_example(example: &str, tool: &str) -> ExitCode {
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
-async fn run(cli: Cli) -> Result<i32> {
+async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     if let Some(Sub::MockServer { port }) = cli.command {
-        return mock_server(port).await;
+        return startup::mock_server(port).await;
     }
-    let loaded = config::load(&LoadOptions::from_process_env(cli.config.clone()))?;
-    for w in &loaded.warnings {
-        eprintln!("warning: {w}");
+    // The usage ledger: every request's tokens and cost, for today's spend and `usage`.
+    // In this build it lives in memory for the run only; the SQLite store replaces it.
+    let ledger: Arc<dyn Ledger> = Arc::new(MemoryLedger::new());
+    if let Some(Sub::Usage { days }) = cli.command {
+        return startup::usage(ledger.as_ref(), local, days);
     }
-    let mut config = loaded.config;
-    if cli.demo && config.chat.system.is_none() {
-        config.chat.system = Some(chatterm::mock::DEMO_SYSTEM_PROMPT.to_owned());
+    let mut config = startup::load_config(&cli)?;
+    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    // The chat screen asks before an over-budget send; the non-interactive modes refuse.
+    if (cli.print || !interactive) && startup::over_budget(&config, &cli, ledger.as_ref(), local) {
+        return Ok(print::EXIT_REFUSED);
     }
-    apply_flags(&mut config, &cli);
 
     // The demo's server lives as long as this function.
     let demo = if cli.demo {
@@ -106,26 +113,32 @@ async fn run(cli: Cli) -> Result<i32> {
             }
         },
     };
-    let client = Client::new(client_options(&config, base_url, auth))?;
+    let client = Client::new(startup::client_options(&config, base_url, auth))?;
     // The demo keeps the built-in models: deterministic, and every price known.
     let discover = config.models.discover && demo.is_none();
-    let waits = cli.print || !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal());
-    let (catalog, refresh_dir) = discover_models(&client, &mut config, discover, waits).await;
-    let mut engine = Engine::new(client, &config, Pricing::embedded())
+    let waits = cli.print || !interactive;
+    let (catalog, refresh_dir) =
+        startup::discover_models(&client, &mut config, discover, waits).await;
+    let pricing = Pricing::embedded().with_overrides(&config.pricing);
+    let mut engine = Engine::new(client, &config, pricing.clone())
         .with_model(cli.model.clone())
         .with_catalog(catalog)
-        .with_tools(tools(&config, cli.demo)?, tool_settings(&config, &cli));
+        .with_ledger(ledger.clone())
+        .with_tools(
+            startup::tools(&config, cli.demo)?,
+            startup::tool_settings(&config, &cli),
+        );
     if let Some(dir) = refresh_dir {
         engine = engine.refresh_catalog(dir);
     }
     let mut handle = engine.spawn();
     let opts = PrintOptions { json: cli.json };
     if cli.print {
-        let prompt = prompt_from(&cli)?;
+        let prompt = startup::prompt_from(&cli)?;
         let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
         return Ok(print::run_print(&mut handle, prompt, opts, &mut out, &mut err).await);
     }
-    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+    if !interactive {
         // Not a terminal (a pipe, a script): the line mode reads and answers line by line.
         if let Some(prompt) = cli.prompt.clone() {
             let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
@@ -137,52 +150,22 @@ async fn run(cli: Cli) -> Result<i32> {
         return Ok(print::run_lines(&mut handle, opts).await);
     }
     // Checked before the terminal is touched, so a typo in the theme or keys is a plain error.
-    let options = app_options(&config, &cli)?;
+    let cost = CostOptions {
+        pricing: Arc::new(pricing),
+        budget: config.budget.clone(),
+        local,
+        tier_models: startup::tier_models(&config),
+        ledger: Some(ledger),
+    };
+    let options = app_options(&config, &cli, cost)?;
     tui::run::run(options, handle, cli.prompt.clone())
         .await
         .wrap_err("terminal error")?;
     Ok(0)
 }
 
-/// How long print and line mode wait for `/v1/models` when the cached listing is missing or
-/// stale (at most once a day); the full-screen UI never waits, it asks in the background.
-const DISCOVERY_WAIT: Duration = Duration::from_secs(3);
-
-/// The model catalog to start with, after pointing unpinned tiers at what it lists, and
-/// `Some(cache dir)` when the engine should refresh it in the background. Reads the disk
-/// cache; asks the API only when that is missing or older than a day, waiting (briefly)
-/// only when `waits` (print mode answers at once, so the tiers must be settled first).
-async fn discover_models(
-    client: &Client,
-    config: &mut Config,
-    discover: bool,
-    waits: bool,
-) -> (Catalog, Option<Option<std::path::PathBuf>>) {
-    if !discover {
-        return (Catalog::builtin(), None);
-    }
-    let dir = catalog::disk::cache_dir(&|k| std::env::var(k).ok());
-    let start = catalog::at_startup(
-        dir.as_deref(),
-        &client.options().base_url,
-        SystemTime::now(),
-    );
-    let mut listing = start.catalog;
-    let mut background = None;
-    if start.refresh && waits {
-        let refresh = catalog::refresh(client, dir.as_deref());
-        if let Ok(Ok(fresh)) = tokio::time::timeout(DISCOVERY_WAIT, refresh).await {
-            listing = fresh;
-        }
-    } else if start.refresh {
-        background = Some(dir);
-    }
-    listing.discover_tiers(&mut config.models);
-    (listing, background)
-}
-
 /// What the TUI starts with; fails before the terminal is touched on a bad theme or keys.
-fn app_options(config: &Config, cli: &Cli) -> Result<AppOptions> {
+fn app_options(config: &Config, cli: &Cli, cost: CostOptions) -> Result<AppOptions> {
     let name = cli.theme.clone().or_else(|| config.ui.theme.clone());
     let mut theme = match &name {
         Some(name) => Theme::load(name)?,
@@ -213,96 +196,6 @@ fn app_options(config: &Config, cli: &Cli) -> Result<AppOptions> {
         models,
         sidebar: config.ui.sidebar,
         mouse_capture: config.ui.mouse && !cli.no_mouse,
+        cost,
     })
-}
-
-fn apply_flags(config: &mut Config, cli: &Cli) {
-    if let Some(t) = cli.tier {
-        config.models.tier = t;
-    }
-    if let Some(s) = &cli.system {
-        config.chat.system = Some(s.clone());
-    }
-    if let Some(n) = cli.max_tokens {
-        config.models.max_tokens = PerTier::all(n);
-    }
-}
-
-/// The tools the model may call: the built-ins and `[[tools.command]]`, plus the bundled
-/// order-management example in the demo. Built whatever `tools.enabled` says: the engine
-/// answers calls that still arrive when tools are off.
-fn tools(config: &Config, demo: bool) -> Result<Arc<dyn ToolExecutor>> {
-    let extra = if demo {
-        chatterm::tools::examples::orders::demo_command_tools()
-            .wrap_err("setting up the demo's example tools")?
-    } else {
-        Vec::new()
-    };
-    let registry = Registry::from_config_with(&config.tools, extra).wrap_err("tools")?;
-    Ok(Arc::new(registry))
-}
-
-/// How tools run this time: `[tools]`, then `--no-tools` and `--approve-all`.
-fn tool_settings(config: &Config, cli: &Cli) -> ToolSettings {
-    ToolSettings {
-        enabled: config.tools.enabled && !cli.no_tools,
-        parallel: config.tools.parallel,
-        max_rounds: config.tools.max_rounds,
-        eager_input_streaming: config.tools.eager_input_streaming,
-        approvals: if cli.approve_all {
-            ApprovalPolicy::ApproveAll
-        } else {
-            ApprovalPolicy::Ask
-        },
-    }
-}
-
-fn client_options(config: &Config, base_url: String, auth: Auth) -> ClientOptions {
-    let mut o = ClientOptions::new(base_url, auth);
-    o.betas = config.api.betas.clone();
-    o.connect_timeout = config.api.connect_timeout;
-    o.first_byte_timeout = config.api.first_byte_timeout;
-    o.idle_timeout = config.api.idle_timeout;
-    o.max_retries = config.api.max_retries;
-    o
-}
-
-/// The prompt from the argument, else from standard input (when it is not a terminal).
-fn prompt_from(cli: &Cli) -> Result<String> {
-    if let Some(p) = &cli.prompt {
-        return Ok(p.clone());
-    }
-    let mut stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        return Err(eyre!(
-            "print mode needs a prompt: chatterm -p \"your question\" (or pipe it in)"
-        ));
-    }
-    let mut text = String::new();
-    stdin
-        .read_to_string(&mut text)
-        .wrap_err("reading the prompt from standard input")?;
-    if text.trim().is_empty() {
-        return Err(eyre!("the prompt on standard input is empty"));
-    }
-    Ok(text)
-}
-
-async fn mock_server(port: u16) -> Result<i32> {
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let server = MockServer::bind(addr)
-        .await
-        .wrap_err_with(|| format!("cannot listen on {addr}"))?;
-    // Written without `eprintln!`, which panics when stderr is closed: a script that read
-    // the first line and went away must not take the server down.
-    let mut err = std::io::stderr();
-    let url = server.url();
-    let _ = writeln!(err, "chatterm mock server listening on {url}");
-    let _ = writeln!(
-        err,
-        "try:  ANTHROPIC_BASE_URL={url} ANTHROPIC_API_KEY=test chatterm -p \"hello\""
-    );
-    let _ = writeln!(err, "stop with Ctrl+C");
-    server.wait().await;
-    Ok(0)
 }

@@ -10,7 +10,8 @@
 //! There is no one to ask for approvals: a tool that asks is refused (the model gets an
 //! error result), unless the engine approves everything (`--approve-all`).
 //!
-//! Exit codes: 0 answered, 1 the API or network failed, 130 cancelled (Ctrl+C).
+//! Exit codes: 0 answered, 1 the API or network failed, 2 refused (bad usage or config, or
+//! today's spend reached `budget.daily_usd` without `--over-budget`), 130 cancelled.
 
 mod tools;
 
@@ -23,6 +24,7 @@ use tokio::time::Instant;
 
 use crate::api::{ApiError, ContentBlock, MessageResponse, StopReason, Usage};
 use crate::config::Tier;
+use crate::cost::budget::BudgetLevel;
 use crate::cost::format_usd;
 use crate::engine::{Command, EngineHandle, ToolStatus, TurnStats, Update};
 use crate::sanitize::{sanitize, sanitize_line};
@@ -30,6 +32,8 @@ use crate::tools::ApprovalDecision;
 
 /// Exit status for a failed turn.
 pub const EXIT_FAILED: i32 = 1;
+/// Exit status when nothing was sent: bad usage, bad config, or over budget.
+pub const EXIT_REFUSED: i32 = 2;
 /// Exit status after Ctrl+C.
 pub const EXIT_CANCELLED: i32 = 130;
 
@@ -38,6 +42,23 @@ pub const EXIT_CANCELLED: i32 = 130;
 pub struct PrintOptions {
     /// Print the final message as JSON instead of streaming its text.
     pub json: bool,
+}
+
+/// Why print mode must not send: today's `spent` has reached `daily_usd` and the user did
+/// not pass `--over-budget`. `None` when it may send.
+pub fn budget_refusal(
+    spent: f64,
+    daily_usd: Option<f64>,
+    over_budget_flag: bool,
+) -> Option<String> {
+    let limit = daily_usd?;
+    let over = crate::cost::budget::level(spent, Some(limit)) == Some(BudgetLevel::Over);
+    (over && !over_budget_flag).then(|| {
+        format!(
+            "{}; nothing was sent. Add --over-budget to send anyway.",
+            crate::cost::budget::over_budget_message(spent, limit)
+        )
+    })
 }
 
 /// What print mode keeps about the turn it follows.
@@ -365,18 +386,8 @@ fn usage_line(tally: &Tally, stats: &TurnStats) -> String {
     )
 }
 
-/// 1234567 -> "1,234,567".
-pub fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+/// 1234567 -> "1,234,567" (kept here for callers of `print::group`).
+pub use crate::cost::group;
 
 /// The plain line mode: each line of stdin is a message; `/tier NAME` switches tiers and
 /// `/quit` ends. Used where the full-screen interface is not available.
@@ -436,5 +447,20 @@ mod tests {
             usage_line_parts("m", &usage, None),
             "m · input 14 · cache read 3,120 · cache write 0 · output 8 · price unknown"
         );
+    }
+
+    #[test]
+    fn over_budget_refuses_unless_told_to_go_on() {
+        assert_eq!(budget_refusal(100.0, None, false), None);
+        assert_eq!(budget_refusal(4.99, Some(5.0), false), None);
+        assert_eq!(budget_refusal(5.0, Some(5.0), true), None);
+        assert_eq!(
+            budget_refusal(5.0, Some(5.0), false).as_deref(),
+            Some(
+                "today's spend $5.00 has reached the daily budget of $5.00 (budget.daily_usd); \
+                 nothing was sent. Add --over-budget to send anyway."
+            )
+        );
+        assert!(budget_refusal(0.0, Some(0.0), false).is_some());
     }
 }

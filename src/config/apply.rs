@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use super::apply_engine;
 use super::locate::KeyPath;
-use super::raw::{RawApi, RawChat, RawConfig, RawModels, RawTier, RawTierChoice, RawUi, Seconds};
+use super::raw::{
+    RawApi, RawBudget, RawChat, RawConfig, RawModels, RawTier, RawTierChoice, RawUi, Seconds,
+};
 use super::{Config, Tier};
 
 /// Retries beyond this only delay the error; backoff would already be near a minute.
@@ -29,6 +31,35 @@ pub(crate) fn apply(raw: &RawConfig, origin: &Path, config: &mut Config) -> Resu
     // Per entry, so a file that rebinds one action keeps the lower layers' other entries.
     for (action, keys) in &raw.keys {
         config.keys.insert(action.clone(), keys.clone());
+    }
+    apply_budget(&raw.budget, config)?;
+    // Per model, like keys: a file that prices one model keeps the other entries.
+    for (model, raw_price) in &raw.pricing {
+        if model.trim().is_empty() {
+            return Err((key("pricing", model), "model id must not be empty".into()));
+        }
+        let price = raw_price
+            .resolve()
+            .map_err(|(name, m)| (KeyPath::keys(&["pricing", model, name]), m))?;
+        config.pricing.insert(model.clone(), price);
+    }
+    Ok(())
+}
+
+fn apply_budget(raw: &RawBudget, config: &mut Config) -> Result<(), Failure> {
+    if let Some(daily) = raw.daily_usd {
+        if !daily.is_finite() || daily < 0.0 {
+            let message = format!("must be an amount in USD >= 0, got {daily}");
+            return Err((key("budget", "daily_usd"), message));
+        }
+        config.budget.daily_usd = Some(daily);
+    }
+    if let Some(factor) = raw.alert_factor {
+        if !factor.is_finite() || factor < 1.0 {
+            let message = format!("must be a number >= 1, got {factor}");
+            return Err((key("budget", "alert_factor"), message));
+        }
+        config.budget.alert_factor = factor;
     }
     Ok(())
 }

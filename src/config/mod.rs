@@ -22,7 +22,9 @@
 //!   routing rules that each name a tier and whose char bounds are ordered (`apply_engine.rs`);
 //!   `tools.parallel` and `tools.max_rounds` at least 1; every `[[tools.command]]` has a
 //!   valid, unique name that no built-in tool uses, a description, a command, and an input
-//!   schema that compiles (`apply_tools.rs`);
+//!   schema that compiles (`apply_tools.rs`); `budget.daily_usd >= 0`,
+//!   `budget.alert_factor >= 1`, and prices that are finite numbers `>= 0` under non-empty
+//!   model ids;
 //! - a bad file is a [`ConfigError`] whose one-line message names the file, the line and
 //!   column when known, and the key path; nothing here panics on input;
 //! - unknown keys are not errors: they come back as warnings in [`Loaded::warnings`], so a
@@ -376,6 +378,26 @@ impl Default for ToolsConfig {
     }
 }
 
+/// Spending limits and alerts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetConfig {
+    /// Today's spend (across sessions) at which sending asks for confirmation; `None` = no
+    /// budget. 0 means every request asks.
+    pub daily_usd: Option<f64>,
+    /// A request costing more than this times the median of the last requests gets a
+    /// warning; at least 1.
+    pub alert_factor: f64,
+}
+
+impl Default for BudgetConfig {
+    fn default() -> Self {
+        Self {
+            daily_usd: None,
+            alert_factor: 3.0,
+        }
+    }
+}
+
 /// A user command tool: the input JSON goes to the command's stdin, its stdout is the
 /// result.
 #[derive(Debug, Clone, PartialEq)]
@@ -411,6 +433,10 @@ pub struct Config {
     /// replace earlier entries one action at a time). Neither names nor keys are checked
     /// here: the TUI's keymap does that, as it is the one that knows the actions.
     pub keys: BTreeMap<String, String>,
+    pub budget: BudgetConfig,
+    /// Price overrides and additions by model id, laid over the embedded table (later
+    /// layers replace earlier entries one model at a time).
+    pub pricing: BTreeMap<String, crate::cost::ModelPrice>,
     /// The file the config was read from, if any.
     pub source: Option<PathBuf>,
 }
@@ -461,6 +487,8 @@ impl Default for Config {
             ui: UiConfig::default(),
             tools: ToolsConfig::default(),
             keys: BTreeMap::new(),
+            budget: BudgetConfig::default(),
+            pricing: BTreeMap::new(),
             source: None,
         }
     }

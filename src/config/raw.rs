@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
 use super::{Tier, TierChoice};
+use crate::cost::RawPrice;
 use crate::tools::Approval;
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -30,6 +31,16 @@ pub(crate) struct RawConfig {
     /// Action name to key string. A map, so every entry is "known" to serde_ignored:
     /// names are checked by the TUI's keymap, which knows the actions.
     pub keys: BTreeMap<String, String>,
+    pub budget: RawBudget,
+    /// Model id to its prices. Entries reject unknown keys (see [`RawPrice`]).
+    pub pricing: BTreeMap<String, RawPrice>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawBudget {
+    pub daily_usd: Option<f64>,
+    pub alert_factor: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

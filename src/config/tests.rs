@@ -112,6 +112,7 @@ fn embedded_file_sets_every_key_and_agrees_with_default() {
     scrambled.tools.parallel = 1;
     scrambled.tools.max_rounds = 1;
     scrambled.tools.eager_input_streaming = false;
+    scrambled.budget.alert_factor = 9.0;
     let warnings = parse::apply_layer(DEFAULT_CONFIG_TOML, Path::new("d"), &mut scrambled);
     assert_eq!(warnings.map_err(|e| e.to_string()), Ok(vec![]));
     assert_eq!(scrambled, Config::default());
@@ -152,6 +153,23 @@ fn full_fixture_sets_every_key() {
         .map(|(a, k)| (a.as_str(), k.as_str()))
         .collect();
     assert_eq!(keys, [("copy_last", "ctrl+k"), ("toggle_mouse", "none")]);
+    assert_eq!(c.budget.daily_usd, Some(5.0));
+    assert_eq!(c.budget.alert_factor, 2.5);
+    let prices: Vec<(&str, crate::cost::ModelPrice)> =
+        c.pricing.iter().map(|(m, p)| (m.as_str(), *p)).collect();
+    assert_eq!(
+        prices,
+        [
+            (
+                "claude-sonnet-5",
+                crate::cost::ModelPrice::standard(3.0, 15.0)
+            ),
+            (
+                "my-local-model",
+                crate::cost::ModelPrice::standard(0.0, 0.0)
+            ),
+        ]
+    );
     assert_eq!(c.source, Some(fixture("valid/full.toml")));
 }
 
@@ -316,6 +334,36 @@ const INVALID: &[(&str, &str, &str, &str)] = &[
         "1:8",
         "keys",
         "invalid type: string \"ctrl+k\", expected a table",
+    ),
+    (
+        "negative-budget.toml",
+        "2:13",
+        "budget.daily_usd",
+        "must be an amount in USD >= 0, got -5",
+    ),
+    (
+        "small-alert-factor.toml",
+        "2:16",
+        "budget.alert_factor",
+        "must be a number >= 1, got 0.5",
+    ),
+    (
+        "pricing-unknown-key.toml",
+        "5:14",
+        "pricing.my-model.cache_reed",
+        "unknown field `cache_reed`",
+    ),
+    (
+        "negative-price.toml",
+        "3:10",
+        "pricing.m.output",
+        "price must be a number >= 0, got -2",
+    ),
+    (
+        "price-missing-output.toml",
+        "1:1",
+        "pricing.m",
+        "missing field `output`",
     ),
     (
         "table-is-number.toml",

@@ -4,6 +4,11 @@
 //! must not count any of them twice: `input_tokens` is only the uncached part after the
 //! last cache breakpoint; cache writes (split into 5 min and 1 h TTLs in
 //! `usage.cache_creation`) and cache reads come on top.
+//!
+//! What the cache saved ([`savings_usd`]) is defined as the request's price had nothing
+//! been cached (every prompt token, read or written, at the input price) minus its actual
+//! price. That is the reads' discount *minus* the writes' premium, so it is negative on a
+//! request that only writes (a first turn) and pays off from the reads that follow.
 
 use crate::api::Usage;
 
@@ -18,17 +23,7 @@ const PER_MILLION: f64 = 1_000_000.0;
 /// If the split accounts for fewer tokens than `cache_creation_input_tokens`, the rest is
 /// charged at the 5 min price (the API's default TTL), so no written token goes unpriced.
 pub fn cost_usd(price: &ModelPrice, usage: &Usage) -> f64 {
-    let (write_5m, write_1h) = match &usage.cache_creation {
-        Some(split) => {
-            let listed = split.ephemeral_5m_input_tokens + split.ephemeral_1h_input_tokens;
-            let rest = usage.cache_creation_input_tokens.saturating_sub(listed);
-            (
-                split.ephemeral_5m_input_tokens + rest,
-                split.ephemeral_1h_input_tokens,
-            )
-        }
-        None => (usage.cache_creation_input_tokens, 0),
-    };
+    let (write_5m, write_1h) = write_split(usage);
     let parts = [
         (usage.input_tokens, price.input),
         (write_5m, price.cache_write_5m),
@@ -41,6 +36,35 @@ pub fn cost_usd(price: &ModelPrice, usage: &Usage) -> f64 {
         .map(|&(tokens, per_million)| tokens as f64 * per_million)
         .sum::<f64>()
         / PER_MILLION
+}
+
+/// The cache writes of `usage` as (5 min, 1 h) tokens: from `usage.cache_creation`, with
+/// any tokens the split does not account for (or all of them, without a split) at 5 min.
+pub fn write_split(usage: &Usage) -> (u64, u64) {
+    match &usage.cache_creation {
+        Some(split) => {
+            let listed = split.ephemeral_5m_input_tokens + split.ephemeral_1h_input_tokens;
+            let rest = usage.cache_creation_input_tokens.saturating_sub(listed);
+            (
+                split.ephemeral_5m_input_tokens + rest,
+                split.ephemeral_1h_input_tokens,
+            )
+        }
+        None => (usage.cache_creation_input_tokens, 0),
+    }
+}
+
+/// What `usage` would have cost with no prompt caching: every prompt token (uncached,
+/// written or read) at the input price, plus the output.
+pub fn uncached_cost_usd(price: &ModelPrice, usage: &Usage) -> f64 {
+    (usage.prompt_tokens() as f64 * price.input + usage.output_tokens as f64 * price.output)
+        / PER_MILLION
+}
+
+/// Net money the cache saved on this request: [`uncached_cost_usd`] minus [`cost_usd`]
+/// (negative when the write premium outweighs the reads' discount). See the module docs.
+pub fn savings_usd(price: &ModelPrice, usage: &Usage) -> f64 {
+    uncached_cost_usd(price, usage) - cost_usd(price, usage)
 }
 
 /// "$0.0189" for amounts under $1 (4 decimals), "$12.34" otherwise (2 decimals); "$0.0000"
@@ -62,6 +86,23 @@ pub fn format_usd(amount: f64) -> String {
         format!("{sign}${abs:.2}")
     }
 }
+
+/// 1234567 -> "1,234,567": how token counts are shown.
+pub fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "money_tests.rs"]
+mod model_tests;
 
 #[cfg(test)]
 mod tests {

@@ -36,15 +36,43 @@ impl ModelPrice {
     }
 }
 
-/// A table entry as written: cache prices may be left to the standard multipliers.
-#[derive(Debug, Deserialize)]
+/// A table entry as written, in `assets/pricing.toml` and in the config's
+/// `[pricing."MODEL-ID"]` tables: cache prices may be left to the standard multipliers.
+/// Unknown keys are errors, unlike elsewhere in the config: a misspelt `cache_reed` would
+/// otherwise fall back to a derived price without a word, and money should not be guessed.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawPrice {
-    input: f64,
-    output: f64,
-    cache_write_5m: Option<f64>,
-    cache_write_1h: Option<f64>,
-    cache_read: Option<f64>,
+pub(crate) struct RawPrice {
+    pub input: f64,
+    pub output: f64,
+    pub cache_write_5m: Option<f64>,
+    pub cache_write_1h: Option<f64>,
+    pub cache_read: Option<f64>,
+}
+
+impl RawPrice {
+    /// Fills in derived cache prices and checks every price is a finite number >= 0. The
+    /// error names the key at fault and says why.
+    pub(crate) fn resolve(&self) -> Result<ModelPrice, (&'static str, String)> {
+        let standard = ModelPrice::standard(self.input, self.output);
+        let price = ModelPrice {
+            cache_write_5m: self.cache_write_5m.unwrap_or(standard.cache_write_5m),
+            cache_write_1h: self.cache_write_1h.unwrap_or(standard.cache_write_1h),
+            cache_read: self.cache_read.unwrap_or(standard.cache_read),
+            ..standard
+        };
+        let fields = [
+            ("input", price.input),
+            ("output", price.output),
+            ("cache_write_5m", price.cache_write_5m),
+            ("cache_write_1h", price.cache_write_1h),
+            ("cache_read", price.cache_read),
+        ];
+        match fields.iter().find(|(_, v)| !v.is_finite() || *v < 0.0) {
+            Some((key, v)) => Err((key, format!("price must be a number >= 0, got {v}"))),
+            None => Ok(price),
+        }
+    }
 }
 
 /// The whole file. Unknown keys are errors here, unlike in the config: a misspelt price
@@ -82,7 +110,9 @@ impl Pricing {
         })?;
         let mut models = BTreeMap::new();
         for (id, raw) in raw.models {
-            let price = resolve(&raw).map_err(|e| format!("models.{id}.{e}"))?;
+            let price = raw
+                .resolve()
+                .map_err(|(key, e)| format!("models.{id}.{key}: {e}"))?;
             models.insert(id, price);
         }
         Ok(Pricing { models })
@@ -91,6 +121,23 @@ impl Pricing {
     /// Sets (or replaces) the price of `model`.
     pub fn with_override(&mut self, model: &str, price: ModelPrice) {
         self.models.insert(model.to_owned(), price);
+    }
+
+    /// This table with the config's `[pricing."MODEL-ID"]` entries laid over it, each
+    /// replacing (or adding) one model.
+    pub fn with_overrides<'a>(
+        mut self,
+        overrides: impl IntoIterator<Item = (&'a String, &'a ModelPrice)>,
+    ) -> Pricing {
+        for (model, price) in overrides {
+            self.with_override(model, *price);
+        }
+        self
+    }
+
+    /// The cost of `usage` on `model`; `None` when the model has no price.
+    pub fn cost(&self, model: &str, usage: &crate::api::Usage) -> Option<f64> {
+        self.price(model).map(|p| super::cost_usd(p, usage))
     }
 
     /// Exact id first, then a dated id like "claude-haiku-4-5-20251001" matches
@@ -112,29 +159,6 @@ impl Pricing {
 
     pub fn is_empty(&self) -> bool {
         self.models.is_empty()
-    }
-}
-
-/// Fills in derived cache prices and checks every price is a finite number >= 0. The error
-/// names the key, for the caller to prefix with the model.
-fn resolve(raw: &RawPrice) -> Result<ModelPrice, String> {
-    let standard = ModelPrice::standard(raw.input, raw.output);
-    let price = ModelPrice {
-        cache_write_5m: raw.cache_write_5m.unwrap_or(standard.cache_write_5m),
-        cache_write_1h: raw.cache_write_1h.unwrap_or(standard.cache_write_1h),
-        cache_read: raw.cache_read.unwrap_or(standard.cache_read),
-        ..standard
-    };
-    let fields = [
-        ("input", price.input),
-        ("output", price.output),
-        ("cache_write_5m", price.cache_write_5m),
-        ("cache_write_1h", price.cache_write_1h),
-        ("cache_read", price.cache_read),
-    ];
-    match fields.iter().find(|(_, v)| !v.is_finite() || *v < 0.0) {
-        Some((key, v)) => Err(format!("{key}: price must be a number >= 0, got {v}")),
-        None => Ok(price),
     }
 }
 
@@ -187,13 +211,19 @@ mod tests {
             "claude-sonnet-4-20250514",
             "claude-3-7-sonnet-20250219",
             "claude-3-5-haiku-20241022",
-            "claude-3-haiku-20240307",
         ];
         for id in confirmed {
             assert!(table.price(id).is_some(), "{id} missing");
         }
         // Conflicting or unconfirmed prices must not be guessed.
-        for id in ["claude-sonnet-5", "claude-sonnet-5-5", "claude-haiku-5-5"] {
+        // Haiku 3: only input/output are confirmed, not its cache prices.
+        let unconfirmed = [
+            "claude-sonnet-5",
+            "claude-sonnet-5-5",
+            "claude-haiku-5-5",
+            "claude-3-haiku-20240307",
+        ];
+        for id in unconfirmed {
             assert_eq!(table.price(id), None, "{id} must have no price");
         }
     }
@@ -256,7 +286,8 @@ mod tests {
 
     #[test]
     fn omitted_cache_prices_follow_the_multipliers() {
-        let table = Pricing::from_toml_str("[models.m]\ninput = 2.0\noutput = 8.0\n");
+        // Whole numbers are fine too: users write `input = 2`.
+        let table = Pricing::from_toml_str("[models.m]\ninput = 2\noutput = 8.0\n");
         let price = table.map(|t| t.price("m").copied());
         let expected = ModelPrice {
             input: 2.0,

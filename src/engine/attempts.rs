@@ -120,6 +120,11 @@ impl Attempts {
         self.retries = 0;
     }
 
+    /// Whether the current candidate is a fallback, not the model first asked for.
+    pub fn fell_back(&self) -> bool {
+        self.index > 0
+    }
+
     fn next_candidate(&self) -> Option<&Candidate> {
         self.candidates.get(self.index + 1)
     }
@@ -205,10 +210,12 @@ mod tests {
                 matches!(a.on_failure(&overloaded, false, 0.0), Decision::Retry { attempt, .. } if attempt == n)
             );
         }
+        assert!(!a.fell_back());
         let d = a.on_failure(&overloaded, false, 0.0);
         assert!(
             matches!(&d, Decision::FallBack { from, to } if from.model == "m" && to.model == "b")
         );
+        assert!(a.fell_back());
         assert!(matches!(
             a.on_failure(&overloaded, false, 0.0),
             Decision::Retry { attempt: 1, .. }

@@ -19,12 +19,14 @@
 use tokio_util::sync::CancellationToken;
 
 use super::Update;
+use super::attempts::Candidate;
 use super::context::{self, Fold};
+use super::record;
 use super::request::{self, RequestSettings};
 use super::turn::TurnContext;
 use crate::api::{ApiError, Message, MessagesRequest, System, Usage};
-use crate::config::{ContextConfig, ContextStrategy};
-use crate::cost::cost_usd;
+use crate::config::{ContextConfig, ContextStrategy, Tier};
+use crate::cost::{cost_usd, group};
 
 /// Above this share of the budget the estimate is checked with `count_tokens`.
 const COUNT_ABOVE: f64 = 0.9;
@@ -195,7 +197,14 @@ async fn summarise(
         vec![Message::user_text(prompt)],
     );
     request.system = Some(System::Text(SUMMARY_SYSTEM.to_owned()));
+    let sent = tokio::time::Instant::now();
     let (message, _meta) = cancellable(ctx.cancel, ctx.client.create(&request)).await??;
+    // A real request: costed in the sidebar and kept in the usage ledger like any other.
+    let candidate = Candidate {
+        tier: Some(Tier::Fast),
+        model: summariser.model.clone(),
+    };
+    record::request_ended(ctx, &candidate, false, sent, Some(&message.usage));
     report_usage(ctx, &summariser.model, message.usage.clone());
     let summary = message.text();
     if summary.trim().is_empty() {
@@ -238,17 +247,4 @@ async fn cancellable<T>(
         _ = cancel.cancelled() => Err(ApiError::Cancelled),
         out = future => Ok(out),
     }
-}
-
-/// 1234567 -> "1,234,567".
-fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

@@ -19,6 +19,7 @@
 //! - [`context`]: size estimates and folding old turns (pure); [`compact`] runs it before
 //!   a request (count_tokens near the limit, the summary request).
 //! - [`start`]: what a turn starts with: route, candidates, budget, the turn's task.
+//! - `record`: each request's usage written to the usage ledger where the request ends.
 //!
 //! Every turn-scoped update carries its [`TurnId`], so a front end can drop late updates of
 //! a turn it already considers cancelled.
@@ -27,6 +28,7 @@ pub mod attempts;
 pub mod cache;
 pub mod compact;
 pub mod context;
+mod record;
 pub mod request;
 pub mod routing;
 pub mod session;

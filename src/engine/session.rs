@@ -40,7 +40,7 @@ use crate::api::catalog::{self, Catalog};
 use crate::api::retry::RetryPolicy;
 use crate::api::{ApiError, Client, Message, Role};
 use crate::config::{CacheConfig, Config, ContextConfig, ModelsConfig, RoutingConfig, TierChoice};
-use crate::cost::Pricing;
+use crate::cost::{Ledger, Pricing};
 use crate::tools::ToolExecutor;
 
 /// The front end's side of a running engine.
@@ -73,6 +73,7 @@ pub struct Engine {
     pub(crate) tools: Arc<dyn ToolExecutor>,
     pub(crate) tool_settings: ToolSettings,
     pub(crate) tool_memory: ToolMemory,
+    pub(crate) ledger: Option<Arc<dyn Ledger>>,
 }
 
 /// The turn in flight.
@@ -105,7 +106,15 @@ impl Engine {
             tools: Arc::new(NoTools),
             tool_settings: ToolSettings::default(),
             tool_memory: ToolMemory::default(),
+            ledger: None,
         }
+    }
+
+    /// Records every request's usage in `ledger` (one entry per request that produced
+    /// usage, tool-loop rounds and failed attempts included).
+    pub fn with_ledger(mut self, ledger: Arc<dyn Ledger>) -> Self {
+        self.ledger = Some(ledger);
+        self
     }
 
     /// The tools the model may call, and how they run (without this: no tools).

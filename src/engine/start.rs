@@ -113,6 +113,7 @@ impl Engine {
             cancel.clone(),
         );
         let (tools, tool_settings) = (Arc::clone(&self.tools), self.tool_settings.clone());
+        let ledger = self.ledger.clone();
         let task = tokio::spawn(async move {
             let ctx = LoopContext {
                 turn: TurnContext {
@@ -121,6 +122,7 @@ impl Engine {
                     pricing: &pricing,
                     updates: &tx,
                     cancel: &token,
+                    ledger: ledger.as_deref(),
                 },
                 tools: &tools,
                 settings: &tool_settings,

@@ -13,9 +13,10 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::attempts::{Attempts, Decision};
+use super::record;
 use super::{TurnId, TurnStats, Update};
 use crate::api::{ApiError, Client, MessageResponse, MessagesRequest};
-use crate::cost::{Pricing, cost_usd};
+use crate::cost::{Ledger, Pricing, cost_usd};
 use crate::stream::{Accumulator, StreamError, StreamUpdate};
 
 /// A request that failed for good (after its retries and fallbacks), or was cancelled;
@@ -33,6 +34,8 @@ pub struct TurnContext<'a> {
     pub pricing: &'a Pricing,
     pub updates: &'a UnboundedSender<Update>,
     pub cancel: &'a CancellationToken,
+    /// Where each request's usage is recorded (see `record.rs`); `None` records nothing.
+    pub ledger: Option<&'a dyn Ledger>,
 }
 
 impl TurnContext<'_> {
@@ -58,7 +61,14 @@ pub async fn request(
 ) -> Result<(MessageResponse, TurnStats), Failed> {
     loop {
         request.model = attempts.current().model.clone();
-        let failure = match attempt(ctx, request).await {
+        let sent = Instant::now();
+        let result = attempt(ctx, request).await;
+        let usage = match &result {
+            Ok((message, _)) => Some(&message.usage),
+            Err(f) => f.acc.usage(),
+        };
+        record::request_ended(ctx, attempts.current(), attempts.fell_back(), sent, usage);
+        let failure = match result {
             Ok(answer) => return Ok(answer),
             Err(f) => f,
         };

@@ -196,6 +196,12 @@ impl Accumulator {
         self.saw_block
     }
 
+    /// The running usage once `message_start` arrived; `None` before (nothing was used
+    /// that the stream reported).
+    pub fn usage(&self) -> Option<&Usage> {
+        self.started.then_some(&self.message.usage)
+    }
+
     /// True once `message_stop` was seen.
     pub fn is_complete(&self) -> bool {
         self.complete

@@ -17,11 +17,11 @@ use tokio::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
-use chatterm::api::Usage;
 use chatterm::config::{Tier, TierChoice};
 use chatterm::engine::{Command, TurnId};
 use chatterm::tools::ApprovalDecision;
 
+use super::app_cost::{CostOptions, CostState};
 use super::app_tools::ToolCalls;
 use super::cells::{CellKind, NoticeKind, RenderOptions};
 use super::commands::{CommandPopup, SlashCommand};
@@ -37,6 +37,8 @@ pub enum Effect {
     /// Write this text to the clipboard (OSC 52).
     Copy(String),
     SetMouseCapture(bool),
+    /// Read today's spend from the usage ledger again ([`App::set_spent_today`]).
+    RefreshSpend,
     Quit,
 }
 
@@ -65,18 +67,6 @@ pub struct ModelStatus {
     pub fell_back: Option<(String, String)>,
 }
 
-/// Token and cost totals for the placeholder sidebar.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Totals {
-    pub last: Option<Usage>,
-    pub last_cost: Option<f64>,
-    pub session: Usage,
-    pub session_cost: f64,
-    /// Some request had no known price, so `session_cost` is a lower bound.
-    pub cost_unknown: bool,
-    pub requests: u32,
-}
-
 /// The turn being shown: which cell each content block index went to.
 #[derive(Debug)]
 pub(super) struct LiveTurn {
@@ -86,8 +76,6 @@ pub(super) struct LiveTurn {
     pub blocks: Vec<(usize, u64)>,
     /// The notice of the latest retry, updated by the countdown.
     pub retry_notice: Option<(u64, String)>,
-    /// Running usage of the request streaming now, and its cost if the price is known.
-    pub usage: Option<(Usage, Option<f64>)>,
 }
 
 /// How long a second Ctrl+C has to quit, and how long a status message stays.
@@ -105,7 +93,8 @@ pub struct App {
     pub(super) status: ModelStatus,
     pub(super) models: Vec<String>,
     pub(super) connection: Connection,
-    pub(super) totals: Totals,
+    /// Session accounting, budget and the sidebar's clock (`app_cost.rs`).
+    pub(super) cost: CostState,
     pub(super) live: Option<LiveTurn>,
     /// Turns the user interrupted: their late updates are dropped.
     pub(super) cancelled: Option<TurnId>,
@@ -117,6 +106,8 @@ pub struct App {
     pub(super) help_scroll: usize,
     pub(super) help_rows: usize,
     pub(super) help_width: u16,
+    /// Where the sidebar was in the last frame; `None` when it was not shown.
+    pub(super) sidebar_area: Option<ratatui::layout::Rect>,
     pub(super) render_options: RenderOptions,
     pub(super) mouse_capture: bool,
     pub(super) focused: bool,
@@ -139,6 +130,8 @@ pub struct AppOptions {
     pub models: Vec<String>,
     pub sidebar: bool,
     pub mouse_capture: bool,
+    /// Prices, budget, local time and the usage ledger.
+    pub cost: CostOptions,
 }
 
 impl App {
@@ -158,7 +151,7 @@ impl App {
             },
             models: options.models,
             connection: Connection::Idle,
-            totals: Totals::default(),
+            cost: CostState::new(options.cost),
             live: None,
             cancelled: None,
             last_answer: None,
@@ -167,6 +160,7 @@ impl App {
             help_scroll: 0,
             help_rows: 0,
             help_width: 0,
+            sidebar_area: None,
             render_options: RenderOptions::default(),
             mouse_capture: options.mouse_capture,
             focused: true,
@@ -220,7 +214,10 @@ impl App {
                 next = Some(next.map_or(second, |n| n.min(second)));
             }
         }
-        next
+        match (next, self.cost_tick(now)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Handles a key press. Releases and repeats of non-editing keys are ignored.
@@ -230,6 +227,10 @@ impl App {
         }
         if self.show_help {
             self.on_help_key(key);
+            return;
+        }
+        if self.cost.confirm.is_some() {
+            self.on_confirm_key(key, now);
             return;
         }
         if self.popup_visible() && self.on_popup_key(key) {
@@ -397,6 +398,14 @@ impl App {
             self.flash("an answer is streaming: Esc interrupts it", now);
             return;
         }
+        if self.ask_before_spending(super::cost_prompt::Pending::Message) {
+            return;
+        }
+        self.send_input();
+    }
+
+    /// Sends what the input holds (after any budget confirmation).
+    pub(super) fn send_input(&mut self) {
         if let Some(text) = self.input.submit() {
             let text = match text.strip_prefix("//") {
                 Some(rest) => format!("/{rest}"),
@@ -440,15 +449,19 @@ impl App {
             SlashCommand::Retry => {
                 if self.is_busy() {
                     self.flash("an answer is streaming: Esc interrupts it first", now);
-                } else {
-                    self.connection = Connection::Waiting;
-                    self.effect(Effect::Engine(Command::Retry));
+                } else if !self.ask_before_spending(super::cost_prompt::Pending::Retry) {
+                    self.retry_now();
                 }
             }
             SlashCommand::Copy(n) => self.copy(n, now),
             SlashCommand::Help => self.open_help(),
             SlashCommand::Quit => self.effect(Effect::Quit),
         }
+    }
+
+    pub(super) fn retry_now(&mut self) {
+        self.connection = Connection::Waiting;
+        self.effect(Effect::Engine(Command::Retry));
     }
 
     fn set_tier(&mut self, tier: Tier) {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crossterm::event::{KeyEventState, KeyModifiers, MouseEvent, MouseEventKind};
 
-use chatterm::api::{ApiError, ContentBlock, MessageResponse, Role as ApiRole, StopReason};
+use chatterm::api::{ApiError, ContentBlock, MessageResponse, Role as ApiRole, StopReason, Usage};
 use chatterm::engine::{TurnStats, Update};
 
 use super::*;
@@ -21,6 +21,7 @@ pub(crate) fn app() -> App {
         models: vec!["claude-haiku-4-5".into(), "claude-opus-5".into()],
         sidebar: true,
         mouse_capture: true,
+        cost: Default::default(),
     })
 }
 
@@ -445,9 +446,10 @@ fn retry_countdown_counts_down_and_usage_adds_up_once_per_request() {
         );
     }
     finish(&mut app, vec![]);
-    assert_eq!(app.totals.requests, 1);
-    assert_eq!(app.totals.session.input_tokens, 10);
-    assert!((app.totals.session_cost - 0.01).abs() < 1e-12);
+    let totals = app.cost.account.totals();
+    assert_eq!(totals.requests, 1);
+    assert_eq!(totals.tokens.input, 10);
+    assert!((totals.cost_usd - 0.01).abs() < 1e-12);
 }
 
 #[test]

@@ -6,14 +6,17 @@
 //!   O(blocks of the turn), not by searching the conversation.
 //! - Once the user interrupts a turn, every later update of that turn is dropped: the partial
 //!   text stays exactly as it was when Esc was pressed, marked "interrupted".
-//! - Every request's usage reaches the session totals once: when the next request of the
-//!   turn connects (a fallback) or when the turn ends, however it ends (it was paid for).
+//! - Every request's usage reaches the session account once (`app_cost.rs`): running usage
+//!   replaces the open request's figures; the request ends when the next one of the turn
+//!   connects (a retry or fallback) or when the turn ends, however it ends (it was paid
+//!   for). An interrupted turn's request ends when the engine's `Error(Cancelled)` comes,
+//!   so usage that arrives after Esc is still counted.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use chatterm::api::{ApiError, ContentBlock, MessageResponse, StopReason, Usage};
+use chatterm::api::{ApiError, ContentBlock, MessageResponse, StopReason};
 use chatterm::engine::{Command, TurnId, TurnStats, Update};
 
 use super::app::{App, Connection, Effect, LiveTurn};
@@ -25,11 +28,18 @@ impl App {
     /// Applies one engine update.
     pub fn on_update(&mut self, update: Update, now: Instant) {
         if update.turn().is_some() && update.turn() == self.cancelled {
-            if let Update::Usage {
-                usage, cost_usd, ..
-            } = &update
-            {
-                self.record_usage(usage, *cost_usd);
+            // The screen is frozen, but the request was paid for: keep accounting for it.
+            match &update {
+                Update::Usage {
+                    model,
+                    usage,
+                    cost_usd,
+                    ..
+                } => self.request_usage(model, usage, *cost_usd, now),
+                // It may have finished before the cancel reached the engine.
+                Update::TurnFinished { stats, .. } => self.request_ended(Some(stats), false, now),
+                Update::Error { .. } => self.request_ended(None, true, now),
+                _ => {}
             }
             return;
         }
@@ -48,8 +58,10 @@ impl App {
                     live.model = format!("{} · {tier} (auto)", live.model);
                 }
             }
-            Update::Connected { model, .. } => {
-                self.commit_usage();
+            Update::Connected {
+                model, rate_limits, ..
+            } => {
+                self.request_connected(&model, &rate_limits, now);
                 self.connection = Connection::Streaming;
                 self.status.model = model;
             }
@@ -69,8 +81,11 @@ impl App {
             Update::ToolInputInvalid { id, error, .. } => self.tool_input_invalid(&id, &error),
             Update::BlockFinished { index, block, .. } => self.block_finished(index, &block),
             Update::Usage {
-                usage, cost_usd, ..
-            } => self.record_usage(&usage, cost_usd),
+                model,
+                usage,
+                cost_usd,
+                ..
+            } => self.request_usage(&model, &usage, cost_usd, now),
             Update::Retrying {
                 attempt,
                 max,
@@ -82,21 +97,32 @@ impl App {
                 from, to, reason, ..
             } => self.fell_back(from, to, reason),
             Update::Notice { text, .. } => self.notice(NoticeKind::Info, text),
-            Update::TurnFinished { message, stats, .. } => self.turn_finished(&message, stats),
-            Update::Error { error, partial, .. } => self.turn_failed(&error, partial.as_ref()),
+            Update::TurnFinished { message, stats, .. } => {
+                self.request_ended(Some(&stats), false, now);
+                self.turn_finished(&message, stats);
+            }
+            Update::Error { error, partial, .. } => {
+                self.request_ended(None, true, now);
+                self.turn_failed(&error, partial.as_ref());
+            }
             Update::ModelChanged { tier, model } => {
+                self.model_changed(tier, &model, now);
                 self.status.tier = tier;
                 self.status.model = model;
             }
             Update::Tool {
                 id, name, status, ..
             } => self.tool_status(&id, &name, status, now),
-            // Drawn by the sidebar's context gauge, which comes with the cost issue.
-            Update::ContextSize { .. } => {}
+            Update::ContextSize {
+                model,
+                tokens,
+                window,
+            } => self.cost.account.set_context(&model, tokens, window),
         }
     }
 
     fn turn_started(&mut self, turn: TurnId, tier: Option<chatterm::config::Tier>, model: String) {
+        self.learn_tier_model(tier, &model);
         self.status.tier = tier.or(self.status.tier);
         self.status.model = model.clone();
         self.status.fell_back = None;
@@ -107,7 +133,6 @@ impl App {
             fallback_from: None,
             blocks: Vec::new(),
             retry_notice: None,
-            usage: None,
         });
     }
 
@@ -181,34 +206,6 @@ impl App {
             (CellKind::Thinking { done, .. }, _) => *done = true,
             (CellKind::Tool(panel), ContentBlock::ToolUse(t)) => panel.input_complete(&t.input),
             _ => {}
-        }
-    }
-
-    fn record_usage(&mut self, usage: &Usage, cost: Option<f64>) {
-        self.totals.last = Some(usage.clone());
-        self.totals.last_cost = cost;
-        if let Some(live) = &mut self.live {
-            live.usage = Some((usage.clone(), cost));
-        }
-    }
-
-    /// Adds the live request's usage to the session totals, once.
-    fn commit_usage(&mut self) {
-        if let Some((usage, cost)) = self.live.as_mut().and_then(|l| l.usage.take()) {
-            self.add_to_session(&usage, cost);
-        }
-    }
-
-    fn add_to_session(&mut self, usage: &Usage, cost: Option<f64>) {
-        let s = &mut self.totals.session;
-        s.input_tokens += usage.input_tokens;
-        s.output_tokens += usage.output_tokens;
-        s.cache_creation_input_tokens += usage.cache_creation_input_tokens;
-        s.cache_read_input_tokens += usage.cache_read_input_tokens;
-        self.totals.requests += 1;
-        match cost {
-            Some(c) => self.totals.session_cost += c,
-            None => self.totals.cost_unknown = true,
         }
     }
 
@@ -381,7 +378,6 @@ impl App {
     }
 
     fn end_turn(&mut self) {
-        self.commit_usage();
         self.tools_turn_ended();
         self.live = None;
         self.connection = Connection::Idle;

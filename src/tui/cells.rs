@@ -60,6 +60,8 @@ pub enum NoticeKind {
     Fallback,
     Interrupted,
     Error,
+    /// About money: an unusually expensive request, a cache a switch will rebuild.
+    Cost,
 }
 
 #[derive(Debug)]
@@ -246,6 +248,7 @@ fn render_notice(kind: NoticeKind, text: &str, width: usize, theme: &Theme) -> V
         NoticeKind::Fallback => ("↳", Role::Warning),
         NoticeKind::Interrupted => ("■", Role::Warning),
         NoticeKind::Error => ("✗", Role::Error),
+        NoticeKind::Cost => ("$", Role::Warning),
     };
     let text = format!("{mark} {}", chatterm::sanitize::sanitize_line(text));
     plain_lines(&text, theme.style(role), width)

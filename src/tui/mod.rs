@@ -5,8 +5,10 @@
 //! - [`run`]: the event loop (terminal events, engine updates, frames) and the effects it
 //!   carries out; [`terminal`] owns the terminal's modes and restores them on every exit.
 //! - [`app`]: all state, changed only by keys, engine updates (`app_updates.rs`, tool
-//!   calls in `app_tools.rs`) and the clock; it does no IO. Drawing is `view.rs`
-//!   (layout, status bar, help) and `sidebar.rs`, through `&self`.
+//!   calls in `app_tools.rs`) and the clock; it does no IO. Money (session accounting,
+//!   budget, alerts) is [`app_cost`] and `cost_prompt.rs` (the over-budget confirmation).
+//!   Drawing is `view.rs` (layout, status bar, help) and `sidebar.rs` with
+//!   `sidebar_sections.rs`, through `&self`.
 //! - Components: [`pane`] (the conversation: cells, render cache, scrolling) with
 //!   [`cells`], [`tool_panel`] (a tool call's live panel; its input drawn by
 //!   [`json_view`]), [`input`] (the input box and sent history), [`commands`] (slash
@@ -20,11 +22,13 @@
 //! [`chatterm::sanitize`].
 
 pub mod app;
+pub mod app_cost;
 mod app_tools;
 mod app_updates;
 pub mod cells;
 pub mod clipboard;
 pub mod commands;
+mod cost_prompt;
 pub mod frame;
 mod help;
 pub mod highlight;
@@ -35,6 +39,7 @@ pub mod markdown;
 pub mod pane;
 pub mod run;
 mod sidebar;
+mod sidebar_sections;
 pub mod stream;
 mod table;
 pub mod terminal;

@@ -8,8 +8,9 @@
 //! most 60 draws a second, and none at all while nothing changes.
 //!
 //! The app ([`App`]) never does IO; this loop carries out its [`Effect`]s: commands to the
-//! engine, OSC 52 clipboard writes, mouse capture, quitting. The terminal is restored by
-//! [`TerminalSession`]'s drop on every way out, and by the panic hook on a panic.
+//! engine, OSC 52 clipboard writes, mouse capture, reading today's spend from the usage
+//! ledger, quitting. The terminal is restored by [`TerminalSession`]'s drop on every way
+//! out, and by the panic hook on a panic.
 
 use std::io;
 
@@ -40,8 +41,9 @@ pub async fn run(
     let mut session = TerminalSession::enter(options.mouse_capture)?;
     let mut app = App::new(options);
     app.set_shift_enter_works(session.keyboard_enhanced());
+    refresh_spend(&mut app);
     if let Some(text) = initial {
-        app.send_message(text);
+        app.send_initial(text);
         apply_effects(&mut app, &mut session, &engine)?;
     }
     // The first frame goes out before anything slow: syntect's sets load after it.
@@ -159,10 +161,19 @@ fn apply_effects(
                 ),
             },
             Effect::SetMouseCapture(on) => session.set_mouse_capture(on)?,
+            Effect::RefreshSpend => refresh_spend(app),
             Effect::Quit => return Ok(true),
         }
     }
     Ok(false)
+}
+
+/// Reads today's spend (since local midnight) from the app's usage ledger, if it has one.
+fn refresh_spend(app: &mut App) {
+    if let Some(ledger) = app.ledger() {
+        let midnight = app.local_time().midnight_ms(chatterm::cost::day::now_ms());
+        app.set_spent_today(ledger.spent_since(midnight));
+    }
 }
 
 /// Draws one frame inside a synchronized update, so terminals that support it never show

@@ -66,6 +66,10 @@ pub enum Role {
     Warning,
     Error,
     Cost,
+    /// The filled part of a sidebar gauge (budget, context) while below its warning level.
+    Gauge,
+    /// The empty part of a gauge.
+    GaugeTrack,
     Border,
     BorderFocused,
     StatusBar,
@@ -75,7 +79,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 29] = [
+    pub const ALL: [Role; 31] = [
         Role::Text,
         Role::UserLabel,
         Role::UserText,
@@ -100,6 +104,8 @@ impl Role {
         Role::Warning,
         Role::Error,
         Role::Cost,
+        Role::Gauge,
+        Role::GaugeTrack,
         Role::Border,
         Role::BorderFocused,
         Role::StatusBar,
@@ -134,6 +140,8 @@ impl Role {
             Role::Warning => "warning",
             Role::Error => "error",
             Role::Cost => "cost",
+            Role::Gauge => "gauge",
+            Role::GaugeTrack => "gauge_track",
             Role::Border => "border",
             Role::BorderFocused => "border_focused",
             Role::StatusBar => "status_bar",

@@ -73,7 +73,9 @@ impl App {
     /// conversation); the caller should request another frame.
     pub fn prepare(&mut self, screen: Rect) -> bool {
         let mut more = false;
-        if let Some(areas) = layout(self, screen) {
+        let areas = layout(self, screen);
+        self.sidebar_area = areas.and_then(|a| a.sidebar);
+        if let Some(areas) = areas {
             let (w, h) = (areas.conversation.width, areas.conversation.height);
             let options = self.render_options;
             more = self
@@ -112,6 +114,7 @@ impl App {
             self.popup
                 .render(Rect::new(areas.input.x, y, w, h), buf, &self.theme);
         }
+        self.render_confirm(areas.input, buf);
         if overlay {
             self.render_help(screen, buf);
             return None;

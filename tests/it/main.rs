@@ -4,11 +4,13 @@
 // Test helpers panic on purpose: a failed set-up step is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod budget_cli;
 mod caching;
 mod common;
 mod context;
 mod engine;
 mod fake_tools;
+mod ledger;
 mod models;
 mod print_mode;
 mod print_tools;

@@ -7,7 +7,7 @@ use chatterm::api::Usage;
 use chatterm::mock::{HttpError, MockServer, Reply, Script, Step};
 
 /// The binary with a clean environment: no keys, no user config, a private cache dir.
-pub fn chatterm(home: &tempfile::TempDir) -> Command {
+pub(crate) fn chatterm(home: &tempfile::TempDir) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_chatterm"));
     for var in [
         "ANTHROPIC_API_KEY",
@@ -25,7 +25,7 @@ pub fn chatterm(home: &tempfile::TempDir) -> Command {
     cmd
 }
 
-pub fn against(server: &MockServer, home: &tempfile::TempDir) -> Command {
+pub(crate) fn against(server: &MockServer, home: &tempfile::TempDir) -> Command {
     let mut cmd = chatterm(home);
     cmd.env("ANTHROPIC_BASE_URL", server.url())
         .env("ANTHROPIC_API_KEY", "sk-test");
@@ -46,13 +46,13 @@ fn text_reply(text: &str) -> Reply {
     ]))
 }
 
-pub async fn output(mut cmd: Command) -> Output {
+pub(crate) async fn output(mut cmd: Command) -> Output {
     tokio::task::spawn_blocking(move || cmd.output().expect("run chatterm"))
         .await
         .unwrap()
 }
 
-pub fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 

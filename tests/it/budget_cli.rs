@@ -1,0 +1,115 @@
+//! Money through the real binary: the daily budget gate of print mode, `--over-budget`,
+//! price overrides from the config on the usage line, and `chatterm usage`.
+
+use chatterm::api::{DeltaUsage, StopReason, Usage};
+use chatterm::mock::{MockServer, Script, Step};
+
+use crate::print_mode::{against, chatterm, output, text};
+
+/// The issue's example usage: {input 1000, cache write 2000, cache read 3000, output 500}.
+fn script_0189() -> Script {
+    Script::new(vec![
+        Step::Start {
+            usage: Usage {
+                input_tokens: 1000,
+                cache_creation_input_tokens: 2000,
+                cache_read_input_tokens: 3000,
+                output_tokens: 1,
+                ..Usage::default()
+            },
+        },
+        Step::text("Priced."),
+        Step::Stop {
+            reason: StopReason::EndTurn,
+            usage: DeltaUsage {
+                output_tokens: Some(500),
+                ..DeltaUsage::default()
+            },
+        },
+    ])
+}
+
+fn config(home: &tempfile::TempDir, body: &str) -> std::path::PathBuf {
+    let path = home.path().join("config.toml");
+    std::fs::write(&path, body).unwrap();
+    path
+}
+
+/// A zero budget means every request is over it: print mode must refuse before sending
+/// anything, and `--over-budget` lets it through.
+#[tokio::test]
+async fn print_mode_refuses_over_budget_unless_told_to_go_on() {
+    let home = tempfile::tempdir().unwrap();
+    let server = MockServer::start().await.unwrap();
+    let path = config(&home, "[budget]\ndaily_usd = 0\n");
+    let mut cmd = against(&server, &home);
+    cmd.args(["-p", "hi", "--config"]).arg(&path);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(
+        text(&out.stderr),
+        "error: today's spend $0.0000 has reached the daily budget of $0.0000 \
+         (budget.daily_usd); nothing was sent. Add --over-budget to send anyway.\n"
+    );
+    assert!(
+        server.requests().iter().all(|r| r.path != "/v1/messages"),
+        "a request went out"
+    );
+
+    server.enqueue(script_0189().into());
+    let mut cmd = against(&server, &home);
+    cmd.args(["-p", "hi", "--over-budget", "--config"])
+        .arg(&path);
+    let out = output(cmd).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "Priced.\n");
+}
+
+/// A model the built-in table does not price shows "price unknown"; a `[pricing]` table in
+/// the config prices it, and the usage line shows the figure worked out by hand.
+#[tokio::test]
+async fn config_prices_reach_the_usage_line() {
+    let home = tempfile::tempdir().unwrap();
+    let server = MockServer::start().await.unwrap();
+    server.enqueue(script_0189().into());
+    let mut cmd = against(&server, &home);
+    cmd.args(["-p", "hi", "--model", "house-model"]);
+    let out = output(cmd).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("house-model · input 1,000 · cache read 3,000 · cache write 2,000 · output 500 · price unknown"), "{err}");
+
+    server.enqueue(script_0189().into());
+    let path = config(
+        &home,
+        "[pricing.house-model]\ninput = 3\noutput = 15\n# cache prices: 1.25x, 2x, 0.1x\n",
+    );
+    let mut cmd = against(&server, &home);
+    cmd.args(["-p", "hi", "--model", "house-model", "--config"])
+        .arg(&path);
+    let out = output(cmd).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // 1000 x 3 + 2000 x 3.75 + 3000 x 0.30 + 500 x 15 = 18900 µ$.
+    let err = text(&out.stderr);
+    assert!(err.contains("output 500 · $0.0189 ·"), "{err}");
+}
+
+#[tokio::test]
+async fn usage_says_honestly_that_nothing_is_recorded() {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = chatterm(&home);
+    cmd.args(["usage", "--days", "3"]);
+    let out = output(cmd).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("No usage recorded for the last 3 days, "),
+        "{stdout}"
+    );
+    assert!(
+        text(&out.stderr).contains("in memory"),
+        "{}",
+        text(&out.stderr)
+    );
+}

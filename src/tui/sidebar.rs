@@ -224,8 +224,8 @@ impl App {
     }
 }
 
-/// Token counts in little room: "9,999", "24.1k", "240k", "2.396M", "12.4M". Rounded down,
-/// so a count just under a limit never reads as the limit.
+/// Token counts in little room: "9,999", "24.1k", "240k", "2.396M", "12.4M", "1M". Rounded
+/// down, so a count just under a limit never reads as the limit; trailing zeros dropped.
 pub(super) fn compact(n: u64) -> String {
     let down = |n: u64, unit: u64, decimals: u32| {
         let scale = 10u64.pow(decimals);
@@ -233,7 +233,13 @@ pub(super) fn compact(n: u64) -> String {
         let (whole, frac) = (v / scale, v % scale);
         match decimals {
             0 => format!("{whole}"),
-            d => format!("{whole}.{frac:0w$}", w = d as usize),
+            d => {
+                let frac = format!("{frac:0w$}", w = d as usize);
+                match frac.trim_end_matches('0') {
+                    "" => format!("{whole}"),
+                    kept => format!("{whole}.{kept}"),
+                }
+            }
         }
     };
     match n {

@@ -5,7 +5,8 @@
 //! kind of message (`field.path: what is wrong`). Checks, in order: body is a JSON object;
 //! `model`; `max_tokens` (messages endpoint only); `stream`; `system`; `tools`; `messages`
 //! (roles, first role, non-empty content, tool_use/tool_result pairing and order); at most
-//! 4 `cache_control` markers. The first failure wins, like the API.
+//! 4 `cache_control` markers; the structured-output fields ([`super::schema_rules`]).
+//! The first failure wins, like the API.
 //!
 //! Deliberately lenient where the real API is: consecutive messages with the same role are
 //! accepted (the API merges them), unknown fields and unknown block types pass, and a
@@ -65,6 +66,7 @@ pub fn validate(bytes: &[u8], endpoint: Endpoint) -> Result<ValidRequest, String
     }
     check_messages(obj.get("messages"))?;
     check_cache_markers(obj)?;
+    super::schema_rules::check(obj)?;
     Ok(ValidRequest {
         model,
         stream,

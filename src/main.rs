@@ -1,6 +1,7 @@
 //! The chatterm binary: parse the command line, load the config, pick a front end.
 
 mod cli;
+mod extract_cmd;
 mod tui;
 
 use std::io::{IsTerminal, Read, Write};
@@ -88,6 +89,9 @@ async fn run(cli: Cli) -> Result<i32> {
         },
     };
     let client = Client::new(client_options(&config, base_url, auth))?;
+    if let Some(Sub::Extract(args)) = &cli.command {
+        return Ok(extract_cmd::run(args, &config, client, cli.model.clone()).await);
+    }
     let engine = Engine::new(client, &config, Pricing::embedded()).with_model(cli.model.clone());
     let mut handle = engine.spawn();
     let opts = PrintOptions { json: cli.json };

@@ -71,6 +71,40 @@ pub struct Stripped {
     pub keyword: String,
 }
 
+impl Stripped {
+    /// The subschema in a reader's terms: `/properties/a/properties/b` is `a.b`, an
+    /// `items` step is `[]`, the root is `(root)`; other steps are kept as they are.
+    pub fn location(&self) -> String {
+        let mut out = String::new();
+        let mut segments = self.pointer.split('/').skip(1).peekable();
+        while let Some(seg) = segments.next() {
+            let seg = seg.replace("~1", "/").replace("~0", "~");
+            match seg.as_str() {
+                "properties" if segments.peek().is_some() => {
+                    let name = segments.next().unwrap_or_default();
+                    let name = name.replace("~1", "/").replace("~0", "~");
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(&name);
+                }
+                "items" => out.push_str("[]"),
+                other => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(other);
+                }
+            }
+        }
+        if out.is_empty() {
+            "(root)".to_owned()
+        } else {
+            out
+        }
+    }
+}
+
 impl std::fmt::Display for Stripped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let at = if self.pointer.is_empty() {
@@ -387,6 +421,26 @@ mod tests {
         let (sent, stripped) = prepare_for_api(&schema);
         assert!(sent.get("items").is_none() && sent.get("enum").is_none());
         assert_eq!(keywords(&stripped), ["(root): enum", "(root): items"]);
+    }
+
+    #[test]
+    fn locations_read_like_paths() {
+        let at = |p: &str| {
+            Stripped {
+                pointer: p.into(),
+                keyword: "k".into(),
+            }
+            .location()
+        };
+        assert_eq!(at(""), "(root)");
+        assert_eq!(
+            at("/properties/entities/properties/order_ids"),
+            "entities.order_ids"
+        );
+        assert_eq!(at("/properties/tags/items"), "tags[]");
+        assert_eq!(at("/$defs/id"), "$defs.id");
+        assert_eq!(at("/properties/a~1b/anyOf/1"), "a/b.anyOf.1");
+        assert_eq!(at("/properties/properties"), "properties");
     }
 
     #[test]

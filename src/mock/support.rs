@@ -18,166 +18,30 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use serde_json::Value;
 
 /// Keywords that vote for an enum value (the value in lowercase).
+#[rustfmt::skip]
 const VOTES: &[(&str, &[&str])] = &[
-    (
-        "billing",
-        &[
-            "refund",
-            "charged",
-            "charge",
-            "invoice",
-            "billing",
-            "payment",
-            "paid",
-            "subscription",
-            "receipt",
-            "credit card",
-            "overcharged",
-            "price",
-        ],
-    ),
-    (
-        "technical",
-        &[
-            "error",
-            "crash",
-            "crashes",
-            "bug",
-            "not working",
-            "broken",
-            "doesn't work",
-            "does not work",
-            "fails",
-            "failing",
-            "failed",
-            "sync",
-            "syncing",
-            "install",
-            "upload",
-            "slow",
-            "timeout",
-            "freezes",
-        ],
-    ),
-    (
-        "account",
-        &[
-            "password",
-            "account",
-            "log in",
-            "login",
-            "sign in",
-            "locked out",
-            "two-factor",
-            "2fa",
-            "username",
-            "reset",
-        ],
-    ),
-    (
-        "feature_request",
-        &[
-            "feature",
-            "would be great",
-            "would love",
-            "suggestion",
-            "could you add",
-            "please add",
-            "wish",
-            "integration",
-            "dark mode",
-            "roadmap",
-        ],
-    ),
-    (
-        "complaint",
-        &[
-            "complaint",
-            "disappointed",
-            "unacceptable",
-            "rude",
-            "terrible",
-            "worst",
-            "poor service",
-            "manager",
-            "ridiculous",
-        ],
-    ),
-    (
-        "urgent",
-        &[
-            "urgent",
-            "asap",
-            "immediately",
-            "right away",
-            "outage",
-            "production",
-            "locked out",
-            "entire team",
-            "losing",
-            "emergency",
-        ],
-    ),
-    (
-        "high",
-        &[
-            "today", "deadline", "cannot", "can't", "blocked", "twice", "tomorrow",
-        ],
-    ),
-    (
-        "low",
-        &[
-            "no rush",
-            "whenever",
-            "when you get a chance",
-            "suggestion",
-            "just wondering",
-            "would be nice",
-            "idea",
-        ],
-    ),
-    (
-        "angry",
-        &[
-            "furious",
-            "unacceptable",
-            "ridiculous",
-            "angry",
-            "outraged",
-            "third time",
-            "worst",
-            "fed up",
-        ],
-    ),
-    (
-        "negative",
-        &[
-            "disappointed",
-            "frustrated",
-            "unfortunately",
-            "annoyed",
-            "not happy",
-            "problem",
-            "issue",
-            "worried",
-            "confused",
-            "still",
-        ],
-    ),
-    (
-        "positive",
-        &[
-            "love",
-            "great",
-            "amazing",
-            "awesome",
-            "appreciate",
-            "fantastic",
-            "happy with",
-            "excellent",
-            "thank you so much",
-        ],
-    ),
+    ("billing", &["refund", "charged", "charge", "invoice", "billing", "payment", "paid",
+        "subscription", "receipt", "credit card", "overcharged", "price"]),
+    ("technical", &["error", "crash", "crashes", "bug", "not working", "broken",
+        "doesn't work", "does not work", "fails", "failing", "failed", "sync", "syncing",
+        "install", "upload", "slow", "timeout", "freezes"]),
+    ("account", &["password", "account", "log in", "login", "sign in", "locked out",
+        "two-factor", "2fa", "username", "reset"]),
+    ("feature_request", &["feature", "would be great", "would love", "suggestion",
+        "could you add", "please add", "wish", "integration", "dark mode", "roadmap"]),
+    ("complaint", &["complaint", "disappointed", "unacceptable", "rude", "terrible", "worst",
+        "poor service", "manager", "ridiculous"]),
+    ("urgent", &["urgent", "asap", "immediately", "right away", "outage", "production",
+        "locked out", "entire team", "losing", "emergency"]),
+    ("high", &["today", "deadline", "cannot", "can't", "blocked", "twice", "tomorrow"]),
+    ("low", &["no rush", "whenever", "when you get a chance", "suggestion", "just wondering",
+        "would be nice", "idea"]),
+    ("angry", &["furious", "unacceptable", "ridiculous", "angry", "outraged", "third time",
+        "worst", "fed up"]),
+    ("negative", &["disappointed", "frustrated", "unfortunately", "annoyed", "not happy",
+        "problem", "issue", "worried", "confused", "still"]),
+    ("positive", &["love", "great", "amazing", "awesome", "appreciate", "fantastic",
+        "happy with", "excellent", "thank you so much"]),
 ];
 
 /// Values chosen when nothing in the text votes.
@@ -385,7 +249,7 @@ impl Facts {
         let product = self.products().into_iter().next();
         let action = match self.category() {
             Some("billing") => format!(
-                "Check the payment history{} and refund any duplicate charge, then confirm with the customer.",
+                "Check the billing history{}, correct any wrong or duplicate charge, and confirm with the customer.",
                 order.map(|o| format!(" for {o}")).unwrap_or_default()
             ),
             Some("technical") => format!(
@@ -397,13 +261,15 @@ impl Facts {
             Some("complaint") => "Apologise, have a team lead review the case, and reply personally within one business day.".to_owned(),
             _ => "Reply to the customer and ask for any missing details.".to_owned(),
         };
-        let urgency = ["urgent", "high"]
+        // The same choice as a `priority` enum of the usual scale gets.
+        let scale: Vec<Value> = ["low", "medium", "high", "urgent"]
             .into_iter()
-            .find(|p| self.score(p) > 0 && self.score(p) >= self.score("low"));
-        match urgency {
+            .map(|p| Value::String(p.into()))
+            .collect();
+        match self.pick(&scale).as_str() {
             Some("urgent") => format!("Escalate now: {action}"),
-            Some(_) => format!("Handle today: {action}"),
-            None => action,
+            Some("high") => format!("Handle today: {action}"),
+            _ => action,
         }
     }
 
@@ -433,7 +299,16 @@ impl Facts {
     }
 
     fn first_sentence(&self) -> String {
-        let body: Vec<&str> = self.body_lines().collect();
+        let mut body: Vec<&str> = self.body_lines().collect();
+        if body.is_empty() {
+            // Only a greeting or headers: that is the message.
+            body = self
+                .text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+        }
         let body = body.join(" ");
         let end = body
             .char_indices()
@@ -648,7 +523,7 @@ mod tests {
         );
         let action = f.text_for(Some("suggested_action"));
         assert!(
-            action.starts_with("Handle today: Check the payment history for #48213"),
+            action.starts_with("Handle today: Check the billing history for #48213"),
             "{action}"
         );
         assert_eq!(f.list(Some("order_ids")), Some(vec!["#48213".to_owned()]));

@@ -6,6 +6,8 @@
 
 mod common;
 mod engine;
+mod extract;
+mod extract_cli;
 mod print_mode;
 mod streaming;
 mod tui_tmux;

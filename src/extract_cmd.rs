@@ -175,36 +175,32 @@ fn show_progress(p: &Progress, err: &mut impl Write) {
                 let _ = writeln!(err, "  - {}", sanitize_line(e));
             }
         }
-        Progress::Engine {
-            update:
-                Update::Retrying {
-                    attempt,
-                    max,
-                    wait,
-                    reason,
-                    ..
-                },
-            ..
-        } => {
-            let _ = writeln!(
-                err,
-                "retrying ({attempt}/{max}) in {:.1} s: {}",
-                wait.as_secs_f64(),
-                sanitize_line(reason)
-            );
-        }
-        Progress::Engine {
-            update: Update::FellBack {
+        Progress::Engine { update, .. } => match update.as_ref() {
+            Update::Retrying {
+                attempt,
+                max,
+                wait,
+                reason,
+                ..
+            } => {
+                let _ = writeln!(
+                    err,
+                    "retrying ({attempt}/{max}) in {:.1} s: {}",
+                    wait.as_secs_f64(),
+                    sanitize_line(reason)
+                );
+            }
+            Update::FellBack {
                 from, to, reason, ..
-            },
-            ..
-        } => {
-            let _ = writeln!(
-                err,
-                "falling back from {from} to {to}: {}",
-                sanitize_line(reason)
-            );
-        }
+            } => {
+                let _ = writeln!(
+                    err,
+                    "falling back from {from} to {to}: {}",
+                    sanitize_line(reason)
+                );
+            }
+            _ => {}
+        },
         _ => {}
     }
 }
@@ -268,27 +264,18 @@ async fn run_batch(
     let mut err = std::io::stderr();
     let items = match batch::read_inputs(path) {
         Ok(items) if items.is_empty() => {
-            return usage_error(
-                &mut err,
-                &format!("the batch {} has no inputs", path.display()),
-            );
+            let message = format!("the batch {} has no inputs", path.display());
+            return usage_error(&mut err, &message);
         }
         Ok(items) => items,
         Err(e) => {
-            return usage_error(
-                &mut err,
-                &format!("cannot read the batch {}: {e}", path.display()),
-            );
+            let message = format!("cannot read the batch {}: {e}", path.display());
+            return usage_error(&mut err, &message);
         }
     };
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(file) => match std::fs::File::create(file) {
-            Ok(f) => Box::new(std::io::BufWriter::new(f)),
-            Err(e) => {
-                return usage_error(&mut err, &format!("cannot create {}: {e}", file.display()));
-            }
-        },
-        None => Box::new(std::io::stdout()),
+    let mut out = match open_output(args.output.as_deref()) {
+        Ok(out) => out,
+        Err(message) => return usage_error(&mut err, &message),
     };
     let bar = progress_bar(items.len() as u64);
     let opts = BatchOptions {
@@ -316,24 +303,40 @@ async fn run_batch(
     )
     .await;
     bar.finish_and_clear();
-    let summary = match result {
-        Ok(s) => s,
+    match result {
+        Ok(summary) => {
+            print_summary(&summary, args.output.as_deref(), started.elapsed());
+            batch_exit_code(&summary)
+        }
         Err(e) => {
             let _ = writeln!(err, "error: cannot write the results: {e}");
-            return EXIT_API;
+            EXIT_API
         }
-    };
+    }
+}
+
+fn print_summary(summary: &Summary, output: Option<&Path>, elapsed: Duration) {
+    let mut err = std::io::stderr();
     let _ = writeln!(
         err,
         "batch: {} · {} · {:.1} s",
         summary.counts_line(),
         summary.spend.line(),
-        started.elapsed().as_secs_f64()
+        elapsed.as_secs_f64()
     );
-    if let Some(file) = &args.output {
+    if let Some(file) = output {
         let _ = writeln!(err, "results: {}", file.display());
     }
-    batch_exit_code(&summary)
+}
+
+/// The results file, or standard output.
+fn open_output(file: Option<&Path>) -> Result<Box<dyn Write>, String> {
+    match file {
+        Some(file) => std::fs::File::create(file)
+            .map(|f| Box::new(std::io::BufWriter::new(f)) as Box<dyn Write>)
+            .map_err(|e| format!("cannot create {}: {e}", file.display())),
+        None => Ok(Box::new(std::io::stdout())),
+    }
 }
 
 fn batch_exit_code(summary: &Summary) -> i32 {

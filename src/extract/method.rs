@@ -166,7 +166,6 @@ pub fn follow_up(
         .filter(|b| b.as_text().is_none_or(|t| !t.is_empty()))
         .cloned()
         .collect();
-    let calls: Vec<String> = answer.tool_uses().map(|t| t.id.clone()).collect();
     if !content.is_empty() {
         turns.push(Message {
             role: Role::Assistant,
@@ -178,44 +177,51 @@ pub fn follow_up(
         .map(|e| format!("- {e}"))
         .collect::<Vec<_>>()
         .join("\n");
-    let name = schema.tool_name();
-    let mut reply = Vec::new();
-    match method {
-        Method::Native => reply.push(ContentBlock::text(format!(
+    let reply = match method {
+        Method::Native => vec![ContentBlock::text(format!(
             "Your JSON does not match the schema:\n{listed}\n\
              Answer again with the complete, corrected JSON only."
-        ))),
-        Method::Tool => {
-            let feedback = format!(
-                "The input does not match the schema:\n{listed}\n\
-                 Call {name} again with the complete, corrected input."
-            );
-            for (i, id) in calls.iter().enumerate() {
-                let text = if i == 0 {
-                    feedback.clone()
-                } else {
-                    "Only one call is used; this one was ignored.".to_owned()
-                };
-                reply.push(ContentBlock::ToolResult(ToolResultBlock {
-                    tool_use_id: id.clone(),
-                    content: Some(Value::String(text)),
-                    is_error: Some(true),
-                    cache_control: None,
-                    extra: serde_json::Map::new(),
-                }));
-            }
-            if calls.is_empty() {
-                reply.push(ContentBlock::text(format!(
-                    "{feedback}\nAnswer only by calling the {name} tool."
-                )));
-            }
-        }
-    }
+        ))],
+        Method::Tool => tool_feedback(schema.tool_name(), answer, &listed),
+    };
     turns.push(Message {
         role: Role::User,
         content: reply,
     });
     turns
+}
+
+/// An `is_error` tool_result for every tool_use of `answer` (the first carries the
+/// errors), or, when the model called nothing, a text asking for the call.
+fn tool_feedback(name: &str, answer: &MessageResponse, listed: &str) -> Vec<ContentBlock> {
+    let feedback = format!(
+        "The input does not match the schema:\n{listed}\n\
+         Call {name} again with the complete, corrected input."
+    );
+    let calls: Vec<&str> = answer.tool_uses().map(|t| t.id.as_str()).collect();
+    if calls.is_empty() {
+        return vec![ContentBlock::text(format!(
+            "{feedback}\nAnswer only by calling the {name} tool."
+        ))];
+    }
+    calls
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let text = if i == 0 {
+                feedback.clone()
+            } else {
+                "Only one call is used; this one was ignored.".to_owned()
+            };
+            ContentBlock::ToolResult(ToolResultBlock {
+                tool_use_id: (*id).to_owned(),
+                content: Some(Value::String(text)),
+                is_error: Some(true),
+                cache_control: None,
+                extra: serde_json::Map::new(),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -74,7 +74,8 @@ pub enum Progress {
     /// attempt 1) or end the extraction (after attempt 2).
     Rejected { attempt: u32, errors: Vec<String> },
     /// Everything the engine reports for the attempt's turn: retries, fallbacks, usage.
-    Engine { attempt: u32, update: Update },
+    /// (Boxed: an engine update is much larger than the other events.)
+    Engine { attempt: u32, update: Box<Update> },
 }
 
 /// Tokens and money over one or more requests.

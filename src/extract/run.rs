@@ -92,6 +92,11 @@ impl Extractor {
         progress: Option<&UnboundedSender<Progress>>,
         cancel: &CancellationToken,
     ) -> Report {
+        let run = Run {
+            job,
+            progress,
+            cancel,
+        };
         let mut report = Report {
             result: Err(ExtractError::Cancelled),
             method: job.method,
@@ -99,42 +104,21 @@ impl Extractor {
             attempts: 0,
             spend: Spend::default(),
         };
-        if job.method == Method::Tool {
-            // Callers check this when loading the schema; here it keeps a bad job from
-            // reaching the API with a tool the API would reject.
-            if let Err(e) = job.schema.check_tool_root() {
-                report.result = Err(ExtractError::Invalid {
-                    errors: vec![e.to_string()],
-                });
-                return report;
-            }
+        // Callers check this when loading the schema; here it keeps a bad job from
+        // reaching the API with a tool the API would reject.
+        if let (Method::Tool, Err(e)) = (job.method, job.schema.check_tool_root()) {
+            report.result = Err(ExtractError::Invalid {
+                errors: vec![e.to_string()],
+            });
+            return report;
         }
         let mut messages = vec![Message::user_text(&job.input)];
         for attempt in 1..=MAX_ATTEMPTS {
             report.attempts = attempt;
             let answered = report.model.clone();
-            let message = match self
-                .attempt(
-                    attempt,
-                    job,
-                    &messages,
-                    answered.as_deref(),
-                    progress,
-                    cancel,
-                )
-                .await
-            {
+            let message = match self.attempt(&run, attempt, &messages, answered).await {
                 Ok(message) => message,
-                Err((error, partial)) => {
-                    if let Some(p) = partial {
-                        report.spend.add(&p.model, &p.usage, &self.pricing);
-                    }
-                    report.result = Err(match error {
-                        ApiError::Cancelled => ExtractError::Cancelled,
-                        e => ExtractError::Api(e),
-                    });
-                    return report;
-                }
+                Err((error, partial)) => return self.failed(report, error, partial),
             };
             report
                 .spend
@@ -147,24 +131,34 @@ impl Extractor {
                 }
                 Judgement::Retry(errors) => errors,
             };
-            emit(
-                progress,
-                Progress::Rejected {
-                    attempt,
-                    errors: errors.clone(),
-                },
-            );
+            run.emit(Progress::Rejected {
+                attempt,
+                errors: errors.clone(),
+            });
             if attempt == MAX_ATTEMPTS {
                 report.result = Err(ExtractError::Invalid { errors });
                 return report;
             }
-            messages.extend(method::follow_up(
-                job.method,
-                &job.schema,
-                &message,
-                &errors,
-            ));
+            let turns = method::follow_up(job.method, &job.schema, &message, &errors);
+            messages.extend(turns);
         }
+        report
+    }
+
+    /// The report of an attempt whose request failed (what streamed before still counts).
+    fn failed(
+        &self,
+        mut report: Report,
+        error: ApiError,
+        partial: Option<MessageResponse>,
+    ) -> Report {
+        if let Some(p) = partial {
+            report.spend.add(&p.model, &p.usage, &self.pricing);
+        }
+        report.result = Err(match error {
+            ApiError::Cancelled => ExtractError::Cancelled,
+            e => ExtractError::Api(e),
+        });
         report
     }
 
@@ -200,30 +194,22 @@ impl Extractor {
     /// the retry starts from (it may differ from the first choice after a fallback).
     async fn attempt(
         &self,
+        run: &Run<'_>,
         attempt: u32,
-        job: &Job,
         messages: &[Message],
-        answered: Option<&str>,
-        progress: Option<&UnboundedSender<Progress>>,
-        cancel: &CancellationToken,
+        answered: Option<String>,
     ) -> Result<MessageResponse, (ApiError, Option<MessageResponse>)> {
-        let first = answered.or(self.model_override.as_deref());
+        let first = answered.as_deref().or(self.model_override.as_deref());
         let candidates = Attempts::plan(&self.models, self.models.tier, first);
         let attempts = Attempts::new(candidates, self.policy);
         let model = attempts.current().model.clone();
-        emit(
-            progress,
-            Progress::AttemptStarted {
-                attempt,
-                model: model.clone(),
-                method: job.method,
-            },
-        );
-        let request = self.request(job, messages, model);
-        match self
-            .turn(attempt, job.method, request, attempts, progress, cancel)
-            .await
-        {
+        run.emit(Progress::AttemptStarted {
+            attempt,
+            model: model.clone(),
+            method: run.job.method,
+        });
+        let request = self.request(run.job, messages, model);
+        match self.turn(run, attempt, request, attempts).await {
             TurnOutcome::Finished(message) => Ok(message),
             TurnOutcome::Failed { error, partial } => Err((error, partial)),
         }
@@ -250,16 +236,14 @@ impl Extractor {
     /// Runs the engine's turn driver and forwards its updates as [`Progress`].
     async fn turn(
         &self,
+        run: &Run<'_>,
         attempt: u32,
-        method: Method,
         request: MessagesRequest,
         attempts: Attempts,
-        progress: Option<&UnboundedSender<Progress>>,
-        cancel: &CancellationToken,
     ) -> TurnOutcome {
         let (tx, mut rx) = mpsc::unbounded_channel();
-        let (client, pricing) = (&self.client, &*self.pricing);
-        let run = async move {
+        let (client, pricing, cancel) = (&self.client, &*self.pricing, run.cancel);
+        let driver = async move {
             let ctx = TurnContext {
                 turn: TurnId(u64::from(attempt)),
                 client,
@@ -272,42 +256,52 @@ impl Extractor {
         };
         let forward = async {
             while let Some(update) = rx.recv().await {
-                forward(progress, attempt, method, update);
+                run.forward(attempt, update);
             }
         };
-        let (outcome, ()) = tokio::join!(run, forward);
+        let (outcome, ()) = tokio::join!(driver, forward);
         outcome
+    }
+}
+
+/// One running extraction: its job and who watches it.
+struct Run<'a> {
+    job: &'a Job,
+    progress: Option<&'a UnboundedSender<Progress>>,
+    cancel: &'a CancellationToken,
+}
+
+impl Run<'_> {
+    fn emit(&self, event: Progress) {
+        if let Some(tx) = self.progress {
+            // A receiver that went away only means nobody watches any more.
+            let _ = tx.send(event);
+        }
+    }
+
+    /// An engine update as progress, with the JSON fragment it carries, if any.
+    fn forward(&self, attempt: u32, update: Update) {
+        if self.progress.is_none() {
+            return;
+        }
+        let fragment = match (&update, self.job.method) {
+            (Update::TextDelta { text, .. }, Method::Native) => Some(text.clone()),
+            (Update::ToolInputDelta { partial_json, .. }, Method::Tool) => {
+                Some(partial_json.clone())
+            }
+            _ => None,
+        };
+        if let Some(fragment) = fragment {
+            self.emit(Progress::JsonDelta { attempt, fragment });
+        }
+        self.emit(Progress::Engine {
+            attempt,
+            update: Box::new(update),
+        });
     }
 }
 
 enum Judgement {
     Done(Result<Value, ExtractError>),
     Retry(Vec<String>),
-}
-
-fn emit(progress: Option<&UnboundedSender<Progress>>, event: Progress) {
-    if let Some(tx) = progress {
-        // A receiver that went away only means nobody watches any more.
-        let _ = tx.send(event);
-    }
-}
-
-fn forward(
-    progress: Option<&UnboundedSender<Progress>>,
-    attempt: u32,
-    method: Method,
-    update: Update,
-) {
-    if progress.is_none() {
-        return;
-    }
-    let fragment = match (&update, method) {
-        (Update::TextDelta { text, .. }, Method::Native) => Some(text.clone()),
-        (Update::ToolInputDelta { partial_json, .. }, Method::Tool) => Some(partial_json.clone()),
-        _ => None,
-    };
-    if let Some(fragment) = fragment {
-        emit(progress, Progress::JsonDelta { attempt, fragment });
-    }
-    emit(progress, Progress::Engine { attempt, update });
 }

@@ -141,65 +141,94 @@ fn subschema(schema: &Value, pointer: &str, stripped: &mut Vec<Stripped>) -> Val
         return schema.clone();
     };
     let types = types_of(obj);
-    let is = |t: &str| types.contains(&t);
+    let is_object = types.contains(&"object");
     let mut out = Map::new();
     let mut left_out = Map::new();
     for (key, value) in obj {
-        let at = |k: &str| format!("{pointer}/{k}");
-        let keep = KEPT_ANY.contains(&key.as_str())
-            || (is("object") && KEPT_OBJECT.contains(&key.as_str()))
-            || (is("array") && KEPT_ARRAY.contains(&key.as_str()))
-            || (is("string") && KEPT_STRING.contains(&key.as_str()));
-        let sent = match key.as_str() {
-            _ if DROPPED_ANNOTATIONS.contains(&key.as_str()) => continue,
-            "oneOf" => {
-                // The same alternatives; "exactly one" is then checked locally.
-                stripped.push(note(pointer, "oneOf (sent as anyOf)"));
-                out.insert("anyOf".into(), list(value, &at("oneOf"), stripped));
-                continue;
+        match fate(key, value, &types, pointer, stripped) {
+            Fate::Send(name, v) => {
+                out.insert(name.to_owned(), v);
             }
-            _ if !keep => None,
-            "properties" => Some(map_of(value, &at("properties"), stripped)),
-            "$defs" | "definitions" => Some(map_of(value, &at(key), stripped)),
-            "anyOf" | "allOf" => Some(list(value, &at(key), stripped)),
-            "items" if value.is_object() || value.is_boolean() => {
-                Some(subschema(value, &at("items"), stripped))
-            }
-            "items" => None,
-            "additionalProperties" => {
-                if value != &Value::Bool(false) {
-                    stripped.push(note(pointer, "additionalProperties (sent as false)"));
-                }
-                continue;
-            }
-            "minItems" => value.as_u64().filter(|n| *n <= 1).map(|_| value.clone()),
-            "format" => value
-                .as_str()
-                .filter(|f| SUPPORTED_FORMATS.contains(f))
-                .map(|_| value.clone()),
-            "enum" => value
-                .as_array()
-                .filter(|vs| vs.iter().all(|v| !v.is_object() && !v.is_array()))
-                .map(|_| value.clone()),
-            _ => Some(value.clone()),
-        };
-        match sent {
-            Some(v) => {
-                out.insert(key.clone(), v);
-            }
-            None => {
+            Fate::Strip => {
                 stripped.push(note(pointer, key));
                 left_out.insert(key.clone(), value.clone());
             }
+            Fate::Skip => {}
         }
     }
-    if is("object") {
+    if is_object {
         out.insert("additionalProperties".into(), Value::Bool(false));
     }
     if !left_out.is_empty() {
         append_description(&mut out, &left_out);
     }
     Value::Object(out)
+}
+
+/// What happens to one keyword of a subschema.
+enum Fate<'a> {
+    /// Sent under this name with this value.
+    Send(&'a str, Value),
+    /// Not sent; noted and described.
+    Strip,
+    /// Not sent, and already noted if it needs a note.
+    Skip,
+}
+
+fn fate<'a>(
+    key: &'a str,
+    value: &Value,
+    types: &[&str],
+    pointer: &str,
+    stripped: &mut Vec<Stripped>,
+) -> Fate<'a> {
+    let is = |t: &str| types.contains(&t);
+    let keep = KEPT_ANY.contains(&key)
+        || (is("object") && KEPT_OBJECT.contains(&key))
+        || (is("array") && KEPT_ARRAY.contains(&key))
+        || (is("string") && KEPT_STRING.contains(&key));
+    let at = format!("{pointer}/{key}");
+    let kept = |ok: bool| {
+        if ok {
+            Fate::Send(key, value.clone())
+        } else {
+            Fate::Strip
+        }
+    };
+    match key {
+        _ if DROPPED_ANNOTATIONS.contains(&key) => Fate::Skip,
+        "oneOf" => {
+            // The same alternatives; "exactly one" is then checked locally.
+            stripped.push(note(pointer, "oneOf (sent as anyOf)"));
+            Fate::Send("anyOf", list(value, &at, stripped))
+        }
+        _ if !keep => Fate::Strip,
+        "properties" | "$defs" | "definitions" => Fate::Send(key, map_of(value, &at, stripped)),
+        "anyOf" | "allOf" => Fate::Send(key, list(value, &at, stripped)),
+        "items" if value.is_object() || value.is_boolean() => {
+            Fate::Send(key, subschema(value, &at, stripped))
+        }
+        "items" => Fate::Strip,
+        "additionalProperties" => {
+            // Always sent as false (added by the caller for every object).
+            if value != &Value::Bool(false) {
+                stripped.push(note(pointer, "additionalProperties (sent as false)"));
+            }
+            Fate::Skip
+        }
+        "minItems" => kept(value.as_u64().is_some_and(|n| n <= 1)),
+        "format" => kept(
+            value
+                .as_str()
+                .is_some_and(|f| SUPPORTED_FORMATS.contains(&f)),
+        ),
+        "enum" => kept(
+            value
+                .as_array()
+                .is_some_and(|vs| vs.iter().all(|v| !v.is_object() && !v.is_array())),
+        ),
+        _ => Fate::Send(key, value.clone()),
+    }
 }
 
 fn note(pointer: &str, keyword: &str) -> Stripped {

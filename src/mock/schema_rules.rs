@@ -144,51 +144,13 @@ fn walk(schema: &Value, path: &str, at: &str, depth: usize) -> Result<(), String
     let Some(obj) = schema.as_object() else {
         return Ok(());
     };
-    let fail = |message: String| {
+    if let Some(message) = violation(obj) {
         let located = if at.is_empty() {
             String::new()
         } else {
             format!(" (at {at})")
         };
-        Err(format!("{path}: {message}{located}"))
-    };
-    let types = type_names(obj);
-    let named = types.first().copied().unwrap_or("schema");
-    if let Some(keyword) = REJECTED.iter().find(|k| obj.contains_key(**k)) {
-        return fail(format!(
-            "For '{named}' type, property '{keyword}' is not supported"
-        ));
-    }
-    if types.contains(&"object") && obj.get("additionalProperties") != Some(&Value::Bool(false)) {
-        return fail(
-            "For 'object' type, 'additionalProperties' must be explicitly set to false".into(),
-        );
-    }
-    if obj
-        .get("minItems")
-        .and_then(Value::as_u64)
-        .is_some_and(|n| n > 1)
-    {
-        return fail(
-            "For 'array' type, 'minItems' values other than 0 or 1 are not supported".into(),
-        );
-    }
-    if let Some(format) = obj.get("format").and_then(Value::as_str) {
-        if !FORMATS.contains(&format) {
-            return fail(format!(
-                "For 'string' type, format '{format}' is not supported"
-            ));
-        }
-    }
-    if let Some(reference) = obj.get("$ref").and_then(Value::as_str) {
-        if !reference.starts_with('#') {
-            return fail(format!("External $ref is not supported: {reference}"));
-        }
-    }
-    if let Some(Value::Array(values)) = obj.get("enum") {
-        if values.iter().any(|v| v.is_object() || v.is_array()) {
-            return fail("enum values must be strings, numbers, booleans or null".into());
-        }
+        return Err(format!("{path}: {message}{located}"));
     }
     for (key, sub) in children(obj) {
         let below = if at.is_empty() {
@@ -199,6 +161,49 @@ fn walk(schema: &Value, path: &str, at: &str, depth: usize) -> Result<(), String
         walk(sub, path, &below, depth + 1)?;
     }
     Ok(())
+}
+
+/// The first rule one subschema breaks (not looking at its children).
+fn violation(obj: &Map<String, Value>) -> Option<String> {
+    let types = type_names(obj);
+    let named = types.first().copied().unwrap_or("schema");
+    if let Some(keyword) = REJECTED.iter().find(|k| obj.contains_key(**k)) {
+        return Some(format!(
+            "For '{named}' type, property '{keyword}' is not supported"
+        ));
+    }
+    if types.contains(&"object") && obj.get("additionalProperties") != Some(&Value::Bool(false)) {
+        return Some(
+            "For 'object' type, 'additionalProperties' must be explicitly set to false".into(),
+        );
+    }
+    if obj
+        .get("minItems")
+        .and_then(Value::as_u64)
+        .is_some_and(|n| n > 1)
+    {
+        return Some(
+            "For 'array' type, 'minItems' values other than 0 or 1 are not supported".into(),
+        );
+    }
+    if let Some(format) = obj.get("format").and_then(Value::as_str) {
+        if !FORMATS.contains(&format) {
+            return Some(format!(
+                "For 'string' type, format '{format}' is not supported"
+            ));
+        }
+    }
+    if let Some(reference) = obj.get("$ref").and_then(Value::as_str) {
+        if !reference.starts_with('#') {
+            return Some(format!("External $ref is not supported: {reference}"));
+        }
+    }
+    if let Some(Value::Array(values)) = obj.get("enum") {
+        if values.iter().any(|v| v.is_object() || v.is_array()) {
+            return Some("enum values must be strings, numbers, booleans or null".into());
+        }
+    }
+    None
 }
 
 /// The subschemas directly under a schema, with a short location for messages.

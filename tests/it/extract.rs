@@ -288,13 +288,11 @@ async fn api_failures_go_through_the_engines_retries_then_exit_1() {
     let ex = extractor(&server);
     let (report, events) = run(&ex, &job(Method::Tool, REFUND)).await;
     assert!(report.result.is_ok(), "{:?}", report.result);
-    assert!(events.iter().any(|p| matches!(
-        p,
-        Progress::Engine {
-            update: Update::Retrying { .. },
-            ..
-        }
-    )));
+    let retried = events.iter().any(|p| match p {
+        Progress::Engine { update, .. } => matches!(**update, Update::Retrying { .. }),
+        _ => false,
+    });
+    assert!(retried, "the engine retried the overloaded request");
     assert_eq!(messages_requests(&server).len(), 2);
 
     server.enqueue(Reply::error(400, "invalid_request_error", "bad"));

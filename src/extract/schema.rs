@@ -144,7 +144,14 @@ impl Schema {
             .map(|e| {
                 let path = e.instance_path().to_string();
                 let at = if path.is_empty() { "(root)" } else { &path };
-                format!("{at}: {}", cut(&e.to_string(), MAX_ERROR_CHARS))
+                let message = match e.kind() {
+                    // The library shortens long option lists; the model needs them all.
+                    jsonschema::error::ValidationErrorKind::Enum { options } => {
+                        format!("{} is not one of {options}", e.instance())
+                    }
+                    _ => e.to_string(),
+                };
+                format!("{at}: {}", cut(&message, MAX_ERROR_CHARS))
             })
             .collect()
     }
@@ -229,6 +236,11 @@ mod tests {
         );
         let errors = schema.validate(&json!({}));
         assert!(errors[0].starts_with("(root): ") && errors[0].contains("name"));
+        let choice = Schema::new(json!({"enum": ["a", "b", "c", "d"]})).unwrap();
+        assert_eq!(
+            choice.validate(&json!("z")),
+            ["(root): \"z\" is not one of [\"a\",\"b\",\"c\",\"d\"]"]
+        );
     }
 
     #[test]

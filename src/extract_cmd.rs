@@ -365,6 +365,7 @@ fn progress_bar(len: u64) -> ProgressBar {
     {
         bar.set_style(style);
     }
+    bar.set_message("0 failed");
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
 }

@@ -215,6 +215,8 @@ impl Extractor {
         }
     }
 
+    // `..default()` so settings the engine grows later keep their defaults here.
+    #[allow(clippy::needless_update)]
     fn request(&self, job: &Job, messages: &[Message], model: String) -> MessagesRequest {
         let instructions = job
             .instructions
@@ -227,6 +229,7 @@ impl Extractor {
             system: Some(instructions),
             // The retry resends the first attempt's prefix: let it come from the cache.
             cache_ttl: Some("5m".into()),
+            ..RequestSettings::default()
         };
         let mut request = request::build(messages, &settings);
         method::shape(&mut request, job.method, &job.schema);

@@ -441,3 +441,35 @@ async fn a_batch_of_50_with_5_failures_keeps_order_and_totals() {
     assert_eq!(s.unpriced_requests, 0);
     assert_eq!(messages_requests(&server).len(), 55);
 }
+
+/// How a front end such as the TUI drives an extraction: on its own task, following the
+/// JSON live through the partial-JSON parser, then taking the validated value.
+#[tokio::test]
+async fn an_extraction_runs_on_its_own_task_with_a_live_view() {
+    let server = MockServer::start().await.unwrap();
+    let ex = Arc::new(extractor(&server));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let cancel = CancellationToken::new();
+    let task = {
+        let (ex, job, cancel) = (Arc::clone(&ex), job(Method::Tool, REFUND), cancel.clone());
+        tokio::spawn(async move { ex.extract(&job, Some(&tx), &cancel).await })
+    };
+    let mut live = chatterm::stream::PartialJson::new();
+    let mut previews = 0;
+    while let Some(p) = rx.recv().await {
+        match p {
+            Progress::AttemptStarted { .. } => live = chatterm::stream::PartialJson::new(),
+            Progress::JsonDelta { fragment, .. } => {
+                live.push(&fragment);
+                if live.current().is_object() {
+                    previews += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let report = task.await.unwrap();
+    let value = report.result.unwrap();
+    assert!(previews > 1, "the JSON grew in view");
+    assert_eq!(live.finish().unwrap(), value);
+}

@@ -31,12 +31,15 @@ use chatterm::sanitize::{sanitize, sanitize_line};
 
 use crate::cli::ExtractArgs;
 
-/// Runs the command; returns the exit status.
+/// Runs the command; returns the exit status. `structured_outputs` tells, for a model id,
+/// whether the model supports native structured outputs (`None`: unknown); it decides the
+/// default method.
 pub async fn run(
     args: &ExtractArgs,
     config: &Config,
     client: Client,
     model: Option<String>,
+    structured_outputs: &dyn Fn(&str) -> Option<bool>,
 ) -> i32 {
     let mut err = std::io::stderr();
     let schema = match Schema::from_file(&args.schema) {
@@ -44,10 +47,10 @@ pub async fn run(
         Err(e) => return usage_error(&mut err, &e.to_string()),
     };
     let extractor = Extractor::new(client, config, Pricing::embedded()).with_model(model);
-    // The default follows the model's capabilities once the model catalog is wired in
-    // (`Method::choose(catalog.structured_outputs(extractor.model()))`); an unknown
-    // capability means tool, which every tool-capable model honours.
-    let method = args.method.unwrap_or_else(|| Method::choose(None));
+    // An unknown capability means tool, which every tool-capable model honours.
+    let method = args
+        .method
+        .unwrap_or_else(|| Method::choose(structured_outputs(extractor.model())));
     if method == Method::Tool {
         if let Err(e) = schema.check_tool_root() {
             return usage_error(&mut err, &e.to_string());

@@ -90,7 +90,10 @@ async fn run(cli: Cli) -> Result<i32> {
     };
     let client = Client::new(client_options(&config, base_url, auth))?;
     if let Some(Sub::Extract(args)) = &cli.command {
-        return Ok(extract_cmd::run(args, &config, client, cli.model.clone()).await);
+        // No model catalog here yet, so the capability is unknown (the method defaults to
+        // tool); with the catalog: `|id| catalog.get(id).and_then(|m| m.supports(..))`.
+        let unknown = |_: &str| None;
+        return Ok(extract_cmd::run(args, &config, client, cli.model.clone(), &unknown).await);
     }
     let engine = Engine::new(client, &config, Pricing::embedded()).with_model(cli.model.clone());
     let mut handle = engine.spawn();

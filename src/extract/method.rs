@@ -178,10 +178,18 @@ pub fn follow_up(
         .collect::<Vec<_>>()
         .join("\n");
     let reply = match method {
-        Method::Native => vec![ContentBlock::text(format!(
-            "Your JSON does not match the schema:\n{listed}\n\
-             Answer again with the complete, corrected JSON only."
-        ))],
+        Method::Native => {
+            // Tools are not offered here, but a call the model made anyway still needs its
+            // result, or the API rejects the conversation.
+            let mut reply = call_results(answer, |_| {
+                "No tool can be called here; answer with JSON text.".to_owned()
+            });
+            reply.push(ContentBlock::text(format!(
+                "Your JSON does not match the schema:\n{listed}\n\
+                 Answer again with the complete, corrected JSON only."
+            )));
+            reply
+        }
         Method::Tool => tool_feedback(schema.tool_name(), answer, &listed),
     };
     turns.push(Message {
@@ -198,24 +206,30 @@ fn tool_feedback(name: &str, answer: &MessageResponse, listed: &str) -> Vec<Cont
         "The input does not match the schema:\n{listed}\n\
          Call {name} again with the complete, corrected input."
     );
-    let calls: Vec<&str> = answer.tool_uses().map(|t| t.id.as_str()).collect();
-    if calls.is_empty() {
+    if answer.tool_uses().next().is_none() {
         return vec![ContentBlock::text(format!(
             "{feedback}\nAnswer only by calling the {name} tool."
         ))];
     }
-    calls
-        .iter()
+    call_results(answer, |i| {
+        if i == 0 {
+            feedback.clone()
+        } else {
+            "Only one call is used; this one was ignored.".to_owned()
+        }
+    })
+}
+
+/// One `is_error` tool_result per tool_use of `answer`, in order; `text(i)` is the
+/// content of the i-th.
+fn call_results(answer: &MessageResponse, text: impl Fn(usize) -> String) -> Vec<ContentBlock> {
+    answer
+        .tool_uses()
         .enumerate()
-        .map(|(i, id)| {
-            let text = if i == 0 {
-                feedback.clone()
-            } else {
-                "Only one call is used; this one was ignored.".to_owned()
-            };
+        .map(|(i, call)| {
             ContentBlock::ToolResult(ToolResultBlock {
-                tool_use_id: (*id).to_owned(),
-                content: Some(Value::String(text)),
+                tool_use_id: call.id.clone(),
+                content: Some(Value::String(text(i))),
                 is_error: Some(true),
                 cache_control: None,
                 extra: serde_json::Map::new(),
@@ -370,6 +384,13 @@ mod tests {
         let turns = follow_up(Method::Native, &s, &a, &["/n: too small".into()]);
         assert_eq!(turns[0].content, vec![ContentBlock::text("{\"n\": 0}")]);
         assert!(turns[1].text().contains("- /n: too small"));
+        // A call the model made anyway is answered before the feedback.
+        let called = answer(vec![tool_use("toolu_9", "other", json!({}))]);
+        let turns = follow_up(Method::Native, &s, &called, &["/n: x".into()]);
+        let v = serde_json::to_value(&turns[1]).unwrap();
+        assert_eq!(v["content"][0]["type"], "tool_result");
+        assert_eq!(v["content"][0]["tool_use_id"], "toolu_9");
+        assert_eq!(v["content"][1]["type"], "text");
         // Nothing to echo: only the user turn (the API merges it into the previous one).
         let turns = follow_up(Method::Tool, &s, &answer(vec![]), &["x".into()]);
         assert_eq!(turns.len(), 1);

@@ -18,9 +18,6 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use chatterm::api::Client;
-use chatterm::config::Config;
-use chatterm::cost::Pricing;
 use chatterm::engine::Update;
 use chatterm::extract::batch::{self, BatchOptions, Summary};
 use chatterm::extract::{
@@ -31,14 +28,13 @@ use chatterm::sanitize::{sanitize, sanitize_line};
 
 use crate::cli::ExtractArgs;
 
-/// Runs the command; returns the exit status. `structured_outputs` tells, for a model id,
-/// whether the model supports native structured outputs (`None`: unknown); it decides the
-/// default method.
+/// Runs the command with `extractor` (client, models, pricing and `--model` set up by
+/// the caller); returns the exit status. `structured_outputs` tells, for a model id,
+/// whether the model supports native structured outputs (`None`: unknown), which decides
+/// the default method.
 pub async fn run(
     args: &ExtractArgs,
-    config: &Config,
-    client: Client,
-    model: Option<String>,
+    extractor: Extractor,
     structured_outputs: &dyn Fn(&str) -> Option<bool>,
 ) -> i32 {
     let mut err = std::io::stderr();
@@ -46,7 +42,6 @@ pub async fn run(
         Ok(s) => Arc::new(s),
         Err(e) => return usage_error(&mut err, &e.to_string()),
     };
-    let extractor = Extractor::new(client, config, Pricing::embedded()).with_model(model);
     // An unknown capability means tool, which every tool-capable model honours.
     let method = args
         .method

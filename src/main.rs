@@ -15,6 +15,7 @@ use chatterm::api::{Auth, Client, ClientOptions};
 use chatterm::config::{self, Config, LoadOptions, Tier};
 use chatterm::cost::Pricing;
 use chatterm::engine::Engine;
+use chatterm::extract::Extractor;
 use chatterm::mock::MockServer;
 use chatterm::print::{self, PrintOptions};
 
@@ -93,7 +94,9 @@ async fn run(cli: Cli) -> Result<i32> {
         // No model catalog here yet, so the capability is unknown (the method defaults to
         // tool); with the catalog: `|id| catalog.get(id).and_then(|m| m.supports(..))`.
         let unknown = |_: &str| None;
-        return Ok(extract_cmd::run(args, &config, client, cli.model.clone(), &unknown).await);
+        let extractor =
+            Extractor::new(client, &config, Pricing::embedded()).with_model(cli.model.clone());
+        return Ok(extract_cmd::run(args, extractor, &unknown).await);
     }
     let engine = Engine::new(client, &config, Pricing::embedded()).with_model(cli.model.clone());
     let mut handle = engine.spawn();

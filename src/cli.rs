@@ -2,9 +2,10 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 use chatterm::config::TierChoice;
+use chatterm::extract::Method;
 
 /// chatterm: a terminal chat client for Claude.
 #[derive(Debug, Parser)]
@@ -19,11 +20,11 @@ pub struct Cli {
 
     /// Model tier to start with: fast, balanced, max, or auto (routing rules pick per
     /// request).
-    #[arg(long, value_parser = parse_tier)]
+    #[arg(long, global = true, value_parser = parse_tier)]
     pub tier: Option<TierChoice>,
 
     /// Model id to use, whatever the tier.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub model: Option<String>,
 
     /// System prompt (overrides `chat.system`).
@@ -31,11 +32,11 @@ pub struct Cli {
     pub system: Option<String>,
 
     /// Most tokens an answer may use.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, global = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_tokens: Option<u32>,
 
     /// Config file (default: the platform config directory's chatterm/config.toml).
-    #[arg(long, env = "CHATTERM_CONFIG", value_name = "FILE")]
+    #[arg(long, global = true, env = "CHATTERM_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
     /// Print the final message as JSON (print mode).
@@ -43,7 +44,7 @@ pub struct Cli {
     pub json: bool,
 
     /// Run against the built-in local server with a simulated assistant (no API key needed).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub demo: bool,
 
     /// Colour theme: dark, light, ansi16 or a theme file (overrides `ui.theme`).
@@ -94,6 +95,46 @@ pub enum Sub {
         #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=3650))]
         days: u32,
     },
+    /// Extract JSON that matches a JSON Schema from text (structured outputs).
+    Extract(ExtractArgs),
+}
+
+/// `chatterm extract`: prints the JSON on stdout; exit 0 ok, 1 API or network failure,
+/// 2 invalid after the retry, refusal, max_tokens or bad usage.
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// The JSON Schema the result must match.
+    #[arg(long, value_name = "FILE")]
+    pub schema: PathBuf,
+
+    /// The text to extract from: a file, or - for standard input (the default).
+    #[arg(long, value_name = "FILE|-", conflicts_with = "batch")]
+    pub input: Option<String>,
+
+    /// The system prompt for the extraction (default: a built-in one).
+    #[arg(long, value_name = "TEXT")]
+    pub instructions: Option<String>,
+
+    /// native (output_config.format) or tool (one forced tool call); default: native where
+    /// the model supports structured outputs, else tool.
+    #[arg(long, value_parser = parse_method)]
+    pub method: Option<Method>,
+
+    /// Many inputs: a .jsonl file (a JSON string or {"text", "id"} per line) or a directory.
+    #[arg(long, value_name = "FILE.jsonl|DIR")]
+    pub batch: Option<PathBuf>,
+
+    /// With --batch: extractions in flight at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+
+    /// With --batch: the file for the result lines (default: standard output).
+    #[arg(long, value_name = "FILE", requires = "batch")]
+    pub output: Option<PathBuf>,
+}
+
+fn parse_method(s: &str) -> Result<Method, String> {
+    s.parse()
 }
 
 fn parse_tier(s: &str) -> Result<TierChoice, String> {
@@ -166,5 +207,33 @@ mod tests {
         assert_eq!(days(&["chatterm", "usage"]), Some(7));
         assert_eq!(days(&["chatterm", "usage", "--days", "30"]), Some(30));
         assert_eq!(days(&["chatterm", "usage", "--days", "0"]), None);
+    }
+
+    #[test]
+    fn extract_takes_the_shared_flags_after_the_subcommand() {
+        let cli = Cli::try_parse_from([
+            "chatterm", "extract", "--demo", "--schema", "s.json", "--input", "-", "--tier",
+            "fast", "--method", "tool",
+        ])
+        .unwrap();
+        assert!(cli.demo);
+        assert_eq!(
+            cli.tier,
+            Some(TierChoice::Fixed(chatterm::config::Tier::Fast))
+        );
+        let Some(Sub::Extract(args)) = cli.command else {
+            panic!("not extract")
+        };
+        assert_eq!(args.method, Some(Method::Tool));
+        assert_eq!(args.input.as_deref(), Some("-"));
+        assert_eq!(args.concurrency, 4);
+        assert!(
+            Cli::try_parse_from(["chatterm", "extract", "--schema", "s", "--output", "o"]).is_err(),
+            "--output needs --batch"
+        );
+        assert!(
+            Cli::try_parse_from(["chatterm", "extract", "--schema", "s", "--method", "json"])
+                .is_err()
+        );
     }
 }

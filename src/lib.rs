@@ -11,6 +11,8 @@
 //! - [`cost`]: prices and usage-to-money.
 //! - [`engine`]: one conversation turn: request building, retries, timeouts, fallback
 //!   between tiers and cancellation, reported as a stream of [`engine::Update`]s.
+//! - [`extract`]: structured outputs: JSON that matches a schema (native JSON output or
+//!   a forced tool), validated locally, retried once with the errors, batches.
 //! - [`mock`]: a local Anthropic-compatible server for tests and the offline demo.
 //! - [`print`]: the non-interactive front end (`chatterm -p`).
 //! - [`sanitize`]: the one gate untrusted text passes before it reaches a terminal.
@@ -22,6 +24,7 @@ pub mod api;
 pub mod config;
 pub mod cost;
 pub mod engine;
+pub mod extract;
 pub mod mock;
 pub mod print;
 pub mod sanitize;

@@ -4,6 +4,7 @@
 //! together and builds the full-screen app's options.
 
 mod cli;
+mod extract_cmd;
 mod startup;
 mod tui;
 
@@ -19,6 +20,7 @@ use chatterm::config::{Config, Tier};
 use chatterm::cost::day::LocalTime;
 use chatterm::cost::{Ledger, MemoryLedger, Pricing};
 use chatterm::engine::Engine;
+use chatterm::extract::Extractor;
 use chatterm::mock::MockServer;
 use chatterm::print::{self, PrintOptions};
 
@@ -116,10 +118,22 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     let client = Client::new(startup::client_options(&config, base_url, auth))?;
     // The demo keeps the built-in models: deterministic, and every price known.
     let discover = config.models.discover && demo.is_none();
-    let waits = cli.print || !interactive;
+    let waits = cli.print || !interactive || matches!(cli.command, Some(Sub::Extract(_)));
     let (catalog, refresh_dir) =
         startup::discover_models(&client, &mut config, discover, waits).await;
     let pricing = Pricing::embedded().with_overrides(&config.pricing);
+    if let Some(Sub::Extract(args)) = &cli.command {
+        // The default method follows the model's capabilities as `/v1/models` lists them.
+        let supports = |id: &str| {
+            catalog
+                .get(id)
+                .and_then(|m| m.supports("structured_outputs"))
+        };
+        let extractor = Extractor::new(client, &config, pricing)
+            .with_model(cli.model.clone())
+            .with_ledger(ledger.clone());
+        return Ok(extract_cmd::run(args, extractor, &supports).await);
+    }
     let mut engine = Engine::new(client, &config, pricing.clone())
         .with_model(cli.model.clone())
         .with_catalog(catalog)

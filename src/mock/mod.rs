@@ -3,9 +3,12 @@
 //! [`MockServer`] speaks enough of the API for chatterm to run against it unchanged:
 //!
 //! - `POST /v1/messages`: checks auth (`x-api-key` or `authorization: Bearer`, else 401) and
-//!   `anthropic-version` (else 400), validates the body like the API ([`validate`]), then
-//!   answers with the next queued [`Reply`] (FIFO), or, when the queue is empty, with the
-//!   simulated assistant ([`assistant`]). Scripts stream as real SSE when the request has
+//!   `anthropic-version` (else 400), validates the body like the API ([`validate`], and
+//!   [`schema_rules`] for structured outputs), then answers with a keyed [`Reply`] whose
+//!   text occurs in the request ([`MockServer::enqueue_matching`]), else the next queued one
+//!   (FIFO), or, when there is none, with the simulated assistant: a structured answer
+//!   matching the request's schema when it asks for JSON ([`structured`]), else a chat
+//!   answer ([`assistant`]). Scripts stream as real SSE when the request has
 //!   `"stream": true` and fold into one JSON message otherwise ([`render`]), cut into network
 //!   writes by their [`Chunking`] ([`body`]).
 //! - `POST /v1/messages/count_tokens`: same checks, `{"input_tokens": N}` from the
@@ -28,11 +31,15 @@ pub mod assistant_tools;
 pub mod body;
 pub mod cache;
 pub mod headers;
+pub mod instance;
 pub mod models;
 pub mod prompt;
 pub mod render;
+pub mod schema_rules;
 pub mod script;
 mod server;
+pub mod structured;
+mod support;
 pub mod validate;
 pub mod validate_cache;
 
@@ -114,6 +121,15 @@ impl MockServer {
     /// small `max_input_tokens` to test context bounding.
     pub fn add_model(&self, model: serde_json::Value) {
         self.shared.add_model(model);
+    }
+
+    /// Queues a reply for the next valid `POST /v1/messages` whose body, as JSON text,
+    /// contains `needle` (tried before the FIFO queue, oldest first). Made for concurrent
+    /// tests, where FIFO order across requests is not deterministic: give each input a
+    /// unique marker and key its replies on it. `needle` should avoid characters JSON
+    /// escapes (quotes, backslashes, control characters).
+    pub fn enqueue_matching(&self, needle: impl Into<String>, reply: Reply) {
+        self.shared.enqueue_matching(needle.into(), reply);
     }
 
     /// Every request received so far, in order (all endpoints).

@@ -3,7 +3,8 @@
 //!
 //! Order of checks on the Messages endpoints, like the API: authentication (401), then
 //! `anthropic-version` (400), then the body (400). Only a valid request takes a reply from
-//! the queue; an invalid one leaves the queue as it was. Every response, errors included,
+//! the queue; an invalid one leaves the queue as it was. Keyed replies
+//! ([`super::MockServer::enqueue_matching`]) are tried before the FIFO queue. Every response, errors included,
 //! carries `request-id` and the rate-limit headers of [`super::headers`].
 //!
 //! Secrets: `x-api-key`, `authorization` and `proxy-authorization` values are replaced by
@@ -25,7 +26,7 @@ use super::cache::PromptCache;
 use super::render::{Context, Folded, Pace, fold, stream_plan};
 use super::script::{Reply, Script};
 use super::validate::{Endpoint, ValidRequest, validate};
-use super::{RecordedRequest, assistant, headers, models, prompt};
+use super::{RecordedRequest, assistant, headers, models, prompt, structured};
 
 /// What a recorded secret header holds instead of its value.
 pub const REDACTED: &str = "<redacted>";
@@ -37,6 +38,8 @@ const BODY_LIMIT: usize = 32 * 1024 * 1024;
 #[derive(Debug, Default)]
 pub struct Shared {
     queue: Mutex<VecDeque<Reply>>,
+    /// Replies for requests whose body contains a text, tried before the queue.
+    keyed: Mutex<Vec<(String, Reply)>>,
     log: Mutex<Vec<RecordedRequest>>,
     counter: AtomicU64,
     cache: Mutex<PromptCache>,
@@ -54,6 +57,10 @@ impl Shared {
         lock(&self.queue).push_back(reply);
     }
 
+    pub fn enqueue_matching(&self, needle: String, reply: Reply) {
+        lock(&self.keyed).push((needle, reply));
+    }
+
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.log).clone()
     }
@@ -66,7 +73,17 @@ impl Shared {
         lock(&self.models).clone()
     }
 
-    fn pop(&self) -> Option<Reply> {
+    /// The first keyed reply whose text occurs in the body's JSON, else the queue's next.
+    fn pop(&self, body: &Value) -> Option<Reply> {
+        {
+            let mut keyed = lock(&self.keyed);
+            if !keyed.is_empty() {
+                let text = body.to_string();
+                if let Some(i) = keyed.iter().position(|(needle, _)| text.contains(needle)) {
+                    return Some(keyed.remove(i).1);
+                }
+            }
+        }
         lock(&self.queue).pop_front()
     }
 }
@@ -220,7 +237,7 @@ async fn messages(shared: &Shared, headers: &HeaderMap, bytes: &[u8], n: u64) ->
             return error(400, "invalid_request_error", &message, n);
         }
     }
-    match shared.pop() {
+    match shared.pop(&req.body) {
         Some(Reply::Error(e)) => {
             let mut response = error(e.status, &e.kind, &e.message, n);
             add_headers(&mut response, &e.headers);
@@ -232,7 +249,8 @@ async fn messages(shared: &Shared, headers: &HeaderMap, bytes: &[u8], n: u64) ->
         }
         Some(Reply::Script(script)) => answer(shared, &req, &script, None, n).await,
         None => {
-            let (script, pace) = assistant::reply(&req.body, req.max_tokens);
+            let (script, pace) = structured::reply(&req.body, req.max_tokens)
+                .unwrap_or_else(|| assistant::reply(&req.body, req.max_tokens));
             answer(shared, &req, &script, Some(pace), n).await
         }
     }

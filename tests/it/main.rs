@@ -9,6 +9,8 @@ mod caching;
 mod common;
 mod context;
 mod engine;
+mod extract;
+mod extract_cli;
 mod fake_tools;
 mod ledger;
 mod models;

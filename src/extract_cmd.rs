@@ -18,7 +18,6 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use chatterm::engine::Update;
 use chatterm::extract::batch::{self, BatchOptions, Summary};
 use chatterm::extract::{
     EXIT_API, EXIT_CANCELLED, EXIT_INVALID, ExtractError, Extractor, Job, Method, Progress, Report,
@@ -173,32 +172,11 @@ fn show_progress(p: &Progress, err: &mut impl Write) {
                 let _ = writeln!(err, "  - {}", sanitize_line(e));
             }
         }
-        Progress::Engine { update, .. } => match update.as_ref() {
-            Update::Retrying {
-                attempt,
-                max,
-                wait,
-                reason,
-                ..
-            } => {
-                let _ = writeln!(
-                    err,
-                    "retrying ({attempt}/{max}) in {:.1} s: {}",
-                    wait.as_secs_f64(),
-                    sanitize_line(reason)
-                );
+        Progress::Engine { update, .. } => {
+            if let Some(line) = chatterm::print::attempt_line(update) {
+                let _ = writeln!(err, "{line}");
             }
-            Update::FellBack {
-                from, to, reason, ..
-            } => {
-                let _ = writeln!(
-                    err,
-                    "falling back from {from} to {to}: {}",
-                    sanitize_line(reason)
-                );
-            }
-            _ => {}
-        },
+        }
         _ => {}
     }
 }

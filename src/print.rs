@@ -193,28 +193,10 @@ fn show<O: Write, E: Write>(
         Update::Tool {
             id, name, status, ..
         } => tool_status(&id, &name, &status, tally, err),
-        Update::Retrying {
-            attempt,
-            max,
-            wait,
-            reason,
-            ..
-        } => {
-            let _ = writeln!(
-                err,
-                "retrying ({attempt}/{max}) in {:.1} s: {}",
-                wait.as_secs_f64(),
-                sanitize_line(&reason)
-            );
-        }
-        Update::FellBack {
-            from, to, reason, ..
-        } => {
-            let _ = writeln!(
-                err,
-                "falling back from {from} to {to}: {}",
-                sanitize_line(&reason)
-            );
+        Update::Retrying { .. } | Update::FellBack { .. } => {
+            if let Some(line) = attempt_line(&update) {
+                let _ = writeln!(err, "{line}");
+            }
         }
         Update::Routed { tier, reason, .. } => {
             let _ = writeln!(err, "auto: {tier} tier ({})", sanitize_line(&reason));
@@ -384,6 +366,31 @@ fn usage_line(tally: &Tally, stats: &TurnStats) -> String {
         usage_line_parts(&tally.model, &usage, cost),
         total.as_secs_f64()
     )
+}
+
+/// The stderr line of a retry or a fallback (`None` for other updates); shared by every
+/// non-interactive front end.
+pub fn attempt_line(update: &Update) -> Option<String> {
+    match update {
+        Update::Retrying {
+            attempt,
+            max,
+            wait,
+            reason,
+            ..
+        } => Some(format!(
+            "retrying ({attempt}/{max}) in {:.1} s: {}",
+            wait.as_secs_f64(),
+            sanitize_line(reason)
+        )),
+        Update::FellBack {
+            from, to, reason, ..
+        } => Some(format!(
+            "falling back from {from} to {to}: {}",
+            sanitize_line(reason)
+        )),
+        _ => None,
+    }
 }
 
 /// 1234567 -> "1,234,567" (kept here for callers of `print::group`).

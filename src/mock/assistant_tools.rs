@@ -10,7 +10,10 @@
 //!   in the message;
 //! - "what time" / "time is it" / "current time" → `current_time`;
 //! - "list files" / "list the files" / "what files" / "list directory" → `list_directory`;
-//! - "read" followed by a file name → `read_file`.
+//! - "read" followed by a file name → `read_file`;
+//! - "write" / "create" / "save" with a file name → `write_file` (the text in quotes, or a
+//!   line saying who wrote it), a tool that asks for approval;
+//! - "run" with a command in backticks (`` run `ls -la` ``) → `run_command`, which asks too.
 //!
 //! Several matches make parallel calls in one answer. Inputs use the property names of the
 //! offered schema where it names them (`date_from` or `from`), and stream as small
@@ -101,7 +104,45 @@ pub fn calls_for(text: &str, offered: &BTreeMap<String, Value>) -> Vec<Call> {
         let key = property(offered.get("read_file"), &["path"]);
         add("read_file", json!({ key: path }));
     }
+    if let Some(path) = file_to_write(&words) {
+        let content = quoted(text).unwrap_or_else(|| "Written by chatterm's demo.\n".into());
+        add("write_file", json!({ "path": path, "content": content }));
+    }
+    if let Some(command) = command_to_run(&lower, text) {
+        add("run_command", json!({ "command": command }));
+    }
     calls
+}
+
+/// The file after "write", "create" or "save" (within three words), if one is named.
+fn file_to_write(words: &[String]) -> Option<String> {
+    let at = words.iter().position(|w| {
+        ["write", "create", "save"]
+            .iter()
+            .any(|k| w.eq_ignore_ascii_case(k))
+    })?;
+    words[at + 1..]
+        .iter()
+        .take(4)
+        .find(|w| (w.contains('.') && !w.starts_with('.')) || w.contains('/'))
+        .cloned()
+}
+
+/// The first text in double quotes.
+fn quoted(text: &str) -> Option<String> {
+    let start = text.find('"')? + 1;
+    let len = text[start..].find('"')?;
+    Some(text[start..start + len].to_owned()).filter(|s| !s.is_empty())
+}
+
+/// The command in backticks of a message that says "run".
+fn command_to_run(lower: &str, text: &str) -> Option<String> {
+    if !lower.contains("run") {
+        return None;
+    }
+    let start = text.find('`')? + 1;
+    let len = text[start..].find('`')?;
+    Some(text[start..start + len].trim().to_owned()).filter(|s| !s.is_empty())
 }
 
 /// The steps of an answer making `calls`: a short sentence, then each call with its input
@@ -360,6 +401,24 @@ mod tests {
         );
         assert!(names("where is my order ORD-1", &tools(&["current_time"])).is_empty());
         assert!(names("hello there", &all).is_empty());
+    }
+
+    #[test]
+    fn writing_and_running_ask_for_the_tools_that_need_approval() {
+        let all = tools(&["write_file", "run_command"]);
+        assert_eq!(
+            calls_for(r#"create notes/todo.txt with "buy milk""#, &all),
+            [Call {
+                name: "write_file".into(),
+                input: json!({"path": "notes/todo.txt", "content": "buy milk"})
+            }]
+        );
+        assert_eq!(
+            calls_for("please run `ls -la` for me", &all)[0].input,
+            json!({"command": "ls -la"})
+        );
+        // No file named, no backticks: nothing to call.
+        assert!(calls_for("write me a poem and run away", &all).is_empty());
     }
 
     #[test]

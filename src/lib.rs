@@ -13,6 +13,7 @@
 //!   between tiers and cancellation, reported as a stream of [`engine::Update`]s.
 //! - [`mock`]: a local Anthropic-compatible server for tests and the offline demo.
 //! - [`print`]: the non-interactive front end (`chatterm -p`).
+//! - [`store`]: SQLite persistence of conversations, messages, tool results and usage.
 //! - [`sanitize`]: the one gate untrusted text passes before it reaches a terminal.
 //! - [`tools`]: the tools the model can call: specs, schema validation, execution.
 //!
@@ -25,5 +26,6 @@ pub mod engine;
 pub mod mock;
 pub mod print;
 pub mod sanitize;
+pub mod store;
 pub mod stream;
 pub mod tools;

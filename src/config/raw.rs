@@ -53,6 +53,7 @@ pub(crate) struct RawModels {
 #[serde(default)]
 pub(crate) struct RawChat {
     pub system: Option<String>,
+    pub auto_title: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

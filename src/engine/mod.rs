@@ -10,13 +10,17 @@
 //!   updates, sleeps between attempts, honours cancellation.
 //! - [`session`]: the engine task: history, tier and model choice, commands.
 //! - [`request`]: building the request body (system prompt, cache breakpoints).
+//! - [`journal`]: the persistence hook: what the session writes to the store, and when.
+//! - [`title`]: the background title request (`chat.auto_title`).
 //!
 //! Every turn-scoped update carries its [`TurnId`], so a front end can drop late updates of
 //! a turn it already considers cancelled.
 
 pub mod attempts;
+pub mod journal;
 pub mod request;
 pub mod session;
+pub mod title;
 pub mod turn;
 
 use std::time::Duration;
@@ -54,8 +58,18 @@ pub enum Command {
     SetSystem(Option<String>),
     /// Run the last user message again (after a failure, or to regenerate an answer).
     Retry,
-    /// Forget the conversation.
+    /// Forget the conversation. With a journal, the next message begins a new stored
+    /// conversation (this one stays stored): Ctrl+N and `/clear`.
     Clear,
+    /// Edit an earlier message: drop the history from the `user_index`-th (0-based) typed
+    /// user message on, branch the stored conversation there, and send `text` instead.
+    Fork { user_index: usize, text: String },
+    /// Continue a stored conversation: its id in the journal and its history (the complete
+    /// messages, exactly as stored). Cancels a running turn.
+    Resume {
+        conversation: String,
+        history: Vec<crate::api::Message>,
+    },
     /// The user's answer to a tool call awaiting approval (by tool_use id).
     Approve {
         id: String,
@@ -195,6 +209,18 @@ pub enum Update {
         tokens: u64,
         window: u64,
     },
+    /// The conversation's id in the journal changed: it was created by the first
+    /// message, forked, resumed, or left (`None`, after `Clear`). Not turn-scoped.
+    Conversation { id: Option<String> },
+    /// The background title request finished. Its usage was paid for whether or not the
+    /// title was used (`None` when the user had renamed it, or nothing usable came back).
+    Titled {
+        conversation: String,
+        title: Option<String>,
+        model: String,
+        usage: Usage,
+        cost_usd: Option<f64>,
+    },
     /// A tool call moved on (see [`ToolStatus`]).
     Tool {
         turn: TurnId,
@@ -223,7 +249,10 @@ impl Update {
             | Self::Error { turn, .. }
             | Self::Tool { turn, .. } => Some(*turn),
             Self::Notice { turn, .. } => *turn,
-            Self::ModelChanged { .. } | Self::ContextSize { .. } => None,
+            Self::ModelChanged { .. }
+            | Self::ContextSize { .. }
+            | Self::Conversation { .. }
+            | Self::Titled { .. } => None,
         }
     }
 }

@@ -8,6 +8,9 @@
 //! - a finished answer joins it verbatim (thinking signatures and unknown blocks included);
 //! - a failed or cancelled answer does not: the API cannot resume a partial answer, and
 //!   the front end keeps what was shown. The user message stays, so `Retry` can resend it.
+//!
+//! With a journal ([`Engine::with_journal`]) each of those steps is also written down,
+//! write-ahead (see [`super::journal`]); the calls live in `session_persist.rs`.
 
 use std::sync::Arc;
 
@@ -16,6 +19,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::attempts::Attempts;
+use super::journal::Journal;
 use super::request::{self, RequestSettings};
 use super::turn::{self, TurnContext, TurnOutcome};
 use super::{Command, TurnId, Update};
@@ -42,7 +46,19 @@ pub struct Engine {
     cache_ttl: Option<String>,
     messages: Vec<Message>,
     next_turn: u64,
+    /// Where the conversation is recorded, and its id there once it has one.
+    journal: Option<Arc<dyn Journal>>,
+    conversation: Option<String>,
+    /// Ask the fast tier for a title after a new conversation's first answer.
+    auto_title: bool,
+    /// The new conversation's first message still awaits its title.
+    title_pending: Option<String>,
+    /// A journal failure was reported already (once is enough).
+    journal_warned: bool,
 }
+
+#[path = "session_persist.rs"]
+mod persist;
 
 /// The turn in flight.
 struct Running {
@@ -63,7 +79,29 @@ impl Engine {
             cache_ttl: Some("5m".into()),
             messages: Vec::new(),
             next_turn: 1,
+            journal: None,
+            conversation: None,
+            auto_title: config.chat.auto_title,
+            title_pending: None,
+            journal_warned: false,
         }
+    }
+
+    /// Records the conversation in `journal`; `conversation` continues an existing one
+    /// (a resumed conversation), `None` starts a new one at the first message.
+    pub fn with_journal(
+        mut self,
+        journal: Arc<dyn Journal>,
+        conversation: Option<String>,
+    ) -> Self {
+        self.journal = Some(journal);
+        self.conversation = conversation;
+        self
+    }
+
+    /// The journal's id of the conversation, once it has one.
+    pub fn conversation(&self) -> Option<&str> {
+        self.conversation.as_deref()
     }
 
     /// Pins a model id regardless of tier (the `--model` flag).
@@ -114,7 +152,7 @@ impl Engine {
                 },
                 outcome = join(&mut running) => {
                     if let Some(outcome) = outcome {
-                        self.finish_turn(outcome);
+                        self.finish_turn(outcome, &updates);
                     }
                     running = None;
                 }
@@ -139,8 +177,35 @@ impl Engine {
                     notice(updates, "a turn is still running; cancel it first (Esc)");
                     return;
                 }
-                self.messages.push(Message::user_text(text));
+                let message = Message::user_text(text);
+                // Written before the request leaves, so a crash cannot lose it.
+                self.record_user(&message, updates);
+                self.messages.push(message);
                 *running = Some(self.start_turn(updates));
+            }
+            Command::Fork { user_index, text } => {
+                if running.is_some() {
+                    return notice(updates, "a turn is still running; cancel it first (Esc)");
+                }
+                if !self.fork_at(user_index, updates) {
+                    return notice(updates, "there is no such message to edit");
+                }
+                let message = Message::user_text(text);
+                self.record_user(&message, updates);
+                self.messages.push(message);
+                *running = Some(self.start_turn(updates));
+            }
+            Command::Resume {
+                conversation,
+                history,
+            } => {
+                if let Some(r) = running.take() {
+                    r.cancel.cancel();
+                }
+                self.messages = history;
+                self.conversation = Some(conversation);
+                self.title_pending = None;
+                self.announce_conversation(updates);
             }
             Command::Retry => {
                 if running.is_some() {
@@ -152,6 +217,7 @@ impl Engine {
                     .is_some_and(|m| m.role == Role::Assistant)
                 {
                     self.messages.pop();
+                    self.record_retracted(updates);
                 }
                 if self.messages.is_empty() {
                     return notice(updates, "nothing to retry yet");
@@ -180,6 +246,11 @@ impl Engine {
                     r.cancel.cancel();
                 }
                 self.messages.clear();
+                // The next message begins a new conversation; this one stays stored.
+                if self.conversation.take().is_some() {
+                    self.announce_conversation(updates);
+                }
+                self.title_pending = None;
             }
         }
     }
@@ -222,6 +293,7 @@ impl Engine {
             updates.clone(),
             cancel.clone(),
         );
+        let target = self.journal_target();
         let task = tokio::spawn(async move {
             let ctx = TurnContext {
                 turn: id,
@@ -229,13 +301,15 @@ impl Engine {
                 pricing: &pricing,
                 updates: &tx,
                 cancel: &token,
+                journal: target.as_ref(),
             };
             turn::run(&ctx, request, attempts).await
         });
         Running { cancel, task }
     }
 
-    fn finish_turn(&mut self, outcome: TurnOutcome) {
+    fn finish_turn(&mut self, outcome: TurnOutcome, updates: &UnboundedSender<Update>) {
+        self.record_end(&outcome, updates);
         if let TurnOutcome::Finished(message) = outcome {
             self.messages.push(message.to_message());
         }

@@ -1,6 +1,7 @@
 //! The chatterm binary: parse the command line, load the config, pick a front end.
 
 mod cli;
+mod store_cli;
 mod tui;
 
 use std::io::{IsTerminal, Read, Write};
@@ -54,8 +55,10 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<i32> {
-    if let Some(Sub::MockServer { port }) = cli.command {
-        return mock_server(port).await;
+    match &cli.command {
+        Some(Sub::MockServer { port }) => return mock_server(*port).await,
+        Some(Sub::History { command }) => return store_cli::history(&cli, command),
+        None => {}
     }
     let loaded = config::load(&LoadOptions::from_process_env(cli.config.clone()))?;
     for w in &loaded.warnings {
@@ -88,7 +91,18 @@ async fn run(cli: Cli) -> Result<i32> {
         },
     };
     let client = Client::new(client_options(&config, base_url, auth))?;
-    let engine = Engine::new(client, &config, Pricing::embedded()).with_model(cli.model.clone());
+    let interactive = !cli.print && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let store = match store_cli::open(&cli, interactive) {
+        Ok(store) => store,
+        Err(code) => return Ok(code),
+    };
+    let resumed = store_cli::resumed(&cli, &store)?;
+    let mut engine = Engine::new(client, &config, Pricing::embedded())
+        .with_model(cli.model.clone())
+        .with_journal(store.clone(), resumed.as_ref().map(|r| r.summary.id.to_string()));
+    if let Some(r) = &resumed {
+        engine = engine.with_history(r.history());
+    }
     let mut handle = engine.spawn();
     let opts = PrintOptions { json: cli.json };
     if cli.print {
@@ -109,7 +123,8 @@ async fn run(cli: Cli) -> Result<i32> {
     }
     // Checked before the terminal is touched, so a typo in the theme or keys is a plain error.
     let options = app_options(&config, &cli)?;
-    tui::run::run(options, handle, cli.prompt.clone())
+    let link = tui::run_store::StoreLink { store, resumed };
+    tui::run::run(options, handle, cli.prompt.clone(), link)
         .await
         .wrap_err("terminal error")?;
     Ok(0)

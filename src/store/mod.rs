@@ -52,7 +52,7 @@ use rusqlite::{Connection, ErrorCode};
 use crate::api::{ContentBlock, Message, Role};
 
 pub use conversations::{ConversationSummary, LoadedConversation};
-pub use export::{to_api_json, to_markdown};
+pub use export::{to_api_json, to_markdown, utc, utc_date};
 pub use messages::stored;
 
 /// The environment variable that moves the data directory (tests, portable setups).

@@ -20,12 +20,14 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKi
 use chatterm::api::Usage;
 use chatterm::config::Tier;
 use chatterm::engine::{Command, TurnId};
+use chatterm::store::ConversationId;
 
 use super::cells::{CellKind, NoticeKind, RenderOptions};
 use super::commands::{CommandPopup, SlashCommand};
 use super::input::InputBox;
 use super::keymap::{Action, KeyChord, Keymap};
 use super::pane::{Conversation, WHEEL_LINES};
+use super::picker::Picker;
 use super::theme::Theme;
 
 /// Something the event loop must do outside the app's state.
@@ -35,7 +37,21 @@ pub enum Effect {
     /// Write this text to the clipboard (OSC 52).
     Copy(String),
     SetMouseCapture(bool),
+    /// Ask the conversation store (see `app_store.rs`).
+    Store(StoreRequest),
     Quit,
+}
+
+/// What the app asks of the conversation store; the event loop answers through
+/// [`App::on_listed`] and [`App::show_conversation`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreRequest {
+    /// The picker's first page for this search (empty: the most recent).
+    List(String),
+    /// Load a conversation, show it and resume it in the engine.
+    Open(ConversationId),
+    Delete(ConversationId),
+    Rename(ConversationId, String),
 }
 
 /// What the connection is doing, for the status bar.
@@ -119,6 +135,14 @@ pub struct App {
     pub(super) ctrl_c_at: Option<Instant>,
     pub(super) flash: Option<(String, Instant)>,
     effects: Vec<Effect>,
+    /// The conversation picker, while open.
+    pub(super) picker: Option<Picker>,
+    /// The user message cell picked with Esc then Up/Down, while picking.
+    pub(super) selecting: Option<u64>,
+    /// The typed user message being edited (0-based): sending forks the conversation there.
+    pub(super) editing: Option<usize>,
+    /// The stored conversation on screen, once it has an id.
+    pub(super) conversation_id: Option<ConversationId>,
 }
 
 /// What the app starts with.
@@ -164,6 +188,10 @@ impl App {
             ctrl_c_at: None,
             flash: None,
             effects: Vec::new(),
+            picker: None,
+            selecting: None,
+            editing: None,
+            conversation_id: None,
         }
     }
 
@@ -219,6 +247,13 @@ impl App {
             self.on_help_key(key);
             return;
         }
+        if self.picker.is_some() {
+            self.on_picker_key(key, now);
+            return;
+        }
+        if self.selecting.is_some() && self.on_select_key(key, now) {
+            return;
+        }
         if self.popup_visible() && self.on_popup_key(key) {
             return;
         }
@@ -259,7 +294,10 @@ impl App {
             Action::TierBalanced => self.set_tier(Tier::Balanced),
             Action::TierMax => self.set_tier(Tier::Max),
             Action::CycleTier => self.set_tier(next_tier(self.status.tier)),
-            Action::Interrupt => self.interrupt(now),
+            // Idle, Esc on an empty input picks an earlier message to edit; while an answer
+            // streams it interrupts, as always.
+            Action::Interrupt if self.is_busy() => self.interrupt(now),
+            Action::Interrupt => self.escape_idle(now),
             Action::CtrlC => self.ctrl_c(now),
             Action::QuitIfEmpty => {
                 if self.input.is_empty() {
@@ -291,6 +329,10 @@ impl App {
                 self.flash(text, now);
             }
             Action::OpenCommands => self.edit(key),
+            Action::NewConversation => self.new_conversation(now),
+            Action::Conversations => self.open_picker(),
+            // Only the picker deletes; elsewhere the key edits as it would unbound.
+            Action::DeleteConversation => self.edit(key),
         }
     }
 
@@ -365,7 +407,10 @@ impl App {
                 Some(rest) => format!("/{rest}"),
                 None => text,
             };
-            self.send_message(text);
+            match self.editing.take() {
+                Some(index) => self.send_fork(index, text),
+                None => self.send_message(text),
+            }
         }
     }
 
@@ -409,6 +454,7 @@ impl App {
             SlashCommand::Copy(n) => self.copy(n, now),
             SlashCommand::Help => self.open_help(),
             SlashCommand::Quit => self.effect(Effect::Quit),
+            SlashCommand::Rename(title) => self.rename(title, now),
         }
     }
 

@@ -80,6 +80,19 @@ impl App {
                 self.status.tier = tier;
                 self.status.model = model;
             }
+            Update::Conversation { id } => self.set_conversation_id(id),
+            Update::Titled {
+                title,
+                usage,
+                cost_usd,
+                ..
+            } => {
+                // The title request was paid for: it counts like any other.
+                self.add_to_session(&usage, cost_usd);
+                if let Some(title) = title {
+                    self.flash(format!("titled “{title}”"), now);
+                }
+            }
             // Drawn by the tool panels and the sidebar's context gauge, which come with the
             // tools and cost issues.
             Update::Tool { .. } | Update::ContextSize { .. } => {}

@@ -77,11 +77,17 @@ pub enum Action {
     ToggleMouse,
     /// Open the slash-command popup.
     OpenCommands,
+    /// Start a new conversation (the current one stays stored).
+    NewConversation,
+    /// Open the conversation picker: search, resume, delete.
+    Conversations,
+    /// In the picker: delete the selected conversation (after a confirmation).
+    DeleteConversation,
 }
 
 impl Action {
     /// Every action, in help-overlay order.
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 26] = [
         Action::Send,
         Action::Newline,
         Action::HistoryPrev,
@@ -105,6 +111,9 @@ impl Action {
         Action::ToggleThinking,
         Action::ToggleMouse,
         Action::OpenCommands,
+        Action::NewConversation,
+        Action::Conversations,
+        Action::DeleteConversation,
     ];
 
     /// The name used in the config's `[keys]` table.
@@ -133,6 +142,9 @@ impl Action {
             Action::ToggleThinking => "toggle_thinking",
             Action::ToggleMouse => "toggle_mouse",
             Action::OpenCommands => "open_commands",
+            Action::NewConversation => "new_conversation",
+            Action::Conversations => "conversations",
+            Action::DeleteConversation => "delete_conversation",
         }
     }
 
@@ -152,7 +164,7 @@ impl Action {
             Action::TierBalanced => "balanced tier",
             Action::TierMax => "max tier",
             Action::CycleTier => "cycle tiers",
-            Action::Interrupt => "interrupt the answer",
+            Action::Interrupt => "interrupt the answer; idle: pick a message to edit",
             Action::CtrlC => "interrupt / clear input / twice to quit",
             Action::QuitIfEmpty => "quit (empty input)",
             Action::ScrollUp => "scroll up",
@@ -167,6 +179,9 @@ impl Action {
             Action::ToggleThinking => "expand / collapse thinking",
             Action::ToggleMouse => "toggle mouse capture (text selection)",
             Action::OpenCommands => "commands (empty input)",
+            Action::NewConversation => "new conversation",
+            Action::Conversations => "conversations: search, resume",
+            Action::DeleteConversation => "delete a conversation (in the list)",
         }
     }
 }
@@ -353,6 +368,9 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("ctrl+o", Action::ToggleThinking),
     ("f12", Action::ToggleMouse),
     ("/", Action::OpenCommands),
+    ("ctrl+n", Action::NewConversation),
+    ("ctrl+r", Action::Conversations),
+    ("ctrl+x", Action::DeleteConversation),
 ];
 
 impl Keymap {

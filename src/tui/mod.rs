@@ -9,7 +9,9 @@
 //!   `sidebar.rs`, through `&self`.
 //! - Components: [`pane`] (the conversation: cells, render cache, scrolling) with
 //!   [`cells`], [`input`] (the input box and sent history), [`commands`] (slash commands
-//!   and their popup).
+//!   and their popup), [`picker`] (the conversation picker; its app side, with message
+//!   editing and branching, is `app_store.rs`, and `resume.rs` turns stored messages back
+//!   into cells).
 //! - Foundations: [`frame`] (the coalescing 60 fps frame scheduler), [`keymap`] (keys to
 //!   actions, with `[keys]` overrides), [`theme`] (styles by role; NO_COLOR), [`markdown`]
 //!   and [`stream`] (markdown to wrapped lines, as a whole or while streaming; tables in
@@ -19,6 +21,7 @@
 //! [`chatterm::sanitize`].
 
 pub mod app;
+mod app_store;
 mod app_updates;
 pub mod cells;
 pub mod clipboard;
@@ -30,7 +33,10 @@ pub mod input;
 pub mod keymap;
 pub mod markdown;
 pub mod pane;
+pub mod picker;
+mod resume;
 pub mod run;
+pub mod run_store;
 mod sidebar;
 pub mod stream;
 mod table;

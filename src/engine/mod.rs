@@ -46,7 +46,8 @@ impl std::fmt::Display for TurnId {
 /// What a front end asks the engine to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    /// Send a user message and run a turn. Ignored (with a notice) while a turn runs.
+    /// Send a user message and run a turn. Sent while a turn runs, it waits for that turn
+    /// to end (one such message at most; more are refused with a notice).
     Send(String),
     /// Cancel the running turn; its HTTP request is aborted at once.
     Cancel,

@@ -55,6 +55,8 @@ pub struct Engine {
     title_pending: Option<String>,
     /// A journal failure was reported already (once is enough).
     journal_warned: bool,
+    /// A turn-starting command that arrived while a turn ran: it runs when that ends.
+    deferred: Option<Command>,
 }
 
 #[path = "session_persist.rs"]
@@ -84,6 +86,7 @@ impl Engine {
             auto_title: config.chat.auto_title,
             title_pending: None,
             journal_warned: false,
+            deferred: None,
         }
     }
 
@@ -146,16 +149,21 @@ impl Engine {
         let mut running: Option<Running> = None;
         loop {
             tokio::select! {
-                cmd = commands.recv() => match cmd {
-                    Some(cmd) => self.handle(cmd, &mut running, &updates),
-                    None => break,
-                },
+                // A finished turn is wrapped up before the next command is read.
+                biased;
                 outcome = join(&mut running) => {
                     if let Some(outcome) = outcome {
                         self.finish_turn(outcome, &updates);
                     }
                     running = None;
+                    if let Some(cmd) = self.deferred.take() {
+                        self.handle(cmd, &mut running, &updates);
+                    }
                 }
+                cmd = commands.recv() => match cmd {
+                    Some(cmd) => self.handle(cmd, &mut running, &updates),
+                    None => break,
+                },
             }
         }
         // The front end is gone: stop any turn so its connection closes.
@@ -174,8 +182,7 @@ impl Engine {
         match cmd {
             Command::Send(text) => {
                 if running.is_some() {
-                    notice(updates, "a turn is still running; cancel it first (Esc)");
-                    return;
+                    return self.defer(Command::Send(text), updates);
                 }
                 let message = Message::user_text(text);
                 // Written before the request leaves, so a crash cannot lose it.
@@ -185,7 +192,7 @@ impl Engine {
             }
             Command::Fork { user_index, text } => {
                 if running.is_some() {
-                    return notice(updates, "a turn is still running; cancel it first (Esc)");
+                    return self.defer(Command::Fork { user_index, text }, updates);
                 }
                 if !self.fork_at(user_index, updates) {
                     return notice(updates, "there is no such message to edit");
@@ -209,7 +216,7 @@ impl Engine {
             }
             Command::Retry => {
                 if running.is_some() {
-                    return notice(updates, "a turn is still running");
+                    return self.defer(Command::Retry, updates);
                 }
                 if self
                     .messages
@@ -225,6 +232,7 @@ impl Engine {
                 *running = Some(self.start_turn(updates));
             }
             Command::Cancel => {
+                self.deferred = None;
                 if let Some(r) = running {
                     r.cancel.cancel();
                 }
@@ -242,6 +250,7 @@ impl Engine {
             // No tool runs yet, so nothing awaits approval; the tool loop handles this.
             Command::Approve { .. } => {}
             Command::Clear => {
+                self.deferred = None;
                 if let Some(r) = running.take() {
                     r.cancel.cancel();
                 }
@@ -253,6 +262,16 @@ impl Engine {
                 self.title_pending = None;
             }
         }
+    }
+
+    /// A message sent while a turn runs waits for it: a front end that sends right after
+    /// `TurnFinished` can get there before the turn's task has quite ended. One waits;
+    /// more are refused with a notice.
+    fn defer(&mut self, cmd: Command, updates: &UnboundedSender<Update>) {
+        if self.deferred.is_some() {
+            return notice(updates, "a turn is still running; cancel it first (Esc)");
+        }
+        self.deferred = Some(cmd);
     }
 
     fn announce_model(&self, updates: &UnboundedSender<Update>) {

@@ -7,5 +7,6 @@
 mod common;
 mod engine;
 mod print_mode;
+mod store;
 mod streaming;
 mod tui_tmux;

@@ -20,6 +20,7 @@ fn chatterm(home: &tempfile::TempDir) -> Command {
     }
     cmd.env("HOME", home.path())
         .env("XDG_CONFIG_HOME", home.path())
+        .env("CHATTERM_DATA_DIR", home.path().join("data"))
         .stdin(Stdio::null());
     cmd
 }

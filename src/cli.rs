@@ -152,8 +152,8 @@ mod tests {
         assert_eq!(cli.resume.as_deref(), Some("12"));
         assert!(cli.temp_store);
         assert!(Cli::try_parse_from(["chatterm", "--continue", "--resume", "3"]).is_err());
-        let cli =
-            Cli::try_parse_from(["chatterm", "history", "export", "7", "--format", "json"]).unwrap();
+        let cli = Cli::try_parse_from(["chatterm", "history", "export", "7", "--format", "json"])
+            .unwrap();
         assert!(matches!(
             cli.command,
             Some(Sub::History {

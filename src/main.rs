@@ -91,7 +91,8 @@ async fn run(cli: Cli) -> Result<i32> {
         },
     };
     let client = Client::new(client_options(&config, base_url, auth))?;
-    let interactive = !cli.print && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let interactive =
+        !cli.print && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let store = match store_cli::open(&cli, interactive) {
         Ok(store) => store,
         Err(code) => return Ok(code),
@@ -99,7 +100,10 @@ async fn run(cli: Cli) -> Result<i32> {
     let resumed = store_cli::resumed(&cli, &store)?;
     let mut engine = Engine::new(client, &config, Pricing::embedded())
         .with_model(cli.model.clone())
-        .with_journal(store.clone(), resumed.as_ref().map(|r| r.summary.id.to_string()));
+        .with_journal(
+            store.clone(),
+            resumed.as_ref().map(|r| r.summary.id.to_string()),
+        );
     if let Some(r) = &resumed {
         engine = engine.with_history(r.history());
     }

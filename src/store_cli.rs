@@ -12,9 +12,7 @@ use std::sync::Arc;
 use color_eyre::eyre::{Result, WrapErr};
 
 use chatterm::sanitize::sanitize;
-use chatterm::store::{
-    self, ConversationId, LoadedConversation, Store, to_api_json, to_markdown,
-};
+use chatterm::store::{self, ConversationId, LoadedConversation, Store, to_api_json, to_markdown};
 
 use crate::cli::{Cli, ExportFormat, HistoryCommand};
 
@@ -100,10 +98,15 @@ pub fn history(cli: &Cli, command: &HistoryCommand) -> Result<i32> {
         HistoryCommand::List { search, limit } => {
             let rows = store.list(search.as_deref(), *limit)?;
             if rows.is_empty() {
-                eprintln!("no conversations{}", if search.is_some() { " match" } else { " yet" });
+                eprintln!(
+                    "no conversations{}",
+                    if search.is_some() { " match" } else { " yet" }
+                );
             }
             for r in rows {
-                let branch = r.parent.map_or(String::new(), |p| format!(" (branch of {p})"));
+                let branch = r
+                    .parent
+                    .map_or(String::new(), |p| format!(" (branch of {p})"));
                 let line = format!(
                     "{:>6}  {:<16}  {:>4} msgs  {:>8}  {:<20}  {}{branch}",
                     r.id,

@@ -58,8 +58,7 @@ pub trait Journal: Send + Sync {
     /// A user message joined the history; called before its request is sent.
     fn user_message(&self, conversation: &str, message: &Message) -> Result<(), JournalError>;
     /// The streaming answer so far (replaces the previous checkpoint).
-    fn progress(&self, conversation: &str, partial: &MessageResponse)
-    -> Result<(), JournalError>;
+    fn progress(&self, conversation: &str, partial: &MessageResponse) -> Result<(), JournalError>;
     /// The answer ended; `answer` is the final message, or the partial one shown.
     fn answer_end(
         &self,
@@ -108,11 +107,7 @@ impl Journal for Store {
         self.append(id(conversation)?, message).map_err(fail)
     }
 
-    fn progress(
-        &self,
-        conversation: &str,
-        partial: &MessageResponse,
-    ) -> Result<(), JournalError> {
+    fn progress(&self, conversation: &str, partial: &MessageResponse) -> Result<(), JournalError> {
         self.save_progress(id(conversation)?, &partial.content, &partial.model)
             .map_err(fail)
     }
@@ -204,7 +199,9 @@ impl<'a> Checkpoint<'a> {
     /// (and its failure reported) by the engine.
     pub fn save(&mut self, acc: &Accumulator) {
         let target = self.target;
-        let _ = target.journal.progress(&target.conversation, &acc.partial());
+        let _ = target
+            .journal
+            .progress(&target.conversation, &acc.partial());
         self.last = Some(Instant::now());
         self.dirty = false;
     }

@@ -92,11 +92,7 @@ impl Engine {
 
     /// Records the conversation in `journal`; `conversation` continues an existing one
     /// (a resumed conversation), `None` starts a new one at the first message.
-    pub fn with_journal(
-        mut self,
-        journal: Arc<dyn Journal>,
-        conversation: Option<String>,
-    ) -> Self {
+    pub fn with_journal(mut self, journal: Arc<dyn Journal>, conversation: Option<String>) -> Self {
         self.journal = Some(journal);
         self.conversation = conversation;
         self

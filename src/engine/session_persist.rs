@@ -29,15 +29,13 @@ impl Engine {
         };
         let result = match &self.conversation {
             Some(id) => journal.user_message(id, message),
-            None => journal
-                .begin(self.current_model(), message)
-                .map(|id| {
-                    self.conversation = Some(id);
-                    if self.auto_title {
-                        self.title_pending = Some(message.text());
-                    }
-                    self.announce_conversation(updates);
-                }),
+            None => journal.begin(self.current_model(), message).map(|id| {
+                self.conversation = Some(id);
+                if self.auto_title {
+                    self.title_pending = Some(message.text());
+                }
+                self.announce_conversation(updates);
+            }),
         };
         self.report(result, updates);
     }

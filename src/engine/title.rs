@@ -37,8 +37,8 @@ pub fn clean(answer: &str) -> Option<String> {
     let line = answer.lines().map(str::trim).find(|l| !l.is_empty())?;
     let line = sanitize_line(line);
     let line = line
-        .trim_start_matches(|c| matches!(c, '"' | '\'' | '“' | '#' | '*' | ' '))
-        .trim_end_matches(|c| matches!(c, '"' | '\'' | '”' | '.' | '*' | ' '));
+        .trim_start_matches(['"', '\'', '“', '#', '*', ' '])
+        .trim_end_matches(['"', '\'', '”', '.', '*', ' ']);
     let line = line.strip_prefix("Title:").unwrap_or(line).trim();
     let title: String = line.chars().take(MAX_TITLE).collect();
     (!title.is_empty()).then_some(title)

@@ -4,9 +4,10 @@
 //! Listing is one indexed query over `conversations_recent` with the ledger's cost per row
 //! from `usage_by_conversation`, so the first page costs the same whatever the store holds.
 //! Search matches every word typed as a prefix (`rust life` finds "Rust lifetimes"), in
-//! titles and in message text, through the two FTS5 indexes.
+//! titles and in message text, through the two FTS5 indexes. Its page holds the
+//! conversations with the most recent matches (see [`matching`]), newest activity first.
 
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{
     ConversationId, MessageStatus, Result, Store, StoreError, StoredMessage, now_ms, title_from,
@@ -76,6 +77,42 @@ pub fn fts_query(typed: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
+/// The ids of up to `limit` conversations whose title matches `query`, and of up to
+/// `limit` whose messages do, found newest match first: FTS5 walks its index by rowid in
+/// descending order and the walk stops at `limit` distinct conversations, so a word that
+/// is in half a million messages costs no more than a rare one.
+fn matching(conn: &Connection, query: &str, limit: i64) -> rusqlite::Result<Vec<i64>> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut ids: Vec<i64> = Vec::new();
+    let mut titles = conn.prepare_cached(
+        "SELECT rowid FROM titles_fts WHERE titles_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+    )?;
+    for id in titles.query_map(
+        params![query, i64::try_from(limit).unwrap_or(i64::MAX)],
+        |r| r.get(0),
+    )? {
+        ids.push(id?);
+    }
+    let mut messages = conn.prepare_cached(
+        "SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.id = f.rowid \
+         WHERE messages_fts MATCH ?1 ORDER BY f.rowid DESC",
+    )?;
+    let mut rows = messages.query(params![query])?;
+    let mut found = std::collections::HashSet::new();
+    while let Some(row) = rows.next()? {
+        let id: i64 = row.get(0)?;
+        if found.insert(id) {
+            ids.push(id);
+            if found.len() >= limit {
+                break;
+            }
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
 impl Store {
     /// Creates a conversation, titled from its first message.
     pub fn create(&self, model: &str, first_text: &str) -> Result<ConversationId> {
@@ -106,15 +143,19 @@ impl Store {
                     .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
             }
             Some(q) => {
+                let ids = matching(&conn, q, limit).map_err(|e| self.sql_err(e))?;
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+                // Integers from the database itself: nothing typed reaches this text.
                 let sql = format!(
-                    "SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.id IN ( \
-                       SELECT rowid FROM titles_fts WHERE titles_fts MATCH ?1 \
-                       UNION SELECT m.conversation_id FROM messages_fts f \
-                         JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?1) \
-                     ORDER BY c.updated_ms DESC, c.id DESC LIMIT ?2"
+                    "SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.id IN ({}) \
+                     ORDER BY c.updated_ms DESC, c.id DESC LIMIT ?1",
+                    ids.join(",")
                 );
-                let mut stmt = conn.prepare_cached(&sql).map_err(|e| self.sql_err(e))?;
-                stmt.query_map(params![q, limit], summary)
+                let mut stmt = conn.prepare(&sql).map_err(|e| self.sql_err(e))?;
+                stmt.query_map(params![limit], summary)
                     .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
             }
         };

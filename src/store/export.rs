@@ -36,7 +36,11 @@ pub fn to_markdown(
         out,
         "- conversation {} · {} · {} messages · {}",
         s.id,
-        if s.model.is_empty() { "no model yet" } else { &s.model },
+        if s.model.is_empty() {
+            "no model yet"
+        } else {
+            &s.model
+        },
         s.message_count,
         format_usd(s.cost_usd)
     );
@@ -121,7 +125,11 @@ fn tool_result(out: &mut String, r: &ToolResultBlock, sent: bool) {
     } else {
         "Tool result"
     };
-    let note = if sent { "" } else { " (not sent: chatterm stopped first)" };
+    let note = if sent {
+        ""
+    } else {
+        " (not sent: chatterm stopped first)"
+    };
     let _ = writeln!(out, "**{label}**{note}\n");
     let text = match &r.content {
         Some(Value::String(s)) => s.clone(),
@@ -141,11 +149,7 @@ fn tool_result(out: &mut String, r: &ToolResultBlock, sent: bool) {
 
 /// A fenced block whose fence is longer than any backtick run inside.
 fn fenced(out: &mut String, lang: &str, body: &str) {
-    let longest = body
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     let _ = writeln!(out, "{fence}{lang}\n{}\n{fence}\n", body.trim_end());
 }
@@ -159,7 +163,11 @@ pub fn utc(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
 }
 
 /// Unix milliseconds as the UTC date, `2026-05-01`.

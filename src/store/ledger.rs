@@ -59,20 +59,22 @@ impl Ledger for Store {
             .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
             .map_err(fail)?;
         rows.into_iter()
-            .map(|(at_ms, conversation, model, tier, usage, cost, latency, fell_back)| {
-                let usage: Usage = serde_json::from_str(&usage)
-                    .map_err(|e| LedgerError(format!("ledger entry at {at_ms}: {e}")))?;
-                Ok(LedgerEntry {
-                    at_ms,
-                    conversation,
-                    model,
-                    tier: tier.and_then(|t| t.parse().ok()),
-                    usage,
-                    cost_usd: cost,
-                    latency_ms: u64::try_from(latency).unwrap_or(0),
-                    fell_back,
-                })
-            })
+            .map(
+                |(at_ms, conversation, model, tier, usage, cost, latency, fell_back)| {
+                    let usage: Usage = serde_json::from_str(&usage)
+                        .map_err(|e| LedgerError(format!("ledger entry at {at_ms}: {e}")))?;
+                    Ok(LedgerEntry {
+                        at_ms,
+                        conversation,
+                        model,
+                        tier: tier.and_then(|t| t.parse().ok()),
+                        usage,
+                        cost_usd: cost,
+                        latency_ms: u64::try_from(latency).unwrap_or(0),
+                        fell_back,
+                    })
+                },
+            )
             .collect()
     }
 

@@ -163,7 +163,10 @@ impl StoredMessage {
 
 /// Whether a user message was typed, rather than assembled from tool results.
 pub fn is_typed(role: Role, content: &[ContentBlock]) -> bool {
-    role == Role::User && !content.iter().any(|b| matches!(b, ContentBlock::ToolResult(_)))
+    role == Role::User
+        && !content
+            .iter()
+            .any(|b| matches!(b, ContentBlock::ToolResult(_)))
 }
 
 /// What went wrong with the store. Every variant that concerns the file names it.
@@ -174,7 +177,11 @@ pub enum StoreError {
     #[error("{path}: not a chatterm database, or damaged ({message})")]
     Corrupt { path: String, message: String },
     #[error("{path}: made by a newer chatterm (schema {found}, this one knows {known})")]
-    TooNew { path: String, found: i64, known: i64 },
+    TooNew {
+        path: String,
+        found: i64,
+        known: i64,
+    },
     #[error("{path}: {message}")]
     Io { path: String, message: String },
     #[error("no conversation {0}")]

@@ -56,10 +56,16 @@ fn blocks_round_trip_to_identical_bytes() {
     let user = Message::user_text("hi");
     store.append(id, &user).unwrap();
     let blocks = vec![
-        block(json!({"type":"thinking","thinking":"hm","signature":"EqQB==","future":{"z":1,"a":[1.5,2]}})),
+        block(
+            json!({"type":"thinking","thinking":"hm","signature":"EqQB==","future":{"z":1,"a":[1.5,2]}}),
+        ),
         block(json!({"type":"text","text":"hello","citations":[{"type":"x","u":"v"}]})),
-        block(json!({"type":"server_tool_use","id":"srvtoolu_1","name":"web_search","input":{"q":"x"}})),
-        block(json!({"type":"tool_use","id":"t1","name":"f","input":{"b":1,"a":2},"caller":{"x":1}})),
+        block(
+            json!({"type":"server_tool_use","id":"srvtoolu_1","name":"web_search","input":{"q":"x"}}),
+        ),
+        block(
+            json!({"type":"tool_use","id":"t1","name":"f","input":{"b":1,"a":2},"caller":{"x":1}}),
+        ),
     ];
     store
         .end_answer(id, Some(&blocks), "m", MessageStatus::Complete, None)
@@ -86,7 +92,10 @@ fn a_checkpointed_answer_is_rewritten_in_place_and_ends_with_its_status() {
     let loaded = store.load(id).unwrap();
     assert_eq!(loaded.messages.len(), 2);
     assert_eq!(loaded.messages[1].status, MessageStatus::Streaming);
-    assert_eq!(loaded.messages[1].status.shown_as(), MessageStatus::Interrupted);
+    assert_eq!(
+        loaded.messages[1].status.shown_as(),
+        MessageStatus::Interrupted
+    );
     // Not part of the history while streaming (or after a crash).
     assert_eq!(loaded.history().len(), 1);
     store
@@ -126,7 +135,10 @@ fn fork_keeps_both_branches() {
         .append(branch, &Message::user_text("edited question"))
         .unwrap();
     assert_eq!(store.load(original).unwrap().messages.len(), 6);
-    assert_eq!(store.load(branch).unwrap().messages[2].content[0].as_text(), Some("edited question"));
+    assert_eq!(
+        store.load(branch).unwrap().messages[2].content[0].as_text(),
+        Some("edited question")
+    );
     let listed: Vec<_> = store.list(None, 10).unwrap().iter().map(|s| s.id).collect();
     assert_eq!(listed, [branch, original]);
     // Deleting the original leaves the branch whole.
@@ -141,7 +153,12 @@ fn search_matches_titles_and_message_text_by_word_prefix() {
     let rust = conversation(&store, "Rust lifetimes", 1);
     let tea = conversation(&store, "Green tea", 2);
     let found = |q: &str| -> Vec<ConversationId> {
-        store.list(Some(q), 10).unwrap().iter().map(|s| s.id).collect()
+        store
+            .list(Some(q), 10)
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .collect()
     };
     assert_eq!(found("rust"), [rust]);
     assert_eq!(found("lifet"), [rust]);
@@ -225,7 +242,10 @@ fn tool_results_are_kept_and_exported_with_their_calls() {
         cache_control: None,
         extra: Default::default(),
     };
-    let answer = [ContentBlock::text("Looking."), ContentBlock::ToolUse(call.clone())];
+    let answer = [
+        ContentBlock::text("Looking."),
+        ContentBlock::ToolUse(call.clone()),
+    ];
     store
         .end_answer(id, Some(&answer), "m", MessageStatus::Complete, None)
         .unwrap();
@@ -244,7 +264,10 @@ fn tool_results_are_kept_and_exported_with_their_calls() {
     assert!(md.contains("## You\n\nlist files"), "{md}");
     assert!(md.contains("**Tool call: `list_dir`** (toolu_1)"), "{md}");
     assert!(md.contains("\"path\": \".\""), "{md}");
-    assert!(md.contains("**Tool result** (not sent: chatterm stopped first)"), "{md}");
+    assert!(
+        md.contains("**Tool result** (not sent: chatterm stopped first)"),
+        "{md}"
+    );
     assert!(md.contains("Cargo.toml\nsrc"), "{md}");
     // Once the results message is sent, the result is shown as sent, and only once.
     store
@@ -259,7 +282,8 @@ fn tool_results_are_kept_and_exported_with_their_calls() {
     let md = to_markdown(&store.load(id).unwrap(), &kept);
     assert_eq!(md.matches("**Tool result**").count(), 1, "{md}");
     assert!(!md.contains("not sent"), "{md}");
-    let json: serde_json::Value = serde_json::from_str(&to_api_json(&store.load(id).unwrap()).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&to_api_json(&store.load(id).unwrap()).unwrap()).unwrap();
     assert_eq!(json.as_array().unwrap().len(), 3);
     assert_eq!(json[2]["content"][0]["type"], "tool_result");
 }
@@ -285,11 +309,18 @@ fn a_file_survives_reopening_and_two_connections_share_it() {
 fn a_corrupt_file_is_an_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(DB_FILE);
-    std::fs::write(&path, b"this is not a database, just text, long enough to look like a header....").unwrap();
+    std::fs::write(
+        &path,
+        b"this is not a database, just text, long enough to look like a header....",
+    )
+    .unwrap();
     let err = Store::open(&path).unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
     assert!(err.is_unusable());
-    assert!(err.to_string().contains(&path.display().to_string()), "{err}");
+    assert!(
+        err.to_string().contains(&path.display().to_string()),
+        "{err}"
+    );
 }
 
 #[test]
@@ -301,7 +332,10 @@ fn a_newer_schema_is_refused() {
         conn.pragma_update(None, "user_version", 99).unwrap();
     }
     let err = Store::open(&path).unwrap_err();
-    assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err:?}");
+    assert!(
+        matches!(err, StoreError::TooNew { found: 99, .. }),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -319,7 +353,13 @@ fn unknown_conversations_are_not_found() {
     let store = Store::in_memory().unwrap();
     let ghost = ConversationId(42);
     assert!(matches!(store.load(ghost), Err(StoreError::NotFound(_))));
-    assert!(matches!(store.append(ghost, &Message::user_text("x")), Err(StoreError::NotFound(_))));
-    assert!(matches!(store.rename(ghost, "x"), Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store.append(ghost, &Message::user_text("x")),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.rename(ghost, "x"),
+        Err(StoreError::NotFound(_))
+    ));
     assert!(matches!(store.delete(ghost), Err(StoreError::NotFound(_))));
 }

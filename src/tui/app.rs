@@ -435,14 +435,8 @@ impl App {
                 self.effect(Effect::Engine(Command::SetSystem(text)));
                 self.flash(format!("system prompt {what} for the next request"), now);
             }
-            SlashCommand::Clear => {
-                if self.is_busy() {
-                    self.interrupt(now);
-                }
-                self.conversation.clear();
-                self.last_answer = None;
-                self.effect(Effect::Engine(Command::Clear));
-            }
+            // The conversation stays stored; the next message starts a new one.
+            SlashCommand::Clear => self.new_conversation(now),
             SlashCommand::Retry => {
                 if self.is_busy() {
                     self.flash("an answer is streaming: Esc interrupts it first", now);

@@ -139,10 +139,14 @@ impl App {
             (KeyCode::Up, Some(i)) => self.select_cell(Some(cells[i.saturating_sub(1)])),
             (KeyCode::Down, Some(i)) => self.select_cell(cells.get(i + 1).copied()),
             (KeyCode::Enter, Some(i)) if key.modifiers.is_empty() => {
-                let text = self.conversation.cells().iter().find_map(|c| match &c.kind {
-                    CellKind::User(t) if c.id == current => Some(t.clone()),
-                    _ => None,
-                });
+                let text = self
+                    .conversation
+                    .cells()
+                    .iter()
+                    .find_map(|c| match &c.kind {
+                        CellKind::User(t) if c.id == current => Some(t.clone()),
+                        _ => None,
+                    });
                 self.select_cell(None);
                 if let Some(text) = text {
                     self.input.set_text(&text);

@@ -72,7 +72,11 @@ pub const COMMANDS: &[CommandSpec] = &[
     cmd("model", "ID", "use this model id from the next request on"),
     cmd("tier", "NAME", "use the fast, balanced or max tier"),
     cmd("system", "TEXT", "set the system prompt; alone, remove it"),
-    cmd("clear", "", "start a new conversation (this one stays stored)"),
+    cmd(
+        "clear",
+        "",
+        "start a new conversation (this one stays stored)",
+    ),
     cmd("rename", "TITLE", "rename this conversation"),
     cmd("retry", "", "ask for the last answer again"),
     cmd("copy", "[N]", "copy the last answer, or its code block N"),

@@ -110,7 +110,9 @@ impl Picker {
         let n = self.items.len();
         match key.code {
             KeyCode::Esc => PickerAction::Close,
-            KeyCode::Enter => self.selected_id().map_or(PickerAction::None, PickerAction::Open),
+            KeyCode::Enter => self
+                .selected_id()
+                .map_or(PickerAction::None, PickerAction::Open),
             KeyCode::Up if n > 0 => {
                 self.selected = (self.selected + n - 1) % n;
                 PickerAction::None
@@ -148,7 +150,10 @@ impl Picker {
 
     /// Draws the overlay centred on `screen`.
     pub fn render(&self, screen: Rect, buf: &mut Buffer, theme: &Theme) {
-        let w = screen.width.saturating_sub(4).clamp(20.min(screen.width), 100);
+        let w = screen
+            .width
+            .saturating_sub(4)
+            .clamp(20.min(screen.width), 100);
         let h = screen.height.saturating_sub(2).min(24);
         if w < 10 || h < 5 {
             return;
@@ -163,18 +168,29 @@ impl Picker {
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(theme.style(Role::BorderFocused))
-            .title(truncate(" Conversations ", usize::from(w.saturating_sub(2))));
+            .title(truncate(
+                " Conversations ",
+                usize::from(w.saturating_sub(2)),
+            ));
         let inner = block.inner(area);
         block.render(area, buf);
         let width = usize::from(inner.width);
         let search = Line::from(vec![
             Span::styled(" search: ", theme.style(Role::Dim)),
-            Span::styled(sanitize_line(&self.query).into_owned(), theme.style(Role::Text)),
+            Span::styled(
+                sanitize_line(&self.query).into_owned(),
+                theme.style(Role::Text),
+            ),
             Span::styled("▏", theme.style(Role::Dim)),
         ]);
         buf.set_line(inner.x, inner.y, &search, inner.width);
         let footer_y = inner.y + inner.height - 1;
-        let list = Rect::new(inner.x, inner.y + 2, inner.width, inner.height.saturating_sub(3));
+        let list = Rect::new(
+            inner.x,
+            inner.y + 2,
+            inner.width,
+            inner.height.saturating_sub(3),
+        );
         self.render_rows(list, buf, theme);
         let footer = self.footer();
         let style = if self.confirm.is_some() {
@@ -210,17 +226,19 @@ impl Picker {
         let empty = match (&self.error, self.items.is_empty(), self.loaded) {
             (Some(e), _, _) => Some(format!("cannot list conversations: {e}")),
             (None, _, false) => Some("loading…".into()),
-            (None, true, true) if self.query.trim().is_empty() => Some(
-                "No conversations yet: the first message you send starts one.".into(),
-            ),
-            (None, true, true) => Some(format!(
-                "Nothing matches “{}”.",
-                sanitize_line(&self.query)
-            )),
+            (None, true, true) if self.query.trim().is_empty() => {
+                Some("No conversations yet: the first message you send starts one.".into())
+            }
+            (None, true, true) => {
+                Some(format!("Nothing matches “{}”.", sanitize_line(&self.query)))
+            }
             (None, false, true) => None,
         };
         if let Some(text) = empty {
-            let span = Span::styled(truncate(&format!(" {text}"), usize::from(area.width)), theme.style(Role::Dim));
+            let span = Span::styled(
+                truncate(&format!(" {text}"), usize::from(area.width)),
+                theme.style(Role::Dim),
+            );
             buf.set_span(area.x, area.y, &span, area.width);
             return;
         }
@@ -231,7 +249,10 @@ impl Picker {
             let line = self.row(item, i == self.selected, usize::from(area.width), theme);
             buf.set_line(area.x, y, &line, area.width);
             if i == self.selected {
-                buf.set_style(Rect::new(area.x, y, area.width, 1), theme.style(Role::Selection));
+                buf.set_style(
+                    Rect::new(area.x, y, area.width, 1),
+                    theme.style(Role::Selection),
+                );
             }
         }
     }

@@ -16,7 +16,14 @@ use crate::tui::app::{App, Effect, StoreRequest};
 const NOW: i64 = 1_768_046_400_000;
 const MIN: i64 = 60_000;
 
-fn row(id: i64, title: &str, ago_ms: i64, msgs: i64, cost: f64, parent: Option<i64>) -> ConversationSummary {
+fn row(
+    id: i64,
+    title: &str,
+    ago_ms: i64,
+    msgs: i64,
+    cost: f64,
+    parent: Option<i64>,
+) -> ConversationSummary {
     ConversationSummary {
         id: ConversationId(id),
         title: title.into(),
@@ -31,9 +38,30 @@ fn row(id: i64, title: &str, ago_ms: i64, msgs: i64, cost: f64, parent: Option<i
 
 fn rows() -> Vec<ConversationSummary> {
     vec![
-        row(7, "Rust lifetimes, explained with a long title that will not fit", 2 * MIN, 14, 0.0312, None),
-        row(6, "Rust lifetimes, explained", 3 * 60 * MIN, 6, 0.0101, Some(5)),
-        row(5, "Green tea \u{1b}[31mbrewing", 26 * 60 * MIN, 4, 0.002, None),
+        row(
+            7,
+            "Rust lifetimes, explained with a long title that will not fit",
+            2 * MIN,
+            14,
+            0.0312,
+            None,
+        ),
+        row(
+            6,
+            "Rust lifetimes, explained",
+            3 * 60 * MIN,
+            6,
+            0.0101,
+            Some(5),
+        ),
+        row(
+            5,
+            "Green tea \u{1b}[31mbrewing",
+            26 * 60 * MIN,
+            4,
+            0.002,
+            None,
+        ),
         row(2, "Sourdough starter", 40 * 24 * 60 * MIN, 30, 1.25, None),
     ]
 }
@@ -66,11 +94,23 @@ fn engine_effects(app: &mut App) -> Vec<Command> {
 fn typing_searches_and_keys_move_open_and_close() {
     let mut p = Picker::new(None, "Ctrl+X".into());
     p.set_items(rows(), NOW);
-    assert_eq!(p.on_key(&key(KeyCode::Char('r')), false), PickerAction::Search("r".into()));
-    assert_eq!(p.on_key(&key(KeyCode::Char('u')), false), PickerAction::Search("ru".into()));
-    assert_eq!(p.on_key(&key(KeyCode::Backspace), false), PickerAction::Search("r".into()));
+    assert_eq!(
+        p.on_key(&key(KeyCode::Char('r')), false),
+        PickerAction::Search("r".into())
+    );
+    assert_eq!(
+        p.on_key(&key(KeyCode::Char('u')), false),
+        PickerAction::Search("ru".into())
+    );
+    assert_eq!(
+        p.on_key(&key(KeyCode::Backspace), false),
+        PickerAction::Search("r".into())
+    );
     assert_eq!(p.on_key(&key(KeyCode::Down), false), PickerAction::None);
-    assert_eq!(p.on_key(&key(KeyCode::Enter), false), PickerAction::Open(ConversationId(6)));
+    assert_eq!(
+        p.on_key(&key(KeyCode::Enter), false),
+        PickerAction::Open(ConversationId(6))
+    );
     // Up from the top wraps to the bottom.
     p.on_key(&key(KeyCode::Up), false);
     p.on_key(&key(KeyCode::Up), false);
@@ -87,10 +127,16 @@ fn delete_needs_a_confirmation() {
     p.set_items(rows(), NOW);
     assert_eq!(p.on_key(&key(KeyCode::Char('x')), true), PickerAction::None);
     // Anything but y keeps it, and is not typed into the search either.
-    assert_eq!(p.on_key(&key(KeyCode::Char('n')), false), PickerAction::None);
+    assert_eq!(
+        p.on_key(&key(KeyCode::Char('n')), false),
+        PickerAction::None
+    );
     assert!(p.query.is_empty());
     p.on_key(&key(KeyCode::Char('x')), true);
-    assert_eq!(p.on_key(&key(KeyCode::Char('y')), false), PickerAction::Delete(ConversationId(7)));
+    assert_eq!(
+        p.on_key(&key(KeyCode::Char('y')), false),
+        PickerAction::Delete(ConversationId(7))
+    );
 }
 
 #[test]
@@ -116,16 +162,25 @@ fn ctrl_r_lists_enter_resumes_and_ctrl_x_deletes_after_yes() {
     );
     app.on_listed(Ok(vec![rows().remove(2)]), NOW);
     chord(&mut app, KeyCode::Char('x'), KeyModifiers::CONTROL);
-    assert!(store_effects(&mut app).is_empty(), "not before the confirmation");
+    assert!(
+        store_effects(&mut app).is_empty(),
+        "not before the confirmation"
+    );
     press(&mut app, KeyCode::Char('y'));
     assert_eq!(
         store_effects(&mut app),
-        [StoreRequest::Delete(ConversationId(5)), StoreRequest::List("tea".into())]
+        [
+            StoreRequest::Delete(ConversationId(5)),
+            StoreRequest::List("tea".into())
+        ]
     );
     let left: Vec<_> = rows().into_iter().filter(|r| r.id.0 != 5).collect();
     app.on_listed(Ok(left), NOW);
     press(&mut app, KeyCode::Enter);
-    assert_eq!(store_effects(&mut app), [StoreRequest::Open(ConversationId(7))]);
+    assert_eq!(
+        store_effects(&mut app),
+        [StoreRequest::Open(ConversationId(7))]
+    );
     assert!(app.picker.is_none());
 }
 
@@ -135,7 +190,12 @@ fn ctrl_n_starts_over_and_rename_needs_a_conversation() {
     type_text(&mut app, "/rename Tea notes");
     press(&mut app, KeyCode::Enter);
     assert!(store_effects(&mut app).is_empty());
-    app.on_update(Update::Conversation { id: Some("9".into()) }, now());
+    app.on_update(
+        Update::Conversation {
+            id: Some("9".into()),
+        },
+        now(),
+    );
     type_text(&mut app, "/rename  Tea   notes");
     press(&mut app, KeyCode::Enter);
     assert_eq!(
@@ -189,7 +249,10 @@ fn esc_then_up_picks_an_earlier_message_and_sending_forks_there() {
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.input.text(), "two");
     assert!(app.selecting.is_none());
-    assert!(engine_effects(&mut app).is_empty(), "Enter only fills the input");
+    assert!(
+        engine_effects(&mut app).is_empty(),
+        "Enter only fills the input"
+    );
     type_text(&mut app, " (edited)");
     press(&mut app, KeyCode::Enter);
     assert_eq!(
@@ -268,7 +331,12 @@ fn picker_empty() {
 #[test]
 fn picker_listed() {
     snap("picker_listed", |app| {
-        app.on_update(Update::Conversation { id: Some("7".into()) }, now());
+        app.on_update(
+            Update::Conversation {
+                id: Some("7".into()),
+            },
+            now(),
+        );
         chord(app, KeyCode::Char('r'), KeyModifiers::CONTROL);
         app.on_listed(Ok(rows()), NOW);
         press(app, KeyCode::Down);

@@ -34,12 +34,17 @@ impl App {
     fn push_stored(&mut self, m: &StoredMessage) {
         if m.role == Role::User {
             if m.is_typed() {
-                self.conversation.push(CellKind::User(m.to_message().text()));
+                self.conversation
+                    .push(CellKind::User(m.to_message().text()));
             } else {
                 for b in &m.content {
                     if let ContentBlock::ToolResult(r) = b {
                         let text = result_preview(r.content.as_ref());
-                        let label = if r.is_error == Some(true) { "tool error" } else { "tool result" };
+                        let label = if r.is_error == Some(true) {
+                            "tool error"
+                        } else {
+                            "tool result"
+                        };
                         self.notice(NoticeKind::Info, format!("{label}: {text}"));
                     }
                 }
@@ -92,7 +97,10 @@ impl App {
         match (m.status.shown_as(), &m.error) {
             (MessageStatus::Failed, Some(e)) => self.notice(NoticeKind::Error, e.clone()),
             (MessageStatus::Interrupted, _) if m.content.is_empty() => {
-                self.notice(NoticeKind::Interrupted, "interrupted before the answer began");
+                self.notice(
+                    NoticeKind::Interrupted,
+                    "interrupted before the answer began",
+                );
             }
             _ => {}
         }

@@ -19,7 +19,11 @@ fn store_in(dir: &tempfile::TempDir) -> Arc<Store> {
     Arc::new(Store::open(&dir.path().join(DB_FILE)).unwrap())
 }
 
-fn journaled(server: &MockServer, store: &Arc<Store>, conversation: Option<String>) -> EngineHandle {
+fn journaled(
+    server: &MockServer,
+    store: &Arc<Store>,
+    conversation: Option<String>,
+) -> EngineHandle {
     let config = test_config();
     Engine::new(client_for(server, &config), &config, Pricing::embedded())
         .with_journal(store.clone(), conversation)
@@ -106,7 +110,10 @@ async fn a_resumed_conversation_replays_an_identical_request_body() {
         "the resumed request differs from the one the live engine sent"
     );
     let body = requests[1].body.as_ref().unwrap();
-    assert_eq!(body["messages"][1]["content"][0]["signature"], "EqQBCkgIARABGAIiQL2sig==");
+    assert_eq!(
+        body["messages"][1]["content"][0]["signature"],
+        "EqQBCkgIARABGAIiQL2sig=="
+    );
 }
 
 #[tokio::test]
@@ -155,7 +162,12 @@ async fn an_interrupted_answer_is_kept_with_its_status_and_left_out_of_the_histo
     let loaded = store.load(id).unwrap();
     assert_eq!(loaded.messages.len(), 2);
     assert_eq!(loaded.messages[1].status, MessageStatus::Interrupted);
-    assert!(loaded.messages[1].content[0].as_text().unwrap().starts_with("Half"));
+    assert!(
+        loaded.messages[1].content[0]
+            .as_text()
+            .unwrap()
+            .starts_with("Half")
+    );
     assert_eq!(loaded.history().len(), 1);
 }
 
@@ -192,12 +204,27 @@ async fn editing_an_earlier_message_forks_and_keeps_both_branches() {
     };
     assert_eq!(
         texts(original),
-        ["one", "answer one", "two", "answer two", "three", "answer three"]
+        [
+            "one",
+            "answer one",
+            "two",
+            "answer two",
+            "three",
+            "answer three"
+        ]
     );
-    assert_eq!(texts(branch), ["one", "answer one", "two, edited", "answer two, edited"]);
+    assert_eq!(
+        texts(branch),
+        ["one", "answer one", "two, edited", "answer two, edited"]
+    );
     let listed: Vec<_> = store.list(None, 10).unwrap().iter().map(|s| s.id).collect();
     assert_eq!(listed, [branch, original], "both branches are listed");
-    let body = message_requests(&server).last().unwrap().body.clone().unwrap();
+    let body = message_requests(&server)
+        .last()
+        .unwrap()
+        .body
+        .clone()
+        .unwrap();
     let sent: Vec<_> = body["messages"]
         .as_array()
         .unwrap()
@@ -241,7 +268,13 @@ async fn auto_title_asks_the_fast_tier_and_reports_its_usage() {
 
 fn chatterm(data: &tempfile::TempDir) -> Process {
     let mut cmd = Process::new(env!("CARGO_BIN_EXE_chatterm"));
-    for var in ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "CHATTERM_CONFIG", "CHATTERM_TIER"] {
+    for var in [
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_AUTH_TOKEN",
+        "ANTHROPIC_BASE_URL",
+        "CHATTERM_CONFIG",
+        "CHATTERM_TIER",
+    ] {
         cmd.env_remove(var);
     }
     cmd.env("HOME", data.path())
@@ -283,7 +316,9 @@ async fn sigkill_mid_stream_keeps_the_question_and_the_partial_answer() {
         Step::end_turn(9),
     ])));
     let mut cmd = against(&server, &data);
-    cmd.args(["-p", "tell me everything"]).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(["-p", "tell me everything"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     // The answer has begun on stdout.
     let stdout = child.stdout.take().unwrap();
@@ -313,7 +348,10 @@ async fn sigkill_mid_stream_keeps_the_question_and_the_partial_answer() {
         if saved.is_some() {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "the partial answer was never saved");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the partial answer was never saved"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     child.kill().unwrap(); // SIGKILL: no chance to clean up
@@ -325,25 +363,48 @@ async fn sigkill_mid_stream_keeps_the_question_and_the_partial_answer() {
     cmd.args(["history", "list"]);
     let out = output(cmd).await;
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("tell me everything"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("tell me everything"),
+        "{}",
+        text(&out.stdout)
+    );
     let store = Store::open(&path).unwrap();
     let id = store.latest().unwrap().unwrap();
     let loaded = store.load(id).unwrap();
-    assert_eq!(loaded.messages[0].content[0].as_text(), Some("tell me everything"));
-    assert_eq!(loaded.messages[1].status.shown_as(), MessageStatus::Interrupted);
+    assert_eq!(
+        loaded.messages[0].content[0].as_text(),
+        Some("tell me everything")
+    );
+    assert_eq!(
+        loaded.messages[1].status.shown_as(),
+        MessageStatus::Interrupted
+    );
     let mut cmd = chatterm(&data);
     cmd.args(["history", "show", &id.to_string()]);
     let shown = text(&output(cmd).await.stdout);
     assert!(shown.contains("tell me everything"), "{shown}");
-    assert!(shown.contains("The partial answer so far\n\n_(interrupted)_"), "{shown}");
+    assert!(
+        shown.contains("The partial answer so far\n\n_(interrupted)_"),
+        "{shown}"
+    );
     // Continuing sends the question again, not the partial answer.
     server.enqueue(Reply::Script(Script::text("A full answer.")));
     let mut cmd = against(&server, &data);
     cmd.args(["-p", "--continue", "go on"]);
     let out = output(cmd).await;
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let body = message_requests(&server).last().unwrap().body.clone().unwrap();
-    let roles: Vec<_> = body["messages"].as_array().unwrap().iter().map(|m| m["role"].clone()).collect();
+    let body = message_requests(&server)
+        .last()
+        .unwrap()
+        .body
+        .clone()
+        .unwrap();
+    let roles: Vec<_> = body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].clone())
+        .collect();
     assert_eq!(roles, ["user", "user"]);
     // No key or header ever reaches the file.
     drop(store);
@@ -370,13 +431,19 @@ async fn print_mode_continues_and_history_exports_both_formats() {
     let requests = message_requests(&server);
     let body = requests[1].body.as_ref().unwrap();
     assert_eq!(body["messages"].as_array().unwrap().len(), 3);
-    assert_eq!(body["messages"][1]["content"][0]["signature"], "EqQBCkgIARABGAIiQL2sig==");
+    assert_eq!(
+        body["messages"][1]["content"][0]["signature"],
+        "EqQBCkgIARABGAIiQL2sig=="
+    );
 
     let mut cmd = chatterm(&data);
     cmd.args(["history", "list", "--search", "sort"]);
     let list = text(&output(cmd).await.stdout);
     assert_eq!(list.lines().count(), 1, "{list}");
-    assert!(list.contains("4 msgs") && list.contains("How do I sort in Rust?"), "{list}");
+    assert!(
+        list.contains("4 msgs") && list.contains("How do I sort in Rust?"),
+        "{list}"
+    );
     let id = list.split_whitespace().next().unwrap().to_owned();
 
     let mut cmd = chatterm(&data);
@@ -387,13 +454,17 @@ async fn print_mode_continues_and_history_exports_both_formats() {
     let messages = json.as_array().unwrap();
     assert_eq!(messages.len(), 4);
     assert_eq!(messages[1]["content"][0]["type"], "thinking");
-    assert_eq!(messages[3]["content"][0]["text"], "Use sort_unstable for speed.");
+    assert_eq!(
+        messages[3]["content"][0]["text"],
+        "Use sort_unstable for speed."
+    );
     // API-ready: the second request's history is exactly this array's start.
     assert_eq!(body["messages"][1], messages[1]);
 
     let md_file = data.path().join("out.md");
     let mut cmd = chatterm(&data);
-    cmd.args(["history", "export", &id, "--format", "md", "--output"]).arg(&md_file);
+    cmd.args(["history", "export", &id, "--format", "md", "--output"])
+        .arg(&md_file);
     assert!(output(cmd).await.status.success());
     let md = std::fs::read_to_string(&md_file).unwrap();
     assert!(md.starts_with("# How do I sort in Rust?\n"), "{md}");
@@ -405,7 +476,11 @@ async fn print_mode_continues_and_history_exports_both_formats() {
     cmd.args(["history", "show", "999"]);
     let out = output(cmd).await;
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("no conversation 999"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no conversation 999"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[tokio::test]
@@ -418,7 +493,9 @@ async fn two_processes_writing_at_once_lose_nothing() {
     }
     let spawn = |name: &str| {
         let mut cmd = against(&server, &data);
-        cmd.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped());
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
         let mut child = cmd.spawn().unwrap();
         let mut stdin = child.stdin.take().unwrap();
         let name = name.to_owned();
@@ -444,8 +521,17 @@ async fn two_processes_writing_at_once_lose_nothing() {
     for c in all {
         let loaded = store.load(c.id).unwrap();
         assert_eq!(loaded.messages.len(), 2 * LINES, "{}", c.title);
-        assert!(loaded.messages.iter().all(|m| m.status == MessageStatus::Complete));
-        let users = loaded.messages.iter().filter(|m| m.role == Role::User).count();
+        assert!(
+            loaded
+                .messages
+                .iter()
+                .all(|m| m.status == MessageStatus::Complete)
+        );
+        let users = loaded
+            .messages
+            .iter()
+            .filter(|m| m.role == Role::User)
+            .count();
         assert_eq!(users, LINES);
     }
 }
@@ -462,7 +548,10 @@ async fn a_damaged_store_names_the_file_and_the_temporary_way_out() {
     let out = output(cmd).await;
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains(&path.display().to_string()) && err.contains("--temp-store"), "{err}");
+    assert!(
+        err.contains(&path.display().to_string()) && err.contains("--temp-store"),
+        "{err}"
+    );
     assert!(message_requests(&server).is_empty(), "nothing was sent");
     server.enqueue(Reply::Script(Script::text("fine")));
     let mut cmd = against(&server, &data);
@@ -470,7 +559,11 @@ async fn a_damaged_store_names_the_file_and_the_temporary_way_out() {
     let out = output(cmd).await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "fine\n");
-    assert_eq!(std::fs::read(&path).unwrap(), vec![b'x'; 4096], "the file is left alone");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        vec![b'x'; 4096],
+        "the file is left alone"
+    );
 }
 
 #[tokio::test]
@@ -488,7 +581,10 @@ async fn a_locked_store_is_a_clear_error() {
     let out = output(cmd).await;
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("locked") && err.contains(&path.display().to_string()), "{err}");
+    assert!(
+        err.contains("locked") && err.contains(&path.display().to_string()),
+        "{err}"
+    );
     assert!(err.contains("--temp-store"), "{err}");
     drop(locker);
 }

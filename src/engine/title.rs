@@ -94,7 +94,7 @@ mod tests {
             clean("\"Rust lifetimes explained.\"\n").as_deref(),
             Some("Rust lifetimes explained")
         );
-        assert_eq!(clean("Title: Tea\u{1b}[2J").as_deref(), Some("Tea[2J"));
+        assert_eq!(clean("Title: Tea\u{1b}[2J").as_deref(), Some("Tea"));
         assert_eq!(clean("  \n\n").as_deref(), None);
         assert_eq!(clean(&"x".repeat(200)).map(|t| t.len()), Some(MAX_TITLE));
     }

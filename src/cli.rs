@@ -67,6 +67,17 @@ pub struct Cli {
     /// otherwise; the chat screen asks instead).
     #[arg(long)]
     pub over_budget: bool,
+    /// Continue the most recently active stored conversation (also with -p).
+    #[arg(short = 'c', long = "continue", conflicts_with = "resume")]
+    pub continue_last: bool,
+
+    /// Continue the stored conversation with this id (`chatterm history list` shows them).
+    #[arg(long, value_name = "ID")]
+    pub resume: Option<String>,
+
+    /// Keep conversations in memory only, e.g. when the store's file is locked or damaged.
+    #[arg(long)]
+    pub temp_store: bool,
 
     #[command(subcommand)]
     pub command: Option<Sub>,
@@ -97,6 +108,46 @@ pub enum Sub {
     },
     /// Extract JSON that matches a JSON Schema from text (structured outputs).
     Extract(ExtractArgs),
+    /// List, show and export stored conversations.
+    History {
+        #[command(subcommand)]
+        command: HistoryCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// The most recently active conversations, newest first.
+    List {
+        /// Only conversations whose title or messages contain these words.
+        #[arg(long, short = 's', value_name = "WORDS")]
+        search: Option<String>,
+        /// How many to list.
+        #[arg(long, short = 'n', default_value_t = 20)]
+        limit: usize,
+    },
+    /// Print a conversation (Markdown, as `export --format md`).
+    Show {
+        /// The conversation's id.
+        id: String,
+    },
+    /// Write a conversation out: Markdown for people, or JSON messages for the API.
+    Export {
+        /// The conversation's id.
+        id: String,
+        /// md: Markdown with tool calls and results; json: the API's `messages` array.
+        #[arg(long, short = 'f', value_enum, default_value_t = ExportFormat::Md)]
+        format: ExportFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Md,
+    Json,
 }
 
 /// `chatterm extract`: prints the JSON on stdout; exit 0 ok, 1 API or network failure,
@@ -235,5 +286,26 @@ mod tests {
             Cli::try_parse_from(["chatterm", "extract", "--schema", "s", "--method", "json"])
                 .is_err()
         );
+    }
+
+    #[test]
+    fn history_flags_parse() {
+        let cli = Cli::try_parse_from(["chatterm", "-p", "--continue", "hi"]).unwrap();
+        assert!(cli.print && cli.continue_last);
+        let cli = Cli::try_parse_from(["chatterm", "--resume", "12", "--temp-store"]).unwrap();
+        assert_eq!(cli.resume.as_deref(), Some("12"));
+        assert!(cli.temp_store);
+        assert!(Cli::try_parse_from(["chatterm", "--continue", "--resume", "3"]).is_err());
+        let cli = Cli::try_parse_from(["chatterm", "history", "export", "7", "--format", "json"])
+            .unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Sub::History {
+                command: HistoryCommand::Export {
+                    format: ExportFormat::Json,
+                    ..
+                }
+            })
+        ));
     }
 }

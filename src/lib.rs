@@ -15,6 +15,7 @@
 //!   a forced tool), validated locally, retried once with the errors, batches.
 //! - [`mock`]: a local Anthropic-compatible server for tests and the offline demo.
 //! - [`print`]: the non-interactive front end (`chatterm -p`).
+//! - [`store`]: SQLite persistence of conversations, messages, tool results and usage.
 //! - [`sanitize`]: the one gate untrusted text passes before it reaches a terminal.
 //! - [`tools`]: the tools the model can call: specs, schema validation, execution.
 //!
@@ -28,5 +29,6 @@ pub mod extract;
 pub mod mock;
 pub mod print;
 pub mod sanitize;
+pub mod store;
 pub mod stream;
 pub mod tools;

@@ -6,6 +6,7 @@
 mod cli;
 mod extract_cmd;
 mod startup;
+mod store_cli;
 mod tui;
 
 use std::io::IsTerminal;
@@ -18,7 +19,7 @@ use color_eyre::eyre::{Result, WrapErr, eyre};
 use chatterm::api::{Auth, Client};
 use chatterm::config::{Config, Tier};
 use chatterm::cost::day::LocalTime;
-use chatterm::cost::{Ledger, MemoryLedger, Pricing};
+use chatterm::cost::{Ledger, Pricing};
 use chatterm::engine::Engine;
 use chatterm::extract::Extractor;
 use chatterm::mock::MockServer;
@@ -79,19 +80,26 @@ fn tool_example(example: &str, tool: &str) -> ExitCode {
 }
 
 async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
-    if let Some(Sub::MockServer { port }) = cli.command {
-        return startup::mock_server(port).await;
+    match &cli.command {
+        Some(Sub::MockServer { port }) => return startup::mock_server(*port).await,
+        Some(Sub::History { command }) => return store_cli::history(&cli, command),
+        _ => {}
     }
-    // The usage ledger: every request's tokens and cost, for today's spend and `usage`.
-    // In this build it lives in memory for the run only; the SQLite store replaces it.
-    let ledger: Arc<dyn Ledger> = Arc::new(MemoryLedger::new());
+    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    // The store keeps conversations and the usage ledger (every request's tokens and
+    // cost, for today's spend and `chatterm usage`).
+    let full_screen = interactive && !cli.print && cli.command.is_none();
+    let store = match store_cli::open(&cli, full_screen) {
+        Ok(store) => store,
+        Err(code) => return Ok(code),
+    };
+    let ledger: Arc<dyn Ledger> = store.clone();
     if let Some(Sub::Usage { days }) = cli.command {
         return startup::usage(ledger.as_ref(), local, days);
     }
     let mut config = startup::load_config(&cli)?;
-    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     // The chat screen asks before an over-budget send; the non-interactive modes refuse.
-    if (cli.print || !interactive) && startup::over_budget(&config, &cli, ledger.as_ref(), local) {
+    if !full_screen && startup::over_budget(&config, &cli, ledger.as_ref(), local) {
         return Ok(print::EXIT_REFUSED);
     }
 
@@ -134,6 +142,7 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
             .with_ledger(ledger.clone());
         return Ok(extract_cmd::run(args, extractor, &supports).await);
     }
+    let resumed = store_cli::resumed(&cli, &store)?;
     let mut engine = Engine::new(client, &config, pricing.clone())
         .with_model(cli.model.clone())
         .with_catalog(catalog)
@@ -141,7 +150,14 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
         .with_tools(
             startup::tools(&config, cli.demo)?,
             startup::tool_settings(&config, &cli),
+        )
+        .with_journal(
+            store.clone(),
+            resumed.as_ref().map(|r| r.summary.id.to_string()),
         );
+    if let Some(r) = &resumed {
+        engine = engine.with_history(r.history());
+    }
     if let Some(dir) = refresh_dir {
         engine = engine.refresh_catalog(dir);
     }
@@ -172,7 +188,8 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
         ledger: Some(ledger),
     };
     let options = app_options(&config, &cli, cost)?;
-    tui::run::run(options, handle, cli.prompt.clone())
+    let link = tui::run_store::StoreLink { store, resumed };
+    tui::run::run(options, handle, cli.prompt.clone(), link)
         .await
         .wrap_err("terminal error")?;
     Ok(0)

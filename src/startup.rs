@@ -159,10 +159,6 @@ pub fn usage(ledger: &dyn Ledger, local: LocalTime, days: u32) -> Result<i32> {
         .entries_since(local.days_back_ms(now, days))
         .wrap_err("reading the usage ledger")?;
     print!("{}", report::usage_report(&entries, &local, days, now));
-    eprintln!(
-        "note: this build keeps the usage ledger in memory for one run only, so usage from \
-         earlier runs is not included"
-    );
     Ok(0)
 }
 

@@ -143,6 +143,9 @@ fn apply_chat(raw: &RawChat, config: &mut Config) {
         // sending it would make the API reject an empty text block.
         config.chat.system = (!system.trim().is_empty()).then(|| system.clone());
     }
+    if let Some(auto_title) = raw.auto_title {
+        config.chat.auto_title = auto_title;
+    }
 }
 
 fn apply_ui(raw: &RawUi, origin: &Path, config: &mut Config) -> Result<(), Failure> {

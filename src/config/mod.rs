@@ -321,6 +321,9 @@ pub struct ContextConfig {
 pub struct ChatConfig {
     /// The system prompt; an empty string in a file means none.
     pub system: Option<String>,
+    /// Ask the fast tier for a short title after a new conversation's first answer
+    /// (otherwise the title is the first line of the first message).
+    pub auto_title: bool,
 }
 
 /// How the full-screen UI starts. Only the TUI reads this; print mode ignores it.

@@ -106,6 +106,7 @@ pub(crate) struct RawRule {
 #[serde(default)]
 pub(crate) struct RawChat {
     pub system: Option<String>,
+    pub auto_title: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

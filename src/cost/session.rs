@@ -351,6 +351,29 @@ impl SessionAccount {
         alert
     }
 
+    /// A request made beside the conversation (a background title): its usage counts in
+    /// the totals, but it neither ends the open request nor becomes the "last" one.
+    pub fn add_background(
+        &mut self,
+        model: &str,
+        tier: Option<Tier>,
+        usage: &Usage,
+        cost: Option<f64>,
+        at: Instant,
+    ) {
+        let request = RequestRecord {
+            model: model.to_owned(),
+            tier,
+            usage: Some(usage.clone()),
+            cost_usd: cost,
+            timing: Timing::default(),
+            state: RequestState::Finished,
+            started_at: at,
+            usage_at: Some(at),
+        };
+        self.committed.add(&request, &self.pricing);
+    }
+
     /// The request to show as "last": the open one once it has usage, else the last ended.
     pub fn last_request(&self) -> Option<&RequestRecord> {
         self.open

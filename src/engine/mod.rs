@@ -20,6 +20,8 @@
 //!   a request (count_tokens near the limit, the summary request).
 //! - [`start`]: what a turn starts with: route, candidates, budget, the turn's task.
 //! - `record`: each request's usage written to the usage ledger where the request ends.
+//! - [`journal`]: the persistence hook: what the session writes to the store, and when.
+//! - [`title`]: the background title request (`chat.auto_title`).
 //!
 //! Every turn-scoped update carries its [`TurnId`], so a front end can drop late updates of
 //! a turn it already considers cancelled.
@@ -28,11 +30,13 @@ pub mod attempts;
 pub mod cache;
 pub mod compact;
 pub mod context;
+pub mod journal;
 mod record;
 pub mod request;
 pub mod routing;
 pub mod session;
 mod start;
+pub mod title;
 pub mod tool_loop;
 pub mod tool_plan;
 pub mod tool_round;
@@ -63,7 +67,8 @@ impl std::fmt::Display for TurnId {
 /// What a front end asks the engine to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    /// Send a user message and run a turn. Ignored (with a notice) while a turn runs.
+    /// Send a user message and run a turn. Sent while a turn runs, it waits for that turn
+    /// to end (one such message at most; more are refused with a notice).
     Send(String),
     /// Cancel the running turn; its HTTP request is aborted at once.
     Cancel,
@@ -79,8 +84,18 @@ pub enum Command {
     /// Run the last user message again (after a failure, or to regenerate an answer).
     /// After a tool round that is its results: the calls that ran do not run again.
     Retry,
-    /// Forget the conversation.
+    /// Forget the conversation. With a journal, the next message begins a new stored
+    /// conversation (this one stays stored): Ctrl+N and `/clear`.
     Clear,
+    /// Edit an earlier message: drop the history from the `user_index`-th (0-based) typed
+    /// user message on, branch the stored conversation there, and send `text` instead.
+    Fork { user_index: usize, text: String },
+    /// Continue a stored conversation: its id in the journal and its history (the complete
+    /// messages, exactly as stored). Cancels a running turn.
+    Resume {
+        conversation: String,
+        history: Vec<crate::api::Message>,
+    },
     /// The user's answer to a tool call awaiting approval (by tool_use id).
     Approve {
         id: String,
@@ -228,6 +243,18 @@ pub enum Update {
         tokens: u64,
         window: u64,
     },
+    /// The conversation's id in the journal changed: it was created by the first
+    /// message, forked, resumed, or left (`None`, after `Clear`). Not turn-scoped.
+    Conversation { id: Option<String> },
+    /// The background title request finished. Its usage was paid for whether or not the
+    /// title was used (`None` when the user had renamed it, or nothing usable came back).
+    Titled {
+        conversation: String,
+        title: Option<String>,
+        model: String,
+        usage: Usage,
+        cost_usd: Option<f64>,
+    },
     /// A tool call moved on (see [`ToolStatus`]).
     Tool {
         turn: TurnId,
@@ -257,7 +284,10 @@ impl Update {
             | Self::Error { turn, .. }
             | Self::Tool { turn, .. } => Some(*turn),
             Self::Notice { turn, .. } => *turn,
-            Self::ModelChanged { .. } | Self::ContextSize { .. } => None,
+            Self::ModelChanged { .. }
+            | Self::ContextSize { .. }
+            | Self::Conversation { .. }
+            | Self::Titled { .. } => None,
         }
     }
 }

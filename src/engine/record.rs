@@ -33,7 +33,7 @@ pub(super) fn request_ended(
     };
     let entry = LedgerEntry {
         at_ms: now_ms(),
-        conversation: None,
+        conversation: ctx.journal.map(|t| t.conversation.clone()),
         model: candidate.model.clone(),
         tier: candidate.tier,
         usage: usage.clone(),

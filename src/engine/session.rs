@@ -17,6 +17,13 @@
 //! While a turn runs, the conversation's [`ToolMemory`] (approvals "always", results by
 //! call id) is lent to it and comes back with its outcome; `Approve` answers are passed on.
 //!
+//! With a journal ([`Engine::with_journal`]) each of those steps is also written down,
+//! write-ahead (see [`super::journal`]): the session writes the user's messages (before
+//! their request leaves) in `session_persist.rs`; the turn's task writes each answer as it
+//! streams and ends, each tool result as it finishes, and each round's results message
+//! before the request that carries it ([`super::tool_loop`]). A results message that ends
+//! a turn (cancelled, or the round limit) is written with the next message, which joins it.
+//!
 //! The engine also keeps the model catalog (context windows, longest answers). When asked
 //! to ([`Engine::refresh_catalog`]), it lists `/v1/models` in the background: the windows
 //! apply at once, and unpinned tiers move to the newest model of their line only while
@@ -32,6 +39,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::compact::Known;
+use super::journal::Journal;
 use super::tool_loop::{ApprovalAnswer, TurnOutcome};
 use super::tool_plan::{self, NoTools, ToolSettings};
 use super::tool_round::ToolMemory;
@@ -74,7 +82,24 @@ pub struct Engine {
     pub(crate) tool_settings: ToolSettings,
     pub(crate) tool_memory: ToolMemory,
     pub(crate) ledger: Option<Arc<dyn Ledger>>,
+    /// Where the conversation is recorded, and its id there once it has one.
+    pub(crate) journal: Option<Arc<dyn Journal>>,
+    pub(crate) conversation: Option<String>,
+    /// Ask the fast tier for a title after a new conversation's first answer.
+    auto_title: bool,
+    /// The new conversation's first message still awaits its title.
+    title_pending: Option<String>,
+    /// A journal failure was reported already (once is enough).
+    journal_warned: bool,
+    /// A turn-starting command that arrived while a turn ran: it runs when that ends.
+    deferred: Option<Command>,
+    /// The history ends with a tool-results message the journal has not been given yet
+    /// (the turn stopped after its round); it is written with the next message.
+    results_pending: bool,
 }
+
+#[path = "session_persist.rs"]
+mod persist;
 
 /// The turn in flight.
 pub(crate) struct Running {
@@ -107,7 +132,27 @@ impl Engine {
             tool_settings: ToolSettings::default(),
             tool_memory: ToolMemory::default(),
             ledger: None,
+            journal: None,
+            conversation: None,
+            auto_title: config.chat.auto_title,
+            title_pending: None,
+            journal_warned: false,
+            deferred: None,
+            results_pending: false,
         }
+    }
+
+    /// Records the conversation in `journal`; `conversation` continues an existing one
+    /// (a resumed conversation), `None` starts a new one at the first message.
+    pub fn with_journal(mut self, journal: Arc<dyn Journal>, conversation: Option<String>) -> Self {
+        self.journal = Some(journal);
+        self.conversation = conversation;
+        self
+    }
+
+    /// The journal's id of the conversation, once it has one.
+    pub fn conversation(&self) -> Option<&str> {
+        self.conversation.as_deref()
     }
 
     /// Records every request's usage in `ledger` (one entry per request that produced
@@ -185,17 +230,22 @@ impl Engine {
         self.report_size(&updates);
         loop {
             tokio::select! {
-                cmd = commands.recv() => match cmd {
-                    Some(cmd) => self.handle(cmd, &mut running, &updates),
-                    None => break,
-                },
+                // A finished turn is wrapped up before the next command is read.
+                biased;
                 outcome = join_turn(&mut running) => {
                     match (outcome, running.take()) {
                         (Some(outcome), _) => self.finish_turn(outcome, &updates),
                         (None, Some(r)) => turn_crashed(r.turn, &updates),
                         (None, None) => {}
                     }
+                    if let Some(cmd) = self.deferred.take() {
+                        self.handle(cmd, &mut running, &updates);
+                    }
                 }
+                cmd = commands.recv() => match cmd {
+                    Some(cmd) => self.handle(cmd, &mut running, &updates),
+                    None => break,
+                },
                 listed = join(&mut refresh) => {
                     refresh = None;
                     if let Some(Ok(catalog)) = listed {
@@ -220,33 +270,45 @@ impl Engine {
         running: &mut Option<Running>,
         updates: &UnboundedSender<Update>,
     ) {
+        let starts_turn = matches!(
+            cmd,
+            Command::Send(_) | Command::Fork { .. } | Command::Retry
+        );
+        if starts_turn && running.is_some() {
+            return self.defer(cmd, updates);
+        }
         match cmd {
             Command::Send(text) => {
-                if running.is_some() {
-                    notice(updates, "a turn is still running; cancel it first (Esc)");
-                    return;
-                }
                 tool_plan::answer_dangling_calls(&mut self.messages);
                 tool_plan::push_user_text(&mut self.messages, text);
+                self.record_last_user(updates);
+                *running = Some(self.start_turn(updates));
+            }
+            Command::Fork { user_index, text } => {
+                if !self.fork_at(user_index, updates) {
+                    return notice(updates, "there is no such message to edit");
+                }
+                tool_plan::push_user_text(&mut self.messages, text);
+                self.record_last_user(updates);
                 *running = Some(self.start_turn(updates));
             }
             Command::Retry => {
-                if running.is_some() {
-                    return notice(updates, "a turn is still running");
+                if let Some(turn) = self.retry(updates) {
+                    *running = Some(turn);
                 }
-                if self
-                    .messages
-                    .last()
-                    .is_some_and(|m| m.role == Role::Assistant)
-                {
-                    self.messages.pop();
-                }
-                if self.messages.is_empty() {
-                    return notice(updates, "nothing to retry yet");
-                }
-                *running = Some(self.start_turn(updates));
+            }
+            Command::Resume {
+                conversation,
+                history,
+            } => {
+                self.forget(running);
+                self.messages = history;
+                self.conversation = Some(conversation);
+                self.announce_conversation(updates);
+                self.report_size(updates);
             }
             Command::Cancel => {
+                self.deferred = None;
                 if let Some(r) = running {
                     r.cancel.cancel();
                 }
@@ -269,15 +331,60 @@ impl Engine {
                 }
             }
             Command::Clear => {
-                if let Some(r) = running.take() {
-                    r.cancel.cancel();
+                self.forget(running);
+                // The next message begins a new conversation; this one stays stored.
+                if self.conversation.take().is_some() {
+                    self.announce_conversation(updates);
                 }
-                self.messages.clear();
-                self.tool_memory = ToolMemory::default();
-                self.known = None;
                 self.report_size(updates);
             }
         }
+    }
+
+    /// `Retry`: the newest answer leaves the history (and the journal's), and the turn
+    /// runs again. `None` when there is nothing to retry.
+    fn retry(&mut self, updates: &UnboundedSender<Update>) -> Option<Running> {
+        if self
+            .messages
+            .last()
+            .is_some_and(|m| m.role == Role::Assistant)
+        {
+            self.messages.pop();
+            self.record_retracted(updates);
+        }
+        if self.messages.is_empty() {
+            notice(updates, "nothing to retry yet");
+            return None;
+        }
+        if self.results_pending {
+            // The results of a stopped round go out with this request: write them first.
+            self.record_last_user(updates);
+        }
+        Some(self.start_turn(updates))
+    }
+
+    /// Stops any turn and forgets the conversation's history, so another can take its
+    /// place (`Clear`, `Resume`).
+    fn forget(&mut self, running: &mut Option<Running>) {
+        self.deferred = None;
+        if let Some(r) = running.take() {
+            r.cancel.cancel();
+        }
+        self.messages.clear();
+        self.tool_memory = ToolMemory::default();
+        self.known = None;
+        self.title_pending = None;
+        self.results_pending = false;
+    }
+
+    /// A message sent while a turn runs waits for it: a front end that sends right after
+    /// `TurnFinished` can get there before the turn's task has quite ended. One waits;
+    /// more are refused with a notice.
+    fn defer(&mut self, cmd: Command, updates: &UnboundedSender<Update>) {
+        if self.deferred.is_some() {
+            return notice(updates, "a turn is still running; cancel it first (Esc)");
+        }
+        self.deferred = Some(cmd);
     }
 
     fn set_choice(&mut self, choice: TierChoice, updates: &UnboundedSender<Update>) {
@@ -343,6 +450,10 @@ impl Engine {
         self.messages = outcome.messages;
         self.tool_memory = outcome.memory;
         self.known = outcome.known;
+        self.results_pending = outcome.results_pending;
+        if outcome.completed {
+            self.spawn_title(updates);
+        }
         self.report_size(updates);
     }
 }

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::attempts::Attempts;
 use super::compact::{Limits, Summariser};
+use super::journal::TurnJournal;
 use super::request::RequestSettings;
 use super::routing::{self, Route};
 use super::session::{Engine, Running};
@@ -114,6 +115,7 @@ impl Engine {
         );
         let (tools, tool_settings) = (Arc::clone(&self.tools), self.tool_settings.clone());
         let ledger = self.ledger.clone();
+        let target = self.journal_target();
         let task = tokio::spawn(async move {
             let ctx = LoopContext {
                 turn: TurnContext {
@@ -123,10 +125,12 @@ impl Engine {
                     updates: &tx,
                     cancel: &token,
                     ledger: ledger.as_deref(),
+                    journal: target.as_ref(),
                 },
                 tools: &tools,
                 settings: &tool_settings,
                 limits: &limits,
+                journal: TurnJournal::new(target.as_ref()),
             };
             tool_loop::run(&ctx, state, &mut approvals_rx).await
         });

@@ -18,6 +18,10 @@
 //!   that panics is an error result, never a dead turn.
 //! - A retried request only re-sends the history: calls ran once, and a call id that
 //!   already has a result is never run again ([`ToolMemory`]).
+//! - With a journal, each answer is written as it ends, each tool result as it finishes,
+//!   and each round's results message before the request that carries it; a results
+//!   message that ends the turn is left for the session to write with the next message
+//!   ([`TurnOutcome::results_pending`]).
 //! - Every request of the turn, the follow-ups after tool rounds included, is bounded
 //!   first ([`compact::bound`]): a round of large tool results can push the next request
 //!   over the window as surely as a long user message can.
@@ -32,11 +36,12 @@ use tokio::time::Instant;
 
 use super::attempts::Attempts;
 use super::compact::{self, BoundInput, Known, Limits};
+use super::journal::TurnJournal;
 use super::request::RequestSettings;
 use super::tool_plan::{self, Next, ToolSettings};
 use super::tool_round::{Round, RoundEffect, ToolMemory, Triage};
 use super::turn::{self, Failed, TurnContext};
-use super::{TurnStats, Update};
+use super::{ToolStatus, TurnStats, Update};
 use crate::api::{ApiError, Message, MessageResponse, Role, ToolUseBlock};
 use crate::tools::{ApprovalDecision, ToolExecutor, ToolOutput};
 
@@ -52,6 +57,7 @@ pub struct LoopContext<'a> {
     pub tools: &'a Arc<dyn ToolExecutor>,
     pub settings: &'a ToolSettings,
     pub limits: &'a Limits,
+    pub journal: TurnJournal<'a>,
 }
 
 /// How a turn ended, for the session: the history as it now stands (the complete rounds
@@ -62,6 +68,10 @@ pub struct TurnOutcome {
     pub messages: Vec<Message>,
     pub memory: ToolMemory,
     pub known: Option<Known>,
+    /// The turn's last answer completed (it did not fail or get cancelled).
+    pub completed: bool,
+    /// The history ends with a results message not yet written to the journal.
+    pub results_pending: bool,
 }
 
 /// Everything a turn owns while it runs.
@@ -92,8 +102,11 @@ pub async fn run(
         messages: &mut messages,
         memory: &mut memory,
         known: &mut known,
+        results_pending: false,
     };
     let end = rounds(ctx, &mut history, request, attempts, approvals).await;
+    let results_pending = history.results_pending;
+    let completed = matches!(end, End::Finished(..));
     let turn = ctx.turn.turn;
     ctx.turn.emit(match end {
         End::Failed(failed) => Update::Error {
@@ -116,6 +129,8 @@ pub async fn run(
         messages,
         memory,
         known,
+        completed,
+        results_pending,
     }
 }
 
@@ -124,6 +139,7 @@ struct History<'a> {
     messages: &'a mut Vec<Message>,
     memory: &'a mut ToolMemory,
     known: &'a mut Option<Known>,
+    results_pending: bool,
 }
 
 /// How the rounds of a turn ended.
@@ -158,8 +174,14 @@ async fn rounds(
         };
         let (message, stats) = match turn::request(&ctx.turn, &mut body, &mut attempts).await {
             Ok(answer) => answer,
-            Err(failed) => return End::Failed(failed),
+            Err(failed) => {
+                let answer = failed.partial.as_ref();
+                (ctx.journal).answer_ended(answer, Some(&failed.error), ctx.turn.updates);
+                return End::Failed(failed);
+            }
         };
+        ctx.journal
+            .answer_ended(Some(&message), None, ctx.turn.updates);
         let next = tool_plan::next_step(&message, rounds, ctx.settings);
         *history.known = Some(Known {
             messages: history.messages.len(),
@@ -173,13 +195,19 @@ async fn rounds(
             Next::Unrun { reason, notice } => (Some(reason), notice),
         };
         let calls: Vec<&ToolUseBlock> = message.tool_uses().collect();
-        let (results, cancelled) = Runner::new(ctx)
-            .round(&calls, history.memory, approvals, unrun.as_deref())
+        let (results, cancelled) = Runner::new(ctx, &calls)
+            .round(history.memory, approvals, unrun.as_deref())
             .await;
         messages.push(Message {
             role: Role::User,
             content: results,
         });
+        if cancelled || unrun.is_some() {
+            // Sent, if ever, with the user's next message, which joins it.
+            history.results_pending = true;
+        } else if let Some(results) = messages.last() {
+            ctx.journal.user_message(results, ctx.turn.updates);
+        }
         if cancelled {
             return End::Cancelled;
         }
@@ -221,15 +249,17 @@ async fn bounded(
 /// The IO of one round: the running tool tasks and their start times.
 struct Runner<'a, 'c> {
     ctx: &'a LoopContext<'c>,
+    calls: &'a [&'a ToolUseBlock],
     tasks: JoinSet<ToolOutput>,
     started: HashMap<Id, (usize, Instant)>,
     cancel: tokio_util::sync::CancellationToken,
 }
 
 impl<'a, 'c> Runner<'a, 'c> {
-    fn new(ctx: &'a LoopContext<'c>) -> Self {
+    fn new(ctx: &'a LoopContext<'c>, calls: &'a [&'a ToolUseBlock]) -> Self {
         Self {
             ctx,
+            calls,
             tasks: JoinSet::new(),
             started: HashMap::new(),
             cancel: ctx.turn.cancel.child_token(),
@@ -240,7 +270,6 @@ impl<'a, 'c> Runner<'a, 'c> {
     /// user cancelled it.
     async fn round(
         &mut self,
-        calls: &[&ToolUseBlock],
         memory: &mut ToolMemory,
         approvals: &mut UnboundedReceiver<ApprovalAnswer>,
         unrun: Option<&str>,
@@ -253,7 +282,7 @@ impl<'a, 'c> Runner<'a, 'c> {
         };
         // Answers that arrived before this round asked for any belong to no call of it.
         while approvals.try_recv().is_ok() {}
-        let (mut round, effects) = Round::start(calls, &triage);
+        let (mut round, effects) = Round::start(self.calls, &triage);
         self.apply(effects);
         while !round.is_done() {
             tokio::select! {
@@ -278,14 +307,29 @@ impl<'a, 'c> Runner<'a, 'c> {
     fn apply(&mut self, effects: Vec<RoundEffect>) {
         for effect in effects {
             match effect {
-                RoundEffect::Status { id, name, status } => self.ctx.turn.emit(Update::Tool {
-                    turn: self.ctx.turn.turn,
-                    id,
-                    name,
-                    status,
-                }),
+                RoundEffect::Status { id, name, status } => {
+                    self.journal_result(&id, &status);
+                    self.ctx.turn.emit(Update::Tool {
+                        turn: self.ctx.turn.turn,
+                        id,
+                        name,
+                        status,
+                    });
+                }
                 RoundEffect::Run { index, name, input } => self.spawn(index, name, input),
             }
+        }
+    }
+
+    /// A call's result goes to the journal as soon as it is known.
+    fn journal_result(&self, id: &str, status: &ToolStatus) {
+        let (output, duration) = match status {
+            ToolStatus::Finished { output, duration } => (output, *duration),
+            ToolStatus::NotRun { output } => (output, Duration::ZERO),
+            _ => return,
+        };
+        if let Some(call) = self.calls.iter().find(|c| c.id == id) {
+            (self.ctx.journal).tool_result(call, output, duration, self.ctx.turn.updates);
         }
     }
 

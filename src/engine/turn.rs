@@ -13,6 +13,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::attempts::{Attempts, Decision};
+use super::journal::{Checkpoint, JournalTarget};
 use super::record;
 use super::{TurnId, TurnStats, Update};
 use crate::api::{ApiError, Client, MessageResponse, MessagesRequest};
@@ -36,6 +37,8 @@ pub struct TurnContext<'a> {
     pub cancel: &'a CancellationToken,
     /// Where each request's usage is recorded (see `record.rs`); `None` records nothing.
     pub ledger: Option<&'a dyn Ledger>,
+    /// Where the streaming answer is checkpointed (none without a store).
+    pub journal: Option<&'a JournalTarget>,
 }
 
 impl TurnContext<'_> {
@@ -138,10 +141,18 @@ async fn attempt(
     let mut acc = Accumulator::new();
     let mut first_token: Option<Instant> = None;
     let mut out = Vec::new();
+    let mut checkpoint = ctx.journal.map(Checkpoint::new);
     loop {
         let next = tokio::select! {
             biased;
             _ = ctx.cancel.cancelled() => Some(Err(ApiError::Cancelled)),
+            // The stream went quiet with unsaved content: save it now.
+            () = due(checkpoint.as_ref()) => {
+                if let Some(c) = &mut checkpoint {
+                    c.save(&acc);
+                }
+                continue;
+            }
             e = events.next_event() => e,
         };
         let event = match next {
@@ -161,6 +172,9 @@ async fn attempt(
                 ctx.emit(update);
             }
         }
+        if let Some(c) = &mut checkpoint {
+            c.note(&acc);
+        }
     }
     if !acc.is_complete() {
         return Err(fail(ApiError::UnexpectedEof, acc));
@@ -168,6 +182,14 @@ async fn attempt(
     let message = acc.finish();
     let stats = stats(started, first_token, message.usage.output_tokens);
     Ok((message, stats))
+}
+
+/// When the checkpoint wants a save; never without one.
+async fn due(checkpoint: Option<&Checkpoint<'_>>) {
+    match checkpoint {
+        Some(c) => c.due().await,
+        None => std::future::pending().await,
+    }
 }
 
 fn stream_error(e: StreamError, request_id: Option<String>) -> ApiError {

@@ -268,6 +268,8 @@ impl Extractor {
                 updates: &tx,
                 cancel,
                 ledger: ledger.as_deref(),
+                // Extractions are not conversations: nothing of them is journaled.
+                journal: None,
             };
             // `tx` drops when the turn ends, which ends the forwarding below.
             turn::request(&ctx, &mut request, &mut attempts)

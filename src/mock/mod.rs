@@ -65,6 +65,9 @@ pub struct RecordedRequest {
     pub headers: BTreeMap<String, String>,
     /// The body parsed as JSON; `None` when empty or not JSON.
     pub body: Option<serde_json::Value>,
+    /// The body exactly as received, for byte-for-byte comparisons (a resumed
+    /// conversation must replay the same request).
+    pub raw_body: Vec<u8>,
 }
 
 impl RecordedRequest {

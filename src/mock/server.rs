@@ -110,6 +110,7 @@ async fn handle(
         path: uri.path().to_owned(),
         headers: record_headers(&headers),
         body: json,
+        raw_body: bytes.as_ref().map(|b| b.to_vec()).unwrap_or_default(),
     });
     let mut response = match bytes {
         Err(_) => error(

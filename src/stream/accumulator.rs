@@ -249,6 +249,26 @@ impl Accumulator {
         message
     }
 
+    /// What [`Self::into_partial`] would return now, without ending the fold: the
+    /// streaming answer's checkpoint (the store saves it so a crash loses little).
+    pub fn partial(&self) -> MessageResponse {
+        let mut message = MessageResponse {
+            content: Vec::new(),
+            ..self.message.clone()
+        };
+        message.content = self
+            .message
+            .content
+            .iter()
+            .zip(&self.slots)
+            .filter(|(block, slot)| !slot.open || matches!(block, ContentBlock::Text(_)))
+            .map(|(block, _)| block.clone())
+            .collect();
+        message.stop_reason = None;
+        message.stop_sequence = None;
+        message
+    }
+
     fn start(
         &mut self,
         message: MessageResponse,

@@ -19,6 +19,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKi
 
 use chatterm::config::{Tier, TierChoice};
 use chatterm::engine::{Command, TurnId};
+use chatterm::store::ConversationId;
 use chatterm::tools::ApprovalDecision;
 
 use super::app_cost::{CostOptions, CostState};
@@ -28,6 +29,7 @@ use super::commands::{CommandPopup, SlashCommand};
 use super::input::InputBox;
 use super::keymap::{Action, KeyChord, Keymap};
 use super::pane::{Conversation, WHEEL_LINES};
+use super::picker::Picker;
 use super::theme::Theme;
 
 /// Something the event loop must do outside the app's state.
@@ -39,7 +41,21 @@ pub enum Effect {
     SetMouseCapture(bool),
     /// Read today's spend from the usage ledger again ([`App::set_spent_today`]).
     RefreshSpend,
+    /// Ask the conversation store (see `app_store.rs`).
+    Store(StoreRequest),
     Quit,
+}
+
+/// What the app asks of the conversation store; the event loop answers through
+/// [`App::on_listed`] and [`App::show_conversation`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreRequest {
+    /// The picker's first page for this search (empty: the most recent).
+    List(String),
+    /// Load a conversation, show it and resume it in the engine.
+    Open(ConversationId),
+    Delete(ConversationId),
+    Rename(ConversationId, String),
 }
 
 /// What the connection is doing, for the status bar.
@@ -116,6 +132,14 @@ pub struct App {
     /// Tool panels: calls by id, pending approvals, running spinners, focus.
     pub(super) tools: ToolCalls,
     effects: Vec<Effect>,
+    /// The conversation picker, while open.
+    pub(super) picker: Option<Picker>,
+    /// The user message cell picked with Esc then Up/Down, while picking.
+    pub(super) selecting: Option<u64>,
+    /// The typed user message being edited (0-based): sending forks the conversation there.
+    pub(super) editing: Option<usize>,
+    /// The stored conversation on screen, once it has an id.
+    pub(super) conversation_id: Option<ConversationId>,
 }
 
 /// What the app starts with.
@@ -168,6 +192,10 @@ impl App {
             flash: None,
             tools: ToolCalls::default(),
             effects: Vec::new(),
+            picker: None,
+            selecting: None,
+            editing: None,
+            conversation_id: None,
         }
     }
 
@@ -233,6 +261,13 @@ impl App {
             self.on_confirm_key(key, now);
             return;
         }
+        if self.picker.is_some() {
+            self.on_picker_key(key, now);
+            return;
+        }
+        if self.selecting.is_some() && self.on_select_key(key, now) {
+            return;
+        }
         if self.popup_visible() && self.on_popup_key(key) {
             return;
         }
@@ -288,9 +323,15 @@ impl App {
                 self.effect(Effect::Engine(Command::SetTierChoice(TierChoice::Auto)));
             }
             Action::CycleTier => self.set_tier(next_tier(self.status.tier)),
-            Action::Interrupt => {
+            // Idle, Esc on an empty input picks an earlier message to edit; while an answer
+            // streams it interrupts, as always.
+            Action::Interrupt if self.is_busy() => {
                 self.clear_tool_focus();
                 self.interrupt(now)
+            }
+            Action::Interrupt => {
+                self.clear_tool_focus();
+                self.escape_idle(now)
             }
             Action::CtrlC => self.ctrl_c(now),
             Action::QuitIfEmpty => {
@@ -329,6 +370,10 @@ impl App {
             Action::ApproveOnce => self.answer_approval(ApprovalDecision::Once),
             Action::ApproveAlways => self.answer_approval(ApprovalDecision::Always),
             Action::RefuseTool => self.answer_approval(ApprovalDecision::Deny),
+            Action::NewConversation => self.new_conversation(now),
+            Action::Conversations => self.open_picker(),
+            // Only the picker deletes; elsewhere the key edits as it would unbound.
+            Action::DeleteConversation => self.edit(key),
         }
     }
 
@@ -411,7 +456,10 @@ impl App {
                 Some(rest) => format!("/{rest}"),
                 None => text,
             };
-            self.send_message(text);
+            match self.editing.take() {
+                Some(index) => self.send_fork(index, text),
+                None => self.send_message(text),
+            }
         }
     }
 
@@ -437,15 +485,8 @@ impl App {
                 self.effect(Effect::Engine(Command::SetSystem(text)));
                 self.flash(format!("system prompt {what} for the next request"), now);
             }
-            SlashCommand::Clear => {
-                if self.is_busy() {
-                    self.interrupt(now);
-                }
-                self.conversation.clear();
-                self.forget_tools();
-                self.last_answer = None;
-                self.effect(Effect::Engine(Command::Clear));
-            }
+            // The conversation stays stored; the next message starts a new one.
+            SlashCommand::Clear => self.new_conversation(now),
             SlashCommand::Retry => {
                 if self.is_busy() {
                     self.flash("an answer is streaming: Esc interrupts it first", now);
@@ -456,6 +497,7 @@ impl App {
             SlashCommand::Copy(n) => self.copy(n, now),
             SlashCommand::Help => self.open_help(),
             SlashCommand::Quit => self.effect(Effect::Quit),
+            SlashCommand::Rename(title) => self.rename(title, now),
         }
     }
 

@@ -78,6 +78,11 @@ impl App {
         }
     }
 
+    /// Whether call `id` has a panel on screen.
+    pub(super) fn has_tool(&self, id: &str) -> bool {
+        self.tools.cells.contains_key(id)
+    }
+
     /// The tool input of call `id` was not valid JSON when its block closed.
     pub(super) fn tool_input_invalid(&mut self, id: &str, error: &str) {
         if let Some(&cell) = self.tools.cells.get(id) {

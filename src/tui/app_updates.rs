@@ -118,6 +118,22 @@ impl App {
                 tokens,
                 window,
             } => self.cost.account.set_context(&model, tokens, window),
+            Update::Conversation { id } => self.set_conversation_id(id),
+            Update::Titled {
+                title,
+                model,
+                usage,
+                cost_usd,
+                ..
+            } => {
+                // The title request was paid for: it counts like any other.
+                let at = now.into_std();
+                let fast = Some(chatterm::config::Tier::Fast);
+                (self.cost.account).add_background(&model, fast, &usage, cost_usd, at);
+                if let Some(title) = title {
+                    self.flash(format!("titled “{title}”"), now);
+                }
+            }
         }
     }
 

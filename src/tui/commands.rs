@@ -44,6 +44,8 @@ pub enum SlashCommand {
     Copy(Option<usize>),
     Help,
     Quit,
+    /// Rename the conversation on screen.
+    Rename(String),
 }
 
 /// One command as the popup and help show it.
@@ -70,7 +72,12 @@ pub const COMMANDS: &[CommandSpec] = &[
     cmd("model", "ID", "use this model id from the next request on"),
     cmd("tier", "NAME", "use the fast, balanced or max tier"),
     cmd("system", "TEXT", "set the system prompt; alone, remove it"),
-    cmd("clear", "", "clear the conversation"),
+    cmd(
+        "clear",
+        "",
+        "start a new conversation (this one stays stored)",
+    ),
+    cmd("rename", "TITLE", "rename this conversation"),
     cmd("retry", "", "ask for the last answer again"),
     cmd("copy", "[N]", "copy the last answer, or its code block N"),
     cmd("help", "", "list commands and keys"),
@@ -112,6 +119,10 @@ fn parse_command(name: &str, arg: &str) -> Result<SlashCommand, String> {
         "copy" => parse_copy(arg),
         "help" => no_args("help", arg, SlashCommand::Help),
         "quit" => no_args("quit", arg, SlashCommand::Quit),
+        "rename" if !arg.is_empty() => Ok(SlashCommand::Rename(
+            arg.split_whitespace().collect::<Vec<_>>().join(" "),
+        )),
+        "rename" => Err("/rename takes the new title: /rename Rust lifetimes".to_owned()),
         "" => Err("type a command name after / — /help lists them".to_owned()),
         _ => {
             let echo: String = name.chars().take(MAX_ECHO).collect();

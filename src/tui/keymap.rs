@@ -92,11 +92,17 @@ pub enum Action {
     ApproveAlways,
     /// Refuse it: the model gets an error result.
     RefuseTool,
+    /// Start a new conversation (the current one stays stored).
+    NewConversation,
+    /// Open the conversation picker: search, resume, delete.
+    Conversations,
+    /// In the picker: delete the selected conversation (after a confirmation).
+    DeleteConversation,
 }
 
 impl Action {
     /// Every action, in help-overlay order.
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 33] = [
         Action::Send,
         Action::Newline,
         Action::HistoryPrev,
@@ -127,6 +133,9 @@ impl Action {
         Action::RefuseTool,
         Action::ToggleMouse,
         Action::OpenCommands,
+        Action::NewConversation,
+        Action::Conversations,
+        Action::DeleteConversation,
     ];
 
     /// The name used in the config's `[keys]` table.
@@ -162,6 +171,9 @@ impl Action {
             Action::ApproveOnce => "approve_once",
             Action::ApproveAlways => "approve_always",
             Action::RefuseTool => "refuse_tool",
+            Action::NewConversation => "new_conversation",
+            Action::Conversations => "conversations",
+            Action::DeleteConversation => "delete_conversation",
         }
     }
 
@@ -182,7 +194,7 @@ impl Action {
             Action::TierMax => "max tier",
             Action::TierAuto => "auto tier (routing rules pick per request)",
             Action::CycleTier => "cycle tiers",
-            Action::Interrupt => "interrupt the answer",
+            Action::Interrupt => "interrupt the answer; idle: pick a message to edit",
             Action::CtrlC => "interrupt / clear input / twice to quit",
             Action::QuitIfEmpty => "quit (empty input)",
             Action::ScrollUp => "scroll up",
@@ -203,6 +215,9 @@ impl Action {
             Action::ApproveOnce => "tool approval: run once",
             Action::ApproveAlways => "tool approval: always for this tool",
             Action::RefuseTool => "tool approval: refuse",
+            Action::NewConversation => "new conversation",
+            Action::Conversations => "conversations: search, resume",
+            Action::DeleteConversation => "delete a conversation (in the list)",
         }
     }
 }
@@ -399,6 +414,9 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("alt+n", Action::RefuseTool),
     ("f12", Action::ToggleMouse),
     ("/", Action::OpenCommands),
+    ("ctrl+n", Action::NewConversation),
+    ("ctrl+r", Action::Conversations),
+    ("ctrl+x", Action::DeleteConversation),
 ];
 
 impl Keymap {

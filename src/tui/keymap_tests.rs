@@ -61,6 +61,9 @@ fn every_default_binding_maps_to_its_action() {
         (alt(KeyCode::Char('n')), Action::RefuseTool),
         (plain(KeyCode::F(12)), Action::ToggleMouse),
         (plain(KeyCode::Char('/')), Action::OpenCommands),
+        (ctrl('n'), Action::NewConversation),
+        (ctrl('r'), Action::Conversations),
+        (ctrl('x'), Action::DeleteConversation),
     ];
     for (event, action) in cases {
         assert_eq!(map.action_for(&event), Some(action), "{event:?}");

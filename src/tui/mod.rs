@@ -12,7 +12,9 @@
 //! - Components: [`pane`] (the conversation: cells, render cache, scrolling) with
 //!   [`cells`], [`tool_panel`] (a tool call's live panel; its input drawn by
 //!   [`json_view`]), [`input`] (the input box and sent history), [`commands`] (slash
-//!   commands and their popup).
+//!   commands and their popup), [`picker`] (the conversation picker; its app side, with
+//!   message editing and branching, is `app_store.rs`, and `resume.rs` turns stored
+//!   messages back into cells).
 //! - Foundations: [`frame`] (the coalescing 60 fps frame scheduler), [`keymap`] (keys to
 //!   actions, with `[keys]` overrides), [`theme`] (styles by role; NO_COLOR), [`markdown`]
 //!   and [`stream`] (markdown to wrapped lines, as a whole or while streaming; tables in
@@ -23,6 +25,7 @@
 
 pub mod app;
 pub mod app_cost;
+mod app_store;
 mod app_tools;
 mod app_updates;
 pub mod cells;
@@ -37,7 +40,10 @@ pub mod json_view;
 pub mod keymap;
 pub mod markdown;
 pub mod pane;
+pub mod picker;
+mod resume;
 pub mod run;
+pub mod run_store;
 mod sidebar;
 mod sidebar_sections;
 pub mod stream;

@@ -72,6 +72,8 @@ pub struct Conversation {
     /// Rows of the last prepared viewport.
     height: usize,
     width: usize,
+    /// The cell drawn highlighted (a user message picked for editing).
+    highlight: Option<u64>,
 }
 
 /// Lines the mouse wheel scrolls per notch.
@@ -117,6 +119,25 @@ impl Conversation {
         self.top = 0;
         self.follow = true;
         self.unseen = false;
+        self.highlight = None;
+    }
+
+    /// Drops the cell with this id and every cell after it (editing an earlier message).
+    pub fn truncate_from(&mut self, id: u64) {
+        let Some(i) = self.cells.iter().position(|c| c.id == id) else {
+            return;
+        };
+        self.cells.truncate(i);
+        self.rendered.truncate(i);
+        self.offsets.truncate(i + 1);
+        self.highlight = None;
+        self.follow = true;
+        self.unseen = false;
+    }
+
+    /// Draws this cell highlighted (or none).
+    pub fn set_highlight(&mut self, id: Option<u64>) {
+        self.highlight = id;
     }
 
     fn note_output(&mut self) {
@@ -349,6 +370,10 @@ impl Conversation {
             }
             let y = area.y + row as u16;
             buf.set_line(area.x, y, &lines[line], area.width);
+            if self.highlight.is_some() && self.highlight == self.cells.get(cell).map(|c| c.id) {
+                let row = Rect::new(area.x, y, area.width, 1);
+                buf.set_style(row, theme.style(Role::Selection));
+            }
             row += 1;
             line += 1;
         }

@@ -23,10 +23,12 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::Instant;
 
 use chatterm::engine::{Command, EngineHandle};
+use chatterm::store::Store;
 
 use super::app::{App, AppOptions, Effect};
 use super::cells::NoticeKind;
 use super::frame::FrameScheduler;
+use super::run_store::{self, StoreLink};
 use super::terminal::{self, TerminalSession};
 use super::{clipboard, highlight};
 
@@ -36,20 +38,31 @@ pub async fn run(
     options: AppOptions,
     mut engine: EngineHandle,
     initial: Option<String>,
+    store: StoreLink,
 ) -> io::Result<()> {
     terminal::install_panic_hook();
     let mut session = TerminalSession::enter(options.mouse_capture)?;
     let mut app = App::new(options);
     app.set_shift_enter_works(session.keyboard_enhanced());
     refresh_spend(&mut app);
+    if store.store.is_temporary() {
+        app.notice(
+            NoticeKind::Info,
+            "temporary store: conversations are not saved after you quit",
+        );
+    }
+    if let Some(loaded) = &store.resumed {
+        app.show_conversation(loaded);
+    }
+    let store = store.store;
     if let Some(text) = initial {
         app.send_initial(text);
-        apply_effects(&mut app, &mut session, &engine)?;
+        apply_effects(&mut app, &mut session, &engine, &store)?;
     }
     // The first frame goes out before anything slow: syntect's sets load after it.
     let more = draw(&mut session, &mut app)?;
     tokio::task::spawn_blocking(highlight::warm);
-    event_loop(&mut app, &mut session, &mut engine, more).await?;
+    event_loop(&mut app, &mut session, &mut engine, more, &store).await?;
     if app.is_busy() {
         let _ = engine.commands.send(Command::Cancel);
     }
@@ -63,6 +76,7 @@ async fn event_loop(
     session: &mut TerminalSession,
     engine: &mut EngineHandle,
     more_layout: bool,
+    store: &Store,
 ) -> io::Result<()> {
     let mut events = EventStream::new();
     let mut frames = FrameScheduler::new();
@@ -111,7 +125,7 @@ async fn event_loop(
             // In raw mode Ctrl+C is a key; this is a SIGINT sent by another process.
             _ = interrupt.recv() => break,
         }
-        if apply_effects(app, session, engine)? {
+        if apply_effects(app, session, engine, store)? {
             break;
         }
         // A status message or countdown may need a frame of its own later.
@@ -144,8 +158,29 @@ fn apply_effects(
     app: &mut App,
     session: &mut TerminalSession,
     engine: &EngineHandle,
+    store: &Store,
 ) -> io::Result<bool> {
-    for effect in app.take_effects() {
+    // Store requests can queue more effects (a resume sends the engine a command), so
+    // this runs until the queue is empty.
+    loop {
+        let effects = app.take_effects();
+        if effects.is_empty() {
+            return Ok(false);
+        }
+        if apply_batch(app, session, engine, store, effects)? {
+            return Ok(true);
+        }
+    }
+}
+
+fn apply_batch(
+    app: &mut App,
+    session: &mut TerminalSession,
+    engine: &EngineHandle,
+    store: &Store,
+    effects: Vec<Effect>,
+) -> io::Result<bool> {
+    for effect in effects {
         match effect {
             Effect::Engine(command) => {
                 if engine.commands.send(command).is_err() {
@@ -162,6 +197,7 @@ fn apply_effects(
             },
             Effect::SetMouseCapture(on) => session.set_mouse_capture(on)?,
             Effect::RefreshSpend => refresh_spend(app),
+            Effect::Store(request) => run_store::apply(app, store, engine, request),
             Effect::Quit => return Ok(true),
         }
     }

@@ -102,7 +102,7 @@ impl App {
         if let Some(sidebar) = areas.sidebar {
             self.render_sidebar(sidebar, buf);
         }
-        let overlay = self.show_help;
+        let overlay = self.show_help || self.picker.is_some();
         let input_focused = self.focused && !overlay && self.tools.focus.is_none();
         self.input
             .render(areas.input, buf, &self.theme, input_focused);
@@ -115,8 +115,12 @@ impl App {
                 .render(Rect::new(areas.input.x, y, w, h), buf, &self.theme);
         }
         self.render_confirm(areas.input, buf);
-        if overlay {
+        if self.show_help {
             self.render_help(screen, buf);
+            return None;
+        }
+        if let Some(picker) = &self.picker {
+            picker.render(screen, buf, &self.theme);
             return None;
         }
         self.input.cursor_position(areas.input)
@@ -229,6 +233,12 @@ impl App {
 
     /// Key hints for the current state, built from the live keymap.
     fn hints(&self) -> String {
+        if self.selecting.is_some() {
+            return "↑↓ pick a message · Enter edit it · Esc cancel".into();
+        }
+        if self.editing.is_some() {
+            return "editing an earlier message: Enter sends a new branch · Esc cancels".into();
+        }
         let pairs: &[(Action, &str)] = if self.is_busy() {
             &[
                 (Action::Interrupt, "interrupt"),

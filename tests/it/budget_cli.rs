@@ -95,8 +95,10 @@ async fn config_prices_reach_the_usage_line() {
     assert!(err.contains("output 500 · $0.0189 ·"), "{err}");
 }
 
+/// The ledger outlives the process: `chatterm usage` is empty at first, then lists the
+/// request an earlier print-mode run made, with its cost.
 #[tokio::test]
-async fn usage_says_honestly_that_nothing_is_recorded() {
+async fn usage_lists_the_requests_of_earlier_runs() {
     let home = tempfile::tempdir().unwrap();
     let mut cmd = chatterm(&home);
     cmd.args(["usage", "--days", "3"]);
@@ -107,9 +109,19 @@ async fn usage_says_honestly_that_nothing_is_recorded() {
         stdout.starts_with("No usage recorded for the last 3 days, "),
         "{stdout}"
     );
-    assert!(
-        text(&out.stderr).contains("in memory"),
-        "{}",
-        text(&out.stderr)
-    );
+
+    let server = MockServer::start().await.unwrap();
+    server.enqueue(script_0189().into());
+    let mut cmd = against(&server, &home);
+    cmd.args(["-p", "hi", "--model", "claude-sonnet-4-6"]);
+    let out = output(cmd).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let mut cmd = chatterm(&home);
+    cmd.args(["usage", "--days", "3"]);
+    let out = output(cmd).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("claude-sonnet-4-6"), "{stdout}");
+    assert!(stdout.contains("$0.0189"), "{stdout}");
 }

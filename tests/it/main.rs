@@ -16,6 +16,7 @@ mod ledger;
 mod models;
 mod print_mode;
 mod print_tools;
+mod store;
 mod streaming;
 mod tool_example;
 mod tool_helpers;

@@ -21,6 +21,7 @@ pub(crate) fn chatterm(home: &tempfile::TempDir) -> Command {
     cmd.env("HOME", home.path())
         .env("XDG_CONFIG_HOME", home.path())
         .env("CHATTERM_CACHE_DIR", home.path().join("cache"))
+        .env("CHATTERM_DATA_DIR", home.path().join("data"))
         .stdin(Stdio::null());
     cmd
 }

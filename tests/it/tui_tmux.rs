@@ -465,3 +465,94 @@ async fn a_tool_panel_fills_in_while_a_slow_tool_use_streams() {
     assert!(!done.contains("streaming input"), "{last}\n{done}");
     assert!(done.contains(r#""content": "w01 w02"#), "{done}");
 }
+
+/// The store issue's scenario: two conversations, Ctrl+R to search and resume the first
+/// (redrawn from the store), then Esc, Up and Enter to edit its question into a new branch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn picker_resumes_and_editing_branches() {
+    if !tmux_available() {
+        return;
+    }
+    let server = MockServer::start().await.unwrap();
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(config.path(), CONFIG).unwrap();
+    let config_path = config.path().to_string_lossy().into_owned();
+    let url = server.url();
+    let tmux = Tmux::start(
+        &chatterm_between_markers(),
+        &[
+            ("ANTHROPIC_BASE_URL", url.as_str()),
+            ("ANTHROPIC_API_KEY", "test"),
+            ("CHATTERM_CONFIG", config_path.as_str()),
+        ],
+    );
+    tmux.wait_for_format("#{alternate_on}", "1");
+    server.enqueue(Reply::text("Answer about sourdough."));
+    tmux.type_text("how do I feed a sourdough starter");
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("the first answer", |s| {
+        s.contains("Answer about sourdough.")
+    });
+    // Ctrl+N: a fresh screen, a new conversation.
+    tmux.send_keys(&["C-n"]);
+    tmux.wait_for("the empty screen", |s| {
+        !s.contains("Answer about sourdough.")
+    });
+    server.enqueue(Reply::text("Answer about tea."));
+    tmux.type_text("green tea temperature");
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("the second answer", |s| s.contains("Answer about tea."));
+
+    // Ctrl+R lists both; typing narrows to one; Enter resumes it.
+    tmux.send_keys(&["C-r"]);
+    tmux.wait_for("both conversations", |s| {
+        s.contains("Conversations") && s.contains("how do I feed") && s.contains("green tea")
+    });
+    tmux.type_text("sourd");
+    tmux.wait_for("the search", |s| {
+        // One row left (the conversation behind the overlay still shows at the top).
+        s.contains("search: sourd")
+            && s.contains("how do I feed")
+            && s.matches("just now").count() == 1
+    });
+    tmux.send_keys(&["Enter"]);
+    let screen = tmux.wait_for("the resumed conversation", |s| {
+        !s.contains("Conversations") && s.contains("Answer about sourdough.")
+    });
+    assert!(!screen.contains("Answer about tea."), "{screen}");
+
+    // Esc, Up, Enter: the question is back in the input; sending it edited branches.
+    tmux.send_keys(&["Escape"]);
+    tmux.wait_for("picking", |s| s.contains("pick a message"));
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("editing", |s| s.contains("new branch"));
+    tmux.type_text(" daily");
+    server.enqueue(Reply::text("Answer about daily feeding."));
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("the branch's answer", |s| {
+        s.contains("Answer about daily feeding.")
+    });
+    let requests: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/v1/messages")
+        .collect();
+    let body = requests.last().unwrap().body.clone().unwrap();
+    let messages = body["messages"].as_array().unwrap();
+    assert_eq!(
+        messages.len(),
+        1,
+        "the branch starts before the edited message"
+    );
+    assert_eq!(
+        messages[0]["content"][0]["text"],
+        "how do I feed a sourdough starter daily"
+    );
+    tmux.send_keys(&["C-d"]);
+    tmux.wait_for_format("#{alternate_on}", "0");
+    let db = tmux.dir().join("home/.local/share/chatterm/chatterm.db");
+    let store = chatterm::store::Store::open(&db).unwrap();
+    let all = store.list(None, 10).unwrap();
+    assert_eq!(all.len(), 3, "two conversations and a branch: {all:?}");
+    assert!(all[0].parent.is_some(), "the branch is the newest");
+}

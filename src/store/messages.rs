@@ -1,0 +1,320 @@
+//! Writing messages: appending, the streaming answer's checkpoint, its end, retries, tool
+//! results, and a bulk import.
+//!
+//! Invariants:
+//! - Positions within a conversation are assigned inside the writing transaction (max + 1),
+//!   so two processes appending to one conversation never collide or lose a row.
+//! - A conversation has at most one `streaming` row, its newest: [`Store::save_progress`]
+//!   rewrites it in place and [`Store::end_answer`] gives it its final status and content.
+//! - Every write also moves the conversation's `updated_ms`, which orders the picker.
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use super::{
+    ConversationId, MessageStatus, Result, Store, StoreError, StoredMessage, now_ms,
+    searchable_text,
+};
+use crate::api::{ContentBlock, Message, Role, ToolResultBlock, ToolUseBlock};
+
+/// A new message as the store takes it.
+struct Row<'a> {
+    role: Role,
+    content: &'a [ContentBlock],
+    status: MessageStatus,
+    model: Option<&'a str>,
+    error: Option<&'a str>,
+}
+
+fn role_str(role: Role) -> &'static str {
+    match role {
+        Role::User => "user",
+        Role::Assistant => "assistant",
+    }
+}
+
+fn encode(content: &[ContentBlock]) -> Result<String> {
+    serde_json::to_string(content).map_err(|e| StoreError::Sql(format!("encoding blocks: {e}")))
+}
+
+impl Store {
+    /// Appends a message that is complete as it is (a user message, before it is sent).
+    pub fn append(&self, id: ConversationId, message: &Message) -> Result<()> {
+        let row = Row {
+            role: message.role,
+            content: &message.content,
+            status: MessageStatus::Complete,
+            model: None,
+            error: None,
+        };
+        self.write(id, |tx, store| store.insert(tx, id, &row))
+    }
+
+    /// Checkpoints the answer streaming now: creates its `streaming` row or rewrites it.
+    pub fn save_progress(
+        &self,
+        id: ConversationId,
+        content: &[ContentBlock],
+        model: &str,
+    ) -> Result<()> {
+        self.write(id, |tx, store| {
+            if store.update_streaming(tx, id, content, MessageStatus::Streaming, None)? {
+                return Ok(());
+            }
+            let row = Row {
+                role: Role::Assistant,
+                content,
+                status: MessageStatus::Streaming,
+                model: Some(model),
+                error: None,
+            };
+            store.insert(tx, id, &row)
+        })
+    }
+
+    /// The answer ended with `status`. `content` is the final (or partial) content; `None`
+    /// keeps what the last checkpoint saved (a stream that ended before anything usable).
+    pub fn end_answer(
+        &self,
+        id: ConversationId,
+        content: Option<&[ContentBlock]>,
+        model: &str,
+        status: MessageStatus,
+        error: Option<&str>,
+    ) -> Result<()> {
+        self.write(id, |tx, store| {
+            if status == MessageStatus::Complete {
+                tx.execute(
+                    "UPDATE conversations SET model = ?2 WHERE id = ?1",
+                    params![id.0, model],
+                )
+                .map_err(|e| store.sql_err(e))?;
+            }
+            let Some(content) = content else {
+                tx.execute(
+                    "UPDATE messages SET status = ?2, error = ?3 \
+                     WHERE conversation_id = ?1 AND status = 'streaming'",
+                    params![id.0, status.as_str(), error],
+                )
+                .map_err(|e| store.sql_err(e))?;
+                return Ok(());
+            };
+            if store.update_streaming(tx, id, content, status, error)? {
+                return Ok(());
+            }
+            let row = Row {
+                role: Role::Assistant,
+                content,
+                status,
+                model: Some(model),
+                error,
+            };
+            store.insert(tx, id, &row)
+        })
+    }
+
+    /// A retry took the newest complete answer out of the history: it stays for display.
+    pub fn supersede_last_answer(&self, id: ConversationId) -> Result<()> {
+        self.write(id, |tx, store| {
+            tx.execute(
+                "UPDATE messages SET status = 'superseded' WHERE id = ( \
+                   SELECT id FROM messages WHERE conversation_id = ?1 \
+                   ORDER BY position DESC LIMIT 1) \
+                 AND role = 'assistant' AND status = 'complete'",
+                params![id.0],
+            )
+            .map_err(|e| store.sql_err(e))?;
+            Ok(())
+        })
+    }
+
+    /// Keeps one tool call's result as soon as it is known.
+    pub fn save_tool_result(
+        &self,
+        id: ConversationId,
+        call: &ToolUseBlock,
+        result: &ToolResultBlock,
+        duration_ms: u64,
+    ) -> Result<()> {
+        let result_json = serde_json::to_string(&ContentBlock::ToolResult(result.clone()))
+            .map_err(|e| StoreError::Sql(format!("encoding a tool result: {e}")))?;
+        self.write(id, |tx, store| {
+            tx.execute(
+                "INSERT INTO tool_results (conversation_id, tool_use_id, name, input, result, \
+                   is_error, duration_ms, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    id.0,
+                    call.id,
+                    call.name,
+                    call.input.to_string(),
+                    result_json,
+                    result.is_error.unwrap_or(false),
+                    i64::try_from(duration_ms).unwrap_or(i64::MAX),
+                    now_ms()
+                ],
+            )
+            .map_err(|e| store.sql_err(e))?;
+            Ok(())
+        })
+    }
+
+    /// The tool results kept for a conversation: (tool_use id, result block), oldest first.
+    pub fn tool_results(&self, id: ConversationId) -> Result<Vec<(String, ToolResultBlock)>> {
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT tool_use_id, result FROM tool_results WHERE conversation_id = ?1 \
+                 ORDER BY id",
+            )
+            .map_err(|e| self.sql_err(e))?;
+        let rows = stmt
+            .query_map(params![id.0], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+            .map_err(|e| self.sql_err(e))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(use_id, json)| match serde_json::from_str(&json) {
+                Ok(ContentBlock::ToolResult(b)) => Some((use_id, b)),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Imports whole conversations in one transaction (benchmarks, tests, migrations from
+    /// other tools). Each is `(title, model, updated_ms, messages)`.
+    pub fn import<'a, I>(&self, conversations: I) -> Result<Vec<ConversationId>>
+    where
+        I: IntoIterator<Item = (&'a str, &'a str, i64, &'a [StoredMessage])>,
+    {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction().map_err(|e| self.sql_err(e))?;
+        let mut ids = Vec::new();
+        {
+            let mut conv = tx
+                .prepare_cached(
+                    "INSERT INTO conversations (title, created_ms, updated_ms, model) \
+                     VALUES (?1, ?2, ?2, ?3)",
+                )
+                .map_err(|e| self.sql_err(e))?;
+            let mut msg = tx
+                .prepare_cached(
+                    "INSERT INTO messages (conversation_id, position, role, content, status, \
+                       model, error, text, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )
+                .map_err(|e| self.sql_err(e))?;
+            for (title, model, updated_ms, messages) in conversations {
+                conv.execute(params![title, updated_ms, model])
+                    .map_err(|e| self.sql_err(e))?;
+                let id = tx.last_insert_rowid();
+                for m in messages {
+                    msg.execute(params![
+                        id,
+                        m.position,
+                        role_str(m.role),
+                        encode(&m.content)?,
+                        m.status.as_str(),
+                        m.model,
+                        m.error,
+                        searchable_text(&m.content),
+                        m.created_ms
+                    ])
+                    .map_err(|e| self.sql_err(e))?;
+                }
+                ids.push(ConversationId(id));
+            }
+        }
+        tx.commit().map_err(|e| self.sql_err(e))?;
+        Ok(ids)
+    }
+
+    /// Runs `f` in an immediate transaction (so the position it reads stays its own) and
+    /// moves the conversation's last-activity time.
+    fn write<F>(&self, id: ConversationId, f: F) -> Result<()>
+    where
+        F: FnOnce(&Transaction<'_>, &Store) -> Result<()>,
+    {
+        let mut conn = self.conn()?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.sql_err(e))?;
+        let touched = tx
+            .execute(
+                "UPDATE conversations SET updated_ms = MAX(updated_ms, ?2) WHERE id = ?1",
+                params![id.0, now_ms()],
+            )
+            .map_err(|e| self.sql_err(e))?;
+        if touched == 0 {
+            return Err(StoreError::NotFound(id));
+        }
+        f(&tx, self)?;
+        tx.commit().map_err(|e| self.sql_err(e))
+    }
+
+    fn insert(&self, conn: &Connection, id: ConversationId, row: &Row<'_>) -> Result<()> {
+        conn.execute(
+            "INSERT INTO messages (conversation_id, position, role, content, status, model, \
+               error, text, created_ms) \
+             SELECT ?1, COALESCE(MAX(position), -1) + 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 \
+             FROM messages WHERE conversation_id = ?1",
+            params![
+                id.0,
+                role_str(row.role),
+                encode(row.content)?,
+                row.status.as_str(),
+                row.model,
+                row.error,
+                searchable_text(row.content),
+                now_ms()
+            ],
+        )
+        .map_err(|e| self.sql_err(e))?;
+        Ok(())
+    }
+
+    /// Rewrites the conversation's `streaming` row, if it has one. True when it did.
+    fn update_streaming(
+        &self,
+        conn: &Connection,
+        id: ConversationId,
+        content: &[ContentBlock],
+        status: MessageStatus,
+        error: Option<&str>,
+    ) -> Result<bool> {
+        let row: Option<i64> = conn
+            .query_row(
+                "SELECT id FROM messages WHERE conversation_id = ?1 AND status = 'streaming' \
+                 ORDER BY position DESC LIMIT 1",
+                params![id.0],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql_err(e))?;
+        let Some(row) = row else { return Ok(false) };
+        conn.execute(
+            "UPDATE messages SET content = ?2, text = ?3, status = ?4, error = ?5 WHERE id = ?1",
+            params![
+                row,
+                encode(content)?,
+                searchable_text(content),
+                status.as_str(),
+                error
+            ],
+        )
+        .map_err(|e| self.sql_err(e))?;
+        Ok(true)
+    }
+}
+
+/// Builds a message row for [`Store::import`].
+pub fn stored(position: i64, role: Role, content: Vec<ContentBlock>) -> StoredMessage {
+    StoredMessage {
+        position,
+        role,
+        content,
+        status: MessageStatus::Complete,
+        model: None,
+        error: None,
+        created_ms: now_ms(),
+    }
+}

@@ -1,0 +1,144 @@
+//! The binary's side of the conversation store: opening it (with the temporary-store
+//! fallback), choosing the conversation to continue, and `chatterm history`.
+//!
+//! A store that cannot be opened (locked past the busy timeout, damaged, from a newer
+//! chatterm) never loses the user's work silently: print and line mode stop with exit
+//! status 2 and a message naming the file and `--temp-store`; the full-screen mode asks,
+//! before it takes over the terminal, whether to go on with a temporary store.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
+
+use color_eyre::eyre::{Result, WrapErr};
+
+use chatterm::sanitize::sanitize;
+use chatterm::store::{self, ConversationId, LoadedConversation, Store, to_api_json, to_markdown};
+
+use crate::cli::{Cli, ExportFormat, HistoryCommand};
+
+/// Exit status when the store cannot be used.
+pub const EXIT_STORE: i32 = 2;
+
+/// Opens the store the flags ask for. `Err(status)` after the problem was reported.
+pub fn open(cli: &Cli, interactive: bool) -> Result<Arc<Store>, i32> {
+    let temporary = || {
+        Store::in_memory().map(Arc::new).map_err(|e| {
+            eprintln!("error: {e}");
+            EXIT_STORE
+        })
+    };
+    if cli.temp_store {
+        return temporary();
+    }
+    let Some(path) = store::default_path(&|k| std::env::var(k).ok()) else {
+        eprintln!(
+            "warning: no data directory (set {}); conversations are not saved",
+            store::ENV_DATA_DIR
+        );
+        return temporary();
+    };
+    match Store::open(&path) {
+        Ok(s) => Ok(Arc::new(s)),
+        Err(e) => {
+            eprintln!("error: cannot open the conversation store: {e}");
+            if interactive && ask_for_temporary() {
+                return temporary();
+            }
+            eprintln!(
+                "Close the other program, or move the file away; or start with --temp-store \
+                 to keep this session's conversations in memory only."
+            );
+            Err(EXIT_STORE)
+        }
+    }
+}
+
+/// Asks on the terminal whether to go on with a temporary store.
+fn ask_for_temporary() -> bool {
+    let mut err = std::io::stderr();
+    let _ = write!(
+        err,
+        "Start with a temporary store instead (nothing is saved after you quit)? [y/N] "
+    );
+    let _ = err.flush();
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim(), "y" | "Y" | "yes")
+}
+
+/// The conversation `--continue` or `--resume ID` names, loaded; `None` for a new one.
+pub fn resumed(cli: &Cli, store: &Store) -> Result<Option<LoadedConversation>> {
+    let id = match (&cli.resume, cli.continue_last) {
+        (Some(id), _) => Some(id.parse::<ConversationId>()?),
+        (None, true) => {
+            let latest = store.latest()?;
+            if latest.is_none() {
+                eprintln!("note: no stored conversation to continue yet; starting a new one");
+            }
+            latest
+        }
+        (None, false) => None,
+    };
+    match id {
+        Some(id) => Ok(Some(store.load(id).wrap_err("resuming")?)),
+        None => Ok(None),
+    }
+}
+
+/// `chatterm history ...`. Returns the exit status.
+pub fn history(cli: &Cli, command: &HistoryCommand) -> Result<i32> {
+    let store = match open(cli, false) {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let mut out = std::io::stdout().lock();
+    match command {
+        HistoryCommand::List { search, limit } => {
+            let rows = store.list(search.as_deref(), *limit)?;
+            if rows.is_empty() {
+                eprintln!(
+                    "no conversations{}",
+                    if search.is_some() { " match" } else { " yet" }
+                );
+            }
+            for r in rows {
+                let branch = r
+                    .parent
+                    .map_or(String::new(), |p| format!(" (branch of {p})"));
+                let line = format!(
+                    "{:>6}  {:<16}  {:>4} msgs  {:>8}  {:<20}  {}{branch}",
+                    r.id,
+                    store::utc(r.updated_ms).trim_end_matches(" UTC"),
+                    r.message_count,
+                    chatterm::cost::format_usd(r.cost_usd),
+                    r.model,
+                    r.title
+                );
+                writeln!(out, "{}", sanitize(&line))?;
+            }
+        }
+        HistoryCommand::Show { id } => {
+            let id: ConversationId = id.parse()?;
+            let text = to_markdown(&store.load(id)?, &store.tool_results(id)?);
+            write!(out, "{}", sanitize(&text))?;
+        }
+        HistoryCommand::Export { id, format, output } => {
+            let id: ConversationId = id.parse()?;
+            let loaded = store.load(id)?;
+            let text = match format {
+                ExportFormat::Md => to_markdown(&loaded, &store.tool_results(id)?),
+                ExportFormat::Json => to_api_json(&loaded)? + "\n",
+            };
+            match output {
+                Some(path) => std::fs::write(path, text)
+                    .wrap_err_with(|| format!("writing {}", path.display()))?,
+                // A terminal gets no control characters; JSON escapes its own.
+                None if std::io::stdout().is_terminal() => write!(out, "{}", sanitize(&text))?,
+                None => write!(out, "{text}")?,
+            }
+        }
+    }
+    Ok(0)
+}

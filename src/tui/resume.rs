@@ -1,0 +1,147 @@
+//! A stored conversation back on screen: stored messages to cells.
+//!
+//! The cells are the ones a live turn would have made, from the stored blocks: user
+//! messages, answer text (with its model, and "interrupted" / "incomplete" when it did not
+//! finish), thinking, tool-call panels with their input and, from the message that carried
+//! the results back, their result. Everything here is model or tool text, and reaches the
+//! screen through the cells' sanitising renderers like live text does.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use chatterm::api::{ContentBlock, Role, ToolResultBlock};
+use chatterm::engine::ToolStatus;
+use chatterm::store::{LoadedConversation, MessageStatus, StoredMessage};
+use chatterm::tools::ToolOutput;
+
+use super::app::App;
+use super::cells::{Answer, AnswerState, CellKind, NoticeKind};
+use super::stream::StreamingMarkdown;
+use super::tool_panel::ToolPanel;
+
+impl App {
+    /// Replaces the screen's conversation with a stored one (resume). The engine is told
+    /// separately, with the history.
+    pub fn show_conversation(&mut self, loaded: &LoadedConversation) {
+        self.conversation.clear();
+        self.forget_tools();
+        self.selecting = None;
+        self.editing = None;
+        self.last_answer = None;
+        self.conversation_id = Some(loaded.summary.id);
+        for m in &loaded.messages {
+            self.push_stored(m);
+        }
+        self.conversation.scroll_to_bottom();
+    }
+
+    fn push_stored(&mut self, m: &StoredMessage) {
+        if m.role == Role::User {
+            if m.is_typed() {
+                self.conversation
+                    .push(CellKind::User(m.to_message().text()));
+            }
+            for b in &m.content {
+                if let ContentBlock::ToolResult(r) = b {
+                    self.show_stored_result(r);
+                }
+            }
+            return;
+        }
+        let state = match m.status.shown_as() {
+            MessageStatus::Interrupted => AnswerState::Interrupted,
+            MessageStatus::Failed => AnswerState::Incomplete,
+            _ => AnswerState::Done,
+        };
+        let model = m.model.clone().unwrap_or_default();
+        for block in &m.content {
+            let kind = match block {
+                ContentBlock::Text(t) => {
+                    let mut body = StreamingMarkdown::new();
+                    body.push(&t.text);
+                    CellKind::Assistant(Answer {
+                        model: model.clone(),
+                        fallback_from: None,
+                        body,
+                        state: state.clone(),
+                    })
+                }
+                ContentBlock::Thinking(t) => CellKind::Thinking {
+                    text: t.thinking.clone(),
+                    done: true,
+                },
+                ContentBlock::RedactedThinking(_) => CellKind::Thinking {
+                    text: "(redacted by the API)".into(),
+                    done: true,
+                },
+                ContentBlock::ToolUse(t) => {
+                    let mut panel = ToolPanel::new(&t.name, &t.id);
+                    panel.input_complete(&t.input);
+                    let cell = self.conversation.push(CellKind::Tool(Box::new(panel)));
+                    self.register_tool(block, cell);
+                    continue;
+                }
+                other => CellKind::Notice {
+                    kind: NoticeKind::Info,
+                    text: format!("[{} block]", other.kind()),
+                },
+            };
+            self.conversation.push(kind);
+        }
+        let text = m.to_message().text();
+        if !text.is_empty() {
+            self.last_answer = Some(text);
+        }
+        match (m.status.shown_as(), &m.error) {
+            (MessageStatus::Failed, Some(e)) => self.notice(NoticeKind::Error, e.clone()),
+            (MessageStatus::Interrupted, _) if m.content.is_empty() => {
+                self.notice(
+                    NoticeKind::Interrupted,
+                    "interrupted before the answer began",
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+impl App {
+    /// A stored tool result, shown in its call's panel (duration unknown: not stored with
+    /// the message). A result whose call is not on screen is a notice.
+    fn show_stored_result(&mut self, r: &ToolResultBlock) {
+        let text = result_text(r.content.as_ref());
+        let output = if r.is_error == Some(true) {
+            ToolOutput::error(text)
+        } else {
+            ToolOutput::ok(text)
+        };
+        if !self.has_tool(&r.tool_use_id) {
+            let label = if output.is_error {
+                "tool error"
+            } else {
+                "tool result"
+            };
+            return self.notice(NoticeKind::Info, format!("{label}: {}", output.content));
+        }
+        let status = ToolStatus::Finished {
+            output,
+            duration: Duration::ZERO,
+        };
+        self.tool_status(&r.tool_use_id, "", status, Instant::now());
+    }
+}
+
+/// A result's content as text: the string, or its text blocks joined.
+fn result_text(content: Option<&serde_json::Value>) -> String {
+    match content {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Array(blocks)) => blocks
+            .iter()
+            .filter_map(|b| b.get("text").and_then(serde_json::Value::as_str))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Some(v) => v.to_string(),
+        None => String::new(),
+    }
+}

@@ -254,6 +254,25 @@ pub fn default_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
     data_dir(env).map(|d| d.join(DB_FILE))
 }
 
+/// `PRAGMA journal_mode = WAL`, retried while another process holds the lock. Two
+/// processes opening a new file at once both ask to switch; SQLite answers the loser
+/// `SQLITE_BUSY` at once rather than calling the busy handler (waiting could deadlock), so
+/// the wait is done here, up to [`BUSY_TIMEOUT`].
+fn switch_to_wal(conn: &Connection) -> rusqlite::Result<String> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
 impl Store {
     /// Opens (creating it and its directory if needed) and migrates the database at `path`.
     pub fn open(path: &Path) -> Result<Store> {
@@ -281,9 +300,7 @@ impl Store {
         if wal {
             // Reading the mode back forces the header read, so a file that is not a
             // database fails here, with its name, rather than at the first query.
-            let mode: String = conn
-                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-                .map_err(err)?;
+            let mode = switch_to_wal(&conn).map_err(err)?;
             if !mode.eq_ignore_ascii_case("wal") {
                 return Err(StoreError::Io {
                     path,

@@ -588,3 +588,70 @@ async fn a_locked_store_is_a_clear_error() {
     assert!(err.contains("--temp-store"), "{err}");
     drop(locker);
 }
+
+/// A turn with a tool round, journaled: the answer with its call, the results message and
+/// the final answer are all stored, the tool result too, and a resumed engine sends the
+/// very bytes the live one sends.
+#[tokio::test]
+async fn a_tool_round_is_stored_and_resumes_byte_for_byte() {
+    use crate::fake_tools::FakeTools;
+    use crate::tool_helpers::{calls, text};
+    use chatterm::engine::ToolSettings;
+    use chatterm::tools::ToolExecutor;
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_in(&dir);
+    let server = MockServer::start().await.unwrap();
+    let tools: Arc<dyn ToolExecutor> = Arc::new(FakeTools::new());
+    let engine = |conversation: Option<String>| {
+        let config = test_config();
+        Engine::new(client_for(&server, &config), &config, Pricing::embedded())
+            .with_tools(tools.clone(), ToolSettings::default())
+            .with_journal(store.clone(), conversation)
+            .spawn()
+    };
+    let input = serde_json::json!({"order_id": "ORD-1"});
+    server.enqueue(calls(&[("toolu_store1", "lookup_order", input)]));
+    server.enqueue(text("It has shipped."));
+    let mut live = engine(None);
+    let updates = turn(&mut live, "where is ORD-1?").await;
+    assert!(finished(&updates).is_some());
+    let id: String = updates
+        .iter()
+        .find_map(|u| match u {
+            Update::Conversation { id } => id.clone(),
+            _ => None,
+        })
+        .unwrap();
+
+    let cid: ConversationId = id.parse().unwrap();
+    let loaded = store.load(cid).unwrap();
+    let roles: Vec<Role> = loaded.history().iter().map(|m| m.role).collect();
+    assert_eq!(
+        roles,
+        [Role::User, Role::Assistant, Role::User, Role::Assistant]
+    );
+    let results = store.tool_results(cid).unwrap();
+    assert_eq!(results.len(), 1, "the tool result is kept on its own too");
+
+    let mut resumed = engine(Some(id.clone()));
+    let history = loaded.history();
+    resumed
+        .commands
+        .send(Command::Resume {
+            conversation: id,
+            history,
+        })
+        .unwrap();
+    server.enqueue(text("Anything else?"));
+    assert!(finished(&turn(&mut resumed, "thanks").await).is_some());
+    server.enqueue(text("Anything else?"));
+    assert!(finished(&turn(&mut live, "thanks").await).is_some());
+    let requests = message_requests(&server);
+    assert_eq!(requests.len(), 4);
+    assert_eq!(
+        String::from_utf8_lossy(&requests[2].raw_body),
+        String::from_utf8_lossy(&requests[3].raw_body),
+        "the resumed request differs from the one the live engine sent"
+    );
+}

@@ -27,6 +27,7 @@ use chatterm::print::{self, PrintOptions};
 use cli::{Cli, Sub};
 use tui::app::AppOptions;
 use tui::app_cost::CostOptions;
+use tui::extract_task::ExtractService;
 use tui::keymap::Keymap;
 use tui::theme::{self, Theme};
 
@@ -134,6 +135,13 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
             .with_ledger(ledger.clone());
         return Ok(extract_cmd::run(args, extractor, &supports).await);
     }
+    // `/extract` in the chat screen: the chat's client, prices, ledger and models.
+    let extract = ExtractService::new(
+        Extractor::new(client.clone(), &config, pricing.clone())
+            .with_model(cli.model.clone())
+            .with_ledger(ledger.clone()),
+        catalog.clone(),
+    );
     let mut engine = Engine::new(client, &config, pricing.clone())
         .with_model(cli.model.clone())
         .with_catalog(catalog)
@@ -172,7 +180,7 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
         ledger: Some(ledger),
     };
     let options = app_options(&config, &cli, cost)?;
-    tui::run::run(options, handle, cli.prompt.clone())
+    tui::run::run(options, handle, extract, cli.prompt.clone())
         .await
         .wrap_err("terminal error")?;
     Ok(0)

@@ -84,6 +84,7 @@ fn every_listed_command_parses() {
             "ID" => " some-model",
             "NAME" => " fast",
             "TEXT" => " text",
+            "SCHEMA" => " support-email",
             _ => "",
         };
         assert!(

@@ -69,6 +69,8 @@ pub struct InputBox {
     /// The unsent text saved when browsing began.
     draft: String,
     placeholder: &'static str,
+    /// What the next message is for, when not the chat (`/extract`): shown in the border.
+    mode: Option<String>,
 }
 
 impl Default for InputBox {
@@ -101,7 +103,19 @@ impl InputBox {
             browsing: None,
             draft: String::new(),
             placeholder: PLACEHOLDER,
+            mode: None,
         }
+    }
+
+    /// Shows (or with `None` removes) a mode hint in the top border, e.g. that the next
+    /// message is an extraction's input. It stays while the user types.
+    pub fn set_mode(&mut self, hint: Option<&str>) {
+        self.mode = hint.map(|h| chatterm::sanitize::sanitize_line(h).into_owned());
+    }
+
+    #[cfg(test)]
+    pub fn mode(&self) -> Option<&str> {
+        self.mode.as_deref()
     }
 
     /// Says which newline key to advertise: Shift+Enter only reaches the app on terminals
@@ -292,9 +306,17 @@ impl InputBox {
         } else {
             Role::Border
         };
-        let block = Block::default()
+        let mut block = Block::default()
             .borders(Borders::TOP)
             .border_style(theme.style(border));
+        if let Some(mode) = &self.mode {
+            let room = usize::from(area.width.saturating_sub(2));
+            let title = super::wrap::truncate(mode, room);
+            block = block.title(Span::styled(
+                format!(" {title} "),
+                theme.style(Role::Notice),
+            ));
+        }
         let inner = block.inner(area);
         block.render(area, buf);
         if inner.is_empty() {

@@ -182,7 +182,7 @@ impl Action {
             Action::TierMax => "max tier",
             Action::TierAuto => "auto tier (routing rules pick per request)",
             Action::CycleTier => "cycle tiers",
-            Action::Interrupt => "interrupt the answer",
+            Action::Interrupt => "interrupt the answer or the extraction",
             Action::CtrlC => "interrupt / clear input / twice to quit",
             Action::QuitIfEmpty => "quit (empty input)",
             Action::ScrollUp => "scroll up",

@@ -12,7 +12,8 @@
 //! - Components: [`pane`] (the conversation: cells, render cache, scrolling) with
 //!   [`cells`], [`tool_panel`] (a tool call's live panel; its input drawn by
 //!   [`json_view`]), [`input`] (the input box and sent history), [`commands`] (slash
-//!   commands and their popup).
+//!   commands and their popup), [`extract_panel`] (an `/extract` run's live JSON; the
+//!   mode and its events in `app_extract.rs`, the schema and the task in [`extract_task`]).
 //! - Foundations: [`frame`] (the coalescing 60 fps frame scheduler), [`keymap`] (keys to
 //!   actions, with `[keys]` overrides), [`theme`] (styles by role; NO_COLOR), [`markdown`]
 //!   and [`stream`] (markdown to wrapped lines, as a whole or while streaming; tables in
@@ -23,12 +24,15 @@
 
 pub mod app;
 pub mod app_cost;
+mod app_extract;
 mod app_tools;
 mod app_updates;
 pub mod cells;
 pub mod clipboard;
 pub mod commands;
 mod cost_prompt;
+pub mod extract_panel;
+pub mod extract_task;
 pub mod frame;
 mod help;
 pub mod highlight;

@@ -1,7 +1,8 @@
-//! The event loop: terminal events, engine updates and frames, in one biased `select!`.
+//! The event loop: terminal events, engine updates, `/extract` events and frames, in one
+//! biased `select!`.
 //!
 //! Order of preference: terminal input first (so keys stay responsive under a fast stream),
-//! then engine updates, then frames, then signals. The input branch wins every turn while
+//! then engine updates and extraction events, then frames, then signals. The input branch wins every turn while
 //! input is queued and the update branch drains its channel, so all queued events are
 //! handled before a frame is drawn. Nothing is drawn in those branches: a
 //! branch only *requests* a frame, and the [`FrameScheduler`] coalesces requests into at
@@ -9,7 +10,8 @@
 //!
 //! The app ([`App`]) never does IO; this loop carries out its [`Effect`]s: commands to the
 //! engine, OSC 52 clipboard writes, mouse capture, reading today's spend from the usage
-//! ledger, quitting. The terminal is restored by [`TerminalSession`]'s drop on every way
+//! ledger, loading an `/extract` schema and starting or cancelling an extraction's task
+//! ([`Extractions`]), quitting. The terminal is restored by [`TerminalSession`]'s drop on every way
 //! out, and by the panic hook on a panic.
 
 use std::io;
@@ -26,34 +28,48 @@ use chatterm::engine::{Command, EngineHandle};
 
 use super::app::{App, AppOptions, Effect};
 use super::cells::NoticeKind;
+use super::extract_task::{self, ExtractService, Extractions};
 use super::frame::FrameScheduler;
 use super::terminal::{self, TerminalSession};
 use super::{clipboard, highlight};
 
 /// Runs the TUI until the user quits. The terminal is restored however this returns.
-/// `initial` is a first message to send at once (the prompt given on the command line).
+/// `initial` is a first message to send at once (the prompt given on the command line);
+/// `/extract` runs with `extract`.
 pub async fn run(
     options: AppOptions,
     mut engine: EngineHandle,
+    extract: ExtractService,
     initial: Option<String>,
 ) -> io::Result<()> {
     terminal::install_panic_hook();
     let mut session = TerminalSession::enter(options.mouse_capture)?;
     let mut app = App::new(options);
+    let mut io = Io {
+        engine: &mut engine,
+        extractions: Extractions::new(extract),
+    };
     app.set_shift_enter_works(session.keyboard_enhanced());
     refresh_spend(&mut app);
     if let Some(text) = initial {
         app.send_initial(text);
-        apply_effects(&mut app, &mut session, &engine)?;
+        apply_effects(&mut app, &mut session, &mut io)?;
     }
     // The first frame goes out before anything slow: syntect's sets load after it.
     let more = draw(&mut session, &mut app)?;
     tokio::task::spawn_blocking(highlight::warm);
-    event_loop(&mut app, &mut session, &mut engine, more).await?;
+    event_loop(&mut app, &mut session, &mut io, more).await?;
+    io.extractions.cancel_all();
     if app.is_busy() {
-        let _ = engine.commands.send(Command::Cancel);
+        let _ = io.engine.commands.send(Command::Cancel);
     }
     Ok(())
+}
+
+/// Where the app's effects go: the engine and the extraction tasks.
+struct Io<'a> {
+    engine: &'a mut EngineHandle,
+    extractions: Extractions,
 }
 
 /// The loop itself, until the user quits, a signal arrives or the terminal goes away.
@@ -61,7 +77,7 @@ pub async fn run(
 async fn event_loop(
     app: &mut App,
     session: &mut TerminalSession,
-    engine: &mut EngineHandle,
+    io: &mut Io<'_>,
     more_layout: bool,
 ) -> io::Result<()> {
     let mut events = EventStream::new();
@@ -85,7 +101,7 @@ async fn event_loop(
                     frames.request();
                 }
             }
-            update = engine.updates.recv() => {
+            update = io.engine.updates.recv() => {
                 let Some(update) = update else {
                     app.notice(NoticeKind::Error, "the engine stopped; restart chatterm");
                     frames.request();
@@ -93,8 +109,16 @@ async fn event_loop(
                 };
                 let now = Instant::now();
                 app.on_update(update, now);
-                while let Ok(update) = engine.updates.try_recv() {
+                while let Ok(update) = io.engine.updates.try_recv() {
                     app.on_update(update, now);
+                }
+                frames.request();
+            }
+            event = io.extractions.next() => {
+                let now = Instant::now();
+                app.on_extract(event, now);
+                while let Some(event) = io.extractions.try_next() {
+                    app.on_extract(event, now);
                 }
                 frames.request();
             }
@@ -111,7 +135,7 @@ async fn event_loop(
             // In raw mode Ctrl+C is a key; this is a SIGINT sent by another process.
             _ = interrupt.recv() => break,
         }
-        if apply_effects(app, session, engine)? {
+        if apply_effects(app, session, io)? {
             break;
         }
         // A status message or countdown may need a frame of its own later.
@@ -143,12 +167,12 @@ fn on_event(app: &mut App, event: Event) -> bool {
 fn apply_effects(
     app: &mut App,
     session: &mut TerminalSession,
-    engine: &EngineHandle,
+    io: &mut Io<'_>,
 ) -> io::Result<bool> {
     for effect in app.take_effects() {
         match effect {
             Effect::Engine(command) => {
-                if engine.commands.send(command).is_err() {
+                if io.engine.commands.send(command).is_err() {
                     app.notice(NoticeKind::Error, "the engine stopped; restart chatterm");
                 }
             }
@@ -162,6 +186,12 @@ fn apply_effects(
             },
             Effect::SetMouseCapture(on) => session.set_mouse_capture(on)?,
             Effect::RefreshSpend => refresh_spend(app),
+            Effect::LoadSchema { spec } => {
+                let loaded = extract_task::load_schema(&spec);
+                app.schema_loaded(&spec, loaded);
+            }
+            Effect::Extract(request) => io.extractions.start(&request),
+            Effect::CancelExtract(id) => io.extractions.cancel(id),
             Effect::Quit => return Ok(true),
         }
     }

@@ -533,4 +533,4 @@ fn note(text: &str, style: Style, width: usize) -> Vec<Line<'static>> {
 
 #[cfg(test)]
 #[path = "extract_panel_tests.rs"]
-mod tests;
+pub(crate) mod tests;

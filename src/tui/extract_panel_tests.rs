@@ -150,6 +150,7 @@ fn cost(usage: &Usage) -> f64 {
 
 /// The bundled schema, loaded as the event loop would.
 pub(crate) fn arm(app: &mut App) {
+    app.take_effects();
     type_text(app, "/extract support-email");
     press(app, KeyCode::Enter);
     let effects = app.take_effects();

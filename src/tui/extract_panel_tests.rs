@@ -230,6 +230,23 @@ fn errors_of(value: &Value) -> Vec<String> {
 }
 
 #[test]
+fn the_input_box_says_what_the_next_message_is_for() {
+    snap("extract_armed", |app| {
+        answer(app, "hi", "Hello.");
+        arm(app);
+    });
+    let mut app = app();
+    arm(&mut app);
+    type_text(&mut app, "Subject: refund");
+    let screen = crate::tui::tool_panel::tests::screen(&mut app, 60, 20);
+    assert!(
+        screen.contains(" extract with support-email: paste or type the te"),
+        "{screen}"
+    );
+    assert!(screen.contains("Subject: refund"), "{screen}");
+}
+
+#[test]
 fn streaming_with_a_string_cut_in_the_middle() {
     snap("extract_streaming_cut_string", |app| {
         let run = started(app);

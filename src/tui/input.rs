@@ -55,6 +55,9 @@ const PLACEHOLDER: &str =
 const PLACEHOLDER_NO_SHIFT_ENTER: &str =
     "Message Claude…  (Enter send · Alt+Enter newline · / commands · F1 help)";
 
+/// The placeholder while a mode hint is shown: the hint (in the border) says the rest.
+const PLACEHOLDER_IN_MODE: &str = "Paste or type the text…  (Enter runs · Esc cancels)";
+
 /// Spaces a pasted tab becomes; the Tab key inserts spaces up to the next stop this wide.
 const TAB_SPACES: &str = "    ";
 const TAB_WIDTH: u8 = 4;
@@ -116,6 +119,14 @@ impl InputBox {
     #[cfg(test)]
     pub fn mode(&self) -> Option<&str> {
         self.mode.as_deref()
+    }
+
+    fn placeholder(&self) -> &'static str {
+        if self.mode.is_some() {
+            PLACEHOLDER_IN_MODE
+        } else {
+            self.placeholder
+        }
     }
 
     /// Says which newline key to advertise: Shift+Enter only reaches the app on terminals
@@ -338,7 +349,7 @@ impl InputBox {
         }
         if self.is_empty() {
             let line = Line::from(Span::styled(
-                placeholder(self.placeholder, inner.width),
+                placeholder(self.placeholder(), inner.width),
                 theme.style(Role::Dim),
             ));
             buf.set_line(inner.x, inner.y, &line, inner.width);

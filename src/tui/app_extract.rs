@@ -341,13 +341,13 @@ impl App {
                     "↻ request retry {attempt} of {max} in {}s: {reason}",
                     wait.as_secs_f64().ceil()
                 );
-                self.with_extract_panel(run.cell, |p| p.set_note(text));
+                self.with_extract_panel(run.cell, |p| p.set_note(text, true));
             }
             Update::FellBack {
                 from, to, reason, ..
             } if shown => {
                 let text = format!("↳ {from} {reason}; answering with {to}");
-                self.with_extract_panel(run.cell, |p| p.set_note(text));
+                self.with_extract_panel(run.cell, |p| p.set_note(text, false));
             }
             _ => {}
         }

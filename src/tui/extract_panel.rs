@@ -147,8 +147,9 @@ pub struct ExtractPanel {
     highlight: Option<(usize, usize)>,
     /// The first answer's errors, listed while the corrected retry runs.
     sent_back: Vec<String>,
-    /// The latest retry or fallback of a request.
-    note: Option<String>,
+    /// The latest retry or fallback of a request, and whether it is gone once the answer
+    /// streams again (a retry's countdown is; a fallback stays worth knowing).
+    note: Option<(String, bool)>,
     footer: Option<Footer>,
     /// Ends the markers of left-out lines (`Ctrl+T expands`).
     expand_hint: String,
@@ -224,6 +225,9 @@ impl ExtractPanel {
         }
         self.view.push(fragment);
         self.state = ExtractState::Streaming;
+        if self.note.as_ref().is_some_and(|(_, transient)| *transient) {
+            self.note = None;
+        }
     }
 
     /// A content block of the answer closed: the JSON is complete when it is the block
@@ -243,10 +247,11 @@ impl ExtractPanel {
         self.state = ExtractState::Validating;
     }
 
-    /// A request of the attempt is retried or falls back: said under the JSON.
-    pub fn set_note(&mut self, note: String) {
+    /// A request of the attempt is retried or falls back: said under the JSON until the
+    /// attempt ends, or when `transient` until the answer streams again.
+    pub fn set_note(&mut self, note: String, transient: bool) {
         if !self.state.is_final() {
-            self.note = Some(note);
+            self.note = Some((note, transient));
         }
     }
 
@@ -421,7 +426,7 @@ impl ExtractPanel {
                 lines.extend(note(&format!("• {e}"), dim, width));
             }
         }
-        if let Some(text) = &self.note {
+        if let Some((text, _)) = &self.note {
             lines.extend(note(text, theme.style(Role::Warning), width));
         }
         if let ExtractState::Refused { text } = &self.state {

@@ -404,3 +404,42 @@ fn hostile_text_is_sanitised() {
         );
     }
 }
+
+#[test]
+fn a_request_retry_is_shown_until_the_answer_streams_again() {
+    let mut app = app();
+    let run = started(&mut app);
+    let retry = Update::Retrying {
+        turn: TurnId(1),
+        attempt: 1,
+        max: 3,
+        wait: std::time::Duration::from_secs(2),
+        reason: "overloaded (529)".into(),
+    };
+    run.engine(&mut app, 1, retry);
+    let screen = crate::tui::tool_panel::tests::screen(&mut app, 100, 30);
+    assert!(
+        screen.contains("↻ request retry 1 of 3 in 2s: overloaded (529)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("retrying 1 of 3"),
+        "the status bar: {screen}"
+    );
+    let fell = Update::FellBack {
+        turn: TurnId(1),
+        from: "claude-sonnet-4-6".into(),
+        to: "claude-haiku-4-5".into(),
+        reason: "is overloaded".into(),
+    };
+    run.stream(&mut app, 1, "{\"category\": ");
+    let screen = crate::tui::tool_panel::tests::screen(&mut app, 100, 30);
+    assert!(!screen.contains("request retry"), "{screen}");
+    run.engine(&mut app, 1, fell);
+    run.stream(&mut app, 1, "\"billing\"");
+    let screen = crate::tui::tool_panel::tests::screen(&mut app, 100, 30);
+    assert!(
+        screen.contains("↳ claude-sonnet-4-6 is overloaded; answering with claude-haiku-4-5"),
+        "{screen}"
+    );
+}

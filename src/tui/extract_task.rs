@@ -217,3 +217,39 @@ impl Extractions {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chatterm::api::{Auth, Client, ClientOptions};
+    use chatterm::config::{Config, Tier};
+    use chatterm::cost::Pricing;
+
+    fn service() -> (ExtractService, Config) {
+        let config = Config::default();
+        let options = ClientOptions::new("http://127.0.0.1:9", Auth::ApiKey("k".into()));
+        let client = Client::new(options).unwrap();
+        let extractor = Extractor::new(client, &config, Pricing::embedded());
+        (ExtractService::new(extractor, Catalog::builtin()), config)
+    }
+
+    #[test]
+    fn extractions_use_the_chats_tier_or_model() {
+        let (service, config) = service();
+        let on = |tier, model: Option<&str>| {
+            let target = ExtractTarget {
+                tier,
+                model: model.map(str::to_owned),
+            };
+            service.extractor_for(&target).model().to_owned()
+        };
+        let default = config.routing.default;
+        assert_eq!(on(None, None), config.models.model_for(default));
+        assert_eq!(
+            on(Some(Tier::Fast), None),
+            config.models.model_for(Tier::Fast)
+        );
+        assert_eq!(on(Some(Tier::Max), Some("pinned-model")), "pinned-model");
+        assert_eq!(on(None, Some("claude-opus-5")), "claude-opus-5");
+    }
+}

@@ -28,6 +28,7 @@ use chatterm::print::{self, PrintOptions};
 use cli::{Cli, Sub};
 use tui::app::AppOptions;
 use tui::app_cost::CostOptions;
+use tui::extract_task::ExtractService;
 use tui::keymap::Keymap;
 use tui::theme::{self, Theme};
 
@@ -143,6 +144,13 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
         return Ok(extract_cmd::run(args, extractor, &supports).await);
     }
     let resumed = store_cli::resumed(&cli, &store)?;
+    // `/extract` in the chat screen: the chat's client, prices, ledger and models.
+    let extract = ExtractService::new(
+        Extractor::new(client.clone(), &config, pricing.clone())
+            .with_model(cli.model.clone())
+            .with_ledger(ledger.clone()),
+        catalog.clone(),
+    );
     let mut engine = Engine::new(client, &config, pricing.clone())
         .with_model(cli.model.clone())
         .with_catalog(catalog)
@@ -189,7 +197,7 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     };
     let options = app_options(&config, &cli, cost)?;
     let link = tui::run_store::StoreLink { store, resumed };
-    tui::run::run(options, handle, cli.prompt.clone(), link)
+    tui::run::run(options, handle, extract, cli.prompt.clone(), link)
         .await
         .wrap_err("terminal error")?;
     Ok(0)

@@ -46,7 +46,8 @@ pub struct Job {
 }
 
 /// Runs extractions with one client and configuration. Cheap to share by reference
-/// across concurrent extractions.
+/// across concurrent extractions, and cheap to clone (the client and prices are shared).
+#[derive(Clone)]
 pub struct Extractor {
     client: Client,
     pricing: Arc<Pricing>,
@@ -79,6 +80,14 @@ impl Extractor {
     /// Pins a model id regardless of tier (the `--model` flag).
     pub fn with_model(mut self, model: Option<String>) -> Self {
         self.model_override = model.filter(|m| !m.trim().is_empty());
+        self
+    }
+
+    /// Uses `tier` (its model, max_tokens and fallback chain) instead of the configured
+    /// one: the chat screen extracts on the tier the chat is on.
+    pub fn with_tier(mut self, tier: Tier) -> Self {
+        self.tier = tier;
+        self.max_tokens = self.models.max_tokens.get(tier);
         self
     }
 

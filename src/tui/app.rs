@@ -1,9 +1,10 @@
 //! The app's state and what keys do to it.
 //!
 //! The model: [`App`] owns every component's state (conversation pane, input box, command
-//! popup, overlays, status) and changes only in response to three inputs: a terminal event
+//! popup, overlays, status) and changes only in response to four inputs: a terminal event
 //! ([`App::on_key`], [`App::on_paste`], [`App::on_mouse`]), an engine update
-//! ([`App::on_update`], in `app_updates.rs`) and the clock ([`App::tick`]). It never does
+//! ([`App::on_update`], in `app_updates.rs`), an `/extract` run's event
+//! ([`App::on_extract`], in `app_extract.rs`) and the clock ([`App::tick`]). It never does
 //! IO: what should happen outside (send the engine a command, write the clipboard, switch
 //! mouse capture, quit) is queued as an [`Effect`] that the event loop carries out. So the
 //! whole app is driven by plain calls in tests.
@@ -23,6 +24,7 @@ use chatterm::store::ConversationId;
 use chatterm::tools::ApprovalDecision;
 
 use super::app_cost::{CostOptions, CostState};
+use super::app_extract::{ExtractMode, ExtractRequest};
 use super::app_tools::ToolCalls;
 use super::cells::{CellKind, NoticeKind, RenderOptions};
 use super::commands::{CommandPopup, SlashCommand};
@@ -43,6 +45,14 @@ pub enum Effect {
     RefreshSpend,
     /// Ask the conversation store (see `app_store.rs`).
     Store(StoreRequest),
+    /// Load the schema `/extract` names and report it ([`App::schema_loaded`]).
+    LoadSchema {
+        spec: String,
+    },
+    /// Run an extraction on its own task; its events go to [`App::on_extract`].
+    Extract(ExtractRequest),
+    /// Cancel the extraction with this id.
+    CancelExtract(u64),
     Quit,
 }
 
@@ -131,6 +141,8 @@ pub struct App {
     pub(super) flash: Option<(String, Instant)>,
     /// Tool panels: calls by id, pending approvals, running spinners, focus.
     pub(super) tools: ToolCalls,
+    /// `/extract`: the armed schema, the running extraction (`app_extract.rs`).
+    pub(super) extract: ExtractMode,
     effects: Vec<Effect>,
     /// The conversation picker, while open.
     pub(super) picker: Option<Picker>,
@@ -191,6 +203,7 @@ impl App {
             ctrl_c_at: None,
             flash: None,
             tools: ToolCalls::default(),
+            extract: ExtractMode::default(),
             effects: Vec::new(),
             picker: None,
             selecting: None,
@@ -213,8 +226,9 @@ impl App {
         self.flash = Some((text.into(), now + FLASH_TIME));
     }
 
+    /// A chat turn or an extraction is running.
     pub fn is_busy(&self) -> bool {
-        self.live.is_some()
+        self.live.is_some() || self.extract_running()
     }
 
     /// Tells the app whether the terminal reports Shift+Enter (keyboard enhancement).
@@ -329,9 +343,12 @@ impl App {
                 self.clear_tool_focus();
                 self.interrupt(now)
             }
+            // Idle: Esc first leaves the /extract mode; else it picks a message to edit.
             Action::Interrupt => {
                 self.clear_tool_focus();
-                self.escape_idle(now)
+                if !self.leave_extract_mode(now) {
+                    self.escape_idle(now)
+                }
             }
             Action::CtrlC => self.ctrl_c(now),
             Action::QuitIfEmpty => {
@@ -440,7 +457,7 @@ impl App {
             }
         }
         if self.is_busy() {
-            self.flash("an answer is streaming: Esc interrupts it", now);
+            self.flash(self.busy_note(), now);
             return;
         }
         if self.ask_before_spending(super::cost_prompt::Pending::Message) {
@@ -456,6 +473,10 @@ impl App {
                 Some(rest) => format!("/{rest}"),
                 None => text,
             };
+            if self.extract_armed() {
+                self.start_extraction(text);
+                return;
+            }
             match self.editing.take() {
                 Some(index) => self.send_fork(index, text),
                 None => self.send_message(text),
@@ -495,6 +516,7 @@ impl App {
                 }
             }
             SlashCommand::Copy(n) => self.copy(n, now),
+            SlashCommand::Extract(spec) => self.extract_command(spec),
             SlashCommand::Help => self.open_help(),
             SlashCommand::Quit => self.effect(Effect::Quit),
             SlashCommand::Rename(title) => self.rename(title, now),
@@ -534,7 +556,7 @@ impl App {
     /// Copies the last answer, or its `n`-th (1-based) code block.
     fn copy(&mut self, n: Option<usize>, now: Instant) {
         let Some(answer) = self.last_answer.clone() else {
-            self.flash("nothing to copy yet", now);
+            self.flash(self.nothing_to_copy(), now);
             return;
         };
         let text = match n {
@@ -550,7 +572,13 @@ impl App {
                 }
             }
         };
-        let what = n.map_or("the last answer".to_owned(), |n| format!("code block {n}"));
+        let what = match n {
+            None => self
+                .copy_label(&text)
+                .unwrap_or("the last answer")
+                .to_owned(),
+            Some(n) => format!("code block {n}"),
+        };
         self.flash(
             format!(
                 "sent {what} to the clipboard ({} chars)",

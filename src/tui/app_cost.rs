@@ -139,6 +139,15 @@ impl App {
         budget::level(self.today_spend(), self.cost.budget.daily_usd)
     }
 
+    /// The model `tier` means, as the engine last said.
+    pub(super) fn model_of_tier(&self, tier: Tier) -> Option<String> {
+        let models = &self.cost.tier_models;
+        models
+            .iter()
+            .find(|(t, _)| *t == tier)
+            .map(|(_, m)| m.clone())
+    }
+
     fn tier_of(&self, model: &str) -> Option<Tier> {
         let models = &self.cost.tier_models;
         models.iter().find(|(_, m)| m == model).map(|(t, _)| *t)

@@ -325,8 +325,12 @@ impl App {
         self.end_turn();
     }
 
-    /// Esc or Ctrl+C while a turn runs: cancel it and freeze what is shown.
+    /// Esc or Ctrl+C while a turn (or an extraction) runs: cancel it and freeze what is
+    /// shown.
     pub(super) fn interrupt(&mut self, now: Instant) {
+        if self.cancel_extraction(now) {
+            return;
+        }
         let Some(live) = &self.live else {
             return;
         };

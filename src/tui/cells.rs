@@ -1,5 +1,5 @@
 //! The conversation's cells: one user message, one assistant text block, one thinking
-//! block, one tool call, or one notice each.
+//! block, one tool call, one `/extract` run, or one notice each.
 //!
 //! The model: a [`Cell`] owns its content and a *revision* that goes up whenever anything
 //! that changes its rendering changes. [`Cell::render`] turns it into lines for a width and
@@ -14,6 +14,7 @@
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
+use super::extract_panel::ExtractPanel;
 use super::markdown;
 use super::stream::StreamingMarkdown;
 use super::theme::{Role, Theme};
@@ -74,6 +75,8 @@ pub enum CellKind {
     },
     /// A tool call: its live input, status and result (see [`super::tool_panel`]).
     Tool(Box<ToolPanel>),
+    /// An `/extract` run: its live JSON, errors and result (see [`super::extract_panel`]).
+    Extract(Box<ExtractPanel>),
     Notice {
         kind: NoticeKind,
         text: String,
@@ -109,6 +112,7 @@ impl Cell {
             CellKind::Assistant(answer) => answer.body.source().len(),
             CellKind::Thinking { text, .. } => text.len(),
             CellKind::Tool(panel) => panel.weight(),
+            CellKind::Extract(panel) => panel.weight(),
             CellKind::Notice { text, .. } => text.len(),
         }
     }
@@ -121,7 +125,7 @@ impl Cell {
                 thinking_expanded: options.thinking_expanded,
                 ..RenderOptions::default()
             },
-            CellKind::Tool(_) => RenderOptions {
+            CellKind::Tool(_) | CellKind::Extract(_) => RenderOptions {
                 tools_expanded: options.tools_expanded,
                 ..RenderOptions::default()
             },
@@ -145,6 +149,7 @@ impl Cell {
                 render_thinking(text, *done, width, theme, options.thinking_expanded)
             }
             CellKind::Tool(panel) => panel.render(width, theme, options),
+            CellKind::Extract(panel) => panel.render(width, theme, options),
             CellKind::Notice { kind, text } => render_notice(*kind, text, width, theme),
         };
         lines.push(Line::default());

@@ -13,7 +13,8 @@
 //!
 //! The popup works from the input text alone, recomputed on every change by
 //! [`CommandPopup::update`]. Before the first space it lists the commands whose name starts
-//! with what was typed; after `/tier ` or `/model ` it lists tier names or model ids. The
+//! with what was typed; after `/tier `, `/model ` or `/extract ` it lists tier names, model
+//! ids or the bundled schemas (file paths are not listed: the popup reads no disk). The
 //! selection follows its item while the list narrows, and wraps at either end. The popup
 //! hides when nothing matches, and when the one match is exactly what was typed (nothing
 //! is left to complete; Enter sends it).
@@ -42,6 +43,8 @@ pub enum SlashCommand {
     Retry,
     /// Copy the last answer, or its code block with this 1-based number.
     Copy(Option<usize>),
+    /// Extract JSON matching this schema (a file or a bundled name) from the next message.
+    Extract(String),
     Help,
     Quit,
     /// Rename the conversation on screen.
@@ -80,6 +83,11 @@ pub const COMMANDS: &[CommandSpec] = &[
     cmd("rename", "TITLE", "rename this conversation"),
     cmd("retry", "", "ask for the last answer again"),
     cmd("copy", "[N]", "copy the last answer, or its code block N"),
+    cmd(
+        "extract",
+        "SCHEMA",
+        "turn the next message into JSON matching a schema",
+    ),
     cmd("help", "", "list commands and keys"),
     cmd("quit", "", "leave chatterm"),
 ];
@@ -117,6 +125,7 @@ fn parse_command(name: &str, arg: &str) -> Result<SlashCommand, String> {
         "clear" => no_args("clear", arg, SlashCommand::Clear),
         "retry" => no_args("retry", arg, SlashCommand::Retry),
         "copy" => parse_copy(arg),
+        "extract" => parse_extract(arg),
         "help" => no_args("help", arg, SlashCommand::Help),
         "quit" => no_args("quit", arg, SlashCommand::Quit),
         "rename" if !arg.is_empty() => Ok(SlashCommand::Rename(
@@ -148,6 +157,20 @@ fn parse_copy(arg: &str) -> Result<SlashCommand, String> {
         Ok(n) if n >= 1 => Ok(SlashCommand::Copy(Some(n))),
         _ => Err("/copy takes a code block number: /copy 2 copies the second".to_owned()),
     }
+}
+
+fn parse_extract(arg: &str) -> Result<SlashCommand, String> {
+    if arg.is_empty() || arg.contains('\n') {
+        let names: Vec<&str> = super::extract_task::BUNDLED
+            .iter()
+            .map(|(n, _)| *n)
+            .collect();
+        return Err(format!(
+            "usage: /extract SCHEMA (a JSON Schema file, or bundled: {}), then send the text",
+            names.join(", ")
+        ));
+    }
+    Ok(SlashCommand::Extract(arg.to_owned()))
 }
 
 /// One row of the popup.
@@ -330,6 +353,11 @@ fn argument_items(name: &str, arg: &str, models: &[String]) -> Vec<Item> {
             .iter()
             .filter(|t| t.as_str().starts_with(&arg))
             .map(|t| item(t.as_str(), tier_note(*t)))
+            .collect(),
+        "extract" => super::extract_task::BUNDLED
+            .iter()
+            .filter(|(n, _)| n.starts_with(&arg))
+            .map(|(n, _)| item(n, "bundled schema"))
             .collect(),
         "model" => models
             .iter()

@@ -85,6 +85,7 @@ fn every_listed_command_parses() {
             "NAME" => " fast",
             "TEXT" => " text",
             "TITLE" => " A title",
+            "SCHEMA" => " support-email",
             _ => "",
         };
         assert!(

@@ -55,6 +55,9 @@ const PLACEHOLDER: &str =
 const PLACEHOLDER_NO_SHIFT_ENTER: &str =
     "Message Claude…  (Enter send · Alt+Enter newline · / commands · F1 help)";
 
+/// The placeholder while a mode hint is shown: the hint (in the border) says the rest.
+const PLACEHOLDER_IN_MODE: &str = "Paste or type the text…  (Enter runs · Esc cancels)";
+
 /// Spaces a pasted tab becomes; the Tab key inserts spaces up to the next stop this wide.
 const TAB_SPACES: &str = "    ";
 const TAB_WIDTH: u8 = 4;
@@ -69,6 +72,8 @@ pub struct InputBox {
     /// The unsent text saved when browsing began.
     draft: String,
     placeholder: &'static str,
+    /// What the next message is for, when not the chat (`/extract`): shown in the border.
+    mode: Option<String>,
 }
 
 impl Default for InputBox {
@@ -101,6 +106,26 @@ impl InputBox {
             browsing: None,
             draft: String::new(),
             placeholder: PLACEHOLDER,
+            mode: None,
+        }
+    }
+
+    /// Shows (or with `None` removes) a mode hint in the top border, e.g. that the next
+    /// message is an extraction's input. It stays while the user types.
+    pub fn set_mode(&mut self, hint: Option<&str>) {
+        self.mode = hint.map(|h| chatterm::sanitize::sanitize_line(h).into_owned());
+    }
+
+    #[cfg(test)]
+    pub fn mode(&self) -> Option<&str> {
+        self.mode.as_deref()
+    }
+
+    fn placeholder(&self) -> &'static str {
+        if self.mode.is_some() {
+            PLACEHOLDER_IN_MODE
+        } else {
+            self.placeholder
         }
     }
 
@@ -292,9 +317,17 @@ impl InputBox {
         } else {
             Role::Border
         };
-        let block = Block::default()
+        let mut block = Block::default()
             .borders(Borders::TOP)
             .border_style(theme.style(border));
+        if let Some(mode) = &self.mode {
+            let room = usize::from(area.width.saturating_sub(2));
+            let title = super::wrap::truncate(mode, room);
+            block = block.title(Span::styled(
+                format!(" {title} "),
+                theme.style(Role::Notice),
+            ));
+        }
         let inner = block.inner(area);
         block.render(area, buf);
         if inner.is_empty() {
@@ -316,7 +349,7 @@ impl InputBox {
         }
         if self.is_empty() {
             let line = Line::from(Span::styled(
-                placeholder(self.placeholder, inner.width),
+                placeholder(self.placeholder(), inner.width),
                 theme.style(Role::Dim),
             ));
             buf.set_line(inner.x, inner.y, &line, inner.width);

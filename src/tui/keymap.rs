@@ -194,7 +194,9 @@ impl Action {
             Action::TierMax => "max tier",
             Action::TierAuto => "auto tier (routing rules pick per request)",
             Action::CycleTier => "cycle tiers",
-            Action::Interrupt => "interrupt the answer; idle: pick a message to edit",
+            Action::Interrupt => {
+                "interrupt the answer or the extraction; idle: pick a message to edit"
+            }
             Action::CtrlC => "interrupt / clear input / twice to quit",
             Action::QuitIfEmpty => "quit (empty input)",
             Action::ScrollUp => "scroll up",

@@ -14,7 +14,8 @@
 //!   [`json_view`]), [`input`] (the input box and sent history), [`commands`] (slash
 //!   commands and their popup), [`picker`] (the conversation picker; its app side, with
 //!   message editing and branching, is `app_store.rs`, and `resume.rs` turns stored
-//!   messages back into cells).
+//!   messages back into cells), [`extract_panel`] (an `/extract` run's live JSON; the
+//!   mode and its events in `app_extract.rs`, the schema and the task in [`extract_task`]).
 //! - Foundations: [`frame`] (the coalescing 60 fps frame scheduler), [`keymap`] (keys to
 //!   actions, with `[keys]` overrides), [`theme`] (styles by role; NO_COLOR), [`markdown`]
 //!   and [`stream`] (markdown to wrapped lines, as a whole or while streaming; tables in
@@ -25,6 +26,7 @@
 
 pub mod app;
 pub mod app_cost;
+mod app_extract;
 mod app_store;
 mod app_tools;
 mod app_updates;
@@ -32,6 +34,8 @@ pub mod cells;
 pub mod clipboard;
 pub mod commands;
 mod cost_prompt;
+pub mod extract_panel;
+pub mod extract_task;
 pub mod frame;
 mod help;
 pub mod highlight;

@@ -1,7 +1,8 @@
-//! The event loop: terminal events, engine updates and frames, in one biased `select!`.
+//! The event loop: terminal events, engine updates, `/extract` events and frames, in one
+//! biased `select!`.
 //!
 //! Order of preference: terminal input first (so keys stay responsive under a fast stream),
-//! then engine updates, then frames, then signals. The input branch wins every turn while
+//! then engine updates and extraction events, then frames, then signals. The input branch wins every turn while
 //! input is queued and the update branch drains its channel, so all queued events are
 //! handled before a frame is drawn. Nothing is drawn in those branches: a
 //! branch only *requests* a frame, and the [`FrameScheduler`] coalesces requests into at
@@ -9,10 +10,12 @@
 //!
 //! The app ([`App`]) never does IO; this loop carries out its [`Effect`]s: commands to the
 //! engine, OSC 52 clipboard writes, mouse capture, reading today's spend from the usage
-//! ledger, quitting. The terminal is restored by [`TerminalSession`]'s drop on every way
+//! ledger, loading an `/extract` schema and starting or cancelling an extraction's task
+//! ([`Extractions`]), quitting. The terminal is restored by [`TerminalSession`]'s drop on every way
 //! out, and by the panic hook on a panic.
 
 use std::io;
+use std::sync::Arc;
 
 use crossterm::event::{Event, EventStream, MouseEventKind};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
@@ -27,22 +30,30 @@ use chatterm::store::Store;
 
 use super::app::{App, AppOptions, Effect};
 use super::cells::NoticeKind;
+use super::extract_task::{self, ExtractService, Extractions};
 use super::frame::FrameScheduler;
 use super::run_store::{self, StoreLink};
 use super::terminal::{self, TerminalSession};
 use super::{clipboard, highlight};
 
 /// Runs the TUI until the user quits. The terminal is restored however this returns.
-/// `initial` is a first message to send at once (the prompt given on the command line).
+/// `initial` is a first message to send at once (the prompt given on the command line);
+/// `/extract` runs with `extract`.
 pub async fn run(
     options: AppOptions,
     mut engine: EngineHandle,
+    extract: ExtractService,
     initial: Option<String>,
     store: StoreLink,
 ) -> io::Result<()> {
     terminal::install_panic_hook();
     let mut session = TerminalSession::enter(options.mouse_capture)?;
     let mut app = App::new(options);
+    let mut io = Io {
+        engine: &mut engine,
+        extractions: Extractions::new(extract),
+        store: store.store.clone(),
+    };
     app.set_shift_enter_works(session.keyboard_enhanced());
     refresh_spend(&mut app);
     if store.store.is_temporary() {
@@ -54,19 +65,26 @@ pub async fn run(
     if let Some(loaded) = &store.resumed {
         app.show_conversation(loaded);
     }
-    let store = store.store;
     if let Some(text) = initial {
         app.send_initial(text);
-        apply_effects(&mut app, &mut session, &engine, &store)?;
+        apply_effects(&mut app, &mut session, &mut io)?;
     }
     // The first frame goes out before anything slow: syntect's sets load after it.
     let more = draw(&mut session, &mut app)?;
     tokio::task::spawn_blocking(highlight::warm);
-    event_loop(&mut app, &mut session, &mut engine, more, &store).await?;
+    event_loop(&mut app, &mut session, &mut io, more).await?;
+    io.extractions.cancel_all();
     if app.is_busy() {
-        let _ = engine.commands.send(Command::Cancel);
+        let _ = io.engine.commands.send(Command::Cancel);
     }
     Ok(())
+}
+
+/// Where the app's effects go: the engine, the extraction tasks and the store.
+struct Io<'a> {
+    engine: &'a mut EngineHandle,
+    extractions: Extractions,
+    store: Arc<Store>,
 }
 
 /// The loop itself, until the user quits, a signal arrives or the terminal goes away.
@@ -74,9 +92,8 @@ pub async fn run(
 async fn event_loop(
     app: &mut App,
     session: &mut TerminalSession,
-    engine: &mut EngineHandle,
+    io: &mut Io<'_>,
     more_layout: bool,
-    store: &Store,
 ) -> io::Result<()> {
     let mut events = EventStream::new();
     let mut frames = FrameScheduler::new();
@@ -99,7 +116,7 @@ async fn event_loop(
                     frames.request();
                 }
             }
-            update = engine.updates.recv() => {
+            update = io.engine.updates.recv() => {
                 let Some(update) = update else {
                     app.notice(NoticeKind::Error, "the engine stopped; restart chatterm");
                     frames.request();
@@ -107,8 +124,16 @@ async fn event_loop(
                 };
                 let now = Instant::now();
                 app.on_update(update, now);
-                while let Ok(update) = engine.updates.try_recv() {
+                while let Ok(update) = io.engine.updates.try_recv() {
                     app.on_update(update, now);
+                }
+                frames.request();
+            }
+            event = io.extractions.next() => {
+                let now = Instant::now();
+                app.on_extract(event, now);
+                while let Some(event) = io.extractions.try_next() {
+                    app.on_extract(event, now);
                 }
                 frames.request();
             }
@@ -125,7 +150,7 @@ async fn event_loop(
             // In raw mode Ctrl+C is a key; this is a SIGINT sent by another process.
             _ = interrupt.recv() => break,
         }
-        if apply_effects(app, session, engine, store)? {
+        if apply_effects(app, session, io)? {
             break;
         }
         // A status message or countdown may need a frame of its own later.
@@ -157,8 +182,7 @@ fn on_event(app: &mut App, event: Event) -> bool {
 fn apply_effects(
     app: &mut App,
     session: &mut TerminalSession,
-    engine: &EngineHandle,
-    store: &Store,
+    io: &mut Io<'_>,
 ) -> io::Result<bool> {
     // Store requests can queue more effects (a resume sends the engine a command), so
     // this runs until the queue is empty.
@@ -167,7 +191,7 @@ fn apply_effects(
         if effects.is_empty() {
             return Ok(false);
         }
-        if apply_batch(app, session, engine, store, effects)? {
+        if apply_batch(app, session, io, effects)? {
             return Ok(true);
         }
     }
@@ -176,14 +200,13 @@ fn apply_effects(
 fn apply_batch(
     app: &mut App,
     session: &mut TerminalSession,
-    engine: &EngineHandle,
-    store: &Store,
+    io: &mut Io<'_>,
     effects: Vec<Effect>,
 ) -> io::Result<bool> {
     for effect in effects {
         match effect {
             Effect::Engine(command) => {
-                if engine.commands.send(command).is_err() {
+                if io.engine.commands.send(command).is_err() {
                     app.notice(NoticeKind::Error, "the engine stopped; restart chatterm");
                 }
             }
@@ -197,7 +220,13 @@ fn apply_batch(
             },
             Effect::SetMouseCapture(on) => session.set_mouse_capture(on)?,
             Effect::RefreshSpend => refresh_spend(app),
-            Effect::Store(request) => run_store::apply(app, store, engine, request),
+            Effect::Store(request) => run_store::apply(app, &io.store, io.engine, request),
+            Effect::LoadSchema { spec } => {
+                let loaded = extract_task::load_schema(&spec);
+                app.schema_loaded(&spec, loaded);
+            }
+            Effect::Extract(request) => io.extractions.start(&request),
+            Effect::CancelExtract(id) => io.extractions.cancel(id),
             Effect::Quit => return Ok(true),
         }
     }

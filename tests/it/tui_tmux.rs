@@ -150,6 +150,12 @@ impl Tmux {
         self.run(&["send-keys", "-t", "test", "-l", text]);
     }
 
+    /// Pastes `text` as a terminal paste (bracketed, when the program asked for that).
+    pub fn paste(&self, text: &str) {
+        self.run(&["set-buffer", "-b", "paste", text]);
+        self.run(&["paste-buffer", "-p", "-d", "-b", "paste", "-t", "test"]);
+    }
+
     /// The visible screen, one line per row, trailing spaces trimmed by tmux.
     pub fn capture(&self) -> String {
         self.run(&["capture-pane", "-p", "-t", "test"])
@@ -555,4 +561,59 @@ async fn picker_resumes_and_editing_branches() {
     let all = store.list(None, 10).unwrap();
     assert_eq!(all.len(), 3, "two conversations and a branch: {all:?}");
     assert!(all[0].parent.is_some(), "the branch is the newest");
+}
+
+/// `/extract` in a real terminal: the bundled schema (found from any directory), a sample
+/// email pasted, the answer the mock makes from the schema streaming into the panel until
+/// it is valid, and Ctrl+Y copying it. The text never joins the chat: the request carries
+/// the schema (as a forced tool, or as the output format) and only the email.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extract_mode_turns_a_pasted_email_into_valid_json() {
+    if !tmux_available() {
+        return;
+    }
+    let server = MockServer::start().await.unwrap();
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(config.path(), CONFIG).unwrap();
+    let config_path = config.path().to_string_lossy().into_owned();
+    let url = server.url();
+    let tmux = Tmux::start(
+        &chatterm_between_markers(),
+        &[
+            ("ANTHROPIC_BASE_URL", url.as_str()),
+            ("ANTHROPIC_API_KEY", "test"),
+            ("CHATTERM_CONFIG", config_path.as_str()),
+        ],
+    );
+    tmux.wait_for_format("#{alternate_on}", "1");
+    tmux.type_text("/extract support-email");
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("the mode hint", |s| {
+        s.contains("extract with support-email: paste or type the text")
+    });
+    let email = include_str!("../../assets/examples/refund.txt");
+    tmux.paste(email);
+    tmux.send_keys(&["Enter"]);
+    let screen = tmux.wait_for("the valid result", |s| {
+        s.contains("◆ extract · support-email · ") && s.contains("✓ valid")
+    });
+    assert!(screen.contains(r#""category": "billing","#), "{screen}");
+    assert!(screen.contains("1 request"), "{screen}");
+    let requests: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/v1/messages")
+        .collect();
+    assert_eq!(requests.len(), 1);
+    let body = requests[0].body.clone().unwrap_or_default();
+    assert!(
+        body.get("tool_choice").is_some() || body.pointer("/output_config/format").is_some(),
+        "{body}"
+    );
+    let messages = body["messages"].as_array().cloned().unwrap_or_default();
+    assert_eq!(messages.len(), 1, "only the email: {body}");
+    tmux.send_keys(&["C-y"]);
+    tmux.wait_for("the copy", |s| {
+        s.contains("sent the extracted JSON to the clipboard")
+    });
 }

@@ -38,7 +38,7 @@ const VOTES: &[(&str, &[&str])] = &[
         "would be nice", "idea"]),
     ("angry", &["furious", "unacceptable", "ridiculous", "angry", "outraged", "third time",
         "worst", "fed up"]),
-    ("negative", &["disappointed", "frustrated", "unfortunately", "annoyed", "not happy",
+    ("negative", &["disappointed", "frustrat", "unfortunately", "annoyed", "not happy",
         "problem", "issue", "worried", "confused", "still"]),
     ("positive", &["love", "great", "amazing", "awesome", "appreciate", "fantastic",
         "happy with", "excellent", "thank you so much"]),

@@ -44,14 +44,6 @@ fn http_error(status: u16, kind: &str, headers: &[(&str, &str)]) -> Reply {
     })
 }
 
-fn message_requests(server: &MockServer) -> Vec<chatterm::mock::RecordedRequest> {
-    server
-        .requests()
-        .into_iter()
-        .filter(|r| r.path == "/v1/messages")
-        .collect()
-}
-
 #[tokio::test]
 async fn rate_limited_request_waits_for_retry_after_then_succeeds() {
     let server = MockServer::start().await.unwrap();
@@ -345,15 +337,7 @@ async fn cancelling_aborts_the_request_promptly() {
     let mut engine = engine_for(&server, &test_config());
     engine.commands.send(Command::Send("hi".into())).unwrap();
     // Wait until text is streaming, then cancel.
-    loop {
-        let u = tokio::time::timeout(Duration::from_secs(10), engine.updates.recv())
-            .await
-            .unwrap()
-            .unwrap();
-        if matches!(u, Update::TextDelta { .. }) {
-            break;
-        }
-    }
+    until_text(&mut engine).await;
     engine.commands.send(Command::Cancel).unwrap();
     // A hang guard, not a speed check: the stall is 60 s, so ending at all proves the abort.
     let updates = tokio::time::timeout(Duration::from_secs(5), collect_turn(&mut engine))

@@ -8,7 +8,7 @@ use chatterm::api::{Auth, Client, ClientOptions, DeltaUsage, StopReason, Usage};
 use chatterm::config::{Config, Tier};
 use chatterm::cost::Pricing;
 use chatterm::engine::{Command, Engine, EngineHandle, Update};
-use chatterm::mock::{MockServer, RecordedRequest, Script, Step};
+use chatterm::mock::{MockServer, RecordedRequest, Reply, Script, Step};
 use serde_json::Value;
 
 pub const FAST: &str = "test-fast";
@@ -176,4 +176,25 @@ pub fn script_0189(text: &str) -> Script {
             },
         },
     ])
+}
+
+/// An answer that streams `text`, then stalls for a minute before `rest` and the end: for
+/// tests that interrupt or kill a turn mid-stream.
+pub fn stalls_after(text: &str, rest: &str) -> Reply {
+    Reply::Script(Script::new(vec![
+        Step::text(text),
+        Step::Stall(Duration::from_secs(60)),
+        Step::text(rest),
+        Step::end_turn(9),
+    ]))
+}
+
+/// The roles of a request body's messages, in order.
+pub fn roles(body: &Value) -> Vec<Value> {
+    body["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| m["role"].clone())
+        .collect()
 }

@@ -357,13 +357,10 @@ async fn history_carries_the_answer_into_the_next_request() {
     turn(&mut engine, "one").await;
     turn(&mut engine, "two").await;
     let body = message_requests(&server)[1].body.clone().unwrap();
-    let roles: Vec<_> = body["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["role"].clone())
-        .collect();
-    assert_eq!(roles, [json!("user"), json!("assistant"), json!("user")]);
+    assert_eq!(
+        roles(&body),
+        [json!("user"), json!("assistant"), json!("user")]
+    );
     assert_eq!(
         body["messages"][1]["content"][0]["text"],
         json!("first answer")

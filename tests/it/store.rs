@@ -130,12 +130,7 @@ async fn an_interrupted_answer_is_kept_with_its_status_and_left_out_of_the_histo
     let dir = tempfile::tempdir().unwrap();
     let store = store_in(&dir);
     let server = MockServer::start().await.unwrap();
-    server.enqueue(Reply::Script(Script::new(vec![
-        Step::text("Half an"),
-        Step::Stall(Duration::from_secs(30)),
-        Step::text(" answer"),
-        Step::end_turn(3),
-    ])));
+    server.enqueue(stalls_after("Half an", " answer"));
     let mut handle = journaled(&server, &store, None);
     handle.commands.send(Command::Send("q".into())).unwrap();
     let id: ConversationId = next_conversation_id(&mut handle).await.parse().unwrap();
@@ -254,12 +249,7 @@ fn db_path(data: &tempfile::TempDir) -> std::path::PathBuf {
 async fn sigkill_mid_stream_keeps_the_question_and_the_partial_answer() {
     let data = tempfile::tempdir().unwrap();
     let server = MockServer::start().await.unwrap();
-    server.enqueue(Reply::Script(Script::new(vec![
-        Step::text("The partial answer so far"),
-        Step::Stall(Duration::from_secs(60)),
-        Step::text(" and the rest"),
-        Step::end_turn(9),
-    ])));
+    server.enqueue(stalls_after("The partial answer so far", " and the rest"));
     let mut cmd = against(&server, &data);
     cmd.args(["-p", "tell me everything"])
         .stdout(Stdio::piped())
@@ -338,19 +328,8 @@ async fn sigkill_mid_stream_keeps_the_question_and_the_partial_answer() {
     cmd.args(["-p", "--continue", "go on"]);
     let out = output(cmd).await;
     assert_success(&out);
-    let body = message_requests(&server)
-        .last()
-        .unwrap()
-        .body
-        .clone()
-        .unwrap();
-    let roles: Vec<_> = body["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["role"].clone())
-        .collect();
-    assert_eq!(roles, ["user", "user"]);
+    let body = message_bodies(&server).pop().unwrap();
+    assert_eq!(roles(&body), ["user", "user"]);
     // No key or header ever reaches the file.
     drop(store);
     let bytes = std::fs::read(&path).unwrap();

@@ -87,13 +87,10 @@ async fn a_two_round_loop_sends_the_answer_back_verbatim_with_its_results() {
     // The whole loop is in the history: the next turn builds on it.
     server.enqueue(text("You're welcome."));
     turn(&mut engine, "thanks").await;
-    let roles: Vec<Value> = body(&server, 2)["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["role"].clone())
-        .collect();
-    assert_eq!(roles, ["user", "assistant", "user", "assistant", "user"]);
+    assert_eq!(
+        roles(&body(&server, 2)),
+        ["user", "assistant", "user", "assistant", "user"]
+    );
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use chatterm::mock::{Reply, Script, Step};
 
 use super::harness::*;
-use crate::common::message_bodies;
+use crate::common::{message_bodies, stalls_after};
 
 /// The harness itself, against a plain shell command, so it is known to work before the
 /// TUI exists.
@@ -59,12 +59,10 @@ async fn chat_switch_tier_interrupt_and_quit() {
 
     // 3. Esc during a stream that stalls after its first words: the partial text stays
     //    and the answer is marked interrupted.
-    server.enqueue(Reply::Script(Script::new(vec![
-        Step::text("The beginning of a long story"),
-        Step::Stall(Duration::from_secs(60)),
-        Step::text(" that never arrives."),
-        Step::end_turn(40),
-    ])));
+    server.enqueue(stalls_after(
+        "The beginning of a long story",
+        " that never arrives.",
+    ));
     tmux.send_line("tell me a long story");
     tmux.wait_for("the partial answer", |s| {
         s.contains("The beginning of a long story")

@@ -441,7 +441,7 @@ async fn two_processes_writing_at_once_lose_nothing() {
     .await
     .unwrap();
     for out in &outs {
-        assert_success(&out);
+        assert_success(out);
     }
     let store = Store::open(&db_path(&data)).unwrap();
     let all = store.list(None, 10).unwrap();

@@ -156,18 +156,25 @@ fn result_text() -> String {
         .join("\n")
 }
 
+/// The order call, run to its end with `output` after `duration`.
+fn order_finished(app: &mut App, output: ToolOutput, duration: Duration) {
+    order_call(app);
+    status(
+        app,
+        ID,
+        "update_order",
+        ToolStatus::Finished { output, duration },
+        now(),
+    );
+}
+
 #[test]
 fn done_with_a_result() {
     snap("tool_done", |app| {
-        order_call(app);
-        let output = ToolOutput::ok(result_text());
-        let duration = Duration::from_millis(1_234);
-        status(
+        order_finished(
             app,
-            ID,
-            "update_order",
-            ToolStatus::Finished { output, duration },
-            now(),
+            ToolOutput::ok(result_text()),
+            Duration::from_millis(1_234),
         );
     });
 }
@@ -175,15 +182,10 @@ fn done_with_a_result() {
 #[test]
 fn failed_with_its_reason() {
     snap("tool_failed", |app| {
-        order_call(app);
-        let output = ToolOutput::error("the command timed out after 30 s\n(no output)");
-        let duration = Duration::from_secs(30);
-        status(
+        order_finished(
             app,
-            ID,
-            "update_order",
-            ToolStatus::Finished { output, duration },
-            now(),
+            ToolOutput::error("the command timed out after 30 s\n(no output)"),
+            Duration::from_secs(30),
         );
     });
 }

@@ -21,7 +21,7 @@ pub const EXE: &str = env!("CARGO_BIN_EXE_chatterm");
 pub const API_KEY: &str = "sk-test-secret";
 
 /// Variables of the surrounding environment that must not reach the program.
-const SCRUBBED: &[&str] = &[
+pub const SCRUBBED: &[&str] = &[
     "ANTHROPIC_API_KEY",
     "ANTHROPIC_AUTH_TOKEN",
     "ANTHROPIC_BASE_URL",

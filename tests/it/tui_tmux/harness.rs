@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chatterm::mock::MockServer;
 
-use crate::binary::EXE;
+use crate::binary::{EXE, SCRUBBED};
 use crate::common::message_bodies;
 
 const WIDTH: u16 = 100;
@@ -21,17 +21,9 @@ pub const AFTER: &str = "chatterm-test: exit status";
 /// Where [`Tmux::start`]'s wrapper writes the command's exit status, in the temp dir.
 const STATUS_FILE: &str = "exit-status";
 
-/// Variables that must not reach the program from the developer's or CI's environment.
-const SCRUBBED: &[&str] = &[
-    "ANTHROPIC_API_KEY",
-    "ANTHROPIC_AUTH_TOKEN",
-    "ANTHROPIC_BASE_URL",
-    "CHATTERM_CONFIG",
-    "CHATTERM_TIER",
-    "NO_COLOR",
-    "TMUX",
-    "TMUX_PANE",
-];
+/// Variables that must not reach the pane, besides the binary's own [`SCRUBBED`] list:
+/// colour and an outer tmux would change what the screen shows.
+const TERMINAL_SCRUBBED: &[&str] = &["NO_COLOR", "TMUX", "TMUX_PANE"];
 
 /// The tmux server's own config: no status line (the pane gets all 30 rows), panes that
 /// outlive their command, no delay after Esc.
@@ -81,7 +73,7 @@ impl Tmux {
         let tmux = Tmux { dir, socket };
 
         let mut cmd = tmux.command();
-        for var in SCRUBBED {
+        for var in SCRUBBED.iter().chain(TERMINAL_SCRUBBED) {
             cmd.env_remove(var);
         }
         cmd.env("HOME", &home)

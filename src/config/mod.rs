@@ -502,4 +502,8 @@ mod tests;
 #[cfg(test)]
 mod tests_engine;
 #[cfg(test)]
+mod tests_invalid;
+#[cfg(test)]
+mod tests_load;
+#[cfg(test)]
 mod tools_tests;

@@ -37,6 +37,23 @@ pub struct RouteRule {
     pub max_tokens: Option<u32>,
 }
 
+impl RouteRule {
+    /// A rule named `name` that sends to `tier` and has no conditions yet (so it matches
+    /// every prompt): the base that the built-in rules and tests fill in.
+    pub fn new(name: &str, tier: Tier) -> RouteRule {
+        RouteRule {
+            name: name.to_owned(),
+            commands: Vec::new(),
+            min_chars: None,
+            max_chars: None,
+            code: None,
+            keywords: Vec::new(),
+            tier,
+            max_tokens: None,
+        }
+    }
+}
+
 /// The routing rules and the tier used when none matches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoutingConfig {
@@ -86,16 +103,7 @@ fn words(list: &[&str]) -> Vec<String> {
 
 /// The built-in rules; must match the `[[routing.rule]]` entries of the embedded file.
 fn default_rules() -> Vec<RouteRule> {
-    let rule = |name: &str, tier| RouteRule {
-        name: name.to_owned(),
-        commands: Vec::new(),
-        min_chars: None,
-        max_chars: None,
-        code: None,
-        keywords: Vec::new(),
-        tier,
-        max_tokens: None,
-    };
+    let rule = RouteRule::new;
     vec![
         RouteRule {
             commands: words(&["review", "analyse", "analyze", "audit"]),

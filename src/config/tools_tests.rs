@@ -6,14 +6,9 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use super::tests::fixture;
 use super::*;
 use crate::tools::Approval;
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/config")
-        .join(name)
-}
 
 #[test]
 fn defaults_are_documented_values() {

@@ -111,19 +111,6 @@ fn builtin_rules_follow_the_task_table() {
     }
 }
 
-fn rule(name: &str, tier: Tier) -> RouteRule {
-    RouteRule {
-        name: name.into(),
-        commands: Vec::new(),
-        min_chars: None,
-        max_chars: None,
-        code: None,
-        keywords: Vec::new(),
-        tier,
-        max_tokens: None,
-    }
-}
-
 #[test]
 fn first_match_wins_bounds_are_inclusive_and_every_condition_must_hold() {
     let config = RoutingConfig {
@@ -132,15 +119,15 @@ fn first_match_wins_bounds_are_inclusive_and_every_condition_must_hold() {
             RouteRule {
                 min_chars: Some(3),
                 max_chars: Some(5),
-                ..rule("three to five", Tier::Fast)
+                ..RouteRule::new("three to five", Tier::Fast)
             },
             RouteRule {
                 keywords: vec!["sql".into()],
                 code: Some(false),
                 max_tokens: Some(99),
-                ..rule("sql prose", Tier::Balanced)
+                ..RouteRule::new("sql prose", Tier::Balanced)
             },
-            rule("catch-all", Tier::Fast),
+            RouteRule::new("catch-all", Tier::Fast),
         ],
     };
     let cases = [
@@ -184,7 +171,7 @@ fn keywords_match_whole_words_and_phrases_ignoring_case() {
         default: Tier::Balanced,
         rules: vec![RouteRule {
             keywords: vec!["label".into()],
-            ..rule("labels", Tier::Fast)
+            ..RouteRule::new("labels", Tier::Fast)
         }],
     };
     assert_eq!(route(&config, "LABEL these").tier, Tier::Fast);
@@ -218,7 +205,7 @@ fn commands_need_the_slash_and_the_first_word() {
         default: Tier::Balanced,
         rules: vec![RouteRule {
             commands: vec!["review".into()],
-            ..rule("review", Tier::Max)
+            ..RouteRule::new("review", Tier::Max)
         }],
     };
     assert_eq!(route(&config, "/review").tier, Tier::Max);

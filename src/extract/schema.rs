@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::strip::{Stripped, prepare_for_api};
+use crate::tools::schema::json_kind;
 
 /// At most this many validation errors are reported (and fed back to the model).
 pub const MAX_ERRORS: usize = 20;
@@ -154,17 +155,6 @@ impl Schema {
                 format!("{at}: {}", cut(&message, MAX_ERROR_CHARS))
             })
             .collect()
-    }
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -47,7 +47,8 @@ pub const KEPT_OBJECT: &[&str] = &["properties", "required", "additionalProperti
 pub const KEPT_ARRAY: &[&str] = &["items", "minItems"];
 /// Kept on string subschemas (`format` only when it is in [`SUPPORTED_FORMATS`]).
 pub const KEPT_STRING: &[&str] = &["format"];
-/// The string formats the API supports.
+/// The string formats the API supports. `mock::schema_rules` keeps its own copy on
+/// purpose (the mock checks this module from the docs, not from this list).
 pub const SUPPORTED_FORMATS: &[&str] = &[
     "date-time",
     "time",

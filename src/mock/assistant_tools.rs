@@ -30,6 +30,7 @@ use serde_json::{Map, Value, json};
 use crate::api::StopReason;
 
 use super::script::{Step, estimate_tokens, split_words};
+use super::support::{content_text, is_iso_date};
 
 /// One call the assistant makes.
 #[derive(Debug, Clone, PartialEq)]
@@ -193,7 +194,7 @@ pub fn follow_up(body: &Value) -> Option<String> {
             .and_then(Value::as_str)
             .unwrap_or("");
         let name = names.get(id).map_or("the tool", String::as_str);
-        let content = result_text(result.get("content"));
+        let content = content_text(result.get("content"));
         let failed = result.get("is_error").and_then(Value::as_bool) == Some(true);
         if failed {
             let first = content.lines().next().unwrap_or("no details");
@@ -220,23 +221,16 @@ fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn is_date(w: &str) -> bool {
-    let b = w.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
-}
-
 fn order_id(words: &[String]) -> Option<String> {
     let prefixed = words
         .iter()
         .find(|w| w.to_ascii_uppercase().starts_with("ORD-"));
     let any = || {
         words.iter().find(|w| {
-            w.len() >= 3 && w.chars().any(|c| c.is_ascii_digit()) && !w.contains('@') && !is_date(w)
+            w.len() >= 3
+                && w.chars().any(|c| c.is_ascii_digit())
+                && !w.contains('@')
+                && !is_iso_date(w)
         })
     };
     prefixed.or_else(any).cloned()
@@ -264,7 +258,7 @@ fn search_input(lower: &str, words: &[String], schema: Option<&Value>) -> Value 
     if let Some(status) = statuses.iter().find(|s| lower.contains(*s)) {
         input.insert(property(schema, &["status"]).into(), json!(status));
     }
-    let dates: Vec<&String> = words.iter().filter(|w| is_date(w)).collect();
+    let dates: Vec<&String> = words.iter().filter(|w| is_iso_date(w)).collect();
     if let Some(from) = dates.first() {
         input.insert(property(schema, &["date_from", "from"]).into(), json!(from));
     }
@@ -297,19 +291,6 @@ fn call_names(message: Option<&Value>) -> BTreeMap<String, String> {
             Some((id, b.get("name")?.as_str()?.to_owned()))
         })
         .collect()
-}
-
-/// A tool_result's content as text: the string, or its text blocks joined.
-fn result_text(content: Option<&Value>) -> String {
-    match content {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(blocks)) => blocks
-            .iter()
-            .filter_map(|b| b.get("text").and_then(Value::as_str))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        _ => String::new(),
-    }
 }
 
 /// Markdown for a result: the fields of an object, the items of an array, else the text.

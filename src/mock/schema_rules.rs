@@ -43,6 +43,9 @@ const REJECTED: &[&str] = &[
     "else",
 ];
 
+/// The supported string formats. The same ten as `extract::strip::SUPPORTED_FORMATS`,
+/// listed again on purpose: the mock must not import the client's lists, or a mistake in
+/// them would pass its own check (see the module docs).
 const FORMATS: &[&str] = &[
     "date-time",
     "time",

@@ -21,6 +21,7 @@ use serde_json::Value;
 use super::instance::instance;
 use super::render::Pace;
 use super::script::{Script, Step, estimate_tokens};
+use super::support::content_text;
 use crate::api::StopReason;
 
 /// JSON streams in pieces of about this many characters.
@@ -119,15 +120,7 @@ fn first_user_text(body: &Value) -> String {
             m.iter()
                 .find(|m| m.get("role").and_then(Value::as_str) == Some("user"))
         });
-    match first.and_then(|m| m.get("content")) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(blocks)) => blocks
-            .iter()
-            .filter_map(|b| b.get("text").and_then(Value::as_str))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        _ => String::new(),
-    }
+    content_text(first.and_then(|m| m.get("content")))
 }
 
 fn message_count(body: &Value) -> usize {

@@ -12,6 +12,9 @@
 //!   [`Facts::list`]).
 //!
 //! Matching is on whole words (case-insensitive), so "high" does not match "highlight".
+//!
+//! The tool-calling assistant (`assistant_tools.rs`) and the structured replies share two
+//! readers from here: [`content_text`] and [`is_iso_date`].
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -435,7 +438,8 @@ fn is_email(t: &str) -> bool {
     })
 }
 
-fn is_iso_date(t: &str) -> bool {
+/// `YYYY-MM-DD` by shape (digits and two dashes), not by calendar.
+pub(super) fn is_iso_date(t: &str) -> bool {
     let b = t.as_bytes();
     b.len() == 10
         && b[4] == b'-'
@@ -443,6 +447,20 @@ fn is_iso_date(t: &str) -> bool {
         && b.iter()
             .enumerate()
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+/// A message or tool_result `content` as text: the string, or the `text` of its blocks
+/// joined by newlines ("" when absent).
+pub(super) fn content_text(content: Option<&Value>) -> String {
+    match content {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(blocks)) => blocks
+            .iter()
+            .filter_map(|b| b.get("text").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => String::new(),
+    }
 }
 
 /// "CloudVault": a capital, later a lowercase letter, then another capital.

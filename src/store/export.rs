@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use super::{LoadedConversation, MessageStatus, StoredMessage};
 use crate::api::{ContentBlock, Role, ToolResultBlock};
+use crate::cost::day::LocalTime;
 use crate::cost::format_usd;
 
 /// The conversation's history as a pretty-printed JSON array of API messages.
@@ -160,34 +161,18 @@ fn one_line(s: &str) -> String {
 
 /// Unix milliseconds as `2026-05-01 14:03 UTC`.
 pub fn utc(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
+    let rem = ms.div_euclid(1000).rem_euclid(86_400);
     format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        "{} {:02}:{:02} UTC",
+        utc_date(ms),
         rem / 3600,
         rem % 3600 / 60
     )
 }
 
-/// Unix milliseconds as the UTC date, `2026-05-01`.
+/// Unix milliseconds as the UTC date, `2026-05-01` (the ledger's day arithmetic does it).
 pub fn utc_date(ms: i64) -> String {
-    let (y, m, d) = civil_from_days(ms.div_euclid(1000).div_euclid(86_400));
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's method).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    LocalTime::utc().date(ms)
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@ pub mod pretty_json;
 
 #[cfg(test)]
 mod pipeline_tests;
+#[cfg(test)]
+mod test_support;
 
 pub use accumulator::{Accumulator, StreamError, StreamUpdate};
 pub use partial_json::{Container, JsonEvent, JsonSink, MAX_DEPTH, PartialJson, PartialJsonError};

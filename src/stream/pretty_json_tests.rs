@@ -2,6 +2,7 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 
 use super::*;
+use crate::stream::test_support::{any_json, split_at};
 
 fn pretty_of(chunks: &[&str]) -> PrettyJson {
     let mut p = PrettyJson::new();
@@ -110,55 +111,12 @@ fn pointers_find_the_line_of_their_value() {
     assert_eq!(line("no-slash"), None);
 }
 
-/// Any JSON value (no controls outside C0, which serde_json escapes the same way).
-fn any_json() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        any::<i64>().prop_map(|n| json!(n)),
-        any::<f64>()
-            .prop_filter("finite", |f| f.is_finite())
-            .prop_map(|f| json!(f)),
-        "(\\PC|[\"\\\\/\u{0}-\u{1f}é日本😀]){0,12}".prop_map(Value::String),
-    ];
-    leaf.prop_recursive(4, 48, 5, |inner| {
-        prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-            proptest::collection::btree_map("[a-zé\"\\\\]{0,5}", inner, 0..5)
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
-    })
-}
-
-/// `text` cut at the given points, moved to character boundaries.
-fn split_at<'a>(text: &'a str, cuts: &[usize]) -> Vec<&'a str> {
-    let mut points: Vec<usize> = cuts
-        .iter()
-        .map(|c| {
-            let mut i = c % (text.len() + 1);
-            while !text.is_char_boundary(i) {
-                i -= 1;
-            }
-            i
-        })
-        .collect();
-    points.sort_unstable();
-    let mut out = Vec::new();
-    let mut prev = 0;
-    for p in points {
-        out.push(&text[prev..p]);
-        prev = p;
-    }
-    out.push(&text[prev..]);
-    out
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn any_chunking_prints_like_serde_json(
-        value in any_json(),
+        value in any_json(4, 48, 5),
         cuts in proptest::collection::vec(any::<usize>(), 0..10),
     ) {
         let text = serde_json::to_string(&value).unwrap();
@@ -167,7 +125,7 @@ proptest! {
     }
 
     #[test]
-    fn only_the_last_line_changes_and_only_by_appending(value in any_json()) {
+    fn only_the_last_line_changes_and_only_by_appending(value in any_json(4, 48, 5)) {
         let text = serde_json::to_string_pretty(&value).unwrap();
         let mut p = PrettyJson::new();
         let mut before: Vec<String> = Vec::new();

@@ -41,7 +41,7 @@ impl Schema {
         let Some(object) = schema.as_object() else {
             return Err(format!(
                 "an input schema must be a JSON object, got {}",
-                kind_of(schema)
+                json_kind(schema)
             ));
         };
         match object.get("type") {
@@ -113,7 +113,9 @@ fn clip(message: &str) -> String {
     format!("{cut}...")
 }
 
-fn kind_of(value: &Value) -> &'static str {
+/// What kind of JSON value `value` is, with its article, for "expected ..., got ..."
+/// messages (also the extraction schema's).
+pub(crate) fn json_kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

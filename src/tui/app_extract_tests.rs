@@ -17,10 +17,10 @@ use chatterm::extract::{ExtractError, Extractor, Method, Progress};
 use chatterm::mock::{MockServer, Script};
 
 use super::*;
-use crate::tui::app::tests::*;
 use crate::tui::extract_panel::ExtractState;
 use crate::tui::extract_panel::tests::{EMAIL, Run, panel, send_input, started, usage, valid};
 use crate::tui::extract_task::{ExtractService, Extractions, resolve_schema};
+use crate::tui::test_support::*;
 
 fn flash(app: &App) -> String {
     app.flash
@@ -136,7 +136,7 @@ fn a_bad_schema_gives_a_notice_and_keeps_the_command() {
     assert_eq!(notices.len(), 1);
     assert!(notices[0].contains("is not valid JSON"), "{notices:?}");
 
-    let mut app = crate::tui::app::tests::app();
+    let mut app = crate::tui::test_support::app();
     extract_command(&mut app, "missing.json", dir.path());
     assert!(!app.extract_armed());
     assert_eq!(app.input.text(), "/extract missing.json");
@@ -189,7 +189,7 @@ fn chat_and_extraction_take_turns() {
             .any(|e| matches!(e, Effect::Engine(Command::Send(_))))
     );
 
-    let mut app = crate::tui::app::tests::app();
+    let mut app = crate::tui::test_support::app();
     start_turn(&mut app, "question", "claude-sonnet-4-6");
     app.take_effects();
     let loaded = resolve_schema("support-email", Path::new("/"), None);
@@ -306,7 +306,7 @@ fn events_of_another_extraction_are_dropped() {
 fn the_help_lists_extract() {
     let mut app = app();
     press(&mut app, KeyCode::F(1));
-    let screen = crate::tui::tool_panel::tests::screen(&mut app, 100, 60);
+    let screen = crate::tui::test_support::screen(&mut app, 100, 60);
     let line = screen.lines().find(|l| l.contains("/extract SCHEMA"));
     assert!(
         line.is_some_and(|l| l.contains("turn the next message into JSON")),
@@ -403,7 +403,7 @@ async fn a_native_extraction_corrected_once_against_the_mock() {
     assert_eq!(panel(&app).state(), &ExtractState::Valid);
     let pretty = serde_json::to_string_pretty(&valid()).unwrap();
     assert_eq!(panel(&app).json_text(), pretty);
-    let screen = crate::tui::tool_panel::tests::screen(&mut app, 100, 60);
+    let screen = crate::tui::test_support::screen(&mut app, 100, 60);
     assert!(screen.contains("2 requests"), "{screen}");
     assert!(screen.contains("corrected once"), "{screen}");
     assert_eq!(app.cost.account.totals().requests, 2);

@@ -1,142 +1,16 @@
-//! App behaviour driven by plain calls: keys in, effects and state out. Also the shared
-//! builders the view snapshots use.
+//! App behaviour driven by plain calls: keys in, effects and state out. The builders are
+//! in `test_support.rs`.
 
 use std::time::Duration;
 
 use crossterm::event::{KeyEventState, KeyModifiers, MouseEvent, MouseEventKind};
 
-use chatterm::api::{ApiError, ContentBlock, MessageResponse, Role as ApiRole, StopReason, Usage};
-use chatterm::engine::{TurnStats, Update};
+use chatterm::api::{ApiError, ContentBlock, Usage};
+use chatterm::engine::Update;
 
 use super::*;
 use crate::tui::cells::AnswerState;
-
-pub(crate) fn app() -> App {
-    App::new(AppOptions {
-        theme: Theme::no_color(),
-        keymap: Keymap::defaults(),
-        tier: Some(Tier::Balanced),
-        auto: false,
-        model: "claude-sonnet-4-6".into(),
-        models: vec!["claude-haiku-4-5".into(), "claude-opus-5".into()],
-        sidebar: true,
-        mouse_capture: true,
-        cost: Default::default(),
-    })
-}
-
-pub(crate) fn now() -> Instant {
-    Instant::now()
-}
-
-pub(crate) fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
-    KeyEvent::new(code, modifiers)
-}
-
-pub(crate) fn press(app: &mut App, code: KeyCode) {
-    app.on_key(&key(code, KeyModifiers::NONE), now());
-}
-
-pub(crate) fn chord(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
-    app.on_key(&key(code, modifiers), now());
-}
-
-pub(crate) fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        press(app, KeyCode::Char(c));
-    }
-}
-
-pub(crate) fn turn() -> TurnId {
-    TurnId(1)
-}
-
-/// The user sends `text` and the engine starts answering with `model`.
-pub(crate) fn start_turn(app: &mut App, text: &str, model: &str) {
-    type_text(app, text);
-    press(app, KeyCode::Enter);
-    app.on_update(
-        Update::TurnStarted {
-            turn: turn(),
-            tier: Some(Tier::Balanced),
-            model: model.into(),
-        },
-        now(),
-    );
-}
-
-pub(crate) fn block(app: &mut App, index: usize, block: ContentBlock) {
-    app.on_update(
-        Update::BlockStarted {
-            turn: turn(),
-            index,
-            block,
-        },
-        now(),
-    );
-}
-
-pub(crate) fn text(app: &mut App, index: usize, text: &str) {
-    app.on_update(
-        Update::TextDelta {
-            turn: turn(),
-            index,
-            text: text.into(),
-        },
-        now(),
-    );
-}
-
-pub(crate) fn finish(app: &mut App, content: Vec<ContentBlock>) {
-    for (index, block) in content.iter().enumerate() {
-        app.on_update(
-            Update::BlockFinished {
-                turn: turn(),
-                index,
-                block: block.clone(),
-            },
-            now(),
-        );
-    }
-    let message = MessageResponse {
-        id: "msg_1".into(),
-        model: "claude-sonnet-4-6".into(),
-        role: ApiRole::Assistant,
-        content,
-        stop_reason: Some(StopReason::EndTurn),
-        stop_sequence: None,
-        usage: Usage::default(),
-        extra: Default::default(),
-    };
-    app.on_update(
-        Update::TurnFinished {
-            turn: turn(),
-            message,
-            stats: TurnStats::default(),
-        },
-        now(),
-    );
-}
-
-/// A whole answer streamed in pieces and finished.
-pub(crate) fn answer(app: &mut App, question: &str, reply: &str) {
-    start_turn(app, question, "claude-sonnet-4-6");
-    block(app, 0, ContentBlock::text(""));
-    for piece in reply.split_inclusive(' ') {
-        text(app, 0, piece);
-    }
-    finish(app, vec![ContentBlock::text(reply)]);
-}
-
-fn engine_commands(app: &mut App) -> Vec<Command> {
-    app.take_effects()
-        .into_iter()
-        .filter_map(|e| match e {
-            Effect::Engine(c) => Some(c),
-            _ => None,
-        })
-        .collect()
-}
+use crate::tui::test_support::*;
 
 #[test]
 fn enter_sends_the_input_and_shows_it() {

@@ -9,21 +9,11 @@ use chatterm::api::ContentBlock;
 use chatterm::engine::{Command, ToolStatus, Update};
 use chatterm::tools::{ApprovalDecision, ToolOutput};
 
-use crate::tui::app::tests::*;
-use crate::tui::app::{App, Effect};
+use crate::tui::app::App;
 use crate::tui::cells::CellKind;
+use crate::tui::test_support::*;
 use crate::tui::tool_panel::ToolState;
-use crate::tui::tool_panel::tests::{close_input, screen, status, tool_call};
-
-fn commands(app: &mut App) -> Vec<Command> {
-    app.take_effects()
-        .into_iter()
-        .filter_map(|e| match e {
-            Effect::Engine(c) => Some(c),
-            _ => None,
-        })
-        .collect()
-}
+use crate::tui::tool_panel::tests::{close_input, status, tool_call};
 
 const INPUT: &str = r#"{"path": "a.txt", "content": "hello"}"#;
 
@@ -71,17 +61,17 @@ fn y_a_n_answer_the_oldest_pending_call_first() {
     awaiting(&mut app, 3);
     press(&mut app, KeyCode::Char('a'));
     assert_eq!(
-        commands(&mut app),
+        engine_commands(&mut app),
         [approve("call_0", ApprovalDecision::Always)]
     );
     press(&mut app, KeyCode::Char('y'));
     assert_eq!(
-        commands(&mut app),
+        engine_commands(&mut app),
         [approve("call_1", ApprovalDecision::Once)]
     );
     press(&mut app, KeyCode::Char('n'));
     assert_eq!(
-        commands(&mut app),
+        engine_commands(&mut app),
         [approve("call_2", ApprovalDecision::Deny)]
     );
     assert_eq!(
@@ -94,7 +84,7 @@ fn y_a_n_answer_the_oldest_pending_call_first() {
     );
     // Nothing pending: the letters are typed again.
     press(&mut app, KeyCode::Char('y'));
-    assert!(commands(&mut app).is_empty());
+    assert!(engine_commands(&mut app).is_empty());
     assert_eq!(app.input.text(), "y");
 }
 
@@ -105,10 +95,10 @@ fn while_typing_letters_go_to_the_input_and_alt_letters_answer() {
     // The first letter is not an answer; after it, y a n are typed.
     type_text(&mut app, "say yes or no");
     assert_eq!(app.input.text(), "say yes or no");
-    assert!(commands(&mut app).is_empty());
+    assert!(engine_commands(&mut app).is_empty());
     chord(&mut app, KeyCode::Char('n'), KeyModifiers::ALT);
     assert_eq!(
-        commands(&mut app),
+        engine_commands(&mut app),
         [approve("call_0", ApprovalDecision::Deny)]
     );
     assert_eq!(app.input.text(), "say yes or no");
@@ -143,12 +133,12 @@ fn approval_keys_follow_keys_overrides() {
     app.keymap = crate::tui::keymap::Keymap::with_overrides(&keys).unwrap();
     awaiting(&mut app, 1);
     press(&mut app, KeyCode::Char('y'));
-    assert!(commands(&mut app).is_empty());
+    assert!(engine_commands(&mut app).is_empty());
     assert_eq!(app.input.text(), "y");
     chord(&mut app, KeyCode::Backspace, KeyModifiers::NONE);
     chord(&mut app, KeyCode::Char('g'), KeyModifiers::CONTROL);
     assert_eq!(
-        commands(&mut app),
+        engine_commands(&mut app),
         [approve("call_0", ApprovalDecision::Once)]
     );
 }
@@ -158,10 +148,13 @@ fn esc_still_interrupts_a_turn_waiting_for_approval() {
     let mut app = app();
     awaiting(&mut app, 1);
     press(&mut app, KeyCode::Esc);
-    assert_eq!(commands(&mut app), [Command::Cancel]);
+    assert_eq!(engine_commands(&mut app), [Command::Cancel]);
     assert_eq!(states(&app), [ToolState::Interrupted]);
     press(&mut app, KeyCode::Char('y'));
-    assert!(commands(&mut app).is_empty(), "nothing is pending any more");
+    assert!(
+        engine_commands(&mut app).is_empty(),
+        "nothing is pending any more"
+    );
 }
 
 /// Two finished calls with long inputs, in one turn.
@@ -261,7 +254,7 @@ fn enter_on_a_focused_panel_expands_that_one_only() {
     let collapsed = panel_heights(&mut app);
     chord(&mut app, KeyCode::Up, KeyModifiers::ALT);
     press(&mut app, KeyCode::Enter);
-    assert!(commands(&mut app).is_empty(), "Enter did not send");
+    assert!(engine_commands(&mut app).is_empty(), "Enter did not send");
     let heights = panel_heights(&mut app);
     assert_eq!(heights[0], collapsed[0]);
     assert!(heights[1] > collapsed[1]);
@@ -276,7 +269,7 @@ fn enter_on_a_focused_panel_expands_that_one_only() {
     press(&mut app, KeyCode::Esc);
     type_text(&mut app, "next");
     press(&mut app, KeyCode::Enter);
-    assert_eq!(commands(&mut app), [Command::Send("next".into())]);
+    assert_eq!(engine_commands(&mut app), [Command::Send("next".into())]);
 }
 
 #[test]

@@ -1,6 +1,8 @@
 use super::*;
 use ratatui::style::Modifier;
 
+use crate::tui::test_support::{dark, rows};
+
 fn ok(input: &str) -> SlashCommand {
     match parse(input) {
         Some(Ok(command)) => command,
@@ -269,20 +271,11 @@ fn long_lists_scroll_to_the_selection() {
     assert!(rows[3].contains("model-12"), "{rows:?}");
 }
 
-fn dark() -> Theme {
-    Theme::load("dark").unwrap()
-}
-
 fn draw(p: &CommandPopup, width: u16, height: u16) -> Vec<String> {
     let area = Rect::new(0, 0, width, height);
     let mut buf = Buffer::empty(area);
     p.render(area, &mut buf, &dark());
-    (0..height)
-        .map(|y| {
-            let row: String = (0..width).map(|x| buf[(x, y)].symbol()).collect();
-            row.trim_end().to_owned()
-        })
-        .collect()
+    rows(&buf)
 }
 
 #[test]

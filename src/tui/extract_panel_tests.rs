@@ -16,10 +16,10 @@ use chatterm::engine::{TurnId, Update};
 use chatterm::extract::{ExtractError, Method, Progress, Report, Spend};
 
 use super::*;
-use crate::tui::app::tests::*;
 use crate::tui::app::{App, Effect};
 use crate::tui::app_extract::{ExtractEvent, ExtractRequest, ExtractUpdate};
 use crate::tui::extract_task::resolve_schema;
+use crate::tui::test_support::*;
 
 /// Wide (sidebar shown) and narrow (sidebar hidden by width), as the demo is checked.
 const SIZES: [(u16, u16); 2] = [(100, 30), (60, 20)];
@@ -238,7 +238,7 @@ fn the_input_box_says_what_the_next_message_is_for() {
     let mut app = app();
     arm(&mut app);
     type_text(&mut app, "Subject: refund");
-    let screen = crate::tui::tool_panel::tests::screen(&mut app, 60, 20);
+    let screen = crate::tui::test_support::screen(&mut app, 60, 20);
     assert!(
         screen.contains(" extract with support-email: paste or type the te"),
         "{screen}"
@@ -353,7 +353,7 @@ fn failed_request_says_why() {
         should_retry: None,
     };
     run.finish(&mut app, Err(ExtractError::Api(error)), 1);
-    let screen = crate::tui::tool_panel::tests::screen(&mut app, 100, 30);
+    let screen = crate::tui::test_support::screen(&mut app, 100, 30);
     assert!(
         screen.contains("◆ extract · support-email · native · ✗ failed (api):"),
         "{screen}"
@@ -417,7 +417,7 @@ fn a_request_retry_is_shown_until_the_answer_streams_again() {
         reason: "overloaded (529)".into(),
     };
     run.engine(&mut app, 1, retry);
-    let screen = crate::tui::tool_panel::tests::screen(&mut app, 100, 30);
+    let screen = crate::tui::test_support::screen(&mut app, 100, 30);
     assert!(
         screen.contains("↻ request retry 1 of 3 in 2s: overloaded (529)"),
         "{screen}"
@@ -433,11 +433,11 @@ fn a_request_retry_is_shown_until_the_answer_streams_again() {
         reason: "is overloaded".into(),
     };
     run.stream(&mut app, 1, "{\"category\": ");
-    let screen = crate::tui::tool_panel::tests::screen(&mut app, 100, 30);
+    let screen = crate::tui::test_support::screen(&mut app, 100, 30);
     assert!(!screen.contains("request retry"), "{screen}");
     run.engine(&mut app, 1, fell);
     run.stream(&mut app, 1, "\"billing\"");
-    let screen = crate::tui::tool_panel::tests::screen(&mut app, 100, 30);
+    let screen = crate::tui::test_support::screen(&mut app, 100, 30);
     assert!(
         screen.contains("↳ claude-sonnet-4-6 is overloaded; answering with claude-haiku-4-5"),
         "{screen}"

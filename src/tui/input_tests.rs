@@ -1,4 +1,5 @@
 use super::*;
+use crate::tui::test_support::{dark, rows};
 
 fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
     KeyEvent::new(code, modifiers)
@@ -28,29 +29,12 @@ fn type_str(input: &mut InputBox, text: &str) {
     }
 }
 
-fn dark() -> Theme {
-    Theme::load("dark").unwrap()
-}
-
 /// Renders at `width` with the height the box asks for; returns the buffer and the area.
 fn draw(input: &InputBox, width: u16, focused: bool) -> (Buffer, Rect) {
     let area = Rect::new(0, 0, width, input.height(width));
     let mut buf = Buffer::empty(area);
     input.render(area, &mut buf, &dark(), focused);
     (buf, area)
-}
-
-/// The buffer as text, one row per line, trailing spaces trimmed.
-fn rows(buf: &Buffer) -> Vec<String> {
-    let area = buf.area;
-    (area.top()..area.bottom())
-        .map(|y| {
-            let row: String = (area.left()..area.right())
-                .map(|x| buf[(x, y)].symbol())
-                .collect();
-            row.trim_end().to_owned()
-        })
-        .collect()
 }
 
 fn sent(entries: &[&str]) -> InputBox {

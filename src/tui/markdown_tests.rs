@@ -1,4 +1,5 @@
 use super::*;
+use crate::tui::test_support::dark;
 
 /// Lines as plain text, one per row, trailing spaces trimmed (code padding is tested apart).
 pub(crate) fn plain(lines: &[Line<'_>]) -> String {
@@ -10,10 +11,6 @@ pub(crate) fn plain(lines: &[Line<'_>]) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-fn dark() -> Theme {
-    Theme::load("dark").unwrap()
 }
 
 fn snap(name: &str, text: &str) {

@@ -53,6 +53,8 @@ mod sidebar_sections;
 pub mod stream;
 mod table;
 pub mod terminal;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod theme;
 pub mod tool_panel;
 mod view;

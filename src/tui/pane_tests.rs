@@ -1,6 +1,7 @@
 use super::*;
 use crate::tui::cells::{Answer, AnswerState, NoticeKind};
 use crate::tui::stream::StreamingMarkdown;
+use crate::tui::test_support::rows;
 
 fn theme() -> Theme {
     Theme::no_color()
@@ -26,15 +27,7 @@ fn screen(pane: &Conversation, width: u16, height: u16) -> Vec<String> {
     let area = Rect::new(0, 0, width, height);
     let mut buf = Buffer::empty(area);
     pane.render(area, &mut buf, &theme());
-    (0..height)
-        .map(|y| {
-            (0..width)
-                .map(|x| buf[(x, y)].symbol().to_owned())
-                .collect::<String>()
-                .trim_end()
-                .to_owned()
-        })
-        .collect()
+    rows(&buf)
 }
 
 #[test]

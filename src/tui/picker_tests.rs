@@ -2,15 +2,13 @@
 //! delete with confirmation, /rename, and Esc-then-Up editing that forks.
 
 use crossterm::event::{KeyCode, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 use chatterm::engine::{Command, Update};
 use chatterm::store::{ConversationId, ConversationSummary};
 
 use super::*;
-use crate::tui::app::tests::*;
 use crate::tui::app::{App, Effect, StoreRequest};
+use crate::tui::test_support::*;
 
 /// 2026-01-10 12:00 UTC.
 const NOW: i64 = 1_768_046_400_000;
@@ -75,16 +73,6 @@ fn store_effects(app: &mut App) -> Vec<StoreRequest> {
         .into_iter()
         .filter_map(|e| match e {
             Effect::Store(r) => Some(r),
-            _ => None,
-        })
-        .collect()
-}
-
-fn engine_effects(app: &mut App) -> Vec<Command> {
-    app.take_effects()
-        .into_iter()
-        .filter_map(|e| match e {
-            Effect::Engine(c) => Some(c),
             _ => None,
         })
         .collect()
@@ -205,7 +193,7 @@ fn ctrl_n_starts_over_and_rename_needs_a_conversation() {
     start_turn(&mut app, "hello", "m");
     app.take_effects();
     chord(&mut app, KeyCode::Char('n'), KeyModifiers::CONTROL);
-    assert_eq!(engine_effects(&mut app), [Command::Cancel, Command::Clear]);
+    assert_eq!(engine_commands(&mut app), [Command::Cancel, Command::Clear]);
     assert!(app.conversation.cells().is_empty());
     assert_eq!(app.conversation_id, None);
 }
@@ -224,7 +212,7 @@ fn esc_while_streaming_still_interrupts() {
     start_turn(&mut app, "one", "m");
     app.take_effects();
     press(&mut app, KeyCode::Esc);
-    assert_eq!(engine_effects(&mut app), [Command::Cancel]);
+    assert_eq!(engine_commands(&mut app), [Command::Cancel]);
     assert!(app.selecting.is_none(), "no picking while it streamed");
 }
 
@@ -250,13 +238,13 @@ fn esc_then_up_picks_an_earlier_message_and_sending_forks_there() {
     assert_eq!(app.input.text(), "two");
     assert!(app.selecting.is_none());
     assert!(
-        engine_effects(&mut app).is_empty(),
+        engine_commands(&mut app).is_empty(),
         "Enter only fills the input"
     );
     type_text(&mut app, " (edited)");
     press(&mut app, KeyCode::Enter);
     assert_eq!(
-        engine_effects(&mut app),
+        engine_commands(&mut app),
         [Command::Fork {
             user_index: 1,
             text: "two (edited)".into()
@@ -294,28 +282,11 @@ fn esc_cancels_picking_and_editing_and_other_keys_fall_through() {
     assert!(app.input.is_empty());
     type_text(&mut app, "plain");
     press(&mut app, KeyCode::Enter);
-    assert_eq!(engine_effects(&mut app), [Command::Send("plain".into())]);
-}
-
-fn draw(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    app.prepare(ratatui::layout::Rect::new(0, 0, width, height));
-    terminal
-        .draw(|frame| {
-            let area = frame.area();
-            if let Some(cursor) = app.render(area, frame.buffer_mut()) {
-                frame.set_cursor_position(cursor);
-            }
-        })
-        .unwrap();
-    terminal
+    assert_eq!(engine_commands(&mut app), [Command::Send("plain".into())]);
 }
 
 fn snap(name: &str, build: impl Fn(&mut App)) {
-    for (w, h) in [(100, 20), (56, 16)] {
-        let mut app = app();
-        build(&mut app);
-        let terminal = draw(&mut app, w, h);
+    for (w, terminal) in drawn_at(&[(100, 20), (56, 16)], build) {
         insta::assert_snapshot!(format!("{name}_{w}"), terminal.backend());
     }
 }

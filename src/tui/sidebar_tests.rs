@@ -22,22 +22,17 @@ use chatterm::mock::{MockServer, Script, Step};
 
 use crate::tui::app::{App, AppOptions, Effect};
 use crate::tui::app_cost::CostOptions;
-use crate::tui::keymap::Keymap;
+use crate::tui::test_support::options;
 use crate::tui::theme::Theme;
 
 const SONNET: &str = "claude-sonnet-4-6";
 const HAIKU: &str = "claude-haiku-4-5";
 
+/// The shared test app on claude-sonnet-4-6 with real prices, this budget and ledger.
 fn app_with(daily_usd: Option<f64>, ledger: Option<Arc<dyn Ledger>>) -> App {
     App::new(AppOptions {
-        theme: Theme::no_color(),
-        keymap: Keymap::defaults(),
-        tier: Some(Tier::Balanced),
-        auto: false,
         model: SONNET.into(),
         models: vec![HAIKU.into(), SONNET.into()],
-        sidebar: true,
-        mouse_capture: true,
         cost: CostOptions {
             pricing: Arc::new(Pricing::embedded()),
             budget: BudgetConfig {
@@ -52,6 +47,7 @@ fn app_with(daily_usd: Option<f64>, ledger: Option<Arc<dyn Ledger>>) -> App {
             ],
             ledger,
         },
+        ..options()
     })
 }
 

@@ -1,9 +1,6 @@
 use super::*;
 use crate::tui::markdown::tests::plain;
-
-fn dark() -> Theme {
-    Theme::load("dark").unwrap()
-}
+use crate::tui::test_support::dark;
 
 #[test]
 fn the_unfinished_line_is_a_plain_tail() {

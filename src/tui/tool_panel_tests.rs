@@ -3,8 +3,6 @@
 
 use std::time::Duration;
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
 
 use chatterm::api::{ContentBlock, ToolUseBlock};
@@ -12,50 +10,17 @@ use chatterm::engine::Update;
 
 use super::*;
 use crate::tui::app::App;
-use crate::tui::app::tests::*;
+use crate::tui::test_support::*;
 
 /// As the view snapshots: wide (sidebar shown) and narrow (sidebar hidden by width).
 const SIZES: [(u16, u16); 2] = [(100, 26), (48, 22)];
 
 pub(crate) const ID: &str = "toolu_01A09q90qw90lq917835lq9";
 
-fn draw(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    app.prepare(ratatui::layout::Rect::new(0, 0, width, height));
-    terminal
-        .draw(|frame| {
-            let area = frame.area();
-            if let Some(cursor) = app.render(area, frame.buffer_mut()) {
-                frame.set_cursor_position(cursor);
-            }
-        })
-        .unwrap();
-    terminal
-}
-
 fn snap(name: &str, build: impl Fn(&mut App)) {
-    for (w, h) in SIZES {
-        let mut app = app();
-        build(&mut app);
-        let terminal = draw(&mut app, w, h);
+    for (w, terminal) in drawn_at(&SIZES, build) {
         insta::assert_snapshot!(format!("{name}_{w}"), terminal.backend());
     }
-}
-
-/// The screen as text, rows joined by newlines.
-pub(crate) fn screen(app: &mut App, width: u16, height: u16) -> String {
-    let terminal = draw(app, width, height);
-    let buffer = terminal.backend().buffer();
-    (0..height)
-        .map(|y| {
-            (0..width)
-                .map(|x| buffer[(x, y)].symbol().to_owned())
-                .collect::<String>()
-                .trim_end()
-                .to_owned()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 pub(crate) fn tool_block(id: &str, name: &str, input: Value) -> ContentBlock {
@@ -191,18 +156,25 @@ fn result_text() -> String {
         .join("\n")
 }
 
+/// The order call, run to its end with `output` after `duration`.
+fn order_finished(app: &mut App, output: ToolOutput, duration: Duration) {
+    order_call(app);
+    status(
+        app,
+        ID,
+        "update_order",
+        ToolStatus::Finished { output, duration },
+        now(),
+    );
+}
+
 #[test]
 fn done_with_a_result() {
     snap("tool_done", |app| {
-        order_call(app);
-        let output = ToolOutput::ok(result_text());
-        let duration = Duration::from_millis(1_234);
-        status(
+        order_finished(
             app,
-            ID,
-            "update_order",
-            ToolStatus::Finished { output, duration },
-            now(),
+            ToolOutput::ok(result_text()),
+            Duration::from_millis(1_234),
         );
     });
 }
@@ -210,15 +182,10 @@ fn done_with_a_result() {
 #[test]
 fn failed_with_its_reason() {
     snap("tool_failed", |app| {
-        order_call(app);
-        let output = ToolOutput::error("the command timed out after 30 s\n(no output)");
-        let duration = Duration::from_secs(30);
-        status(
+        order_finished(
             app,
-            ID,
-            "update_order",
-            ToolStatus::Finished { output, duration },
-            now(),
+            ToolOutput::error("the command timed out after 30 s\n(no output)"),
+            Duration::from_secs(30),
         );
     });
 }

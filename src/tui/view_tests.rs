@@ -3,38 +3,19 @@
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 use chatterm::api::{ApiError, ContentBlock, ThinkingBlock};
 use chatterm::engine::Update;
 
 use crate::tui::app::App;
-use crate::tui::app::tests::*;
+use crate::tui::test_support::*;
 
 /// A wide screen (sidebar shown) and a narrow one (sidebar hidden by width).
 const SIZES: [(u16, u16); 2] = [(100, 26), (48, 22)];
 
-fn draw(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    app.prepare(ratatui::layout::Rect::new(0, 0, width, height));
-    terminal
-        .draw(|frame| {
-            let area = frame.area();
-            if let Some(cursor) = app.render(area, frame.buffer_mut()) {
-                frame.set_cursor_position(cursor);
-            }
-        })
-        .unwrap();
-    terminal
-}
-
 /// Snapshots the state `build` makes, at both sizes.
 fn snap(name: &str, build: impl Fn(&mut App)) {
-    for (w, h) in SIZES {
-        let mut app = app();
-        build(&mut app);
-        let terminal = draw(&mut app, w, h);
+    for (w, terminal) in drawn_at(&SIZES, build) {
         insta::assert_snapshot!(format!("{name}_{w}"), terminal.backend());
     }
 }

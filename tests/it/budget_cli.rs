@@ -1,39 +1,10 @@
 //! Money through the real binary: the daily budget gate of print mode, `--over-budget`,
 //! price overrides from the config on the usage line, and `chatterm usage`.
 
-use chatterm::api::{DeltaUsage, StopReason, Usage};
-use chatterm::mock::{MockServer, Script, Step};
+use chatterm::mock::MockServer;
 
-use crate::print_mode::{against, chatterm, output, text};
-
-/// The issue's example usage: {input 1000, cache write 2000, cache read 3000, output 500}.
-fn script_0189() -> Script {
-    Script::new(vec![
-        Step::Start {
-            usage: Usage {
-                input_tokens: 1000,
-                cache_creation_input_tokens: 2000,
-                cache_read_input_tokens: 3000,
-                output_tokens: 1,
-                ..Usage::default()
-            },
-        },
-        Step::text("Priced."),
-        Step::Stop {
-            reason: StopReason::EndTurn,
-            usage: DeltaUsage {
-                output_tokens: Some(500),
-                ..DeltaUsage::default()
-            },
-        },
-    ])
-}
-
-fn config(home: &tempfile::TempDir, body: &str) -> std::path::PathBuf {
-    let path = home.path().join("config.toml");
-    std::fs::write(&path, body).unwrap();
-    path
-}
+use crate::binary::*;
+use crate::common::{message_requests, script_0189};
 
 /// A zero budget means every request is over it: print mode must refuse before sending
 /// anything, and `--over-budget` lets it through.
@@ -41,7 +12,7 @@ fn config(home: &tempfile::TempDir, body: &str) -> std::path::PathBuf {
 async fn print_mode_refuses_over_budget_unless_told_to_go_on() {
     let home = tempfile::tempdir().unwrap();
     let server = MockServer::start().await.unwrap();
-    let path = config(&home, "[budget]\ndaily_usd = 0\n");
+    let path = write_file(&home, "config.toml", "[budget]\ndaily_usd = 0\n");
     let mut cmd = against(&server, &home);
     cmd.args(["-p", "hi", "--config"]).arg(&path);
     let out = output(cmd).await;
@@ -52,17 +23,14 @@ async fn print_mode_refuses_over_budget_unless_told_to_go_on() {
         "error: today's spend $0.0000 has reached the daily budget of $0.0000 \
          (budget.daily_usd); nothing was sent. Add --over-budget to send anyway.\n"
     );
-    assert!(
-        server.requests().iter().all(|r| r.path != "/v1/messages"),
-        "a request went out"
-    );
+    assert!(message_requests(&server).is_empty(), "a request went out");
 
-    server.enqueue(script_0189().into());
+    server.enqueue(script_0189("Priced.").into());
     let mut cmd = against(&server, &home);
     cmd.args(["-p", "hi", "--over-budget", "--config"])
         .arg(&path);
     let out = output(cmd).await;
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(text(&out.stdout), "Priced.\n");
 }
 
@@ -72,24 +40,25 @@ async fn print_mode_refuses_over_budget_unless_told_to_go_on() {
 async fn config_prices_reach_the_usage_line() {
     let home = tempfile::tempdir().unwrap();
     let server = MockServer::start().await.unwrap();
-    server.enqueue(script_0189().into());
+    server.enqueue(script_0189("Priced.").into());
     let mut cmd = against(&server, &home);
     cmd.args(["-p", "hi", "--model", "house-model"]);
     let out = output(cmd).await;
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let err = text(&out.stderr);
     assert!(err.contains("house-model · input 1,000 · cache read 3,000 · cache write 2,000 · output 500 · price unknown"), "{err}");
 
-    server.enqueue(script_0189().into());
-    let path = config(
+    server.enqueue(script_0189("Priced.").into());
+    let path = write_file(
         &home,
+        "config.toml",
         "[pricing.house-model]\ninput = 3\noutput = 15\n# cache prices: 1.25x, 2x, 0.1x\n",
     );
     let mut cmd = against(&server, &home);
     cmd.args(["-p", "hi", "--model", "house-model", "--config"])
         .arg(&path);
     let out = output(cmd).await;
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     // 1000 x 3 + 2000 x 3.75 + 3000 x 0.30 + 500 x 15 = 18900 µ$.
     let err = text(&out.stderr);
     assert!(err.contains("output 500 · $0.0189 ·"), "{err}");
@@ -103,7 +72,7 @@ async fn usage_lists_the_requests_of_earlier_runs() {
     let mut cmd = chatterm(&home);
     cmd.args(["usage", "--days", "3"]);
     let out = output(cmd).await;
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let stdout = text(&out.stdout);
     assert!(
         stdout.starts_with("No usage recorded for the last 3 days, "),
@@ -111,16 +80,16 @@ async fn usage_lists_the_requests_of_earlier_runs() {
     );
 
     let server = MockServer::start().await.unwrap();
-    server.enqueue(script_0189().into());
+    server.enqueue(script_0189("Priced.").into());
     let mut cmd = against(&server, &home);
     cmd.args(["-p", "hi", "--model", "claude-sonnet-4-6"]);
     let out = output(cmd).await;
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
 
     let mut cmd = chatterm(&home);
     cmd.args(["usage", "--days", "3"]);
     let out = output(cmd).await;
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let stdout = text(&out.stdout);
     assert!(stdout.contains("claude-sonnet-4-6"), "{stdout}");
     assert!(stdout.contains("$0.0189"), "{stdout}");

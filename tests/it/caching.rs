@@ -4,7 +4,7 @@
 use chatterm::api::Usage;
 use chatterm::config::{CacheTtl, Tier};
 use chatterm::engine::Update;
-use chatterm::mock::{MockServer, RecordedRequest, Reply, Script, Step};
+use chatterm::mock::{MockServer, Reply, Script, Step};
 use serde_json::Value;
 
 use crate::common::*;
@@ -24,15 +24,6 @@ fn answer(n: usize) -> Reply {
             .repeat(6)
     );
     Reply::Script(Script::new(vec![Step::text(&text), Step::end_turn(120)]))
-}
-
-fn message_bodies(server: &MockServer) -> Vec<Value> {
-    server
-        .requests()
-        .into_iter()
-        .filter(|r: &RecordedRequest| r.path == "/v1/messages")
-        .filter_map(|r| r.body)
-        .collect()
 }
 
 /// The JSON paths of every `cache_control` marker in a body, in prompt order.

@@ -1,13 +1,15 @@
-//! Shared set-up: a mock server, a client with short timeouts, an engine, and a way to
-//! collect one turn's updates.
+//! Shared set-up: a mock server, a client with short timeouts, an engine, ways to collect
+//! one turn's updates or wait for one update, readers for what the mock received, and the
+//! priced script several money tests share. Running the binary is in `binary.rs`.
 
 use std::time::Duration;
 
-use chatterm::api::{Auth, Client, ClientOptions};
+use chatterm::api::{Auth, Client, ClientOptions, DeltaUsage, StopReason, Usage};
 use chatterm::config::{Config, Tier};
 use chatterm::cost::Pricing;
 use chatterm::engine::{Command, Engine, EngineHandle, Update};
-use chatterm::mock::MockServer;
+use chatterm::mock::{MockServer, RecordedRequest, Reply, Script, Step};
+use serde_json::Value;
 
 pub const FAST: &str = "test-fast";
 pub const BALANCED: &str = "test-balanced";
@@ -50,6 +52,15 @@ pub async fn turn(handle: &mut EngineHandle, text: &str) -> Vec<Update> {
 }
 
 pub async fn collect_turn(handle: &mut EngineHandle) -> Vec<Update> {
+    collect_turn_reacting(handle, |_| None).await
+}
+
+/// Collects updates until the turn finishes or fails, sending the command `react` returns
+/// for any of them (an approval, a cancel); 30 s guard against a hung test.
+pub async fn collect_turn_reacting(
+    handle: &mut EngineHandle,
+    react: impl Fn(&Update) -> Option<Command>,
+) -> Vec<Update> {
     let mut seen = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
@@ -57,12 +68,42 @@ pub async fn collect_turn(handle: &mut EngineHandle) -> Vec<Update> {
             .await
             .expect("turn did not end within 30 s")
             .expect("engine stopped");
+        if let Some(cmd) = react(&u) {
+            handle.commands.send(cmd).expect("send");
+        }
         let end = matches!(u, Update::TurnFinished { .. } | Update::Error { .. });
         seen.push(u);
         if end {
             return seen;
         }
     }
+}
+
+/// Skips updates until `pick` takes one and returns what it made of it; panics naming
+/// `what` after 30 s (a hang guard, not a speed check).
+pub async fn next_update<T>(
+    handle: &mut EngineHandle,
+    what: &str,
+    mut pick: impl FnMut(Update) -> Option<T>,
+) -> T {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let u = tokio::time::timeout_at(deadline, handle.updates.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no {what} within 30 s"))
+            .expect("engine stopped");
+        if let Some(picked) = pick(u) {
+            return picked;
+        }
+    }
+}
+
+/// Waits until the answer's text has begun streaming.
+pub async fn until_text(handle: &mut EngineHandle) {
+    next_update(handle, "text delta", |u| {
+        matches!(u, Update::TextDelta { .. }).then_some(())
+    })
+    .await;
 }
 
 /// The concatenated text deltas of a turn.
@@ -93,4 +134,67 @@ pub fn error(
         Update::Error { error, partial, .. } => Some((error, partial.as_ref())),
         _ => None,
     })
+}
+
+/// The `/v1/messages` requests the mock received, in order (token counts and model lists
+/// left out).
+pub fn message_requests(server: &MockServer) -> Vec<RecordedRequest> {
+    server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/v1/messages")
+        .collect()
+}
+
+/// The bodies of [`message_requests`].
+pub fn message_bodies(server: &MockServer) -> Vec<Value> {
+    message_requests(server)
+        .into_iter()
+        .filter_map(|r| r.body)
+        .collect()
+}
+
+/// Usage {input 1000, cache write 2000, cache read 3000} at message_start, output 500 at
+/// the end, answering `text`: $0.0189 on a $3 / $15 model (3000 + 7500 + 900 + 7500 µ$).
+pub fn script_0189(text: &str) -> Script {
+    Script::new(vec![
+        Step::Start {
+            usage: Usage {
+                input_tokens: 1000,
+                cache_creation_input_tokens: 2000,
+                cache_read_input_tokens: 3000,
+                output_tokens: 1,
+                ..Usage::default()
+            },
+        },
+        Step::text(text),
+        Step::Stop {
+            reason: StopReason::EndTurn,
+            usage: DeltaUsage {
+                output_tokens: Some(500),
+                ..DeltaUsage::default()
+            },
+        },
+    ])
+}
+
+/// An answer that streams `text`, then stalls for a minute before `rest` and the end: for
+/// tests that interrupt or kill a turn mid-stream.
+pub fn stalls_after(text: &str, rest: &str) -> Reply {
+    Reply::Script(Script::new(vec![
+        Step::text(text),
+        Step::Stall(Duration::from_secs(60)),
+        Step::text(rest),
+        Step::end_turn(9),
+    ]))
+}
+
+/// The roles of a request body's messages, in order.
+pub fn roles(body: &Value) -> Vec<Value> {
+    body["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| m["role"].clone())
+        .collect()
 }

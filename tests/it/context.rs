@@ -58,11 +58,8 @@ fn reply(text: &str) -> Reply {
 }
 
 fn streamed_bodies(server: &MockServer) -> Vec<Value> {
-    server
-        .requests()
+    message_bodies(server)
         .into_iter()
-        .filter(|r| r.path == "/v1/messages")
-        .filter_map(|r| r.body)
         .filter(|b| b["stream"] == true)
         .collect()
 }
@@ -192,20 +189,15 @@ async fn context_size_reports_the_next_request_against_the_window() {
     server.enqueue(reply("Short reply."));
     turn(&mut engine, "hello").await;
     // The size after the answer arrives once the turn has been folded into the history.
-    let size = loop {
-        let u = tokio::time::timeout(std::time::Duration::from_secs(10), engine.updates.recv())
-            .await
-            .expect("a ContextSize update")
-            .expect("engine alive");
-        if let Update::ContextSize {
+    let size = next_update(&mut engine, "ContextSize update", |u| match u {
+        Update::ContextSize {
             model,
             tokens,
             window,
-        } = u
-        {
-            break (model, tokens, window);
-        }
-    };
+        } => Some((model, tokens, window)),
+        _ => None,
+    })
+    .await;
     assert_eq!(size.0, SMALL);
     assert_eq!(size.2, WINDOW);
     assert!(size.1 > 0 && size.1 < WINDOW, "{size:?}");

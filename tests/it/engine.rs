@@ -44,14 +44,6 @@ fn http_error(status: u16, kind: &str, headers: &[(&str, &str)]) -> Reply {
     })
 }
 
-fn message_requests(server: &MockServer) -> Vec<chatterm::mock::RecordedRequest> {
-    server
-        .requests()
-        .into_iter()
-        .filter(|r| r.path == "/v1/messages")
-        .collect()
-}
-
 #[tokio::test]
 async fn rate_limited_request_waits_for_retry_after_then_succeeds() {
     let server = MockServer::start().await.unwrap();
@@ -345,15 +337,7 @@ async fn cancelling_aborts_the_request_promptly() {
     let mut engine = engine_for(&server, &test_config());
     engine.commands.send(Command::Send("hi".into())).unwrap();
     // Wait until text is streaming, then cancel.
-    loop {
-        let u = tokio::time::timeout(Duration::from_secs(10), engine.updates.recv())
-            .await
-            .unwrap()
-            .unwrap();
-        if matches!(u, Update::TextDelta { .. }) {
-            break;
-        }
-    }
+    until_text(&mut engine).await;
     engine.commands.send(Command::Cancel).unwrap();
     // A hang guard, not a speed check: the stall is 60 s, so ending at all proves the abort.
     let updates = tokio::time::timeout(Duration::from_secs(5), collect_turn(&mut engine))
@@ -373,13 +357,10 @@ async fn history_carries_the_answer_into_the_next_request() {
     turn(&mut engine, "one").await;
     turn(&mut engine, "two").await;
     let body = message_requests(&server)[1].body.clone().unwrap();
-    let roles: Vec<_> = body["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["role"].clone())
-        .collect();
-    assert_eq!(roles, [json!("user"), json!("assistant"), json!("user")]);
+    assert_eq!(
+        roles(&body),
+        [json!("user"), json!("assistant"), json!("user")]
+    );
     assert_eq!(
         body["messages"][1]["content"][0]["text"],
         json!("first answer")

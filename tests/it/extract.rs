@@ -12,9 +12,9 @@ use chatterm::cost::Pricing;
 use chatterm::engine::Update;
 use chatterm::extract::batch::{self, BatchOptions, Item};
 use chatterm::extract::{ExtractError, Extractor, Job, Method, Progress, Report, Schema};
-use chatterm::mock::{MockServer, RecordedRequest, Reply, Script, Step};
+use chatterm::mock::{MockServer, Reply, Script, Step};
 
-use crate::common::{client_for, test_config};
+use crate::common::{client_for, message_bodies, test_config};
 
 const REFUND: &str = "Subject: Charged twice\n\nHi,\n\nI was charged twice for order #48213 on my \
     CloudVault Pro plan. Please refund the duplicate payment today.\n\nThanks,\nDana Whitfield\n";
@@ -53,15 +53,6 @@ async fn run(ex: &Extractor, job: &Job) -> (Report, Vec<Progress>) {
     (report, events)
 }
 
-fn messages_requests(server: &MockServer) -> Vec<Value> {
-    server
-        .requests()
-        .into_iter()
-        .filter(|r: &RecordedRequest| r.path == "/v1/messages")
-        .filter_map(|r| r.body)
-        .collect()
-}
-
 /// Whether any object in `v` has the key `key`.
 fn has_key(v: &Value, key: &str) -> bool {
     match v {
@@ -72,7 +63,7 @@ fn has_key(v: &Value, key: &str) -> bool {
 }
 
 /// A schema-breaking classification: an unknown priority and no summary.
-fn invalid_instance() -> Value {
+pub fn invalid_instance() -> Value {
     json!({"category": "billing", "priority": "whenever", "sentiment": "neutral",
         "entities": {"order_ids": [], "product_names": []}, "suggested_action": "Refund."})
 }
@@ -94,7 +85,7 @@ async fn native_sends_the_prepared_schema_and_prints_a_valid_result() {
     assert_eq!(value["entities"]["order_ids"], json!(["#48213"]));
     assert!(support_schema().validate(&value).is_empty());
     assert_eq!((report.attempts, report.spend.requests), (1, 1));
-    let bodies = messages_requests(&server);
+    let bodies = message_bodies(&server);
     assert_eq!(bodies.len(), 1);
     let format = &bodies[0]["output_config"]["format"];
     assert_eq!(format["type"], "json_schema");
@@ -128,7 +119,7 @@ async fn tool_forces_one_tool_whose_input_is_the_result() {
     let (report, events) = run(&ex, &job(Method::Tool, REFUND)).await;
     let value = report.result.expect("a valid result");
     assert_eq!(value["priority"], "high");
-    let bodies = messages_requests(&server);
+    let bodies = message_bodies(&server);
     assert_eq!(bodies[0]["tools"][0]["name"], "classify_email");
     assert_eq!(
         bodies[0]["tools"][0]["input_schema"],
@@ -170,7 +161,7 @@ async fn native_invalid_result_is_corrected_once_with_the_errors() {
         rejected[0].iter().any(|e| e.contains("summary")),
         "{rejected:?}"
     );
-    let retry = &messages_requests(&server)[1];
+    let retry = &message_bodies(&server)[1];
     let messages = retry["messages"].as_array().unwrap();
     assert_eq!(messages.len(), 3);
     assert_eq!(messages[1]["role"], "assistant");
@@ -193,7 +184,7 @@ async fn tool_invalid_result_is_answered_with_an_error_tool_result() {
     let (report, _) = run(&ex, &job(Method::Tool, REFUND)).await;
     assert!(report.result.is_ok(), "{:?}", report.result);
     assert_eq!(report.attempts, 2);
-    let retry = &messages_requests(&server)[1];
+    let retry = &message_bodies(&server)[1];
     let messages = retry["messages"].as_array().unwrap();
     assert_eq!(messages[1]["content"][0]["type"], "tool_use");
     assert_eq!(messages[1]["content"][0]["id"], "toolu_bad_1");
@@ -231,7 +222,7 @@ async fn invalid_twice_fails_with_the_errors_for_both_methods() {
             .count();
         assert_eq!(rejections, 2, "{method}");
         assert_eq!(
-            messages_requests(&server).len(),
+            message_bodies(&server).len(),
             2,
             "{method}: no third request"
         );
@@ -261,7 +252,7 @@ async fn refusal_and_max_tokens_are_reported_as_such_without_a_retry() {
         );
         assert_eq!(cut.result.as_ref().unwrap_err().exit_code(), 2);
         assert_eq!(
-            messages_requests(&server).len(),
+            message_bodies(&server).len(),
             2,
             "{method}: one request each"
         );
@@ -293,7 +284,7 @@ async fn api_failures_go_through_the_engines_retries_then_exit_1() {
         _ => false,
     });
     assert!(retried, "the engine retried the overloaded request");
-    assert_eq!(messages_requests(&server).len(), 2);
+    assert_eq!(message_bodies(&server).len(), 2);
 
     server.enqueue(Reply::error(400, "invalid_request_error", "bad"));
     let (report, _) = run(&ex, &job(Method::Tool, REFUND)).await;
@@ -439,7 +430,7 @@ async fn a_batch_of_50_with_5_failures_keeps_order_and_totals() {
         s.cost_usd
     );
     assert_eq!(s.unpriced_requests, 0);
-    assert_eq!(messages_requests(&server).len(), 55);
+    assert_eq!(message_bodies(&server).len(), 55);
 }
 
 /// How a front end such as the TUI drives an extraction: on its own task, following the

@@ -1,56 +1,14 @@
 //! `chatterm extract` as a user runs it: the real binary, against the demo or the mock.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
 use serde_json::{Value, json};
 
 use chatterm::mock::{MockServer, Reply, Script};
 
-use crate::extract::support_schema;
+use crate::binary::*;
+use crate::common::{message_bodies, message_requests};
+use crate::extract::{invalid_instance, support_schema};
 
 const SCHEMA: &str = "assets/schemas/support-email.json";
-
-/// The binary in the repository root with a clean environment: no keys, no user config.
-fn chatterm(home: &tempfile::TempDir) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_chatterm"));
-    for var in [
-        "ANTHROPIC_API_KEY",
-        "ANTHROPIC_AUTH_TOKEN",
-        "ANTHROPIC_BASE_URL",
-        "CHATTERM_CONFIG",
-        "CHATTERM_TIER",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("HOME", home.path())
-        .env("XDG_CONFIG_HOME", home.path())
-        .stdin(Stdio::null());
-    cmd
-}
-
-fn against(server: &MockServer, home: &tempfile::TempDir) -> Command {
-    let mut cmd = chatterm(home);
-    cmd.env("ANTHROPIC_BASE_URL", server.url())
-        .env("ANTHROPIC_API_KEY", "sk-test");
-    cmd
-}
-
-async fn output(mut cmd: Command) -> Output {
-    tokio::task::spawn_blocking(move || cmd.output().expect("run chatterm"))
-        .await
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn invalid() -> Value {
-    json!({"category": "billing", "priority": "whenever", "sentiment": "neutral",
-        "entities": {"order_ids": [], "product_names": []}, "suggested_action": "Refund."})
-}
 
 /// The README's first command, as a new user runs it.
 #[tokio::test]
@@ -136,11 +94,11 @@ async fn a_directory_batch_writes_to_stdout_and_reports_failures() {
     std::fs::write(dir.join("c.txt"), "").unwrap();
     server.enqueue_matching(
         "[dir-b]",
-        Script::tool_input("t1", "classify_email", &invalid()).into(),
+        Script::tool_input("t1", "classify_email", &invalid_instance()).into(),
     );
     server.enqueue_matching(
         "[dir-b]",
-        Script::tool_input("t2", "classify_email", &invalid()).into(),
+        Script::tool_input("t2", "classify_email", &invalid_instance()).into(),
     );
     let mut cmd = against(&server, &home);
     // Scripted tool answers: the method must be tool, whatever the model supports.
@@ -177,27 +135,13 @@ async fn a_directory_batch_writes_to_stdout_and_reports_failures() {
 async fn invalid_twice_exits_2_with_the_errors_on_stderr() {
     let home = tempfile::tempdir().unwrap();
     let server = MockServer::start().await.unwrap();
-    server.enqueue(Script::json_text(&invalid()).into());
-    server.enqueue(Script::json_text(&invalid()).into());
+    server.enqueue(Script::json_text(&invalid_instance()).into());
+    server.enqueue(Script::json_text(&invalid_instance()).into());
     let mut cmd = against(&server, &home);
     cmd.args([
         "extract", "--schema", SCHEMA, "--method", "native", "--input", "-",
-    ])
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let out = tokio::task::spawn_blocking(move || {
-        let mut child = cmd.spawn().unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"I was charged twice.")
-            .unwrap();
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap();
+    ]);
+    let out = output_with_stdin(cmd, b"I was charged twice.").await;
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
@@ -212,12 +156,7 @@ async fn invalid_twice_exits_2_with_the_errors_on_stderr() {
     );
     assert!(err.contains("  - /priority: "), "{err}");
     assert!(err.contains("corrected once · 2 requests"), "{err}");
-    let first = server
-        .requests()
-        .into_iter()
-        .find(|r| r.path == "/v1/messages")
-        .and_then(|r| r.body)
-        .unwrap();
+    let first = message_bodies(&server).remove(0);
     assert_eq!(
         first["messages"][0]["content"][0]["text"],
         "I was charged twice."
@@ -258,14 +197,12 @@ async fn refusal_and_api_errors_have_their_own_exit_status() {
 async fn bad_usage_exits_2_before_any_request() {
     let home = tempfile::tempdir().unwrap();
     let server = MockServer::start().await.unwrap();
-    let array_schema = home.path().join("list.json");
-    std::fs::write(
-        &array_schema,
+    let array_schema = write_file(
+        &home,
+        "list.json",
         r#"{"type": "array", "items": {"type": "string"}}"#,
-    )
-    .unwrap();
-    let broken = home.path().join("broken.json");
-    std::fs::write(&broken, "{ not json").unwrap();
+    );
+    let broken = write_file(&home, "broken.json", "{ not json");
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
             vec!["--schema", "missing.json", "--input", "x"],
@@ -303,8 +240,5 @@ async fn bad_usage_exits_2_before_any_request() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(needle), "{args:?}: {err}");
     }
-    assert!(
-        server.requests().iter().all(|r| r.path != "/v1/messages"),
-        "nothing was sent"
-    );
+    assert!(message_requests(&server).is_empty(), "nothing was sent");
 }

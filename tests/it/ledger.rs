@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chatterm::api::{DeltaUsage, StopReason, Usage};
+use chatterm::api::Usage;
 use chatterm::config::{Config, Tier};
 use chatterm::cost::{Ledger, LedgerEntry, MemoryLedger, Pricing};
 use chatterm::engine::{Command, Engine, EngineHandle, Update};
@@ -36,30 +36,6 @@ fn entries(ledger: &MemoryLedger) -> Vec<LedgerEntry> {
     ledger.entries_since(0).unwrap()
 }
 
-/// Usage {input 1000, cache write 2000, cache read 3000} at message_start, output 500 at
-/// the end: $0.0189 on a $3 / $15 model (3000 + 7500 + 900 + 7500 µ$).
-fn the_0189_script() -> Script {
-    Script::new(vec![
-        Step::Start {
-            usage: Usage {
-                input_tokens: 1000,
-                cache_creation_input_tokens: 2000,
-                cache_read_input_tokens: 3000,
-                output_tokens: 1,
-                ..Usage::default()
-            },
-        },
-        Step::text("Cached answer."),
-        Step::Stop {
-            reason: StopReason::EndTurn,
-            usage: DeltaUsage {
-                output_tokens: Some(500),
-                ..DeltaUsage::default()
-            },
-        },
-    ])
-}
-
 /// A stream that reports usage and then fails before any content.
 fn usage_then_overloaded(input: u64) -> Script {
     Script::new(vec![
@@ -81,7 +57,7 @@ fn close(a: f64, b: f64) -> bool {
 #[tokio::test]
 async fn a_finished_request_is_recorded_once_with_its_cost() {
     let server = MockServer::start().await.unwrap();
-    server.enqueue(the_0189_script().into());
+    server.enqueue(script_0189("Cached answer.").into());
     let (mut handle, ledger) = engine(&server, &priced_config(0));
     let updates = turn(&mut handle, "hi").await;
     // The last running usage the front end saw is priced the same way.
@@ -122,7 +98,7 @@ async fn failed_attempts_with_usage_are_recorded_and_ones_without_are_not() {
     // 3: the answer.
     server.enqueue(Reply::error(529, "overloaded_error", "Overloaded"));
     server.enqueue(usage_then_overloaded(4000).into());
-    server.enqueue(the_0189_script().into());
+    server.enqueue(script_0189("Cached answer.").into());
     let (mut handle, ledger) = engine(&server, &priced_config(3));
     let updates = turn(&mut handle, "hi").await;
     assert!(finished(&updates).is_some(), "{updates:?}");
@@ -182,15 +158,7 @@ async fn a_cancelled_request_is_recorded_with_the_usage_it_had() {
     );
     let (mut handle, ledger) = engine(&server, &priced_config(0));
     handle.commands.send(Command::Send("hi".into())).unwrap();
-    loop {
-        let u = tokio::time::timeout(Duration::from_secs(10), handle.updates.recv())
-            .await
-            .unwrap()
-            .unwrap();
-        if matches!(u, Update::TextDelta { .. }) {
-            break;
-        }
-    }
+    until_text(&mut handle).await;
     handle.commands.send(Command::Cancel).unwrap();
     let updates = collect_turn(&mut handle).await;
     assert!(error(&updates).is_some());

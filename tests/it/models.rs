@@ -10,21 +10,15 @@ use chatterm::engine::{Command, Engine, EngineHandle, Update};
 use chatterm::mock::{HttpError, MockServer, Reply, Script, Step, models};
 use serde_json::Value;
 
+use crate::binary::{against, assert_success, cache_dir, output, write_file};
 use crate::common::*;
-use crate::print_mode::{against, output};
 
 fn reply() -> Reply {
     Reply::Script(Script::new(vec![Step::text("ok"), Step::end_turn(1)]))
 }
 
 fn last_body(server: &MockServer) -> Value {
-    server
-        .requests()
-        .into_iter()
-        .rev()
-        .find(|r| r.path == "/v1/messages")
-        .and_then(|r| r.body)
-        .expect("a messages request")
+    message_bodies(server).pop().expect("a messages request")
 }
 
 fn routed(updates: &[Update]) -> Option<(Tier, String)> {
@@ -212,40 +206,31 @@ async fn print_mode_discovers_once_a_day_and_a_config_pins() {
     let mut cmd = against(&server, &home);
     cmd.args(["-p", "hi"]);
     let out = output(cmd).await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert_eq!(last_body(&server)["model"], "claude-sonnet-5-5");
     assert_eq!(models_listings(&server), 1);
-    assert!(disk::file_for(&home.path().join("cache"), &server.url()).exists());
+    assert!(disk::file_for(&cache_dir(&home), &server.url()).exists());
 
     // A second run reads the fresh listing from disk: no new request to /v1/models.
     server.enqueue(Reply::text("two"));
     let mut cmd = against(&server, &home);
     cmd.args(["-p", "hi", "--tier", "fast"]);
     let out = output(cmd).await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert_eq!(last_body(&server)["model"], "claude-haiku-5-5");
     assert_eq!(models_listings(&server), 1);
 
     // A config that names a model pins that tier.
-    let config = home.path().join("pinned.toml");
-    std::fs::write(&config, "[models]\nbalanced = \"claude-sonnet-4-6\"\n").unwrap();
+    let config = write_file(
+        &home,
+        "pinned.toml",
+        "[models]\nbalanced = \"claude-sonnet-4-6\"\n",
+    );
     server.enqueue(Reply::text("three"));
     let mut cmd = against(&server, &home);
     cmd.args(["-p", "hi", "--config"]).arg(&config);
     let out = output(cmd).await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert_eq!(last_body(&server)["model"], "claude-sonnet-4-6");
 }
 
@@ -258,11 +243,7 @@ async fn print_mode_tier_auto_routes() {
     cmd.env("CHATTERM_TIER", "auto")
         .args(["-p", "Classify the sentiment: I love it"]);
     let out = output(cmd).await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let body = last_body(&server);
     assert_eq!(body["model"], "claude-haiku-5-5");
     assert_eq!(body["max_tokens"], 512);

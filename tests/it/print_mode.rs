@@ -1,37 +1,13 @@
 //! `chatterm -p` as a user runs it: the real binary against the mock server.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Output, Stdio};
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
 
 use chatterm::api::Usage;
 use chatterm::mock::{HttpError, MockServer, Reply, Script, Step};
 
-/// The binary with a clean environment: no keys, no user config, a private cache dir.
-pub(crate) fn chatterm(home: &tempfile::TempDir) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_chatterm"));
-    for var in [
-        "ANTHROPIC_API_KEY",
-        "ANTHROPIC_AUTH_TOKEN",
-        "ANTHROPIC_BASE_URL",
-        "CHATTERM_CONFIG",
-        "CHATTERM_TIER",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("HOME", home.path())
-        .env("XDG_CONFIG_HOME", home.path())
-        .env("CHATTERM_CACHE_DIR", home.path().join("cache"))
-        .env("CHATTERM_DATA_DIR", home.path().join("data"))
-        .stdin(Stdio::null());
-    cmd
-}
-
-pub(crate) fn against(server: &MockServer, home: &tempfile::TempDir) -> Command {
-    let mut cmd = chatterm(home);
-    cmd.env("ANTHROPIC_BASE_URL", server.url())
-        .env("ANTHROPIC_API_KEY", "sk-test");
-    cmd
-}
+use crate::binary::*;
+use crate::common::message_bodies;
 
 fn text_reply(text: &str) -> Reply {
     Reply::Script(Script::new(vec![
@@ -47,16 +23,6 @@ fn text_reply(text: &str) -> Reply {
     ]))
 }
 
-pub(crate) async fn output(mut cmd: Command) -> Output {
-    tokio::task::spawn_blocking(move || cmd.output().expect("run chatterm"))
-        .await
-        .unwrap()
-}
-
-pub(crate) fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 #[tokio::test]
 async fn prints_the_answer_on_stdout_and_usage_on_stderr() {
     let home = tempfile::tempdir().unwrap();
@@ -65,7 +31,7 @@ async fn prints_the_answer_on_stdout_and_usage_on_stderr() {
     let mut cmd = against(&server, &home);
     cmd.args(["-p", "hello", "--model", "claude-haiku-4-5"]);
     let out = output(cmd).await;
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(text(&out.stdout), "Hello from the mock.\n");
     let err = text(&out.stderr);
     assert!(
@@ -88,30 +54,10 @@ async fn reads_the_prompt_from_stdin_and_sends_flags() {
         "be brief",
         "--max-tokens",
         "77",
-    ])
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let out = tokio::task::spawn_blocking(move || {
-        let mut child = cmd.spawn().unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"from stdin")
-            .unwrap();
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let body = server
-        .requests()
-        .into_iter()
-        .find(|r| r.path == "/v1/messages")
-        .unwrap()
-        .body
-        .unwrap();
+    ]);
+    let out = output_with_stdin(cmd, b"from stdin").await;
+    assert_success(&out);
+    let body = message_bodies(&server).remove(0);
     assert_eq!(body["messages"][0]["content"][0]["text"], "from stdin");
     assert_eq!(body["max_tokens"], 77);
     assert_eq!(body["system"][0]["text"], "be brief");
@@ -130,7 +76,7 @@ async fn json_flag_prints_the_final_message() {
     let mut cmd = against(&server, &home);
     cmd.args(["-p", "hi", "--json"]);
     let out = output(cmd).await;
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
     assert_eq!(v["content"][0]["text"], "structured");
     assert_eq!(v["stop_reason"], "end_turn");
@@ -195,7 +141,7 @@ async fn demo_answers_without_any_key() {
     let mut cmd = chatterm(&home);
     cmd.args(["--demo", "-p", "show me some rust code"]);
     let out = output(cmd).await;
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let answer = text(&out.stdout);
     assert!(
         answer.contains("```"),
@@ -211,8 +157,7 @@ async fn demo_answers_without_any_key() {
 #[tokio::test]
 async fn a_broken_config_file_names_the_file_and_fails() {
     let home = tempfile::tempdir().unwrap();
-    let path = home.path().join("broken.toml");
-    std::fs::write(&path, "[models]\ntier = \"huge\"\n").unwrap();
+    let path = write_file(&home, "broken.toml", "[models]\ntier = \"huge\"\n");
     let mut cmd = chatterm(&home);
     cmd.args(["--demo", "-p", "hi", "--config"]).arg(&path);
     let out = output(cmd).await;
@@ -245,6 +190,6 @@ async fn print_mode_against_the_mock_server_subcommand() {
     let out = output(cmd).await;
     let _ = child.kill();
     let _ = child.wait();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     assert!(!text(&out.stdout).trim().is_empty());
 }

@@ -9,8 +9,8 @@ use chatterm::mock::MockServer;
 use chatterm::print::{PrintOptions, run_print};
 use serde_json::json;
 
+use crate::binary::{against, output, text as utf8};
 use crate::fake_tools::FakeTools;
-use crate::print_mode::{against, output, text as utf8};
 use crate::tool_helpers::*;
 
 async fn print(

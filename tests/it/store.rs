@@ -3,16 +3,17 @@
 //! locked and damaged files, `chatterm history`.
 
 use std::io::{BufReader, Write};
-use std::process::{Command as Process, Output, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chatterm::api::{Role, Usage};
 use chatterm::cost::Pricing;
 use chatterm::engine::{Command, Engine, EngineHandle, Update};
-use chatterm::mock::{MockServer, RecordedRequest, Reply, Script, Step};
+use chatterm::mock::{MockServer, Reply, Script, Step};
 use chatterm::store::{ConversationId, DB_FILE, MessageStatus, Store};
 
+use crate::binary::*;
 use crate::common::*;
 
 fn store_in(dir: &tempfile::TempDir) -> Arc<Store> {
@@ -28,14 +29,6 @@ fn journaled(
     Engine::new(client_for(server, &config), &config, Pricing::embedded())
         .with_journal(store.clone(), conversation)
         .spawn()
-}
-
-fn message_requests(server: &MockServer) -> Vec<RecordedRequest> {
-    server
-        .requests()
-        .into_iter()
-        .filter(|r| r.path == "/v1/messages")
-        .collect()
 }
 
 /// An answer with a signed thinking block: what must come back byte for byte.
@@ -58,15 +51,11 @@ fn thinking_reply(text: &str) -> Reply {
 }
 
 async fn next_conversation_id(handle: &mut EngineHandle) -> String {
-    loop {
-        let u = tokio::time::timeout(Duration::from_secs(30), handle.updates.recv())
-            .await
-            .expect("no conversation id")
-            .expect("engine stopped");
-        if let Update::Conversation { id: Some(id) } = u {
-            return id;
-        }
-    }
+    next_update(handle, "conversation id", |u| match u {
+        Update::Conversation { id: Some(id) } => Some(id),
+        _ => None,
+    })
+    .await
 }
 
 #[tokio::test]
@@ -141,22 +130,12 @@ async fn an_interrupted_answer_is_kept_with_its_status_and_left_out_of_the_histo
     let dir = tempfile::tempdir().unwrap();
     let store = store_in(&dir);
     let server = MockServer::start().await.unwrap();
-    server.enqueue(Reply::Script(Script::new(vec![
-        Step::text("Half an"),
-        Step::Stall(Duration::from_secs(30)),
-        Step::text(" answer"),
-        Step::end_turn(3),
-    ])));
+    server.enqueue(stalls_after("Half an", " answer"));
     let mut handle = journaled(&server, &store, None);
     handle.commands.send(Command::Send("q".into())).unwrap();
     let id: ConversationId = next_conversation_id(&mut handle).await.parse().unwrap();
     // Wait for the text to arrive, then interrupt.
-    loop {
-        let u = handle.updates.recv().await.unwrap();
-        if matches!(u, Update::TextDelta { .. }) {
-            break;
-        }
-    }
+    until_text(&mut handle).await;
     handle.commands.send(Command::Cancel).unwrap();
     collect_turn(&mut handle).await;
     let loaded = store.load(id).unwrap();
@@ -247,15 +226,11 @@ async fn auto_title_asks_the_fast_tier_and_reports_its_usage() {
     server.enqueue(Reply::Script(Script::text("Sort with sort_unstable.")));
     server.enqueue(Reply::Script(Script::text("\"Sorting a Vec in Rust.\"")));
     turn(&mut handle, "How do I sort a Vec quickly?").await;
-    let (title, usage) = loop {
-        let u = tokio::time::timeout(Duration::from_secs(30), handle.updates.recv())
-            .await
-            .expect("no title")
-            .unwrap();
-        if let Update::Titled { title, usage, .. } = u {
-            break (title, usage);
-        }
-    };
+    let (title, usage) = next_update(&mut handle, "title", |u| match u {
+        Update::Titled { title, usage, .. } => Some((title, usage)),
+        _ => None,
+    })
+    .await;
     assert_eq!(title.as_deref(), Some("Sorting a Vec in Rust"));
     assert!(usage.output_tokens > 0, "the title request's usage is real");
     let requests = message_requests(&server);
@@ -266,55 +241,15 @@ async fn auto_title_asks_the_fast_tier_and_reports_its_usage() {
 
 // ---- the real binary ----
 
-fn chatterm(data: &tempfile::TempDir) -> Process {
-    let mut cmd = Process::new(env!("CARGO_BIN_EXE_chatterm"));
-    for var in [
-        "ANTHROPIC_API_KEY",
-        "ANTHROPIC_AUTH_TOKEN",
-        "ANTHROPIC_BASE_URL",
-        "CHATTERM_CONFIG",
-        "CHATTERM_TIER",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("HOME", data.path())
-        .env("XDG_CONFIG_HOME", data.path())
-        .env("CHATTERM_DATA_DIR", data.path().join("data"))
-        .stdin(Stdio::null());
-    cmd
-}
-
-fn against(server: &MockServer, data: &tempfile::TempDir) -> Process {
-    let mut cmd = chatterm(data);
-    cmd.env("ANTHROPIC_BASE_URL", server.url())
-        .env("ANTHROPIC_API_KEY", "sk-test-secret");
-    cmd
-}
-
-async fn output(mut cmd: Process) -> Output {
-    tokio::task::spawn_blocking(move || cmd.output().expect("run chatterm"))
-        .await
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 fn db_path(data: &tempfile::TempDir) -> std::path::PathBuf {
-    data.path().join("data").join(DB_FILE)
+    data_dir(data).join(DB_FILE)
 }
 
 #[tokio::test]
 async fn sigkill_mid_stream_keeps_the_question_and_the_partial_answer() {
     let data = tempfile::tempdir().unwrap();
     let server = MockServer::start().await.unwrap();
-    server.enqueue(Reply::Script(Script::new(vec![
-        Step::text("The partial answer so far"),
-        Step::Stall(Duration::from_secs(60)),
-        Step::text(" and the rest"),
-        Step::end_turn(9),
-    ])));
+    server.enqueue(stalls_after("The partial answer so far", " and the rest"));
     let mut cmd = against(&server, &data);
     cmd.args(["-p", "tell me everything"])
         .stdout(Stdio::piped())
@@ -362,7 +297,7 @@ async fn sigkill_mid_stream_keeps_the_question_and_the_partial_answer() {
     let mut cmd = chatterm(&data);
     cmd.args(["history", "list"]);
     let out = output(cmd).await;
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     assert!(
         text(&out.stdout).contains("tell me everything"),
         "{}",
@@ -392,26 +327,19 @@ async fn sigkill_mid_stream_keeps_the_question_and_the_partial_answer() {
     let mut cmd = against(&server, &data);
     cmd.args(["-p", "--continue", "go on"]);
     let out = output(cmd).await;
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let body = message_requests(&server)
-        .last()
-        .unwrap()
-        .body
-        .clone()
-        .unwrap();
-    let roles: Vec<_> = body["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["role"].clone())
-        .collect();
-    assert_eq!(roles, ["user", "user"]);
+    assert_success(&out);
+    let body = message_bodies(&server).pop().unwrap();
+    assert_eq!(roles(&body), ["user", "user"]);
     // No key or header ever reaches the file.
     drop(store);
     let bytes = std::fs::read(&path).unwrap();
     let wal = std::fs::read(path.with_extension("db-wal")).unwrap_or_default();
     for haystack in [&bytes, &wal] {
-        assert!(!haystack.windows(14).any(|w| w == b"sk-test-secret"));
+        assert!(
+            !haystack
+                .windows(API_KEY.len())
+                .any(|w| w == API_KEY.as_bytes())
+        );
     }
 }
 
@@ -427,7 +355,7 @@ async fn print_mode_continues_and_history_exports_both_formats() {
     let mut cmd = against(&server, &data);
     cmd.args(["-p", "--continue", "And faster?"]);
     let out = output(cmd).await;
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let requests = message_requests(&server);
     let body = requests[1].body.as_ref().unwrap();
     assert_eq!(body["messages"].as_array().unwrap().len(), 3);
@@ -449,7 +377,7 @@ async fn print_mode_continues_and_history_exports_both_formats() {
     let mut cmd = chatterm(&data);
     cmd.args(["history", "export", &id, "--format", "json"]);
     let out = output(cmd).await;
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let messages = json.as_array().unwrap();
     assert_eq!(messages.len(), 4);
@@ -513,7 +441,7 @@ async fn two_processes_writing_at_once_lose_nothing() {
     .await
     .unwrap();
     for out in &outs {
-        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_success(out);
     }
     let store = Store::open(&db_path(&data)).unwrap();
     let all = store.list(None, 10).unwrap();
@@ -557,7 +485,7 @@ async fn a_damaged_store_names_the_file_and_the_temporary_way_out() {
     let mut cmd = against(&server, &data);
     cmd.args(["-p", "--temp-store", "hi"]);
     let out = output(cmd).await;
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(text(&out.stdout), "fine\n");
     assert_eq!(
         std::fs::read(&path).unwrap(),

@@ -2,7 +2,6 @@
 //! `tool-example` subcommand as a command tool, as `chatterm --demo` does.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use chatterm::config::ToolsConfig;
 use chatterm::tools::examples::orders;
@@ -10,8 +9,10 @@ use chatterm::tools::{Registry, ToolExecutor};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+use crate::binary::{EXE, chatterm, run_with_stdin};
+
 fn registry(dir: &Path) -> Registry {
-    let exe = Path::new(env!("CARGO_BIN_EXE_chatterm"));
+    let exe = Path::new(EXE);
     let config = ToolsConfig {
         root: Some(dir.to_path_buf()),
         ..ToolsConfig::default()
@@ -86,23 +87,11 @@ async fn search_orders_filters_through_the_binary() {
 
 #[test]
 fn the_subcommand_reads_stdin_and_exits_by_outcome() {
+    let home = tempfile::tempdir().unwrap();
     let run = |tool: &str, input: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_chatterm"))
-            .args(["tool-example", "orders", tool])
-            .env_remove("CHATTERM_CONFIG")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        let mut cmd = chatterm(&home);
+        cmd.args(["tool-example", "orders", tool]);
+        run_with_stdin(cmd, input.as_bytes())
     };
     let out = run("search_orders", r#"{"email": "tom.walker@example.co.uk"}"#);
     assert_eq!(out.status.code(), Some(0));

@@ -2,12 +2,11 @@
 //! answers that call tools, and readers for what the mock received.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chatterm::api::{StopReason, Usage};
 use chatterm::cost::Pricing;
 use chatterm::engine::{Command, Engine, EngineHandle, ToolSettings, ToolStatus, Update};
-use chatterm::mock::{MockServer, RecordedRequest, Reply, Script, Step};
+use chatterm::mock::{MockServer, Reply, Script, Step};
 use chatterm::tools::ToolExecutor;
 use serde_json::Value;
 
@@ -56,17 +55,9 @@ pub fn text(answer: &str) -> Reply {
     ]))
 }
 
-pub fn messages_requests(server: &MockServer) -> Vec<RecordedRequest> {
-    server
-        .requests()
-        .into_iter()
-        .filter(|r| r.path == "/v1/messages")
-        .collect()
-}
-
 /// The body of the n-th Messages request.
 pub fn body(server: &MockServer, n: usize) -> Value {
-    messages_requests(server)[n].body.clone().unwrap()
+    message_requests(server)[n].body.clone().unwrap()
 }
 
 /// The tool_result blocks of the last message of request `n`.
@@ -113,20 +104,5 @@ pub async fn turn_reacting(
     react: impl Fn(&Update) -> Option<Command>,
 ) -> Vec<Update> {
     handle.commands.send(Command::Send(text.into())).unwrap();
-    let mut seen = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let u = tokio::time::timeout_at(deadline, handle.updates.recv())
-            .await
-            .expect("turn did not end within 30 s")
-            .expect("engine stopped");
-        if let Some(cmd) = react(&u) {
-            handle.commands.send(cmd).unwrap();
-        }
-        let end = matches!(u, Update::TurnFinished { .. } | Update::Error { .. });
-        seen.push(u);
-        if end {
-            return seen;
-        }
-    }
+    collect_turn_reacting(handle, react).await
 }

@@ -87,13 +87,10 @@ async fn a_two_round_loop_sends_the_answer_back_verbatim_with_its_results() {
     // The whole loop is in the history: the next turn builds on it.
     server.enqueue(text("You're welcome."));
     turn(&mut engine, "thanks").await;
-    let roles: Vec<Value> = body(&server, 2)["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["role"].clone())
-        .collect();
-    assert_eq!(roles, ["user", "assistant", "user", "assistant", "user"]);
+    assert_eq!(
+        roles(&body(&server, 2)),
+        ["user", "assistant", "user", "assistant", "user"]
+    );
 }
 
 #[tokio::test]
@@ -241,7 +238,7 @@ async fn cancelling_mid_tool_leaves_a_history_the_api_accepts() {
     assert_eq!(err, &ApiError::Cancelled);
     assert_eq!(tools.cancelled(), 1, "the running tool saw its token fire");
     assert_eq!(statuses(&updates, "toolu_long").last(), Some(&"not run"));
-    assert_eq!(messages_requests(&server).len(), 1);
+    assert_eq!(message_requests(&server).len(), 1);
 
     server.enqueue(text("Fine, stopping there."));
     let updates = turn(&mut engine, "never mind").await;
@@ -292,7 +289,7 @@ async fn a_retried_request_does_not_run_a_finished_tool_again() {
     let updates = turn(&mut engine, "ORD-4?").await;
     assert_eq!(finished(&updates).unwrap().text(), "It shipped.");
     assert_eq!(count(&updates, |u| matches!(u, Update::Retrying { .. })), 1);
-    assert_eq!(messages_requests(&server).len(), 3);
+    assert_eq!(message_requests(&server).len(), 3);
     assert_eq!(results_of(&server, 1), results_of(&server, 2));
     assert_eq!(tools.runs(), ["lookup_order"]);
 
@@ -338,7 +335,7 @@ async fn the_round_limit_stops_the_loop_with_a_notice_and_a_valid_history() {
     let updates = turn(&mut engine, "look everything up").await;
     assert!(finished(&updates).is_some());
     assert_eq!(tools.runs().len(), 2);
-    assert_eq!(messages_requests(&server).len(), 3);
+    assert_eq!(message_requests(&server).len(), 3);
     assert!(updates.iter().any(
         |u| matches!(u, Update::Notice { text, .. } if text.contains("stopped after 2 tool rounds"))
     ));
@@ -434,7 +431,7 @@ async fn approval_once_always_and_deny() {
         ["validating", "approval", "not run"]
     );
     assert_eq!(tools.runs().len(), 4);
-    let n = messages_requests(&server).len();
+    let n = message_requests(&server).len();
     let results = results_of(&server, n - 1);
     assert_eq!(results[0]["is_error"], true);
     assert!(

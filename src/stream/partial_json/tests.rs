@@ -2,6 +2,7 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 
 use super::*;
+use crate::stream::test_support::{any_json, split_at};
 
 fn parse_chunks(chunks: &[&str]) -> Result<Value, PartialJsonError> {
     let mut p = PartialJson::new();
@@ -212,50 +213,6 @@ fn a_long_input_in_tiny_pieces_parses() {
     );
 }
 
-/// Any JSON value: scalars of every kind, strings with escapes and non-ASCII text.
-fn any_json() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        any::<i64>().prop_map(|n| json!(n)),
-        any::<u64>().prop_map(|n| json!(n)),
-        any::<f64>()
-            .prop_filter("finite", |f| f.is_finite())
-            .prop_map(|f| json!(f)),
-        "(\\PC|[\"\\\\/\u{0}-\u{1f}é日本😀]){0,12}".prop_map(Value::String),
-    ];
-    leaf.prop_recursive(5, 64, 6, |inner| {
-        prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            proptest::collection::btree_map("[a-zé😀\"\\\\]{0,6}", inner, 0..6)
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
-    })
-}
-
-/// Splits `text` at the given fractions of its length, moved to character boundaries.
-fn split_at<'a>(text: &'a str, cuts: &[usize]) -> Vec<&'a str> {
-    let mut points: Vec<usize> = cuts
-        .iter()
-        .map(|c| {
-            let mut i = c % (text.len() + 1);
-            while !text.is_char_boundary(i) {
-                i -= 1;
-            }
-            i
-        })
-        .collect();
-    points.sort_unstable();
-    let mut out = Vec::new();
-    let mut prev = 0;
-    for p in points {
-        out.push(&text[prev..p]);
-        prev = p;
-    }
-    out.push(&text[prev..]);
-    out
-}
-
 /// `partial` could grow into `full`: every member shown exists and agrees so far, array
 /// elements before the last one are complete, strings are prefixes.
 fn grows_into(partial: &Value, full: &Value) -> bool {
@@ -284,7 +241,7 @@ proptest! {
 
     #[test]
     fn any_chunking_finishes_like_serde_json(
-        value in any_json(),
+        value in any_json(5, 64, 6),
         pretty in any::<bool>(),
         escaped in any::<bool>(),
         cuts in proptest::collection::vec(any::<usize>(), 0..10),
@@ -303,7 +260,7 @@ proptest! {
 
     #[test]
     fn every_prefix_shows_a_value_that_grows_into_the_result(
-        value in any_json(),
+        value in any_json(5, 64, 6),
         escaped in any::<bool>(),
     ) {
         let mut text = serde_json::to_string(&value).unwrap();

@@ -2,8 +2,8 @@
 //! bench, `CARGO_BIN_EXE_chatterm`) with a 200x60 pty as its terminal, a clean environment
 //! and an empty home directory.
 //!
-//! The pty's reader plays the terminal: it answers the device-attributes query crossterm
-//! sends at start-up (as a terminal without the kitty keyboard protocol does), and counts
+//! The pty's reader plays the terminal: it answers the queries sent at start-up (device
+//! attributes, as a terminal without the kitty keyboard protocol; the cursor position), and counts
 //! frames by the end-of-synchronized-update sequence (`CSI ? 2026 l`) the app writes after
 //! each one.
 //!
@@ -13,7 +13,8 @@
 //! - `binary/idle` (figure): after the screen settles (no output for a second), over three
 //!   seconds of nothing happening: frames drawn, bytes written, and the CPU time of all
 //!   the process's threads; once right after start-up, once after a streamed demo answer
-//!   (`*_after_answer`). Also the process's resident memory then (`rss_mb`).
+//!   (`*_after_answer`; with the sidebar hidden, as its prompt-cache countdown is a clock
+//!   that changes every second). Also the process's resident memory (`rss_mb*`).
 //!   Budget: no frames and no CPU while nothing changes.
 //!
 //! If the bench itself runs with a controlling terminal, the child can see it through
@@ -38,8 +39,9 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 const END_FRAME: &[u8] = b"\x1b[?2026l";
-const DA1_QUERY: &[u8] = b"\x1b[c";
-const DA1_ANSWER: &[u8] = b"\x1b[?62;22c";
+/// What the terminal answers: device attributes (a VT220-ish terminal without the kitty
+/// keyboard protocol, so that query goes unanswered) and the cursor position.
+const ANSWERS: &[(&[u8], &[u8])] = &[(b"\x1b[c", b"\x1b[?62;22c"), (b"\x1b[6n", b"\x1b[1;1R")];
 const QUIET: Duration = Duration::from_secs(1);
 const IDLE: Duration = Duration::from_secs(3);
 
@@ -51,6 +53,9 @@ struct Screen {
     first_frame: Option<Instant>,
     last_output: Option<Instant>,
     closed: bool,
+    /// The first and the latest bytes written, to show when something goes wrong.
+    start: Vec<u8>,
+    recent: Vec<u8>,
 }
 
 /// The running binary and the thread reading its terminal.
@@ -60,18 +65,20 @@ struct Running {
     reader: Option<JoinHandle<()>>,
 }
 
-/// Occurrences of `pattern` in `window` (the previous read's tail, then the new bytes).
-fn count(window: &[u8], pattern: &[u8]) -> usize {
+/// Occurrences of `pattern` in `window` that end in its new bytes (from `new`): the
+/// window is the previous read's tail, then this read, so nothing is counted twice.
+fn count(window: &[u8], new: usize, pattern: &[u8]) -> usize {
     window
         .windows(pattern.len())
-        .filter(|w| *w == pattern)
+        .enumerate()
+        .filter(|(i, w)| *w == pattern && i + pattern.len() > new)
         .count()
 }
 
-/// Reads the pty until the child closes it, answering DA1 and counting frames.
+/// Reads the pty until the child closes it, answering queries and counting frames.
 fn read_terminal(mut master: File, screen: Arc<(Mutex<Screen>, Condvar)>) {
     let mut answer = master.try_clone().unwrap();
-    let keep = END_FRAME.len().max(DA1_QUERY.len()) - 1;
+    let keep = END_FRAME.len() - 1;
     let mut window: Vec<u8> = Vec::new();
     let mut buf = [0u8; 64 * 1024];
     loop {
@@ -80,16 +87,22 @@ fn read_terminal(mut master: File, screen: Arc<(Mutex<Screen>, Condvar)>) {
             Ok(n) => n,
         };
         let now = Instant::now();
+        let new = window.len();
         window.extend_from_slice(&buf[..n]);
-        if count(&window, DA1_QUERY) > 0 {
-            let _ = answer.write_all(DA1_ANSWER);
+        for (query, reply) in ANSWERS {
+            for _ in 0..count(&window, new, query) {
+                let _ = answer.write_all(reply);
+            }
         }
-        let frames = count(&window, END_FRAME);
+        let frames = count(&window, new, END_FRAME);
         let cut = window.len().saturating_sub(keep);
         window.drain(..cut);
         let (lock, ready) = &*screen;
         let mut s = lock.lock().unwrap();
         s.bytes += n;
+        let room = (16 * 1024usize).saturating_sub(s.start.len());
+        s.start.extend_from_slice(&buf[..n.min(room)]);
+        s.recent = buf[n.saturating_sub(512)..n].to_vec();
         s.frames += frames;
         s.last_output = Some(now);
         if frames > 0 && s.first_frame.is_none() {
@@ -154,7 +167,11 @@ impl Running {
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut s = lock.lock().unwrap();
         while !done(&s) {
-            assert!(!s.closed, "chatterm exited while waiting for {what}");
+            let shown = String::from_utf8_lossy(&s.start).into_owned();
+            assert!(
+                !s.closed,
+                "chatterm exited while waiting for {what}: {shown:?}"
+            );
             let left = deadline.saturating_duration_since(Instant::now());
             assert!(!left.is_zero(), "no {what} within 10 s");
             s = ready.wait_timeout(s, left).unwrap().0;
@@ -175,7 +192,14 @@ impl Running {
             if quiet {
                 return;
             }
-            assert!(Instant::now() < deadline, "the screen never settled");
+            if Instant::now() >= deadline {
+                let s = self.screen.0.lock().unwrap();
+                let recent = String::from_utf8_lossy(&s.recent).into_owned();
+                panic!(
+                    "the screen never settled: {} frames, last: {recent:?}",
+                    s.frames
+                );
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -285,7 +309,15 @@ fn binary(c: &mut Criterion) {
     const ID: &str = "binary/idle";
     if figures::wanted(ID) {
         let (frames, bytes, cpu_ms, rss) = idle(home.path(), &[]);
-        let answer = idle(home.path(), &["Hello! What can you do?"]);
+        // The sidebar's prompt-cache countdown is a clock that changes every second; with it
+        // hidden, nothing on the screen changes once the answer is done.
+        let config = home.path().join("no-sidebar.toml");
+        std::fs::write(&config, "[ui]\nsidebar = false\n").unwrap();
+        let config = config.to_str().unwrap();
+        let answer = idle(
+            home.path(),
+            &["--config", config, "Hello! What can you do?"],
+        );
         let seconds = IDLE.as_secs_f64();
         figures::record(
             ID,

@@ -263,7 +263,7 @@ fn ids(source: Source) -> Vec<&'static str> {
     }
 }
 
-/// A number with as many decimals as it deserves, thousands separated, with its unit.
+/// A measured number with as many decimals as it deserves, with its unit.
 fn show(v: f64, unit: &str) -> String {
     let a = v.abs();
     let digits = match a {
@@ -272,17 +272,26 @@ fn show(v: f64, unit: &str) -> String {
         _ if a >= 1.0 => 2,
         _ => 3,
     };
-    let mut n = format!("{v:.digits$}");
-    if a >= 10_000.0 {
-        let digits: Vec<char> = n.chars().collect();
-        n = String::new();
-        for (i, c) in digits.iter().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                n.push(',');
-            }
-            n.push(*c);
-        }
+    with_unit(group(format!("{v:.digits$}")), unit)
+}
+
+/// Thousands separated, for numbers of five digits or more.
+fn group(n: String) -> String {
+    let (int, rest) = n.split_at(n.find('.').unwrap_or(n.len()));
+    if int.len() < 5 {
+        return n;
     }
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out + rest
+}
+
+fn with_unit(n: String, unit: &str) -> String {
     match unit {
         "" => n,
         u if u.starts_with('/') || u == "%" => format!("{n}{u}"),
@@ -292,9 +301,9 @@ fn show(v: f64, unit: &str) -> String {
 
 fn budget_text(limit: Limit, unit: &str) -> String {
     match limit {
-        Below(v) => format!("< {}", show(v, unit)),
-        AtMost(v) => format!("<= {}", show(v, unit)),
-        AtLeast(v) => format!(">= {}", show(v, unit)),
+        Below(v) => format!("< {}", with_unit(v.to_string(), unit)),
+        AtMost(v) => format!("<= {}", with_unit(v.to_string(), unit)),
+        AtLeast(v) => format!(">= {}", with_unit(v.to_string(), unit)),
         Report => "-".to_owned(),
     }
 }

@@ -1,11 +1,18 @@
-//! The TUI's hot paths, with the targets of the TUI issue:
+//! The TUI's hot paths, with their budgets (issue 8; `cargo bench --bench report`):
 //!
 //! - `frame/5000_messages_200x60`: one frame (prepare + render into a buffer) of a
 //!   5,000-message conversation of about 2 MB of markdown at 200x60, caches warm.
-//!   Target: under 1 ms. `frame/5000_messages_draw` adds ratatui's diff through a
+//!   Budget: under 1 ms. `frame/5000_messages_draw` adds ratatui's diff through a
 //!   TestBackend, which is what a real terminal frame costs before the bytes are written.
-//! - `frame/first_frame_cold`: building the app and drawing its first frame, the in-process
-//!   part of the 50 ms start-up target.
+//! - `frame/5000_messages_cold_resize`: the same frame right after a width change (the
+//!   width alternates between 200 and 199), so every cached render is stale.
+//!   Budget: under 20 ms.
+//! - `frame/5000_messages_cold_fresh_app`: the first frame of a fresh app holding the same
+//!   conversation, nothing rendered yet (a resumed session). Budget: under 20 ms.
+//! - `frame/scroll_page`: Page Up and the frame after it, warm (back to the end at the
+//!   top). Reported.
+//! - `frame/first_frame_cold`: building an empty app and drawing its first frame, the
+//!   in-process part of start-up (the real binary's start-up is `benches/binary.rs`).
 //! - `stream/5000_deltas_per_second`: one simulated second of a 5,000 deltas/s stream
 //!   through the real update handling, frame scheduler and drawing, on tokio's paused clock,
 //!   so the measured time is pure CPU. Checked on every run: at most 60 frames were drawn
@@ -22,133 +29,35 @@
 #[path = "../src/tui/mod.rs"]
 mod tui;
 
+#[path = "support/conversation.rs"]
+mod conversation;
+
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use tokio::time::Instant;
 
-use chatterm::api::{ContentBlock, MessageResponse, Role, StopReason, Usage};
-use chatterm::config::Tier;
-use chatterm::engine::{TurnId, TurnStats, Update};
-use tui::app::{App, AppOptions};
+use chatterm::api::ContentBlock;
+use chatterm::engine::{TurnId, Update};
+use conversation::{long_conversation, new_app};
+use tui::app::App;
 use tui::frame::FrameScheduler;
-use tui::keymap::Keymap;
-use tui::theme::Theme;
 
-fn new_app() -> App {
-    App::new(AppOptions {
-        theme: Theme::load("dark").unwrap(),
-        keymap: Keymap::defaults(),
-        tier: Some(Tier::Balanced),
-        auto: false,
-        model: "claude-sonnet-4-6".into(),
-        models: Vec::new(),
-        sidebar: true,
-        mouse_capture: true,
-        cost: Default::default(),
-    })
-}
-
-/// A ~750-byte markdown answer: prose, a list, inline code and a fenced block.
-fn reply(i: usize) -> String {
-    format!(
-        "Answer {i}: here is **what you asked** about, with `inline code` and a \
-         [link](https://example.com/{i}).\n\n\
-         - the first point, long enough that it wraps on a narrow screen but not on a wide one\n\
-         - the second point with *emphasis*\n\n\
-         ```rust\nfn answer_{i}() -> usize {{\n    let v: Vec<usize> = (0..{i}).collect();\n    \
-         v.iter().sum()\n}}\n```\n\n\
-         A closing paragraph that says a little more, so that the message has the length of a \
-         typical answer in a long session, where most answers run to a few paragraphs of text \
-         and a short example or two. Nothing in it is special; it is just text to lay out.\n\n\
-         > A quoted remark closes the answer, long enough to wrap once or twice on a narrow \
-         screen, with one more `code span` in it for good measure.\n"
-    )
-}
-
-fn update(app: &mut App, update: Update) {
-    app.on_update(update, Instant::now());
-}
-
-/// One question and its streamed, finished answer.
-fn exchange(app: &mut App, turn: u64, question: String, answer: &str) {
-    let turn = TurnId(turn);
-    app.send_message(question);
-    app.take_effects();
-    let model = "claude-sonnet-4-6".to_owned();
-    update(
-        app,
-        Update::TurnStarted {
-            turn,
-            tier: Some(Tier::Balanced),
-            model: model.clone(),
-        },
-    );
-    let block = ContentBlock::text("");
-    update(
-        app,
-        Update::BlockStarted {
-            turn,
-            index: 0,
-            block,
-        },
-    );
-    update(
-        app,
-        Update::TextDelta {
-            turn,
-            index: 0,
-            text: answer.to_owned(),
-        },
-    );
-    let block = ContentBlock::text(answer);
-    update(
-        app,
-        Update::BlockFinished {
-            turn,
-            index: 0,
-            block: block.clone(),
-        },
-    );
-    let message = MessageResponse {
-        id: format!("msg_{}", turn.0),
-        model,
-        role: Role::Assistant,
-        content: vec![block],
-        stop_reason: Some(StopReason::EndTurn),
-        stop_sequence: None,
-        usage: Usage::default(),
-        extra: Default::default(),
-    };
-    let stats = TurnStats::default();
-    update(
-        app,
-        Update::TurnFinished {
-            turn,
-            message,
-            stats,
-        },
-    );
-}
-
-fn long_conversation() -> App {
-    let mut app = new_app();
-    let mut bytes = 0;
-    for i in 0..2_500 {
-        let question = format!("Question number {i}: could you explain the next part, please?");
-        let answer = reply(i);
-        bytes += question.len() + answer.len();
-        exchange(&mut app, i as u64 + 1, question, &answer);
-    }
+/// The conversation, rendered once at `screen` (warm caches).
+fn warm_conversation(screen: Rect) -> App {
+    let (mut app, bytes) = long_conversation();
     eprintln!(
-        "conversation: 5,000 messages, {:.2} MB of text",
+        "conversation: {} messages, {:.2} MB of text",
+        conversation::MESSAGES,
         bytes as f64 / 1e6
     );
+    while app.prepare(screen) {}
     app
 }
 
@@ -173,11 +82,9 @@ fn report_resize(app: &mut App, screen: Rect) {
 }
 
 fn frame(c: &mut Criterion) {
-    let mut app = long_conversation();
     let screen = Rect::new(0, 0, 200, 60);
+    let mut app = warm_conversation(screen);
     let mut buf = Buffer::empty(screen);
-    // Warm: the first prepare renders every cell once at this width.
-    app.prepare(screen);
     report_resize(&mut app, screen);
     let mut group = c.benchmark_group("frame");
     group.bench_function("5000_messages_200x60", |b| {
@@ -209,7 +116,69 @@ fn frame(c: &mut Criterion) {
                 .unwrap();
         })
     });
+    cold(&mut group, &mut app, screen);
+    scroll(&mut group, &mut app, screen);
     group.finish();
+}
+
+/// The frames after caches were dropped: a width change, and a fresh app.
+fn cold(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    app: &mut App,
+    screen: Rect,
+) {
+    let narrower = Rect::new(0, 0, screen.width - 1, screen.height);
+    let mut buf = Buffer::empty(screen);
+    let mut wide = false;
+    group.bench_function("5000_messages_cold_resize", |b| {
+        b.iter(|| {
+            wide = !wide;
+            let area = if wide { screen } else { narrower };
+            app.prepare(area);
+            buf.reset();
+            black_box(app.render(area, &mut buf));
+        })
+    });
+    // Back to a settled state for the benches after this one.
+    while app.prepare(screen) {}
+    group.sample_size(10);
+    group.bench_function("5000_messages_cold_fresh_app", |b| {
+        b.iter_batched(
+            || long_conversation().0,
+            |mut app| {
+                app.prepare(screen);
+                buf.reset();
+                black_box(app.render(screen, &mut buf));
+                app
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.sample_size(100);
+}
+
+/// Page Up and the frame after it, from the end upwards; now and then back to the end.
+fn scroll(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    app: &mut App,
+    screen: Rect,
+) {
+    let mut buf = Buffer::empty(screen);
+    let page_up = KeyEvent::new(KeyCode::PageUp, KeyModifiers::NONE);
+    let end = KeyEvent::new(KeyCode::End, KeyModifiers::NONE);
+    // 200 pages is well short of the top (the session is about 1,200 pages long).
+    let mut pages = 0;
+    group.bench_function("scroll_page", |b| {
+        b.iter(|| {
+            pages += 1;
+            let key = if pages % 200 == 0 { &end } else { &page_up };
+            app.on_key(key, Instant::now());
+            app.prepare(screen);
+            buf.reset();
+            black_box(app.render(screen, &mut buf));
+        })
+    });
+    app.on_key(&end, Instant::now());
 }
 
 const DELTAS: usize = 5_000;

@@ -12,8 +12,10 @@
 //! A width change (resize, sidebar toggle) or option change (thinking or tools toggle)
 //! makes every render *stale*, not gone: cells in view are laid out again at once, the
 //! rest a budget per frame, newest first, using their stale heights as estimates
-//! meanwhile; `prepare` says when more frames are needed. So resizing a 5,000-message session costs a few
-//! frames of background work, not a one-second freeze.
+//! meanwhile; `prepare` says when more frames are needed. A cell never rendered (a session
+//! loaded whole into a fresh pane) is laid out the same way, with a height estimated from
+//! its size. So resizing or opening a 5,000-message session costs some frames of
+//! background work, not a one-second freeze.
 //!
 //! Scrolling: the view *follows* the end unless the user scrolled up. While not following,
 //! the top line stays put as output grows below it, and a "new output below" marker shows
@@ -43,9 +45,12 @@ enum Freshness {
     Dirty,
 }
 
-/// Source bytes of stale cells re-laid out per frame outside the view: at the markdown
-/// renderer's ~2 MB/s, about 15 ms, so a resize of a long session never freezes input.
+/// Source bytes of stale cells re-laid out per frame outside the view, and the time that
+/// may take (whichever runs out first; at least one cell a frame). Highlighted code renders
+/// at a fraction of prose's speed, so the time bound is what keeps a frame of background
+/// work short on any content: a resize of a long session never freezes input.
 const RELAYOUT_BUDGET: usize = 32 * 1024;
+const RELAYOUT_TIME: std::time::Duration = std::time::Duration::from_millis(6);
 
 /// The last render of a cell, with the key it was made for.
 #[derive(Debug, Default)]
@@ -53,8 +58,27 @@ struct Rendered {
     revision: u64,
     width: usize,
     options: RenderOptions,
+    /// False until the cell is first rendered; `estimate` stands in for its height.
     valid: bool,
+    estimate: usize,
     lines: Vec<Line<'static>>,
+}
+
+impl Rendered {
+    fn height(&self) -> usize {
+        if self.valid {
+            self.lines.len()
+        } else {
+            self.estimate
+        }
+    }
+}
+
+/// A never-rendered cell's height at `width`: its label and separator, and its text as if
+/// it filled every line (markdown adds lines, prose leaves them short; close enough until
+/// it is laid out).
+fn estimate_height(cell: &Cell, width: usize) -> usize {
+    2 + cell.weight().div_ceil(width.max(1))
 }
 
 #[derive(Debug, Default)]
@@ -191,7 +215,11 @@ impl Conversation {
 
     fn state(&self, i: usize, key: Key) -> Freshness {
         let (cell, r) = (&self.cells[i], &self.rendered[i]);
-        if !r.valid || r.revision != cell.revision {
+        if !r.valid {
+            // Laid out like a stale render, with an estimated height meanwhile; a new cell
+            // at the end is in view and so rendered at once.
+            Freshness::Stale
+        } else if r.revision != cell.revision {
             Freshness::Dirty
         } else if r.width != key.width
             || cell.options_key(r.options) != cell.options_key(key.options)
@@ -205,7 +233,7 @@ impl Conversation {
     /// Renders cell `i` for `key`. Returns the change in its height.
     fn render_cell(&mut self, i: usize, theme: &Theme, key: Key) -> isize {
         let (cell, r) = (&mut self.cells[i], &mut self.rendered[i]);
-        let old = r.lines.len() as isize;
+        let old = r.height() as isize;
         r.lines = cell.render(key.width, theme, key.options);
         r.revision = cell.revision;
         r.width = key.width;
@@ -219,13 +247,14 @@ impl Conversation {
     /// reads stays put. Returns whether stale cells remain.
     fn relayout_some(&mut self, theme: &Theme, key: Key) -> bool {
         let mut budget = RELAYOUT_BUDGET;
+        let start = std::time::Instant::now();
         let mut first = None;
         let top = self.top();
         for i in (0..self.cells.len()).rev() {
             if self.state(i, key) != Freshness::Stale {
                 continue;
             }
-            if budget == 0 {
+            if budget == 0 || (first.is_some() && start.elapsed() >= RELAYOUT_TIME) {
                 self.update_offsets(first);
                 return true;
             }
@@ -247,8 +276,11 @@ impl Conversation {
         let from = from.min(self.offsets.len().saturating_sub(1));
         self.offsets.truncate(from + 1);
         let mut at = self.offsets[from];
-        for r in &self.rendered[from..] {
-            at += r.lines.len();
+        for (cell, r) in self.cells[from..].iter().zip(&mut self.rendered[from..]) {
+            if !r.valid {
+                r.estimate = estimate_height(cell, self.width);
+            }
+            at += r.height();
             self.offsets.push(at);
         }
     }

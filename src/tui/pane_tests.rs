@@ -156,10 +156,7 @@ fn a_resize_of_a_long_conversation_lays_out_the_view_first_and_the_rest_over_fra
         pane.push(notice(&text));
     }
     let opts = RenderOptions::default();
-    assert!(
-        !pane.prepare(100, 10, &theme(), opts),
-        "new cells are laid out at once"
-    );
+    settle(&mut pane, 100, 10, opts);
     pane.scroll_up(50);
     let before = screen(&pane, 100, 10);
     assert!(
@@ -186,4 +183,51 @@ fn a_resize_of_a_long_conversation_lays_out_the_view_first_and_the_rest_over_fra
         before,
         "the view shows the new layout"
     );
+}
+
+/// Prepares frames until no layout work is left.
+fn settle(pane: &mut Conversation, width: usize, height: usize, opts: RenderOptions) {
+    let mut frames = 0;
+    while pane.prepare(width, height, &theme(), opts) {
+        frames += 1;
+        assert!(frames < 1000, "the layout never ends");
+    }
+}
+
+#[test]
+fn a_long_session_in_a_fresh_pane_shows_its_end_first_and_lays_out_the_rest_over_frames() {
+    let mut pane = Conversation::new();
+    let text = "word ".repeat(400);
+    for i in 0..200 {
+        pane.push(notice(&format!("cell {i} {text}")));
+    }
+    let opts = RenderOptions::default();
+    assert!(
+        pane.prepare(60, 10, &theme(), opts),
+        "200 x 2 KB is over one frame's budget"
+    );
+    let view = pane.visible_cells();
+    assert!(view.contains(&199), "{view:?}");
+    for i in view {
+        assert!(pane.rendered[i].valid, "cell {i} in view is laid out now");
+    }
+    assert!(
+        pane.rendered.iter().any(|r| !r.valid),
+        "cells out of view wait"
+    );
+    let rows = screen(&pane, 60, 10);
+    assert_eq!(
+        rows[9], "",
+        "the last cell's separator ends the view: {rows:?}"
+    );
+    assert!(rows[8].ends_with("word"), "{rows:?}");
+    // Jumping to the top before the layout is done shows the first cell, laid out.
+    pane.scroll_to_top();
+    pane.prepare(60, 10, &theme(), opts);
+    assert!(screen(&pane, 60, 10)[0].starts_with("ℹ cell 0 word"));
+    settle(&mut pane, 60, 10, opts);
+    assert!(pane.rendered.iter().all(|r| r.valid && r.width == 60));
+    let sum: usize = pane.rendered.iter().map(|r| r.lines.len()).sum();
+    assert_eq!(pane.total_lines(), sum);
+    assert_eq!(pane.top(), 0, "the view stayed at the top");
 }

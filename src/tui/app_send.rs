@@ -1,0 +1,202 @@
+//! Sending from the input box: the command popup's keys, slash commands, messages, and the
+//! small commands they run (tier, copy, Ctrl+C). Part of [`App`]; the state is in `app.rs`.
+
+use tokio::time::Instant;
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use chatterm::config::Tier;
+use chatterm::engine::Command;
+
+use super::app::{App, CTRL_C_WINDOW, Connection, Effect};
+use super::cells::CellKind;
+use super::commands::SlashCommand;
+
+impl App {
+    pub(super) fn sync_popup(&mut self) {
+        self.popup.update(&self.input.text(), &self.models);
+    }
+
+    pub(super) fn popup_visible(&self) -> bool {
+        !self.popup_dismissed && self.popup.is_visible()
+    }
+
+    /// Keys the open popup takes: selection, completion, closing. True when consumed.
+    pub(super) fn on_popup_key(&mut self, key: &KeyEvent) -> bool {
+        match key.code {
+            KeyCode::Up => self.popup.select_prev(),
+            KeyCode::Down => self.popup.select_next(),
+            KeyCode::Esc => self.popup_dismissed = true,
+            KeyCode::Tab => self.complete(),
+            // Enter runs a complete command; otherwise it completes the selection first.
+            KeyCode::Enter if key.modifiers.is_empty() => {
+                let text = self.input.text();
+                match super::commands::parse(&text) {
+                    Some(Ok(_)) => return false,
+                    _ => self.complete(),
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    pub(super) fn complete(&mut self) {
+        if let Some(text) = self.popup.completion() {
+            self.input.set_text(&text);
+            self.sync_popup();
+        }
+    }
+
+    /// Enter: run a slash command, or send the message. `//text` sends `/text`, for a
+    /// message that starts with a slash. A mistyped command stays in the input to fix.
+    pub(super) fn send(&mut self, now: Instant) {
+        let text = self.input.text();
+        if !text.starts_with("//") {
+            match super::commands::parse(&text) {
+                Some(Ok(command)) => {
+                    self.input.submit();
+                    self.sync_popup();
+                    self.run_command(command, now);
+                    return;
+                }
+                Some(Err(message)) => {
+                    self.flash(message, now);
+                    return;
+                }
+                None => {}
+            }
+        }
+        if self.is_busy() {
+            self.flash(self.busy_note(), now);
+            return;
+        }
+        if self.ask_before_spending(super::cost_prompt::Pending::Message) {
+            return;
+        }
+        self.send_input();
+    }
+
+    /// Sends what the input holds (after any budget confirmation).
+    pub(super) fn send_input(&mut self) {
+        if let Some(text) = self.input.submit() {
+            let text = match text.strip_prefix("//") {
+                Some(rest) => format!("/{rest}"),
+                None => text,
+            };
+            if self.extract_armed() {
+                self.start_extraction(text);
+                return;
+            }
+            match self.editing.take() {
+                Some(index) => self.send_fork(index, text),
+                None => self.send_message(text),
+            }
+        }
+    }
+
+    /// Shows a user message and asks the engine to answer it.
+    pub fn send_message(&mut self, text: String) {
+        self.conversation.push(CellKind::User(text.clone()));
+        self.conversation.scroll_to_bottom();
+        self.connection = Connection::Waiting;
+        self.effect(Effect::Engine(Command::Send(text)));
+    }
+
+    pub(super) fn run_command(&mut self, command: SlashCommand, now: Instant) {
+        match command {
+            SlashCommand::Model(id) => {
+                self.status.model = id.clone();
+                self.status.tier = None;
+                self.status.auto = false;
+                self.effect(Effect::Engine(Command::SetModel(Some(id))));
+            }
+            SlashCommand::Tier(tier) => self.set_tier(tier),
+            SlashCommand::System(text) => {
+                let what = if text.is_some() { "set" } else { "removed" };
+                self.effect(Effect::Engine(Command::SetSystem(text)));
+                self.flash(format!("system prompt {what} for the next request"), now);
+            }
+            // The conversation stays stored; the next message starts a new one.
+            SlashCommand::Clear => self.new_conversation(now),
+            SlashCommand::Retry => {
+                if self.is_busy() {
+                    self.flash("an answer is streaming: Esc interrupts it first", now);
+                } else if !self.ask_before_spending(super::cost_prompt::Pending::Retry) {
+                    self.retry_now();
+                }
+            }
+            SlashCommand::Copy(n) => self.copy(n, now),
+            SlashCommand::Extract(spec) => self.extract_command(spec),
+            SlashCommand::Help => self.open_help(),
+            SlashCommand::Quit => self.effect(Effect::Quit),
+            SlashCommand::Rename(title) => self.rename(title, now),
+        }
+    }
+
+    pub(super) fn retry_now(&mut self) {
+        self.connection = Connection::Waiting;
+        self.effect(Effect::Engine(Command::Retry));
+    }
+
+    pub(super) fn set_tier(&mut self, tier: Tier) {
+        // Shown at once; the engine's ModelChanged update confirms the model id.
+        self.status.tier = Some(tier);
+        self.status.auto = false;
+        self.effect(Effect::Engine(Command::SetTier(tier)));
+    }
+
+    pub(super) fn ctrl_c(&mut self, now: Instant) {
+        if self.is_busy() {
+            self.interrupt(now);
+            return;
+        }
+        if self
+            .ctrl_c_at
+            .is_some_and(|at| now.duration_since(at) < CTRL_C_WINDOW)
+        {
+            self.effect(Effect::Quit);
+            return;
+        }
+        self.input.clear();
+        self.sync_popup();
+        self.ctrl_c_at = Some(now);
+        self.flash("press Ctrl+C again to quit", now);
+    }
+
+    /// Copies the last answer, or its `n`-th (1-based) code block.
+    pub(super) fn copy(&mut self, n: Option<usize>, now: Instant) {
+        let Some(answer) = self.last_answer.clone() else {
+            self.flash(self.nothing_to_copy(), now);
+            return;
+        };
+        let text = match n {
+            None => answer,
+            Some(n) => {
+                let blocks = super::clipboard::code_blocks(&answer);
+                match blocks.into_iter().nth(n.saturating_sub(1)) {
+                    Some(block) if n > 0 => block,
+                    _ => {
+                        self.flash(format!("the last answer has no code block {n}"), now);
+                        return;
+                    }
+                }
+            }
+        };
+        let what = match n {
+            None => self
+                .copy_label(&text)
+                .unwrap_or("the last answer")
+                .to_owned(),
+            Some(n) => format!("code block {n}"),
+        };
+        self.flash(
+            format!(
+                "sent {what} to the clipboard ({} chars)",
+                text.chars().count()
+            ),
+            now,
+        );
+        self.effect(Effect::Copy(text));
+    }
+}

@@ -5,7 +5,8 @@
 //! - [`run`]: the event loop (terminal events, engine updates, frames) and the effects it
 //!   carries out; [`terminal`] owns the terminal's modes and restores them on every exit.
 //! - [`app`]: all state, changed only by keys, engine updates (`app_updates.rs`, tool
-//!   calls in `app_tools.rs`) and the clock; it does no IO. Money (session accounting,
+//!   calls in `app_tools.rs`) and the clock; it does no IO. Sending and slash commands
+//!   are `app_send.rs`. Money (session accounting,
 //!   budget, alerts) is [`app_cost`] and `cost_prompt.rs` (the over-budget confirmation).
 //!   Drawing is `view.rs` (layout, status bar, help) and `sidebar.rs` with
 //!   `sidebar_sections.rs`, through `&self`.

@@ -175,12 +175,7 @@ impl App {
 
     /// The ids of the cells that hold typed user messages, in order.
     fn user_cells(&self) -> Vec<u64> {
-        self.conversation
-            .cells()
-            .iter()
-            .filter(|c| matches!(c.kind, CellKind::User(_)))
-            .map(|c| c.id)
-            .collect()
+        (self.conversation).ids_where(|k| matches!(k, CellKind::User(_)))
     }
 
     /// Sends `text` in place of the `index`-th user message: a new branch from there.

@@ -218,12 +218,7 @@ impl App {
 
     /// The cells of all tool panels, oldest first.
     fn panel_cells(&self) -> Vec<u64> {
-        self.conversation
-            .cells()
-            .iter()
-            .filter(|c| matches!(c.kind, CellKind::Tool(_)))
-            .map(|c| c.id)
-            .collect()
+        (self.conversation).ids_where(|k| matches!(k, CellKind::Tool(_)))
     }
 
     /// Alt+Up (`up`) or Alt+Down. A key that has nothing to move to keeps its meaning in

@@ -20,9 +20,7 @@ use chatterm::api::{ApiError, ContentBlock, MessageResponse, StopReason};
 use chatterm::engine::{Command, TurnId, TurnStats, Update};
 
 use super::app::{App, Connection, Effect, LiveTurn};
-use super::cells::{Answer, AnswerState, CellKind, NoticeKind};
-use super::stream::StreamingMarkdown;
-use super::tool_panel::ToolPanel;
+use super::cells::{AnswerState, CellKind, NoticeKind};
 
 impl App {
     /// Applies one engine update.
@@ -154,31 +152,12 @@ impl App {
 
     fn block_started(&mut self, index: usize, block: &ContentBlock) {
         let Some(live) = &self.live else { return };
-        let kind = match block {
-            ContentBlock::Text(t) => {
-                let mut body = StreamingMarkdown::new();
-                body.push(&t.text);
-                CellKind::Assistant(Answer {
-                    model: live.model.clone(),
-                    fallback_from: live.fallback_from.clone(),
-                    body,
-                    state: AnswerState::Streaming,
-                })
-            }
-            ContentBlock::Thinking(t) => CellKind::Thinking {
-                text: t.thinking.clone(),
-                done: false,
-            },
-            ContentBlock::RedactedThinking(_) => CellKind::Thinking {
-                text: "(redacted by the API)".into(),
-                done: true,
-            },
-            ContentBlock::ToolUse(t) => CellKind::Tool(Box::new(ToolPanel::new(&t.name, &t.id))),
-            other => CellKind::Notice {
-                kind: NoticeKind::Info,
-                text: format!("[{} block]", other.kind()),
-            },
-        };
+        let kind = CellKind::for_block(
+            block,
+            &live.model,
+            live.fallback_from.clone(),
+            AnswerState::Streaming,
+        );
         let id = self.conversation.push(kind);
         self.register_tool(block, id);
         if let Some(live) = &mut self.live {

@@ -14,6 +14,8 @@
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
+use chatterm::api::ContentBlock;
+
 use super::extract_panel::ExtractPanel;
 use super::markdown;
 use super::stream::StreamingMarkdown;
@@ -81,6 +83,51 @@ pub enum CellKind {
         kind: NoticeKind,
         text: String,
     },
+}
+
+impl CellKind {
+    /// The cell a content block of an answer by `model` starts: live (`Streaming`, as its
+    /// block opens) or stored (any other state, the block complete: a resumed
+    /// conversation). One place, so live and resumed conversations look the same.
+    pub fn for_block(
+        block: &ContentBlock,
+        model: &str,
+        fallback_from: Option<String>,
+        state: AnswerState,
+    ) -> CellKind {
+        let complete = state != AnswerState::Streaming;
+        match block {
+            ContentBlock::Text(t) => {
+                let mut body = StreamingMarkdown::new();
+                body.push(&t.text);
+                CellKind::Assistant(Answer {
+                    model: model.to_owned(),
+                    fallback_from,
+                    body,
+                    state,
+                })
+            }
+            ContentBlock::Thinking(t) => CellKind::Thinking {
+                text: t.thinking.clone(),
+                done: complete,
+            },
+            ContentBlock::RedactedThinking(_) => CellKind::Thinking {
+                text: "(redacted by the API)".into(),
+                done: true,
+            },
+            ContentBlock::ToolUse(t) => {
+                let mut panel = ToolPanel::new(&t.name, &t.id);
+                if complete {
+                    panel.input_complete(&t.input);
+                }
+                CellKind::Tool(Box::new(panel))
+            }
+            other => CellKind::Notice {
+                kind: NoticeKind::Info,
+                text: format!("[{} block]", other.kind()),
+            },
+        }
+    }
 }
 
 /// A cell of the conversation. See the module docs.

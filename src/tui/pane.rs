@@ -136,6 +136,15 @@ impl Conversation {
         &self.cells
     }
 
+    /// The ids of the cells `wanted` picks (user messages, tool panels), oldest first.
+    pub fn ids_where(&self, wanted: impl Fn(&CellKind) -> bool) -> Vec<u64> {
+        self.cells
+            .iter()
+            .filter(|c| wanted(&c.kind))
+            .map(|c| c.id)
+            .collect()
+    }
+
     pub fn clear(&mut self) {
         self.cells.clear();
         self.rendered.clear();

@@ -16,9 +16,7 @@ use chatterm::store::{LoadedConversation, MessageStatus, StoredMessage};
 use chatterm::tools::ToolOutput;
 
 use super::app::App;
-use super::cells::{Answer, AnswerState, CellKind, NoticeKind};
-use super::stream::StreamingMarkdown;
-use super::tool_panel::ToolPanel;
+use super::cells::{AnswerState, CellKind, NoticeKind};
 
 impl App {
     /// Replaces the screen's conversation with a stored one (resume). The engine is told
@@ -56,38 +54,9 @@ impl App {
         };
         let model = m.model.clone().unwrap_or_default();
         for block in &m.content {
-            let kind = match block {
-                ContentBlock::Text(t) => {
-                    let mut body = StreamingMarkdown::new();
-                    body.push(&t.text);
-                    CellKind::Assistant(Answer {
-                        model: model.clone(),
-                        fallback_from: None,
-                        body,
-                        state: state.clone(),
-                    })
-                }
-                ContentBlock::Thinking(t) => CellKind::Thinking {
-                    text: t.thinking.clone(),
-                    done: true,
-                },
-                ContentBlock::RedactedThinking(_) => CellKind::Thinking {
-                    text: "(redacted by the API)".into(),
-                    done: true,
-                },
-                ContentBlock::ToolUse(t) => {
-                    let mut panel = ToolPanel::new(&t.name, &t.id);
-                    panel.input_complete(&t.input);
-                    let cell = self.conversation.push(CellKind::Tool(Box::new(panel)));
-                    self.register_tool(block, cell);
-                    continue;
-                }
-                other => CellKind::Notice {
-                    kind: NoticeKind::Info,
-                    text: format!("[{} block]", other.kind()),
-                },
-            };
-            self.conversation.push(kind);
+            let kind = CellKind::for_block(block, &model, None, state.clone());
+            let cell = self.conversation.push(kind);
+            self.register_tool(block, cell);
         }
         let text = m.to_message().text();
         if !text.is_empty() {

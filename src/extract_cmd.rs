@@ -21,9 +21,9 @@ use tokio_util::sync::CancellationToken;
 use chatterm::extract::batch::{self, BatchOptions, Summary};
 use chatterm::extract::{
     EXIT_API, EXIT_CANCELLED, EXIT_INVALID, ExtractError, Extractor, Job, Method, Progress, Report,
-    Schema, terminal_safe_json,
+    Schema,
 };
-use chatterm::sanitize::{sanitize, sanitize_line};
+use chatterm::sanitize::{json_safe, sanitize, sanitize_line};
 
 use crate::cli::ExtractArgs;
 
@@ -186,7 +186,7 @@ fn finish_one(report: &Report, elapsed: Duration) -> i32 {
     let code = match &report.result {
         Ok(value) => match serde_json::to_string_pretty(value) {
             Ok(json) => {
-                let _ = writeln!(out, "{}", terminal_safe_json(&json));
+                let _ = writeln!(out, "{}", json_safe(&json));
                 let _ = out.flush();
                 0
             }

@@ -62,7 +62,8 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli, local)) {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Errors echo what they were given (config values, API messages, file names).
+            eprintln!("error: {}", chatterm::sanitize::sanitize(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }

@@ -27,7 +27,7 @@ use crate::config::Tier;
 use crate::cost::budget::BudgetLevel;
 use crate::cost::format_usd;
 use crate::engine::{Command, EngineHandle, ToolStatus, TurnStats, Update};
-use crate::sanitize::{sanitize, sanitize_line};
+use crate::sanitize::{self, json_safe, sanitize_line};
 use crate::tools::ApprovalDecision;
 
 /// Exit status for a failed turn.
@@ -82,6 +82,8 @@ struct Text {
     ends_with_newline: bool,
     /// A new request began after some text: its text starts a new paragraph.
     pending_break: bool,
+    /// The gate, kept across deltas so an escape sequence split between them goes whole.
+    gate: sanitize::Stream,
 }
 
 impl Tally {
@@ -183,6 +185,8 @@ fn show<O: Write, E: Write>(
         Update::Connected { .. } => {
             tally.fresh = true;
             tally.text.pending_break = tally.text.written;
+            // A sequence left open by the last request does not swallow this one's text.
+            tally.text.gate = sanitize::Stream::new();
         }
         Update::BlockFinished {
             block: ContentBlock::ToolUse(call),
@@ -223,7 +227,7 @@ fn show<O: Write, E: Write>(
 
 /// Writes answer text; the first text of a new request starts a new paragraph.
 fn write_text<O: Write>(text: &str, state: &mut Text, out: &mut O) {
-    let clean = sanitize(text);
+    let clean = state.gate.push(text);
     if clean.is_empty() {
         return;
     }
@@ -279,7 +283,8 @@ fn finished<O: Write, E: Write>(
     if opts.json {
         match serde_json::to_string_pretty(message) {
             Ok(json) => {
-                let _ = writeln!(out, "{json}");
+                // serde_json writes C1 and bidi controls raw; the gate escapes them.
+                let _ = writeln!(out, "{}", json_safe(&json));
             }
             Err(e) => {
                 let _ = writeln!(err, "error: cannot encode the answer as JSON: {e}");
@@ -341,7 +346,9 @@ fn failed<O: Write, E: Write>(
 pub fn usage_line_parts(model: &str, usage: &Usage, cost: Option<f64>) -> String {
     let cost = cost.map_or_else(|| "price unknown".to_owned(), format_usd);
     format!(
-        "{model} · input {} · cache read {} · cache write {} · output {} · {cost}",
+        "{} · input {} · cache read {} · cache write {} · output {} · {cost}",
+        // Model ids come from the API (`/v1/models`, answers): untrusted.
+        sanitize_line(model),
         group(usage.input_tokens),
         group(usage.cache_read_input_tokens),
         group(usage.cache_creation_input_tokens),
@@ -386,7 +393,9 @@ pub fn attempt_line(update: &Update) -> Option<String> {
         Update::FellBack {
             from, to, reason, ..
         } => Some(format!(
-            "falling back from {from} to {to}: {}",
+            "falling back from {} to {}: {}",
+            sanitize_line(from),
+            sanitize_line(to),
             sanitize_line(reason)
         )),
         _ => None,

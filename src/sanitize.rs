@@ -24,7 +24,19 @@
 //!   allocation. Owned output always differs from the input.
 //! - An escape sequence still open at the end of the input is dropped, so callers must
 //!   sanitise whole strings: sanitising the pieces of a split sequence separately is still
-//!   safe but may show the sequence's printable tail (e.g. `[31m`) as text.
+//!   safe but may show the sequence's printable tail (e.g. `[31m`) as text. Text that
+//!   arrives in pieces and is written as it comes (print mode's answer) goes through a
+//!   [`Stream`], which carries the parser's state from one piece to the next, so a
+//!   sequence split across pieces is removed whole.
+//!
+//! The functions, by destination (every output path uses one of them, nothing else):
+//! - [`sanitize`]: multi-line text for a terminal or a text file (answers, tool output,
+//!   Markdown exports, error messages);
+//! - [`sanitize_line`]: one-line text (status bars, notices, titles, model ids, tool lines);
+//! - [`Stream`]: [`sanitize`] for text written piece by piece as it streams;
+//! - [`json_safe`]: JSON text (`-p --json`, `extract`, `history export --format json`):
+//!   lossless, the removed characters become `\uXXXX` escapes inside strings, so the
+//!   document means the same and a terminal shown it obeys nothing.
 
 use std::borrow::Cow;
 
@@ -39,18 +51,66 @@ pub fn sanitize_line(s: &str) -> Cow<'_, str> {
     clean(s, true)
 }
 
+/// [`sanitize`] for text that arrives in pieces and is written as each piece comes: an
+/// escape sequence split across pieces is removed whole (its tail is not shown as text),
+/// because the parser's state carries over. An escape still open when the stream ends is
+/// dropped with it.
+#[derive(Debug, Default)]
+pub struct Stream {
+    state: State,
+}
+
+impl Stream {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The part of `piece` to write. Clean text outside a sequence comes back borrowed.
+    pub fn push<'a>(&mut self, piece: &'a str) -> Cow<'a, str> {
+        let start = if self.state == State::Ground {
+            match first_suspect(piece.as_bytes(), false) {
+                Some(start) => start,
+                None => return Cow::Borrowed(piece),
+            }
+        } else {
+            0
+        };
+        let mut filter = Filter::new(self.state, false, &piece[..start], piece.len());
+        for c in piece[start..].chars() {
+            filter.feed(c);
+        }
+        self.state = filter.state;
+        Cow::Owned(filter.out)
+    }
+}
+
+/// JSON text safe to show on a terminal or write to a file: the characters this gate
+/// removes and `serde_json` writes raw (DEL, the C1 controls including NEL and the 8-bit
+/// CSI, the bidi controls) become `\uXXXX` escapes. They can only occur inside strings
+/// (JSON's own syntax is ASCII, and `serde_json` already escapes the C0 controls), so the
+/// document and its value stay the same.
+pub fn json_safe(json: &str) -> Cow<'_, str> {
+    let Some(start) = first_suspect(json.as_bytes(), false) else {
+        return Cow::Borrowed(json);
+    };
+    let mut out = String::with_capacity(json.len() + 16);
+    out.push_str(&json[..start]);
+    for c in json[start..].chars() {
+        if c == ESC || is_removed(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 fn clean(s: &str, one_line: bool) -> Cow<'_, str> {
     let Some(start) = first_suspect(s.as_bytes(), one_line) else {
         return Cow::Borrowed(s);
     };
-    let mut out = String::with_capacity(s.len());
     // `start` is a char boundary: suspects are ASCII bytes or UTF-8 lead bytes.
-    out.push_str(&s[..start]);
-    let mut filter = Filter {
-        state: State::Ground,
-        one_line,
-        out,
-    };
+    let mut filter = Filter::new(State::Ground, one_line, &s[..start], s.len());
     for c in s[start..].chars() {
         filter.feed(c);
     }
@@ -75,9 +135,10 @@ fn first_suspect(bytes: &[u8], one_line: bool) -> Option<usize> {
 
 /// Where the parser is, after the ECMA-48 / VT500 model, reduced to what decides how far a
 /// sequence reaches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum State {
     /// Plain text.
+    #[default]
     Ground,
     /// After `ESC`.
     Escape,
@@ -100,6 +161,18 @@ struct Filter {
 const ESC: char = '\u{1b}';
 
 impl Filter {
+    /// A filter in `state` whose output starts with `clean_prefix`; `len` is the whole
+    /// input's length, for the output's capacity.
+    fn new(state: State, one_line: bool, clean_prefix: &str, len: usize) -> Self {
+        let mut out = String::with_capacity(len);
+        out.push_str(clean_prefix);
+        Self {
+            state,
+            one_line,
+            out,
+        }
+    }
+
     fn feed(&mut self, c: char) {
         // A character that ends a sequence *abnormally* is not part of it; it is looked at
         // again as plain text (so a newline inside a broken sequence survives).
@@ -273,6 +346,39 @@ mod tests {
         assert!(matches!(sanitize_line("two\nlines"), Cow::Owned(_)));
     }
 
+    #[test]
+    fn a_stream_removes_sequences_split_across_pieces() {
+        let mut stream = Stream::new();
+        let pieces = [
+            "red: \x1b[3",
+            "1mtext\x1b",
+            "]52;c;SGVsbG8=",
+            "\x07 link \x1b]8;;http://e.x",
+            "\x1b\\here\x1b]8;;\x1b\\ \u{9b}",
+            "2J end\r",
+            "\n",
+        ];
+        let out: String = pieces.iter().map(|p| stream.push(p).into_owned()).collect();
+        assert_eq!(out, "red: text link here  end\n");
+        assert_eq!(out, sanitize(&pieces.concat()));
+        // Clean pieces outside a sequence are borrowed.
+        assert!(matches!(stream.push("plain"), Cow::Borrowed("plain")));
+    }
+
+    #[test]
+    fn json_safe_escapes_inside_strings_and_keeps_the_value() {
+        let v = serde_json::json!({"a": "x\u{9b}31m\u{202e}y\u{1b}\u{85}z\u{7f}"});
+        let raw = serde_json::to_string_pretty(&v).unwrap();
+        let safe = json_safe(&raw);
+        assert!(!safe.chars().any(|c| forbidden(c, false)), "{safe}");
+        assert!(
+            safe.contains("\\u009b") && safe.contains("\\u202e"),
+            "{safe}"
+        );
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&safe).unwrap(), v);
+        assert!(matches!(json_safe("{\"ok\": 1}"), Cow::Borrowed(_)));
+    }
+
     fn forbidden(c: char, one_line: bool) -> bool {
         is_removed(c) || c == ESC || (one_line && (c == '\n' || c == '\t'))
     }
@@ -304,6 +410,30 @@ mod tests {
             prop_assert!(matches!(sanitize(&text), Cow::Borrowed(t) if t == text));
             let line = sanitize_line(&s);
             prop_assert!(!line.chars().any(|c| forbidden(c, true)), "{:?} -> {:?}", s, line);
+        }
+
+        #[test]
+        fn a_stream_in_any_pieces_equals_the_whole(s in hostile(), cuts in proptest::collection::vec(0usize..64, 0..6)) {
+            let chars: Vec<char> = s.chars().collect();
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(chars.len())).collect();
+            cuts.sort_unstable();
+            let mut stream = Stream::new();
+            let mut out = String::new();
+            let mut from = 0;
+            for to in cuts.into_iter().chain([chars.len()]) {
+                let piece: String = chars[from..to].iter().collect();
+                out.push_str(&stream.push(&piece));
+                from = to;
+            }
+            prop_assert_eq!(out, sanitize(&s).into_owned());
+        }
+
+        #[test]
+        fn json_safe_output_is_clean_and_means_the_same(s in hostile()) {
+            let raw = serde_json::to_string(&s).unwrap();
+            let safe = json_safe(&raw);
+            prop_assert!(!safe.chars().any(|c| forbidden(c, false)), "{:?}", safe);
+            prop_assert_eq!(serde_json::from_str::<String>(&safe).unwrap(), s);
         }
 
         #[test]

@@ -6,12 +6,12 @@
 //! status 2 and a message naming the file and `--temp-store`; the full-screen mode asks,
 //! before it takes over the terminal, whether to go on with a temporary store.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, Write};
 use std::sync::Arc;
 
 use color_eyre::eyre::{Result, WrapErr};
 
-use chatterm::sanitize::sanitize;
+use chatterm::sanitize::{json_safe, sanitize};
 use chatterm::store::{self, ConversationId, LoadedConversation, Store, to_api_json, to_markdown};
 
 use crate::cli::{Cli, ExportFormat, HistoryCommand};
@@ -127,15 +127,17 @@ pub fn history(cli: &Cli, command: &HistoryCommand) -> Result<i32> {
         HistoryCommand::Export { id, format, output } => {
             let id: ConversationId = id.parse()?;
             let loaded = store.load(id)?;
+            // Through the gate wherever it goes: a file is read with `cat` too. JSON keeps
+            // its value (the controls become escapes); Markdown loses only the controls.
             let text = match format {
-                ExportFormat::Md => to_markdown(&loaded, &store.tool_results(id)?),
-                ExportFormat::Json => to_api_json(&loaded)? + "\n",
+                ExportFormat::Md => {
+                    sanitize(&to_markdown(&loaded, &store.tool_results(id)?)).into_owned()
+                }
+                ExportFormat::Json => json_safe(&to_api_json(&loaded)?).into_owned() + "\n",
             };
             match output {
                 Some(path) => std::fs::write(path, text)
                     .wrap_err_with(|| format!("writing {}", path.display()))?,
-                // A terminal gets no control characters; JSON escapes its own.
-                None if std::io::stdout().is_terminal() => write!(out, "{}", sanitize(&text))?,
                 None => write!(out, "{text}")?,
             }
         }

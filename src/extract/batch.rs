@@ -28,9 +28,10 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::report::{ExtractError, Spend, terminal_safe_json};
+use super::report::{ExtractError, Spend};
 use super::run::{Extractor, Job};
 use super::{Method, Schema};
+use crate::sanitize::json_safe;
 
 /// Extractions in flight at once when the caller does not say.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -221,7 +222,7 @@ pub async fn run<W: Write>(
         waiting.insert(line.index, line);
         while let Some(line) = waiting.remove(&next) {
             let text = serde_json::to_string(&line.to_json())?;
-            writeln!(out, "{}", terminal_safe_json(&text))?;
+            writeln!(out, "{}", json_safe(&text))?;
             next += 1;
         }
         out.flush()?;

@@ -29,9 +29,6 @@ pub mod schema;
 pub mod strip;
 
 pub use method::Method;
-pub use report::{
-    EXIT_API, EXIT_CANCELLED, EXIT_INVALID, ExtractError, Progress, Report, Spend,
-    terminal_safe_json,
-};
+pub use report::{EXIT_API, EXIT_CANCELLED, EXIT_INVALID, ExtractError, Progress, Report, Spend};
 pub use run::{DEFAULT_INSTRUCTIONS, Extractor, Job, MAX_ATTEMPTS};
 pub use schema::{Schema, SchemaError};

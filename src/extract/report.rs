@@ -148,30 +148,10 @@ pub struct Report {
     pub spend: Spend,
 }
 
-/// JSON text safe to show on a terminal: DEL, the C1 controls and the bidi controls
-/// (which `serde_json` writes raw) become `\uXXXX` escapes. They can only occur inside
-/// strings, so the JSON and its value stay the same.
-pub fn terminal_safe_json(json: &str) -> String {
-    let risky = |c: char| matches!(c, '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-    if !json.contains(risky) {
-        return json.to_owned();
-    }
-    let mut out = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        if risky(c) {
-            out.push_str(&format!("\\u{:04x}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::cost::ModelPrice;
-    use serde_json::json;
 
     #[test]
     fn spend_adds_priced_and_counts_unpriced_requests() {
@@ -218,15 +198,5 @@ mod tests {
             "refusal"
         );
         assert_eq!(ExtractError::Cancelled.exit_code(), 130);
-    }
-
-    #[test]
-    fn terminal_safe_json_escapes_inside_strings_only() {
-        let v = json!({"a": "x\u{9b}31m\u{202e}y\u{1b}"});
-        let raw = serde_json::to_string(&v).unwrap();
-        let safe = terminal_safe_json(&raw);
-        assert!(!safe.contains('\u{9b}') && !safe.contains('\u{202e}') && !safe.contains('\u{1b}'));
-        assert_eq!(serde_json::from_str::<Value>(&safe).unwrap(), v);
-        assert_eq!(terminal_safe_json("{\"ok\":1}"), "{\"ok\":1}");
     }
 }

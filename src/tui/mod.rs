@@ -50,6 +50,8 @@ pub mod picker;
 mod resume;
 pub mod run;
 pub mod run_store;
+#[cfg(test)]
+mod sanitize_tests;
 mod sidebar;
 mod sidebar_sections;
 pub mod stream;

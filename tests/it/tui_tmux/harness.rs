@@ -142,6 +142,13 @@ impl Tmux {
         self.send_keys(&["Enter"]);
     }
 
+    /// From now on, appends every byte the pane's program writes to the terminal to `file`
+    /// (`pipe-pane -o`), for tests of what reaches the terminal itself.
+    pub fn record_output(&self, file: &Path) {
+        let sink = format!("cat >> {}", shell_quote(&file.to_string_lossy()));
+        self.run(&["pipe-pane", "-o", "-t", "test", &sink]);
+    }
+
     /// The visible screen, one line per row, trailing spaces trimmed by tmux.
     pub fn capture(&self) -> String {
         self.run(&["capture-pane", "-p", "-t", "test"])

@@ -1,0 +1,303 @@
+//! The gate on the full-screen path: hostile text in every place the engine can put it
+//! (answer, thinking, tool name, id, input and output, model ids, routing and retry
+//! reasons, notices, errors, the conversation's title), streamed in small pieces so
+//! sequences are split between deltas, then drawn. Two checks: no cell of the buffer
+//! holds a control or bidi character, and the bytes the crossterm backend writes for the
+//! frame hold no escape but the CSI sequences ratatui itself writes, and no C0, C1 or bidi
+//! character at all.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::rc::Rc;
+use std::time::Duration;
+
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::{TerminalOptions, Viewport};
+use serde_json::json;
+
+use chatterm::api::{ApiError, ContentBlock, ThinkingBlock};
+use chatterm::engine::{ToolStatus, Update};
+use chatterm::tools::ToolOutput;
+
+use crate::tui::app::App;
+use crate::tui::test_support::*;
+use crate::tui::tool_panel::tests::{close_input, status, tool_call};
+
+/// Every class the gate removes: CSI colours and screen clears, OSC 52 (clipboard) and
+/// OSC 8 (hyperlink) with their payloads, the 8-bit CSI, NEL, bidi overrides and
+/// isolates, BEL, BS, CR.
+const HOSTILE: &str = "A\x1b[31mred\x1b[0m \x1b]52;c;SGVsbG8=\x07 \x1b]8;;http://evil.example\x1b\\link\x1b]8;;\x1b\\ \u{9b}2Jx\u{85}nel \u{202e}rev\u{2066}iso\u{2069} bell\x07 bs\x08 cr\r over\x1b[2J Z";
+
+/// Payloads that must not show as text either.
+const PAYLOADS: [&str; 3] = ["SGVsbG8", "evil.example", "[31m"];
+
+/// `text` in pieces of `n` characters, so escape sequences are split between deltas.
+fn pieces(text: &str, n: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    chars.chunks(n).map(|c| c.iter().collect()).collect()
+}
+
+fn hostile_model() -> String {
+    format!("claude-\u{9b}31m{}", "\u{202e}evil\x1b]0;title\x07")
+}
+
+fn update(app: &mut App, u: Update) {
+    app.on_update(u, now());
+}
+
+/// A turn with thinking, text and a tool call, all hostile, and every side channel too.
+fn hostile_turn(app: &mut App) {
+    let model = hostile_model();
+    start_turn(app, "hi", &model);
+    let turn = turn();
+    update(
+        app,
+        Update::Routed {
+            turn,
+            tier: chatterm::config::Tier::Fast,
+            reason: HOSTILE.into(),
+        },
+    );
+    update(
+        app,
+        Update::Connected {
+            turn,
+            model: model.clone(),
+            request_id: Some(HOSTILE.into()),
+            rate_limits: Default::default(),
+        },
+    );
+    let thinking = ThinkingBlock {
+        thinking: String::new(),
+        signature: String::new(),
+        extra: Default::default(),
+    };
+    block(app, 0, ContentBlock::Thinking(thinking));
+    for p in pieces(HOSTILE, 3) {
+        update(
+            app,
+            Update::ThinkingDelta {
+                turn,
+                index: 0,
+                text: p,
+            },
+        );
+    }
+    block(app, 1, ContentBlock::text(""));
+    for p in pieces(&format!("{HOSTILE}\n{HOSTILE}\n\n{HOSTILE}"), 2) {
+        text(app, 1, &p);
+    }
+    let input = json!({"path": HOSTILE, "content": HOSTILE}).to_string();
+    let chunks = pieces(&input, 5);
+    let chunks: Vec<&str> = chunks.iter().map(String::as_str).collect();
+    tool_call(app, 2, HOSTILE, HOSTILE, &chunks);
+    close_input(app, 2, HOSTILE, HOSTILE, &input);
+    let output = ToolOutput::ok(format!("{HOSTILE}\n{HOSTILE}"));
+    let finished = ToolStatus::Finished {
+        output,
+        duration: Duration::from_millis(5),
+    };
+    status(app, HOSTILE, HOSTILE, finished, now());
+    update(
+        app,
+        Update::Retrying {
+            turn,
+            attempt: 1,
+            max: 3,
+            wait: Duration::from_secs(1),
+            reason: HOSTILE.into(),
+        },
+    );
+    update(
+        app,
+        Update::FellBack {
+            turn,
+            from: model.clone(),
+            to: model.clone(),
+            reason: HOSTILE.into(),
+        },
+    );
+    update(
+        app,
+        Update::Notice {
+            turn: Some(turn),
+            text: HOSTILE.into(),
+        },
+    );
+    update(
+        app,
+        Update::Usage {
+            turn,
+            model: model.clone(),
+            usage: Default::default(),
+            cost_usd: None,
+        },
+    );
+    update(
+        app,
+        Update::ContextSize {
+            model: model.clone(),
+            tokens: 10,
+            window: 100,
+        },
+    );
+    update(
+        app,
+        Update::ModelChanged {
+            tier: None,
+            model: model.clone(),
+        },
+    );
+    update(
+        app,
+        Update::Conversation {
+            id: Some("7".into()),
+        },
+    );
+    update(
+        app,
+        Update::Titled {
+            conversation: "7".into(),
+            title: Some(HOSTILE.into()),
+            model,
+            usage: Default::default(),
+            cost_usd: None,
+        },
+    );
+}
+
+/// A second turn that fails with a hostile API error.
+fn hostile_error(app: &mut App) {
+    start_turn(app, "again", &hostile_model());
+    let error = ApiError::Http {
+        status: 400,
+        kind: HOSTILE.into(),
+        message: HOSTILE.into(),
+        request_id: Some(HOSTILE.into()),
+        retry_after: None,
+        should_retry: None,
+    };
+    update(
+        app,
+        Update::Error {
+            turn: turn(),
+            error,
+            partial: None,
+        },
+    );
+}
+
+fn hostile_app() -> App {
+    let mut options = options();
+    options.model = hostile_model();
+    let mut app = App::new(options);
+    hostile_turn(&mut app);
+    hostile_error(&mut app);
+    app
+}
+
+/// Characters no cell may hold: every C0 (a cell is one line), DEL, C1, bidi controls.
+fn forbidden(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn assert_clean_buffer(buffer: &Buffer, size: (u16, u16)) {
+    for cell in &buffer.content {
+        assert!(
+            !cell.symbol().chars().any(forbidden),
+            "{size:?}: cell {:?}",
+            cell.symbol()
+        );
+    }
+    let screen = rows(buffer).join("\n");
+    for payload in PAYLOADS {
+        assert!(
+            !screen.contains(payload),
+            "{size:?}: {payload} shown:\n{screen}"
+        );
+    }
+    // The hostile text did reach the screen, minus its controls.
+    assert!(screen.contains("Ared"), "{size:?}:\n{screen}");
+}
+
+#[test]
+fn no_cell_holds_a_control_or_bidi_character() {
+    for size in [(120, 90), (70, 60), (40, 30)] {
+        let mut app = hostile_app();
+        let terminal = draw(&mut app, size.0, size.1);
+        assert_clean_buffer(terminal.backend().buffer(), size);
+    }
+}
+
+/// Where an escape sequence that ratatui/crossterm writes ends, if `bytes` starts one:
+/// CSI only (`ESC [` parameters, intermediates, a final byte).
+fn csi_len(bytes: &[u8]) -> Option<usize> {
+    if bytes.get(1) != Some(&b'[') {
+        return None;
+    }
+    let end = bytes[2..].iter().position(|b| !(0x20..=0x3f).contains(b))?;
+    (0x40..=0x7e).contains(&bytes[2 + end]).then_some(3 + end)
+}
+
+/// The bytes a backend writes, readable after it is gone (its own accessor is unstable).
+#[derive(Clone, Default)]
+struct Written(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Written {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn the_terminal_bytes_hold_no_escape_but_csi_and_no_control_character() {
+    let (w, h) = (100, 70);
+    let mut app = hostile_app();
+    let written = Written::default();
+    let backend = CrosstermBackend::new(written.clone());
+    let viewport = Viewport::Fixed(Rect::new(0, 0, w, h));
+    let mut terminal = Terminal::with_options(backend, TerminalOptions { viewport }).unwrap();
+    app.prepare(Rect::new(0, 0, w, h));
+    terminal
+        .draw(|frame| {
+            let area = frame.area();
+            if let Some(cursor) = app.render(area, frame.buffer_mut()) {
+                frame.set_cursor_position(cursor);
+            }
+        })
+        .unwrap();
+    drop(terminal);
+    let bytes = written.0.borrow().clone();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == 0x1b {
+            let len = csi_len(&bytes[i..]);
+            let at = String::from_utf8_lossy(&bytes[i..(i + 24).min(bytes.len())]).into_owned();
+            i += len.unwrap_or_else(|| panic!("an escape that is not CSI at {i}: {at:?}"));
+            continue;
+        }
+        assert!(
+            bytes[i] >= 0x20 && bytes[i] != 0x7f,
+            "control byte {:#x} at {i}",
+            bytes[i]
+        );
+        i += 1;
+    }
+    let text = String::from_utf8(bytes).expect("UTF-8");
+    assert!(
+        !text.chars().any(|c| forbidden(c) && c != '\x1b'),
+        "C1 or bidi written"
+    );
+    // (`[31m` may be ratatui's own colour, so only the OSC payloads are looked for.)
+    for payload in &PAYLOADS[..2] {
+        assert!(!text.contains(payload), "{payload} written");
+    }
+}

@@ -4,7 +4,7 @@
 //! network writes, through print mode, `--json`, the line mode, `history`, `extract`,
 //! `usage` and error messages. Each test asserts that no control byte but `\n` and `\t`
 //! reaches stdout, stderr or the written file, that no C1 or bidi code point appears raw,
-//! that the sequences' payloads are gone, and that the text itself got through.
+//! and that the text itself got through without the sequences' payloads.
 
 use std::path::Path;
 use std::process::Output;
@@ -21,9 +21,6 @@ pub const HOSTILE: &str = "A\x1b[31mred\x1b[0m \x1b]52;c;SGVsbG8=\x07 \x1b]8;;ht
 
 /// What is left of [`HOSTILE`] once the gate has removed its controls.
 const CLEAN: &str = "Ared  link xnel reviso bell bs cr over Z";
-
-/// Sequence payloads that must not show as text.
-const PAYLOADS: [&str; 3] = ["SGVsbG8", "evil.example", "[31m"];
 
 /// A model id the mock's `/v1/models` lists: newer than every built-in sonnet, so the
 /// balanced tier discovers it.
@@ -46,7 +43,9 @@ fn hostile_answer(text: &str) -> Reply {
 }
 
 /// Asserts that `bytes` (what `what` wrote) is clean: UTF-8, no control but `\n` and
-/// `\t`, no C1 or bidi code point, no sequence payload.
+/// `\t`, no C1 or bidi code point. (Where text is shown as prose, the tests also compare
+/// it with [`CLEAN`], which has no sequence payload; JSON and quoted values may show the
+/// payloads as escapes, `\u001b]52;...`, which are text.)
 #[track_caller]
 pub fn assert_clean(what: &str, bytes: &[u8]) {
     let text = std::str::from_utf8(bytes).unwrap_or_else(|e| panic!("{what}: not UTF-8: {e}"));
@@ -56,9 +55,6 @@ pub fn assert_clean(what: &str, bytes: &[u8]) {
     };
     if let Some((at, c)) = text.char_indices().find(|&(_, c)| bad(c)) {
         panic!("{what}: {c:?} at byte {at} in {text:?}");
-    }
-    for payload in PAYLOADS {
-        assert!(!text.contains(payload), "{what}: {payload:?} in {text:?}");
     }
 }
 

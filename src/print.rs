@@ -1,7 +1,8 @@
 //! The non-interactive front end: `chatterm -p PROMPT`, and the plain line mode.
 //!
-//! The answer streams to stdout as it arrives (sanitised: model text never writes escape
-//! sequences to the terminal); everything about the answer — retries, fallbacks, stop
+//! The answer streams to stdout as it arrives (through the gate's [`sanitize::Stream`],
+//! so model text never writes escape sequences or controls, even split across deltas;
+//! `--json` goes through [`json_safe`]); everything about the answer — retries, fallbacks, stop
 //! reasons, tool calls and their outcomes (one line each, `print/tools.rs`), the final usage
 //! and cost line, errors — goes to stderr, so stdout stays exactly the answer (or, with
 //! `--json`, exactly the final message as JSON). The text of a turn's successive requests

@@ -1,7 +1,8 @@
 //! The gate on the full-screen path: hostile text in every place the engine can put it
 //! (answer, thinking, tool name, id, input and output, model ids, routing and retry
 //! reasons, notices, errors, the conversation's title), streamed in small pieces so
-//! sequences are split between deltas, then drawn. Two checks: no cell of the buffer
+//! sequences are split between deltas, then drawn; and a stored conversation of the same
+//! text, resumed. Two checks: no cell of the buffer
 //! holds a control or bidi character, and the bytes the crossterm backend writes for the
 //! frame hold no escape but the CSI sequences ratatui itself writes, and no C0, C1 or bidi
 //! character at all.
@@ -19,13 +20,16 @@ use ratatui::layout::Rect;
 use ratatui::{TerminalOptions, Viewport};
 use serde_json::json;
 
-use chatterm::api::{ApiError, ContentBlock, ThinkingBlock};
+use chatterm::api::{ApiError, ContentBlock, Role, ThinkingBlock, ToolResultBlock};
 use chatterm::engine::{ToolStatus, Update};
+use chatterm::store::{
+    ConversationId, ConversationSummary, LoadedConversation, MessageStatus, stored,
+};
 use chatterm::tools::ToolOutput;
 
 use crate::tui::app::App;
 use crate::tui::test_support::*;
-use crate::tui::tool_panel::tests::{close_input, status, tool_call};
+use crate::tui::tool_panel::tests::{close_input, status, tool_block, tool_call};
 
 /// Every class the gate removes: CSI colours and screen clears, OSC 52 (clipboard) and
 /// OSC 8 (hyperlink) with their payloads, the 8-bit CSI, NEL, bidi overrides and
@@ -293,4 +297,63 @@ fn the_terminal_bytes_hold_no_escape_but_csi_and_no_control_character() {
         !text.chars().any(|c| forbidden(c) && c != '\x1b'),
         "C1 or bidi written"
     );
+}
+
+/// A stored conversation full of hostile text: typed message, thinking, answer, a tool
+/// call with a hostile name and input, its result, and a failed answer with its error.
+fn hostile_stored() -> LoadedConversation {
+    let thinking = ThinkingBlock {
+        thinking: HOSTILE.into(),
+        signature: String::new(),
+        extra: Default::default(),
+    };
+    let call = tool_block(HOSTILE, HOSTILE, json!({"path": HOSTILE}));
+    let result = ContentBlock::ToolResult(ToolResultBlock {
+        tool_use_id: HOSTILE.into(),
+        content: Some(json!(HOSTILE)),
+        is_error: None,
+        cache_control: None,
+        extra: Default::default(),
+    });
+    let answer = vec![
+        ContentBlock::Thinking(thinking),
+        ContentBlock::text(HOSTILE),
+        call,
+    ];
+    let mut messages = vec![
+        stored(0, Role::User, vec![ContentBlock::text(HOSTILE)]),
+        stored(1, Role::Assistant, answer),
+        stored(2, Role::User, vec![result]),
+        stored(3, Role::Assistant, vec![ContentBlock::text(HOSTILE)]),
+    ];
+    messages[1].model = Some(hostile_model());
+    messages[3].model = Some(hostile_model());
+    messages[3].status = MessageStatus::Failed;
+    messages[3].error = Some(HOSTILE.into());
+    LoadedConversation {
+        summary: ConversationSummary {
+            id: ConversationId(3),
+            title: HOSTILE.into(),
+            created_ms: 0,
+            updated_ms: 0,
+            model: hostile_model(),
+            message_count: 4,
+            cost_usd: 0.0,
+            parent: None,
+        },
+        messages,
+    }
+}
+
+#[test]
+fn a_resumed_conversation_is_drawn_clean() {
+    for size in [(120, 90), (50, 40)] {
+        let mut app = app();
+        app.show_conversation(&hostile_stored());
+        let terminal = draw(&mut app, size.0, size.1);
+        assert_clean_buffer(terminal.backend().buffer(), size);
+        chord(&mut app, KeyCode::Char('o'), KeyModifiers::CONTROL);
+        let terminal = draw(&mut app, size.0, size.1);
+        assert_clean_buffer(terminal.backend().buffer(), size);
+    }
 }

@@ -428,7 +428,8 @@ pub async fn run_lines(handle: &mut EngineHandle, opts: PrintOptions) -> i32 {
                     let _ = handle.commands.send(Command::SetTier(t));
                 }
                 Err(e) => {
-                    let _ = writeln!(err, "{e}");
+                    // The error quotes the line it was given.
+                    let _ = writeln!(err, "{}", sanitize_line(&e.to_string()));
                 }
             }
         } else if !line.is_empty() {

@@ -142,7 +142,8 @@ async fn line_mode_is_clean() {
         HOSTILE,
     )));
     let cmd = against(&server, &home);
-    let out = output_with_stdin(cmd, b"hello\nagain\n/quit\n").await;
+    let input = format!("hello\n/tier {HOSTILE}\nagain\n/quit\n");
+    let out = output_with_stdin(cmd, input.as_bytes()).await;
     assert_output_clean("line mode", &out);
     assert!(text(&out.stdout).contains(CLEAN), "{}", text(&out.stdout));
     assert!(text(&out.stderr).contains(CLEAN), "{}", text(&out.stderr));
@@ -176,6 +177,21 @@ async fn api_and_config_errors_are_clean() {
     let out = output(cmd).await;
     assert!(!out.status.success());
     assert_output_clean("config error (file)", &out);
+
+    // An unknown key is a warning that names it.
+    let key = json!(HOSTILE);
+    let config = write_file(&home, "odd.toml", &format!("{key} = 1\n"));
+    server.enqueue(hostile_answer("ok"));
+    let mut cmd = against(&server, &home);
+    cmd.arg("--config").arg(&config).args(["-p", "hi"]);
+    let out = output(cmd).await;
+    assert_success(&out);
+    assert_output_clean("config warning", &out);
+    assert!(
+        text(&out.stderr).contains("warning"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 /// Runs `chatterm history ARGS` in `home` and checks its output.

@@ -1,5 +1,7 @@
-//! The one gate untrusted text (model output, tool output, file contents) passes before it
-//! reaches a terminal.
+//! The one gate untrusted text (model output, tool output, file contents, model ids, API
+//! error messages, stored conversations) passes before it reaches any output: a terminal,
+//! a pipe, a file, JSON. No other module has rules of its own about which characters are
+//! safe; the tests per output path are `tests/it/sanitize.rs` and `tui/sanitize_tests.rs`.
 //!
 //! A terminal obeys what it is sent: escape sequences can recolour or clear the screen,
 //! move the cursor to overwrite what the user reads, set the window title, write the
@@ -36,7 +38,8 @@
 //! - [`Stream`]: [`sanitize`] for text written piece by piece as it streams;
 //! - [`json_safe`]: JSON text (`-p --json`, `extract`, `history export --format json`):
 //!   lossless, the removed characters become `\uXXXX` escapes inside strings, so the
-//!   document means the same and a terminal shown it obeys nothing.
+//!   document means the same and a terminal shown it obeys nothing; [`json_escapes`] is
+//!   the same rule for JSON chatterm writes itself (`stream::pretty_json`).
 
 use std::borrow::Cow;
 
@@ -96,13 +99,21 @@ pub fn json_safe(json: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(json.len() + 16);
     out.push_str(&json[..start]);
     for c in json[start..].chars() {
-        if c == ESC || is_removed(c) {
+        // `\n` and `\t` are JSON whitespace here: serde_json escapes them inside strings.
+        if json_escapes(c) && !matches!(c, '\n' | '\t') {
             out.push_str(&format!("\\u{:04x}", u32::from(c)));
         } else {
             out.push(c);
         }
     }
     Cow::Owned(out)
+}
+
+/// Whether JSON that chatterm draws itself (the live tool and extract panels) writes `c`
+/// as an escape inside a string: every C0 control (as JSON requires), DEL, the C1
+/// controls and the bidi controls, the characters [`json_safe`] escapes.
+pub fn json_escapes(c: char) -> bool {
+    matches!(c, '\n' | '\t' | ESC) || is_removed(c)
 }
 
 fn clean(s: &str, one_line: bool) -> Cow<'_, str> {

@@ -332,10 +332,10 @@ fn escape_into(out: &mut String, text: &str) {
     out.push_str(&text[plain..]);
 }
 
-/// Characters shown as `\uXXXX`: C0 controls (as serde_json does), DEL, C1 controls and
-/// the bidi embedding, override and isolate controls.
+/// Characters shown as `\uXXXX` (those without a short escape above): the output gate's
+/// rule, [`crate::sanitize::json_escapes`].
 fn needs_unicode_escape(c: char) -> bool {
-    matches!(c, '\0'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    crate::sanitize::json_escapes(c)
 }
 
 #[cfg(test)]

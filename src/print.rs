@@ -83,8 +83,11 @@ struct Text {
     ends_with_newline: bool,
     /// A new request began after some text: its text starts a new paragraph.
     pending_break: bool,
-    /// The gate, kept across deltas so an escape sequence split between them goes whole.
+    /// The gate, kept across a block's deltas so an escape sequence split between them
+    /// goes whole; a new block (or request) starts a new one, as its text is a new string.
     gate: sanitize::Stream,
+    /// The block the gate is following.
+    block: usize,
 }
 
 impl Tally {
@@ -182,7 +185,13 @@ fn show<O: Write, E: Write>(
     err: &mut E,
 ) -> Option<i32> {
     match update {
-        Update::TextDelta { text, .. } if !opts.json => write_text(&text, &mut tally.text, out),
+        Update::TextDelta { text, index, .. } if !opts.json => {
+            if index != tally.text.block {
+                tally.text.block = index;
+                tally.text.gate = sanitize::Stream::new();
+            }
+            write_text(&text, &mut tally.text, out);
+        }
         Update::Connected { .. } => {
             tally.fresh = true;
             tally.text.pending_break = tally.text.written;
@@ -465,6 +474,35 @@ mod tests {
             usage_line_parts("m", &usage, None),
             "m · input 14 · cache read 3,120 · cache write 0 · output 8 · price unknown"
         );
+    }
+
+    #[test]
+    fn answer_text_goes_through_one_gate_per_block() {
+        let (mut tally, mut out, mut err) = (Tally::new(), Vec::new(), Vec::new());
+        let deltas = [
+            (0, "a \x1b[3"),
+            (0, "1mred\x1b]52;c;SGVs"),
+            (0, "bG8=\x07 b\u{9b}"),
+            (0, "2J\r\n"),
+            // A sequence left open at the end of a block does not swallow the next one.
+            (0, "c\x1b]0;never closed"),
+            (1, " d"),
+        ];
+        for (index, text) in deltas {
+            let update = Update::TextDelta {
+                turn: crate::engine::TurnId(1),
+                index,
+                text: text.into(),
+            };
+            show(
+                update,
+                PrintOptions::default(),
+                &mut tally,
+                &mut out,
+                &mut err,
+            );
+        }
+        assert_eq!(String::from_utf8(out).unwrap(), "a red b\nc d");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use color_eyre::eyre::{Result, WrapErr};
 
-use chatterm::sanitize::{json_safe, sanitize};
+use chatterm::sanitize::{json_safe, sanitize, sanitize_line};
 use chatterm::store::{self, ConversationId, LoadedConversation, Store, to_api_json, to_markdown};
 
 use crate::cli::{Cli, ExportFormat, HistoryCommand};
@@ -116,7 +116,8 @@ pub fn history(cli: &Cli, command: &HistoryCommand) -> Result<i32> {
                     r.model,
                     r.title
                 );
-                writeln!(out, "{}", sanitize(&line))?;
+                // One row per conversation, whatever its title holds.
+                writeln!(out, "{}", sanitize_line(&line))?;
             }
         }
         HistoryCommand::Show { id } => {

@@ -297,6 +297,35 @@ async fn extract_result_refusal_and_model_line_are_clean() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["name"], HOSTILE, "the value is kept");
 
+    // A batch: its results file and its stdout lines keep the values, escaped.
+    let batch = json!({"id": HOSTILE, "text": HOSTILE}).to_string() + "\n";
+    let batch = write_file(&home, "batch.jsonl", &batch);
+    let results = home.path().join("results.jsonl");
+    for to_file in [true, false] {
+        server.enqueue(Script::json_text(&json!({"name": HOSTILE})).into());
+        let mut cmd = against(&server, &home);
+        cmd.args([
+            "extract", "--schema", &schema, "--method", "native", "--batch",
+        ])
+        .arg(&batch);
+        if to_file {
+            cmd.arg("--output").arg(&results);
+        }
+        let out = output(cmd).await;
+        assert_success(&out);
+        assert_output_clean("extract --batch", &out);
+        let lines = if to_file {
+            read_clean("extract --batch results", &results)
+        } else {
+            text(&out.stdout)
+        };
+        let line: Value = serde_json::from_str(lines.trim()).unwrap();
+        assert_eq!(
+            (&line["input"], &line["result"]["name"]),
+            (&json!(HOSTILE), &json!(HOSTILE))
+        );
+    }
+
     server.enqueue(Script::refusal(HOSTILE).into());
     let out = run(&server).await;
     assert!(!out.status.success());

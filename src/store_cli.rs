@@ -132,7 +132,7 @@ pub fn history(cli: &Cli, command: &HistoryCommand) -> Result<i32> {
                 ExportFormat::Json => to_api_json(&loaded)? + "\n",
             };
             match output {
-                Some(path) => std::fs::write(path, text)
+                Some(path) => store::write_private(path, text.as_bytes())
                     .wrap_err_with(|| format!("writing {}", path.display()))?,
                 // A terminal gets no control characters; JSON escapes its own.
                 None if std::io::stdout().is_terminal() => write!(out, "{}", sanitize(&text))?,

@@ -9,6 +9,7 @@ mod budget_cli;
 mod caching;
 mod common;
 mod context;
+mod crash;
 mod engine;
 mod extract;
 mod extract_cli;

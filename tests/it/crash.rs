@@ -180,3 +180,64 @@ async fn wait_for_row(store: &Store, id: ConversationId, text: &str) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Whether `history` passes the mock's API validation as a request (tools defined, since
+/// the history may hold tool blocks).
+pub fn valid_history(history: &[chatterm::api::Message]) -> Result<(), String> {
+    let body = serde_json::json!({
+        "model": FAST,
+        "max_tokens": 100,
+        "messages": history,
+        "tools": [{"name": "run_command", "input_schema": {"type": "object"}}],
+    });
+    let bytes = serde_json::to_vec(&body).unwrap();
+    chatterm::mock::validate::validate(&bytes, chatterm::mock::validate::Endpoint::Messages)
+        .map(|_| ())
+}
+
+/// A process died after writing a round's results message, before its answer: the next
+/// message continues after it without storing the results a second time.
+#[tokio::test]
+async fn a_stored_results_message_is_not_written_again_with_the_next_message() {
+    use chatterm::api::{ContentBlock, Message};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(&dir.path().join(DB_FILE)).unwrap());
+    let id = store.create(FAST, "list files").unwrap();
+    let call: ContentBlock = serde_json::from_value(serde_json::json!(
+        {"type": "tool_use", "id": "toolu_1", "name": "run_command", "input": {"command": "ls"}}
+    ))
+    .unwrap();
+    let result: ContentBlock = serde_json::from_value(serde_json::json!(
+        {"type": "tool_result", "tool_use_id": "toolu_1", "content": "a.txt"}
+    ))
+    .unwrap();
+    store.append(id, &Message::user_text("list files")).unwrap();
+    store
+        .end_answer(id, Some(&[call]), FAST, MessageStatus::Complete, None)
+        .unwrap();
+    store
+        .append(
+            id,
+            &Message {
+                role: Role::User,
+                content: vec![result],
+            },
+        )
+        .unwrap();
+
+    let server = MockServer::start().await.unwrap();
+    server.enqueue(Reply::Script(Script::text("There is a.txt.")));
+    let mut engine = journaled(&server, &store, &id.to_string());
+    let history = store.load(id).unwrap().history();
+    engine
+        .commands
+        .send(Command::Resume {
+            conversation: id.to_string(),
+            history,
+        })
+        .unwrap();
+    assert!(finished(&turn(&mut engine, "go on").await).is_some());
+    let history = store.load(id).unwrap().history();
+    assert_eq!(history.len(), 5, "{history:?}");
+    valid_history(&history).unwrap();
+}

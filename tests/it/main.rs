@@ -23,4 +23,5 @@ mod streaming;
 mod tool_example;
 mod tool_helpers;
 mod tools;
+mod torture;
 mod tui_tmux;

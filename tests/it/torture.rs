@@ -271,14 +271,14 @@ fn check_partial(answered: &[String], expect: &Expect<'_>) -> Outcome {
     }
 }
 
+/// When the test saw how many of a run's answer words printed, in order.
+type Printed = Arc<Mutex<Vec<(Instant, usize)>>>;
+
 /// Reads a child's stdout to the end, noting when each count of `prefix` words was seen.
 fn watch_stdout(
     mut stdout: impl Read + Send + 'static,
     prefix: String,
-) -> (
-    Arc<Mutex<Vec<(Instant, usize)>>>,
-    std::thread::JoinHandle<()>,
-) {
+) -> (Printed, std::thread::JoinHandle<()>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
     let reader = std::thread::spawn(move || {

@@ -9,9 +9,12 @@
 //!   journal) as its decimal string.
 //! - A **message** is one row per message shown, in `position` order: the exact content
 //!   blocks as JSON (as sent, or as received, unknown fields included) and a
-//!   [`MessageStatus`]. Only `complete` messages are part of the history sent to the API,
-//!   so a resumed conversation replays the very bytes it sent before; interrupted, failed
-//!   and retried answers are kept for display.
+//!   [`MessageStatus`]. The history sent to the API is the `complete` messages exactly as
+//!   stored, so a resumed conversation replays the very bytes it sent before, plus what was
+//!   shown of an answer cut short (interrupted, failed, or left `streaming` by a killed
+//!   process): its text, then the note [`CUT_SHORT`], so the model sees what the user saw
+//!   and that it stopped there (the exact rules are in `recovery.rs`). Retried
+//!   (superseded) answers are kept for display only.
 //! - A **branch** is a conversation of its own: forking copies the messages before the
 //!   fork point into a new conversation that names its parent, so both branches stay
 //!   whole and are listed side by side (a deleted parent leaves its branches intact).
@@ -300,10 +303,15 @@ fn private_dir(dir: &Path) -> std::io::Result<()> {
 /// older chatterm). SQLite creates the side files with the database's mode.
 fn make_private(path: &Path) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
-    options.create(true).append(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    drop(options.open(path)?);
+    match options.open(path) {
+        Ok(_) => {}
+        // An existing file (perhaps read-only) is opened by SQLite as it is.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
     #[cfg(unix)]
     for suffix in ["", "-wal", "-shm"] {
         use std::os::unix::fs::PermissionsExt;
@@ -313,7 +321,8 @@ fn make_private(path: &Path) -> std::io::Result<()> {
             continue;
         };
         if meta.is_file() && meta.permissions().mode() & 0o077 != 0 {
-            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+            // Best effort: another user's file cannot be changed, and stays usable.
+            let _ = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600));
         }
     }
     Ok(())
@@ -350,7 +359,7 @@ impl Store {
         }
         make_private(path).map_err(|e| StoreError::Io {
             path: name.clone(),
-            message: format!("cannot create the file or make it private: {e}"),
+            message: format!("cannot create the file: {e}"),
         })?;
         let conn = Connection::open(path).map_err(|e| StoreError::from_sql(&name, e))?;
         Store::setup(conn, name, true)

@@ -401,6 +401,14 @@ async fn print_mode_continues_and_history_exports_both_formats() {
         .arg(&md_file);
     assert!(output(cmd).await.status.success());
     let md = std::fs::read_to_string(&md_file).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&md_file), 0o600, "the export");
+        assert_eq!(mode(&data_dir(&data)), 0o700, "the data directory");
+        assert_eq!(mode(&db_path(&data)), 0o600, "the database");
+    }
     assert!(md.starts_with("# How do I sort in Rust?\n"), "{md}");
     assert!(md.contains("## You\n\nAnd faster?"), "{md}");
     assert!(md.contains("> Let me think."), "{md}");

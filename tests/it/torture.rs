@@ -310,6 +310,42 @@ enum Scene {
     Title,
 }
 
+/// Queues the scene's replies and sets its command line up.
+fn prepare(
+    scene: Scene,
+    run: usize,
+    answer: &[String],
+    data: &tempfile::TempDir,
+    server: &MockServer,
+) -> std::process::Command {
+    let prompt = format!("question of run {run}");
+    let mut cmd = against(server, data);
+    match scene {
+        Scene::Text => {
+            server.enqueue(slow_answer(answer));
+            cmd.args(["-p", "--no-tools", &prompt]);
+        }
+        Scene::Tool => {
+            let input = r#"{"command": "sleep 0.4; echo ran"}"#;
+            let call = Step::tool_use(&format!("toolu_torture{run}"), "run_command", &[input]);
+            let steps = vec![call, Step::stop(StopReason::ToolUse, 20)];
+            server.enqueue(Reply::Script(Script::new(steps)));
+            server.enqueue(slow_answer(answer));
+            cmd.args(["-p", "--approve-all", &prompt]);
+        }
+        Scene::Title => {
+            // The line mode, its question on stdin (see `one_run`).
+            server.enqueue(Reply::Script(Script::text(&answer.concat())));
+            server.enqueue_matching("Write a title", Reply::Hang(Duration::from_secs(30)));
+            let config = write_file(data, "config.toml", "[chat]\nauto_title = true\n");
+            cmd.arg("--no-tools")
+                .env("CHATTERM_CONFIG", config)
+                .stdin(Stdio::piped());
+        }
+    }
+    cmd
+}
+
 /// One print- or line-mode run: start, wait, SIGKILL, check.
 async fn one_run(scene: Scene, run: usize, kill_after: Duration, seed: u64) -> Outcome {
     let ctx = format!(
@@ -318,37 +354,14 @@ async fn one_run(scene: Scene, run: usize, kill_after: Duration, seed: u64) -> O
     );
     let data = tempfile::tempdir().unwrap();
     let server = MockServer::start().await.unwrap();
-    let prompt = format!("question of run {run}");
     let answer = words(run, if matches!(scene, Scene::Text) { 30 } else { 10 });
-    let mut cmd = against(&server, &data);
-    match scene {
-        Scene::Text => {
-            server.enqueue(slow_answer(&answer));
-            cmd.args(["-p", "--no-tools", &prompt]);
-        }
-        Scene::Tool => {
-            let input = r#"{"command": "sleep 0.4; echo ran"}"#;
-            let call = Step::tool_use(&format!("toolu_torture{run}"), "run_command", &[input]);
-            let steps = vec![call, Step::stop(StopReason::ToolUse, 20)];
-            server.enqueue(Reply::Script(Script::new(steps)));
-            server.enqueue(slow_answer(&answer));
-            cmd.args(["-p", "--approve-all", &prompt]);
-        }
-        Scene::Title => {
-            server.enqueue(Reply::Script(Script::text(&answer.concat())));
-            server.enqueue_matching("Write a title", Reply::Hang(Duration::from_secs(30)));
-            let config = write_file(&data, "config.toml", "[chat]\nauto_title = true\n");
-            cmd.arg("--no-tools")
-                .env("CHATTERM_CONFIG", config)
-                .stdin(Stdio::piped());
-        }
-    }
+    let mut cmd = prepare(scene, run, &answer, &data, &server);
     cmd.stdout(Stdio::piped()).stderr(Stdio::null());
     let mut child = cmd.spawn().unwrap();
     let prefix = answer[0][..answer[0].find('w').unwrap() + 1].to_owned();
     let (printed, reader) = watch_stdout(child.stdout.take().unwrap(), prefix);
     let _stdin = child.stdin.take().map(|mut stdin| {
-        writeln!(stdin, "{prompt}").unwrap();
+        writeln!(stdin, "question of run {run}").unwrap();
         stdin // kept open: the line mode waits for more
     });
     if matches!(scene, Scene::Title) {

@@ -21,4 +21,5 @@
 
 mod harness;
 mod scenarios;
+#[cfg(unix)]
 mod torture;

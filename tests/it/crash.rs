@@ -241,3 +241,51 @@ async fn a_stored_results_message_is_not_written_again_with_the_next_message() {
     assert_eq!(history.len(), 5, "{history:?}");
     valid_history(&history).unwrap();
 }
+
+/// The raw status of a conversation's rows, read without opening it through the store
+/// (which would settle them).
+fn raw_statuses(path: &std::path::Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT status FROM messages ORDER BY conversation_id, position")
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+/// `history show` in another process leaves a live chatterm's answer streaming, and marks
+/// it interrupted once that chatterm is dead.
+#[tokio::test]
+async fn opening_leaves_a_live_writers_row_alone_and_settles_a_dead_ones() {
+    let data = tempfile::tempdir().unwrap();
+    let server = MockServer::start().await.unwrap();
+    server.enqueue(stalls_after("Still coming", " later."));
+    let mut cmd = against(&server, &data);
+    cmd.args(["-p", "--no-tools", "a long one"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let path = db_path(&data);
+    until_checkpointed(&path, "Still coming").await;
+    let show = || {
+        let mut cmd = chatterm(&data);
+        cmd.args(["history", "show", "1"]);
+        cmd
+    };
+    assert_success(&output(show()).await);
+    assert_eq!(
+        raw_statuses(&path),
+        ["complete", "streaming"],
+        "while it runs"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_success(&output(show()).await);
+    assert_eq!(
+        raw_statuses(&path),
+        ["complete", "interrupted"],
+        "once it died"
+    );
+}

@@ -137,7 +137,7 @@ pub fn history(cli: &Cli, command: &HistoryCommand) -> Result<i32> {
                 ExportFormat::Json => json_safe(&to_api_json(&loaded)?).into_owned() + "\n",
             };
             match output {
-                Some(path) => std::fs::write(path, text)
+                Some(path) => store::write_private(path, text.as_bytes())
                     .wrap_err_with(|| format!("writing {}", path.display()))?,
                 None => write!(out, "{text}")?,
             }

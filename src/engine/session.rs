@@ -279,8 +279,17 @@ impl Engine {
         }
         match cmd {
             Command::Send(text) => {
-                tool_plan::answer_dangling_calls(&mut self.messages);
-                tool_plan::push_user_text(&mut self.messages, text);
+                // Text joins a trailing results message only while the journal has not
+                // been given it; one already stored (written before its request, which
+                // then failed or died with its process) stays a message of its own, or
+                // the store would hold its results twice. The API merges the two turns.
+                let unwritten =
+                    tool_plan::answer_dangling_calls(&mut self.messages) || self.results_pending;
+                if unwritten {
+                    tool_plan::push_user_text(&mut self.messages, text);
+                } else {
+                    self.messages.push(Message::user_text(text));
+                }
                 self.record_last_user(updates);
                 *running = Some(self.start_turn(updates));
             }

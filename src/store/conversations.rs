@@ -37,13 +37,10 @@ pub struct LoadedConversation {
 }
 
 impl LoadedConversation {
-    /// The history to send to the API: the complete messages, in order, exactly as stored.
+    /// The history to send to the API: the complete messages, in order, exactly as stored,
+    /// with what was shown of answers cut short (see `recovery.rs`).
     pub fn history(&self) -> Vec<Message> {
-        self.messages
-            .iter()
-            .filter(|m| m.status == MessageStatus::Complete)
-            .map(StoredMessage::to_message)
-            .collect()
+        super::recovery::history(&self.messages)
     }
 }
 
@@ -183,10 +180,13 @@ impl Store {
             .ok_or(StoreError::NotFound(id))
     }
 
-    /// The conversation and every message of it, in order.
+    /// The conversation and every message of it, in order. Opening it settles the answer
+    /// rows a dead writer left `streaming` (see `recovery.rs`); a store that cannot be
+    /// written (read-only, locked) still loads, and such rows read as interrupted anyway.
     pub fn load(&self, id: ConversationId) -> Result<LoadedConversation> {
         let summary = self.summary(id)?;
         let conn = self.conn()?;
+        let _ = self.settle_abandoned(&conn, id);
         let mut stmt = conn
             .prepare_cached(
                 "SELECT position, role, content, status, model, error, created_ms \
@@ -301,7 +301,9 @@ impl Store {
         tx.execute(
             "INSERT INTO messages (conversation_id, position, role, content, status, model, \
                error, text, created_ms) \
-             SELECT ?2, position, role, content, status, model, error, text, created_ms \
+             SELECT ?2, position, role, content, \
+               CASE status WHEN 'streaming' THEN 'interrupted' ELSE status END, \
+               model, error, text, created_ms \
              FROM messages WHERE conversation_id = ?1 AND position < ?3",
             params![id.0, branch, cut],
         )

@@ -4,11 +4,17 @@
 //! Invariants:
 //! - Positions within a conversation are assigned inside the writing transaction (max + 1),
 //!   so two processes appending to one conversation never collide or lose a row.
-//! - A conversation has at most one `streaming` row, its newest: [`Store::save_progress`]
-//!   rewrites it in place and [`Store::end_answer`] gives it its final status and content.
+//! - An answer row belongs to the handle that inserted it: [`Store::save_progress`] inserts
+//!   it at the first checkpoint and rewrites that row (by id) at the next ones, and
+//!   [`Store::end_answer`] gives that row its final status and content. No write ever
+//!   looks for "the conversation's streaming row", so another process's answer, or a dead
+//!   process's partial, is never overwritten (see `recovery.rs`).
+//! - A user message ends any answer this handle still had open in the conversation (its
+//!   end was never written, e.g. the turn's task panicked): that row becomes `interrupted`
+//!   rather than being rewritten by the next answer.
 //! - Every write also moves the conversation's `updated_ms`, which orders the picker.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, Transaction, params};
 
 use super::{
     ConversationId, MessageStatus, Result, Store, StoreError, StoredMessage, now_ms,
@@ -46,19 +52,34 @@ impl Store {
             model: None,
             error: None,
         };
-        self.write(id, |tx, store| store.insert(tx, id, &row))
+        let open = self.answering.release(&self.path, id);
+        self.write(id, |tx, store| {
+            if let Some(open) = open {
+                tx.execute(
+                    "UPDATE messages SET status = 'interrupted' \
+                     WHERE id = ?1 AND status = 'streaming'",
+                    params![open],
+                )
+                .map_err(|e| store.sql_err(e))?;
+            }
+            store.insert(tx, id, &row).map(|_| ())
+        })
     }
 
-    /// Checkpoints the answer streaming now: creates its `streaming` row or rewrites it.
+    /// Checkpoints the answer streaming now: creates its `streaming` row (this handle's
+    /// from then on) or rewrites it.
     pub fn save_progress(
         &self,
         id: ConversationId,
         content: &[ContentBlock],
         model: &str,
     ) -> Result<()> {
-        self.write(id, |tx, store| {
-            if store.update_streaming(tx, id, content, MessageStatus::Streaming, None)? {
-                return Ok(());
+        let mine = self.answering.row(id);
+        let inserted = self.write(id, |tx, store| {
+            if let Some(row) = mine {
+                if store.rewrite(tx, row, content, MessageStatus::Streaming, None)? {
+                    return Ok(None);
+                }
             }
             let row = Row {
                 role: Role::Assistant,
@@ -67,12 +88,17 @@ impl Store {
                 model: Some(model),
                 error: None,
             };
-            store.insert(tx, id, &row)
-        })
+            store.insert(tx, id, &row).map(Some)
+        })?;
+        if let Some(row) = inserted {
+            self.answering.claim(&self.path, id, row);
+        }
+        Ok(())
     }
 
     /// The answer ended with `status`. `content` is the final (or partial) content; `None`
     /// keeps what the last checkpoint saved (a stream that ended before anything usable).
+    /// Only this handle's own answer row is written; without one, a new row is added.
     pub fn end_answer(
         &self,
         id: ConversationId,
@@ -81,6 +107,7 @@ impl Store {
         status: MessageStatus,
         error: Option<&str>,
     ) -> Result<()> {
+        let mine = self.answering.release(&self.path, id);
         self.write(id, |tx, store| {
             if status == MessageStatus::Complete {
                 tx.execute(
@@ -90,16 +117,19 @@ impl Store {
                 .map_err(|e| store.sql_err(e))?;
             }
             let Some(content) = content else {
-                tx.execute(
-                    "UPDATE messages SET status = ?2, error = ?3 \
-                     WHERE conversation_id = ?1 AND status = 'streaming'",
-                    params![id.0, status.as_str(), error],
-                )
-                .map_err(|e| store.sql_err(e))?;
+                if let Some(row) = mine {
+                    tx.execute(
+                        "UPDATE messages SET status = ?2, error = ?3 WHERE id = ?1",
+                        params![row, status.as_str(), error],
+                    )
+                    .map_err(|e| store.sql_err(e))?;
+                }
                 return Ok(());
             };
-            if store.update_streaming(tx, id, content, status, error)? {
-                return Ok(());
+            if let Some(row) = mine {
+                if store.rewrite(tx, row, content, status, error)? {
+                    return Ok(());
+                }
             }
             let row = Row {
                 role: Role::Assistant,
@@ -108,7 +138,7 @@ impl Store {
                 model: Some(model),
                 error,
             };
-            store.insert(tx, id, &row)
+            store.insert(tx, id, &row).map(|_| ())
         })
     }
 
@@ -230,9 +260,9 @@ impl Store {
 
     /// Runs `f` in an immediate transaction (so the position it reads stays its own) and
     /// moves the conversation's last-activity time.
-    fn write<F>(&self, id: ConversationId, f: F) -> Result<()>
+    fn write<T, F>(&self, id: ConversationId, f: F) -> Result<T>
     where
-        F: FnOnce(&Transaction<'_>, &Store) -> Result<()>,
+        F: FnOnce(&Transaction<'_>, &Store) -> Result<T>,
     {
         let mut conn = self.conn()?;
         let tx = conn
@@ -247,15 +277,19 @@ impl Store {
         if touched == 0 {
             return Err(StoreError::NotFound(id));
         }
-        f(&tx, self)?;
-        tx.commit().map_err(|e| self.sql_err(e))
+        let value = f(&tx, self)?;
+        tx.commit().map_err(|e| self.sql_err(e))?;
+        Ok(value)
     }
 
-    fn insert(&self, conn: &Connection, id: ConversationId, row: &Row<'_>) -> Result<()> {
+    /// Inserts the row at the conversation's end, stamped with this process as its writer;
+    /// returns its id.
+    fn insert(&self, conn: &Connection, id: ConversationId, row: &Row<'_>) -> Result<i64> {
+        let now = now_ms();
         conn.execute(
             "INSERT INTO messages (conversation_id, position, role, content, status, model, \
-               error, text, created_ms) \
-             SELECT ?1, COALESCE(MAX(position), -1) + 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 \
+               error, text, created_ms, writer_pid, checkpoint_ms) \
+             SELECT ?1, COALESCE(MAX(position), -1) + 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8 \
              FROM messages WHERE conversation_id = ?1",
             params![
                 id.0,
@@ -265,44 +299,39 @@ impl Store {
                 row.model,
                 row.error,
                 searchable_text(row.content),
-                now_ms()
+                now,
+                std::process::id()
             ],
         )
         .map_err(|e| self.sql_err(e))?;
-        Ok(())
+        Ok(conn.last_insert_rowid())
     }
 
-    /// Rewrites the conversation's `streaming` row, if it has one. True when it did.
-    fn update_streaming(
+    /// Rewrites answer row `row` (this handle's own). False when it is gone (its
+    /// conversation was deleted meanwhile).
+    fn rewrite(
         &self,
         conn: &Connection,
-        id: ConversationId,
+        row: i64,
         content: &[ContentBlock],
         status: MessageStatus,
         error: Option<&str>,
     ) -> Result<bool> {
-        let row: Option<i64> = conn
-            .query_row(
-                "SELECT id FROM messages WHERE conversation_id = ?1 AND status = 'streaming' \
-                 ORDER BY position DESC LIMIT 1",
-                params![id.0],
-                |r| r.get(0),
+        let changed = conn
+            .execute(
+                "UPDATE messages SET content = ?2, text = ?3, status = ?4, error = ?5, \
+                   checkpoint_ms = ?6 WHERE id = ?1",
+                params![
+                    row,
+                    encode(content)?,
+                    searchable_text(content),
+                    status.as_str(),
+                    error,
+                    now_ms()
+                ],
             )
-            .optional()
             .map_err(|e| self.sql_err(e))?;
-        let Some(row) = row else { return Ok(false) };
-        conn.execute(
-            "UPDATE messages SET content = ?2, text = ?3, status = ?4, error = ?5 WHERE id = ?1",
-            params![
-                row,
-                encode(content)?,
-                searchable_text(content),
-                status.as_str(),
-                error
-            ],
-        )
-        .map_err(|e| self.sql_err(e))?;
-        Ok(true)
+        Ok(changed > 0)
     }
 }
 

@@ -9,9 +9,12 @@
 //!   journal) as its decimal string.
 //! - A **message** is one row per message shown, in `position` order: the exact content
 //!   blocks as JSON (as sent, or as received, unknown fields included) and a
-//!   [`MessageStatus`]. Only `complete` messages are part of the history sent to the API,
-//!   so a resumed conversation replays the very bytes it sent before; interrupted, failed
-//!   and retried answers are kept for display.
+//!   [`MessageStatus`]. The history sent to the API is the `complete` messages exactly as
+//!   stored, so a resumed conversation replays the very bytes it sent before, plus what was
+//!   shown of an answer cut short (interrupted, failed, or left `streaming` by a killed
+//!   process): its text, then the note [`CUT_SHORT`], so the model sees what the user saw
+//!   and that it stopped there (the exact rules are in `recovery.rs`). Retried
+//!   (superseded) answers are kept for display only.
 //! - A **branch** is a conversation of its own: forking copies the messages before the
 //!   fork point into a new conversation that names its parent, so both branches stay
 //!   whole and are listed side by side (a deleted parent leaves its branches intact).
@@ -22,15 +25,23 @@
 //!
 //! Durability: the database is in WAL mode with `synchronous = NORMAL`, so every committed
 //! write survives the process being killed (SIGKILL) and the next open needs no repair: a
-//! message left `streaming` by a killed process simply reads as interrupted. Several
-//! processes may use one file at once (WAL readers never block; writers wait up to the
-//! busy timeout). A database that is locked past the timeout, corrupt, or from a newer
-//! chatterm is a [`StoreError`] that names the file.
+//! message left `streaming` by a killed process reads as interrupted, and opening its
+//! conversation marks it so. Each answer row belongs to the handle that inserted it, and
+//! the history sent after a crash keeps what the user saw of a cut-short answer, marked as
+//! such: see `recovery.rs`. Several processes may use one file at once (WAL readers never
+//! block; writers wait up to the busy timeout). A database that is locked past the
+//! timeout, corrupt, or from a newer chatterm is a [`StoreError`] that names the file.
+//!
+//! Privacy: a data directory the store creates is `0700`, and the database with its `-wal`
+//! and `-shm` files is `0600` (an existing database is tightened to that on open; SQLite
+//! gives the side files the database's mode). Exports written to a file are `0600` too
+//! ([`write_private`]).
 //!
 //! Never stored: API keys or request headers. The store sees content blocks, not requests.
 //!
 //! Layout: `schema.rs` (migrations), `conversations.rs` (listing, search, rename, delete,
-//! fork, load), `messages.rs` (appending and the streaming checkpoint), `ledger.rs`,
+//! fork, load), `messages.rs` (appending and the streaming checkpoint), `recovery.rs`
+//! (answer rows' writers, settling abandoned rows, the history after a crash), `ledger.rs`,
 //! `export.rs` (Markdown and API JSON). The engine's journal over the store lives in
 //! `engine/journal.rs`, so this module knows nothing of the engine.
 
@@ -38,6 +49,7 @@ mod conversations;
 mod export;
 mod ledger;
 mod messages;
+mod recovery;
 mod schema;
 
 #[cfg(test)]
@@ -54,6 +66,7 @@ use crate::api::{ContentBlock, Message, Role};
 pub use conversations::{ConversationSummary, LoadedConversation};
 pub use export::{to_api_json, to_markdown, utc, utc_date};
 pub use messages::stored;
+pub use recovery::{CUT_SHORT, STALE_AFTER};
 
 /// The environment variable that moves the data directory (tests, portable setups).
 pub const ENV_DATA_DIR: &str = "CHATTERM_DATA_DIR";
@@ -232,6 +245,8 @@ pub struct Store {
     conn: Mutex<Connection>,
     /// The file, or `:memory:` for a temporary store; named in every error.
     path: String,
+    /// The answer rows this handle is writing (see `recovery.rs`).
+    answering: recovery::Answering,
 }
 
 impl std::fmt::Debug for Store {
@@ -273,16 +288,79 @@ fn switch_to_wal(conn: &Connection) -> rusqlite::Result<String> {
     }
 }
 
+/// Creates `dir` and its missing parents, readable by the user alone (`0700`). An existing
+/// directory is left as it is: it may be shared on purpose (`CHATTERM_DATA_DIR=/tmp`).
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Creates the database file `0600` if it is missing, and takes group and other access
+/// away from it and its `-wal` / `-shm` files if they have it (a database made by an
+/// older chatterm). SQLite creates the side files with the database's mode.
+fn make_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => {}
+        // An existing file (perhaps read-only) is opened by SQLite as it is.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        let Ok(meta) = std::fs::metadata(&file) else {
+            continue;
+        };
+        if meta.is_file() && meta.permissions().mode() & 0o077 != 0 {
+            // Best effort: another user's file cannot be changed, and stays usable.
+            let _ = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600));
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` (an export) readable and writable by the user alone (`0600`),
+/// replacing what it held.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).write(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    // An existing file keeps its mode through `open`: narrow it before writing.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if file.metadata()?.is_file() {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    std::io::Write::write_all(&mut file, bytes)
+}
+
 impl Store {
     /// Opens (creating it and its directory if needed) and migrates the database at `path`.
     pub fn open(path: &Path) -> Result<Store> {
         let name = path.display().to_string();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Io {
+            private_dir(dir).map_err(|e| StoreError::Io {
                 path: dir.display().to_string(),
                 message: format!("cannot create the directory: {e}"),
             })?;
         }
+        make_private(path).map_err(|e| StoreError::Io {
+            path: name.clone(),
+            message: format!("cannot create the file: {e}"),
+        })?;
         let conn = Connection::open(path).map_err(|e| StoreError::from_sql(&name, e))?;
         Store::setup(conn, name, true)
     }
@@ -314,6 +392,7 @@ impl Store {
         Ok(Store {
             conn: Mutex::new(conn),
             path,
+            answering: recovery::Answering::default(),
         })
     }
 

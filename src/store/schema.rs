@@ -112,8 +112,16 @@ CREATE TRIGGER titles_fts_update AFTER UPDATE OF title ON conversations BEGIN
 END;
 "#;
 
+/// Version 2: who is writing a `streaming` answer row, and when it was last checkpointed,
+/// so opening a conversation can tell a dead writer's row from a live one
+/// (see `store/recovery.rs`).
+const V2: &str = r#"
+ALTER TABLE messages ADD COLUMN writer_pid INTEGER;
+ALTER TABLE messages ADD COLUMN checkpoint_ms INTEGER;
+"#;
+
 /// Every migration, in order; the schema version is the number applied.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

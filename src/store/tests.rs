@@ -96,8 +96,14 @@ fn a_checkpointed_answer_is_rewritten_in_place_and_ends_with_its_status() {
         loaded.messages[1].status.shown_as(),
         MessageStatus::Interrupted
     );
-    // Not part of the history while streaming (or after a crash).
-    assert_eq!(loaded.history().len(), 1);
+    // Opening it from the handle writing it leaves it streaming; the history carries what
+    // arrived, marked as cut short.
+    let history = loaded.history();
+    assert_eq!(history.len(), 2);
+    assert_eq!(
+        history[1].content,
+        [ContentBlock::text("partial"), ContentBlock::text(CUT_SHORT)]
+    );
     store
         .end_answer(id, None, "m", MessageStatus::Failed, Some("HTTP 500"))
         .unwrap();

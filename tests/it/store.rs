@@ -11,7 +11,7 @@ use chatterm::api::{Role, Usage};
 use chatterm::cost::Pricing;
 use chatterm::engine::{Command, Engine, EngineHandle, Update};
 use chatterm::mock::{MockServer, Reply, Script, Step};
-use chatterm::store::{ConversationId, DB_FILE, MessageStatus, Store};
+use chatterm::store::{CUT_SHORT, ConversationId, DB_FILE, MessageStatus, Store};
 
 use crate::binary::*;
 use crate::common::*;
@@ -126,7 +126,7 @@ async fn the_user_message_is_saved_before_its_request_is_sent() {
 }
 
 #[tokio::test]
-async fn an_interrupted_answer_is_kept_with_its_status_and_left_out_of_the_history() {
+async fn an_interrupted_answer_is_kept_with_its_status_and_sent_as_cut_short() {
     let dir = tempfile::tempdir().unwrap();
     let store = store_in(&dir);
     let server = MockServer::start().await.unwrap();
@@ -147,7 +147,12 @@ async fn an_interrupted_answer_is_kept_with_its_status_and_left_out_of_the_histo
             .unwrap()
             .starts_with("Half")
     );
-    assert_eq!(loaded.history().len(), 1);
+    let history = loaded.history();
+    assert_eq!(history.len(), 2);
+    assert_eq!(
+        history[1].content.last().unwrap().as_text(),
+        Some(CUT_SHORT)
+    );
 }
 
 #[tokio::test]
@@ -322,14 +327,15 @@ async fn sigkill_mid_stream_keeps_the_question_and_the_partial_answer() {
         shown.contains("The partial answer so far\n\n_(interrupted)_"),
         "{shown}"
     );
-    // Continuing sends the question again, not the partial answer.
+    // Continuing sends the question, then the partial answer as far as it went.
     server.enqueue(Reply::Script(Script::text("A full answer.")));
     let mut cmd = against(&server, &data);
     cmd.args(["-p", "--continue", "go on"]);
     let out = output(cmd).await;
     assert_success(&out);
     let body = message_bodies(&server).pop().unwrap();
-    assert_eq!(roles(&body), ["user", "user"]);
+    assert_eq!(roles(&body), ["user", "assistant", "user"]);
+    assert_eq!(body["messages"][1]["content"][1]["text"], CUT_SHORT);
     // No key or header ever reaches the file.
     drop(store);
     let bytes = std::fs::read(&path).unwrap();
@@ -395,6 +401,14 @@ async fn print_mode_continues_and_history_exports_both_formats() {
         .arg(&md_file);
     assert!(output(cmd).await.status.success());
     let md = std::fs::read_to_string(&md_file).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&md_file), 0o600, "the export");
+        assert_eq!(mode(&data_dir(&data)), 0o700, "the data directory");
+        assert_eq!(mode(&db_path(&data)), 0o600, "the database");
+    }
     assert!(md.starts_with("# How do I sort in Rust?\n"), "{md}");
     assert!(md.contains("## You\n\nAnd faster?"), "{md}");
     assert!(md.contains("> Let me think."), "{md}");

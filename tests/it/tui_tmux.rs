@@ -23,3 +23,5 @@
 mod harness;
 mod sanitize;
 mod scenarios;
+#[cfg(unix)]
+mod torture;

@@ -17,6 +17,7 @@ mod ledger;
 mod models;
 mod print_mode;
 mod print_tools;
+mod retry_honesty;
 mod store;
 mod streaming;
 mod tool_example;

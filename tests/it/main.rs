@@ -18,6 +18,7 @@ mod models;
 mod print_mode;
 mod print_tools;
 mod retry_honesty;
+mod soak;
 mod store;
 mod streaming;
 mod tool_example;

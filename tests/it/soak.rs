@@ -143,6 +143,122 @@ fn resent_after_shown(attempts: &[AttemptRecord]) -> Vec<String> {
     resent
 }
 
+/// What the soak found, counted.
+#[derive(Default)]
+struct Figures {
+    attempts: usize,
+    faults: BTreeMap<Fault, usize>,
+    answered: usize,
+    /// Turns a drop after visible content ended (by turn number).
+    cut: Vec<usize>,
+    answered_uncut: usize,
+    /// Turns that failed with a shown partial, and how many of those partials are stored.
+    partials: usize,
+    stored: usize,
+    /// Failed turns without a clear error, and cut turns without their partial.
+    unclear: Vec<usize>,
+    /// Usage the mock sent and usage in the ledger, sorted.
+    sent: Vec<(u64, u64, u64, u64)>,
+    ledger: Vec<(u64, u64, u64, u64)>,
+    resent: Vec<String>,
+    failures: Vec<String>,
+}
+
+impl Figures {
+    fn count(outcomes: &[Outcome], attempts: &[AttemptRecord], store: &Store) -> Figures {
+        let mut f = Figures {
+            attempts: attempts.len(),
+            resent: resent_after_shown(attempts),
+            ..Figures::default()
+        };
+        for fault in attempts.iter().filter_map(|a| a.fault) {
+            *f.faults.entry(fault).or_default() += 1;
+        }
+        let was_cut = |n: usize| {
+            let prompt = format!("soak turn {n}");
+            attempts
+                .iter()
+                .any(|a| a.prompt == prompt && a.fault == Some(Fault::DropAfterContent))
+        };
+        for (n, o) in outcomes.iter().enumerate() {
+            let cut = was_cut(n);
+            if cut {
+                f.cut.push(n);
+            }
+            f.turn(n, o, cut, store);
+        }
+        f.sent = attempts
+            .iter()
+            .filter_map(|a| a.usage.as_ref())
+            .map(key)
+            .collect();
+        let entries = store.entries_since(0).unwrap();
+        f.ledger = entries.iter().map(|e| key(&e.usage)).collect();
+        f.sent.sort_unstable();
+        f.ledger.sort_unstable();
+        f
+    }
+
+    fn turn(&mut self, n: usize, outcome: &Outcome, cut: bool, store: &Store) {
+        let Outcome::Failed {
+            error,
+            partial,
+            conversation,
+        } = outcome
+        else {
+            self.answered += 1;
+            self.answered_uncut += usize::from(!cut);
+            return;
+        };
+        self.failures
+            .push(format!("turn {n}: {error} (partial {partial:?})"));
+        let clear = !matches!(error, ApiError::Cancelled) && !error.to_string().trim().is_empty();
+        let partial = partial.as_deref().filter(|t| !t.is_empty());
+        if !clear || (cut && partial.is_none()) {
+            self.unclear.push(n);
+        }
+        if let Some(text) = partial {
+            self.partials += 1;
+            let stored = conversation
+                .as_deref()
+                .is_some_and(|c| partial_stored(store, c, text));
+            self.stored += usize::from(stored);
+        }
+    }
+
+    fn report(&self, seed: u64, took: Duration) -> String {
+        let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
+        let injected: usize = self.faults.values().sum();
+        let kinds: Vec<String> = Fault::ALL
+            .iter()
+            .map(|k| format!("{} {}", k.name(), self.faults.get(k).copied().unwrap_or(0)))
+            .collect();
+        let uncut = TURNS - self.cut.len();
+        format!(
+            "soak: seed {seed} · {TURNS} turns · {} attempts · {injected} faults ({:.1}%): {}\n\
+             soak: answered completely {}/{TURNS} ({:.1}%); of the turns no drop after shown \
+             content ended {}/{uncut} ({:.1}%); failed {}, partials {}, stored {}\n\
+             soak: ledger {} entries, mock sent usage {} times, match: {}; re-sent after \
+             content shown: {}; {:.1} s",
+            self.attempts,
+            pct(injected, self.attempts),
+            kinds.join(", "),
+            self.answered,
+            pct(self.answered, TURNS),
+            self.answered_uncut,
+            pct(self.answered_uncut, uncut),
+            TURNS - self.answered,
+            self.partials,
+            self.stored,
+            self.ledger.len(),
+            self.sent.len(),
+            self.sent == self.ledger,
+            self.resent.len(),
+            took.as_secs_f64(),
+        )
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_hundred_turns_under_twenty_percent_faults() {
     let seed = seed();
@@ -154,134 +270,35 @@ async fn three_hundred_turns_under_twenty_percent_faults() {
     let began = Instant::now();
     let outcomes = run_turns(&mut engine).await;
     let took = began.elapsed();
-    let attempts = server.fault_attempts();
-
-    let mut faults: BTreeMap<Fault, usize> = BTreeMap::new();
-    for f in attempts.iter().filter_map(|a| a.fault) {
-        *faults.entry(f).or_default() += 1;
-    }
-    // Turns an after-content fault ended: the prompts whose last attempt showed text and failed.
-    let cut_after_content: Vec<&str> = attempts
-        .iter()
-        .filter(|a| a.fault == Some(Fault::DropAfterContent))
-        .map(|a| a.prompt.as_str())
-        .collect();
-    let answered = outcomes
-        .iter()
-        .filter(|o| matches!(o, Outcome::Answered))
-        .count();
-    let mut unclear = Vec::new();
-    let (mut partials, mut partials_stored) = (0, 0);
-    for (n, o) in outcomes.iter().enumerate() {
-        let Outcome::Failed {
-            error,
-            partial,
-            conversation,
-        } = o
-        else {
-            continue;
-        };
-        if matches!(error, ApiError::Cancelled) || error.to_string().trim().is_empty() {
-            unclear.push(n);
-        }
-        if let Some(text) = partial.as_deref().filter(|t| !t.is_empty()) {
-            partials += 1;
-            let stored = conversation
-                .as_deref()
-                .is_some_and(|c| partial_stored(&store, c, text));
-            partials_stored += usize::from(stored);
-        }
-    }
-    let failed = TURNS - answered;
-    let cut = |n: usize| cut_after_content.contains(&format!("soak turn {n}").as_str());
-    let eligible = (0..TURNS).filter(|n| !cut(*n)).count();
-    let answered_eligible = (0..TURNS)
-        .filter(|n| !cut(*n) && matches!(outcomes[*n], Outcome::Answered))
-        .count();
-    let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
-
-    let mut sent: Vec<_> = attempts
-        .iter()
-        .filter_map(|a| a.usage.as_ref())
-        .map(key)
-        .collect();
-    let mut ledger: Vec<_> = store
-        .entries_since(0)
-        .unwrap()
-        .iter()
-        .map(|e| key(&e.usage))
-        .collect();
-    sent.sort_unstable();
-    ledger.sort_unstable();
-    let ledger_matches = sent == ledger;
-    let resent = resent_after_shown(&attempts);
-
-    let kinds: Vec<String> = Fault::ALL
-        .iter()
-        .map(|f| format!("{} {}", f.name(), faults.get(f).copied().unwrap_or(0)))
-        .collect();
-    let figures = format!(
-        "soak: seed {seed} · {TURNS} turns · {} attempts · {} faults ({:.1}%): {}\n\
-         soak: answered completely {answered}/{TURNS} ({:.1}%); of turns no after-content \
-         fault touched {answered_eligible}/{eligible} ({:.1}%); failed {failed}, partials \
-         {partials}, stored {partials_stored}\n\
-         soak: ledger {} entries, mock sent usage {} times, match: {ledger_matches}; \
-         re-sent after content shown: {}; {:.1} s",
-        attempts.len(),
-        faults.values().sum::<usize>(),
-        pct(faults.values().sum(), attempts.len()),
-        kinds.join(", "),
-        pct(answered, TURNS),
-        pct(answered_eligible, eligible),
-        ledger.len(),
-        sent.len(),
-        resent.len(),
-        took.as_secs_f64(),
-    );
-    let missing: Vec<String> = attempts
-        .iter()
-        .filter(|a| {
-            a.usage
-                .as_ref()
-                .is_some_and(|u| ledger.binary_search(&key(u)).is_err())
-        })
-        .map(|a| format!("{:?} {:?}", a.fault, a.usage.as_ref().map(key)))
-        .collect();
-    let failures: Vec<String> = outcomes
-        .iter()
-        .enumerate()
-        .filter_map(|(n, o)| match o {
-            Outcome::Failed { error, partial, .. } => {
-                Some(format!("turn {n}: {error} ({partial:?})"))
-            }
-            Outcome::Answered => None,
-        })
-        .collect();
+    let f = Figures::count(&outcomes, &server.fault_attempts(), &store);
+    let figures = f.report(seed, took);
     // Straight to the process's stderr: libtest captures eprintln!, CI logs should not.
     let _ = writeln!(std::io::stderr(), "{figures}");
 
+    let failures = &f.failures;
     assert!(
-        unclear.is_empty(),
-        "turns ended without a clear error: {unclear:?}\n{figures}"
+        f.unclear.is_empty(),
+        "turns without a clear error or their partial: {:?}\n{failures:#?}\n{figures}",
+        f.unclear
     );
     assert_eq!(
-        partials, partials_stored,
+        f.partials, f.stored,
         "a shown partial was not stored\n{figures}"
     );
+    let uncut = TURNS - f.cut.len();
     assert!(
-        answered_eligible as f64 >= 0.995 * eligible as f64,
+        f.answered_uncut as f64 >= 0.995 * uncut as f64,
         "answered below 99.5%: {failures:#?}\n{figures}"
     );
+    assert!(f.sent == f.ledger, "ledger and mock disagree\n{figures}");
     assert!(
-        ledger_matches,
-        "ledger and mock disagree; sent, not in the ledger: {missing:#?}\n{figures}"
+        f.resent.is_empty(),
+        "sent again after content was shown: {:?}\n{figures}",
+        f.resent
     );
-    assert!(
-        resent.is_empty(),
-        "sent again after content was shown: {resent:?}\n{figures}"
-    );
-    assert!(
-        faults.len() == Fault::ALL.len(),
-        "every fault kind was injected\n{figures}"
+    assert_eq!(
+        f.faults.len(),
+        Fault::ALL.len(),
+        "a fault kind never drawn\n{figures}"
     );
 }

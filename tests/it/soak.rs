@@ -1,7 +1,7 @@
 //! The fault-injection soak (issue 12, point 3): 300 turns through the engine against a
 //! mock that fails a seeded 20% of attempts (429 with `retry-after-ms`, 529, 500, 503,
 //! drops before and after content, stalls before the first byte and mid-stream), with
-//! millisecond backoff and one-second timeouts, a store in a temporary directory as journal
+//! millisecond backoff and 1.5 s timeouts, a store in a temporary directory as journal
 //! and ledger. It prints its seed and figures (to the real stderr, so CI logs show them)
 //! and asserts:
 //!
@@ -57,8 +57,8 @@ fn soak_engine(server: &MockServer, store: &Arc<Store>) -> EngineHandle {
     let mut config = test_config();
     config.chat.auto_title = false;
     config.api.max_retries = 3;
-    config.api.first_byte_timeout = Duration::from_secs(1);
-    config.api.idle_timeout = Duration::from_secs(1);
+    config.api.first_byte_timeout = Duration::from_millis(1500);
+    config.api.idle_timeout = Duration::from_millis(1500);
     let policy = RetryPolicy {
         max_retries: 3,
         initial_delay: Duration::from_millis(5),

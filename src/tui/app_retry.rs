@@ -6,7 +6,7 @@
 //! moment starts a countdown notice and sends nothing; [`App::tick_retry_wait`] rewrites the
 //! notice each second and sends `Command::Retry` once the moment has passed. Esc cancels the
 //! countdown (the wait itself stays known, so a later `/retry` waits again); a new message
-//! cancels it too, since `/retry` would no longer mean the same message.
+//! cancels it and forgets the wait, since `/retry` would no longer mean the same message.
 
 use std::time::Duration;
 
@@ -92,11 +92,13 @@ impl App {
         true
     }
 
-    /// A new message replaces the one `/retry` would have sent: its countdown stops.
+    /// A new message replaces the one `/retry` would have sent: its countdown stops, and
+    /// the old wait is forgotten (the new turn's own failure, if any, brings a fresh one).
     pub(super) fn drop_retry_countdown(&mut self) {
         if let Some(id) = self.retry_wait.countdown.take() {
             self.set_countdown_text(id, "retry dropped: a new message was sent".into());
         }
+        self.retry_wait.not_before = None;
     }
 
     fn set_countdown_text(&mut self, id: u64, text: String) {

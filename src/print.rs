@@ -344,9 +344,11 @@ fn failed<O: Write, E: Write>(
     } else {
         ""
     };
+    // A server-requested wait that was not slept through leads: it is what to do next.
+    let advice = crate::api::retry::wait_advice(error).map_or_else(String::new, |a| a + " · ");
     let _ = writeln!(
         err,
-        "error: {}{incomplete}",
+        "error: {advice}{}{incomplete}",
         sanitize_line(&error.to_string())
     );
     EXIT_FAILED

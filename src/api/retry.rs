@@ -4,7 +4,8 @@
 //! capped at 8 s, with jitter that only shortens the wait (by up to 25%). A server-requested
 //! wait (`retry-after-ms`, then `retry-after` as seconds or an HTTP date) replaces the
 //! backoff when it is between 0 and 60 s. A longer server wait is not slept through
-//! silently: the error goes to the user, who can retry when the limit resets.
+//! silently: the error goes to the user with the wait in words ([`wait_advice`]: "rate
+//! limited: retry in 2 min"), and the TUI's `/retry` waits for it before sending.
 //!
 //! Which errors are retryable at all is [`ApiError::is_retryable`]'s call; this module adds
 //! the count and the clock. It is pure except for [`retrying`], which sleeps.
@@ -12,9 +13,11 @@
 use std::future::Future;
 use std::time::{Duration, SystemTime};
 
+use chrono::{DateTime, FixedOffset, Local};
+
 use reqwest::header::HeaderMap;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorClass};
 
 /// The longest server-requested wait chatterm sleeps through automatically.
 pub const MAX_SERVER_WAIT: Duration = Duration::from_secs(60);
@@ -91,6 +94,54 @@ fn secs(s: f64) -> Option<Duration> {
     (s.is_finite() && s >= 0.0).then(|| Duration::from_secs_f64(s))
 }
 
+/// What to tell a person about a failure that carried a server-requested wait, which the
+/// engine did not sleep through (too long, or retries used up): "rate limited: retry in
+/// 2 min". `None` when the error asks for no wait or could not be retried anyway.
+pub fn wait_advice(err: &ApiError) -> Option<String> {
+    wait_advice_at(err, Local::now().fixed_offset())
+}
+
+/// [`wait_advice`] with the local time given (for tests).
+pub fn wait_advice_at(err: &ApiError, now: DateTime<FixedOffset>) -> Option<String> {
+    let wait = err.retry_after().filter(|w| !w.is_zero())?;
+    if !err.is_retryable() {
+        return None;
+    }
+    let what = match err.class() {
+        ErrorClass::RateLimited => "rate limited".to_owned(),
+        _ => err.short(),
+    };
+    Some(format!("{what}: retry {}", describe_wait(wait, now)))
+}
+
+/// A wait in words, from `now`: "in 45 s", "in 2 min 30 s", "in 25 min", "at 17:35"
+/// (a day or more away: "at 2026-12-05 17:35"). Rounded up, never promising too early.
+pub fn describe_wait(wait: Duration, now: DateTime<FixedOffset>) -> String {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    match secs {
+        0..60 => format!("in {secs} s"),
+        60..600 if secs % 60 == 0 => format!("in {} min", secs / 60),
+        60..600 => format!("in {} min {} s", secs / 60, secs % 60),
+        600..3600 => format!("in {} min", secs.div_ceil(60)),
+        _ => {
+            let at = chrono::TimeDelta::try_seconds(i64::try_from(secs).unwrap_or(i64::MAX))
+                .and_then(|d| now.checked_add_signed(d));
+            match at {
+                // Shown to the minute, rounded up.
+                Some(at) => {
+                    let at = at + chrono::TimeDelta::seconds(59);
+                    if at.date_naive() == now.date_naive() {
+                        format!("at {}", at.format("%H:%M"))
+                    } else {
+                        format!("at {}", at.format("%Y-%m-%d %H:%M"))
+                    }
+                }
+                None => "much later".to_owned(),
+            }
+        }
+    }
+}
+
 /// Runs `attempt` until it succeeds, fails for good, or retries run out, sleeping per the
 /// policy in between. For one-shot calls (model list, token count); the chat engine runs its
 /// own loop so it can report each retry.
@@ -152,6 +203,38 @@ mod tests {
             p.delay_for(0, &err(529, Some(Duration::ZERO)), 0.0),
             Some(Duration::from_millis(500))
         );
+    }
+
+    #[test]
+    fn a_wait_is_told_in_words() {
+        let now = DateTime::parse_from_rfc3339("2026-12-04T17:30:10+01:00").unwrap();
+        let say = |s: f64| describe_wait(Duration::from_secs_f64(s), now);
+        assert_eq!(say(45.0), "in 45 s");
+        assert_eq!(say(0.2), "in 1 s");
+        assert_eq!(say(120.0), "in 2 min");
+        assert_eq!(say(150.0), "in 2 min 30 s");
+        assert_eq!(say(1499.0), "in 25 min");
+        assert_eq!(say(5.0 * 60.0 * 60.0), "at 22:31");
+        assert_eq!(say(24.0 * 3600.0), "at 2026-12-05 17:31");
+        assert_eq!(say(1e15), "much later");
+    }
+
+    #[test]
+    fn advice_names_the_wait_of_a_retryable_error_only() {
+        let now = DateTime::parse_from_rfc3339("2026-12-04T17:30:00+00:00").unwrap();
+        let advice = |e: &ApiError| wait_advice_at(e, now);
+        let limited = err(429, Some(Duration::from_secs(120)));
+        assert_eq!(
+            advice(&limited).as_deref(),
+            Some("rate limited: retry in 2 min")
+        );
+        assert_eq!(
+            advice(&err(529, Some(Duration::from_secs(90)))).as_deref(),
+            Some("overloaded (529): retry in 1 min 30 s")
+        );
+        assert_eq!(advice(&err(429, None)), None);
+        assert_eq!(advice(&err(429, Some(Duration::ZERO))), None);
+        assert_eq!(advice(&err(400, Some(Duration::from_secs(5)))), None);
     }
 
     #[test]

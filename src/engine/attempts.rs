@@ -6,8 +6,11 @@
 //! decides:
 //!
 //! - the failure came after content was shown, or was a cancellation: give up (never
-//!   retry a visible answer silently);
-//! - no event before the first-byte timeout: move to the next model at once (a stalled
+//!   retry a visible answer silently). "Shown" means visible content: an empty
+//!   `content_block_start` is not, so the caller passes
+//!   [`crate::stream::Accumulator::has_visible_content`];
+//! - a stall before anything was shown (no event before the first-byte timeout, or an idle
+//!   timeout after an empty block start): move to the next model at once (a stalled
 //!   model rarely recovers within one turn); without one, retry like any transient error;
 //! - overloaded: retry with backoff up to `max_retries`, then move to the next model;
 //! - other transient errors (5xx, 429, dropped connections): retry up to `max_retries`;
@@ -135,7 +138,11 @@ impl Attempts {
         if content_seen || matches!(err, ApiError::Cancelled) {
             return Decision::GiveUp;
         }
-        let stalled = matches!(err, ApiError::Timeout(TimeoutPhase::FirstByte));
+        // Past the check above nothing was shown, so an idle stall is a stall before content.
+        let stalled = matches!(
+            err,
+            ApiError::Timeout(TimeoutPhase::FirstByte | TimeoutPhase::Idle)
+        );
         if stalled && self.next_candidate().is_some() {
             return self.fall_back();
         }
@@ -240,6 +247,28 @@ mod tests {
             Decision::Retry { .. }
         ));
         assert_eq!(a.on_failure(&stall, false, 0.0), Decision::GiveUp);
+    }
+
+    #[test]
+    fn an_idle_stall_before_visible_content_is_a_stall_and_after_it_gives_up() {
+        let m = models();
+        let idle = ApiError::Timeout(TimeoutPhase::Idle);
+        let mut a = Attempts::new(
+            Attempts::plan(&m, Tier::Balanced, None),
+            RetryPolicy::new(1),
+        );
+        // Nothing visible yet (an empty block start at most): like a first-byte stall.
+        assert!(matches!(
+            a.on_failure(&idle, false, 0.0),
+            Decision::FallBack { .. }
+        ));
+        assert!(matches!(
+            a.on_failure(&idle, false, 0.0),
+            Decision::Retry { attempt: 1, .. }
+        ));
+        // Once text was shown, the same stall ends the turn.
+        let mut a = Attempts::new(Attempts::plan(&m, Tier::Fast, None), RetryPolicy::new(3));
+        assert_eq!(a.on_failure(&idle, true, 0.0), Decision::GiveUp);
     }
 
     #[test]

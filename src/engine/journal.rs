@@ -181,7 +181,8 @@ impl<'a> Checkpoint<'a> {
     /// After each event: saves at once when nothing was saved in the last interval,
     /// else leaves it for [`Checkpoint::due`].
     pub fn note(&mut self, acc: &Accumulator) {
-        if !acc.has_content() {
+        // An empty block start shows nothing and may yet be retried: nothing to keep.
+        if !acc.has_visible_content() {
             return;
         }
         self.dirty = true;

@@ -162,6 +162,13 @@ impl Engine {
         self
     }
 
+    /// Replaces the retry policy built from `api.max_retries` (backoff shape included);
+    /// soak tests use millisecond backoff.
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
     /// The tools the model may call, and how they run (without this: no tools).
     pub fn with_tools(mut self, executor: Arc<dyn ToolExecutor>, settings: ToolSettings) -> Self {
         self.tools = executor;

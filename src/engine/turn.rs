@@ -5,6 +5,12 @@
 //! it asks [`Attempts`] what to do and carries the decision out (reporting `Retrying` or
 //! `FellBack` first). Every wait and every read races the cancellation token, so a cancel
 //! drops the in-flight HTTP request (closing its connection) immediately.
+//!
+//! "Content shown" means visible content ([`Accumulator::has_visible_content`]): a text,
+//! thinking or tool-input delta, or a closed block. Until then the block starts of an
+//! attempt are held back, so an attempt that stalls or drops after an empty
+//! `content_block_start` has shown nothing anywhere and is retried like a stall before the
+//! first byte; once something is visible the attempt is never sent again.
 
 use std::time::Duration;
 
@@ -75,7 +81,7 @@ pub async fn request(
             Ok(answer) => return Ok(answer),
             Err(f) => f,
         };
-        let content_seen = failure.acc.has_content();
+        let content_seen = failure.acc.has_visible_content();
         match attempts.on_failure(&failure.error, content_seen, rand::random::<f64>()) {
             Decision::Retry { wait, attempt, max } => {
                 ctx.emit(Update::Retrying {
@@ -141,6 +147,8 @@ async fn attempt(
     let mut acc = Accumulator::new();
     let mut first_token: Option<Instant> = None;
     let mut out = Vec::new();
+    // Block starts held back until something visible arrives (see the module doc).
+    let mut held: Vec<Update> = Vec::new();
     let mut checkpoint = ctx.journal.map(Checkpoint::new);
     loop {
         let next = tokio::select! {
@@ -167,11 +175,13 @@ async fn attempt(
             let error = stream_error(e, events.meta().request_id.clone());
             return Err(fail(error, acc));
         }
-        for u in out.drain(..) {
-            if let Some(update) = to_update(ctx, &request.model, u) {
-                ctx.emit(update);
-            }
-        }
+        emit_shown(
+            ctx,
+            &request.model,
+            &mut out,
+            &mut held,
+            acc.has_visible_content(),
+        );
         if let Some(c) = &mut checkpoint {
             c.note(&acc);
         }
@@ -182,6 +192,28 @@ async fn attempt(
     let message = acc.finish();
     let stats = stats(started, first_token, message.usage.output_tokens);
     Ok((message, stats))
+}
+
+/// Reports an event's updates, holding block starts back while nothing is `visible`.
+fn emit_shown(
+    ctx: &TurnContext<'_>,
+    model: &str,
+    out: &mut Vec<StreamUpdate>,
+    held: &mut Vec<Update>,
+    visible: bool,
+) {
+    for u in out.drain(..) {
+        match to_update(ctx, model, u) {
+            Some(update @ Update::BlockStarted { .. }) if !visible => held.push(update),
+            Some(update) => {
+                if visible {
+                    held.drain(..).for_each(|h| ctx.emit(h));
+                }
+                ctx.emit(update);
+            }
+            None => {}
+        }
+    }
 }
 
 /// When the checkpoint wants a save; never without one.

@@ -16,6 +16,8 @@
 //! - `GET /v1/models`, `GET /v1/models/{id}`: a fixed catalogue with cursor pagination,
 //!   plus any model a test added; a Messages prompt longer than its model's
 //!   `max_input_tokens` gets the API's "prompt is too long" 400.
+//! - With [`MockServer::inject_faults`], unscripted Messages requests go to a seeded fault
+//!   injector ([`faults`]) instead: a share fail (429, 529, 500, 503, drops, stalls).
 //! - Anything else: 404 `not_found_error` in the API's error shape.
 //!
 //! Usage numbers follow a prompt-cache simulation with the API's prefix rules ([`cache`]),
@@ -30,6 +32,7 @@ pub mod assistant;
 pub mod assistant_tools;
 pub mod body;
 pub mod cache;
+pub mod faults;
 pub mod headers;
 pub mod instance;
 pub mod models;
@@ -133,6 +136,18 @@ impl MockServer {
     /// escapes (quotes, backslashes, control characters).
     pub fn enqueue_matching(&self, needle: impl Into<String>, reply: Reply) {
         self.shared.enqueue_matching(needle.into(), reply);
+    }
+
+    /// From now on, answer every unscripted Messages request through a seeded fault
+    /// injector ([`faults`]): a share of attempts fail, the rest are complete answers.
+    pub fn inject_faults(&self, plan: faults::FaultPlan) {
+        self.shared.inject_faults(plan);
+    }
+
+    /// The fault injector's record of every attempt it answered, in order (empty without
+    /// [`MockServer::inject_faults`]).
+    pub fn fault_attempts(&self) -> Vec<faults::AttemptRecord> {
+        self.shared.fault_attempts()
     }
 
     /// Every request received so far, in order (all endpoints).

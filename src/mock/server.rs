@@ -23,6 +23,7 @@ use serde_json::{Value, json};
 
 use super::body::{Frame, body, frames};
 use super::cache::PromptCache;
+use super::faults::{AttemptRecord, FaultPlan, Injector};
 use super::render::{Context, Folded, Pace, fold, stream_plan};
 use super::script::{Reply, Script};
 use super::validate::{Endpoint, ValidRequest, validate};
@@ -45,6 +46,8 @@ pub struct Shared {
     cache: Mutex<PromptCache>,
     /// Models a test added to the catalogue.
     models: Mutex<Vec<Value>>,
+    /// Seeded fault injection, when a soak test asked for it ([`super::faults`]).
+    faults: Mutex<Option<Injector>>,
 }
 
 /// A poisoned lock only means a test thread panicked while holding it; the data is fine.
@@ -63,6 +66,22 @@ impl Shared {
 
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.log).clone()
+    }
+
+    pub fn inject_faults(&self, plan: FaultPlan) {
+        *lock(&self.faults) = Some(Injector::new(plan));
+    }
+
+    pub fn fault_attempts(&self) -> Vec<AttemptRecord> {
+        lock(&self.faults)
+            .as_ref()
+            .map(|i| i.attempts().to_vec())
+            .unwrap_or_default()
+    }
+
+    /// The injector's reply, when faults are on (it answers every unscripted request).
+    fn injected(&self, body: &Value) -> Option<Reply> {
+        lock(&self.faults).as_mut().map(|i| i.reply(body))
     }
 
     pub fn add_model(&self, model: Value) {
@@ -238,7 +257,7 @@ async fn messages(shared: &Shared, headers: &HeaderMap, bytes: &[u8], n: u64) ->
             return error(400, "invalid_request_error", &message, n);
         }
     }
-    match shared.pop(&req.body) {
+    match shared.pop(&req.body).or_else(|| shared.injected(&req.body)) {
         Some(Reply::Error(e)) => {
             let mut response = error(e.status, &e.kind, &e.message, n);
             add_headers(&mut response, &e.headers);

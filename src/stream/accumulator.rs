@@ -119,6 +119,8 @@ pub struct Accumulator {
     slots: Vec<Slot>,
     started: bool,
     saw_block: bool,
+    /// Something a person could see arrived: text, thinking, tool input, or a whole block.
+    saw_visible: bool,
     complete: bool,
 }
 
@@ -144,6 +146,7 @@ impl Accumulator {
             slots: Vec::new(),
             started: false,
             saw_block: false,
+            saw_visible: false,
             complete: false,
         }
     }
@@ -194,6 +197,14 @@ impl Accumulator {
     /// part of an answer.
     pub fn has_content(&self) -> bool {
         self.saw_block
+    }
+
+    /// True once anything visible arrived: a non-empty text, thinking or tool-input delta,
+    /// a block that closed, or a block that came whole (redacted thinking, server-tool
+    /// results). An empty `content_block_start` alone shows nothing yet, so a failure
+    /// before this is as safe to retry as one before the first byte.
+    pub fn has_visible_content(&self) -> bool {
+        self.saw_visible
     }
 
     /// The running usage once `message_start` arrived; `None` before (nothing was used
@@ -315,6 +326,7 @@ impl Accumulator {
             raw: String::new(),
             parser: PartialJson::new(),
         });
+        self.saw_visible |= shows_on_start(&block);
         self.slots.push(Slot { open: true, input });
         self.saw_block = true;
         out.push(StreamUpdate::BlockStarted {
@@ -335,6 +347,7 @@ impl Accumulator {
             return Ok(());
         }
         let slot = open_slot(&mut self.slots, index, "content_block_delta")?;
+        self.saw_visible |= delta_shows(&delta);
         let block = self.message.content.get_mut(index);
         match (delta, block, &mut slot.input) {
             (Delta::TextDelta { text }, Some(ContentBlock::Text(b)), _) => {
@@ -379,6 +392,7 @@ impl Accumulator {
     fn block_stop(&mut self, index: usize, out: &mut Vec<StreamUpdate>) -> Result<(), StreamError> {
         let slot = open_slot(&mut self.slots, index, "content_block_stop")?;
         slot.open = false;
+        self.saw_visible = true;
         let input = slot.input.take();
         let Some(block) = self.message.content.get_mut(index) else {
             return Err(protocol(format!(
@@ -420,6 +434,30 @@ impl Accumulator {
         }
         self.message.usage.apply_delta(&delta.usage);
         out.push(StreamUpdate::Usage(self.message.usage.clone()));
+    }
+}
+
+/// Whether a block shows something the moment it starts: text or thinking that came with
+/// its start, or a block that arrives whole (redacted thinking, server-tool results).
+/// Tool calls and other streaming blocks show nothing until their input does.
+fn shows_on_start(block: &ContentBlock) -> bool {
+    match block {
+        ContentBlock::Text(b) => !b.text.is_empty(),
+        ContentBlock::Thinking(b) => !b.thinking.is_empty(),
+        ContentBlock::ToolUse(_) => false,
+        ContentBlock::Other(_) => tool_id(block).is_none(),
+        _ => true,
+    }
+}
+
+/// Whether a delta adds something visible (a signature alone does not).
+fn delta_shows(delta: &Delta) -> bool {
+    match delta {
+        Delta::TextDelta { text } => !text.is_empty(),
+        Delta::ThinkingDelta { thinking } => !thinking.is_empty(),
+        Delta::InputJsonDelta { partial_json } => !partial_json.is_empty(),
+        Delta::CitationsDelta { .. } => true,
+        Delta::SignatureDelta { .. } | Delta::Unknown => false,
     }
 }
 

@@ -152,6 +152,8 @@ pub struct App {
     pub(super) editing: Option<usize>,
     /// The stored conversation on screen, once it has an id.
     pub(super) conversation_id: Option<ConversationId>,
+    /// The server's wait after a failure, and a `/retry` counting down to it.
+    pub(super) retry_wait: super::app_retry::RetryWait,
 }
 
 /// What the app starts with.
@@ -208,6 +210,7 @@ impl App {
             picker: None,
             selecting: None,
             editing: None,
+            retry_wait: Default::default(),
             conversation_id: None,
         }
     }
@@ -249,6 +252,9 @@ impl App {
         let mut next = self.flash.as_ref().map(|(_, until)| *until);
         if let Some(spinner) = self.tick_tools(now) {
             next = Some(next.map_or(spinner, |n| n.min(spinner)));
+        }
+        if let Some(at) = self.tick_retry_wait(now) {
+            next = Some(next.map_or(at, |n| n.min(at)));
         }
         if let Connection::Retrying { until, .. } = self.connection {
             if until > now {
@@ -346,7 +352,7 @@ impl App {
             // Idle: Esc first leaves the /extract mode; else it picks a message to edit.
             Action::Interrupt => {
                 self.clear_tool_focus();
-                if !self.leave_extract_mode(now) {
+                if !self.cancel_retry_wait(now) && !self.leave_extract_mode(now) {
                     self.escape_idle(now)
                 }
             }

@@ -97,6 +97,7 @@ impl App {
 
     /// Shows a user message and asks the engine to answer it.
     pub fn send_message(&mut self, text: String) {
+        self.drop_retry_countdown();
         self.conversation.push(CellKind::User(text.clone()));
         self.conversation.scroll_to_bottom();
         self.connection = Connection::Waiting;
@@ -123,7 +124,7 @@ impl App {
                 if self.is_busy() {
                     self.flash("an answer is streaming: Esc interrupts it first", now);
                 } else if !self.ask_before_spending(super::cost_prompt::Pending::Retry) {
-                    self.retry_now();
+                    self.retry_now(now);
                 }
             }
             SlashCommand::Copy(n) => self.copy(n, now),
@@ -132,11 +133,6 @@ impl App {
             SlashCommand::Quit => self.effect(Effect::Quit),
             SlashCommand::Rename(title) => self.rename(title, now),
         }
-    }
-
-    pub(super) fn retry_now(&mut self) {
-        self.connection = Connection::Waiting;
-        self.effect(Effect::Engine(Command::Retry));
     }
 
     pub(super) fn set_tier(&mut self, tier: Tier) {

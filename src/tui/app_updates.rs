@@ -101,6 +101,7 @@ impl App {
             }
             Update::Error { error, partial, .. } => {
                 self.request_ended(None, true, now);
+                self.note_retry_wait(&error, now);
                 self.turn_failed(&error, partial.as_ref());
             }
             Update::ModelChanged { tier, model } => {
@@ -297,10 +298,13 @@ impl App {
                 self.last_answer = Some(text);
             }
         }
-        self.notice(
-            NoticeKind::Error,
-            format!("{} · /retry sends it again", error.short()),
-        );
+        // A server-requested wait that was not slept through says how long, and /retry
+        // waits for it (app_retry.rs).
+        let text = match chatterm::api::retry::wait_advice(error) {
+            Some(advice) => format!("{advice} · /retry waits, then sends it again"),
+            None => format!("{} · /retry sends it again", error.short()),
+        };
+        self.notice(NoticeKind::Error, text);
         self.end_turn();
     }
 

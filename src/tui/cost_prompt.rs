@@ -66,7 +66,7 @@ impl App {
         self.cost.confirm = None;
         match (what, yes) {
             (Pending::Message, true) => self.send_input(),
-            (Pending::Retry, true) => self.retry_now(),
+            (Pending::Retry, true) => self.retry_now(now),
             (Pending::Message, false) => {
                 self.flash("not sent: the message is still in the input", now)
             }

@@ -28,6 +28,7 @@
 pub mod app;
 pub mod app_cost;
 mod app_extract;
+mod app_retry;
 mod app_send;
 mod app_store;
 mod app_tools;

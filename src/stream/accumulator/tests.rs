@@ -437,3 +437,50 @@ fn partial_message_keeps_finished_blocks_and_unfinished_text_only() {
     assert_eq!(m.stop_reason, None);
     assert_eq!(m.usage.output_tokens, 3);
 }
+
+#[test]
+fn an_empty_block_start_is_content_but_not_visible() {
+    let mut acc = Accumulator::new();
+    run(
+        &mut acc,
+        vec![
+            message_start(),
+            block_start(0, json!({"type":"text","text":""})),
+            text(0, ""),
+        ],
+    );
+    assert!(acc.has_content() && !acc.has_visible_content());
+    run(&mut acc, vec![text(0, "Hi")]);
+    assert!(acc.has_visible_content());
+
+    // A tool call shows nothing until its input does; a signature alone shows nothing.
+    let mut acc = Accumulator::new();
+    run(&mut acc, vec![message_start(), block_start(0, tool("t1"))]);
+    assert!(!acc.has_visible_content());
+    run(&mut acc, vec![json_delta(0, "{\"a\"")]);
+    assert!(acc.has_visible_content());
+    let mut acc = Accumulator::new();
+    run(
+        &mut acc,
+        vec![
+            message_start(),
+            block_start(0, json!({"type":"thinking","thinking":""})),
+            delta(0, json!({"type":"signature_delta","signature":"s"})),
+        ],
+    );
+    assert!(!acc.has_visible_content());
+    // A block that closes, even empty, is shown (a tool call with no input is complete).
+    run(&mut acc, vec![stop(0)]);
+    assert!(acc.has_visible_content());
+
+    // Blocks that arrive whole are visible at once.
+    let mut acc = Accumulator::new();
+    run(
+        &mut acc,
+        vec![
+            message_start(),
+            block_start(0, json!({"type":"redacted_thinking","data":"x"})),
+        ],
+    );
+    assert!(acc.has_visible_content());
+}

@@ -38,6 +38,7 @@ mod conversations;
 mod export;
 mod ledger;
 mod messages;
+mod recall;
 mod schema;
 
 #[cfg(test)]

@@ -291,6 +291,8 @@ impl App {
             return;
         }
         self.finish_cells(AnswerState::Incomplete);
+        // Nothing queued is sent after a failure: it comes back to the input.
+        self.unqueue_all();
         if let Some(p) = partial {
             let text = p.text();
             if !text.is_empty() {
@@ -320,6 +322,7 @@ impl App {
     }
 
     fn finish_interrupted(&mut self) {
+        self.unqueue_all();
         let had_answer = self.finish_cells(AnswerState::Interrupted);
         if !had_answer {
             self.notice(
@@ -381,5 +384,6 @@ impl App {
         self.live = None;
         self.connection = Connection::Idle;
         self.status.fell_back = None;
+        self.send_next_queued();
     }
 }

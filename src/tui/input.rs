@@ -116,7 +116,6 @@ impl InputBox {
         self.mode = hint.map(|h| chatterm::sanitize::sanitize_line(h).into_owned());
     }
 
-    #[cfg(test)]
     pub fn mode(&self) -> Option<&str> {
         self.mode.as_deref()
     }
@@ -274,22 +273,27 @@ impl InputBox {
         if text.trim().is_empty() {
             return None;
         }
-        if self.history.last() != Some(&text) {
-            self.history.push(text.clone());
-            if self.history.len() > HISTORY_CAP {
-                let excess = self.history.len() - HISTORY_CAP;
-                self.history.drain(..excess);
-            }
-        }
+        self.remember(text.clone());
         self.textarea = new_textarea(vec![String::new()]);
         self.browsing = None;
         self.draft.clear();
         Some(text)
     }
 
-    /// Replaces the sent history (oldest first), keeping the newest [`HISTORY_CAP`].
-    // The store issue restores history from disk through these two.
-    #[allow(dead_code)]
+    /// Adds `text` to the history as the newest entry (unless it repeats the newest), as
+    /// sending does; a draft cleared with Ctrl+C is kept this way too.
+    pub fn remember(&mut self, text: String) {
+        if self.history.last() != Some(&text) {
+            self.history.push(text);
+            if self.history.len() > HISTORY_CAP {
+                let excess = self.history.len() - HISTORY_CAP;
+                self.history.drain(..excess);
+            }
+        }
+    }
+
+    /// Replaces the sent history (oldest first), keeping the newest [`HISTORY_CAP`]: at
+    /// start, the messages of earlier sessions (from the store).
     pub fn set_history(&mut self, mut entries: Vec<String>) {
         let excess = entries.len().saturating_sub(HISTORY_CAP);
         entries.drain(..excess);
@@ -297,7 +301,7 @@ impl InputBox {
         self.browsing = None;
     }
 
-    #[allow(dead_code)]
+    #[cfg(test)]
     pub fn history(&self) -> &[String] {
         &self.history
     }
@@ -531,7 +535,7 @@ fn alt_edit(c: char) -> Option<Edit> {
 
 /// Pasted text made safe to hold: `\r\n` and lone `\r` become `\n`, escape sequences and
 /// control characters go (through the same sanitiser as model output), tabs become spaces.
-fn clean_paste(text: &str) -> String {
+pub(super) fn clean_paste(text: &str) -> String {
     // Line endings first: the sanitiser drops `\r`, which would join old Mac-style lines.
     let text = if text.contains('\r') {
         text.replace("\r\n", "\n").replace('\r', "\n")

@@ -142,6 +142,32 @@ impl TerminalSession {
         })
     }
 
+    /// Hands the terminal to another program (the external editor): every mode this
+    /// session switched on is switched off, as on exit. Returns what to switch on again
+    /// with [`resume`](Self::resume).
+    pub fn suspend(&mut self) -> io::Result<u8> {
+        let mut stdout = io::stdout();
+        let modes = take_and_leave(&ACTIVE, &mut stdout);
+        stdout.flush()?;
+        if modes & RAW != 0 {
+            disable_raw_mode()?;
+        }
+        Ok(modes)
+    }
+
+    /// Takes the terminal back after [`suspend`](Self::suspend): the same modes on again
+    /// and the screen cleared, so the next frame redraws everything.
+    pub fn resume(&mut self, modes: u8) -> io::Result<()> {
+        ACTIVE.fetch_or(modes, Ordering::SeqCst);
+        if modes & RAW != 0 {
+            enable_raw_mode()?;
+        }
+        let mut stdout = io::stdout();
+        write_enter(&mut stdout, modes)?;
+        stdout.flush()?;
+        self.terminal.clear()
+    }
+
     /// The ratatui terminal to draw on.
     pub fn terminal(&mut self) -> &mut Terminal<CrosstermBackend<Stdout>> {
         &mut self.terminal

@@ -17,7 +17,8 @@
 //!
 //! `harness.rs` holds the tmux driver and [`harness::Chat`], the set-up every TUI scenario
 //! shares (mock server, config file, the binary started between markers, the alternate
-//! screen up); `scenarios.rs` holds the tests.
+//! screen up); `scenarios.rs` holds the tests, `keys.rs` those of the chat screen's keys.
 
 mod harness;
+mod keys;
 mod scenarios;

@@ -353,7 +353,11 @@ impl App {
         match action {
             Action::Send => {
                 if !self.toggle_focused_tool() {
-                    self.send(now)
+                    self.send(now);
+                    // Sent (or queued): the person is no longer in the middle of typing.
+                    if self.input.is_empty() {
+                        self.last_typed = None;
+                    }
                 }
             }
             Action::Newline => self.input.insert_newline(),

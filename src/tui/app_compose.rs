@@ -1,7 +1,7 @@
 //! Writing a message beyond plain typing: queueing while an answer streams, large pastes
 //! as chips, and the external editor. Part of [`App`]; the state is in `app.rs`.
 //!
-//! Queue: Enter while a chat answer is on its way (requested or streaming) queues the
+//! Queue: Enter while a chat answer is on its way (its turn has started) queues the
 //! message instead of refusing it. Queued messages show dimmed between the conversation
 //! and the input, oldest first. When the turn ends they are sent one per turn, in order.
 //! Up on an empty input takes the newest back into the input (to edit, or to delete), and
@@ -15,7 +15,7 @@ use tokio::time::Instant;
 
 use chatterm::cost::budget::BudgetLevel;
 
-use super::app::{App, Connection, Effect};
+use super::app::{App, Effect};
 use super::cells::NoticeKind;
 use super::paste;
 
@@ -25,7 +25,10 @@ pub(super) const QUEUE_ROWS: usize = 3;
 impl App {
     /// A chat answer is on its way: a message sent now would queue.
     pub(super) fn answer_pending(&self) -> bool {
-        self.live.is_some() || self.connection == Connection::Waiting
+        // Not `Connection::Waiting` alone: a command the engine answers without a turn
+        // (a retry with nothing to retry) would leave messages queued for ever. A second
+        // message sent before the turn starts waits in the engine instead.
+        self.live.is_some()
     }
 
     /// Enter while an answer streams: the input's text joins the queue.
@@ -107,13 +110,13 @@ impl App {
                 } else {
                     ""
                 };
-                format!("⏳ queued: {first}{more}")
+                format!("» queued: {first}{more}")
             })
             .collect();
         if self.queued.len() > QUEUE_ROWS {
             let extra = self.queued.len() - QUEUE_ROWS + 1;
             lines.pop();
-            lines.push(format!("⏳ {extra} more queued"));
+            lines.push(format!("» {extra} more queued"));
         }
         lines
     }

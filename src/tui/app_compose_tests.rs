@@ -69,8 +69,8 @@ fn enter_while_streaming_queues_and_each_is_sent_when_a_turn_ends() {
     assert!(engine_commands(&mut app).is_empty(), "nothing sent yet");
     assert_eq!(app.queued, ["second", "third"]);
     let text = screen(&mut app, 80, 24);
-    assert!(text.contains("⏳ queued: second"), "{text}");
-    assert!(text.contains("⏳ queued: third"), "{text}");
+    assert!(text.contains("» queued: second"), "{text}");
+    assert!(text.contains("» queued: third"), "{text}");
 
     finish(&mut app, vec![ContentBlock::text("one")]);
     assert_eq!(engine_commands(&mut app), [Command::Send("second".into())]);

@@ -184,7 +184,11 @@ mod tests {
         let typed = format!("look: {second} and {first}!");
         let sent = expand(&typed, &pastes);
         assert_eq!(&*sent, format!("look: {b} and {a}!"));
-        assert_eq!(sent.shown(false), typed);
+        // The transcript shows each paste's chip as its size says.
+        assert_eq!(
+            sent.shown(false),
+            format!("look: {} and {first}!", chip(&b))
+        );
         assert_eq!(sent.shown(true), &*sent);
         // A chip edited by hand is plain text.
         let broken = expand("[pasted 30 lines · 60", &pastes);

@@ -149,7 +149,7 @@ async fn a_message_queued_while_streaming_is_sent_after_and_pastes_are_chips() {
     tmux.wait_for("the stream", |s| s.contains("The first answer begins"));
     tmux.send_line("second question");
     let screen = tmux.wait_for("the queued message", |s| {
-        s.contains("⏳ queued: second question")
+        s.contains("» queued: second question")
     });
     assert!(!screen.contains("and ends."), "queued while it streamed");
     tmux.wait_for("the second answer", |s| s.contains("The second answer."));

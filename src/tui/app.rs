@@ -314,10 +314,11 @@ impl App {
         if self.selecting.is_some() && self.on_select_key(key, now) {
             return;
         }
-        if self.popup_visible() && self.on_popup_key(key) {
+        // The reason prompt's Enter and Esc come first: a reason is never a command.
+        if self.refusing.is_some() && self.on_refusal_key(key, now) {
             return;
         }
-        if self.refusing.is_some() && self.on_refusal_key(key, now) {
+        if self.popup_visible() && self.on_popup_key(key) {
             return;
         }
         match self.keymap.action_for(key) {

@@ -9,6 +9,8 @@
 //!
 //! The engine learns a new mode for its next turns ([`Command::SetApprovals`]); calls of
 //! the running turn that the new mode covers are answered here, at once and as they arrive.
+//! A stricter mode chosen mid-turn applies from the next turn (the running one keeps the
+//! policy it started with).
 //!
 //! Deliberate answers: prose cannot approve. The bare bindings are digits (1 run once,
 //! 2 always for this tool, 3 refuse), taken only on an empty input, and not when the prompt

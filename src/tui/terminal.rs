@@ -63,8 +63,8 @@ use crossterm::event::{
 };
 use crossterm::queue;
 use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
-    supports_keyboard_enhancement,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode,
+    enable_raw_mode, supports_keyboard_enhancement,
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -164,8 +164,13 @@ impl TerminalSession {
         }
         let mut stdout = io::stdout();
         write_enter(&mut stdout, modes)?;
+        // Not `Terminal::clear`: it asks the terminal where the cursor is, and the answer
+        // would race the key reader starting again. A new `Terminal` has a blank previous
+        // buffer, so its first frame draws every cell onto the cleared screen.
+        queue!(stdout, Clear(ClearType::All))?;
         stdout.flush()?;
-        self.terminal.clear()
+        self.terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+        Ok(())
     }
 
     /// The ratatui terminal to draw on.

@@ -213,4 +213,9 @@ async fn ctrl_g_edits_the_draft_in_the_editor() {
     });
     assert!(screen.contains("⏵ approve all"), "{screen}");
     assert_eq!(tmux.display("#{alternate_on}"), "1");
+    // Keys reach the app again.
+    tmux.type_text(" and more");
+    tmux.wait_for("typing after the editor", |s| {
+        s.contains("edited: draft one and more")
+    });
 }

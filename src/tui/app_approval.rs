@@ -115,12 +115,13 @@ impl App {
                 self.answer_call(&id, ApprovalDecision::Once, None);
             }
         }
+        // Short: the status bar also names the mode, and 80 columns must fit both.
         let what = match self.mode {
-            PermissionMode::Ask => "ask before every tool that changes things",
-            PermissionMode::AutoEdit => "file writes in the workspace run without asking",
-            PermissionMode::ApproveAll => "every tool runs without asking",
+            PermissionMode::Ask => "ask mode: tools ask first",
+            PermissionMode::AutoEdit => "auto-edit: writes run unasked",
+            PermissionMode::ApproveAll => "approve all: nothing asks",
         };
-        self.flash(format!("mode: {} · {what}", self.mode.name()), now);
+        self.flash(what, now);
     }
 
     /// 3 / Alt+N: opens the reason prompt for the oldest waiting call.
@@ -133,7 +134,7 @@ impl App {
         self.input.set_text("");
         let name = chatterm::sanitize::sanitize_line(&name);
         self.input.set_mode(Some(&format!(
-            "refusing {name}: why? Enter sends it to the model (empty: no reason) · Esc keeps it waiting"
+            "refuse {name}: reason for the model? (Enter; empty: none · Esc: back)"
         )));
         self.sync_popup();
         self.refusing = Some(Refusal { id, draft, hint });

@@ -36,7 +36,7 @@ impl App {
         if let Some(text) = self.input.submit() {
             self.queued.push(text);
             self.sync_popup();
-            self.flash("queued: sent when the answer ends · ↑ takes it back", now);
+            self.flash("queued: ↑ takes it back", now);
         }
     }
 
@@ -51,7 +51,7 @@ impl App {
         };
         self.input.set_text(&text);
         self.sync_popup();
-        self.flash("taken back from the queue: Enter queues it again", now);
+        self.flash("unqueued: Enter queues it again", now);
         true
     }
 

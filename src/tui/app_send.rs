@@ -181,10 +181,7 @@ impl App {
             self.flash("press Ctrl+C again to quit", now);
         } else {
             self.input.remember(text);
-            self.flash(
-                "draft cleared (Ctrl+Z or ↑ brings it back) · Ctrl+C again to quit",
-                now,
-            );
+            self.flash("cleared: Ctrl+Z undoes, Ctrl+C quits", now);
         }
     }
 

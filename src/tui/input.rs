@@ -10,7 +10,8 @@
 //! History browsing: Up on the first row shows the newest sent message, then older ones.
 //! The text that was in the box when browsing began (the draft) is saved once and comes
 //! back when Down goes past the newest entry. Edits to a recalled entry last until the next
-//! history move. Sent history holds at most [`HISTORY_CAP`] entries, never two equal ones in
+//! history move. The app seeds the history with earlier sessions' messages
+//! ([`InputBox::set_history`]) and adds drafts cleared with Ctrl+C ([`InputBox::remember`]). Sent history holds at most [`HISTORY_CAP`] entries, never two equal ones in
 //! a row.
 //!
 //! Wrapping and scrolling: long lines wrap at word boundaries, and a word longer than the

@@ -5,7 +5,8 @@ use super::*;
 use crate::engine::tool_plan::{ApprovalPolicy, EDIT_TOOL};
 use crate::tools::{ToolFuture, ToolSpec};
 
-/// Two tools: `read` (object with a required string `path`) runs freely; `write` asks.
+/// Three tools: `read` (object with a required string `path`) runs freely; `write` and
+/// `write_file` (the one auto-edit runs) ask.
 struct Fake(Vec<ToolSpec>);
 
 impl Fake {
@@ -153,7 +154,7 @@ fn invalid_unknown_and_disabled_calls_are_answered_without_running() {
         [
             "a:validating",
             "a:invalid /path",
-            "b:not run: unknown tool `nope`; the available tools are: read, write"
+            "b:not run: unknown tool `nope`; the available tools are: read, write, write_file"
         ]
     );
     assert!(round.is_done());

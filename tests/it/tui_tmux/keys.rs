@@ -53,7 +53,7 @@ async fn ctrl_c_after_typing_clears_and_never_quits() {
     tmux.wait_for("the first draft", |s| s.contains("abc"));
     tmux.send_keys(&["C-c"]);
     tmux.wait_for("the clear", |s| {
-        s.contains("draft cleared") && !s.contains("abc")
+        s.contains("cleared: Ctrl+Z undoes") && !s.contains("abc")
     });
     tmux.type_text("def");
     tmux.wait_for("the second draft", |s| s.contains("def"));
@@ -120,7 +120,9 @@ async fn a_refusal_with_a_reason_reaches_the_model() {
     tmux.send_line("clean the build");
     tmux.wait_for("the approval prompt", |s| s.contains("[3] refuse"));
     tmux.send_keys(&["3"]);
-    tmux.wait_for("the reason prompt", |s| s.contains("refusing run_command"));
+    tmux.wait_for("the reason prompt", |s| {
+        s.contains("refuse run_command: reason")
+    });
     tmux.type_text("not on this machine");
     tmux.send_keys(&["Enter"]);
     tmux.wait_for("the final answer", |s| {

@@ -117,9 +117,9 @@ impl App {
         }
         // Short: the status bar also names the mode, and 80 columns must fit both.
         let what = match self.mode {
-            PermissionMode::Ask => "ask mode: tools ask first",
-            PermissionMode::AutoEdit => "auto-edit: writes run unasked",
-            PermissionMode::ApproveAll => "approve all: nothing asks",
+            PermissionMode::Ask => "mode ask: tools ask first",
+            PermissionMode::AutoEdit => "writes run unasked",
+            PermissionMode::ApproveAll => "nothing asks first",
         };
         self.flash(what, now);
     }
@@ -136,6 +136,9 @@ impl App {
         self.input.set_mode(Some(&format!(
             "refuse {name}: reason for the model? (Enter; empty: none · Esc: back)"
         )));
+        self.input.set_mode_placeholder(Some(
+            "Why not? The model reads it  (Enter refuses · Esc back)",
+        ));
         self.sync_popup();
         self.refusing = Some(Refusal { id, draft, hint });
     }
@@ -175,6 +178,7 @@ impl App {
     pub(super) fn end_refusal(&mut self) {
         if let Some(refusal) = self.refusing.take() {
             self.input.set_mode(refusal.hint.as_deref());
+            self.input.set_mode_placeholder(None);
             self.input.set_text(&refusal.draft);
             self.sync_popup();
         }

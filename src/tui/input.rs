@@ -75,6 +75,8 @@ pub struct InputBox {
     placeholder: &'static str,
     /// What the next message is for, when not the chat (`/extract`): shown in the border.
     mode: Option<String>,
+    /// The placeholder while in that mode, when not the default one.
+    mode_placeholder: Option<&'static str>,
 }
 
 impl Default for InputBox {
@@ -108,6 +110,7 @@ impl InputBox {
             draft: String::new(),
             placeholder: PLACEHOLDER,
             mode: None,
+            mode_placeholder: None,
         }
     }
 
@@ -121,9 +124,14 @@ impl InputBox {
         self.mode.as_deref()
     }
 
+    /// Replaces (or with `None` restores) the placeholder shown while in a mode.
+    pub fn set_mode_placeholder(&mut self, text: Option<&'static str>) {
+        self.mode_placeholder = text;
+    }
+
     fn placeholder(&self) -> &'static str {
         if self.mode.is_some() {
-            PLACEHOLDER_IN_MODE
+            self.mode_placeholder.unwrap_or(PLACEHOLDER_IN_MODE)
         } else {
             self.placeholder
         }

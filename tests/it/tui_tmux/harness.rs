@@ -226,7 +226,7 @@ fn checked(out: &Output, what: &str) {
 }
 
 /// `s` quoted for `sh`.
-fn shell_quote(s: &str) -> String {
+pub fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 

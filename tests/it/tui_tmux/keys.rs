@@ -221,3 +221,44 @@ async fn ctrl_g_edits_the_draft_in_the_editor() {
         s.contains("edited: draft one and more")
     });
 }
+
+/// Input history across restarts: a message sent in one session comes back with Up in the
+/// next (same data directory), after the new session's own messages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn up_recalls_messages_of_an_earlier_session() {
+    if !tmux_available() {
+        return;
+    }
+    let server = chatterm::mock::MockServer::start().await.unwrap();
+    let url = server.url();
+    let bin = shell_quote(crate::binary::EXE);
+    // Twice in a row in one pane, so both runs share HOME and so the database.
+    let command = format!("{bin}; echo first-session-over; {bin}");
+    let tmux = Tmux::start(
+        &command,
+        &[
+            ("ANTHROPIC_BASE_URL", url.as_str()),
+            ("ANTHROPIC_API_KEY", "test"),
+        ],
+    );
+    tmux.wait_for_format("#{alternate_on}", "1");
+    server.enqueue(Reply::text("Noted."));
+    tmux.send_line("remember the milk");
+    tmux.wait_for("the answer", |s| s.contains("Noted."));
+    tmux.send_keys(&["C-d"]);
+    tmux.wait_for("the second session", |s| {
+        s.contains("Type a message and press Enter.")
+    });
+    server.enqueue(Reply::text("Sure."));
+    tmux.send_line("and the eggs");
+    tmux.wait_for("the second answer", |s| s.contains("Sure."));
+    tmux.send_keys(&["Up"]);
+    tmux.wait_for("this session's message", |s| {
+        s.lines().any(|l| l.trim_end() == "and the eggs") && s.matches("and the eggs").count() == 2
+    });
+    tmux.send_keys(&["Up"]);
+    tmux.wait_for("the earlier session's message", |s| {
+        s.contains("remember the milk")
+    });
+    tmux.send_keys(&["C-u", "C-d"]);
+}

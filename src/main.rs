@@ -237,5 +237,6 @@ fn app_options(config: &Config, cli: &Cli, cost: CostOptions) -> Result<AppOptio
         sidebar: config.ui.sidebar,
         mouse_capture: config.ui.mouse && !cli.no_mouse,
         cost,
+        approve_all: cli.approve_all,
     })
 }

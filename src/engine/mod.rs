@@ -101,6 +101,12 @@ pub enum Command {
         id: String,
         decision: ApprovalDecision,
     },
+    /// Refuse a call awaiting approval, with the user's reason: the model reads it in the
+    /// call's error result.
+    Refuse { id: String, reason: String },
+    /// Ask, auto-approve writes, or approve everything, from the next turn on (the TUI's
+    /// permission modes).
+    SetApprovals(ApprovalPolicy),
 }
 
 /// Where a tool call stands. Reported for every tool_use of an answer, after its block

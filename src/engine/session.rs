@@ -49,7 +49,7 @@ use crate::api::retry::RetryPolicy;
 use crate::api::{ApiError, Client, Message, Role};
 use crate::config::{CacheConfig, Config, ContextConfig, ModelsConfig, RoutingConfig, TierChoice};
 use crate::cost::{Ledger, Pricing};
-use crate::tools::ToolExecutor;
+use crate::tools::{ApprovalDecision, ToolExecutor};
 
 /// The front end's side of a running engine.
 pub struct EngineHandle {
@@ -343,9 +343,17 @@ impl Engine {
             }
             Command::Approve { id, decision } => {
                 if let Some(r) = running {
-                    let _ = r.approvals.send((id, decision));
+                    let _ = r.approvals.send((id, decision, None));
                 }
             }
+            Command::Refuse { id, reason } => {
+                if let Some(r) = running {
+                    let _ = r.approvals.send((id, ApprovalDecision::Deny, Some(reason)));
+                }
+            }
+            // The running turn keeps the policy it started with; the front end answers
+            // its pending calls itself.
+            Command::SetApprovals(policy) => self.tool_settings.approvals = policy,
             Command::Clear => {
                 self.forget(running);
                 // The next message begins a new conversation; this one stays stored.

@@ -49,7 +49,9 @@ use crate::tools::{ApprovalDecision, ToolExecutor, ToolOutput};
 const CANCEL_GRACE: Duration = Duration::from_secs(1);
 
 /// The user's answer to an approval prompt, as the session forwards it.
-pub type ApprovalAnswer = (String, ApprovalDecision);
+/// A user's answer to a call awaiting approval: its id, the decision, and for a refusal
+/// the reason they gave, if any.
+pub type ApprovalAnswer = (String, ApprovalDecision, Option<String>);
 
 /// What the turn needs besides its history.
 pub struct LoopContext<'a> {
@@ -296,8 +298,12 @@ impl<'a, 'c> Runner<'a, 'c> {
                     let (index, output, duration) = self.joined(joined);
                     self.apply(round.finished(index, output, duration, memory));
                 }
-                Some((id, decision)) = approvals.recv(), if round.awaits_approval() => {
-                    self.apply(round.approve(&id, decision, memory));
+                Some((id, decision, reason)) = approvals.recv(), if round.awaits_approval() => {
+                    let effects = match reason {
+                        Some(reason) => round.refuse(&id, &reason),
+                        None => round.approve(&id, decision, memory),
+                    };
+                    self.apply(effects);
                 }
             }
         }

@@ -30,8 +30,25 @@ pub enum ApprovalPolicy {
     /// Wait for `Command::Approve` (the TUI's inline prompt; print mode refuses).
     #[default]
     Ask,
+    /// Run `write_file` without asking (it is confined to the workspace); ask for the
+    /// rest, such as `run_command` and command tools (the TUI's "auto-edit" mode).
+    AutoEdit,
     /// Run it without asking (`--approve-all`).
     ApproveAll,
+}
+
+/// The built-in tool [`ApprovalPolicy::AutoEdit`] runs without asking.
+pub const EDIT_TOOL: &str = "write_file";
+
+impl ApprovalPolicy {
+    /// Whether a call of `tool`, whose spec asks for approval, waits for the user.
+    pub fn asks_for(self, tool: &str) -> bool {
+        match self {
+            ApprovalPolicy::Ask => true,
+            ApprovalPolicy::AutoEdit => tool != EDIT_TOOL,
+            ApprovalPolicy::ApproveAll => false,
+        }
+    }
 }
 
 /// How the engine runs tools. `Default` is the documented default configuration.

@@ -26,7 +26,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::ToolStatus;
-use super::tool_plan::{ApprovalPolicy, ToolSettings, tool_result};
+use super::tool_plan::{ToolSettings, tool_result};
 use crate::api::{ContentBlock, ToolUseBlock};
 use crate::tools::{Approval, ApprovalDecision, InvalidInput, ToolExecutor, ToolOutput, ToolSpec};
 
@@ -156,6 +156,25 @@ impl Round {
                 self.settle_unrun(i, output, &mut effects);
             }
         }
+        self.schedule(&mut effects);
+        effects
+    }
+
+    /// The user refused call `id` and said why: the model gets the reason in the result.
+    /// Ignored unless that call awaits approval.
+    pub fn refuse(&mut self, id: &str, reason: &str) -> Vec<RoundEffect> {
+        let mut effects = Vec::new();
+        let Some(i) = self
+            .calls
+            .iter()
+            .position(|c| c.id == id && c.state == State::AwaitingApproval)
+        else {
+            return effects;
+        };
+        let output = ToolOutput::error(format!(
+            "not run: the user refused this call, saying: {reason}"
+        ));
+        self.settle_unrun(i, output, &mut effects);
         self.schedule(&mut effects);
         effects
     }
@@ -303,7 +322,7 @@ fn triage_one(call: &ToolUseBlock, t: &Triage<'_>, effects: &mut Vec<RoundEffect
         return State::Done(ToolOutput::error(text));
     }
     let asks = spec.approval == Approval::Ask
-        && t.settings.approvals == ApprovalPolicy::Ask
+        && t.settings.approvals.asks_for(&call.name)
         && !t.memory.always_allowed(&call.name);
     if asks {
         report(ToolStatus::AwaitingApproval);

@@ -49,6 +49,7 @@ mod conversations;
 mod export;
 mod ledger;
 mod messages;
+mod recall;
 mod recovery;
 mod schema;
 

@@ -23,6 +23,7 @@ use chatterm::engine::{Command, TurnId};
 use chatterm::store::ConversationId;
 use chatterm::tools::ApprovalDecision;
 
+use super::app_approval::{PermissionMode, Refusal};
 use super::app_cost::{CostOptions, CostState};
 use super::app_extract::{ExtractMode, ExtractRequest};
 use super::app_tools::ToolCalls;
@@ -51,6 +52,9 @@ pub enum Effect {
     },
     /// Run an extraction on its own task; its events go to [`App::on_extract`].
     Extract(ExtractRequest),
+    /// Edit this draft in the user's editor, the terminal handed over meanwhile; the
+    /// result goes to [`App::editor_done`].
+    Editor(String),
     /// Cancel the extraction with this id.
     CancelExtract(u64),
     Quit,
@@ -154,6 +158,18 @@ pub struct App {
     pub(super) conversation_id: Option<ConversationId>,
     /// The server's wait after a failure, and a `/retry` counting down to it.
     pub(super) retry_wait: super::app_retry::RetryWait,
+    /// Ask, auto-edit or approve all (Shift+Tab), see `app_approval.rs`.
+    pub(super) mode: PermissionMode,
+    /// When the approval prompt appeared, and whether the person was typing then.
+    pub(super) approval_shown: Option<(Instant, bool)>,
+    /// When a key last changed the input.
+    pub(super) last_typed: Option<Instant>,
+    /// The reason prompt of a refusal, while open.
+    pub(super) refusing: Option<Refusal>,
+    /// Messages written while an answer streams, oldest first; sent when the turn ends.
+    pub(super) queued: Vec<String>,
+    /// Large pastes shown as chips: (the chip's text in the input, the pasted text).
+    pub(super) pastes: Vec<(String, String)>,
 }
 
 /// What the app starts with.
@@ -170,6 +186,8 @@ pub struct AppOptions {
     pub mouse_capture: bool,
     /// Prices, budget, local time and the usage ledger.
     pub cost: CostOptions,
+    /// Start in the "approve all" permission mode (`--approve-all`).
+    pub approve_all: bool,
 }
 
 impl App {
@@ -212,6 +230,16 @@ impl App {
             editing: None,
             retry_wait: Default::default(),
             conversation_id: None,
+            mode: if options.approve_all {
+                PermissionMode::ApproveAll
+            } else {
+                PermissionMode::Ask
+            },
+            approval_shown: None,
+            last_typed: None,
+            refusing: None,
+            queued: Vec::new(),
+            pastes: Vec::new(),
         }
     }
 
@@ -273,6 +301,10 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return;
         }
+        // Any other key ends Ctrl+C's arming: a Ctrl+C after typing clears, never quits.
+        if self.keymap.action_for(key) != Some(Action::CtrlC) {
+            self.ctrl_c_at = None;
+        }
         if self.show_help {
             self.on_help_key(key);
             return;
@@ -288,29 +320,36 @@ impl App {
         if self.selecting.is_some() && self.on_select_key(key, now) {
             return;
         }
+        // The reason prompt's Enter and Esc come first: a reason is never a command.
+        if self.refusing.is_some() && self.on_refusal_key(key, now) {
+            return;
+        }
         if self.popup_visible() && self.on_popup_key(key) {
             return;
         }
         match self.keymap.action_for(key) {
-            Some(action) if self.applies(action, key) => self.on_action(action, key, now),
+            Some(action) if self.applies(action, key, now) => self.on_action(action, key, now),
             _ => {
                 // Typing gives the focus back to the input.
                 self.clear_tool_focus();
-                self.edit(key)
+                self.type_key(key, now)
             }
         }
     }
 
     /// Whether `action` applies now, or the key should be typed or edit the input instead.
-    fn applies(&self, action: Action, key: &KeyEvent) -> bool {
-        let bare_char = KeyChord::from_event(key)
-            .is_some_and(|c| matches!(c.code, KeyCode::Char(_)) && c.modifiers.is_empty());
+    fn applies(&self, action: Action, key: &KeyEvent, now: Instant) -> bool {
+        let chord = KeyChord::from_event(key);
+        let bare = chord.is_some_and(|c| c.modifiers.is_empty());
+        let bare_char = bare && chord.is_some_and(|c| matches!(c.code, KeyCode::Char(_)));
         match action {
             Action::ApproveOnce | Action::ApproveAlways | Action::RefuseTool => {
-                self.approval_pending() && (!bare_char || self.input.is_empty())
+                self.approval_pending() && (!bare_char || self.bare_answer_allowed(now))
             }
             // Bindings to printable characters act only on an empty input.
             _ if bare_char => self.input.is_empty(),
+            // Bare Home/End move the cursor while the input has text.
+            Action::Top | Action::Bottom if bare => self.input.is_empty(),
             Action::HistoryPrev => self.input.cursor_on_first_line(),
             Action::HistoryNext => self.input.cursor_on_last_line(),
             _ => true,
@@ -321,12 +360,17 @@ impl App {
         match action {
             Action::Send => {
                 if !self.toggle_focused_tool() {
-                    self.send(now)
+                    self.send(now);
+                    // Sent (or queued): the person is no longer in the middle of typing.
+                    if self.input.is_empty() {
+                        self.last_typed = None;
+                    }
                 }
             }
             Action::Newline => self.input.insert_newline(),
             Action::HistoryPrev => {
-                if !self.input.history_prev() {
+                // While messages wait, Up on an empty input takes the newest back to edit.
+                if !self.unqueue_newest(now) && !self.input.history_prev() {
                     self.edit(key);
                 }
             }
@@ -373,8 +417,12 @@ impl App {
             Action::CopyLast => self.copy(None, now),
             Action::Help => self.open_help(),
             Action::ToggleSidebar => self.show_sidebar = !self.show_sidebar,
+            // A paste chip in the input opens there; otherwise thinking and pasted text
+            // in the conversation open or close.
             Action::ToggleThinking => {
-                self.render_options.thinking_expanded = !self.render_options.thinking_expanded
+                if !self.expand_input_pastes() {
+                    self.render_options.thinking_expanded = !self.render_options.thinking_expanded
+                }
             }
             Action::ToggleMouse => {
                 self.mouse_capture = !self.mouse_capture;
@@ -392,7 +440,9 @@ impl App {
             Action::FocusNextTool => self.move_tool_focus(false, key),
             Action::ApproveOnce => self.answer_approval(ApprovalDecision::Once),
             Action::ApproveAlways => self.answer_approval(ApprovalDecision::Always),
-            Action::RefuseTool => self.answer_approval(ApprovalDecision::Deny),
+            Action::RefuseTool => self.start_refusal(),
+            Action::CycleMode => self.cycle_mode(now),
+            Action::ExternalEditor => self.open_editor(now),
             Action::NewConversation => self.new_conversation(now),
             Action::Conversations => self.open_picker(),
             // Only the picker deletes; elsewhere the key edits as it would unbound.
@@ -408,8 +458,16 @@ impl App {
         }
     }
 
+    /// A key typed into the input (no binding took it), remembered for the approval
+    /// prompt's guard (`app_approval.rs`).
+    fn type_key(&mut self, key: &KeyEvent, now: Instant) {
+        self.last_typed = Some(now);
+        self.edit(key);
+    }
+
     pub fn on_paste(&mut self, text: &str) {
-        self.input.paste(text);
+        self.ctrl_c_at = None;
+        self.paste(text);
         self.popup_dismissed = false;
         self.sync_popup();
     }

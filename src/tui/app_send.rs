@@ -67,6 +67,10 @@ impl App {
                 None => {}
             }
         }
+        if self.answer_pending() && self.editing.is_none() && !self.extract_armed() {
+            self.queue_input(now);
+            return;
+        }
         if self.is_busy() {
             self.flash(self.busy_note(), now);
             return;
@@ -84,24 +88,31 @@ impl App {
                 Some(rest) => format!("/{rest}"),
                 None => text,
             };
+            let text = super::paste::expand(&text, &self.pastes);
             if self.extract_armed() {
-                self.start_extraction(text);
+                self.start_extraction(text.to_string());
                 return;
             }
             match self.editing.take() {
-                Some(index) => self.send_fork(index, text),
-                None => self.send_message(text),
+                Some(index) => self.send_fork(index, text.to_string()),
+                None => self.send_user(text),
             }
         }
     }
 
     /// Shows a user message and asks the engine to answer it.
     pub fn send_message(&mut self, text: String) {
+        self.send_user(text.into());
+    }
+
+    /// Shows a user message (its large pastes as chips) and asks the engine to answer it.
+    pub(super) fn send_user(&mut self, text: super::paste::UserText) {
         self.drop_retry_countdown();
-        self.conversation.push(CellKind::User(text.clone()));
+        let sent = text.to_string();
+        self.conversation.push(CellKind::User(text));
         self.conversation.scroll_to_bottom();
         self.connection = Connection::Waiting;
-        self.effect(Effect::Engine(Command::Send(text)));
+        self.effect(Effect::Engine(Command::Send(sent)));
     }
 
     pub(super) fn run_command(&mut self, command: SlashCommand, now: Instant) {
@@ -142,22 +153,32 @@ impl App {
         self.effect(Effect::Engine(Command::SetTier(tier)));
     }
 
+    /// Ctrl+C: interrupts a running answer; when idle clears the input, and quits when
+    /// pressed again within [`CTRL_C_WINDOW`] with nothing typed in between (any other
+    /// key disarms it, see [`App::on_key`]). A cleared draft is never lost: Ctrl+Z
+    /// restores it and it joins the input history (Up).
     pub(super) fn ctrl_c(&mut self, now: Instant) {
         if self.is_busy() {
             self.interrupt(now);
             return;
         }
-        if self
+        let armed = self
             .ctrl_c_at
-            .is_some_and(|at| now.duration_since(at) < CTRL_C_WINDOW)
-        {
+            .is_some_and(|at| now.duration_since(at) < CTRL_C_WINDOW);
+        if armed && self.input.is_empty() {
             self.effect(Effect::Quit);
             return;
         }
+        let text = self.input.text();
         self.input.clear();
         self.sync_popup();
         self.ctrl_c_at = Some(now);
-        self.flash("press Ctrl+C again to quit", now);
+        if text.trim().is_empty() {
+            self.flash("press Ctrl+C again to quit", now);
+        } else {
+            self.input.remember(text);
+            self.flash("cleared: Ctrl+Z undoes, Ctrl+C quits", now);
+        }
     }
 
     /// Copies the last answer, or its `n`-th (1-based) code block.

@@ -183,7 +183,7 @@ impl App {
         if let Some(&id) = self.user_cells().get(index) {
             self.conversation.truncate_from(id);
         }
-        self.conversation.push(CellKind::User(text.clone()));
+        self.conversation.push(CellKind::User(text.as_str().into()));
         self.conversation.scroll_to_bottom();
         self.connection = Connection::Waiting;
         self.effect(Effect::Engine(Command::Fork {

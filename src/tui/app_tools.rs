@@ -6,11 +6,11 @@
 //! panels whose tool runs (the only reason the app asks for frames on a clock), and which
 //! panel has the focus, if any.
 //!
-//! Approvals: while a call awaits approval, the approval actions (y / a / n by default,
-//! Alt+y / Alt+a / Alt+n also while typing) answer the *oldest* pending call, sending
-//! [`Command::Approve`] as an [`Effect::Engine`] like every other engine command. Bare
-//! letters are typed as usual when nothing is pending or the input has text (the keymap's
-//! rule for printable bindings).
+//! Approvals: while a call awaits approval, the approval actions (1 / 2 / 3 by default on
+//! an empty input, Alt+Y / Alt+A / Alt+N anytime) answer the *oldest* pending call,
+//! sending [`Command::Approve`] as an [`Effect::Engine`] like every other engine command.
+//! Refusing opens a reason prompt first (`app_approval.rs`). A call the permission mode
+//! covers is approved as it arrives, so it never waits.
 //!
 //! Focus: Alt+Up moves the focus from the input to the newest panel and on to older ones,
 //! Alt+Down back towards the input. Enter on the focused panel expands or collapses it;
@@ -99,8 +99,22 @@ impl App {
         };
         self.tools.pending.retain(|(p, _)| p != id);
         self.tools.running.retain(|&c| c != cell);
+        self.refusal_call_settled(id);
         match status {
+            ToolStatus::AwaitingApproval if self.mode.covers(name) => {
+                // The engine asked under the policy its turn began with; the mode now in
+                // force answers for the user.
+                self.tools.pending.push((id.to_owned(), name.to_owned()));
+                if let Some(panel) = self.panel_mut(cell) {
+                    panel.set_status(status, now);
+                }
+                self.answer_call(id, ApprovalDecision::Once, None);
+                return;
+            }
             ToolStatus::AwaitingApproval => {
+                if self.tools.pending.is_empty() {
+                    self.prompt_appeared(now);
+                }
                 self.tools.pending.push((id.to_owned(), name.to_owned()));
                 let prompt = self.approval_prompt();
                 if let Some(panel) = self.panel_mut(cell) {
@@ -136,7 +150,7 @@ impl App {
         }
         let mut prompt = bare.join("  ");
         if !typing.is_empty() {
-            prompt.push_str(&format!(" · while typing: {}", typing.join(" / ")));
+            prompt.push_str(&format!(" · anytime: {}", typing.join(" / ")));
         }
         prompt
     }
@@ -170,16 +184,42 @@ impl App {
 
     /// Answers the oldest pending approval.
     pub(super) fn answer_approval(&mut self, decision: ApprovalDecision) {
-        if self.tools.pending.is_empty() {
-            return;
+        if let Some((id, _)) = self.tools.pending.first().cloned() {
+            self.answer_call(&id, decision, None);
         }
-        let (id, _) = self.tools.pending.remove(0);
+    }
+
+    /// The oldest call awaiting approval: (tool_use id, tool name).
+    pub(super) fn oldest_pending(&self) -> Option<&(String, String)> {
+        self.tools.pending.first()
+    }
+
+    /// The pending calls, oldest first, as (tool_use id, tool name).
+    pub(super) fn pending_calls(&self) -> Vec<(String, String)> {
+        self.tools.pending.clone()
+    }
+
+    /// Answers pending call `id`; a refusal may carry the user's reason for the model.
+    pub(super) fn answer_call(
+        &mut self,
+        id: &str,
+        decision: ApprovalDecision,
+        reason: Option<String>,
+    ) {
+        let Some(at) = self.tools.pending.iter().position(|(p, _)| p == id) else {
+            return;
+        };
+        let (id, _) = self.tools.pending.remove(at);
         if let Some(&cell) = self.tools.cells.get(&id) {
             if let Some(panel) = self.panel_mut(cell) {
                 panel.answered(decision);
             }
         }
-        self.effect(Effect::Engine(Command::Approve { id, decision }));
+        let command = match reason {
+            Some(reason) => Command::Refuse { id, reason },
+            None => Command::Approve { id, decision },
+        };
+        self.effect(Effect::Engine(command));
     }
 
     /// Moves the running spinners on. Returns when they next need a tick, while any runs.
@@ -209,11 +249,13 @@ impl App {
     pub(super) fn tools_turn_ended(&mut self) {
         self.tools.pending.clear();
         self.tools.running.clear();
+        self.end_refusal();
     }
 
     /// Everything about the shown calls is forgotten (the conversation was cleared).
     pub(super) fn forget_tools(&mut self) {
         self.tools = ToolCalls::default();
+        self.end_refusal();
     }
 
     /// The cells of all tool panels, oldest first.

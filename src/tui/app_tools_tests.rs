@@ -56,20 +56,22 @@ fn approve(id: &str, decision: ApprovalDecision) -> Command {
 }
 
 #[test]
-fn y_a_n_answer_the_oldest_pending_call_first() {
+fn digits_answer_the_oldest_pending_call_first() {
     let mut app = app();
     awaiting(&mut app, 3);
-    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::Char('2'));
     assert_eq!(
         engine_commands(&mut app),
         [approve("call_0", ApprovalDecision::Always)]
     );
-    press(&mut app, KeyCode::Char('y'));
+    press(&mut app, KeyCode::Char('1'));
     assert_eq!(
         engine_commands(&mut app),
         [approve("call_1", ApprovalDecision::Once)]
     );
-    press(&mut app, KeyCode::Char('n'));
+    // 3 asks for a reason first; Enter alone refuses without one.
+    press(&mut app, KeyCode::Char('3'));
+    press(&mut app, KeyCode::Enter);
     assert_eq!(
         engine_commands(&mut app),
         [approve("call_2", ApprovalDecision::Deny)]
@@ -82,26 +84,26 @@ fn y_a_n_answer_the_oldest_pending_call_first() {
             ToolState::Answered(ApprovalDecision::Deny),
         ]
     );
-    // Nothing pending: the letters are typed again.
-    press(&mut app, KeyCode::Char('y'));
+    // Nothing pending: the digits are typed again.
+    press(&mut app, KeyCode::Char('1'));
     assert!(engine_commands(&mut app).is_empty());
-    assert_eq!(app.input.text(), "y");
+    assert_eq!(app.input.text(), "1");
 }
 
 #[test]
-fn while_typing_letters_go_to_the_input_and_alt_letters_answer() {
+fn while_typing_letters_and_digits_go_to_the_input_and_alt_letters_answer() {
     let mut app = app();
     awaiting(&mut app, 1);
-    // The first letter is not an answer; after it, y a n are typed.
-    type_text(&mut app, "say yes or no");
-    assert_eq!(app.input.text(), "say yes or no");
+    type_text(&mut app, "say yes or no, 1 or 3");
+    assert_eq!(app.input.text(), "say yes or no, 1 or 3");
     assert!(engine_commands(&mut app).is_empty());
     chord(&mut app, KeyCode::Char('n'), KeyModifiers::ALT);
+    press(&mut app, KeyCode::Enter);
     assert_eq!(
         engine_commands(&mut app),
         [approve("call_0", ApprovalDecision::Deny)]
     );
-    assert_eq!(app.input.text(), "say yes or no");
+    assert_eq!(app.input.text(), "say yes or no, 1 or 3");
 }
 
 #[test]
@@ -110,16 +112,16 @@ fn the_prompt_and_the_status_bar_say_how_to_answer() {
     awaiting(&mut app, 2);
     let text = screen(&mut app, 100, 26);
     assert!(
-        text.contains("? [y] run once  [a] always for this tool  [n] refuse · while"),
+        text.contains("? [1] run once  [2] always for this tool  [3] refuse · anytime"),
         "{text}"
     );
     assert!(text.contains("Alt+Y / Alt+A / Alt+N"), "{text}");
     assert!(
-        text.contains("approve write_file? y/a/n (+1 more)"),
+        text.contains("approve write_file? 1/2/3 (+1 more)"),
         "{text}"
     );
-    press(&mut app, KeyCode::Char('y'));
-    press(&mut app, KeyCode::Char('y'));
+    press(&mut app, KeyCode::Char('1'));
+    press(&mut app, KeyCode::Char('1'));
     let text = screen(&mut app, 100, 26);
     assert!(!text.contains("approve write_file?"), "{text}");
     assert!(text.contains("approved · starting"), "{text}");
@@ -132,9 +134,9 @@ fn approval_keys_follow_keys_overrides() {
     let mut app = app();
     app.keymap = crate::tui::keymap::Keymap::with_overrides(&keys).unwrap();
     awaiting(&mut app, 1);
-    press(&mut app, KeyCode::Char('y'));
+    press(&mut app, KeyCode::Char('1'));
     assert!(engine_commands(&mut app).is_empty());
-    assert_eq!(app.input.text(), "y");
+    assert_eq!(app.input.text(), "1");
     chord(&mut app, KeyCode::Backspace, KeyModifiers::NONE);
     chord(&mut app, KeyCode::Char('g'), KeyModifiers::CONTROL);
     assert_eq!(
@@ -150,7 +152,7 @@ fn esc_still_interrupts_a_turn_waiting_for_approval() {
     press(&mut app, KeyCode::Esc);
     assert_eq!(engine_commands(&mut app), [Command::Cancel]);
     assert_eq!(states(&app), [ToolState::Interrupted]);
-    press(&mut app, KeyCode::Char('y'));
+    press(&mut app, KeyCode::Char('1'));
     assert!(
         engine_commands(&mut app).is_empty(),
         "nothing is pending any more"
@@ -315,7 +317,7 @@ fn the_spinner_asks_for_ticks_only_while_a_tool_runs() {
 fn tool_updates_find_their_panel_by_id_across_requests() {
     let mut app = app();
     awaiting(&mut app, 1);
-    press(&mut app, KeyCode::Char('y'));
+    press(&mut app, KeyCode::Char('1'));
     // The next request of the turn reuses block index 0.
     tool_call(&mut app, 0, "call_9", "read_file", &[r#"{"path": "b"}"#]);
     status(&mut app, "call_0", "write_file", ToolStatus::Running, now());

@@ -292,6 +292,8 @@ impl App {
             return;
         }
         self.finish_cells(AnswerState::Incomplete);
+        // Nothing queued is sent after a failure: it comes back to the input.
+        self.unqueue_all();
         if let Some(p) = partial {
             let text = p.text();
             if !text.is_empty() {
@@ -324,6 +326,7 @@ impl App {
     }
 
     fn finish_interrupted(&mut self) {
+        self.unqueue_all();
         let had_answer = self.finish_cells(AnswerState::Interrupted);
         if !had_answer {
             self.notice(
@@ -385,5 +388,6 @@ impl App {
         self.live = None;
         self.connection = Connection::Idle;
         self.status.fell_back = None;
+        self.send_next_queued();
     }
 }

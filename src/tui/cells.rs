@@ -18,6 +18,7 @@ use chatterm::api::ContentBlock;
 
 use super::extract_panel::ExtractPanel;
 use super::markdown;
+pub use super::paste::UserText;
 use super::stream::StreamingMarkdown;
 use super::theme::{Role, Theme};
 use super::tool_panel::ToolPanel;
@@ -26,7 +27,8 @@ use super::wrap::{expand_tabs, truncate, wrap_words};
 /// Settings that change how every cell of a kind renders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RenderOptions {
-    /// Thinking blocks shown in full rather than as one line.
+    /// Thinking blocks shown in full rather than as one line, and large pastes in user
+    /// messages in full rather than as chips (Ctrl+O).
     pub thinking_expanded: bool,
     /// Tool panels shown in full (Ctrl+T), unless a panel was toggled on its own.
     pub tools_expanded: bool,
@@ -69,7 +71,8 @@ pub enum NoticeKind {
 
 #[derive(Debug)]
 pub enum CellKind {
-    User(String),
+    /// A typed message; large pastes in it show as chips (see [`super::paste`]).
+    User(UserText),
     Assistant(Answer),
     Thinking {
         text: String,
@@ -172,6 +175,10 @@ impl Cell {
                 thinking_expanded: options.thinking_expanded,
                 ..RenderOptions::default()
             },
+            CellKind::User(ref text) if text.has_pastes() => RenderOptions {
+                thinking_expanded: options.thinking_expanded,
+                ..RenderOptions::default()
+            },
             CellKind::Tool(_) | CellKind::Extract(_) => RenderOptions {
                 tools_expanded: options.tools_expanded,
                 ..RenderOptions::default()
@@ -190,7 +197,9 @@ impl Cell {
     ) -> Vec<Line<'static>> {
         let width = width.max(1);
         let mut lines = match &mut self.kind {
-            CellKind::User(text) => render_user(text, width, theme),
+            CellKind::User(text) => {
+                render_user(&text.shown(options.thinking_expanded), width, theme)
+            }
             CellKind::Assistant(answer) => render_answer(answer, width, theme),
             CellKind::Thinking { text, done } => {
                 render_thinking(text, *done, width, theme, options.thinking_expanded)

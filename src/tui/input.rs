@@ -10,7 +10,8 @@
 //! History browsing: Up on the first row shows the newest sent message, then older ones.
 //! The text that was in the box when browsing began (the draft) is saved once and comes
 //! back when Down goes past the newest entry. Edits to a recalled entry last until the next
-//! history move. Sent history holds at most [`HISTORY_CAP`] entries, never two equal ones in
+//! history move. The app seeds the history with earlier sessions' messages
+//! ([`InputBox::set_history`]) and adds drafts cleared with Ctrl+C ([`InputBox::remember`]). Sent history holds at most [`HISTORY_CAP`] entries, never two equal ones in
 //! a row.
 //!
 //! Wrapping and scrolling: long lines wrap at word boundaries, and a word longer than the
@@ -74,6 +75,8 @@ pub struct InputBox {
     placeholder: &'static str,
     /// What the next message is for, when not the chat (`/extract`): shown in the border.
     mode: Option<String>,
+    /// The placeholder while in that mode, when not the default one.
+    mode_placeholder: Option<&'static str>,
 }
 
 impl Default for InputBox {
@@ -107,6 +110,7 @@ impl InputBox {
             draft: String::new(),
             placeholder: PLACEHOLDER,
             mode: None,
+            mode_placeholder: None,
         }
     }
 
@@ -116,14 +120,18 @@ impl InputBox {
         self.mode = hint.map(|h| chatterm::sanitize::sanitize_line(h).into_owned());
     }
 
-    #[cfg(test)]
     pub fn mode(&self) -> Option<&str> {
         self.mode.as_deref()
     }
 
+    /// Replaces (or with `None` restores) the placeholder shown while in a mode.
+    pub fn set_mode_placeholder(&mut self, text: Option<&'static str>) {
+        self.mode_placeholder = text;
+    }
+
     fn placeholder(&self) -> &'static str {
         if self.mode.is_some() {
-            PLACEHOLDER_IN_MODE
+            self.mode_placeholder.unwrap_or(PLACEHOLDER_IN_MODE)
         } else {
             self.placeholder
         }
@@ -274,22 +282,27 @@ impl InputBox {
         if text.trim().is_empty() {
             return None;
         }
-        if self.history.last() != Some(&text) {
-            self.history.push(text.clone());
-            if self.history.len() > HISTORY_CAP {
-                let excess = self.history.len() - HISTORY_CAP;
-                self.history.drain(..excess);
-            }
-        }
+        self.remember(text.clone());
         self.textarea = new_textarea(vec![String::new()]);
         self.browsing = None;
         self.draft.clear();
         Some(text)
     }
 
-    /// Replaces the sent history (oldest first), keeping the newest [`HISTORY_CAP`].
-    // The store issue restores history from disk through these two.
-    #[allow(dead_code)]
+    /// Adds `text` to the history as the newest entry (unless it repeats the newest), as
+    /// sending does; a draft cleared with Ctrl+C is kept this way too.
+    pub fn remember(&mut self, text: String) {
+        if self.history.last() != Some(&text) {
+            self.history.push(text);
+            if self.history.len() > HISTORY_CAP {
+                let excess = self.history.len() - HISTORY_CAP;
+                self.history.drain(..excess);
+            }
+        }
+    }
+
+    /// Replaces the sent history (oldest first), keeping the newest [`HISTORY_CAP`]: at
+    /// start, the messages of earlier sessions (from the store).
     pub fn set_history(&mut self, mut entries: Vec<String>) {
         let excess = entries.len().saturating_sub(HISTORY_CAP);
         entries.drain(..excess);
@@ -297,7 +310,7 @@ impl InputBox {
         self.browsing = None;
     }
 
-    #[allow(dead_code)]
+    #[cfg(test)]
     pub fn history(&self) -> &[String] {
         &self.history
     }
@@ -531,7 +544,7 @@ fn alt_edit(c: char) -> Option<Edit> {
 
 /// Pasted text made safe to hold: `\r\n` and lone `\r` become `\n`, escape sequences and
 /// control characters go (through the same sanitiser as model output), tabs become spaces.
-fn clean_paste(text: &str) -> String {
+pub(super) fn clean_paste(text: &str) -> String {
     // Line endings first: the sanitiser drops `\r`, which would join old Mac-style lines.
     let text = if text.contains('\r') {
         text.replace("\r\n", "\n").replace('\r', "\n")

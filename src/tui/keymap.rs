@@ -17,9 +17,10 @@
 //! The keymap only translates; it knows nothing about state. Meanings that depend on state
 //! are resolved by the app: [`Action::CtrlC`] (interrupt, clear or quit),
 //! [`Action::QuitIfEmpty`], history keys (only on the input's first/last line), the tool
-//! approval keys (only while a call awaits approval), and bindings to a bare printable
-//! character such as `/`, `?` or `y`, which act only on an empty input and otherwise type
-//! the character.
+//! approval keys (only while a call awaits approval, and a bare digit only on an empty input
+//! that was not being typed in when the prompt appeared), bindings to a bare printable
+//! character such as `/`, `?` or `1`, which act only on an empty input and otherwise type
+//! the character, and bare Home/End, which move the cursor while the input has text.
 //!
 //! Invariants: chords are normalised the same way when parsed and when matched (Shift is
 //! dropped from characters, which carry their own case), and key releases never match.
@@ -98,11 +99,15 @@ pub enum Action {
     Conversations,
     /// In the picker: delete the selected conversation (after a confirmation).
     DeleteConversation,
+    /// Edit the draft in `$VISUAL` / `$EDITOR` (fallback `vi`).
+    ExternalEditor,
+    /// Cycle the permission mode: ask → auto-edit → approve all.
+    CycleMode,
 }
 
 impl Action {
     /// Every action, in help-overlay order.
-    pub const ALL: [Action; 33] = [
+    pub const ALL: [Action; 35] = [
         Action::Send,
         Action::Newline,
         Action::HistoryPrev,
@@ -131,6 +136,8 @@ impl Action {
         Action::ApproveOnce,
         Action::ApproveAlways,
         Action::RefuseTool,
+        Action::CycleMode,
+        Action::ExternalEditor,
         Action::ToggleMouse,
         Action::OpenCommands,
         Action::NewConversation,
@@ -174,6 +181,8 @@ impl Action {
             Action::NewConversation => "new_conversation",
             Action::Conversations => "conversations",
             Action::DeleteConversation => "delete_conversation",
+            Action::ExternalEditor => "external_editor",
+            Action::CycleMode => "cycle_mode",
         }
     }
 
@@ -203,23 +212,27 @@ impl Action {
             Action::ScrollDown => "scroll down",
             Action::PageUp => "page up",
             Action::PageDown => "page down",
-            Action::Top => "top of the conversation",
-            Action::Bottom => "newest output",
+            Action::Top => "top of the conversation (Home: empty input)",
+            Action::Bottom => "newest output (End: empty input)",
             Action::CopyLast => "copy the last answer",
             Action::Help => "this help",
             Action::ToggleSidebar => "toggle the sidebar",
-            Action::ToggleThinking => "expand / collapse thinking",
+            Action::ToggleThinking => {
+                "expand / collapse thinking and pasted text; a paste in the input"
+            }
             Action::ToggleMouse => "toggle mouse capture (text selection)",
             Action::OpenCommands => "commands (empty input)",
             Action::ToggleTools => "expand / collapse all tool panels",
             Action::FocusPrevTool => "focus the tool panel above",
             Action::FocusNextTool => "focus the tool panel below / the input",
-            Action::ApproveOnce => "tool approval: run once",
+            Action::ApproveOnce => "tool approval: run once (digit: empty input)",
             Action::ApproveAlways => "tool approval: always for this tool",
-            Action::RefuseTool => "tool approval: refuse",
+            Action::RefuseTool => "tool approval: refuse, then type a reason (or none)",
             Action::NewConversation => "new conversation",
             Action::Conversations => "conversations: search, resume",
             Action::DeleteConversation => "delete a conversation (in the list)",
+            Action::ExternalEditor => "edit the draft in $VISUAL / $EDITOR",
+            Action::CycleMode => "permission mode: ask / auto-edit / approve all",
         }
     }
 }
@@ -398,7 +411,9 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("shift+down", Action::ScrollDown),
     ("pageup", Action::PageUp),
     ("pagedown", Action::PageDown),
+    ("ctrl+home", Action::Top),
     ("home", Action::Top),
+    ("ctrl+end", Action::Bottom),
     ("end", Action::Bottom),
     ("ctrl+y", Action::CopyLast),
     ("f1", Action::Help),
@@ -408,12 +423,15 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("ctrl+t", Action::ToggleTools),
     ("alt+up", Action::FocusPrevTool),
     ("alt+down", Action::FocusNextTool),
-    ("y", Action::ApproveOnce),
+    // Digits, as Claude Code; never letters, which prose produces ("yes I…").
+    ("1", Action::ApproveOnce),
     ("alt+y", Action::ApproveOnce),
-    ("a", Action::ApproveAlways),
+    ("2", Action::ApproveAlways),
     ("alt+a", Action::ApproveAlways),
-    ("n", Action::RefuseTool),
+    ("3", Action::RefuseTool),
     ("alt+n", Action::RefuseTool),
+    ("shift+tab", Action::CycleMode),
+    ("ctrl+g", Action::ExternalEditor),
     ("f12", Action::ToggleMouse),
     ("/", Action::OpenCommands),
     ("ctrl+n", Action::NewConversation),

@@ -44,7 +44,9 @@ fn every_default_binding_maps_to_its_action() {
         (plain(KeyCode::PageUp), Action::PageUp),
         (plain(KeyCode::PageDown), Action::PageDown),
         (plain(KeyCode::Home), Action::Top),
+        (key(KeyCode::Home, KeyModifiers::CONTROL), Action::Top),
         (plain(KeyCode::End), Action::Bottom),
+        (key(KeyCode::End, KeyModifiers::CONTROL), Action::Bottom),
         (ctrl('y'), Action::CopyLast),
         (plain(KeyCode::F(1)), Action::Help),
         (plain(KeyCode::Char('?')), Action::Help),
@@ -53,12 +55,14 @@ fn every_default_binding_maps_to_its_action() {
         (ctrl('t'), Action::ToggleTools),
         (alt(KeyCode::Up), Action::FocusPrevTool),
         (alt(KeyCode::Down), Action::FocusNextTool),
-        (plain(KeyCode::Char('y')), Action::ApproveOnce),
+        (plain(KeyCode::Char('1')), Action::ApproveOnce),
         (alt(KeyCode::Char('y')), Action::ApproveOnce),
-        (plain(KeyCode::Char('a')), Action::ApproveAlways),
+        (plain(KeyCode::Char('2')), Action::ApproveAlways),
         (alt(KeyCode::Char('a')), Action::ApproveAlways),
-        (plain(KeyCode::Char('n')), Action::RefuseTool),
+        (plain(KeyCode::Char('3')), Action::RefuseTool),
         (alt(KeyCode::Char('n')), Action::RefuseTool),
+        (shift(KeyCode::BackTab), Action::CycleMode),
+        (ctrl('g'), Action::ExternalEditor),
         (plain(KeyCode::F(12)), Action::ToggleMouse),
         (plain(KeyCode::Char('/')), Action::OpenCommands),
         (ctrl('n'), Action::NewConversation),
@@ -67,6 +71,10 @@ fn every_default_binding_maps_to_its_action() {
     ];
     for (event, action) in cases {
         assert_eq!(map.action_for(&event), Some(action), "{event:?}");
+    }
+    // Prose never approves: the letters of "yes" / "always" / "no" are not bound.
+    for c in ['y', 'a', 'n'] {
+        assert_eq!(map.action_for(&plain(KeyCode::Char(c))), None, "{c}");
     }
     // The table above covers every default, so a new default needs a case here.
     assert_eq!(cases.len(), DEFAULTS.len());

@@ -5,8 +5,9 @@
 //! - [`run`]: the event loop (terminal events, engine updates, frames) and the effects it
 //!   carries out; [`terminal`] owns the terminal's modes and restores them on every exit.
 //! - [`app`]: all state, changed only by keys, engine updates (`app_updates.rs`, tool
-//!   calls in `app_tools.rs`) and the clock; it does no IO. Sending and slash commands
-//!   are `app_send.rs`. Money (session accounting,
+//!   calls in `app_tools.rs`, approvals and permission modes in `app_approval.rs`) and
+//!   the clock; it does no IO. Sending and slash commands are `app_send.rs`; the queue,
+//!   paste chips ([`paste`]) and the external editor ([`editor`]) `app_compose.rs`. Money (session accounting,
 //!   budget, alerts) is [`app_cost`] and `cost_prompt.rs` (the over-budget confirmation).
 //!   Drawing is `view.rs` (layout, status bar, help) and `sidebar.rs` with
 //!   `sidebar_sections.rs`, through `&self`.
@@ -26,6 +27,8 @@
 //! [`chatterm::sanitize`].
 
 pub mod app;
+mod app_approval;
+mod app_compose;
 pub mod app_cost;
 mod app_extract;
 mod app_retry;
@@ -37,6 +40,7 @@ pub mod cells;
 pub mod clipboard;
 pub mod commands;
 mod cost_prompt;
+pub mod editor;
 pub mod extract_panel;
 pub mod extract_task;
 pub mod frame;
@@ -47,6 +51,7 @@ pub mod json_view;
 pub mod keymap;
 pub mod markdown;
 pub mod pane;
+pub mod paste;
 pub mod picker;
 mod resume;
 pub mod run;

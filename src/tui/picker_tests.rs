@@ -255,7 +255,7 @@ fn esc_then_up_picks_an_earlier_message_and_sending_forks_there() {
         .cells()
         .iter()
         .filter_map(|c| match &c.kind {
-            crate::tui::cells::CellKind::User(t) => Some(t.clone()),
+            crate::tui::cells::CellKind::User(t) => Some(t.to_string()),
             _ => None,
         })
         .collect();

@@ -38,7 +38,7 @@ impl App {
         if m.role == Role::User {
             if m.is_typed() {
                 self.conversation
-                    .push(CellKind::User(m.to_message().text()));
+                    .push(CellKind::User(m.to_message().text().into()));
             }
             for b in &m.content {
                 if let ContentBlock::ToolResult(r) = b {

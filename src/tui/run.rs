@@ -53,6 +53,7 @@ pub async fn run(
         engine: &mut engine,
         extractions: Extractions::new(extract),
         store: store.store.clone(),
+        editor: None,
     };
     app.set_shift_enter_works(session.keyboard_enhanced());
     refresh_spend(&mut app);
@@ -64,6 +65,10 @@ pub async fn run(
     }
     if let Some(loaded) = &store.resumed {
         app.show_conversation(loaded);
+    }
+    // Up recalls what was sent in earlier sessions too; without them it still works.
+    if let Ok(texts) = store.store.recent_user_texts(RECALLED_MESSAGES) {
+        app.set_input_history(texts);
     }
     if let Some(text) = initial {
         app.send_initial(text);
@@ -80,11 +85,16 @@ pub async fn run(
     Ok(())
 }
 
+/// Messages of earlier sessions the input's history starts with.
+const RECALLED_MESSAGES: usize = 500;
+
 /// Where the app's effects go: the engine, the extraction tasks and the store.
 struct Io<'a> {
     engine: &'a mut EngineHandle,
     extractions: Extractions,
     store: Arc<Store>,
+    /// A draft for the external editor, run by the loop (it must stop reading keys).
+    editor: Option<String>,
 }
 
 /// The loop itself, until the user quits, a signal arrives or the terminal goes away.
@@ -152,6 +162,16 @@ async fn event_loop(
         }
         if apply_effects(app, session, io)? {
             break;
+        }
+        if let Some(draft) = io.editor.take() {
+            // The key reader must stop, or it would take the editor's keys.
+            drop(events);
+            let modes = session.suspend()?;
+            let result = super::editor::edit(&draft);
+            session.resume(modes)?;
+            events = EventStream::new();
+            app.editor_done(result, Instant::now());
+            frames.request();
         }
         // A status message or countdown may need a frame of its own later.
         if let Some(next) = app.tick(Instant::now()) {
@@ -227,6 +247,7 @@ fn apply_batch(
             }
             Effect::Extract(request) => io.extractions.start(&request),
             Effect::CancelExtract(id) => io.extractions.cancel(id),
+            Effect::Editor(draft) => io.editor = Some(draft),
             Effect::Quit => return Ok(true),
         }
     }

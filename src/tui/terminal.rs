@@ -63,8 +63,8 @@ use crossterm::event::{
 };
 use crossterm::queue;
 use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
-    supports_keyboard_enhancement,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode,
+    enable_raw_mode, supports_keyboard_enhancement,
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -140,6 +140,37 @@ impl TerminalSession {
             mouse: mouse_capture,
             keyboard_enhanced,
         })
+    }
+
+    /// Hands the terminal to another program (the external editor): every mode this
+    /// session switched on is switched off, as on exit. Returns what to switch on again
+    /// with [`resume`](Self::resume).
+    pub fn suspend(&mut self) -> io::Result<u8> {
+        let mut stdout = io::stdout();
+        let modes = take_and_leave(&ACTIVE, &mut stdout);
+        stdout.flush()?;
+        if modes & RAW != 0 {
+            disable_raw_mode()?;
+        }
+        Ok(modes)
+    }
+
+    /// Takes the terminal back after [`suspend`](Self::suspend): the same modes on again
+    /// and the screen cleared, so the next frame redraws everything.
+    pub fn resume(&mut self, modes: u8) -> io::Result<()> {
+        ACTIVE.fetch_or(modes, Ordering::SeqCst);
+        if modes & RAW != 0 {
+            enable_raw_mode()?;
+        }
+        let mut stdout = io::stdout();
+        write_enter(&mut stdout, modes)?;
+        // Not `Terminal::clear`: it asks the terminal where the cursor is, and the answer
+        // would race the key reader starting again. A new `Terminal` has a blank previous
+        // buffer, so its first frame draws every cell onto the cleared screen.
+        queue!(stdout, Clear(ClearType::All))?;
+        stdout.flush()?;
+        self.terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+        Ok(())
     }
 
     /// The ratatui terminal to draw on.

@@ -31,6 +31,8 @@ const SIDEBAR_MIN_SCREEN: u16 = 80;
 pub struct Areas {
     pub conversation: Rect,
     pub sidebar: Option<Rect>,
+    /// Messages queued while an answer streams, just above the input (often no rows).
+    pub queue: Rect,
     pub input: Rect,
     pub status: Rect,
 }
@@ -46,8 +48,10 @@ pub fn layout(app: &App, screen: Rect) -> Option<Areas> {
         .height(screen.width)
         .min(screen.height.saturating_sub(4))
         .max(2);
-    let [main, input, status] = Layout::vertical([
+    let queue_height = app.queue_lines().len() as u16;
+    let [main, queue, input, status] = Layout::vertical([
         Constraint::Min(1),
+        Constraint::Length(queue_height.min(screen.height.saturating_sub(input_height + 4))),
         Constraint::Length(input_height),
         Constraint::Length(1),
     ])
@@ -62,6 +66,7 @@ pub fn layout(app: &App, screen: Rect) -> Option<Areas> {
     Some(Areas {
         conversation,
         sidebar,
+        queue,
         input,
         status,
     })
@@ -106,6 +111,7 @@ impl App {
         let input_focused = self.focused && !overlay && self.tools.focus.is_none();
         self.input
             .render(areas.input, buf, &self.theme, input_focused);
+        self.render_queue(areas.queue, buf);
         self.render_status(areas.status, buf);
         if self.popup_visible() {
             let h = self.popup.height().min(areas.conversation.height);
@@ -195,11 +201,27 @@ impl App {
         };
         let model = chatterm::sanitize::sanitize_line(&self.status.model);
         let (state, role) = self.connection_label();
-        let left = Line::from(vec![
+        let mut spans = vec![
             Span::styled(format!(" {tier} "), bar.add_modifier(Modifier::BOLD)),
             Span::styled(format!("· {model} "), bar),
-            Span::styled(format!("· {state} "), bar.patch(self.theme.style(role))),
-        ]);
+        ];
+        // The default mode ("ask") goes unsaid; the others must stay visible.
+        if self.mode != super::app_approval::PermissionMode::Ask {
+            let role = match self.mode {
+                super::app_approval::PermissionMode::ApproveAll => Role::Error,
+                _ => Role::Warning,
+            };
+            spans.push(Span::styled(
+                format!("· ⏵ {} ", self.mode.name()),
+                bar.patch(self.theme.style(role))
+                    .add_modifier(Modifier::BOLD),
+            ));
+        }
+        spans.push(Span::styled(
+            format!("· {state} "),
+            bar.patch(self.theme.style(role)),
+        ));
+        let left = Line::from(spans);
         let left_width = left.width() as u16;
         buf.set_line(area.x, area.y, &left, area.width);
         let right = match &self.flash {
@@ -211,6 +233,16 @@ impl App {
             let right = truncate(&right, room);
             let x = area.x + area.width - str_width(&right) as u16 - 1;
             buf.set_span(x, area.y, &Span::styled(right, bar), room as u16);
+        }
+    }
+
+    /// The queued messages, dimmed, one line each.
+    fn render_queue(&self, area: Rect, buf: &mut Buffer) {
+        let style = self.theme.style(Role::Dim);
+        for (line, y) in self.queue_lines().iter().zip(area.y..area.y + area.height) {
+            let text = chatterm::sanitize::sanitize_line(line);
+            let text = truncate(&text, usize::from(area.width));
+            buf.set_span(area.x, y, &Span::styled(text, style), area.width);
         }
     }
 

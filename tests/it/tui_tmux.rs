@@ -17,11 +17,13 @@
 //!
 //! `harness.rs` holds the tmux driver and [`harness::Chat`], the set-up every TUI scenario
 //! shares (mock server, config file, the binary started between markers, the alternate
-//! screen up); `scenarios.rs` holds the tests, `sanitize.rs` the output gate's (every byte
-//! written to the terminal, recorded with `pipe-pane`), `retry_wait.rs` the `/retry`
-//! countdown, `torture.rs` the kills while a call awaits approval.
+//! screen up); `scenarios.rs` holds the tests, `keys.rs` those of the chat screen's keys,
+//! `sanitize.rs` the output gate's (every byte written to the terminal, recorded with
+//! `pipe-pane`), `retry_wait.rs` the `/retry` countdown, `torture.rs` the kills while a
+//! call awaits approval.
 
 mod harness;
+mod keys;
 mod retry_wait;
 mod sanitize;
 mod scenarios;

@@ -2,9 +2,11 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use super::*;
+use crate::engine::tool_plan::{ApprovalPolicy, EDIT_TOOL};
 use crate::tools::{ToolFuture, ToolSpec};
 
-/// Two tools: `read` (object with a required string `path`) runs freely; `write` asks.
+/// Three tools: `read` (object with a required string `path`) runs freely; `write` and
+/// `write_file` (the one auto-edit runs) ask.
 struct Fake(Vec<ToolSpec>);
 
 impl Fake {
@@ -18,6 +20,7 @@ impl Fake {
         Fake(vec![
             spec("read", Approval::Never),
             spec("write", Approval::Ask),
+            spec(EDIT_TOOL, Approval::Ask),
         ])
     }
 }
@@ -151,7 +154,7 @@ fn invalid_unknown_and_disabled_calls_are_answered_without_running() {
         [
             "a:validating",
             "a:invalid /path",
-            "b:not run: unknown tool `nope`; the available tools are: read, write"
+            "b:not run: unknown tool `nope`; the available tools are: read, write, write_file"
         ]
     );
     assert!(round.is_done());
@@ -238,6 +241,40 @@ fn approve_all_policy_skips_the_prompt() {
     };
     let (_, effects) = start(&[ok("a", "write")], &settings, &ToolMemory::default());
     assert_eq!(brief(&effects), ["a:validating", "a:running", "run:0"]);
+}
+
+#[test]
+fn auto_edit_runs_writes_and_still_asks_for_other_tools() {
+    let settings = ToolSettings {
+        approvals: ApprovalPolicy::AutoEdit,
+        ..ToolSettings::default()
+    };
+    let calls = [ok("a", EDIT_TOOL), ok("b", "write")];
+    let (_, effects) = start(&calls, &settings, &ToolMemory::default());
+    assert_eq!(
+        brief(&effects),
+        [
+            "a:validating",
+            "b:validating",
+            "b:approval",
+            "a:running",
+            "run:0"
+        ]
+    );
+}
+
+#[test]
+fn a_refusal_with_a_reason_tells_the_model_why() {
+    let memory = ToolMemory::default();
+    let (mut round, _) = start(&[ok("a", "write")], &ToolSettings::default(), &memory);
+    assert!(round.refuse("zz", "no").is_empty(), "not a pending call");
+    let e = round.refuse("a", "use the staging directory instead");
+    assert_eq!(brief(&e).len(), 1);
+    let text = result_json(&round).to_string();
+    assert!(
+        text.contains("the user refused this call, saying: use the staging directory instead"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -233,15 +233,17 @@ fn checked(out: &Output, what: &str) {
 }
 
 /// `s` quoted for `sh`.
-fn shell_quote(s: &str) -> String {
+pub fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 /// The shell command that runs chatterm between two marker lines, so a test can see the
 /// shell's screen come back after the program leaves the alternate screen.
-fn chatterm_between_markers() -> String {
+fn chatterm_between_markers(args: &[&str]) -> String {
     let bin = shell_quote(EXE);
-    format!("printf '%s\\n' '{BEFORE}'; {bin}; echo \"{AFTER} $?\"")
+    let args: Vec<String> = args.iter().map(|a| shell_quote(a)).collect();
+    let args = args.join(" ");
+    format!("printf '%s\\n' '{BEFORE}'; {bin} {args}; echo \"{AFTER} $?\"")
 }
 
 /// The model ids of the `/v1/messages` requests the mock received, in order.
@@ -274,6 +276,11 @@ pub struct Chat {
 impl Chat {
     /// Starts the scenario, or returns `None` (having said why) where tmux is missing.
     pub async fn start() -> Option<Chat> {
+        Chat::start_with(&[], &[]).await
+    }
+
+    /// [`Chat::start`] with command-line arguments and more environment variables.
+    pub async fn start_with(args: &[&str], env: &[(&str, &str)]) -> Option<Chat> {
         if !tmux_available() {
             return None;
         }
@@ -282,14 +289,13 @@ impl Chat {
         std::fs::write(config.path(), CONFIG).unwrap();
         let config_path = config.path().to_string_lossy().into_owned();
         let url = server.url();
-        let tmux = Tmux::start(
-            &chatterm_between_markers(),
-            &[
-                ("ANTHROPIC_BASE_URL", url.as_str()),
-                ("ANTHROPIC_API_KEY", "test"),
-                ("CHATTERM_CONFIG", config_path.as_str()),
-            ],
-        );
+        let mut vars = vec![
+            ("ANTHROPIC_BASE_URL", url.as_str()),
+            ("ANTHROPIC_API_KEY", "test"),
+            ("CHATTERM_CONFIG", config_path.as_str()),
+        ];
+        vars.extend_from_slice(env);
+        let tmux = Tmux::start(&chatterm_between_markers(args), &vars);
         tmux.wait_for_format("#{alternate_on}", "1");
         Some(Chat {
             server,

@@ -36,6 +36,8 @@ pub mod cells;
 pub mod clipboard;
 pub mod commands;
 mod cost_prompt;
+mod draft;
+pub mod ending;
 pub mod extract_panel;
 pub mod extract_task;
 pub mod frame;
@@ -55,6 +57,7 @@ mod sidebar_sections;
 pub mod stream;
 mod table;
 pub mod terminal;
+mod terminal_input;
 #[cfg(test)]
 pub(crate) mod test_support;
 pub mod theme;

@@ -1,42 +1,57 @@
-//! The event loop: terminal events, engine updates, `/extract` events and frames, in one
-//! biased `select!`.
+//! The event loop: signals, the terminal's hang-up, terminal events, engine updates,
+//! `/extract` events and frames, in one biased `select!`.
 //!
-//! Order of preference: terminal input first (so keys stay responsive under a fast stream),
-//! then engine updates and extraction events, then frames, then signals. The input branch wins every turn while
-//! input is queued and the update branch drains its channel, so all queued events are
-//! handled before a frame is drawn. Nothing is drawn in those branches: a
+//! Order of preference: signals and the hang-up first (rare, and they must never wait
+//! behind anything), then terminal input (so keys stay responsive under a fast stream),
+//! then engine updates and extraction events, then frames. The input branch wins every
+//! turn while input is queued and the update branch drains its channel, so all queued
+//! events are handled before a frame is drawn. Nothing is drawn in those branches: a
 //! branch only *requests* a frame, and the [`FrameScheduler`] coalesces requests into at
 //! most 60 draws a second, and none at all while nothing changes.
+//!
+//! No branch can starve the others: after [`INPUT_STREAK`] terminal events in a row the
+//! input branch sits out until another branch has had its turn (or none was ready), so a
+//! terminal that floods events cannot hide engine updates or frames. Terminal input is
+//! read on its own thread ([`terminal_input`]): crossterm's reader never runs on this
+//! loop, so a terminal that keeps failing cannot block it either; when the terminal is
+//! gone the loop ends. How it ends, and what is saved on the way out (the draft, the
+//! running turn), is [`ending`].
 //!
 //! The app ([`App`]) never does IO; this loop carries out its [`Effect`]s: commands to the
 //! engine, OSC 52 clipboard writes, mouse capture, reading today's spend from the usage
 //! ledger, loading an `/extract` schema and starting or cancelling an extraction's task
 //! ([`Extractions`]), quitting. The terminal is restored by [`TerminalSession`]'s drop on every way
 //! out, and by the panic hook on a panic.
+//!
+//! [`terminal_input`]: super::terminal_input
+//! [`ending`]: super::ending
 
 use std::io;
 use std::sync::Arc;
 
-use crossterm::event::{Event, EventStream, MouseEventKind};
+use crossterm::event::{Event, MouseEventKind};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use crossterm::{execute, queue};
-use futures::StreamExt;
 use ratatui::layout::Rect;
-use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::Instant;
 
-use chatterm::engine::{Command, EngineHandle};
+use chatterm::engine::EngineHandle;
 use chatterm::store::Store;
 
 use super::app::{App, AppOptions, Effect};
 use super::cells::NoticeKind;
+use super::ending::{self, Ending, Signals};
 use super::extract_task::{self, ExtractService, Extractions};
 use super::frame::FrameScheduler;
 use super::run_store::{self, StoreLink};
 use super::terminal::{self, TerminalSession};
-use super::{clipboard, highlight};
+use super::{clipboard, draft, highlight, terminal_input};
 
-/// Runs the TUI until the user quits. The terminal is restored however this returns.
+/// Terminal events handled in a row before the other branches get a turn.
+const INPUT_STREAK: u32 = 64;
+
+/// Runs the TUI until the user quits, a signal arrives or the terminal goes away; returns
+/// how it ended (for the exit status). The terminal is restored however this returns.
 /// `initial` is a first message to send at once (the prompt given on the command line);
 /// `/extract` runs with `extract`.
 pub async fn run(
@@ -45,8 +60,12 @@ pub async fn run(
     extract: ExtractService,
     initial: Option<String>,
     store: StoreLink,
-) -> io::Result<()> {
+) -> io::Result<Ending> {
     terminal::install_panic_hook();
+    // Before the terminal is touched: from here on these signals end the loop instead of
+    // killing the process with the terminal still in raw mode.
+    let mut signals = Signals::install()?;
+    let draft_path = draft::path_for_store(store.store.path(), store.store.is_temporary());
     let mut session = TerminalSession::enter(options.mouse_capture)?;
     let mut app = App::new(options);
     let mut io = Io {
@@ -69,15 +88,24 @@ pub async fn run(
         app.send_initial(text);
         apply_effects(&mut app, &mut session, &mut io)?;
     }
-    // The first frame goes out before anything slow: syntect's sets load after it.
-    let more = draw(&mut session, &mut app)?;
-    tokio::task::spawn_blocking(highlight::warm);
-    event_loop(&mut app, &mut session, &mut io, more).await?;
-    io.extractions.cancel_all();
-    if app.is_busy() {
-        let _ = io.engine.commands.send(Command::Cancel);
+    if let Some(text) = draft_path.as_deref().and_then(draft::take) {
+        app.input.set_text(&text);
+        app.notice(NoticeKind::Info, "restored your unsent draft");
     }
-    Ok(())
+    // The first frame goes out before anything slow: syntect's sets load after it.
+    let ended = match draw(&mut session, &mut app) {
+        Ok(more) => {
+            tokio::task::spawn_blocking(highlight::warm);
+            event_loop(&mut app, &mut session, &mut io, &mut signals, more).await
+        }
+        Err(e) => Err(e),
+    };
+    io.extractions.cancel_all();
+    // A terminal that fails is a terminal gone: the draft and the turn are saved all the
+    // same, then the error is reported.
+    let ending = ended.as_ref().copied().unwrap_or(Ending::TerminalGone);
+    ending::wind_down(&mut app, io.engine, ending, draft_path.as_deref()).await;
+    ended
 }
 
 /// Where the app's effects go: the engine, the extraction tasks and the store.
@@ -93,30 +121,33 @@ async fn event_loop(
     app: &mut App,
     session: &mut TerminalSession,
     io: &mut Io<'_>,
+    signals: &mut Signals,
     more_layout: bool,
-) -> io::Result<()> {
-    let mut events = EventStream::new();
+) -> io::Result<Ending> {
+    let (mut input, mut hangup) = terminal_input::start();
     let mut frames = FrameScheduler::new();
     if more_layout {
         frames.request();
     }
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut hangup = signal(SignalKind::hangup())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
+    // Terminal events handled since another branch last ran (see the module docs).
+    let mut streak = 0;
     loop {
         tokio::select! {
             biased;
-            event = events.next() => {
-                // One event per turn of the loop: being first in a biased select, this branch
-                // wins again while more input is queued, so every queued event is handled
-                // before a frame is drawn. (Polling the stream with a no-op waker to drain it
-                // would lose crossterm's wake-up and stall input.)
-                let Some(event) = event else { break };
-                if on_event(app, event?) {
+            stop = signals.recv() => return Ok(Ending::Signal(stop)),
+            () = hangup.wait() => return Ok(Ending::TerminalGone),
+            event = input.next(), if streak < INPUT_STREAK => {
+                // One event per turn of the loop: being early in a biased select, this
+                // branch wins again while more input is queued, so every queued event is
+                // handled before a frame is drawn (up to the streak's limit).
+                streak += 1;
+                let Some(event) = event else { return Ok(Ending::TerminalGone) };
+                if on_event(app, event) {
                     frames.request();
                 }
             }
             update = io.engine.updates.recv() => {
+                streak = 0;
                 let Some(update) = update else {
                     app.notice(NoticeKind::Error, "the engine stopped; restart chatterm");
                     frames.request();
@@ -130,6 +161,7 @@ async fn event_loop(
                 frames.request();
             }
             event = io.extractions.next() => {
+                streak = 0;
                 let now = Instant::now();
                 app.on_extract(event, now);
                 while let Some(event) = io.extractions.try_next() {
@@ -138,27 +170,39 @@ async fn event_loop(
                 frames.request();
             }
             now = frames.next_frame() => {
+                streak = 0;
                 if let Some(next) = app.tick(now) {
                     frames.request_in(next.saturating_duration_since(now));
                 }
-                if draw(session, app)? {
-                    frames.request();
+                match draw(session, app) {
+                    Ok(true) => frames.request(),
+                    Ok(false) => {}
+                    Err(e) => return gone_or(e),
                 }
             }
-            _ = terminate.recv() => break,
-            _ = hangup.recv() => break,
-            // In raw mode Ctrl+C is a key; this is a SIGINT sent by another process.
-            _ = interrupt.recv() => break,
+            // The input branch sat out its turn and nothing else was ready: input again.
+            () = std::future::ready(()), if streak >= INPUT_STREAK => streak = 0,
         }
-        if apply_effects(app, session, io)? {
-            break;
+        match apply_effects(app, session, io) {
+            Ok(true) => return Ok(Ending::Quit),
+            Ok(false) => {}
+            Err(e) => return gone_or(e),
         }
         // A status message or countdown may need a frame of its own later.
         if let Some(next) = app.tick(Instant::now()) {
             frames.request_in(next.saturating_duration_since(Instant::now()));
         }
     }
-    Ok(())
+}
+
+/// A write to the terminal failed: the terminal went away (EIO after a hang-up), or
+/// another error to report.
+fn gone_or(error: io::Error) -> io::Result<Ending> {
+    if terminal_input::is_terminal_gone(&error) {
+        Ok(Ending::TerminalGone)
+    } else {
+        Err(error)
+    }
 }
 
 /// Applies a terminal event. Returns whether it may have changed the screen.

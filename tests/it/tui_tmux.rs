@@ -19,5 +19,6 @@
 //! shares (mock server, config file, the binary started between markers, the alternate
 //! screen up); `scenarios.rs` holds the tests.
 
+mod hangup;
 mod harness;
 mod scenarios;

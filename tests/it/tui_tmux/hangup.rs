@@ -2,7 +2,7 @@
 //! an answer, a tool call awaiting approval, a tool running, a long draft in the input.
 //! The terminal goes away the way it does when an emulator is closed or an ssh connection
 //! drops: the tmux server is killed (a private server per test). Each test asserts the
-//! process is gone within [`GONE_WITHIN`] and that nothing is lost: the user's message and
+//! process is gone within two seconds and that nothing is lost: the user's message and
 //! the partial answer are in the store, a running tool's process is gone too, and the
 //! draft comes back on the next start. One more test stops chatterm with SIGTERM.
 //!
@@ -10,7 +10,7 @@
 //! crossterm's reader, and ignored SIGTERM.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chatterm::api::{ContentBlock, Role, StopReason};
 use chatterm::mock::{MockServer, Reply, Script, Step};
@@ -19,9 +19,7 @@ use chatterm::store::{DB_FILE, MessageStatus, Store, StoredMessage};
 use super::harness::*;
 use crate::binary::EXE;
 use crate::common::stalls_after;
-
-/// The promise: the process is gone this soon after its terminal (or SIGTERM).
-const GONE_WITHIN: Duration = Duration::from_secs(2);
+use crate::processes::{assert_gone, wait_for_processes};
 
 /// A marker no other process has in its command line: the tool's `sleep`.
 const SLEEP_MARKER: &str = "31.71828";
@@ -59,7 +57,7 @@ impl Pane {
         self.state.path().join("data")
     }
 
-    /// Closes the terminal under chatterm and asserts it is gone within [`GONE_WITHIN`].
+    /// Closes the terminal under chatterm and asserts it is gone in time.
     fn close_terminal(&self, state: &str) {
         let pid = self.pid();
         self.tmux.kill_server();
@@ -117,42 +115,6 @@ fn pid_from(file: &Path) -> i32 {
         assert!(Instant::now() < deadline, "no pid in {}", file.display());
         std::thread::sleep(POLL);
     }
-}
-
-/// Whether `pid` has exited (a zombie nobody reaped counts as gone: it runs nothing).
-fn is_gone(pid: i32) -> bool {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return true;
-    };
-    // The state follows the command name, which is in parentheses and may hold spaces.
-    let state = stat.rsplit_once(')').map(|(_, rest)| rest.trim_start());
-    state.is_none_or(|s| s.starts_with('Z') || s.starts_with('X'))
-}
-
-/// Polls until `pid` is gone; panics after [`GONE_WITHIN`].
-fn assert_gone(pid: i32, what: &str) {
-    let start = Instant::now();
-    while !is_gone(pid) {
-        assert!(
-            start.elapsed() < GONE_WITHIN,
-            "{what} (pid {pid}) still running after {GONE_WITHIN:?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Live processes whose command line holds `marker`.
-fn processes_with(marker: &str) -> Vec<i32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|&pid| {
-            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            String::from_utf8_lossy(&cmdline).contains(marker) && !is_gone(pid)
-        })
-        .collect()
 }
 
 /// The text of a stored message's text blocks.
@@ -241,19 +203,9 @@ async fn closing_the_terminal_while_a_tool_runs_stops_the_tool_too() {
     pane.tmux
         .wait_for("the approval prompt", |s| s.contains("awaiting approval"));
     pane.tmux.send_keys(&["y"]);
-    let deadline = Instant::now() + TIMEOUT;
-    let sleeping = loop {
-        let found = processes_with(SLEEP_MARKER);
-        if !found.is_empty() {
-            break found;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the tool's sleep never started; screen:\n{}",
-            pane.tmux.capture()
-        );
-        std::thread::sleep(POLL);
-    };
+    let sleeping = wait_for_processes(SLEEP_MARKER, TIMEOUT, || {
+        format!("screen:\n{}", pane.tmux.capture())
+    });
     pane.close_terminal("running a tool");
     for pid in sleeping {
         assert_gone(pid, "the tool's sleep");

@@ -2,8 +2,10 @@
 //!
 //! Layers, from the outside in:
 //!
-//! - [`run`]: the event loop (terminal events, engine updates, frames) and the effects it
-//!   carries out; [`terminal`] owns the terminal's modes and restores them on every exit.
+//! - [`run`]: the event loop (signals, terminal events read on their own thread by
+//!   `terminal_input.rs`, engine updates, frames) and the effects it carries out;
+//!   [`ending`] is the way out (the draft kept in `draft.rs`, the running turn ended);
+//!   [`terminal`] owns the terminal's modes and restores them on every exit.
 //! - [`app`]: all state, changed only by keys, engine updates (`app_updates.rs`, tool
 //!   calls in `app_tools.rs`) and the clock; it does no IO. Sending and slash commands
 //!   are `app_send.rs`. Money (session accounting,

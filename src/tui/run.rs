@@ -50,6 +50,29 @@ use super::{clipboard, draft, highlight, terminal_input};
 /// Terminal events handled in a row before the other branches get a turn.
 const INPUT_STREAK: u32 = 64;
 
+/// Terminal input's share of the loop: after [`INPUT_STREAK`] events in a row it sits out
+/// until another branch has run, or none was ready.
+#[derive(Debug, Default)]
+struct InputShare {
+    streak: u32,
+}
+
+impl InputShare {
+    /// Whether the input branch may run this turn.
+    fn may_read(&self) -> bool {
+        self.streak < INPUT_STREAK
+    }
+
+    fn read(&mut self) {
+        self.streak += 1;
+    }
+
+    /// Another branch ran, or none was ready: input may run again.
+    fn yielded(&mut self) {
+        self.streak = 0;
+    }
+}
+
 /// Runs the TUI until the user quits, a signal arrives or the terminal goes away; returns
 /// how it ended (for the exit status). The terminal is restored however this returns.
 /// `initial` is a first message to send at once (the prompt given on the command line);
@@ -129,25 +152,24 @@ async fn event_loop(
     if more_layout {
         frames.request();
     }
-    // Terminal events handled since another branch last ran (see the module docs).
-    let mut streak = 0;
+    let mut share = InputShare::default();
     loop {
         tokio::select! {
             biased;
             stop = signals.recv() => return Ok(Ending::Signal(stop)),
             () = hangup.wait() => return Ok(Ending::TerminalGone),
-            event = input.next(), if streak < INPUT_STREAK => {
+            event = input.next(), if share.may_read() => {
                 // One event per turn of the loop: being early in a biased select, this
                 // branch wins again while more input is queued, so every queued event is
                 // handled before a frame is drawn (up to the streak's limit).
-                streak += 1;
+                share.read();
                 let Some(event) = event else { return Ok(Ending::TerminalGone) };
                 if on_event(app, event) {
                     frames.request();
                 }
             }
             update = io.engine.updates.recv() => {
-                streak = 0;
+                share.yielded();
                 let Some(update) = update else {
                     app.notice(NoticeKind::Error, "the engine stopped; restart chatterm");
                     frames.request();
@@ -161,7 +183,7 @@ async fn event_loop(
                 frames.request();
             }
             event = io.extractions.next() => {
-                streak = 0;
+                share.yielded();
                 let now = Instant::now();
                 app.on_extract(event, now);
                 while let Some(event) = io.extractions.try_next() {
@@ -170,7 +192,7 @@ async fn event_loop(
                 frames.request();
             }
             now = frames.next_frame() => {
-                streak = 0;
+                share.yielded();
                 if let Some(next) = app.tick(now) {
                     frames.request_in(next.saturating_duration_since(now));
                 }
@@ -181,7 +203,7 @@ async fn event_loop(
                 }
             }
             // The input branch sat out its turn and nothing else was ready: input again.
-            () = std::future::ready(()), if streak >= INPUT_STREAK => streak = 0,
+            () = std::future::ready(()), if !share.may_read() => share.yielded(),
         }
         match apply_effects(app, session, io) {
             Ok(true) => return Ok(Ending::Quit),
@@ -304,4 +326,23 @@ fn draw(session: &mut TerminalSession, app: &mut App) -> io::Result<bool> {
     // Ended even when the draw failed, so the terminal is not left holding its output.
     execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
     drawn
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flood_of_input_gives_the_other_branches_a_turn() {
+        let mut share = InputShare::default();
+        for _ in 0..INPUT_STREAK {
+            assert!(share.may_read());
+            share.read();
+        }
+        // The input branch sits out: an engine update or a frame runs instead, or, with
+        // none ready, the last branch hands the turn back.
+        assert!(!share.may_read());
+        share.yielded();
+        assert!(share.may_read());
+    }
 }

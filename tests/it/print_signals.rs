@@ -130,7 +130,9 @@ async fn sighup_while_a_tool_runs_kills_its_process_group_and_exits_129() {
     let home = tempfile::tempdir().unwrap();
     let mut run = Running::start(&server, &home, &["--approve-all", "wait a while"]);
     let sleeping = tokio::task::block_in_place(|| {
-        wait_for_processes(SLEEP_MARKER, TIMEOUT, || format!("stdout: {:?}", run.stdout()))
+        wait_for_processes(SLEEP_MARKER, TIMEOUT, || {
+            format!("stdout: {:?}", run.stdout())
+        })
     });
     let code = tokio::task::block_in_place(|| run.stop_with(Signal::SIGHUP));
     assert_eq!(code, Some(129));

@@ -17,7 +17,8 @@
 //!
 //! `harness.rs` holds the tmux driver and [`harness::Chat`], the set-up every TUI scenario
 //! shares (mock server, config file, the binary started between markers, the alternate
-//! screen up); `scenarios.rs` holds the tests.
+//! screen up); `scenarios.rs` holds the tests; `hangup.rs` closes the terminal (kills the
+//! tmux server) under chatterm in each state.
 
 mod hangup;
 mod harness;

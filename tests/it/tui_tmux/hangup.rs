@@ -61,7 +61,10 @@ impl Pane {
     fn close_terminal(&self, state: &str) {
         let pid = self.pid();
         self.tmux.kill_server();
-        assert_gone(pid, &format!("chatterm after its terminal closed ({state})"));
+        assert_gone(
+            pid,
+            &format!("chatterm after its terminal closed ({state})"),
+        );
     }
 
     /// The messages of the newest stored conversation.
@@ -79,7 +82,11 @@ fn launch(server: &MockServer, state: &Path) -> Tmux {
     let _ = std::fs::remove_file(&pid_file);
     let config = state.join("config.toml");
     std::fs::write(&config, "[models]\ndiscover = false\n").unwrap();
-    let inner = format!("echo $$ > {}; exec {}", quote(&pid_file), quote(Path::new(EXE)));
+    let inner = format!(
+        "echo $$ > {}; exec {}",
+        quote(&pid_file),
+        quote(Path::new(EXE))
+    );
     let command = format!("sh -c {}", sh_quote(&inner));
     let data = state.join("data");
     let url = server.url();
@@ -143,7 +150,8 @@ async fn closing_the_terminal_when_idle_ends_chatterm() {
     let Some(pane) = Pane::start().await else {
         return;
     };
-    pane.tmux.wait_for("the empty chat", |s| s.contains("Message"));
+    pane.tmux
+        .wait_for("the empty chat", |s| s.contains("Message"));
     pane.close_terminal("idle");
 }
 
@@ -187,7 +195,9 @@ async fn closing_the_terminal_while_a_tool_awaits_approval_ends_chatterm() {
     assert_eq!(text_of(&stored[0]), "run something");
     assert!(
         stored.iter().any(|m| m.role == Role::Assistant
-            && m.content.iter().any(|b| matches!(b, ContentBlock::ToolUse(_)))),
+            && m.content
+                .iter()
+                .any(|b| matches!(b, ContentBlock::ToolUse(_)))),
         "{stored:#?}"
     );
 }
@@ -235,10 +245,12 @@ async fn closing_the_terminal_keeps_a_long_draft_for_the_next_start() {
     pane.tmux.paste(long.trim_end());
     pane.tmux.send_keys(&["C-j"]);
     pane.tmux.type_text("tail words");
-    pane.tmux.wait_for("the draft's last line", |s| s.contains("tail words"));
-    pane.tmux.send_keys(&["C-u"]);
     pane.tmux
-        .wait_for("Ctrl+U to take the last line", |s| !s.contains("tail words"));
+        .wait_for("the draft's last line", |s| s.contains("tail words"));
+    pane.tmux.send_keys(&["C-u"]);
+    pane.tmux.wait_for("Ctrl+U to take the last line", |s| {
+        !s.contains("tail words")
+    });
     pane.close_terminal("a long draft after Ctrl+U");
 
     let draft = pane.data_dir().join("draft.txt");
@@ -265,7 +277,8 @@ async fn sigterm_ends_chatterm_and_restores_the_terminal() {
     let Some(pane) = Pane::start().await else {
         return;
     };
-    pane.server.enqueue(stalls_after("Half an answer", " and the rest."));
+    pane.server
+        .enqueue(stalls_after("Half an answer", " and the rest."));
     pane.tmux.send_line("a question");
     pane.tmux
         .wait_for("the partial answer", |s| s.contains("Half an answer"));

@@ -35,7 +35,7 @@ use crossterm::{execute, queue};
 use ratatui::layout::Rect;
 use tokio::time::Instant;
 
-use chatterm::engine::EngineHandle;
+use chatterm::engine::{EngineHandle, Update};
 use chatterm::store::Store;
 
 use super::app::{App, AppOptions, Effect};
@@ -153,6 +153,8 @@ async fn event_loop(
         frames.request();
     }
     let mut share = InputShare::default();
+    // A stopped engine's channel is always ready (with nothing): its branch must go quiet.
+    let mut engine_alive = true;
     loop {
         tokio::select! {
             biased;
@@ -168,18 +170,9 @@ async fn event_loop(
                     frames.request();
                 }
             }
-            update = io.engine.updates.recv() => {
+            update = io.engine.updates.recv(), if engine_alive => {
                 share.yielded();
-                let Some(update) = update else {
-                    app.notice(NoticeKind::Error, "the engine stopped; restart chatterm");
-                    frames.request();
-                    continue;
-                };
-                let now = Instant::now();
-                app.on_update(update, now);
-                while let Ok(update) = io.engine.updates.try_recv() {
-                    app.on_update(update, now);
-                }
+                engine_alive = on_updates(app, io.engine, update);
                 frames.request();
             }
             event = io.extractions.next() => {
@@ -193,13 +186,8 @@ async fn event_loop(
             }
             now = frames.next_frame() => {
                 share.yielded();
-                if let Some(next) = app.tick(now) {
-                    frames.request_in(next.saturating_duration_since(now));
-                }
-                match draw(session, app) {
-                    Ok(true) => frames.request(),
-                    Ok(false) => {}
-                    Err(e) => return gone_or(e),
+                if let Err(e) = on_frame(app, session, &mut frames, now) {
+                    return gone_or(e);
                 }
             }
             // The input branch sat out its turn and nothing else was ready: input again.
@@ -215,6 +203,37 @@ async fn event_loop(
             frames.request_in(next.saturating_duration_since(Instant::now()));
         }
     }
+}
+
+/// Applies an engine update and those queued behind it; false once the engine has stopped.
+fn on_updates(app: &mut App, engine: &mut EngineHandle, first: Option<Update>) -> bool {
+    let Some(update) = first else {
+        app.notice(NoticeKind::Error, "the engine stopped; restart chatterm");
+        return false;
+    };
+    let now = Instant::now();
+    app.on_update(update, now);
+    while let Ok(update) = engine.updates.try_recv() {
+        app.on_update(update, now);
+    }
+    true
+}
+
+/// A frame is due: the clock's effects, then the draw (and another frame if layout work
+/// remains).
+fn on_frame(
+    app: &mut App,
+    session: &mut TerminalSession,
+    frames: &mut FrameScheduler,
+    now: Instant,
+) -> io::Result<()> {
+    if let Some(next) = app.tick(now) {
+        frames.request_in(next.saturating_duration_since(now));
+    }
+    if draw(session, app)? {
+        frames.request();
+    }
+    Ok(())
 }
 
 /// A write to the terminal failed: the terminal went away (EIO after a hang-up), or

@@ -59,7 +59,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli, local)) {
+    let result = runtime.block_on(run(cli, local));
+    // Whatever is still running (a stuck store write, a blocking task) gets a moment, not a
+    // wait without end: after a signal or a hang-up the process must be gone within a second.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         Err(e) => {
             // Errors echo what they were given (config values, API messages, file names).
@@ -198,10 +202,10 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     };
     let options = app_options(&config, &cli, cost)?;
     let link = tui::run_store::StoreLink { store, resumed };
-    tui::run::run(options, handle, extract, cli.prompt.clone(), link)
+    let ending = tui::run::run(options, handle, extract, cli.prompt.clone(), link)
         .await
         .wrap_err("terminal error")?;
-    Ok(0)
+    Ok(ending.exit_code())
 }
 
 /// What the TUI starts with; fails before the terminal is touched on a bad theme or keys.

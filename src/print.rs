@@ -12,9 +12,14 @@
 //! error result), unless the engine approves everything (`--approve-all`).
 //!
 //! Exit codes: 0 answered, 1 the API or network failed, 2 refused (bad usage or config, or
-//! today's spend reached `budget.daily_usd` without `--over-budget`), 130 cancelled.
+//! today's spend reached `budget.daily_usd` without `--over-budget`), 130 cancelled
+//! (Ctrl+C), 129 and 143 stopped by SIGHUP and SIGTERM (`print/stop.rs`: the turn is
+//! cancelled first, so its tool is killed and its partial answer stored as interrupted).
 
+mod stop;
 mod tools;
+
+pub use stop::{EXIT_HANGUP, EXIT_TERMINATED};
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -141,7 +146,8 @@ pub async fn run_print<O: Write, E: Write>(
     stream_turn(handle, opts, out, err).await
 }
 
-/// Follows one turn's updates until it ends; Ctrl+C cancels it.
+/// Follows one turn's updates until it ends; Ctrl+C, SIGTERM and SIGHUP cancel it (see
+/// `print/stop.rs` for the exit status).
 async fn stream_turn<O: Write, E: Write>(
     handle: &mut EngineHandle,
     opts: PrintOptions,
@@ -149,13 +155,23 @@ async fn stream_turn<O: Write, E: Write>(
     err: &mut E,
 ) -> i32 {
     let mut tally = Tally::new();
-    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+    let mut stops = stop::Stops::install();
+    // The exit status of a SIGTERM or SIGHUP, and how long the turn has left to end.
+    let mut stopped: Option<(i32, Instant)> = None;
     loop {
         let update = tokio::select! {
             u = handle.updates.recv() => u,
-            _ = &mut ctrl_c => {
+            code = stops.recv() => {
                 let _ = handle.commands.send(Command::Cancel);
+                if code != EXIT_CANCELLED && stopped.is_none() {
+                    stopped = Some((code, Instant::now() + stop::GRACE));
+                }
                 continue;
+            }
+            () = tokio::time::sleep_until(stopped.map_or_else(Instant::now, |s| s.1)),
+                if stopped.is_some() => {
+                let _ = writeln!(err, "stopped before the turn ended");
+                return stopped.map_or(EXIT_CANCELLED, |s| s.0);
             }
         };
         let Some(update) = update else {
@@ -171,7 +187,7 @@ async fn stream_turn<O: Write, E: Write>(
             refuse(&handle.commands, id);
         }
         if let Some(code) = show(update, opts, &mut tally, out, err) {
-            return code;
+            return stopped.map_or(code, |s| s.0);
         }
     }
 }
@@ -428,7 +444,13 @@ pub async fn run_lines(handle: &mut EngineHandle, opts: PrintOptions) -> i32 {
     );
     let _ = err.flush();
     let mut status = 0;
-    while let Ok(Some(line)) = lines.next_line().await {
+    let mut stops = stop::Stops::install();
+    loop {
+        let line = tokio::select! {
+            line = lines.next_line() => line,
+            code = stops.recv() => return code,
+        };
+        let Ok(Some(line)) = line else { break };
         let line = line.trim();
         if line == "/quit" || line == "/exit" {
             break;
@@ -445,6 +467,9 @@ pub async fn run_lines(handle: &mut EngineHandle, opts: PrintOptions) -> i32 {
             }
         } else if !line.is_empty() {
             status = run_print(handle, line.to_owned(), opts, &mut out, &mut err).await;
+            if matches!(status, EXIT_HANGUP | EXIT_TERMINATED) {
+                return status;
+            }
         }
         let _ = write!(err, "> ");
         let _ = err.flush();

@@ -2,8 +2,10 @@
 //!
 //! Layers, from the outside in:
 //!
-//! - [`run`]: the event loop (terminal events, engine updates, frames) and the effects it
-//!   carries out; [`terminal`] owns the terminal's modes and restores them on every exit.
+//! - [`run`]: the event loop (signals, terminal events read on their own thread by
+//!   `terminal_input.rs`, engine updates, frames) and the effects it carries out;
+//!   [`ending`] is the way out (the draft kept in `draft.rs`, the running turn ended);
+//!   [`terminal`] owns the terminal's modes and restores them on every exit.
 //! - [`app`]: all state, changed only by keys, engine updates (`app_updates.rs`, tool
 //!   calls in `app_tools.rs`, approvals and permission modes in `app_approval.rs`) and
 //!   the clock; it does no IO. Sending and slash commands are `app_send.rs`; the queue,
@@ -40,7 +42,9 @@ pub mod cells;
 pub mod clipboard;
 pub mod commands;
 mod cost_prompt;
+mod draft;
 pub mod editor;
+pub mod ending;
 pub mod extract_panel;
 pub mod extract_task;
 pub mod frame;
@@ -63,6 +67,7 @@ mod sidebar_sections;
 pub mod stream;
 mod table;
 pub mod terminal;
+mod terminal_input;
 #[cfg(test)]
 pub(crate) mod test_support;
 pub mod theme;

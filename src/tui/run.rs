@@ -1,42 +1,80 @@
-//! The event loop: terminal events, engine updates, `/extract` events and frames, in one
-//! biased `select!`.
+//! The event loop: signals, the terminal's hang-up, terminal events, engine updates,
+//! `/extract` events and frames, in one biased `select!`.
 //!
-//! Order of preference: terminal input first (so keys stay responsive under a fast stream),
-//! then engine updates and extraction events, then frames, then signals. The input branch wins every turn while
-//! input is queued and the update branch drains its channel, so all queued events are
-//! handled before a frame is drawn. Nothing is drawn in those branches: a
+//! Order of preference: signals and the hang-up first (rare, and they must never wait
+//! behind anything), then terminal input (so keys stay responsive under a fast stream),
+//! then engine updates and extraction events, then frames. The input branch wins every
+//! turn while input is queued and the update branch drains its channel, so all queued
+//! events are handled before a frame is drawn. Nothing is drawn in those branches: a
 //! branch only *requests* a frame, and the [`FrameScheduler`] coalesces requests into at
 //! most 60 draws a second, and none at all while nothing changes.
+//!
+//! No branch can starve the others: after [`INPUT_STREAK`] terminal events in a row the
+//! input branch sits out until another branch has had its turn (or none was ready), so a
+//! terminal that floods events cannot hide engine updates or frames. Terminal input is
+//! read on its own thread ([`terminal_input`]): crossterm's reader never runs on this
+//! loop, so a terminal that keeps failing cannot block it either; when the terminal is
+//! gone the loop ends. How it ends, and what is saved on the way out (the draft, the
+//! running turn), is [`ending`].
 //!
 //! The app ([`App`]) never does IO; this loop carries out its [`Effect`]s: commands to the
 //! engine, OSC 52 clipboard writes, mouse capture, reading today's spend from the usage
 //! ledger, loading an `/extract` schema and starting or cancelling an extraction's task
 //! ([`Extractions`]), quitting. The terminal is restored by [`TerminalSession`]'s drop on every way
 //! out, and by the panic hook on a panic.
+//!
+//! [`terminal_input`]: super::terminal_input
+//! [`ending`]: super::ending
 
 use std::io;
 use std::sync::Arc;
 
-use crossterm::event::{Event, EventStream, MouseEventKind};
+use crossterm::event::{Event, MouseEventKind};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use crossterm::{execute, queue};
-use futures::StreamExt;
 use ratatui::layout::Rect;
-use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::Instant;
 
-use chatterm::engine::{Command, EngineHandle};
+use chatterm::engine::{EngineHandle, Update};
 use chatterm::store::Store;
 
 use super::app::{App, AppOptions, Effect};
 use super::cells::NoticeKind;
+use super::ending::{self, Ending, Signals};
 use super::extract_task::{self, ExtractService, Extractions};
 use super::frame::FrameScheduler;
 use super::run_store::{self, StoreLink};
 use super::terminal::{self, TerminalSession};
-use super::{clipboard, highlight};
+use super::{clipboard, draft, highlight, terminal_input};
 
-/// Runs the TUI until the user quits. The terminal is restored however this returns.
+/// Terminal events handled in a row before the other branches get a turn.
+const INPUT_STREAK: u32 = 64;
+
+/// Terminal input's share of the loop: after [`INPUT_STREAK`] events in a row it sits out
+/// until another branch has run, or none was ready.
+#[derive(Debug, Default)]
+struct InputShare {
+    streak: u32,
+}
+
+impl InputShare {
+    /// Whether the input branch may run this turn.
+    fn may_read(&self) -> bool {
+        self.streak < INPUT_STREAK
+    }
+
+    fn read(&mut self) {
+        self.streak += 1;
+    }
+
+    /// Another branch ran, or none was ready: input may run again.
+    fn yielded(&mut self) {
+        self.streak = 0;
+    }
+}
+
+/// Runs the TUI until the user quits, a signal arrives or the terminal goes away; returns
+/// how it ended (for the exit status). The terminal is restored however this returns.
 /// `initial` is a first message to send at once (the prompt given on the command line);
 /// `/extract` runs with `extract`.
 pub async fn run(
@@ -45,8 +83,12 @@ pub async fn run(
     extract: ExtractService,
     initial: Option<String>,
     store: StoreLink,
-) -> io::Result<()> {
+) -> io::Result<Ending> {
     terminal::install_panic_hook();
+    // Before the terminal is touched: from here on these signals end the loop instead of
+    // killing the process with the terminal still in raw mode.
+    let mut signals = Signals::install()?;
+    let draft_path = draft::path_for_store(store.store.path(), store.store.is_temporary());
     let mut session = TerminalSession::enter(options.mouse_capture)?;
     let mut app = App::new(options);
     let mut io = Io {
@@ -74,15 +116,24 @@ pub async fn run(
         app.send_initial(text);
         apply_effects(&mut app, &mut session, &mut io)?;
     }
-    // The first frame goes out before anything slow: syntect's sets load after it.
-    let more = draw(&mut session, &mut app)?;
-    tokio::task::spawn_blocking(highlight::warm);
-    event_loop(&mut app, &mut session, &mut io, more).await?;
-    io.extractions.cancel_all();
-    if app.is_busy() {
-        let _ = io.engine.commands.send(Command::Cancel);
+    if let Some(text) = draft_path.as_deref().and_then(draft::take) {
+        app.input.set_text(&text);
+        app.notice(NoticeKind::Info, "restored your unsent draft");
     }
-    Ok(())
+    // The first frame goes out before anything slow: syntect's sets load after it.
+    let ended = match draw(&mut session, &mut app) {
+        Ok(more) => {
+            tokio::task::spawn_blocking(highlight::warm);
+            event_loop(&mut app, &mut session, &mut io, &mut signals, more).await
+        }
+        Err(e) => Err(e),
+    };
+    io.extractions.cancel_all();
+    // A terminal that fails is a terminal gone: the draft and the turn are saved all the
+    // same, then the error is reported.
+    let ending = ended.as_ref().copied().unwrap_or(Ending::TerminalGone);
+    ending::wind_down(&mut app, io.engine, ending, draft_path.as_deref()).await;
+    ended
 }
 
 /// Messages of earlier sessions the input's history starts with.
@@ -103,43 +154,39 @@ async fn event_loop(
     app: &mut App,
     session: &mut TerminalSession,
     io: &mut Io<'_>,
+    signals: &mut Signals,
     more_layout: bool,
-) -> io::Result<()> {
-    let mut events = EventStream::new();
+) -> io::Result<Ending> {
+    let (mut input, mut hangup) = terminal_input::start();
     let mut frames = FrameScheduler::new();
     if more_layout {
         frames.request();
     }
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut hangup = signal(SignalKind::hangup())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut share = InputShare::default();
+    // A stopped engine's channel is always ready (with nothing): its branch must go quiet.
+    let mut engine_alive = true;
     loop {
         tokio::select! {
             biased;
-            event = events.next() => {
-                // One event per turn of the loop: being first in a biased select, this branch
-                // wins again while more input is queued, so every queued event is handled
-                // before a frame is drawn. (Polling the stream with a no-op waker to drain it
-                // would lose crossterm's wake-up and stall input.)
-                let Some(event) = event else { break };
-                if on_event(app, event?) {
+            stop = signals.recv() => return Ok(Ending::Signal(stop)),
+            () = hangup.wait() => return Ok(Ending::TerminalGone),
+            event = input.next(), if share.may_read() => {
+                // One event per turn of the loop: being early in a biased select, this
+                // branch wins again while more input is queued, so every queued event is
+                // handled before a frame is drawn (up to the streak's limit).
+                share.read();
+                let Some(event) = event else { return Ok(Ending::TerminalGone) };
+                if on_event(app, event) {
                     frames.request();
                 }
             }
-            update = io.engine.updates.recv() => {
-                let Some(update) = update else {
-                    app.notice(NoticeKind::Error, "the engine stopped; restart chatterm");
-                    frames.request();
-                    continue;
-                };
-                let now = Instant::now();
-                app.on_update(update, now);
-                while let Ok(update) = io.engine.updates.try_recv() {
-                    app.on_update(update, now);
-                }
+            update = io.engine.updates.recv(), if engine_alive => {
+                share.yielded();
+                engine_alive = on_updates(app, io.engine, update);
                 frames.request();
             }
             event = io.extractions.next() => {
+                share.yielded();
                 let now = Instant::now();
                 app.on_extract(event, now);
                 while let Some(event) = io.extractions.try_next() {
@@ -148,28 +195,26 @@ async fn event_loop(
                 frames.request();
             }
             now = frames.next_frame() => {
-                if let Some(next) = app.tick(now) {
-                    frames.request_in(next.saturating_duration_since(now));
-                }
-                if draw(session, app)? {
-                    frames.request();
+                share.yielded();
+                if let Err(e) = on_frame(app, session, &mut frames, now) {
+                    return gone_or(e);
                 }
             }
-            _ = terminate.recv() => break,
-            _ = hangup.recv() => break,
-            // In raw mode Ctrl+C is a key; this is a SIGINT sent by another process.
-            _ = interrupt.recv() => break,
+            // The input branch sat out its turn and nothing else was ready: input again.
+            () = std::future::ready(()), if !share.may_read() => share.yielded(),
         }
-        if apply_effects(app, session, io)? {
-            break;
+        match apply_effects(app, session, io) {
+            Ok(true) => return Ok(Ending::Quit),
+            Ok(false) => {}
+            Err(e) => return gone_or(e),
         }
         if let Some(draft) = io.editor.take() {
             // The key reader must stop, or it would take the editor's keys.
-            drop(events);
+            input.stop().await;
             let modes = session.suspend()?;
             let result = super::editor::edit(&draft);
             session.resume(modes)?;
-            events = EventStream::new();
+            input = terminal_input::start_reader();
             app.editor_done(result, Instant::now());
             frames.request();
         }
@@ -178,7 +223,47 @@ async fn event_loop(
             frames.request_in(next.saturating_duration_since(Instant::now()));
         }
     }
+}
+
+/// Applies an engine update and those queued behind it; false once the engine has stopped.
+fn on_updates(app: &mut App, engine: &mut EngineHandle, first: Option<Update>) -> bool {
+    let Some(update) = first else {
+        app.notice(NoticeKind::Error, "the engine stopped; restart chatterm");
+        return false;
+    };
+    let now = Instant::now();
+    app.on_update(update, now);
+    while let Ok(update) = engine.updates.try_recv() {
+        app.on_update(update, now);
+    }
+    true
+}
+
+/// A frame is due: the clock's effects, then the draw (and another frame if layout work
+/// remains).
+fn on_frame(
+    app: &mut App,
+    session: &mut TerminalSession,
+    frames: &mut FrameScheduler,
+    now: Instant,
+) -> io::Result<()> {
+    if let Some(next) = app.tick(now) {
+        frames.request_in(next.saturating_duration_since(now));
+    }
+    if draw(session, app)? {
+        frames.request();
+    }
     Ok(())
+}
+
+/// A write to the terminal failed: the terminal went away (EIO after a hang-up), or
+/// another error to report.
+fn gone_or(error: io::Error) -> io::Result<Ending> {
+    if terminal_input::is_terminal_gone(&error) {
+        Ok(Ending::TerminalGone)
+    } else {
+        Err(error)
+    }
 }
 
 /// Applies a terminal event. Returns whether it may have changed the screen.
@@ -281,4 +366,23 @@ fn draw(session: &mut TerminalSession, app: &mut App) -> io::Result<bool> {
     // Ended even when the draw failed, so the terminal is not left holding its output.
     execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
     drawn
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flood_of_input_gives_the_other_branches_a_turn() {
+        let mut share = InputShare::default();
+        for _ in 0..INPUT_STREAK {
+            assert!(share.may_read());
+            share.read();
+        }
+        // The input branch sits out: an engine update or a frame runs instead, or, with
+        // none ready, the last branch hands the turn back.
+        assert!(!share.may_read());
+        share.yielded();
+        assert!(share.may_read());
+    }
 }

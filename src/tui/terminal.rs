@@ -45,12 +45,12 @@
 //! Signals: in raw mode Ctrl+C, Ctrl+Z and Ctrl+\ are keys, not signals. Signals from
 //! outside are another matter: SIGTERM (`kill`, a closing terminal emulator) and SIGHUP (the
 //! terminal or ssh connection went away) kill the process by default, with no unwinding and
-//! so no `Drop`, leaving raw mode and the alternate screen on. The app's event loop should
-//! therefore listen with `tokio::signal::unix::signal(SignalKind::terminate())` and
-//! `SignalKind::hangup()` (and `interrupt()`, for `kill -INT`) and quit through its normal
-//! path, which drops the session. After SIGHUP the writes may fail with EIO; `restore`
-//! ignores errors, so quitting still completes. Suspending on Ctrl+Z would be `restore`,
-//! raise SIGTSTP, then enter again; it is not offered yet.
+//! so no `Drop`, leaving raw mode and the alternate screen on. So the app listens for
+//! SIGTERM, SIGHUP and SIGINT (`ending.rs`, installed before the terminal is entered) and
+//! quits through its normal path, which drops the session; a terminal that hangs up
+//! without a signal is noticed by `terminal_input.rs`. After a hang-up the writes fail
+//! with EIO; `restore` ignores errors, so quitting still completes. Suspending on Ctrl+Z
+//! would be `restore`, raise SIGTSTP, then enter again; it is not offered yet.
 
 use std::io::{self, Stdout, Write};
 use std::sync::atomic::{AtomicU8, Ordering};

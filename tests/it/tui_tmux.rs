@@ -20,8 +20,10 @@
 //! screen up); `scenarios.rs` holds the tests, `keys.rs` those of the chat screen's keys,
 //! `sanitize.rs` the output gate's (every byte written to the terminal, recorded with
 //! `pipe-pane`), `retry_wait.rs` the `/retry` countdown, `torture.rs` the kills while a
-//! call awaits approval.
+//! call awaits approval, `hangup.rs` closes the terminal (kills the tmux server) under
+//! chatterm in each state.
 
+mod hangup;
 mod harness;
 mod keys;
 mod retry_wait;

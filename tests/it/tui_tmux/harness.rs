@@ -217,6 +217,14 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// Kills this tmux server: the pane's terminal goes away under its program, as when a
+    /// terminal emulator is closed or an ssh connection drops.
+    pub fn kill_server(&self) {
+        let _ = self.command().arg("kill-server").output();
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         // Errors do not matter: the server may already be gone.

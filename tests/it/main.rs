@@ -17,6 +17,8 @@ mod ledger;
 mod models;
 mod print_mode;
 mod print_tools;
+mod raw_http;
+mod secrets;
 mod store;
 mod streaming;
 mod tool_example;

@@ -231,7 +231,8 @@ pub fn at_startup(dir: Option<&Path>, base_url: &str, now: std::time::SystemTime
 /// Lists every model (all pages) and keeps the listing on disk in `dir` for a day.
 /// A failure to write the cache is not an error: the catalog is still good for this run.
 pub async fn refresh(client: &Client, dir: Option<&Path>) -> Result<Catalog, ApiError> {
-    let models = client.list_models().await?;
+    // A listing cut short still names every model it reached; those are worth keeping.
+    let models = client.list_models().await?.models;
     let catalog = Catalog::from_models(models);
     if let Some(dir) = dir {
         let _ = disk::save(

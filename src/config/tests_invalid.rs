@@ -63,6 +63,12 @@ const INVALID: &[(&str, &str, &str, &str)] = &[
         "must be at most 86400 seconds (one day)",
     ),
     (
+        "bad-env-passthrough.toml",
+        "2:36",
+        "tools.env_passthrough[1]",
+        "\"NOT A NAME\" is not an environment variable name",
+    ),
+    (
         "negative-timeout.toml",
         "2:24",
         "api.connect_timeout_secs",

@@ -5,6 +5,11 @@
 //! which `start_line` continues, so a model pages through a big file instead of getting a
 //! truncated blob. Binary files (see [`looks_binary`]) are refused. The total line count is
 //! given when the file is small enough to count ([`COUNT_LIMIT`]).
+//!
+//! Memory is bounded whatever the line lengths: a line is read in buffer-sized pieces and
+//! only its first [`MAX_LINE_BYTES`] are kept, so a 300 MB file without a newline costs
+//! kilobytes, and when the last line wanted is the one being cut, nothing after its kept
+//! prefix is read at all.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Cursor, Read};
@@ -143,13 +148,16 @@ fn collect_lines(
     let mut number = 0u64;
     let mut budget = MAX_OUTPUT_BYTES;
     loop {
-        buf.clear();
-        if reader.read_until(b'\n', &mut buf)? == 0 {
+        let next = number + 1;
+        let wanted = next >= start && end.is_none_or(|e| next <= e);
+        // One byte over the limit tells `clip_line` that the line was longer.
+        let keep = if wanted { MAX_LINE_BYTES + 1 } else { 0 };
+        let last_needed = !count_all && end.is_some_and(|e| next >= e);
+        if !read_line_bounded(&mut reader, &mut buf, keep, last_needed)? {
             out.total = Some(number);
             return Ok(out);
         }
-        number += 1;
-        let wanted = number >= start && end.is_none_or(|e| number <= e);
+        number = next;
         if wanted && !out.capped {
             let line = String::from_utf8_lossy(&buf);
             let line = line.trim_end_matches('\n').trim_end_matches('\r');
@@ -166,6 +174,41 @@ fn collect_lines(
         let past_end = end.is_some_and(|e| number >= e) || out.capped;
         if past_end && !count_all {
             return Ok(out);
+        }
+    }
+}
+
+/// Reads the next line into `buf`, keeping at most `keep` bytes of it and dropping the
+/// rest as it streams past; with `prefix_only`, stops once `keep` bytes are in (the caller
+/// needs nothing after them). `false` at the end of the input.
+fn read_line_bounded(
+    reader: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    keep: usize,
+    prefix_only: bool,
+) -> std::io::Result<bool> {
+    buf.clear();
+    let mut any = false;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(any);
+        }
+        any = true;
+        let (piece, done) = match memchr::memchr(b'\n', available) {
+            Some(i) => (&available[..=i], true),
+            None => (available, false),
+        };
+        let room = keep.saturating_sub(buf.len());
+        buf.extend_from_slice(&piece[..piece.len().min(room)]);
+        let used = piece.len();
+        reader.consume(used);
+        if done || (prefix_only && keep > 0 && buf.len() >= keep) {
+            return Ok(true);
         }
     }
 }
@@ -193,5 +236,80 @@ impl Lines {
             ));
         }
         Ok(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufReader, Read};
+
+    use super::*;
+
+    /// A newline-free input of `len` bytes that counts what was read from it.
+    struct Counted {
+        left: u64,
+        read: std::rc::Rc<std::cell::Cell<u64>>,
+    }
+
+    impl Read for Counted {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = out
+                .len()
+                .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+            out[..n].fill(b'a');
+            self.left -= n as u64;
+            self.read.set(self.read.get() + n as u64);
+            Ok(n)
+        }
+    }
+
+    fn counted(len: u64) -> (BufReader<Counted>, std::rc::Rc<std::cell::Cell<u64>>) {
+        let read = std::rc::Rc::default();
+        let reader = Counted {
+            left: len,
+            read: std::rc::Rc::clone(&read),
+        };
+        (BufReader::new(reader), read)
+    }
+
+    #[test]
+    fn a_huge_line_keeps_only_its_prefix_in_memory() {
+        let mut buf = Vec::new();
+        let (mut reader, read) = counted(50 * 1024 * 1024);
+        assert!(read_line_bounded(&mut reader, &mut buf, 10, false).unwrap());
+        assert_eq!(buf, b"aaaaaaaaaa");
+        assert!(buf.capacity() < 64 * 1024, "{}", buf.capacity());
+        assert_eq!(
+            read.get(),
+            50 * 1024 * 1024,
+            "streamed to the end of the line"
+        );
+        assert!(!read_line_bounded(&mut reader, &mut buf, 10, false).unwrap());
+    }
+
+    #[test]
+    fn the_last_line_wanted_reads_only_a_bounded_prefix() {
+        let (reader, read) = counted(300 * 1024 * 1024);
+        let lines = collect_lines(reader, 1, Some(1), false).unwrap();
+        assert!(lines.clipped_lines);
+        assert_eq!(lines.last_shown, Some(1));
+        assert!(
+            lines.body.len() < MAX_LINE_BYTES + 20,
+            "{}",
+            lines.body.len()
+        );
+        assert!(read.get() <= 64 * 1024, "read {} bytes", read.get());
+    }
+
+    #[test]
+    fn lines_after_a_huge_one_are_still_found() {
+        let mut text = vec![b'x'; 3 * MAX_OUTPUT_BYTES];
+        text.extend_from_slice(b"\r\nsecond\nthird");
+        let lines = collect_lines(&text[..], 2, None, true).unwrap();
+        assert_eq!(lines.body, "     2\tsecond\n     3\tthird\n");
+        assert_eq!(lines.total, Some(3));
+        let first = collect_lines(&text[..], 1, Some(1), true).unwrap();
+        assert!(first.body.ends_with("xxx...\n"), "{}", &first.body[..20]);
+        assert_eq!(first.total, Some(3));
     }
 }

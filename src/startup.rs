@@ -77,6 +77,18 @@ pub fn tools(config: &Config, demo: bool) -> Result<Arc<dyn ToolExecutor>> {
     Ok(Arc::new(registry))
 }
 
+/// The start-up warning for a tools root at the home directory or `/`, when tools are on.
+pub fn root_warning(config: &Config, cli: &Cli) -> Option<String> {
+    if !config.tools.enabled || cli.no_tools {
+        return None;
+    }
+    let root = match &config.tools.root {
+        Some(root) => root.clone(),
+        None => std::env::current_dir().ok()?,
+    };
+    chatterm::tools::guard::root_warning(&root, chatterm::tools::guard::home_dir().as_deref())
+}
+
 /// How tools run this time: `[tools]`, then `--no-tools` and `--approve-all`.
 pub fn tool_settings(config: &Config, cli: &Cli) -> ToolSettings {
     ToolSettings {

@@ -168,6 +168,8 @@ pub struct AppOptions {
     pub mouse_capture: bool,
     /// Prices, budget, local time and the usage ledger.
     pub cost: CostOptions,
+    /// Said once as info notices when the screen opens (e.g. a workspace root at home).
+    pub notices: Vec<String>,
 }
 
 impl App {

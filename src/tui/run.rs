@@ -40,7 +40,7 @@ use super::{clipboard, highlight};
 /// `initial` is a first message to send at once (the prompt given on the command line);
 /// `/extract` runs with `extract`.
 pub async fn run(
-    options: AppOptions,
+    mut options: AppOptions,
     mut engine: EngineHandle,
     extract: ExtractService,
     initial: Option<String>,
@@ -48,6 +48,7 @@ pub async fn run(
 ) -> io::Result<()> {
     terminal::install_panic_hook();
     let mut session = TerminalSession::enter(options.mouse_capture)?;
+    let notices = std::mem::take(&mut options.notices);
     let mut app = App::new(options);
     let mut io = Io {
         engine: &mut engine,
@@ -61,6 +62,9 @@ pub async fn run(
             NoticeKind::Info,
             "temporary store: conversations are not saved after you quit",
         );
+    }
+    for text in notices {
+        app.notice(NoticeKind::Info, text);
     }
     if let Some(loaded) = &store.resumed {
         app.show_conversation(loaded);

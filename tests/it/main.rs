@@ -19,6 +19,7 @@ mod print_mode;
 mod print_tools;
 mod raw_http;
 mod secrets;
+mod secrets_tools;
 mod store;
 mod streaming;
 mod tool_example;

@@ -31,8 +31,40 @@ use super::{RecordedRequest, assistant, headers, models, prompt, structured};
 /// What a recorded secret header holds instead of its value.
 pub const REDACTED: &str = "<redacted>";
 
-/// The API's body limit for Messages and count_tokens.
-const BODY_LIMIT: usize = 32 * 1024 * 1024;
+/// The API's body limit for Messages and count_tokens; a larger body gets its 413.
+pub const BODY_LIMIT: usize = 32 * 1024 * 1024;
+
+/// Requests the record keeps by default: enough for any test's assertions, and a bound
+/// on the demo's memory over a long session (bodies grow with the conversation).
+pub const DEFAULT_KEEP_REQUESTS: usize = 256;
+
+/// The newest requests, at most `keep` of them.
+#[derive(Debug)]
+struct Log {
+    recent: VecDeque<RecordedRequest>,
+    keep: usize,
+}
+
+impl Default for Log {
+    fn default() -> Self {
+        Log {
+            recent: VecDeque::new(),
+            keep: DEFAULT_KEEP_REQUESTS,
+        }
+    }
+}
+
+impl Log {
+    fn push(&mut self, request: RecordedRequest) {
+        self.recent.push_back(request);
+        self.trim();
+    }
+
+    fn trim(&mut self) {
+        let excess = self.recent.len().saturating_sub(self.keep);
+        self.recent.drain(..excess);
+    }
+}
 
 /// State shared by the handler and the [`super::MockServer`] handle.
 #[derive(Debug, Default)]
@@ -40,7 +72,7 @@ pub struct Shared {
     queue: Mutex<VecDeque<Reply>>,
     /// Replies for requests whose body contains a text, tried before the queue.
     keyed: Mutex<Vec<(String, Reply)>>,
-    log: Mutex<Vec<RecordedRequest>>,
+    log: Mutex<Log>,
     counter: AtomicU64,
     cache: Mutex<PromptCache>,
     /// Models a test added to the catalogue.
@@ -62,7 +94,17 @@ impl Shared {
     }
 
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.log).clone()
+        lock(&self.log).recent.iter().cloned().collect()
+    }
+
+    pub fn keep_requests(&self, keep: usize) {
+        let mut log = lock(&self.log);
+        log.keep = keep;
+        log.trim();
+    }
+
+    pub fn requests_seen(&self) -> u64 {
+        self.counter.load(Ordering::SeqCst)
     }
 
     pub fn add_model(&self, model: Value) {

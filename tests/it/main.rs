@@ -14,6 +14,7 @@ mod extract;
 mod extract_cli;
 mod fake_tools;
 mod ledger;
+mod mock_bounds;
 mod models;
 mod print_mode;
 mod print_tools;

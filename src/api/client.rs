@@ -555,6 +555,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_deadline_past_the_clock_is_far_away_not_a_panic() {
+        let now = Instant::now();
+        let far = deadline_after(Duration::MAX);
+        assert!(far > now + Duration::from_secs(300 * 24 * 60 * 60));
+        let soon = deadline_after(Duration::from_secs(5));
+        assert!(soon >= now + Duration::from_secs(5) && soon < far);
+    }
+
+    #[test]
     fn auth_from_env_prefers_the_api_key_and_never_debug_prints_it() {
         let env = |k: &str| match k {
             "ANTHROPIC_API_KEY" => Some("sk-ant-secret".to_owned()),

@@ -20,4 +20,5 @@
 //! screen up); `scenarios.rs` holds the tests.
 
 mod harness;
+mod home_root;
 mod scenarios;

@@ -20,9 +20,9 @@
 //!
 //! Usage numbers follow a prompt-cache simulation with the API's prefix rules ([`cache`]),
 //! except for scripts with an explicit `Start` step, whose usage is sent verbatim.
-//! The last [`DEFAULT_KEEP_REQUESTS`] requests are recorded ([`MockServer::requests`],
-//! [`MockServer::keep_requests`] for more) with secret headers redacted, so a long demo
-//! session's memory stays flat; a body over [`BODY_LIMIT`] (32 MB) gets the API's 413
+//! The last [`DEFAULT_KEEP_REQUESTS`] requests, up to [`KEEP_BODY_BYTES`] of bodies, are
+//! recorded ([`MockServer::requests`], [`MockServer::keep_requests`] for more) with secret
+//! headers redacted, so a long demo session's memory stays flat; a body over [`BODY_LIMIT`] (32 MB) gets the API's 413
 //! `request_too_large` and is not kept.
 //! Every response carries `request-id: req_mock_N` (N counts requests to any endpoint)
 //! and plausible `anthropic-ratelimit-*` headers.
@@ -56,7 +56,7 @@ use std::sync::Arc;
 use tokio::task::JoinHandle;
 
 pub use script::{Chunking, HttpError, Reply, Script, Step};
-pub use server::{BODY_LIMIT, DEFAULT_KEEP_REQUESTS, REDACTED};
+pub use server::{BODY_LIMIT, DEFAULT_KEEP_REQUESTS, KEEP_BODY_BYTES, REDACTED};
 
 /// One request as the mock received it.
 #[derive(Debug, Clone, PartialEq)]
@@ -139,7 +139,8 @@ impl MockServer {
     }
 
     /// The requests received so far, oldest first (all endpoints): the last
-    /// [`DEFAULT_KEEP_REQUESTS`], or as many as [`MockServer::keep_requests`] set.
+    /// [`DEFAULT_KEEP_REQUESTS`] (or as many as [`MockServer::keep_requests`] set), fewer
+    /// when their bodies pass [`KEEP_BODY_BYTES`] in all.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.requests()
     }

@@ -38,11 +38,17 @@ pub const BODY_LIMIT: usize = 32 * 1024 * 1024;
 /// on the demo's memory over a long session (bodies grow with the conversation).
 pub const DEFAULT_KEEP_REQUESTS: usize = 256;
 
-/// The newest requests, at most `keep` of them.
+/// The most body bytes the record holds (the newest request is kept whatever its size):
+/// a count alone does not bound memory when each body is tens of megabytes.
+pub const KEEP_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// The newest requests, at most `keep` of them and about [`KEEP_BODY_BYTES`] of bodies.
 #[derive(Debug)]
 struct Log {
     recent: VecDeque<RecordedRequest>,
     keep: usize,
+    /// The raw bodies' bytes in `recent`.
+    bytes: usize,
 }
 
 impl Default for Log {
@@ -50,19 +56,27 @@ impl Default for Log {
         Log {
             recent: VecDeque::new(),
             keep: DEFAULT_KEEP_REQUESTS,
+            bytes: 0,
         }
     }
 }
 
 impl Log {
     fn push(&mut self, request: RecordedRequest) {
+        self.bytes += request.raw_body.len();
         self.recent.push_back(request);
         self.trim();
     }
 
     fn trim(&mut self) {
-        let excess = self.recent.len().saturating_sub(self.keep);
-        self.recent.drain(..excess);
+        while self.recent.len() > self.keep
+            || (self.bytes > KEEP_BODY_BYTES && self.recent.len() > 1)
+        {
+            let Some(old) = self.recent.pop_front() else {
+                break;
+            };
+            self.bytes -= old.raw_body.len();
+        }
     }
 }
 

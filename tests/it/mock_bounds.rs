@@ -1,7 +1,7 @@
 //! The mock server's memory is bounded: it keeps only its last requests, however many and
 //! however large, and answers a body over the API's 32 MB limit with the API's 413.
 
-use chatterm::mock::{BODY_LIMIT, DEFAULT_KEEP_REQUESTS, MockServer};
+use chatterm::mock::{BODY_LIMIT, DEFAULT_KEEP_REQUESTS, KEEP_BODY_BYTES, MockServer};
 use serde_json::Value;
 
 async fn post(client: &reqwest::Client, server: &MockServer, body: Vec<u8>) -> (u16, Value) {
@@ -58,6 +58,26 @@ async fn many_large_requests_keep_only_the_last_ones() {
     server.keep_requests(1000);
     post(&client, &server, big_body(10, 0)).await;
     assert_eq!(server.requests().len(), 11);
+}
+
+#[tokio::test]
+async fn huge_bodies_are_kept_within_a_byte_budget() {
+    let server = MockServer::start().await.unwrap();
+    let client = reqwest::Client::new();
+    for i in 0..8 {
+        let (status, _) = post(&client, &server, big_body(20 * 1024 * 1024, i)).await;
+        assert_eq!(status, 400);
+    }
+    let kept = server.requests();
+    let held: usize = kept.iter().map(|r| r.raw_body.len()).sum();
+    assert!(
+        held <= KEEP_BODY_BYTES,
+        "{held} bytes held by {} requests",
+        kept.len()
+    );
+    assert_eq!(kept.len(), 3, "the newest that fit");
+    let newest = String::from_utf8_lossy(&kept[2].raw_body[..100]).into_owned();
+    assert!(newest.contains("\"7 x"), "{newest}");
 }
 
 #[tokio::test]

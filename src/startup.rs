@@ -126,9 +126,12 @@ pub async fn discover_models(
     let mut listing = start.catalog;
     let mut background = None;
     if start.refresh && waits {
-        let refresh = catalog::refresh(client, dir.as_deref());
-        if let Ok(Ok(fresh)) = tokio::time::timeout(DISCOVERY_WAIT, refresh).await {
+        let refresh = catalog::refresh_noting(client, dir.as_deref());
+        if let Ok(Ok((fresh, note))) = tokio::time::timeout(DISCOVERY_WAIT, refresh).await {
             listing = fresh;
+            if let Some(note) = note {
+                eprintln!("note: {note}");
+            }
         }
     } else if start.refresh {
         background = Some(dir);

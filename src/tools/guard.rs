@@ -2,7 +2,9 @@
 //!
 //! `read_file`, `list_directory` and `search_files` run without approval, so a workspace
 //! root at the home directory (or `/`) would let a model read `~/.ssh` or `~/.aws` without
-//! anyone being asked. The guard refuses every path inside [`Guard::for_user`]'s list:
+//! anyone being asked. The guard refuses every path inside [`Guard::for_user`]'s list
+//! (to every built-in that takes a path, `write_file` included, as it is checked in
+//! [`super::workspace::Workspace`]):
 //! `~/.ssh`, `~/.aws`, `~/.gnupg`, `~/.config/gcloud`, and chatterm's own config and data
 //! directories (the conversation store, the config that may name tools). `search_files`
 //! skips them while walking. `tools.allow_secret_dirs = true` turns the guard off.

@@ -178,7 +178,7 @@ impl Workspace {
         if let Some(dir) = self.guard.covering(&real) {
             return Err(PathError(format!(
                 "{path:?} is refused: it is inside {}, which holds credentials or chatterm's \
-                 own data; the tools never read there unless the user sets \
+                 own data; the tools never go there unless the user sets \
                  tools.allow_secret_dirs = true",
                 dir.display()
             )));

@@ -14,6 +14,7 @@
 //! - [`extract`]: structured outputs: JSON that matches a schema (native JSON output or
 //!   a forced tool), validated locally, retried once with the errors, batches.
 //! - [`mock`]: a local Anthropic-compatible server for tests and the offline demo.
+//! - [`panic_log`]: where background panics go while the full screen is up.
 //! - [`print`]: the non-interactive front end (`chatterm -p`).
 //! - [`store`]: SQLite persistence of conversations, messages, tool results and usage.
 //! - [`sanitize`]: the one gate untrusted text passes before it reaches a terminal.
@@ -27,6 +28,7 @@ pub mod cost;
 pub mod engine;
 pub mod extract;
 pub mod mock;
+pub mod panic_log;
 pub mod print;
 pub mod sanitize;
 pub mod store;

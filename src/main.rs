@@ -176,6 +176,10 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     }
     let mut handle = engine.spawn();
     let opts = PrintOptions { json: cli.json };
+    let root_warning = startup::root_warning(&config, &cli);
+    if let (false, Some(warning)) = (full_screen, &root_warning) {
+        eprintln!("warning: {warning}");
+    }
     if cli.print {
         let prompt = startup::prompt_from(&cli)?;
         let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
@@ -200,7 +204,8 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
         tier_models: startup::tier_models(&config),
         ledger: Some(ledger),
     };
-    let options = app_options(&config, &cli, cost)?;
+    let mut options = app_options(&config, &cli, cost)?;
+    options.notices.extend(root_warning);
     let link = tui::run_store::StoreLink { store, resumed };
     let ending = tui::run::run(options, handle, extract, cli.prompt.clone(), link)
         .await
@@ -242,5 +247,6 @@ fn app_options(config: &Config, cli: &Cli, cost: CostOptions) -> Result<AppOptio
         mouse_capture: config.ui.mouse && !cli.no_mouse,
         cost,
         approve_all: cli.approve_all,
+        notices: Vec::new(),
     })
 }

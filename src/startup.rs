@@ -77,6 +77,18 @@ pub fn tools(config: &Config, demo: bool) -> Result<Arc<dyn ToolExecutor>> {
     Ok(Arc::new(registry))
 }
 
+/// The start-up warning for a tools root at the home directory or `/`, when tools are on.
+pub fn root_warning(config: &Config, cli: &Cli) -> Option<String> {
+    if !config.tools.enabled || cli.no_tools {
+        return None;
+    }
+    let root = match &config.tools.root {
+        Some(root) => root.clone(),
+        None => std::env::current_dir().ok()?,
+    };
+    chatterm::tools::guard::root_warning(&root, chatterm::tools::guard::home_dir().as_deref())
+}
+
 /// How tools run this time: `[tools]`, then `--no-tools` and `--approve-all`.
 pub fn tool_settings(config: &Config, cli: &Cli) -> ToolSettings {
     ToolSettings {
@@ -114,9 +126,12 @@ pub async fn discover_models(
     let mut listing = start.catalog;
     let mut background = None;
     if start.refresh && waits {
-        let refresh = catalog::refresh(client, dir.as_deref());
-        if let Ok(Ok(fresh)) = tokio::time::timeout(DISCOVERY_WAIT, refresh).await {
+        let refresh = catalog::refresh_noting(client, dir.as_deref());
+        if let Ok(Ok((fresh, note))) = tokio::time::timeout(DISCOVERY_WAIT, refresh).await {
             listing = fresh;
+            if let Some(note) = note {
+                eprintln!("note: {note}");
+            }
         }
     } else if start.refresh {
         background = Some(dir);

@@ -28,6 +28,7 @@ pub fn new_app() -> App {
         mouse_capture: true,
         cost: Default::default(),
         approve_all: false,
+        notices: Vec::new(),
     })
 }
 

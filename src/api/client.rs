@@ -12,7 +12,12 @@
 //! - idle: the longest gap between two events once the stream has started.
 //!
 //! The API key lives only in this client's headers; it is never logged, printed or kept
-//! elsewhere (`Auth`'s `Debug` redacts it).
+//! elsewhere (`Auth`'s `Debug` redacts it). No redirect is followed: a redirect would carry
+//! `x-api-key` to whatever address the server names (reqwest strips only `Authorization`
+//! across origins), so a 3xx is an error that names where it pointed.
+//!
+//! Bounds: an error body is read up to [`MAX_ERROR_BODY`]; the model listing stops after
+//! [`MAX_MODEL_PAGES`] pages; every deadline is computed with checked arithmetic.
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
@@ -35,6 +40,23 @@ use super::wire::{ErrorBody, MessageResponse, MessagesRequest, ModelInfo, Models
 
 /// The API version header value; still the only one (reference §1.1).
 pub const ANTHROPIC_VERSION: &str = "2023-06-01";
+
+/// The most of an error response's body that is read; the API's own are a few hundred
+/// bytes, and a misbehaving server must not make an error cost memory.
+pub const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// The most `/v1/models` pages read (of up to 1000 models each): a server that keeps saying
+/// `has_more` must not keep chatterm listing forever.
+pub const MAX_MODEL_PAGES: usize = 20;
+
+/// `now + wait`, or a deadline far enough away to mean "never" when that overflows the
+/// clock. Config bounds durations to a day; this keeps any other caller from a panic.
+pub fn deadline_after(wait: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(wait)
+        .or_else(|| now.checked_add(Duration::from_secs(365 * 24 * 60 * 60)))
+        .unwrap_or(now)
+}
 
 /// How requests authenticate.
 #[derive(Clone, PartialEq, Eq)]
@@ -138,6 +160,7 @@ impl Client {
             .connect_timeout(opts.connect_timeout)
             .tcp_keepalive(Duration::from_secs(30))
             .user_agent(concat!("chatterm/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ApiError::Connection(e.to_string()))?;
         Ok(Self { http, opts })
@@ -195,6 +218,8 @@ impl Client {
         let resp = req.send().await.map_err(from_reqwest)?;
         if resp.status().is_success() {
             Ok(resp)
+        } else if resp.status().is_redirection() {
+            Err(redirect_error(&resp))
         } else {
             Err(error_from_response(resp).await)
         }
@@ -204,7 +229,7 @@ impl Client {
     /// `message_stop`; the first-byte timeout covers everything up to the first content
     /// event.
     pub async fn stream(&self, request: &MessagesRequest) -> Result<EventStream, ApiError> {
-        let deadline = Instant::now() + self.opts.first_byte_timeout;
+        let deadline = deadline_after(self.opts.first_byte_timeout);
         let req = with_stream(request, true);
         let send = self.send_json(reqwest::Method::POST, "/v1/messages", Some(&*req));
         let resp = tokio::time::timeout_at(deadline, send)
@@ -236,12 +261,13 @@ impl Client {
         Ok((read_json(resp).await?, meta))
     }
 
-    /// Every model the key can use (all pages), retried per the policy.
-    pub async fn list_models(&self) -> Result<Vec<ModelInfo>, ApiError> {
+    /// Every model the key can use (all pages, at most [`MAX_MODEL_PAGES`]), retried per
+    /// the policy.
+    pub async fn list_models(&self) -> Result<ModelListing, ApiError> {
         let policy = RetryPolicy::new(self.opts.max_retries);
         let mut models = Vec::new();
         let mut after: Option<String> = None;
-        loop {
+        for _ in 0..MAX_MODEL_PAGES {
             let path = match &after {
                 Some(id) => format!("/v1/models?limit=1000&after_id={id}"),
                 None => "/v1/models?limit=1000".to_owned(),
@@ -257,9 +283,16 @@ impl Client {
             after = page.last_id;
             models.extend(page.data);
             if !more {
-                return Ok(models);
+                return Ok(ModelListing {
+                    models,
+                    cut_short: false,
+                });
             }
         }
+        Ok(ModelListing {
+            models,
+            cut_short: true,
+        })
     }
 
     /// The prompt size of a request, from `POST /v1/messages/count_tokens`.
@@ -284,6 +317,27 @@ impl Client {
         })
         .await?;
         Ok(count.input_tokens)
+    }
+}
+
+/// What `GET /v1/models` listed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelListing {
+    pub models: Vec<ModelInfo>,
+    /// The server still said `has_more` after [`MAX_MODEL_PAGES`] pages; see [`Self::note`].
+    pub cut_short: bool,
+}
+
+impl ModelListing {
+    /// What to tell the user about a listing that was cut short.
+    pub fn note(&self) -> Option<String> {
+        self.cut_short.then(|| {
+            format!(
+                "the model listing was cut after {MAX_MODEL_PAGES} pages ({} models): \
+                 the server kept saying there were more",
+                self.models.len()
+            )
+        })
     }
 }
 
@@ -327,6 +381,39 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
+/// The error for a 3xx: never followed, because the request carries the API key.
+fn redirect_error(resp: &reqwest::Response) -> ApiError {
+    let target = header_str(resp.headers(), "location").unwrap_or_default();
+    let target: String = crate::sanitize::sanitize_line(&target)
+        .chars()
+        .take(200)
+        .collect();
+    ApiError::Http {
+        status: resp.status().as_u16(),
+        kind: "redirect".to_owned(),
+        message: format!(
+            "the server redirected to {target:?}; chatterm follows no redirects so the API \
+             key never goes to another address (set api.base_url to the final address)"
+        ),
+        request_id: header_str(resp.headers(), "request-id"),
+        retry_after: None,
+        should_retry: Some(false),
+    }
+}
+
+/// Reads at most [`MAX_ERROR_BODY`] bytes of a response body; the rest is not read.
+async fn capped_body(mut resp: reqwest::Response) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = resp.chunk().await {
+        let room = MAX_ERROR_BODY - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() == MAX_ERROR_BODY {
+            break;
+        }
+    }
+    body
+}
+
 /// Builds the typed error for a non-2xx response, keeping the API's own message.
 async fn error_from_response(resp: reqwest::Response) -> ApiError {
     let status = resp.status().as_u16();
@@ -338,7 +425,7 @@ async fn error_from_response(resp: reqwest::Response) -> ApiError {
         Some("false") => Some(false),
         _ => None,
     };
-    let body = resp.bytes().await.unwrap_or_default();
+    let body = capped_body(resp).await;
     let parsed: Option<ErrorBody> = serde_json::from_slice(&body).ok();
     let (kind, message, body_request_id) = match parsed {
         Some(b) => (b.error.kind, b.error.message, b.request_id),
@@ -427,7 +514,7 @@ impl EventStream {
     async fn fill(&mut self) -> Result<(), ApiError> {
         let (deadline, phase) = match self.first_deadline {
             Some(d) => (d, TimeoutPhase::FirstByte),
-            None => (Instant::now() + self.idle_timeout, TimeoutPhase::Idle),
+            None => (deadline_after(self.idle_timeout), TimeoutPhase::Idle),
         };
         let chunk = tokio::time::timeout_at(deadline, self.body.next())
             .await
@@ -466,6 +553,15 @@ fn body_error(e: &reqwest::Error) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_deadline_past_the_clock_is_far_away_not_a_panic() {
+        let now = Instant::now();
+        let far = deadline_after(Duration::MAX);
+        assert!(far > now + Duration::from_secs(300 * 24 * 60 * 60));
+        let soon = deadline_after(Duration::from_secs(5));
+        assert!(soon >= now + Duration::from_secs(5) && soon < far);
+    }
 
     #[test]
     fn auth_from_env_prefers_the_api_key_and_never_debug_prints_it() {

@@ -21,7 +21,7 @@ pub mod retry;
 pub mod sse;
 pub mod wire;
 
-pub use client::{Auth, Client, ClientOptions, ResponseMeta};
+pub use client::{Auth, Client, ClientOptions, ModelListing, ResponseMeta};
 pub use error::{ApiError, ErrorClass, TimeoutPhase};
 pub use events::{Delta, StreamEvent};
 pub use wire::*;

@@ -91,7 +91,8 @@ pub fn parse_retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duratio
 }
 
 fn secs(s: f64) -> Option<Duration> {
-    (s.is_finite() && s >= 0.0).then(|| Duration::from_secs_f64(s))
+    // `try_`: a huge header value must not panic (`from_secs_f64` does on overflow).
+    (s.is_finite() && s >= 0.0).then(|| Duration::try_from_secs_f64(s).ok())?
 }
 
 /// What to tell a person about a failure that carried a server-requested wait, which the

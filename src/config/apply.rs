@@ -222,12 +222,23 @@ pub(crate) fn check_base_url(url: &str) -> Result<String, String> {
     }
 }
 
-/// Seconds to a duration: positive, finite and representable (`Duration::from_secs_f64`
-/// panics on overflow, so the checked form is used).
+/// The longest duration any config key accepts. Nothing chatterm waits for needs longer,
+/// and a bound keeps every `Instant + duration` far from overflow (`1e19` seconds used to
+/// panic when a request added it to the clock).
+pub const MAX_CONFIG_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Seconds to a duration: positive, finite and at most [`MAX_CONFIG_DURATION`]
+/// (`Duration::from_secs_f64` panics on overflow, so the checked form is used).
 pub(crate) fn to_duration(Seconds(secs): Seconds) -> Result<Duration, String> {
     if !secs.is_finite() || secs <= 0.0 {
         return Err(format!(
             "must be a number of seconds greater than 0, got {secs}"
+        ));
+    }
+    if secs > MAX_CONFIG_DURATION.as_secs_f64() {
+        return Err(format!(
+            "must be at most {} seconds (one day), got {secs}",
+            MAX_CONFIG_DURATION.as_secs()
         ));
     }
     match Duration::try_from_secs_f64(secs) {

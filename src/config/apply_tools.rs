@@ -44,6 +44,15 @@ pub(crate) fn apply_tools(
         }
         tools.root = Some(config_relative(root.trim(), origin));
     }
+    if let Some(allow) = raw.allow_secret_dirs {
+        tools.allow_secret_dirs = allow;
+    }
+    if let Some(names) = &raw.env_passthrough {
+        for (i, name) in names.iter().enumerate() {
+            check_env_name(name).map_err(|m| (key("env_passthrough").index(i), m))?;
+        }
+        tools.env_passthrough = names.clone();
+    }
     if let Some(parallel) = raw.parallel {
         tools.parallel = usize::try_from(in_range(parallel, MAX_PARALLEL, "parallel")?)
             .map_err(|_| (key("parallel"), "too large".into()))?;
@@ -65,6 +74,20 @@ pub(crate) fn apply_tools(
         tools.commands = checked;
     }
     Ok(())
+}
+
+/// An environment variable name as a shell would write it, so a typo is caught at load.
+fn check_env_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name:?} is not an environment variable name (letters, digits and _)"
+        ))
+    }
 }
 
 fn in_range(value: u32, max: u32, name: &str) -> Result<u32, Failure> {

@@ -366,6 +366,12 @@ pub struct ToolsConfig {
     pub eager_input_streaming: bool,
     /// `[[tools.command]]`, in file order: names unique and none a built-in's.
     pub commands: Vec<CommandToolConfig>,
+    /// Credential-like environment variables (`ANTHROPIC_*`, `*_API_KEY`, `*_TOKEN`,
+    /// `*_SECRET`) that tool processes may still inherit, by exact name.
+    pub env_passthrough: Vec<String>,
+    /// Let the read-only tools into `~/.ssh`, `~/.aws`, `~/.gnupg`, `~/.config/gcloud` and
+    /// chatterm's own config and data directories.
+    pub allow_secret_dirs: bool,
 }
 
 impl Default for ToolsConfig {
@@ -377,6 +383,8 @@ impl Default for ToolsConfig {
             max_rounds: 25,
             eager_input_streaming: true,
             commands: Vec::new(),
+            env_passthrough: Vec::new(),
+            allow_secret_dirs: false,
         }
     }
 }

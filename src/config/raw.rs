@@ -125,6 +125,8 @@ pub(crate) struct RawTools {
     pub parallel: Option<u32>,
     pub max_rounds: Option<u32>,
     pub eager_input_streaming: Option<bool>,
+    pub env_passthrough: Option<Vec<String>>,
+    pub allow_secret_dirs: Option<bool>,
     /// `[[tools.command]]`: a layer that has it replaces the whole list.
     pub command: Option<Vec<RawCommandTool>>,
 }

@@ -45,6 +45,30 @@ const INVALID: &[(&str, &str, &str, &str)] = &[
         "greater than 0, got NaN",
     ),
     (
+        "huge-first-byte-timeout.toml",
+        "2:27",
+        "api.first_byte_timeout_secs",
+        "must be at most 86400 seconds (one day), got 10000000000000000000",
+    ),
+    (
+        "idle-timeout-over-a-day.toml",
+        "2:21",
+        "api.idle_timeout_secs",
+        "must be at most 86400 seconds (one day), got 86401",
+    ),
+    (
+        "tool-timeout-over-a-day.toml",
+        "6:16",
+        "tools.command[0].timeout_secs",
+        "must be at most 86400 seconds (one day)",
+    ),
+    (
+        "bad-env-passthrough.toml",
+        "2:36",
+        "tools.env_passthrough[1]",
+        "\"NOT A NAME\" is not an environment variable name",
+    ),
+    (
         "negative-timeout.toml",
         "2:24",
         "api.connect_timeout_secs",

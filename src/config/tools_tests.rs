@@ -20,6 +20,8 @@ fn defaults_are_documented_values() {
     assert_eq!(tools.max_rounds, 25);
     assert!(tools.eager_input_streaming);
     assert!(tools.commands.is_empty());
+    assert!(tools.env_passthrough.is_empty());
+    assert!(!tools.allow_secret_dirs);
 }
 
 #[test]
@@ -35,6 +37,8 @@ fn tools_fixture_sets_every_key() {
     assert_eq!(tools.parallel, 8);
     assert_eq!(tools.max_rounds, 3);
     assert!(!tools.eager_input_streaming);
+    assert_eq!(tools.env_passthrough, ["GITHUB_TOKEN", "npm_token"]);
+    assert!(tools.allow_secret_dirs);
 
     let names: Vec<&str> = tools.commands.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["get_weather", "echo-json", "forecast", "uptime"]);

@@ -22,7 +22,10 @@
 //!
 //! Usage numbers follow a prompt-cache simulation with the API's prefix rules ([`cache`]),
 //! except for scripts with an explicit `Start` step, whose usage is sent verbatim.
-//! Every request is recorded ([`MockServer::requests`]) with secret headers redacted.
+//! The last [`DEFAULT_KEEP_REQUESTS`] requests, up to [`KEEP_BODY_BYTES`] of bodies, are
+//! recorded ([`MockServer::requests`], [`MockServer::keep_requests`] for more) with secret
+//! headers redacted, so a long demo session's memory stays flat; a body over [`BODY_LIMIT`] (32 MB) gets the API's 413
+//! `request_too_large` and is not kept.
 //! Every response carries `request-id: req_mock_N` (N counts requests to any endpoint)
 //! and plausible `anthropic-ratelimit-*` headers.
 //!
@@ -56,7 +59,7 @@ use std::sync::Arc;
 use tokio::task::JoinHandle;
 
 pub use script::{Chunking, HttpError, Reply, Script, Step};
-pub use server::REDACTED;
+pub use server::{BODY_LIMIT, DEFAULT_KEEP_REQUESTS, KEEP_BODY_BYTES, REDACTED};
 
 /// One request as the mock received it.
 #[derive(Debug, Clone, PartialEq)]
@@ -150,9 +153,22 @@ impl MockServer {
         self.shared.fault_attempts()
     }
 
-    /// Every request received so far, in order (all endpoints).
+    /// The requests received so far, oldest first (all endpoints): the last
+    /// [`DEFAULT_KEEP_REQUESTS`] (or as many as [`MockServer::keep_requests`] set), fewer
+    /// when their bodies pass [`KEEP_BODY_BYTES`] in all.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.requests()
+    }
+
+    /// Keeps the last `keep` requests from now on (dropping older ones at once), for a
+    /// test that needs to look back further than the default.
+    pub fn keep_requests(&self, keep: usize) {
+        self.shared.keep_requests(keep);
+    }
+
+    /// Requests received in all, kept or not.
+    pub fn requests_seen(&self) -> u64 {
+        self.shared.requests_seen()
     }
 
     /// Serves until ctrl-c, or until this future is dropped.

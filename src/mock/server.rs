@@ -32,8 +32,54 @@ use super::{RecordedRequest, assistant, headers, models, prompt, structured};
 /// What a recorded secret header holds instead of its value.
 pub const REDACTED: &str = "<redacted>";
 
-/// The API's body limit for Messages and count_tokens.
-const BODY_LIMIT: usize = 32 * 1024 * 1024;
+/// The API's body limit for Messages and count_tokens; a larger body gets its 413.
+pub const BODY_LIMIT: usize = 32 * 1024 * 1024;
+
+/// Requests the record keeps by default: enough for any test's assertions, and a bound
+/// on the demo's memory over a long session (bodies grow with the conversation).
+pub const DEFAULT_KEEP_REQUESTS: usize = 256;
+
+/// The most body bytes the record holds (the newest request is kept whatever its size):
+/// a count alone does not bound memory when each body is tens of megabytes.
+pub const KEEP_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// The newest requests, at most `keep` of them and about [`KEEP_BODY_BYTES`] of bodies.
+#[derive(Debug)]
+struct Log {
+    recent: VecDeque<RecordedRequest>,
+    keep: usize,
+    /// The raw bodies' bytes in `recent`.
+    bytes: usize,
+}
+
+impl Default for Log {
+    fn default() -> Self {
+        Log {
+            recent: VecDeque::new(),
+            keep: DEFAULT_KEEP_REQUESTS,
+            bytes: 0,
+        }
+    }
+}
+
+impl Log {
+    fn push(&mut self, request: RecordedRequest) {
+        self.bytes += request.raw_body.len();
+        self.recent.push_back(request);
+        self.trim();
+    }
+
+    fn trim(&mut self) {
+        while self.recent.len() > self.keep
+            || (self.bytes > KEEP_BODY_BYTES && self.recent.len() > 1)
+        {
+            let Some(old) = self.recent.pop_front() else {
+                break;
+            };
+            self.bytes -= old.raw_body.len();
+        }
+    }
+}
 
 /// State shared by the handler and the [`super::MockServer`] handle.
 #[derive(Debug, Default)]
@@ -41,7 +87,7 @@ pub struct Shared {
     queue: Mutex<VecDeque<Reply>>,
     /// Replies for requests whose body contains a text, tried before the queue.
     keyed: Mutex<Vec<(String, Reply)>>,
-    log: Mutex<Vec<RecordedRequest>>,
+    log: Mutex<Log>,
     counter: AtomicU64,
     cache: Mutex<PromptCache>,
     /// Models a test added to the catalogue.
@@ -65,7 +111,17 @@ impl Shared {
     }
 
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.log).clone()
+        lock(&self.log).recent.iter().cloned().collect()
+    }
+
+    pub fn keep_requests(&self, keep: usize) {
+        let mut log = lock(&self.log);
+        log.keep = keep;
+        log.trim();
+    }
+
+    pub fn requests_seen(&self) -> u64 {
+        self.counter.load(Ordering::SeqCst)
     }
 
     pub fn inject_faults(&self, plan: FaultPlan) {

@@ -11,7 +11,8 @@
 //! - the working directory is the workspace root; stdout is kept up to
 //!   [`MAX_RESULT_BYTES`] (a note says when more was cut).
 //!
-//! Cancellation and timeouts kill the process group, as for `run_command`.
+//! Cancellation and timeouts kill the process group, as for `run_command`, and the child
+//! starts without the parent's credentials, as for `run_command` (`tools::env`).
 
 use std::path::PathBuf;
 
@@ -33,6 +34,7 @@ pub struct CommandTool {
     spec: ToolSpec,
     config: CommandToolConfig,
     cwd: PathBuf,
+    env_passthrough: Vec<String>,
 }
 
 impl CommandTool {
@@ -43,7 +45,21 @@ impl CommandTool {
             input_schema: config.input_schema.clone(),
             approval: config.approval,
         };
-        CommandTool { spec, config, cwd }
+        CommandTool {
+            spec,
+            config,
+            cwd,
+            env_passthrough: Vec::new(),
+        }
+    }
+
+    /// Lets the child inherit these credential-like variables (`tools.env_passthrough`);
+    /// without it, it inherits none ([`super::env`]).
+    pub fn with_env_passthrough(self, names: Vec<String>) -> CommandTool {
+        CommandTool {
+            env_passthrough: names,
+            ..self
+        }
     }
 }
 
@@ -68,6 +84,7 @@ impl Tool for CommandTool {
                 head: 0,
                 tail: STDERR_TAIL_CHARS * 4,
             },
+            env_passthrough: self.env_passthrough.clone(),
         };
         let name = self.config.name.clone();
         let timeout = self.config.timeout;

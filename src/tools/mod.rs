@@ -22,7 +22,9 @@
 
 pub mod builtin;
 pub mod command;
+pub mod env;
 pub mod examples;
+pub mod guard;
 pub mod process;
 pub mod registry;
 pub mod schema;

@@ -14,7 +14,9 @@
 //! - after the child exits, its pipes may still be held open by a background grandchild;
 //!   reading waits at most [`DRAIN_GRACE`] for them, then the group is killed and what was
 //!   read is returned, so a tool never hangs on a daemon it started;
-//! - the input is written from its own task and a process that never reads it is fine.
+//! - the input is written from its own task and a process that never reads it is fine;
+//! - the child inherits the environment without credentials ([`super::env`]), apart
+//!   from the names in [`ProcessSpec::env_passthrough`].
 
 use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
@@ -39,6 +41,8 @@ pub struct ProcessSpec {
     pub timeout: Duration,
     pub stdout: Keep,
     pub stderr: Keep,
+    /// Credential variables the child may still inherit (`tools.env_passthrough`).
+    pub env_passthrough: Vec<String>,
 }
 
 /// How much of a stream to keep: the first `head` bytes and the last `tail`.
@@ -154,6 +158,9 @@ pub async fn run(spec: ProcessSpec, cancel: CancellationToken) -> std::io::Resul
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
+    super::env::scrub(&spec.env_passthrough, |name| {
+        command.env_remove(name);
+    });
     #[cfg(unix)]
     command.process_group(0);
     let mut child = command.spawn()?;

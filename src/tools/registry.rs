@@ -23,6 +23,7 @@ use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
 use super::command::CommandTool;
+use super::guard::Guard;
 use super::schema::Schema;
 use super::workspace::Workspace;
 use super::{InvalidInput, ToolExecutor, ToolFuture, ToolOutput, ToolSpec, builtin};
@@ -77,6 +78,7 @@ fn duplicate_message(name: &str, builtin: bool) -> String {
 pub struct RegistryBuilder {
     tools: Vec<Arc<dyn Tool>>,
     root: Option<PathBuf>,
+    env_passthrough: Vec<String>,
 }
 
 impl RegistryBuilder {
@@ -85,9 +87,10 @@ impl RegistryBuilder {
     }
 
     /// Adds the built-in tools, confined to `workspace`; command tools added afterwards run
-    /// in its root.
+    /// in its root and with its environment passthrough.
     pub fn builtins(mut self, workspace: Workspace) -> RegistryBuilder {
         self.root = Some(workspace.root().to_path_buf());
+        self.env_passthrough = workspace.env_passthrough().to_vec();
         self.tools.extend(builtin::all(workspace));
         self
     }
@@ -96,7 +99,8 @@ impl RegistryBuilder {
     /// built-ins were added).
     pub fn command(mut self, config: CommandToolConfig) -> RegistryBuilder {
         let cwd = self.root.clone().unwrap_or_else(|| PathBuf::from("."));
-        self.tools.push(Arc::new(CommandTool::new(config, cwd)));
+        let tool = CommandTool::new(config, cwd).with_env_passthrough(self.env_passthrough.clone());
+        self.tools.push(Arc::new(tool));
         self
     }
 
@@ -173,8 +177,9 @@ impl Registry {
         }
     }
 
-    /// The built-ins (confined to `tools.root`, else the current directory) and the
-    /// configured command tools.
+    /// The built-ins (confined to `tools.root`, else the current directory, and kept out of
+    /// the user's secret directories unless `tools.allow_secret_dirs`) and the configured
+    /// command tools.
     pub fn from_config(config: &ToolsConfig) -> Result<Registry, RegistryError> {
         Registry::from_config_with(config, Vec::new())
     }
@@ -192,10 +197,18 @@ impl Registry {
                 source,
             })?,
         };
-        let workspace = Workspace::new(&root).map_err(|source| RegistryError::Root {
-            path: root.clone(),
-            source,
-        })?;
+        let guard = if config.allow_secret_dirs {
+            Guard::none()
+        } else {
+            Guard::for_this_user()
+        };
+        let workspace = Workspace::new(&root)
+            .map_err(|source| RegistryError::Root {
+                path: root.clone(),
+                source,
+            })?
+            .with_guard(guard)
+            .with_env_passthrough(config.env_passthrough.clone());
         let mut builder = RegistryBuilder::new().builtins(workspace);
         for command in config.commands.iter().cloned().chain(extra) {
             builder = builder.command(command);

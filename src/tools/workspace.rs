@@ -16,6 +16,11 @@
 //!   symlink is refused, since writing through it would create its target wherever it
 //!   points.
 //!
+//! Inside the root, the [`Guard`]'s directories (credentials, chatterm's own data) are
+//! refused by [`Workspace::resolve`] and [`Workspace::resolve_for_write`] too, and
+//! [`Workspace::guarded`] lets a walk skip them. The workspace also carries the names a
+//! child process may inherit despite looking like credentials (`tools.env_passthrough`).
+//!
 //! Every refusal is a [`PathError`] whose text names the path and says why, for the model
 //! to act on. The checks are made before the operation, so a process racing to swap a
 //! directory for a symlink in between is not defended against; the guard is against a
@@ -24,15 +29,19 @@
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
+use super::guard::Guard;
+
 /// A refused or unusable path, worded for the model.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct PathError(pub String);
 
-/// The canonical workspace root.
+/// The canonical workspace root and the policy the tools in it follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Workspace {
     root: PathBuf,
+    guard: Guard,
+    env_passthrough: Vec<String>,
 }
 
 impl Workspace {
@@ -45,11 +54,38 @@ impl Workspace {
                 format!("{} is not a directory", root.display()),
             ));
         }
-        Ok(Workspace { root })
+        Ok(Workspace {
+            root,
+            guard: Guard::none(),
+            env_passthrough: Vec::new(),
+        })
+    }
+
+    /// The same root with `guard`'s directories refused.
+    pub fn with_guard(self, guard: Guard) -> Workspace {
+        Workspace { guard, ..self }
+    }
+
+    /// The same root, letting children inherit these credential-like variables.
+    pub fn with_env_passthrough(self, names: Vec<String>) -> Workspace {
+        Workspace {
+            env_passthrough: names,
+            ..self
+        }
     }
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// `tools.env_passthrough`: see [`super::env`].
+    pub fn env_passthrough(&self) -> &[String] {
+        &self.env_passthrough
+    }
+
+    /// Whether `real` (canonical, inside the root) lies in a guarded directory.
+    pub fn guarded(&self, real: &Path) -> bool {
+        self.guard.covering(real).is_some()
     }
 
     /// An existing path inside the root, canonicalised.
@@ -137,8 +173,16 @@ impl Workspace {
         Ok(self.root.join(p))
     }
 
-    /// `real` (the canonical form of `candidate`) if it is inside the root.
+    /// `real` (the canonical form of `candidate`) if it is inside the root and not guarded.
     fn inside(&self, path: &str, candidate: &Path, real: PathBuf) -> Result<PathBuf, PathError> {
+        if let Some(dir) = self.guard.covering(&real) {
+            return Err(PathError(format!(
+                "{path:?} is refused: it is inside {}, which holds credentials or chatterm's \
+                 own data; the tools never go there unless the user sets \
+                 tools.allow_secret_dirs = true",
+                dir.display()
+            )));
+        }
         if real.starts_with(&self.root) {
             return Ok(real);
         }

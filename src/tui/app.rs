@@ -188,6 +188,8 @@ pub struct AppOptions {
     pub cost: CostOptions,
     /// Start in the "approve all" permission mode (`--approve-all`).
     pub approve_all: bool,
+    /// Said once as info notices when the screen opens (e.g. a workspace root at home).
+    pub notices: Vec<String>,
 }
 
 impl App {

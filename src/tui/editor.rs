@@ -6,16 +6,13 @@
 //! after, with a full redraw. The file is created afresh in the temp directory with mode
 //! 0600 and removed when this returns. The editor command is run by `sh -c` so an
 //! `$EDITOR` with arguments (`code --wait`) works; the file's path is passed as an
-//! argument, never spliced into the command. The child gets the environment without the
-//! API credentials.
+//! argument, never spliced into the command. The child gets the environment without
+//! credentials, by the tools' own rule (`tools::env`).
 
 use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::process::Command;
-
-/// Environment variables the editor never sees: the credentials.
-const SECRET_VARS: [&str; 2] = ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"];
 
 /// The editor command: `$VISUAL`, then `$EDITOR`, then `vi`.
 pub fn editor_command(env: &dyn Fn(&str) -> Option<String>) -> String {
@@ -67,9 +64,10 @@ pub fn edit(draft: &str) -> Result<String, String> {
         .arg(format!("{command} \"$1\""))
         .arg("chatterm-editor")
         .arg(&file.0);
-    for name in SECRET_VARS {
+    // The editor is a child like any tool: no credentials (`tools::env`, the one rule).
+    chatterm::tools::env::scrub(&[], |name| {
         child.env_remove(name);
-    }
+    });
     let status = child
         .status()
         .map_err(|e| format!("cannot run `{command}`: {e}"))?;

@@ -78,7 +78,7 @@ impl InputShare {
 /// `initial` is a first message to send at once (the prompt given on the command line);
 /// `/extract` runs with `extract`.
 pub async fn run(
-    options: AppOptions,
+    mut options: AppOptions,
     mut engine: EngineHandle,
     extract: ExtractService,
     initial: Option<String>,
@@ -90,6 +90,7 @@ pub async fn run(
     let mut signals = Signals::install()?;
     let draft_path = draft::path_for_store(store.store.path(), store.store.is_temporary());
     let mut session = TerminalSession::enter(options.mouse_capture)?;
+    let notices = std::mem::take(&mut options.notices);
     let mut app = App::new(options);
     let mut io = Io {
         engine: &mut engine,
@@ -104,6 +105,9 @@ pub async fn run(
             NoticeKind::Info,
             "temporary store: conversations are not saved after you quit",
         );
+    }
+    for text in notices {
+        app.notice(NoticeKind::Info, text);
     }
     if let Some(loaded) = &store.resumed {
         app.show_conversation(loaded);

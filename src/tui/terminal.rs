@@ -268,18 +268,16 @@ fn ends_full_screen(on_ui_thread: bool, active_modes: u8) -> bool {
     on_ui_thread || active_modes == 0
 }
 
-/// Where panics of background tasks are written while the full screen is up.
-pub fn panic_log_path() -> std::path::PathBuf {
-    std::env::temp_dir().join("chatterm-panics.log")
+/// Where panics of background tasks are written while the full screen is up: the data
+/// directory, never following a link (see `chatterm::panic_log`).
+pub fn panic_log_path() -> Option<std::path::PathBuf> {
+    chatterm::panic_log::path()
 }
 
 fn log_panic(message: &str) {
-    let line = format!("{:?}: {message}\n", std::time::SystemTime::now());
-    let _ = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(panic_log_path())
-        .and_then(|mut f| f.write_all(line.as_bytes()));
+    if let Some(path) = panic_log_path() {
+        let _ = chatterm::panic_log::append(&path, message);
+    }
 }
 
 /// Empties `active` and writes the sequences that undo what it held. Returns what it held,

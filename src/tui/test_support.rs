@@ -41,6 +41,7 @@ pub(crate) fn options() -> AppOptions {
         mouse_capture: true,
         cost: Default::default(),
         approve_all: false,
+        notices: Vec::new(),
     }
 }
 

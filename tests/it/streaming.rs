@@ -146,7 +146,7 @@ async fn non_streaming_create_returns_the_same_message() {
 async fn models_and_token_counts() {
     let server = MockServer::start().await.unwrap();
     let client = client_for(&server, &test_config());
-    let models = client.list_models().await.unwrap();
+    let models = client.list_models().await.unwrap().models;
     assert!(models.len() >= 3);
     assert!(models.iter().all(|m| !m.id.is_empty()));
     let n = client.count_tokens(&request()).await.unwrap();

@@ -21,10 +21,11 @@
 //! `sanitize.rs` the output gate's (every byte written to the terminal, recorded with
 //! `pipe-pane`), `retry_wait.rs` the `/retry` countdown, `torture.rs` the kills while a
 //! call awaits approval, `hangup.rs` closes the terminal (kills the tmux server) under
-//! chatterm in each state.
+//! chatterm in each state, `home_root.rs` the notice for a workspace root at home.
 
 mod hangup;
 mod harness;
+mod home_root;
 mod keys;
 mod retry_wait;
 mod sanitize;

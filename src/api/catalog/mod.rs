@@ -231,8 +231,19 @@ pub fn at_startup(dir: Option<&Path>, base_url: &str, now: std::time::SystemTime
 /// Lists every model (all pages) and keeps the listing on disk in `dir` for a day.
 /// A failure to write the cache is not an error: the catalog is still good for this run.
 pub async fn refresh(client: &Client, dir: Option<&Path>) -> Result<Catalog, ApiError> {
-    let models = client.list_models().await?;
-    let catalog = Catalog::from_models(models);
+    Ok(refresh_noting(client, dir).await?.0)
+}
+
+/// [`refresh`], with the note to show when the listing was cut short
+/// ([`super::client::MAX_MODEL_PAGES`]).
+pub async fn refresh_noting(
+    client: &Client,
+    dir: Option<&Path>,
+) -> Result<(Catalog, Option<String>), ApiError> {
+    let listing = client.list_models().await?;
+    let note = listing.note();
+    // A listing cut short still names every model it reached; those are worth keeping.
+    let catalog = Catalog::from_models(listing.models);
     if let Some(dir) = dir {
         let _ = disk::save(
             dir,
@@ -241,7 +252,7 @@ pub async fn refresh(client: &Client, dir: Option<&Path>) -> Result<Catalog, Api
             std::time::SystemTime::now(),
         );
     }
-    Ok(catalog)
+    Ok((catalog, note))
 }
 
 #[cfg(test)]

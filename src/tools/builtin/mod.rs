@@ -147,4 +147,6 @@ fn blocking(
 }
 
 #[cfg(test)]
+mod guard_tests;
+#[cfg(test)]
 mod tests;

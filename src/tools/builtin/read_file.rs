@@ -5,6 +5,12 @@
 //! which `start_line` continues, so a model pages through a big file instead of getting a
 //! truncated blob. Binary files (see [`looks_binary`]) are refused. The total line count is
 //! given when the file is small enough to count ([`COUNT_LIMIT`]).
+//!
+//! Memory is bounded whatever the line lengths: a line is read in buffer-sized pieces and
+//! only its first [`MAX_LINE_BYTES`] are kept, so a 300 MB file without a newline costs
+//! kilobytes, and when the last line wanted is the one being cut, nothing after its kept
+//! prefix is read at all. A line longer than [`MAX_LINE_SCAN`] ends the call there with a
+//! note, so one call never streams through hundreds of megabytes looking for a newline.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Cursor, Read};
@@ -22,6 +28,8 @@ pub const MAX_OUTPUT_BYTES: usize = 100_000;
 pub const MAX_LINE_BYTES: usize = 2_000;
 /// Files up to this size are read to the end to count their lines.
 pub const COUNT_LIMIT: u64 = 64 * 1024 * 1024;
+/// A line longer than this is not read past: the call stops at it.
+pub const MAX_LINE_SCAN: u64 = 16 * 1024 * 1024;
 
 pub fn spec() -> ToolSpec {
     ToolSpec {
@@ -124,6 +132,8 @@ struct Lines {
     capped: bool,
     /// Whether lines were cut at [`MAX_LINE_BYTES`].
     clipped_lines: bool,
+    /// The line longer than [`MAX_LINE_SCAN`] at which reading stopped.
+    stopped_at: Option<u64>,
 }
 
 fn collect_lines(
@@ -138,18 +148,23 @@ fn collect_lines(
         total: None,
         capped: false,
         clipped_lines: false,
+        stopped_at: None,
     };
     let mut buf = Vec::new();
     let mut number = 0u64;
     let mut budget = MAX_OUTPUT_BYTES;
     loop {
-        buf.clear();
-        if reader.read_until(b'\n', &mut buf)? == 0 {
+        let next = number + 1;
+        let wanted = next >= start && end.is_none_or(|e| next <= e);
+        // One byte over the limit tells `clip_line` that the line was longer.
+        let keep = if wanted { MAX_LINE_BYTES + 1 } else { 0 };
+        let last_needed = !count_all && end.is_some_and(|e| next >= e);
+        let read = read_line_bounded(&mut reader, &mut buf, keep, last_needed)?;
+        if read == Piece::Eof {
             out.total = Some(number);
             return Ok(out);
         }
-        number += 1;
-        let wanted = number >= start && end.is_none_or(|e| number <= e);
+        number = next;
         if wanted && !out.capped {
             let line = String::from_utf8_lossy(&buf);
             let line = line.trim_end_matches('\n').trim_end_matches('\r');
@@ -163,9 +178,62 @@ fn collect_lines(
                 out.last_shown = Some(number);
             }
         }
+        if read == Piece::TooLong {
+            out.stopped_at = Some(number);
+            return Ok(out);
+        }
         let past_end = end.is_some_and(|e| number >= e) || out.capped;
         if past_end && !count_all {
             return Ok(out);
+        }
+    }
+}
+
+/// What [`read_line_bounded`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Piece {
+    /// A line (or the prefix asked for).
+    Line,
+    /// No more input.
+    Eof,
+    /// A line with no newline within [`MAX_LINE_SCAN`] bytes; its prefix is in `buf`.
+    TooLong,
+}
+
+/// Reads the next line into `buf`, keeping at most `keep` bytes of it and dropping the
+/// rest as it streams past; with `prefix_only`, stops once `keep` bytes are in (the caller
+/// needs nothing after them).
+fn read_line_bounded(
+    reader: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    keep: usize,
+    prefix_only: bool,
+) -> std::io::Result<Piece> {
+    buf.clear();
+    let mut seen = 0u64;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(if seen == 0 { Piece::Eof } else { Piece::Line });
+        }
+        if seen >= MAX_LINE_SCAN {
+            return Ok(Piece::TooLong);
+        }
+        let (piece, done) = match memchr::memchr(b'\n', available) {
+            Some(i) => (&available[..=i], true),
+            None => (available, false),
+        };
+        let room = keep.saturating_sub(buf.len());
+        buf.extend_from_slice(&piece[..piece.len().min(room)]);
+        let used = piece.len();
+        reader.consume(used);
+        seen += used as u64;
+        if done || (prefix_only && keep > 0 && buf.len() >= keep) {
+            return Ok(Piece::Line);
         }
     }
 }
@@ -174,6 +242,13 @@ impl Lines {
     fn render(&self, shown: &str, start: u64) -> Result<String, String> {
         let total = self.total.map_or_else(String::new, |t| format!(" of {t}"));
         let Some(last) = self.last_shown else {
+            if let Some(line) = self.stopped_at {
+                return Err(format!(
+                    "line {line} of {shown:?} is longer than {} without a newline; read_file \
+                     does not read past it",
+                    human_size(MAX_LINE_SCAN)
+                ));
+            }
             return Err(format!(
                 "start_line {start} is past the end of {shown:?}, which has {} lines",
                 self.total.unwrap_or(0)
@@ -192,6 +267,114 @@ impl Lines {
                 "[lines longer than {MAX_LINE_BYTES} bytes were cut, marked ...]\n"
             ));
         }
+        if let Some(line) = self.stopped_at {
+            text.push_str(&format!(
+                "[line {line} is longer than {} without a newline; read_file read no further]\n",
+                human_size(MAX_LINE_SCAN)
+            ));
+        }
         Ok(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufReader, Read};
+
+    use super::*;
+
+    /// A newline-free input of `len` bytes that counts what was read from it.
+    struct Counted {
+        left: u64,
+        read: std::rc::Rc<std::cell::Cell<u64>>,
+    }
+
+    impl Read for Counted {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = out
+                .len()
+                .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+            out[..n].fill(b'a');
+            self.left -= n as u64;
+            self.read.set(self.read.get() + n as u64);
+            Ok(n)
+        }
+    }
+
+    fn counted(len: u64) -> (BufReader<Counted>, std::rc::Rc<std::cell::Cell<u64>>) {
+        let read = std::rc::Rc::default();
+        let reader = Counted {
+            left: len,
+            read: std::rc::Rc::clone(&read),
+        };
+        (BufReader::new(reader), read)
+    }
+
+    #[test]
+    fn a_huge_line_keeps_only_its_prefix_in_memory() {
+        let mut buf = Vec::new();
+        let len = MAX_LINE_SCAN - 1;
+        let (mut reader, read) = counted(len);
+        assert_eq!(
+            read_line_bounded(&mut reader, &mut buf, 10, false).unwrap(),
+            Piece::Line
+        );
+        assert_eq!(buf, b"aaaaaaaaaa");
+        assert!(buf.capacity() < 64 * 1024, "{}", buf.capacity());
+        assert_eq!(read.get(), len, "streamed to the end of the line");
+        assert_eq!(
+            read_line_bounded(&mut reader, &mut buf, 10, false).unwrap(),
+            Piece::Eof
+        );
+    }
+
+    #[test]
+    fn the_last_line_wanted_reads_only_a_bounded_prefix() {
+        let (reader, read) = counted(300 * 1024 * 1024);
+        let lines = collect_lines(reader, 1, Some(1), false).unwrap();
+        assert!(lines.clipped_lines);
+        assert_eq!(lines.last_shown, Some(1));
+        assert!(
+            lines.body.len() < MAX_LINE_BYTES + 20,
+            "{}",
+            lines.body.len()
+        );
+        assert!(read.get() <= 64 * 1024, "read {} bytes", read.get());
+    }
+
+    #[test]
+    fn a_300_mb_line_stops_the_call_after_a_bounded_scan() {
+        let (reader, read) = counted(300 * 1024 * 1024);
+        let lines = collect_lines(reader, 1, None, false).unwrap();
+        assert_eq!(lines.stopped_at, Some(1));
+        assert_eq!(lines.last_shown, Some(1));
+        assert!(
+            read.get() <= MAX_LINE_SCAN + 64 * 1024,
+            "read {} bytes",
+            read.get()
+        );
+        let text = lines.render("big.txt", 1).unwrap();
+        assert!(
+            text.contains("[line 1 is longer than 16.0 MiB"),
+            "{}",
+            &text[text.len() - 200..]
+        );
+        let (reader, _) = counted(300 * 1024 * 1024);
+        let err = collect_lines(reader, 5, None, false)
+            .unwrap()
+            .render("big.txt", 5);
+        assert!(err.unwrap_err().contains("line 1 of \"big.txt\" is longer"));
+    }
+
+    #[test]
+    fn lines_after_a_huge_one_are_still_found() {
+        let mut text = vec![b'x'; 3 * MAX_OUTPUT_BYTES];
+        text.extend_from_slice(b"\r\nsecond\nthird");
+        let lines = collect_lines(&text[..], 2, None, true).unwrap();
+        assert_eq!(lines.body, "     2\tsecond\n     3\tthird\n");
+        assert_eq!(lines.total, Some(3));
+        let first = collect_lines(&text[..], 1, Some(1), true).unwrap();
+        assert!(first.body.ends_with("xxx...\n"), "{}", &first.body[..20]);
+        assert_eq!(first.total, Some(3));
     }
 }

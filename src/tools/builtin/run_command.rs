@@ -78,6 +78,7 @@ pub async fn run(ws: &Workspace, input: Input, cancel: CancellationToken) -> Too
         timeout: Duration::from_secs(secs),
         stdout: KEEP,
         stderr: KEEP,
+        env_passthrough: ws.env_passthrough().to_vec(),
     };
     let outcome = match process::run(spec, cancel).await {
         Ok(outcome) => outcome,

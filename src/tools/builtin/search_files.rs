@@ -1,6 +1,7 @@
 //! `search_files`: a regex over the text files under a directory of the root.
 //!
-//! The walk does not follow symlinks (so it never leaves the root), skips `.git`, binary
+//! The walk does not follow symlinks (so it never leaves the root), skips `.git`, the
+//! workspace's guarded directories (credentials, chatterm's data; said in the summary), binary
 //! files and files over [`MAX_FILE_BYTES`], visits entries in name order (so results are
 //! stable between calls), and checks the cancel token between files. Results are
 //! `path:line: text`, at most `max_results` (default [`DEFAULT_RESULTS`], at most
@@ -91,6 +92,8 @@ struct Found {
     lines: Vec<String>,
     files_with_matches: usize,
     capped: bool,
+    /// Guarded directories the walk did not enter.
+    guarded: usize,
     binary: usize,
     too_big: usize,
     unreadable: usize,
@@ -110,11 +113,16 @@ fn search(ws: &Workspace, input: &Input, cancel: &CancellationToken) -> Result<S
         .unwrap_or(DEFAULT_RESULTS)
         .clamp(1, MAX_RESULTS);
     let mut found = Found::default();
+    let guarded = std::cell::Cell::new(0);
     let walk = walkdir::WalkDir::new(&start)
         .follow_links(false)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.file_name() != ".git");
+        .filter_entry(|e| {
+            let secret = ws.guarded(e.path());
+            guarded.set(guarded.get() + usize::from(secret));
+            e.file_name() != ".git" && !secret
+        });
     for entry in walk {
         if cancel.is_cancelled() {
             return Err("cancelled by user".into());
@@ -130,6 +138,7 @@ fn search(ws: &Workspace, input: &Input, cancel: &CancellationToken) -> Result<S
             }
         }
     }
+    found.guarded = guarded.get();
     Ok(summary(ws, &start, input, limit, &found))
 }
 
@@ -203,6 +212,12 @@ fn summary(ws: &Workspace, start: &Path, input: &Input, limit: usize, found: &Fo
         .collect();
     if !skipped.is_empty() {
         text.push_str(&format!("[skipped files: {}]\n", skipped.join(", ")));
+    }
+    if found.guarded > 0 {
+        text.push_str(&format!(
+            "[skipped {} directories that hold credentials or chatterm's own data]\n",
+            found.guarded
+        ));
     }
     text
 }

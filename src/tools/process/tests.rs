@@ -42,6 +42,7 @@ mod unix {
                 head: 1000,
                 tail: 1000,
             },
+            env_passthrough: Vec::new(),
         }
     }
 

@@ -85,6 +85,13 @@ pub(super) struct Refusal {
     hint: Option<String>,
 }
 
+impl Refusal {
+    /// The input's text when the reason prompt opened; it comes back when the prompt ends.
+    pub(super) fn draft(&self) -> &str {
+        &self.draft
+    }
+}
+
 impl App {
     /// The first call started waiting: remember whether the person was typing.
     pub(super) fn prompt_appeared(&mut self, now: Instant) {

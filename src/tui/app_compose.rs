@@ -140,6 +140,17 @@ impl App {
         self.pastes.push((label, clean));
     }
 
+    /// What the person has written and not sent, in full: the input with its chips opened,
+    /// or, while a refusal's reason is being typed, the draft put aside for it. This is
+    /// what a hang-up saves.
+    pub fn draft_text(&self) -> String {
+        let text = match &self.refusing {
+            Some(refusal) => refusal.draft().to_owned(),
+            None => self.input.text(),
+        };
+        paste::expand(&text, &self.pastes).to_string()
+    }
+
     /// Ctrl+O with chips in the input: they open into their text there. False when the
     /// input has none.
     pub(super) fn expand_input_pastes(&mut self) -> bool {

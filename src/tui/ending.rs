@@ -108,7 +108,7 @@ pub async fn wind_down(
 ) {
     if let Some(path) = draft_path.filter(|_| ending.saves_draft()) {
         // Nobody to tell if this fails: the terminal may be gone.
-        let _ = draft::save(path, &app.input.text());
+        let _ = draft::save(path, &app.draft_text());
     }
     if app.live.is_none() {
         return;

@@ -212,7 +212,7 @@ async fn closing_the_terminal_while_a_tool_runs_stops_the_tool_too() {
     pane.tmux.send_line("wait a while");
     pane.tmux
         .wait_for("the approval prompt", |s| s.contains("awaiting approval"));
-    pane.tmux.send_keys(&["y"]);
+    pane.tmux.send_keys(&["1"]);
     let sleeping = wait_for_processes(SLEEP_MARKER, TIMEOUT, || {
         format!("screen:\n{}", pane.tmux.capture())
     });

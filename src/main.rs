@@ -13,7 +13,6 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 
 use chatterm::api::{Auth, Client};
@@ -48,7 +47,7 @@ fn main() -> ExitCode {
     if let Err(e) = color_eyre::install() {
         eprintln!("warning: {e}");
     }
-    let cli = Cli::parse();
+    let cli = cli::parse();
     if let Some(Sub::ToolExample { example, tool }) = &cli.command {
         return tool_example(example, tool);
     }
@@ -98,7 +97,13 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     if let Some(Sub::Usage { days }) = cli.command {
         return startup::usage(ledger.as_ref(), local, days);
     }
-    let mut config = startup::load_config(&cli)?;
+    let (mut config, warnings) = startup::load_config(&cli)?;
+    // The chat screen shows them as notices; elsewhere stderr is read as it goes.
+    if !full_screen {
+        for w in &warnings {
+            eprintln!("warning: {w}");
+        }
+    }
     // The chat screen asks before an over-budget send; the non-interactive modes refuse.
     if !full_screen && startup::over_budget(&config, &cli, ledger.as_ref(), local) {
         return Ok(print::EXIT_REFUSED);
@@ -195,11 +200,16 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
         tier_models: startup::tier_models(&config),
         ledger: Some(ledger),
     };
-    let options = app_options(&config, &cli, cost)?;
+    let mut options = app_options(&config, &cli, cost)?;
+    options.notices = warnings.iter().map(|w| format!("config: {w}")).collect();
     let link = tui::run_store::StoreLink { store, resumed };
-    tui::run::run(options, handle, extract, cli.prompt.clone(), link)
+    let hint = tui::run::run(options, handle, extract, cli.prompt.clone(), link)
         .await
         .wrap_err("terminal error")?;
+    // Printed after the terminal is restored, so it stays in the shell's scrollback.
+    if let Some(line) = hint {
+        println!("{line}");
+    }
     Ok(0)
 }
 
@@ -236,5 +246,6 @@ fn app_options(config: &Config, cli: &Cli, cost: CostOptions) -> Result<AppOptio
         sidebar: config.ui.sidebar,
         mouse_capture: config.ui.mouse && !cli.no_mouse,
         cost,
+        notices: Vec::new(),
     })
 }

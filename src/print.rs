@@ -260,11 +260,12 @@ fn tool_status<E: Write>(
     }
 }
 
-/// Print mode has no one to ask: a call waiting for approval is refused.
+/// Print mode has no one to ask: a call waiting for approval is not run, and the model is
+/// told why (not that somebody refused).
 fn refuse(commands: &UnboundedSender<Command>, id: &str) {
     let _ = commands.send(Command::Approve {
         id: id.to_owned(),
-        decision: ApprovalDecision::Deny,
+        decision: ApprovalDecision::Unattended,
     });
 }
 

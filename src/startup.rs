@@ -27,18 +27,17 @@ use crate::cli::Cli;
 /// stale (at most once a day); the full-screen UI never waits, it asks in the background.
 const DISCOVERY_WAIT: Duration = Duration::from_secs(3);
 
-/// The config in force: file and environment layers, the demo's system prompt, the flags.
-pub fn load_config(cli: &Cli) -> Result<Config> {
+/// The config in force (file and environment layers, the demo's system prompt, the
+/// flags), and its warnings (unknown keys) for the front end to show.
+pub fn load_config(cli: &Cli) -> Result<(Config, Vec<String>)> {
     let loaded = config::load(&LoadOptions::from_process_env(cli.config.clone()))?;
-    for w in &loaded.warnings {
-        eprintln!("warning: {w}");
-    }
+    let warnings = loaded.warnings.iter().map(ToString::to_string).collect();
     let mut config = loaded.config;
     if cli.demo && config.chat.system.is_none() {
         config.chat.system = Some(chatterm::mock::DEMO_SYSTEM_PROMPT.to_owned());
     }
     apply_flags(&mut config, cli);
-    Ok(config)
+    Ok((config, warnings))
 }
 
 fn apply_flags(config: &mut Config, cli: &Cli) {
@@ -165,6 +164,12 @@ pub fn usage(ledger: &dyn Ledger, local: LocalTime, days: u32) -> Result<i32> {
 /// The prompt from the argument, else from standard input (when it is not a terminal).
 pub fn prompt_from(cli: &Cli) -> Result<String> {
     if let Some(p) = &cli.prompt {
+        // The API refuses an empty message with a 400; say so before anything is sent.
+        if p.trim().is_empty() {
+            return Err(eyre!(
+                "the prompt is empty: chatterm -p \"your question\" (or pipe it in)"
+            ));
+        }
         return Ok(p.clone());
     }
     let mut stdin = std::io::stdin();

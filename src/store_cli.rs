@@ -44,12 +44,33 @@ pub fn open(cli: &Cli, interactive: bool) -> Result<Arc<Store>, i32> {
             if interactive && ask_for_temporary() {
                 return temporary();
             }
-            eprintln!(
-                "Close the other program, or move the file away; or start with --temp-store \
-                 to keep this session's conversations in memory only."
-            );
+            eprintln!("{}", advice(&e));
             Err(EXIT_STORE)
         }
+    }
+}
+
+/// What to do about a store that cannot be opened: it depends on why (a damaged file is
+/// not fixed by closing another program).
+fn advice(e: &store::StoreError) -> String {
+    use store::StoreError as E;
+    const TEMP: &str = "or start with --temp-store to keep this session's conversations in \
+                        memory only.";
+    match e {
+        E::Locked { path } => {
+            format!("Another program holds {path}: close it (another chatterm?), {TEMP}")
+        }
+        E::Corrupt { path, .. } => format!(
+            "The database is damaged: {path}. Move that file away (chatterm then starts a new \
+             one; keep the old one to recover from), {TEMP}"
+        ),
+        E::TooNew { path, .. } => {
+            format!("{path} was written by a newer chatterm: run that one, {TEMP}")
+        }
+        E::Io { path, .. } => {
+            format!("Check that {path} and its directory can be read and written, {TEMP}")
+        }
+        _ => "Start with --temp-store to keep this session's conversations in memory.".into(),
     }
 }
 
@@ -138,6 +159,31 @@ pub fn history(cli: &Cli, command: &HistoryCommand) -> Result<i32> {
                 None if std::io::stdout().is_terminal() => write!(out, "{}", sanitize(&text))?,
                 None => write!(out, "{text}")?,
             }
+        }
+        HistoryCommand::Delete { id } => {
+            let id: ConversationId = id.parse()?;
+            // Named in the confirmation, so a wrong id is noticed at once.
+            let title = store.load(id)?.summary.title;
+            store.delete(id)?;
+            writeln!(
+                out,
+                "{}",
+                sanitize(&format!("deleted conversation {id}: {title}"))
+            )?;
+        }
+        HistoryCommand::Rename { id, title } => {
+            let id: ConversationId = id.parse()?;
+            let title = title.join(" ");
+            if title.trim().is_empty() {
+                eprintln!("error: the new title is empty");
+                return Ok(EXIT_STORE);
+            }
+            store.rename(id, &title)?;
+            writeln!(
+                out,
+                "{}",
+                sanitize(&format!("renamed conversation {id}: {}", title.trim()))
+            )?;
         }
     }
     Ok(0)

@@ -27,6 +27,7 @@ pub fn new_app() -> App {
         sidebar: true,
         mouse_capture: true,
         cost: Default::default(),
+        notices: Vec::new(),
     })
 }
 

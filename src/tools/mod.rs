@@ -98,6 +98,9 @@ pub enum ApprovalDecision {
     Always,
     /// Do not run it; the model gets an error result saying the user refused.
     Deny,
+    /// Nobody could be asked (print and line modes): the model is told that approval was
+    /// not possible here, not that a person refused.
+    Unattended,
 }
 
 /// A running tool call.

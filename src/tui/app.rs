@@ -18,7 +18,7 @@ use tokio::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
-use chatterm::config::{Tier, TierChoice};
+use chatterm::config::Tier;
 use chatterm::engine::{Command, TurnId};
 use chatterm::store::ConversationId;
 use chatterm::tools::ApprovalDecision;
@@ -66,6 +66,12 @@ pub enum StoreRequest {
     Open(ConversationId),
     Delete(ConversationId),
     Rename(ConversationId, String),
+    /// `/export`: write the conversation to a new file (0600) and say where.
+    Export {
+        id: ConversationId,
+        format: super::commands::ExportFormat,
+        path: std::path::PathBuf,
+    },
 }
 
 /// What the connection is doing, for the status bar.
@@ -168,11 +174,15 @@ pub struct AppOptions {
     pub mouse_capture: bool,
     /// Prices, budget, local time and the usage ledger.
     pub cost: CostOptions,
+    /// Said as notices when the screen opens (config warnings such as unknown keys), so
+    /// they are seen now rather than after quitting.
+    pub notices: Vec<String>,
 }
 
 impl App {
     pub fn new(options: AppOptions) -> App {
-        App {
+        let notices = options.notices;
+        let mut app = App {
             conversation: Conversation::new(),
             input: InputBox::new(),
             popup: CommandPopup::new(),
@@ -209,7 +219,11 @@ impl App {
             selecting: None,
             editing: None,
             conversation_id: None,
+        };
+        for text in notices {
+            app.notice(NoticeKind::Info, text);
         }
+        app
     }
 
     /// Takes the effects queued since the last call.
@@ -332,10 +346,7 @@ impl App {
             Action::TierFast => self.set_tier(Tier::Fast),
             Action::TierBalanced => self.set_tier(Tier::Balanced),
             Action::TierMax => self.set_tier(Tier::Max),
-            Action::TierAuto => {
-                self.status.auto = true;
-                self.effect(Effect::Engine(Command::SetTierChoice(TierChoice::Auto)));
-            }
+            Action::TierAuto => self.set_auto_tier(),
             Action::CycleTier => self.set_tier(next_tier(self.status.tier)),
             // Idle, Esc on an empty input picks an earlier message to edit; while an answer
             // streams it interrupts, as always.

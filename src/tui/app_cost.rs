@@ -77,6 +77,9 @@ pub struct CostState {
     pub(super) confirm: Option<Pending>,
     /// The time of the frame being drawn, set by `tick`: what the countdown counts from.
     pub(super) now: Option<Instant>,
+    /// Characters of text, thinking and tool input the open request streamed: what its
+    /// output is estimated from if it is interrupted before its final usage.
+    pub(super) streamed_chars: usize,
 }
 
 impl CostState {
@@ -91,6 +94,7 @@ impl CostState {
             ledger_error_shown: false,
             confirm: None,
             now: None,
+            streamed_chars: 0,
         }
     }
 }
@@ -167,6 +171,7 @@ impl App {
     pub(super) fn request_connected(&mut self, model: &str, limits: &RateLimits, now: Instant) {
         let tier = self.tier_of(model);
         let alert = self.cost.account.begin_request(model, tier, now.into_std());
+        self.cost.streamed_chars = 0;
         self.cost.account.set_rate_limits(limits);
         // A superseded request may have been recorded: read the spend again either way.
         self.after_request(true, alert.map(|a| a.to_string()));
@@ -195,6 +200,14 @@ impl App {
             .cost
             .account
             .end_request(timing, failed, now.into_std());
+        self.after_request(true, alert.map(|a| a.to_string()));
+    }
+
+    /// The open request was interrupted: its output counts what streamed (estimated when
+    /// the final usage never came).
+    pub(super) fn request_interrupted(&mut self, now: Instant) {
+        let chars = std::mem::take(&mut self.cost.streamed_chars);
+        let alert = self.cost.account.end_interrupted(chars, now.into_std());
         self.after_request(true, alert.map(|a| a.to_string()));
     }
 

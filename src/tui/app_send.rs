@@ -5,7 +5,7 @@ use tokio::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use chatterm::config::Tier;
+use chatterm::config::{Tier, TierChoice};
 use chatterm::engine::Command;
 
 use super::app::{App, CTRL_C_WINDOW, Connection, Effect};
@@ -111,7 +111,8 @@ impl App {
                 self.status.auto = false;
                 self.effect(Effect::Engine(Command::SetModel(Some(id))));
             }
-            SlashCommand::Tier(tier) => self.set_tier(tier),
+            SlashCommand::Tier(TierChoice::Fixed(tier)) => self.set_tier(tier),
+            SlashCommand::Tier(TierChoice::Auto) => self.set_auto_tier(),
             SlashCommand::System(text) => {
                 let what = if text.is_some() { "set" } else { "removed" };
                 self.effect(Effect::Engine(Command::SetSystem(text)));
@@ -131,6 +132,9 @@ impl App {
             SlashCommand::Help => self.open_help(),
             SlashCommand::Quit => self.effect(Effect::Quit),
             SlashCommand::Rename(title) => self.rename(title, now),
+            SlashCommand::Cost => self.show_cost_table(),
+            SlashCommand::Resume => self.open_picker(),
+            SlashCommand::Export { format, path } => self.export(format, path, now),
         }
     }
 
@@ -144,6 +148,12 @@ impl App {
         self.status.tier = Some(tier);
         self.status.auto = false;
         self.effect(Effect::Engine(Command::SetTier(tier)));
+    }
+
+    /// `auto`: the routing rules pick the tier per request (Alt+0, `/tier auto`).
+    pub(super) fn set_auto_tier(&mut self) {
+        self.status.auto = true;
+        self.effect(Effect::Engine(Command::SetTierChoice(TierChoice::Auto)));
     }
 
     pub(super) fn ctrl_c(&mut self, now: Instant) {

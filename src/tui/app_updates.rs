@@ -36,7 +36,17 @@ impl App {
                 } => self.request_usage(model, usage, *cost_usd, now),
                 // It may have finished before the cancel reached the engine.
                 Update::TurnFinished { stats, .. } => self.request_ended(Some(stats), false, now),
+                Update::Error {
+                    error: ApiError::Cancelled,
+                    ..
+                } => self.request_interrupted(now),
                 Update::Error { .. } => self.request_ended(None, true, now),
+                // Text that arrived after Esc was paid for too.
+                Update::TextDelta { text, .. }
+                | Update::ThinkingDelta { text, .. }
+                | Update::ToolInputDelta {
+                    partial_json: text, ..
+                } => self.cost.streamed_chars += text.chars().count(),
                 _ => {}
             }
             return;
@@ -66,6 +76,7 @@ impl App {
             Update::BlockStarted { index, block, .. } => self.block_started(index, &block),
             Update::TextDelta { index, text, .. } | Update::ThinkingDelta { index, text, .. } => {
                 self.connection = Connection::Streaming;
+                self.cost.streamed_chars += text.chars().count();
                 self.append(index, &text);
             }
             Update::ToolInputDelta {
@@ -74,6 +85,7 @@ impl App {
                 ..
             } => {
                 self.connection = Connection::Streaming;
+                self.cost.streamed_chars += partial_json.chars().count();
                 self.append(index, &partial_json);
             }
             Update::ToolInputInvalid { id, error, .. } => self.tool_input_invalid(&id, &error),
@@ -100,7 +112,11 @@ impl App {
                 self.turn_finished(&message, stats);
             }
             Update::Error { error, partial, .. } => {
-                self.request_ended(None, true, now);
+                if matches!(error, ApiError::Cancelled) {
+                    self.request_interrupted(now);
+                } else {
+                    self.request_ended(None, true, now);
+                }
                 self.turn_failed(&error, partial.as_ref());
             }
             Update::ModelChanged { tier, model } => {

@@ -302,8 +302,14 @@ fn render_notice(kind: NoticeKind, text: &str, width: usize, theme: &Theme) -> V
         NoticeKind::Error => ("✗", Role::Error),
         NoticeKind::Cost => ("$", Role::Warning),
     };
-    let text = format!("{mark} {}", chatterm::sanitize::sanitize_line(text));
-    plain_lines(&text, theme.style(role), width)
+    // Each line on its own (a table, such as /cost's), the later ones under the first's text.
+    let mut lines = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let lead = if i == 0 { mark } else { " " };
+        let line = format!("{lead} {}", chatterm::sanitize::sanitize_line(line));
+        lines.extend(plain_lines(&line, theme.style(role), width));
+    }
+    lines
 }
 
 /// Cuts a one-line header to the width, span by span.

@@ -26,6 +26,7 @@
 //! [`chatterm::sanitize`].
 
 pub mod app;
+mod app_commands;
 pub mod app_cost;
 mod app_extract;
 mod app_send;

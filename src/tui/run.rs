@@ -45,7 +45,7 @@ pub async fn run(
     extract: ExtractService,
     initial: Option<String>,
     store: StoreLink,
-) -> io::Result<()> {
+) -> io::Result<Option<String>> {
     terminal::install_panic_hook();
     let mut session = TerminalSession::enter(options.mouse_capture)?;
     let mut app = App::new(options);
@@ -77,7 +77,8 @@ pub async fn run(
     if app.is_busy() {
         let _ = io.engine.commands.send(Command::Cancel);
     }
-    Ok(())
+    // A temporary store is gone after this: nothing to resume.
+    Ok(app.resume_hint().filter(|_| !store.store.is_temporary()))
 }
 
 /// Where the app's effects go: the engine, the extraction tasks and the store.

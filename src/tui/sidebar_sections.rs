@@ -64,14 +64,27 @@ impl App {
             RequestState::Streaming => "Streaming",
             RequestState::Finished => "Last request",
             RequestState::Failed => "Last (failed)",
+            RequestState::Interrupted => "Last (interrupted)",
         };
+        // `≈`: the output (and so the cost) is estimated from the text that arrived.
+        let approx = if request.output_estimated { "≈ " } else { "" };
         let cost = match request.cost_usd {
-            Some(usd) => (format_usd(usd), Role::Cost),
+            Some(usd) => (format!("{approx}{}", format_usd(usd)), Role::Cost),
             None => ("price unknown".to_owned(), Role::Warning),
         };
         let mut lines = vec![self.heading(title, Some(cost), width)];
         if let Some(usage) = &request.usage {
             self.token_rows(&mut lines, chatterm::cost::Tokens::of(usage), width);
+            if request.output_estimated
+                && let Some(output) = lines.last_mut()
+            {
+                *output = self.row(
+                    "output",
+                    format!("≈ {}", group(usage.output_tokens)),
+                    Role::Text,
+                    width,
+                );
+            }
         }
         self.timing_rows(&mut lines, request, width);
         lines
@@ -298,3 +311,7 @@ fn binding_reset(limits: &RateLimits) -> Option<&str> {
     .min_by(|a, b| share(a).total_cmp(&share(b)))
     .and_then(|b| b.reset.as_deref())
 }
+
+#[cfg(test)]
+#[path = "sidebar_sections_tests.rs"]
+mod tests;

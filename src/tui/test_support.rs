@@ -40,6 +40,7 @@ pub(crate) fn options() -> AppOptions {
         sidebar: true,
         mouse_capture: true,
         cost: Default::default(),
+        notices: Vec::new(),
     }
 }
 

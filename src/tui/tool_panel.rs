@@ -404,7 +404,9 @@ impl ToolPanel {
             ToolState::Validating => ("validating".into(), Role::Notice),
             ToolState::Invalid => ("✗ invalid input".into(), Role::Error),
             ToolState::AwaitingApproval => ("awaiting approval".into(), Role::Warning),
-            ToolState::Answered(ApprovalDecision::Deny) => ("refused".into(), Role::Warning),
+            ToolState::Answered(ApprovalDecision::Deny | ApprovalDecision::Unattended) => {
+                ("refused".into(), Role::Warning)
+            }
             ToolState::Answered(_) => ("approved · starting".into(), Role::Notice),
             ToolState::Running { elapsed, frame, .. } => (
                 format!(

@@ -13,6 +13,7 @@ mod engine;
 mod extract;
 mod extract_cli;
 mod fake_tools;
+mod history_cli;
 mod ledger;
 mod models;
 mod print_mode;

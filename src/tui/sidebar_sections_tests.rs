@@ -1,0 +1,79 @@
+//! The sidebar's sections in states the snapshot suite does not cover: an interrupted
+//! request, stale rate limits.
+
+use std::sync::Arc;
+
+use crossterm::event::KeyCode;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, backend::TestBackend};
+
+use chatterm::api::{ApiError, ContentBlock, Usage};
+use chatterm::config::Tier;
+use chatterm::cost::Pricing;
+use chatterm::engine::{TurnId, Update};
+
+use crate::tui::app::App;
+use crate::tui::app_cost::CostOptions;
+use crate::tui::test_support::*;
+
+const SONNET: &str = "claude-sonnet-4-6";
+
+fn priced_app() -> App {
+    let mut options = options();
+    options.cost = CostOptions {
+        pricing: Arc::new(Pricing::embedded()),
+        tier_models: vec![(Tier::Balanced, SONNET.into())],
+        ..CostOptions::default()
+    };
+    App::new(options)
+}
+
+fn sidebar(app: &mut App, now: tokio::time::Instant) -> String {
+    app.tick(now);
+    let mut terminal = Terminal::new(TestBackend::new(34, 40)).unwrap();
+    terminal
+        .draw(|frame| app.render_sidebar(Rect::new(0, 0, 34, 40), frame.buffer_mut()))
+        .unwrap();
+    rows(terminal.backend().buffer()).join("\n")
+}
+
+#[test]
+fn after_esc_the_last_request_is_interrupted_and_its_output_estimated() {
+    let mut app = priced_app();
+    let t0 = now();
+    start_turn(&mut app, "Write a long story", SONNET);
+    let usage = Usage {
+        input_tokens: 5000,
+        output_tokens: 1,
+        ..Usage::default()
+    };
+    app.on_update(
+        Update::Usage {
+            turn: TurnId(1),
+            model: SONNET.into(),
+            cost_usd: Pricing::embedded().cost(SONNET, &usage),
+            usage,
+        },
+        t0,
+    );
+    block(&mut app, 0, ContentBlock::text(""));
+    text(&mut app, 0, &"word ".repeat(80));
+    press(&mut app, KeyCode::Esc);
+    app.on_update(
+        Update::Error {
+            turn: TurnId(1),
+            error: ApiError::Cancelled,
+            partial: None,
+        },
+        t0,
+    );
+    let shown = sidebar(&mut app, t0);
+    assert!(shown.contains("Last (interrupted)"), "{shown}");
+    assert!(!shown.contains("failed"), "{shown}");
+    // 400 characters arrived: about 100 tokens, not the 1 of message_start.
+    assert!(shown.contains("≈ 100"), "{shown}");
+    let totals = app.cost.account.totals();
+    assert_eq!(totals.tokens.output, 100);
+    // 5000 x $3/M + 100 x $15/M.
+    assert!((totals.cost_usd - 0.0165).abs() < 1e-9, "{}", totals.cost_usd);
+}

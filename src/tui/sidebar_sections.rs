@@ -244,7 +244,18 @@ impl App {
 
     fn limits_section(&self, width: usize) -> Option<Lines> {
         let limits = self.cost.account.rate_limits()?;
-        let mut lines = vec![self.heading("Rate limits", None, width)];
+        // Past the reset, the figures describe a window that is over: dimmed and said so.
+        let left = match (self.cost.limits_reset_at, self.cost.now) {
+            (Some(at), Some(now)) => Some(at.saturating_duration_since(now)),
+            _ => None,
+        };
+        let stale = left.is_some_and(|l| l.is_zero());
+        let (title, figures) = if stale {
+            (Some(("stale".to_owned(), Role::Dim)), Role::Dim)
+        } else {
+            (None, Role::Text)
+        };
+        let mut lines = vec![self.heading("Rate limits", title, width)];
         let mut rows: Vec<(&str, &Bucket)> = Vec::new();
         if let Some(b) = &limits.requests {
             rows.push(("requests", b));
@@ -263,15 +274,18 @@ impl App {
                 (None, Some(l)) => format!("? / {}", compact(l)),
                 (None, None) => "?".to_owned(),
             };
-            lines.push(self.row(label, value, Role::Text, width));
+            lines.push(self.row(label, value, figures, width));
         }
         if let Some(reset) = binding_reset(limits) {
-            let shown = self
-                .cost
-                .local
-                .clock(reset)
-                .unwrap_or_else(|| sanitize_line(reset).into_owned());
-            lines.push(self.row("resets", shown, Role::Text, width));
+            let row = match left {
+                Some(left) if !left.is_zero() => ("resets in", countdown(left)),
+                _ => {
+                    let clock = self.cost.local.clock(reset);
+                    let shown = clock.unwrap_or_else(|| sanitize_line(reset).into_owned());
+                    (if stale { "reset at" } else { "resets" }, shown)
+                }
+            };
+            lines.push(self.row(row.0, row.1, figures, width));
         }
         Some(lines)
     }
@@ -294,7 +308,7 @@ fn countdown(left: Duration) -> String {
 
 /// The reset time of the bucket with the least left (as a share of its limit): when the
 /// binding limit frees up.
-fn binding_reset(limits: &RateLimits) -> Option<&str> {
+pub(super) fn binding_reset(limits: &RateLimits) -> Option<&str> {
     let share = |b: &Bucket| match (b.remaining, b.limit) {
         (Some(r), Some(l)) if l > 0 => r as f64 / l as f64,
         _ => 1.0,

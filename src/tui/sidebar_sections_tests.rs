@@ -75,5 +75,59 @@ fn after_esc_the_last_request_is_interrupted_and_its_output_estimated() {
     let totals = app.cost.account.totals();
     assert_eq!(totals.tokens.output, 100);
     // 5000 x $3/M + 100 x $15/M.
-    assert!((totals.cost_usd - 0.0165).abs() < 1e-9, "{}", totals.cost_usd);
+    assert!(
+        (totals.cost_usd - 0.0165).abs() < 1e-9,
+        "{}",
+        totals.cost_usd
+    );
+}
+
+#[test]
+fn rate_limits_count_down_to_their_reset_then_turn_stale() {
+    use chatterm::api::ratelimit::{Bucket, RateLimits};
+    use std::time::Duration;
+    let mut app = priced_app();
+    let t0 = now();
+    let t = time::OffsetDateTime::now_utc() + time::Duration::seconds(90);
+    let reset = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    );
+    let limits = RateLimits {
+        requests: Some(Bucket {
+            limit: Some(50),
+            remaining: Some(49),
+            reset: Some(reset),
+        }),
+        ..RateLimits::default()
+    };
+    start_turn(&mut app, "hi", SONNET);
+    app.on_update(
+        Update::Connected {
+            turn: TurnId(1),
+            model: SONNET.into(),
+            request_id: None,
+            rate_limits: limits,
+        },
+        t0,
+    );
+    let shown = sidebar(&mut app, t0);
+    assert!(shown.contains("resets in"), "{shown}");
+    assert!(!shown.contains("stale"), "{shown}");
+    // A frame is asked for while the countdown runs (the sidebar laid out on screen).
+    draw(&mut app, 120, 60);
+    assert!(
+        app.cost_tick(t0)
+            .is_some_and(|at| at <= t0 + Duration::from_secs(1))
+    );
+    let later = t0 + Duration::from_secs(120);
+    let shown = sidebar(&mut app, later);
+    assert!(shown.contains("stale"), "{shown}");
+    assert!(shown.contains("reset at"), "{shown}");
+    assert!(!shown.contains("resets in"), "{shown}");
 }

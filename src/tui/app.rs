@@ -108,6 +108,9 @@ pub(super) struct LiveTurn {
     pub blocks: Vec<(usize, u64)>,
     /// The notice of the latest retry, updated by the countdown.
     pub retry_notice: Option<(u64, String)>,
+    /// The status bar's model when the turn started: shown again when it ends, after a
+    /// fallback model answered for this turn only.
+    pub status_model: String,
 }
 
 /// How long a second Ctrl+C has to quit, and how long a status message stays.

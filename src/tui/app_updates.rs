@@ -69,6 +69,7 @@ impl App {
             Update::Connected {
                 model, rate_limits, ..
             } => {
+                self.close_retry_notice("sent");
                 self.request_connected(&model, &rate_limits, now);
                 self.connection = Connection::Streaming;
                 self.status.model = model;
@@ -163,6 +164,7 @@ impl App {
             fallback_from: None,
             blocks: Vec::new(),
             retry_notice: None,
+            status_model: self.status.model.clone(),
         });
     }
 
@@ -222,6 +224,8 @@ impl App {
 
     fn retrying(&mut self, attempt: u32, max: u32, wait: Duration, reason: String, now: Instant) {
         let until = now + wait;
+        // The previous retry was sent and failed too.
+        self.close_retry_notice("sent, failed");
         self.connection = Connection::Retrying {
             attempt,
             max,
@@ -234,6 +238,19 @@ impl App {
         });
         if let Some(live) = &mut self.live {
             live.retry_notice = Some((id, base));
+        }
+    }
+
+    /// Ends the retry notice's countdown with what became of the retry, so no stale
+    /// "in 1s" is left behind when the turn moves on.
+    fn close_retry_notice(&mut self, outcome: &str) {
+        let Some((id, base)) = self.live.as_mut().and_then(|l| l.retry_notice.take()) else {
+            return;
+        };
+        if let Some(cell) = self.conversation.cell_mut(id)
+            && let CellKind::Notice { text, .. } = &mut cell.kind
+        {
+            *text = format!("{base} · {outcome}");
         }
     }
 
@@ -265,6 +282,7 @@ impl App {
     }
 
     fn fell_back(&mut self, from: String, to: String, reason: String) {
+        self.close_retry_notice("sent, failed");
         self.notice(
             NoticeKind::Fallback,
             format!("{from} {reason}; answering with {to}"),
@@ -306,6 +324,7 @@ impl App {
             self.finish_interrupted();
             return;
         }
+        self.close_retry_notice("sent, failed");
         self.finish_cells(AnswerState::Incomplete);
         if let Some(p) = partial {
             let text = p.text();
@@ -313,9 +332,10 @@ impl App {
                 self.last_answer = Some(text);
             }
         }
+        // The whole error: the API's message and request id, as print mode shows them.
         self.notice(
             NoticeKind::Error,
-            format!("{} · /retry sends it again", error.short()),
+            format!("{error} · /retry sends it again"),
         );
         self.end_turn();
     }
@@ -336,6 +356,7 @@ impl App {
     }
 
     fn finish_interrupted(&mut self) {
+        self.close_retry_notice("interrupted");
         let had_answer = self.finish_cells(AnswerState::Interrupted);
         if !had_answer {
             self.notice(
@@ -394,8 +415,17 @@ impl App {
 
     fn end_turn(&mut self) {
         self.tools_turn_ended();
-        self.live = None;
+        // A fallback model answered this turn only: the tier's model is next again.
+        if let Some(live) = self.live.take()
+            && self.status.fell_back.take().is_some()
+        {
+            self.status.model = live.status_model;
+        }
         self.connection = Connection::Idle;
         self.status.fell_back = None;
     }
 }
+
+#[cfg(test)]
+#[path = "app_updates_tests.rs"]
+mod tests;

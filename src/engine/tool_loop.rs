@@ -43,6 +43,7 @@ use super::tool_round::{Round, RoundEffect, ToolMemory, Triage};
 use super::turn::{self, Failed, TurnContext};
 use super::{ToolStatus, TurnStats, Update};
 use crate::api::{ApiError, Message, MessageResponse, Role, ToolUseBlock};
+use crate::store::ToolRun;
 use crate::tools::{ApprovalDecision, ToolExecutor, ToolOutput};
 
 /// How long cancelled tools get to stop on their own before they are aborted.
@@ -323,13 +324,14 @@ impl<'a, 'c> Runner<'a, 'c> {
 
     /// A call's result goes to the journal as soon as it is known.
     fn journal_result(&self, id: &str, status: &ToolStatus) {
-        let (output, duration) = match status {
-            ToolStatus::Finished { output, duration } => (output, *duration),
-            ToolStatus::NotRun { output } => (output, Duration::ZERO),
+        let (output, duration, run) = match status {
+            ToolStatus::Finished { output, duration } => (output, *duration, ToolRun::Ran),
+            ToolStatus::NotRun { output } => (output, Duration::ZERO, ToolRun::NotRun),
             _ => return,
         };
         if let Some(call) = self.calls.iter().find(|c| c.id == id) {
-            (self.ctx.journal).tool_result(call, output, duration, self.ctx.turn.updates);
+            let updates = self.ctx.turn.updates;
+            (self.ctx.journal).tool_result(call, output, duration, run, updates);
         }
     }
 

@@ -39,6 +39,7 @@ mod export;
 mod ledger;
 mod messages;
 mod schema;
+mod tool_runs;
 
 #[cfg(test)]
 mod tests;
@@ -54,6 +55,7 @@ use crate::api::{ContentBlock, Message, Role};
 pub use conversations::{ConversationSummary, LoadedConversation};
 pub use export::{to_api_json, to_markdown, utc, utc_date};
 pub use messages::stored;
+pub use tool_runs::{ToolOutcome, ToolRun};
 
 /// The environment variable that moves the data directory (tests, portable setups).
 pub const ENV_DATA_DIR: &str = "CHATTERM_DATA_DIR";

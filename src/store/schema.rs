@@ -112,8 +112,14 @@ CREATE TRIGGER titles_fts_update AFTER UPDATE OF title ON conversations BEGIN
 END;
 "#;
 
+/// Version 2: how each tool call went ('ran' or 'not_run'), so a resumed conversation
+/// shows what the live one did (see `tool_runs.rs`).
+const V2: &str = r#"
+ALTER TABLE tool_results ADD COLUMN outcome TEXT NOT NULL DEFAULT 'ran';
+"#;
+
 /// Every migration, in order; the schema version is the number applied.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -9,7 +9,7 @@ use chatterm::config::{Tier, TierChoice};
 use chatterm::engine::Command;
 
 use super::app::{App, CTRL_C_WINDOW, Connection, Effect};
-use super::cells::CellKind;
+use super::cells::{AnswerState, CellKind};
 use super::commands::SlashCommand;
 
 impl App {
@@ -139,8 +139,29 @@ impl App {
     }
 
     pub(super) fn retry_now(&mut self) {
+        self.mark_replaced();
         self.connection = Connection::Waiting;
         self.effect(Effect::Engine(Command::Retry));
+    }
+
+    /// The last answer, when it finished, leaves the history on `/retry` (the store marks
+    /// it superseded): it stays on screen marked "replaced", as a resumed screen shows it.
+    fn mark_replaced(&mut self) {
+        let mut ids = Vec::new();
+        for cell in self.conversation.cells().iter().rev() {
+            match &cell.kind {
+                CellKind::Assistant(a) if a.state == AnswerState::Done => ids.push(cell.id),
+                CellKind::Thinking { .. } | CellKind::Notice { .. } => {}
+                _ => break,
+            }
+        }
+        for id in ids {
+            if let Some(cell) = self.conversation.cell_mut(id)
+                && let CellKind::Assistant(answer) = &mut cell.kind
+            {
+                answer.state = AnswerState::Replaced;
+            }
+        }
     }
 
     pub(super) fn set_tier(&mut self, tier: Tier) {

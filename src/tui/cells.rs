@@ -43,6 +43,8 @@ pub enum AnswerState {
     Interrupted,
     /// The request failed after this text was shown.
     Incomplete,
+    /// `/retry` asked for this answer again: the new one follows.
+    Replaced,
 }
 
 /// One assistant text block.
@@ -255,6 +257,10 @@ fn render_answer(answer: &mut Answer, width: usize, theme: &Theme) -> Vec<Line<'
         AnswerState::Incomplete => {
             head.push(Span::styled("  ■ incomplete", theme.style(Role::Error)))
         }
+        AnswerState::Replaced => head.push(Span::styled(
+            "  ↻ replaced by /retry",
+            theme.style(Role::Dim),
+        )),
     }
     let mut lines = vec![clip_line(Line::from(head), width)];
     if answer.state == AnswerState::Streaming {

@@ -63,7 +63,9 @@ pub async fn run(
         );
     }
     if let Some(loaded) = &store.resumed {
-        app.show_conversation(loaded);
+        // Without the outcomes the panels still show; they only lose "not run" and times.
+        let outcomes = store.store.tool_outcomes(loaded.summary.id);
+        app.show_conversation(loaded, &outcomes.unwrap_or_default());
     }
     if let Some(text) = initial {
         app.send_initial(text);

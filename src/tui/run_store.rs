@@ -36,7 +36,8 @@ pub fn apply(app: &mut App, store: &Store, engine: &EngineHandle, request: Store
         }
         StoreRequest::Open(id) => match store.load(id) {
             Ok(loaded) => {
-                app.show_conversation(&loaded);
+                let outcomes = store.tool_outcomes(id).unwrap_or_default();
+                app.show_conversation(&loaded, &outcomes);
                 let command = Command::Resume {
                     conversation: id.to_string(),
                     history: loaded.history(),

@@ -408,6 +408,7 @@ pub async fn run_lines(handle: &mut EngineHandle, opts: PrintOptions) -> i32 {
     );
     let _ = err.flush();
     let mut status = 0;
+    let mut answered = false;
     while let Ok(Some(line)) = lines.next_line().await {
         let line = line.trim();
         if line == "/quit" || line == "/exit" {
@@ -423,7 +424,12 @@ pub async fn run_lines(handle: &mut EngineHandle, opts: PrintOptions) -> i32 {
                 }
             }
         } else if !line.is_empty() {
+            // A blank line between answers, so one ends visibly before the next begins.
+            if answered {
+                let _ = writeln!(out);
+            }
             status = run_print(handle, line.to_owned(), opts, &mut out, &mut err).await;
+            answered = true;
         }
         let _ = write!(err, "> ");
         let _ = err.flush();

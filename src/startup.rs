@@ -15,7 +15,7 @@ use chatterm::api::catalog::{self, Catalog};
 use chatterm::api::{Auth, Client, ClientOptions};
 use chatterm::config::{self, Config, LoadOptions, PerTier, Tier};
 use chatterm::cost::day::{LocalTime, now_ms};
-use chatterm::cost::{Ledger, report};
+use chatterm::cost::{Ledger, Pricing, report};
 use chatterm::engine::{ApprovalPolicy, ToolSettings};
 use chatterm::mock::MockServer;
 use chatterm::print;
@@ -194,6 +194,14 @@ pub async fn mock_server(port: u16) -> Result<i32> {
     let server = MockServer::bind(addr)
         .await
         .wrap_err_with(|| format!("cannot listen on {addr}"))?;
+    // A chatterm pointed at it picks its tiers from the model list: only models with a
+    // known price are listed, so the example shows what each answer costs.
+    let pricing = Pricing::embedded();
+    for id in chatterm::mock::models::catalogue_ids() {
+        if pricing.price(id).is_none() {
+            server.add_model(chatterm::mock::models::hidden(id));
+        }
+    }
     // Written without `eprintln!`, which panics when stderr is closed: a script that read
     // the first line and went away must not take the server down.
     let mut err = std::io::stderr();

@@ -79,6 +79,9 @@ pub struct CostState {
     pub(super) confirm: Option<Pending>,
     /// The time of the frame being drawn, set by `tick`: what the countdown counts from.
     pub(super) now: Option<Instant>,
+    /// The tier-switch cache notice since the last request, rewritten by the next switch
+    /// so several switches in a row leave one notice.
+    pub(super) switch_notice: Option<u64>,
     /// When the binding rate limit resets, on the app's clock: the sidebar counts down to
     /// it, then shows the figures as stale (they describe a window that has passed).
     pub(super) limits_reset_at: Option<Instant>,
@@ -101,6 +104,7 @@ impl CostState {
             now: None,
             streamed_chars: 0,
             limits_reset_at: None,
+            switch_notice: None,
         }
     }
 }
@@ -178,6 +182,7 @@ impl App {
         let tier = self.tier_of(model);
         let alert = self.cost.account.begin_request(model, tier, now.into_std());
         self.cost.streamed_chars = 0;
+        self.cost.switch_notice = None;
         self.cost.account.set_rate_limits(limits);
         if let Some(limits) = self.cost.account.rate_limits() {
             self.cost.limits_reset_at = reset_instant(limits, now, now_ms());
@@ -232,8 +237,36 @@ impl App {
     /// The engine confirmed a tier or model change: warn when it throws a warm cache away.
     pub(super) fn model_changed(&mut self, tier: Option<Tier>, model: &str, now: Instant) {
         self.learn_tier_model(tier, model);
-        if let Some(estimate) = self.cost.account.rebuild_estimate(model, now.into_std()) {
-            self.notice(NoticeKind::Cost, rebuild_text(&estimate));
+        let at = now.into_std();
+        let warm_here = (self.cost.account.cache())
+            .is_some_and(|c| c.model == model && c.remaining(at).is_some());
+        let text = match self.cost.account.rebuild_estimate(model, at) {
+            Some(estimate) => rebuild_text(&estimate),
+            // Back on the model whose cache is warm: the earlier warning no longer holds.
+            None if warm_here && self.cost.switch_notice.is_some() => format!(
+                "back on {}: its prompt cache is still warm",
+                chatterm::sanitize::sanitize_line(model)
+            ),
+            None => return,
+        };
+        // Switches with no request between them rewrite one notice instead of adding more.
+        let previous = self
+            .cost
+            .switch_notice
+            .and_then(|id| self.conversation.cell_mut(id));
+        match previous {
+            Some(cell) => {
+                if let super::cells::CellKind::Notice { text: t, .. } = &mut cell.kind {
+                    *t = text;
+                }
+            }
+            None => {
+                let id = self.conversation.push(super::cells::CellKind::Notice {
+                    kind: NoticeKind::Cost,
+                    text,
+                });
+                self.cost.switch_notice = Some(id);
+            }
         }
     }
 

@@ -233,6 +233,13 @@ impl App {
         };
         Some(vec![
             self.heading(&format!("Cache ({ttl})"), Some(value), width),
+            // Caches are per model: the countdown is this model's.
+            self.row(
+                "model",
+                sanitize_line(&cache.model).into_owned(),
+                Role::Text,
+                width,
+            ),
             self.row(
                 "prefix",
                 format!("{} tokens", group(cache.tokens)),

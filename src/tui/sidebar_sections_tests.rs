@@ -131,3 +131,64 @@ fn rate_limits_count_down_to_their_reset_then_turn_stale() {
     assert!(shown.contains("reset at"), "{shown}");
     assert!(!shown.contains("resets in"), "{shown}");
 }
+
+#[test]
+fn tier_switches_with_no_request_between_leave_one_notice() {
+    let mut app = priced_app();
+    let t0 = now();
+    answer(&mut app, "hi", "hello");
+    let usage = Usage {
+        input_tokens: 100,
+        cache_creation_input_tokens: 5000,
+        output_tokens: 10,
+        ..Usage::default()
+    };
+    app.cost
+        .account
+        .begin_request(SONNET, Some(Tier::Balanced), t0.into_std());
+    app.cost
+        .account
+        .update_usage(SONNET, &usage, None, t0.into_std());
+    app.cost.account.end_request(None, false, t0.into_std());
+    let cost_notices = |app: &App| {
+        app.conversation
+            .cells()
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.kind,
+                    crate::tui::cells::CellKind::Notice {
+                        kind: crate::tui::cells::NoticeKind::Cost,
+                        ..
+                    }
+                )
+            })
+            .count()
+    };
+    for (tier, model) in [
+        (Tier::Fast, "claude-haiku-4-5"),
+        (Tier::Max, "claude-opus-5"),
+        (Tier::Fast, "claude-haiku-4-5"),
+    ] {
+        app.on_update(
+            Update::ModelChanged {
+                tier: Some(tier),
+                model: model.into(),
+            },
+            t0,
+        );
+    }
+    assert_eq!(cost_notices(&app), 1);
+    let shown = screen(&mut app, 120, 30);
+    assert!(shown.contains("switching to claude-haiku-4-5"), "{shown}");
+    // Back on the warm model: the one notice says so.
+    app.on_update(
+        Update::ModelChanged {
+            tier: Some(Tier::Balanced),
+            model: SONNET.into(),
+        },
+        t0,
+    );
+    assert_eq!(cost_notices(&app), 1);
+    assert!(screen(&mut app, 120, 30).contains("back on claude-sonnet-4-6"));
+}

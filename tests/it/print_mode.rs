@@ -192,6 +192,12 @@ async fn print_mode_against_the_mock_server_subcommand() {
     let _ = child.wait();
     assert_success(&out);
     assert!(!text(&out.stdout).trim().is_empty());
+    // The models it lists are priced: the usage line says what the answer cost.
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(" · $") && !err.contains("price unknown"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -221,4 +227,16 @@ async fn with_print_a_subcommand_name_is_the_prompt() {
     assert_eq!(text(&out.stdout), "a word\n");
     let body = message_bodies(&server).remove(0);
     assert_eq!(body["messages"][0]["content"][0]["text"], "usage");
+}
+
+#[tokio::test]
+async fn line_mode_puts_a_blank_line_between_answers() {
+    let home = tempfile::tempdir().unwrap();
+    let server = MockServer::start().await.unwrap();
+    server.enqueue(text_reply("First answer."));
+    server.enqueue(text_reply("Second answer."));
+    let cmd = against(&server, &home);
+    let out = output_with_stdin(cmd, b"one\ntwo\n").await;
+    assert_success(&out);
+    assert_eq!(text(&out.stdout), "First answer.\n\nSecond answer.\n");
 }

@@ -131,3 +131,27 @@ fn config_warnings_are_notices_when_the_screen_opens() {
     let shown = screen(&mut app, 80, 20);
     assert!(shown.contains("unknown key `ui.colour`"), "{shown}");
 }
+
+#[test]
+fn the_help_overlay_never_cuts_a_binding_or_a_command() {
+    use std::collections::BTreeMap;
+    let mut options = options();
+    let keys: BTreeMap<String, String> = [(
+        "help".to_owned(),
+        "f1 ctrl+alt+h ctrl+alt+j ctrl+alt+k".to_owned(),
+    )]
+    .into();
+    options.keymap = crate::tui::keymap::Keymap::with_overrides(&keys).unwrap();
+    let mut app = App::new(options);
+    press(&mut app, KeyCode::F(1));
+    // Tall enough that nothing scrolls out of view.
+    let shown = screen(&mut app, 120, 80);
+    assert!(
+        shown.contains("F1 Ctrl+Alt+H Ctrl+Alt+J Ctrl+Alt+K"),
+        "{shown}"
+    );
+    for spec in crate::tui::commands::COMMANDS {
+        assert!(shown.contains(&format!("/{}", spec.name)), "{shown}");
+    }
+    assert!(shown.contains("/export [md|json] [PATH]"), "{shown}");
+}

@@ -15,12 +15,13 @@ use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio_util::sync::CancellationToken;
 
 use super::attempts::Attempts;
+use super::compact;
 use super::compact::{Limits, Summariser};
 use super::journal::TurnJournal;
 use super::request::RequestSettings;
 use super::routing::{self, Route};
 use super::session::{Engine, Running};
-use super::tool_loop::{self, LoopContext, TurnState};
+use super::tool_loop::{self, LoopContext, TurnOutcome, TurnState};
 use super::turn::TurnContext;
 use super::{TurnId, Update};
 use crate::api::Message;
@@ -133,6 +134,95 @@ impl Engine {
                 journal: TurnJournal::new(target.as_ref()),
             };
             tool_loop::run(&ctx, state, &mut approvals_rx).await
+        });
+        Running {
+            turn: id,
+            cancel,
+            approvals,
+            task,
+        }
+    }
+
+    /// `Compact`: folds the history now on a task of its own, like a turn (so `Cancel`
+    /// stops it and a message sent meanwhile waits for it), and reports
+    /// [`Update::Compacted`]. The summary request's own updates are gathered into that one
+    /// update: there is no turn on screen for them to belong to.
+    pub(crate) fn start_compact(&mut self, updates: &UnboundedSender<Update>) -> Running {
+        let id = TurnId(self.next_turn);
+        self.next_turn += 1;
+        let model = self.current_model().to_owned();
+        let settings = self.settings_for(&model, 1);
+        let limits = Limits {
+            window: self.catalog.window(&model),
+            context: self.context,
+            summariser: self.summariser(),
+        };
+        let messages = self.messages.clone();
+        let (memory, known, pending) = (
+            std::mem::take(&mut self.tool_memory),
+            self.known,
+            self.results_pending,
+        );
+        let cancel = CancellationToken::new();
+        let (approvals, _) = mpsc::unbounded_channel();
+        let (client, pricing, tx, token) = (
+            self.client.clone(),
+            self.pricing.clone(),
+            updates.clone(),
+            cancel.clone(),
+        );
+        let ledger = self.ledger.clone();
+        let target = self.journal_target();
+        let task = tokio::spawn(async move {
+            let (inner, mut gathered) = mpsc::unbounded_channel();
+            let ctx = TurnContext {
+                turn: id,
+                client: &client,
+                pricing: &pricing,
+                updates: &inner,
+                cancel: &token,
+                ledger: ledger.as_deref(),
+                journal: target.as_ref(),
+            };
+            let result = compact::compact_now(&ctx, &messages, &settings, &limits).await;
+            drop(inner);
+            let (mut notes, mut requests) = (Vec::new(), Vec::new());
+            while let Ok(u) = gathered.try_recv() {
+                match u {
+                    Update::Notice { text, .. } => notes.push(text),
+                    Update::Usage {
+                        model,
+                        usage,
+                        cost_usd,
+                        ..
+                    } => requests.push((model, usage, cost_usd)),
+                    _ => {}
+                }
+            }
+            let (history, known, text) = match result {
+                Ok(Some((folded, text))) => (folded, None, text),
+                Ok(None) => (
+                    messages,
+                    known,
+                    format!(
+                        "nothing to compact: context.keep_turns keeps the newest {} turn(s)",
+                        limits.context.keep_turns
+                    ),
+                ),
+                Err(e) => (messages, known, format!("not compacted: {}", e.short())),
+            };
+            notes.push(text);
+            let _ = tx.send(Update::Compacted {
+                text: notes.join("; "),
+                requests,
+            });
+            TurnOutcome {
+                messages: history,
+                memory,
+                known,
+                completed: false,
+                results_pending: pending,
+            }
         });
         Running {
             turn: id,

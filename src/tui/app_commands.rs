@@ -1,10 +1,12 @@
 //! The slash commands that report on or act for the whole conversation: `/cost` (the
-//! session's cost table as a notice) and `/export` (asks the event loop to write the stored
-//! conversation to a file). Part of [`App`]; parsing is in `commands.rs`.
+//! session's cost table as a notice), `/export` (asks the event loop to write the stored
+//! conversation to a file) and `/compact` (asks the engine to fold the history now).
+//! Part of [`App`]; parsing is in `commands.rs`.
 //!
 //! Nothing here does IO: the table is built from the session account the sidebar also
-//! reads, and the file is an effect the event loop carries out, reporting back with a
-//! notice.
+//! reads, the file is an effect the event loop carries out and the fold is the engine's;
+//! both report back with a notice. The fold's summary request is paid for: its usage comes
+//! with `Update::Compacted` and counts in the session like the title request's.
 
 use std::path::PathBuf;
 
@@ -14,7 +16,10 @@ use chatterm::config::Tier;
 use chatterm::cost::session::Totals;
 use chatterm::cost::{format_usd, group};
 
-use super::app::{App, Effect, StoreRequest};
+use chatterm::api::Usage;
+use chatterm::engine::Command;
+
+use super::app::{App, Connection, Effect, StoreRequest};
 use super::cells::NoticeKind;
 use super::commands::ExportFormat;
 
@@ -38,6 +43,40 @@ impl App {
             PathBuf::from,
         );
         self.effect(Effect::Store(StoreRequest::Export { id, format, path }));
+    }
+}
+
+impl App {
+    /// `/compact`: the engine folds the older turns now, with the configured strategy.
+    pub(super) fn compact_now(&mut self, now: Instant) {
+        if self.is_busy() {
+            self.flash("an answer is streaming: /compact after it ends", now);
+            return;
+        }
+        self.connection = Connection::Waiting;
+        self.flash("compacting the conversation…", now);
+        self.effect(Effect::Engine(Command::Compact));
+    }
+
+    /// The engine's fold ended: what it saved, and its summary request counted.
+    pub(super) fn compacted(
+        &mut self,
+        text: String,
+        requests: &[(String, Usage, Option<f64>)],
+        now: Instant,
+    ) {
+        for (model, usage, cost) in requests {
+            let fast = Some(Tier::Fast);
+            (self.cost.account).add_background(model, fast, usage, *cost, now.into_std());
+        }
+        if !requests.is_empty() {
+            self.effect(Effect::RefreshSpend);
+        }
+        if self.live.is_none() {
+            self.connection = Connection::Idle;
+        }
+        self.notice(NoticeKind::Info, text);
+        self.conversation.scroll_to_bottom();
     }
 }
 

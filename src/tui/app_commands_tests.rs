@@ -155,3 +155,27 @@ fn the_help_overlay_never_cuts_a_binding_or_a_command() {
     }
     assert!(shown.contains("/export [md|json] [PATH]"), "{shown}");
 }
+
+#[test]
+fn compact_asks_the_engine_and_counts_the_summary_request() {
+    let mut app = app();
+    answer(&mut app, "hi", "hello");
+    app.take_effects();
+    run(&mut app, "/compact");
+    assert_eq!(engine_commands(&mut app), [Command::Compact]);
+    let usage = chatterm::api::Usage {
+        input_tokens: 1000,
+        output_tokens: 100,
+        ..Default::default()
+    };
+    app.on_update(
+        chatterm::engine::Update::Compacted {
+            text: "compacted: summarised the 3 oldest turns, saving about 2,000 tokens".into(),
+            requests: vec![("claude-haiku-4-5".into(), usage, Some(0.0015))],
+        },
+        now(),
+    );
+    let totals = app.cost.account.totals();
+    assert_eq!(totals.tokens.input, 1000);
+    assert!(screen(&mut app, 200, 30).contains("saving about 2,000 tokens"));
+}

@@ -133,6 +133,7 @@ impl App {
             SlashCommand::Quit => self.effect(Effect::Quit),
             SlashCommand::Rename(title) => self.rename(title, now),
             SlashCommand::Cost => self.show_cost_table(),
+            SlashCommand::Compact => self.compact_now(now),
             SlashCommand::Resume => self.open_picker(),
             SlashCommand::Export { format, path } => self.export(format, path, now),
         }

@@ -134,6 +134,7 @@ impl App {
                 window,
             } => self.cost.account.set_context(&model, tokens, window),
             Update::Conversation { id } => self.set_conversation_id(id),
+            Update::Compacted { text, requests } => self.compacted(text, &requests, now),
             Update::Titled {
                 title,
                 model,

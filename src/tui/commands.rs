@@ -52,6 +52,8 @@ pub enum SlashCommand {
     Rename(String),
     /// Show the session's cost table in the transcript.
     Cost,
+    /// Fold the conversation now and say how many tokens it saved.
+    Compact,
     /// Open the picker of stored conversations.
     Resume,
     /// Write the conversation to a file (`None`: a new file in the current directory).
@@ -107,6 +109,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     cmd("retry", "", "ask for the last answer again"),
     cmd("copy", "[N]", "copy the last answer, or its code block N"),
     cmd("cost", "", "show this session's cost table"),
+    cmd("compact", "", "fold older turns now to save tokens"),
     cmd("resume", "", "pick a stored conversation to continue"),
     cmd(
         "export",
@@ -164,6 +167,7 @@ fn parse_command(name: &str, arg: &str) -> Result<SlashCommand, String> {
         )),
         "rename" => Err("/rename takes the new title: /rename Rust lifetimes".to_owned()),
         "cost" => no_args("cost", arg, SlashCommand::Cost),
+        "compact" => no_args("compact", arg, SlashCommand::Compact),
         "resume" => no_args("resume", arg, SlashCommand::Resume),
         "export" => parse_export(arg),
         "" => Err("type a command name after / — /help lists them".to_owned()),

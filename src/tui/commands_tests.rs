@@ -67,6 +67,7 @@ fn parses_every_command() {
         ("/tier auto", SlashCommand::Tier(TierChoice::Auto)),
         ("/cost", SlashCommand::Cost),
         ("/resume", SlashCommand::Resume),
+        ("/compact", SlashCommand::Compact),
         (
             "/export",
             SlashCommand::Export {
@@ -191,8 +192,8 @@ fn popup_lists_commands_by_prefix() {
     assert_eq!(p.height(), 8 + 2);
 
     let p = popup("/c");
-    assert_eq!(completions(&p), ["/clear", "/copy ", "/cost"]);
-    assert_eq!(p.height(), 5);
+    assert_eq!(completions(&p), ["/clear", "/copy ", "/cost", "/compact"]);
+    assert_eq!(p.height(), 6);
     assert_eq!(popup("/T").completion().as_deref(), Some("/tier "));
     assert_eq!(popup("/sys").completion().as_deref(), Some("/system "));
     assert_eq!(popup("/qu").completion().as_deref(), Some("/quit"));

@@ -89,7 +89,9 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     // The store keeps conversations and the usage ledger (every request's tokens and
     // cost, for today's spend and `chatterm usage`).
     let full_screen = interactive && !cli.print && cli.command.is_none();
-    let store = match store_cli::open(&cli, full_screen) {
+    // The full screen asks before it starts whether to go on without the store: one key.
+    let ask: &dyn Fn(&str) -> bool = &tui::ask::yes_no;
+    let store = match store_cli::open(&cli, full_screen.then_some(ask)) {
         Ok(store) => store,
         Err(code) => return Ok(code),
     };

@@ -6,7 +6,7 @@
 //! status 2 and a message naming the file and `--temp-store`; the full-screen mode asks,
 //! before it takes over the terminal, whether to go on with a temporary store.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
 use color_eyre::eyre::{Result, WrapErr};
@@ -20,7 +20,9 @@ use crate::cli::{Cli, ExportFormat, HistoryCommand};
 pub const EXIT_STORE: i32 = 2;
 
 /// Opens the store the flags ask for. `Err(status)` after the problem was reported.
-pub fn open(cli: &Cli, interactive: bool) -> Result<Arc<Store>, i32> {
+/// `ask` puts a yes/no question to the user (the full-screen mode's one-key prompt); without
+/// it a store that cannot be opened is an error.
+pub fn open(cli: &Cli, ask: Option<&dyn Fn(&str) -> bool>) -> Result<Arc<Store>, i32> {
     let temporary = || {
         Store::in_memory().map(Arc::new).map_err(|e| {
             eprintln!("error: {e}");
@@ -41,7 +43,9 @@ pub fn open(cli: &Cli, interactive: bool) -> Result<Arc<Store>, i32> {
         Ok(s) => Ok(Arc::new(s)),
         Err(e) => {
             eprintln!("error: cannot open the conversation store: {e}");
-            if interactive && ask_for_temporary() {
+            let question =
+                "Start with a temporary store instead (nothing is saved after you quit)?";
+            if ask.is_some_and(|ask| ask(question)) {
                 return temporary();
             }
             eprintln!("{}", advice(&e));
@@ -74,21 +78,6 @@ fn advice(e: &store::StoreError) -> String {
     }
 }
 
-/// Asks on the terminal whether to go on with a temporary store.
-fn ask_for_temporary() -> bool {
-    let mut err = std::io::stderr();
-    let _ = write!(
-        err,
-        "Start with a temporary store instead (nothing is saved after you quit)? [y/N] "
-    );
-    let _ = err.flush();
-    let mut answer = String::new();
-    if std::io::stdin().lock().read_line(&mut answer).is_err() {
-        return false;
-    }
-    matches!(answer.trim(), "y" | "Y" | "yes")
-}
-
 /// The conversation `--continue` or `--resume ID` names, loaded; `None` for a new one.
 pub fn resumed(cli: &Cli, store: &Store) -> Result<Option<LoadedConversation>> {
     let id = match (&cli.resume, cli.continue_last) {
@@ -110,7 +99,7 @@ pub fn resumed(cli: &Cli, store: &Store) -> Result<Option<LoadedConversation>> {
 
 /// `chatterm history ...`. Returns the exit status.
 pub fn history(cli: &Cli, command: &HistoryCommand) -> Result<i32> {
-    let store = match open(cli, false) {
+    let store = match open(cli, None) {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };

@@ -33,6 +33,7 @@ mod app_send;
 mod app_store;
 mod app_tools;
 mod app_updates;
+pub mod ask;
 pub mod cells;
 pub mod clipboard;
 pub mod commands;

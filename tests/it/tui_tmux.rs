@@ -21,3 +21,4 @@
 
 mod harness;
 mod scenarios;
+mod store_prompt;

@@ -75,6 +75,8 @@ impl App {
         if self.live.is_none() {
             self.connection = Connection::Idle;
         }
+        // "compacting…" is over; the notice says how it went.
+        self.flash = None;
         self.notice(NoticeKind::Info, text);
         self.conversation.scroll_to_bottom();
     }

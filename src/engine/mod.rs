@@ -273,6 +273,13 @@ pub enum Update {
         name: String,
         status: ToolStatus,
     },
+    /// What a call awaiting approval would change (`write_file`: new file, or a diff),
+    /// sent just before its `AwaitingApproval` status.
+    ToolPreview {
+        turn: TurnId,
+        id: String,
+        preview: crate::tools::preview::ApprovalPreview,
+    },
 }
 
 impl Update {
@@ -293,7 +300,8 @@ impl Update {
             | Self::FellBack { turn, .. }
             | Self::TurnFinished { turn, .. }
             | Self::Error { turn, .. }
-            | Self::Tool { turn, .. } => Some(*turn),
+            | Self::Tool { turn, .. }
+            | Self::ToolPreview { turn, .. } => Some(*turn),
             Self::Notice { turn, .. } => *turn,
             Self::ModelChanged { .. }
             | Self::ContextSize { .. }

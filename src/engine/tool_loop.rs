@@ -310,6 +310,9 @@ impl<'a, 'c> Runner<'a, 'c> {
             match effect {
                 RoundEffect::Status { id, name, status } => {
                     self.journal_result(&id, &status);
+                    if status == ToolStatus::AwaitingApproval {
+                        self.preview(&id, &name);
+                    }
                     self.ctx.turn.emit(Update::Tool {
                         turn: self.ctx.turn.turn,
                         id,
@@ -319,6 +322,21 @@ impl<'a, 'c> Runner<'a, 'c> {
                 }
                 RoundEffect::Run { index, name, input } => self.spawn(index, name, input),
             }
+        }
+    }
+
+    /// What a call awaiting approval would change, for the prompt (read now, so it shows
+    /// the file as it is when the user decides).
+    fn preview(&self, id: &str, name: &str) {
+        let Some(call) = self.calls.iter().find(|c| c.id == id) else {
+            return;
+        };
+        if let Some(preview) = self.ctx.tools.approval_preview(name, &call.input) {
+            self.ctx.turn.emit(Update::ToolPreview {
+                turn: self.ctx.turn.turn,
+                id: id.to_owned(),
+                preview,
+            });
         }
     }
 

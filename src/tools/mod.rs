@@ -23,6 +23,7 @@
 pub mod builtin;
 pub mod command;
 pub mod examples;
+pub mod preview;
 pub mod process;
 pub mod registry;
 pub mod schema;
@@ -117,6 +118,13 @@ pub trait ToolExecutor: Send + Sync {
     /// Runs a validated input. Must finish promptly once `cancel` fires, and must turn
     /// every failure (timeout, crash, refused path) into an error [`ToolOutput`].
     fn run(&self, name: &str, input: Value, cancel: CancellationToken) -> ToolFuture;
+
+    /// What running `name` with `input` would change, for the approval prompt (`None`:
+    /// nothing to show). Called while the call awaits approval; it may read files.
+    fn approval_preview(&self, name: &str, input: &Value) -> Option<preview::ApprovalPreview> {
+        let _ = (name, input);
+        None
+    }
 
     /// The spec of one tool.
     fn spec(&self, name: &str) -> Option<&ToolSpec> {

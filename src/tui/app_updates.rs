@@ -128,6 +128,7 @@ impl App {
             Update::Tool {
                 id, name, status, ..
             } => self.tool_status(&id, &name, status, now),
+            Update::ToolPreview { id, preview, .. } => self.tool_preview(&id, preview),
             Update::ContextSize {
                 model,
                 tokens,

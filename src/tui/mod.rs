@@ -61,5 +61,6 @@ pub mod terminal;
 pub(crate) mod test_support;
 pub mod theme;
 pub mod tool_panel;
+mod tool_preview;
 mod view;
 mod wrap;

@@ -22,5 +22,6 @@ mod store;
 mod streaming;
 mod tool_example;
 mod tool_helpers;
+mod tool_preview;
 mod tools;
 mod tui_tmux;

@@ -84,14 +84,15 @@ fn edit_script(a: &[&str], b: &[&str]) -> Vec<Op> {
         if i < a.len() && j < b.len() && a[i] == b[j] {
             ops.push(Op::Same(i, j));
             (i, j) = (i + 1, j + 1);
-        } else if j < b.len()
-            && (i == a.len() || lcs[i * width + j + 1] >= lcs[(i + 1) * width + j])
+        } else if i < a.len()
+            && (j == b.len() || lcs[(i + 1) * width + j] >= lcs[i * width + j + 1])
         {
-            ops.push(Op::Ins(j));
-            j += 1;
-        } else {
+            // Removals before additions, as diff prints a changed line.
             ops.push(Op::Del(i));
             i += 1;
+        } else {
+            ops.push(Op::Ins(j));
+            j += 1;
         }
     }
     ops

@@ -8,6 +8,9 @@
 //! onto a task: the tool loop ([`tool_loop::run`]), which bounds the context before each
 //! request and runs the requests and tool rounds. The task hands back the history as it
 //! ends (rounds added, folded when bounding folded it), which the engine adopts.
+//!
+//! `/compact` ([`Engine::start_compact`]) runs the same way, as a task the engine waits
+//! for like a turn's: it folds the history now and hands it back.
 
 use std::sync::Arc;
 
@@ -16,12 +19,13 @@ use tokio_util::sync::CancellationToken;
 
 use super::attempts::Attempts;
 use super::compact;
-use super::compact::{Limits, Summariser};
+use super::compact::{Known, Limits, Summariser};
 use super::journal::TurnJournal;
 use super::request::RequestSettings;
 use super::routing::{self, Route};
 use super::session::{Engine, Running};
 use super::tool_loop::{self, LoopContext, TurnOutcome, TurnState};
+use super::tool_round::ToolMemory;
 use super::turn::TurnContext;
 use super::{TurnId, Update};
 use crate::api::Message;
@@ -151,18 +155,18 @@ impl Engine {
         let id = TurnId(self.next_turn);
         self.next_turn += 1;
         let model = self.current_model().to_owned();
-        let settings = self.settings_for(&model, 1);
-        let limits = Limits {
-            window: self.catalog.window(&model),
-            context: self.context,
-            summariser: self.summariser(),
+        let job = CompactJob {
+            settings: self.settings_for(&model, 1),
+            limits: Limits {
+                window: self.catalog.window(&model),
+                context: self.context,
+                summariser: self.summariser(),
+            },
+            messages: self.messages.clone(),
+            memory: std::mem::take(&mut self.tool_memory),
+            known: self.known,
+            pending: self.results_pending,
         };
-        let messages = self.messages.clone();
-        let (memory, known, pending) = (
-            std::mem::take(&mut self.tool_memory),
-            self.known,
-            self.results_pending,
-        );
         let cancel = CancellationToken::new();
         let (approvals, _) = mpsc::unbounded_channel();
         let (client, pricing, tx, token) = (
@@ -174,7 +178,7 @@ impl Engine {
         let ledger = self.ledger.clone();
         let target = self.journal_target();
         let task = tokio::spawn(async move {
-            let (inner, mut gathered) = mpsc::unbounded_channel();
+            let (inner, gathered) = mpsc::unbounded_channel();
             let ctx = TurnContext {
                 turn: id,
                 client: &client,
@@ -184,45 +188,10 @@ impl Engine {
                 ledger: ledger.as_deref(),
                 journal: target.as_ref(),
             };
-            let result = compact::compact_now(&ctx, &messages, &settings, &limits).await;
+            let result = compact::compact_now(&ctx, &job.messages, &job.settings, &job.limits);
+            let result = result.await;
             drop(inner);
-            let (mut notes, mut requests) = (Vec::new(), Vec::new());
-            while let Ok(u) = gathered.try_recv() {
-                match u {
-                    Update::Notice { text, .. } => notes.push(text),
-                    Update::Usage {
-                        model,
-                        usage,
-                        cost_usd,
-                        ..
-                    } => requests.push((model, usage, cost_usd)),
-                    _ => {}
-                }
-            }
-            let (history, known, text) = match result {
-                Ok(Some((folded, text))) => (folded, None, text),
-                Ok(None) => (
-                    messages,
-                    known,
-                    format!(
-                        "nothing to compact: context.keep_turns keeps the newest {} turn(s)",
-                        limits.context.keep_turns
-                    ),
-                ),
-                Err(e) => (messages, known, format!("not compacted: {}", e.short())),
-            };
-            notes.push(text);
-            let _ = tx.send(Update::Compacted {
-                text: notes.join("; "),
-                requests,
-            });
-            TurnOutcome {
-                messages: history,
-                memory,
-                known,
-                completed: false,
-                results_pending: pending,
-            }
+            finish_compact(job, result, gathered, &tx)
         });
         Running {
             turn: id,
@@ -240,5 +209,67 @@ impl Engine {
             window: self.catalog.window(&model),
             model,
         }
+    }
+}
+
+/// What a `/compact` task owns: the history and what bounding needs, and the engine state
+/// it hands back.
+struct CompactJob {
+    messages: Vec<Message>,
+    settings: RequestSettings,
+    limits: Limits,
+    memory: ToolMemory,
+    known: Option<Known>,
+    pending: bool,
+}
+
+type Compaction = Result<Option<(Vec<Message>, String)>, crate::api::ApiError>;
+
+/// Reports the compaction as one [`Update::Compacted`] (its summary request's usage and
+/// notices, `gathered`, folded in) and hands the history back.
+fn finish_compact(
+    job: CompactJob,
+    result: Compaction,
+    mut gathered: mpsc::UnboundedReceiver<Update>,
+    updates: &UnboundedSender<Update>,
+) -> TurnOutcome {
+    let (mut notes, mut requests) = (Vec::new(), Vec::new());
+    while let Ok(u) = gathered.try_recv() {
+        match u {
+            Update::Notice { text, .. } => notes.push(text),
+            Update::Usage {
+                model,
+                usage,
+                cost_usd,
+                ..
+            } => requests.push((model, usage, cost_usd)),
+            _ => {}
+        }
+    }
+    let keep = job.limits.context.keep_turns;
+    let (messages, known, text) = match result {
+        Ok(Some((folded, text))) => (folded, None, text),
+        Ok(None) => (
+            job.messages,
+            job.known,
+            format!("nothing to compact: context.keep_turns keeps the newest {keep} turn(s)"),
+        ),
+        Err(e) => (
+            job.messages,
+            job.known,
+            format!("not compacted: {}", e.short()),
+        ),
+    };
+    notes.push(text);
+    let _ = updates.send(Update::Compacted {
+        text: notes.join("; "),
+        requests,
+    });
+    TurnOutcome {
+        messages,
+        memory: job.memory,
+        known,
+        completed: false,
+        results_pending: job.pending,
     }
 }

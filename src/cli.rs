@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use chatterm::config::TierChoice;
 use chatterm::extract::Method;
@@ -142,6 +142,19 @@ pub enum HistoryCommand {
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Delete a conversation and its messages.
+    Delete {
+        /// The conversation's id.
+        id: String,
+    },
+    /// Give a conversation a new title.
+    Rename {
+        /// The conversation's id.
+        id: String,
+        /// The new title (several words need no quotes).
+        #[arg(required = true, num_args = 1..)]
+        title: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -184,6 +197,46 @@ pub struct ExtractArgs {
     pub output: Option<PathBuf>,
 }
 
+/// Parses the process's arguments ([`parse_from`]); exits with clap's message on an error.
+pub fn parse() -> Cli {
+    parse_from(std::env::args_os().collect()).unwrap_or_else(|e| e.exit())
+}
+
+/// Parses `args` so that with `-p` the positional is always the prompt: `chatterm -p usage`
+/// sends the word "usage" rather than running the `usage` subcommand. clap would take a
+/// subcommand's name first, so when print mode meets one, that word is moved behind `--`
+/// (where only a positional can be) and the line parsed again.
+pub fn parse_from(args: Vec<std::ffi::OsString>) -> Result<Cli, clap::Error> {
+    let first = Cli::try_parse_from(&args);
+    let print = args.iter().any(|a| a == "-p" || a == "--print");
+    match &first {
+        Ok(cli) if cli.command.is_none() => return first,
+        // `chatterm -p history` fails as a `history` without its own subcommand.
+        _ if !print => return first,
+        _ => {}
+    }
+    let names: Vec<String> = Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    for (i, arg) in args.iter().enumerate().skip(1) {
+        if !names.iter().any(|n| arg.to_str() == Some(n.as_str())) {
+            continue;
+        }
+        let mut moved: Vec<std::ffi::OsString> = args[..i].to_vec();
+        moved.extend(args[i + 1..].iter().cloned());
+        moved.push("--".into());
+        moved.push(arg.clone());
+        if let Ok(again) = Cli::try_parse_from(&moved)
+            && again.print
+            && again.command.is_none()
+        {
+            return Ok(again);
+        }
+    }
+    first
+}
+
 fn parse_method(s: &str) -> Result<Method, String> {
     s.parse()
 }
@@ -194,9 +247,30 @@ fn parse_tier(s: &str) -> Result<TierChoice, String> {
 
 #[cfg(test)]
 mod tests {
-    use clap::CommandFactory;
-
     use super::*;
+
+    fn parsed(args: &[&str]) -> Cli {
+        parse_from(args.iter().map(Into::into).collect()).unwrap()
+    }
+
+    #[test]
+    fn with_print_the_positional_is_always_the_prompt() {
+        let cli = parsed(&["chatterm", "-p", "usage"]);
+        assert!(cli.print && cli.command.is_none());
+        assert_eq!(cli.prompt.as_deref(), Some("usage"));
+        let cli = parsed(&["chatterm", "-p", "history", "--tier", "fast"]);
+        assert_eq!(cli.prompt.as_deref(), Some("history"));
+        assert!(cli.tier.is_some());
+        // Without -p the subcommands are still subcommands.
+        assert!(matches!(
+            parsed(&["chatterm", "usage"]).command,
+            Some(Sub::Usage { .. })
+        ));
+        assert!(matches!(
+            parsed(&["chatterm", "history", "list"]).command,
+            Some(Sub::History { .. })
+        ));
+    }
 
     #[test]
     fn definitions_are_consistent() {
@@ -286,6 +360,30 @@ mod tests {
             Cli::try_parse_from(["chatterm", "extract", "--schema", "s", "--method", "json"])
                 .is_err()
         );
+    }
+
+    #[test]
+    fn history_delete_and_rename_parse() {
+        let cli = Cli::try_parse_from(["chatterm", "history", "delete", "7"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Sub::History {
+                command: HistoryCommand::Delete { ref id }
+            }) if id == "7"
+        ));
+        let cli = Cli::try_parse_from(["chatterm", "history", "rename", "7", "Rust", "lifetimes"])
+            .unwrap();
+        let Some(Sub::History {
+            command: HistoryCommand::Rename { id, title },
+        }) = cli.command
+        else {
+            panic!("not rename");
+        };
+        assert_eq!(
+            (id.as_str(), title.join(" ").as_str()),
+            ("7", "Rust lifetimes")
+        );
+        assert!(Cli::try_parse_from(["chatterm", "history", "rename", "7"]).is_err());
     }
 
     #[test]

@@ -9,11 +9,10 @@ mod startup;
 mod store_cli;
 mod tui;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 
 use chatterm::api::{Auth, Client};
@@ -48,7 +47,7 @@ fn main() -> ExitCode {
     if let Err(e) = color_eyre::install() {
         eprintln!("warning: {e}");
     }
-    let cli = Cli::parse();
+    let cli = cli::parse();
     if let Some(Sub::ToolExample { example, tool }) = &cli.command {
         return tool_example(example, tool);
     }
@@ -95,7 +94,9 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     // The store keeps conversations and the usage ledger (every request's tokens and
     // cost, for today's spend and `chatterm usage`).
     let full_screen = interactive && !cli.print && cli.command.is_none();
-    let store = match store_cli::open(&cli, full_screen) {
+    // The full screen asks before it starts whether to go on without the store: one key.
+    let ask: &dyn Fn(&str) -> bool = &tui::ask::yes_no;
+    let store = match store_cli::open(&cli, full_screen.then_some(ask)) {
         Ok(store) => store,
         Err(code) => return Ok(code),
     };
@@ -103,7 +104,14 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     if let Some(Sub::Usage { days }) = cli.command {
         return startup::usage(ledger.as_ref(), local, days);
     }
-    let mut config = startup::load_config(&cli)?;
+    let (mut config, warnings) = startup::load_config(&cli)?;
+    // The chat screen shows them as notices; elsewhere stderr is read as it goes.
+    if !full_screen {
+        for w in &warnings {
+            // A warning quotes the config file's text (a key name): through the gate.
+            eprintln!("warning: {}", chatterm::sanitize::sanitize(w));
+        }
+    }
     // The chat screen asks before an over-budget send; the non-interactive modes refuse.
     if !full_screen && startup::over_budget(&config, &cli, ledger.as_ref(), local) {
         return Ok(print::EXIT_REFUSED);
@@ -205,11 +213,17 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
         ledger: Some(ledger),
     };
     let mut options = app_options(&config, &cli, cost)?;
+    options.notices = warnings.iter().map(|w| format!("config: {w}")).collect();
     options.notices.extend(root_warning);
     let link = tui::run_store::StoreLink { store, resumed };
-    let ending = tui::run::run(options, handle, extract, cli.prompt.clone(), link)
+    let (ending, hint) = tui::run::run(options, handle, extract, cli.prompt.clone(), link)
         .await
         .wrap_err("terminal error")?;
+    // Printed after the terminal is restored, so it stays in the shell's scrollback; a
+    // terminal that went away takes it with it (no panic on a failed write).
+    if let Some(line) = hint {
+        let _ = writeln!(std::io::stdout(), "{line}");
+    }
     Ok(ending.exit_code())
 }
 

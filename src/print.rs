@@ -290,11 +290,12 @@ fn tool_status<E: Write>(
     }
 }
 
-/// Print mode has no one to ask: a call waiting for approval is refused.
+/// Print mode has no one to ask: a call waiting for approval is not run, and the model is
+/// told why (not that somebody refused).
 fn refuse(commands: &UnboundedSender<Command>, id: &str) {
     let _ = commands.send(Command::Approve {
         id: id.to_owned(),
-        decision: ApprovalDecision::Deny,
+        decision: ApprovalDecision::Unattended,
     });
 }
 
@@ -444,6 +445,7 @@ pub async fn run_lines(handle: &mut EngineHandle, opts: PrintOptions) -> i32 {
     );
     let _ = err.flush();
     let mut status = 0;
+    let mut answered = false;
     let mut stops = stop::Stops::install();
     loop {
         let line = tokio::select! {
@@ -466,10 +468,15 @@ pub async fn run_lines(handle: &mut EngineHandle, opts: PrintOptions) -> i32 {
                 }
             }
         } else if !line.is_empty() {
+            // A blank line between answers, so one ends visibly before the next begins.
+            if answered {
+                let _ = writeln!(out);
+            }
             status = run_print(handle, line.to_owned(), opts, &mut out, &mut err).await;
             if matches!(status, EXIT_HANGUP | EXIT_TERMINATED) {
                 return status;
             }
+            answered = true;
         }
         let _ = write!(err, "> ");
         let _ = err.flush();

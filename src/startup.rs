@@ -15,7 +15,7 @@ use chatterm::api::catalog::{self, Catalog};
 use chatterm::api::{Auth, Client, ClientOptions};
 use chatterm::config::{self, Config, LoadOptions, PerTier, Tier};
 use chatterm::cost::day::{LocalTime, now_ms};
-use chatterm::cost::{Ledger, report};
+use chatterm::cost::{Ledger, Pricing, report};
 use chatterm::engine::{ApprovalPolicy, ToolSettings};
 use chatterm::mock::MockServer;
 use chatterm::print;
@@ -27,18 +27,17 @@ use crate::cli::Cli;
 /// stale (at most once a day); the full-screen UI never waits, it asks in the background.
 const DISCOVERY_WAIT: Duration = Duration::from_secs(3);
 
-/// The config in force: file and environment layers, the demo's system prompt, the flags.
-pub fn load_config(cli: &Cli) -> Result<Config> {
+/// The config in force (file and environment layers, the demo's system prompt, the
+/// flags), and its warnings (unknown keys) for the front end to show.
+pub fn load_config(cli: &Cli) -> Result<(Config, Vec<String>)> {
     let loaded = config::load(&LoadOptions::from_process_env(cli.config.clone()))?;
-    for w in &loaded.warnings {
-        eprintln!("warning: {}", chatterm::sanitize::sanitize(&w.to_string()));
-    }
+    let warnings = loaded.warnings.iter().map(ToString::to_string).collect();
     let mut config = loaded.config;
     if cli.demo && config.chat.system.is_none() {
         config.chat.system = Some(chatterm::mock::DEMO_SYSTEM_PROMPT.to_owned());
     }
     apply_flags(&mut config, cli);
-    Ok(config)
+    Ok((config, warnings))
 }
 
 fn apply_flags(config: &mut Config, cli: &Cli) {
@@ -180,6 +179,12 @@ pub fn usage(ledger: &dyn Ledger, local: LocalTime, days: u32) -> Result<i32> {
 /// The prompt from the argument, else from standard input (when it is not a terminal).
 pub fn prompt_from(cli: &Cli) -> Result<String> {
     if let Some(p) = &cli.prompt {
+        // The API refuses an empty message with a 400; say so before anything is sent.
+        if p.trim().is_empty() {
+            return Err(eyre!(
+                "the prompt is empty: chatterm -p \"your question\" (or pipe it in)"
+            ));
+        }
         return Ok(p.clone());
     }
     let mut stdin = std::io::stdin();
@@ -204,6 +209,14 @@ pub async fn mock_server(port: u16) -> Result<i32> {
     let server = MockServer::bind(addr)
         .await
         .wrap_err_with(|| format!("cannot listen on {addr}"))?;
+    // A chatterm pointed at it picks its tiers from the model list: only models with a
+    // known price are listed, so the example shows what each answer costs.
+    let pricing = Pricing::embedded();
+    for id in chatterm::mock::models::catalogue_ids() {
+        if pricing.price(id).is_none() {
+            server.add_model(chatterm::mock::models::hidden(id));
+        }
+    }
     // Written without `eprintln!`, which panics when stderr is closed: a script that read
     // the first line and went away must not take the server down.
     let mut err = std::io::stderr();

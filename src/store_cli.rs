@@ -6,7 +6,7 @@
 //! status 2 and a message naming the file and `--temp-store`; the full-screen mode asks,
 //! before it takes over the terminal, whether to go on with a temporary store.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::sync::Arc;
 
 use color_eyre::eyre::{Result, WrapErr};
@@ -20,7 +20,9 @@ use crate::cli::{Cli, ExportFormat, HistoryCommand};
 pub const EXIT_STORE: i32 = 2;
 
 /// Opens the store the flags ask for. `Err(status)` after the problem was reported.
-pub fn open(cli: &Cli, interactive: bool) -> Result<Arc<Store>, i32> {
+/// `ask` puts a yes/no question to the user (the full-screen mode's one-key prompt); without
+/// it a store that cannot be opened is an error.
+pub fn open(cli: &Cli, ask: Option<&dyn Fn(&str) -> bool>) -> Result<Arc<Store>, i32> {
     let temporary = || {
         Store::in_memory().map(Arc::new).map_err(|e| {
             eprintln!("error: {e}");
@@ -41,31 +43,39 @@ pub fn open(cli: &Cli, interactive: bool) -> Result<Arc<Store>, i32> {
         Ok(s) => Ok(Arc::new(s)),
         Err(e) => {
             eprintln!("error: cannot open the conversation store: {e}");
-            if interactive && ask_for_temporary() {
+            let question =
+                "Start with a temporary store instead (nothing is saved after you quit)?";
+            if ask.is_some_and(|ask| ask(question)) {
                 return temporary();
             }
-            eprintln!(
-                "Close the other program, or move the file away; or start with --temp-store \
-                 to keep this session's conversations in memory only."
-            );
+            eprintln!("{}", advice(&e));
             Err(EXIT_STORE)
         }
     }
 }
 
-/// Asks on the terminal whether to go on with a temporary store.
-fn ask_for_temporary() -> bool {
-    let mut err = std::io::stderr();
-    let _ = write!(
-        err,
-        "Start with a temporary store instead (nothing is saved after you quit)? [y/N] "
-    );
-    let _ = err.flush();
-    let mut answer = String::new();
-    if std::io::stdin().lock().read_line(&mut answer).is_err() {
-        return false;
+/// What to do about a store that cannot be opened: it depends on why (a damaged file is
+/// not fixed by closing another program).
+fn advice(e: &store::StoreError) -> String {
+    use store::StoreError as E;
+    const TEMP: &str = "or start with --temp-store to keep this session's conversations in \
+                        memory only.";
+    match e {
+        E::Locked { path } => {
+            format!("Another program holds {path}: close it (another chatterm?), {TEMP}")
+        }
+        E::Corrupt { path, .. } => format!(
+            "The database is damaged: {path}. Move that file away (chatterm then starts a new \
+             one; keep the old one to recover from), {TEMP}"
+        ),
+        E::TooNew { path, .. } => {
+            format!("{path} was written by a newer chatterm: run that one, {TEMP}")
+        }
+        E::Io { path, .. } => {
+            format!("Check that {path} and its directory can be read and written, {TEMP}")
+        }
+        _ => "Start with --temp-store to keep this session's conversations in memory.".into(),
     }
-    matches!(answer.trim(), "y" | "Y" | "yes")
 }
 
 /// The conversation `--continue` or `--resume ID` names, loaded; `None` for a new one.
@@ -89,7 +99,7 @@ pub fn resumed(cli: &Cli, store: &Store) -> Result<Option<LoadedConversation>> {
 
 /// `chatterm history ...`. Returns the exit status.
 pub fn history(cli: &Cli, command: &HistoryCommand) -> Result<i32> {
-    let store = match open(cli, false) {
+    let store = match open(cli, None) {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
@@ -141,6 +151,31 @@ pub fn history(cli: &Cli, command: &HistoryCommand) -> Result<i32> {
                     .wrap_err_with(|| format!("writing {}", path.display()))?,
                 None => write!(out, "{text}")?,
             }
+        }
+        HistoryCommand::Delete { id } => {
+            let id: ConversationId = id.parse()?;
+            // Named in the confirmation, so a wrong id is noticed at once.
+            let title = store.load(id)?.summary.title;
+            store.delete(id)?;
+            writeln!(
+                out,
+                "{}",
+                sanitize(&format!("deleted conversation {id}: {title}"))
+            )?;
+        }
+        HistoryCommand::Rename { id, title } => {
+            let id: ConversationId = id.parse()?;
+            let title = title.join(" ");
+            if title.trim().is_empty() {
+                eprintln!("error: the new title is empty");
+                return Ok(EXIT_STORE);
+            }
+            store.rename(id, &title)?;
+            writeln!(
+                out,
+                "{}",
+                sanitize(&format!("renamed conversation {id}: {}", title.trim()))
+            )?;
         }
     }
     Ok(0)

@@ -100,6 +100,12 @@ impl LocalTime {
 
     /// "14:03:12": an RFC 3339 time (as the rate-limit headers send it) in local time;
     /// `None` when it does not parse.
+    /// Milliseconds since the epoch of an RFC 3339 time (a rate limit's reset).
+    pub fn epoch_ms(rfc3339: &str) -> Option<i64> {
+        let t = OffsetDateTime::parse(rfc3339.trim(), &Rfc3339).ok()?;
+        i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
+    }
+
     pub fn clock(&self, rfc3339: &str) -> Option<String> {
         let t = OffsetDateTime::parse(rfc3339.trim(), &Rfc3339)
             .ok()?

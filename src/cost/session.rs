@@ -15,6 +15,10 @@
 //!   is not counted.
 //! - Money is never guessed: a request on a model without a price adds its tokens, counts
 //!   as unpriced and adds no cost (so the session cost is then a lower bound).
+//! - Money never undercounts an interrupted request: when the user stops it, the API's
+//!   final usage never comes (its running figure still says ~1 output token), so
+//!   [`SessionAccount::end_interrupted`] raises the output to an estimate from the text
+//!   that arrived ([`estimate_output_tokens`]) and marks the figure as estimated.
 //!
 //! Definitions (also in the README):
 //! - Cache hit rate = cache-read tokens / all prompt tokens (uncached input + cache writes
@@ -100,8 +104,16 @@ pub struct Timing {
 pub enum RequestState {
     Streaming,
     Finished,
-    /// Ended without an answer: an error, a cancel, or superseded by a retry or fallback.
+    /// Ended without an answer: an error, or superseded by a retry or fallback.
     Failed,
+    /// Stopped by the user while it streamed.
+    Interrupted,
+}
+
+/// Output tokens for `chars` characters of streamed text: about 4 characters a token for
+/// English prose and code, rounded up, so an estimate errs towards paying more.
+pub fn estimate_output_tokens(chars: usize) -> u64 {
+    chars.div_ceil(4) as u64
 }
 
 /// One request as the session knows it.
@@ -119,6 +131,9 @@ pub struct RequestRecord {
     pub started_at: Instant,
     /// When the first usage arrived: the API had read or written the cache by then.
     pub usage_at: Option<Instant>,
+    /// `usage.output_tokens` (and so the cost) is an estimate from the text that arrived,
+    /// not the API's figure (an interrupted request).
+    pub output_estimated: bool,
 }
 
 /// One tier's share of the session.
@@ -306,6 +321,7 @@ impl SessionAccount {
             state: RequestState::Streaming,
             started_at: at,
             usage_at: None,
+            output_estimated: false,
         });
         alert
     }
@@ -351,6 +367,29 @@ impl SessionAccount {
         alert
     }
 
+    /// The user stopped the open request after `streamed_chars` characters of its text
+    /// (answer, thinking and tool input) arrived: its output is raised to the estimate
+    /// when the API's running figure is lower, and it ends as interrupted.
+    pub fn end_interrupted(&mut self, streamed_chars: usize, at: Instant) -> Option<CostAlert> {
+        let estimate = estimate_output_tokens(streamed_chars);
+        if let Some(open) = &mut self.open
+            && let Some(usage) = &mut open.usage
+            && estimate > usage.output_tokens
+        {
+            usage.output_tokens = estimate;
+            open.output_estimated = true;
+            if let Some(price) = self.pricing.price(&open.model) {
+                open.cost_usd = Some(super::cost_usd(price, usage));
+            }
+        }
+        let counted = self.open.as_ref().is_some_and(|o| o.usage.is_some());
+        let alert = self.end_request(None, true, at);
+        if counted && let Some(last) = &mut self.last {
+            last.state = RequestState::Interrupted;
+        }
+        alert
+    }
+
     /// A request made beside the conversation (a background title): its usage counts in
     /// the totals, but it neither ends the open request nor becomes the "last" one.
     pub fn add_background(
@@ -370,6 +409,7 @@ impl SessionAccount {
             state: RequestState::Finished,
             started_at: at,
             usage_at: Some(at),
+            output_estimated: false,
         };
         self.committed.add(&request, &self.pricing);
     }

@@ -102,6 +102,38 @@ fn a_request_that_failed_after_usage_is_counted_and_one_before_is_not() {
 }
 
 #[test]
+fn an_interrupted_request_counts_the_text_that_arrived() {
+    let mut a = account();
+    let t0 = Instant::now();
+    a.begin_request(SONNET, Some(Tier::Balanced), t0);
+    // message_start's running usage says 1 output token; 400 characters then arrived.
+    let u = usage(5000, 0, 0, 1);
+    a.update_usage(SONNET, &u, priced(SONNET, &u), t0);
+    a.end_interrupted(400, t0);
+    let last = a.last_request().unwrap();
+    assert_eq!(last.state, RequestState::Interrupted);
+    assert!(last.output_estimated);
+    assert_eq!(last.usage.as_ref().unwrap().output_tokens, 100);
+    // 5000 x 3 + 100 x 15 = 16500 µ$: never the 15015 the running usage said.
+    assert!(
+        close(a.totals().cost_usd, 0.0165),
+        "{}",
+        a.totals().cost_usd
+    );
+    assert_eq!(a.totals().tokens.output, 100);
+    // A figure from the API above the estimate stands.
+    a.begin_request(SONNET, Some(Tier::Balanced), t0);
+    let u = usage(10, 0, 0, 50);
+    a.update_usage(SONNET, &u, priced(SONNET, &u), t0);
+    a.end_interrupted(8, t0);
+    let last = a.last_request().unwrap();
+    assert_eq!(last.usage.as_ref().unwrap().output_tokens, 50);
+    assert!(!last.output_estimated);
+    assert_eq!(estimate_output_tokens(0), 0);
+    assert_eq!(estimate_output_tokens(5), 2);
+}
+
+#[test]
 fn a_fallback_ends_the_superseded_request_when_the_next_one_opens() {
     let mut a = account();
     let t0 = Instant::now();

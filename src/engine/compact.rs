@@ -143,6 +143,40 @@ pub async fn bound(ctx: &TurnContext<'_>, input: BoundInput<'_>) -> Result<Bound
     })
 }
 
+/// `/compact`: folds all but the newest `context.keep_turns` turns now, with the
+/// configured strategy. `Ok(None)` when there is nothing to fold; else the folded history
+/// and what to tell the user (how many turns, the tokens saved).
+pub async fn compact_now(
+    ctx: &TurnContext<'_>,
+    messages: &[Message],
+    settings: &RequestSettings,
+    limits: &Limits,
+) -> Result<Option<(Vec<Message>, String)>, ApiError> {
+    // Shedding "everything" folds the most that may be folded.
+    let Some(fold) = context::plan(messages, limits.context.keep_turns, u64::MAX) else {
+        return Ok(None);
+    };
+    let before = context::estimate_request(&request::build(messages, settings));
+    let input = BoundInput {
+        messages,
+        known: None,
+        settings,
+        limits,
+    };
+    let (folded, how) = fold_history(ctx, &input, fold).await?;
+    let after = context::estimate_request(&request::build(&folded, settings));
+    let text = format!(
+        "compacted: {how} the {} oldest turn{}, saving about {} tokens (the next request is \
+         about {} of a {}-token window)",
+        fold.turns,
+        if fold.turns == 1 { "" } else { "s" },
+        group(before.saturating_sub(after)),
+        group(after),
+        group(limits.window)
+    );
+    Ok(Some((folded, text)))
+}
+
 /// The folded history and a word for what happened to the folded turns.
 async fn fold_history(
     ctx: &TurnContext<'_>,

@@ -29,7 +29,7 @@ use tokio::time::Instant;
 
 use super::Update;
 use crate::api::{ApiError, ContentBlock, Message, MessageResponse, ToolResultBlock, ToolUseBlock};
-use crate::store::{ConversationId, MessageStatus, Store};
+use crate::store::{ConversationId, MessageStatus, Store, ToolRun};
 use crate::stream::Accumulator;
 use crate::tools::ToolOutput;
 
@@ -70,13 +70,15 @@ pub trait Journal: Send + Sync {
         answer: Option<&MessageResponse>,
         end: &AnswerEnd,
     ) -> Result<(), JournalError>;
-    /// One tool call finished (or was refused): its result as the model will get it.
+    /// One tool call finished (or was refused): its result as the model will get it,
+    /// and whether it ran at all (a refused call did not).
     fn tool_result(
         &self,
         conversation: &str,
         call: &ToolUseBlock,
         result: &ToolResultBlock,
         duration: Duration,
+        run: ToolRun,
     ) -> Result<(), JournalError>;
     /// `Retry` dropped the newest answer from the history.
     fn retracted(&self, conversation: &str) -> Result<(), JournalError>;
@@ -139,9 +141,10 @@ impl Journal for Store {
         call: &ToolUseBlock,
         result: &ToolResultBlock,
         duration: Duration,
+        run: ToolRun,
     ) -> Result<(), JournalError> {
         let ms = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
-        self.save_tool_result(id(conversation)?, call, result, ms)
+        self.save_tool_result(id(conversation)?, call, result, ms, run)
             .map_err(fail)
     }
 
@@ -260,6 +263,7 @@ impl<'a> TurnJournal<'a> {
         call: &ToolUseBlock,
         output: &ToolOutput,
         duration: Duration,
+        run: ToolRun,
         updates: &UnboundedSender<Update>,
     ) {
         let ContentBlock::ToolResult(result) = super::tool_plan::tool_result(&call.id, output)
@@ -267,7 +271,7 @@ impl<'a> TurnJournal<'a> {
             return;
         };
         self.write(updates, |j, conv| {
-            j.tool_result(conv, call, &result, duration)
+            j.tool_result(conv, call, &result, duration, run)
         });
     }
 

@@ -96,6 +96,11 @@ pub enum Command {
         conversation: String,
         history: Vec<crate::api::Message>,
     },
+    /// Fold the conversation now (`/compact`), with the configured context strategy, as
+    /// bounding would when it runs over: the oldest turns are summarised (or dropped),
+    /// keeping `context.keep_turns`. Ends with [`Update::Compacted`]. Refused with a notice
+    /// while a turn runs.
+    Compact,
     /// The user's answer to a tool call awaiting approval (by tool_use id).
     Approve {
         id: String,
@@ -226,6 +231,12 @@ pub enum Update {
     },
     /// Something worth telling the user that is not an error.
     Notice { turn: Option<TurnId>, text: String },
+    /// `Command::Compact` ended: what it did (or why it did nothing), and the summary
+    /// requests it paid for (model, usage, cost), to be counted like any other.
+    Compacted {
+        text: String,
+        requests: Vec<(String, crate::api::Usage, Option<f64>)>,
+    },
     /// The turn is over (once per turn, after all its tool rounds): `message` is its last
     /// answer, `stats` the figures of the request that produced it.
     TurnFinished {
@@ -268,6 +279,13 @@ pub enum Update {
         name: String,
         status: ToolStatus,
     },
+    /// What a call awaiting approval would change (`write_file`: new file, or a diff),
+    /// sent just before its `AwaitingApproval` status.
+    ToolPreview {
+        turn: TurnId,
+        id: String,
+        preview: crate::tools::preview::ApprovalPreview,
+    },
 }
 
 impl Update {
@@ -288,11 +306,13 @@ impl Update {
             | Self::FellBack { turn, .. }
             | Self::TurnFinished { turn, .. }
             | Self::Error { turn, .. }
-            | Self::Tool { turn, .. } => Some(*turn),
+            | Self::Tool { turn, .. }
+            | Self::ToolPreview { turn, .. } => Some(*turn),
             Self::Notice { turn, .. } => *turn,
             Self::ModelChanged { .. }
             | Self::ContextSize { .. }
             | Self::Conversation { .. }
+            | Self::Compacted { .. }
             | Self::Titled { .. } => None,
         }
     }

@@ -95,7 +95,7 @@ pub struct Engine {
     deferred: Option<Command>,
     /// The history ends with a tool-results message the journal has not been given yet
     /// (the turn stopped after its round); it is written with the next message.
-    results_pending: bool,
+    pub(crate) results_pending: bool,
 }
 
 #[path = "session_persist.rs"]
@@ -341,6 +341,13 @@ impl Engine {
                 self.known = None;
                 self.report_size(updates);
             }
+            Command::Compact if running.is_some() => {
+                notice(
+                    updates,
+                    "a turn is running: /compact after it ends (Esc stops it)",
+                );
+            }
+            Command::Compact => *running = Some(self.start_compact(updates)),
             Command::Approve { id, decision } => {
                 if let Some(r) = running {
                     let _ = r.approvals.send((id, decision, None));

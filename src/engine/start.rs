@@ -8,6 +8,9 @@
 //! onto a task: the tool loop ([`tool_loop::run`]), which bounds the context before each
 //! request and runs the requests and tool rounds. The task hands back the history as it
 //! ends (rounds added, folded when bounding folded it), which the engine adopts.
+//!
+//! `/compact` ([`Engine::start_compact`]) runs the same way, as a task the engine waits
+//! for like a turn's: it folds the history now and hands it back.
 
 use std::sync::Arc;
 
@@ -15,12 +18,14 @@ use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio_util::sync::CancellationToken;
 
 use super::attempts::Attempts;
-use super::compact::{Limits, Summariser};
+use super::compact;
+use super::compact::{Known, Limits, Summariser};
 use super::journal::TurnJournal;
 use super::request::RequestSettings;
 use super::routing::{self, Route};
 use super::session::{Engine, Running};
-use super::tool_loop::{self, LoopContext, TurnState};
+use super::tool_loop::{self, LoopContext, TurnOutcome, TurnState};
+use super::tool_round::ToolMemory;
 use super::turn::TurnContext;
 use super::{TurnId, Update};
 use crate::api::Message;
@@ -142,6 +147,60 @@ impl Engine {
         }
     }
 
+    /// `Compact`: folds the history now on a task of its own, like a turn (so `Cancel`
+    /// stops it and a message sent meanwhile waits for it), and reports
+    /// [`Update::Compacted`]. The summary request's own updates are gathered into that one
+    /// update: there is no turn on screen for them to belong to.
+    pub(crate) fn start_compact(&mut self, updates: &UnboundedSender<Update>) -> Running {
+        let id = TurnId(self.next_turn);
+        self.next_turn += 1;
+        let model = self.current_model().to_owned();
+        let job = CompactJob {
+            settings: self.settings_for(&model, 1),
+            limits: Limits {
+                window: self.catalog.window(&model),
+                context: self.context,
+                summariser: self.summariser(),
+            },
+            messages: self.messages.clone(),
+            memory: std::mem::take(&mut self.tool_memory),
+            known: self.known,
+            pending: self.results_pending,
+        };
+        let cancel = CancellationToken::new();
+        let (approvals, _) = mpsc::unbounded_channel();
+        let (client, pricing, tx, token) = (
+            self.client.clone(),
+            self.pricing.clone(),
+            updates.clone(),
+            cancel.clone(),
+        );
+        let ledger = self.ledger.clone();
+        let target = self.journal_target();
+        let task = tokio::spawn(async move {
+            let (inner, gathered) = mpsc::unbounded_channel();
+            let ctx = TurnContext {
+                turn: id,
+                client: &client,
+                pricing: &pricing,
+                updates: &inner,
+                cancel: &token,
+                ledger: ledger.as_deref(),
+                journal: target.as_ref(),
+            };
+            let result = compact::compact_now(&ctx, &job.messages, &job.settings, &job.limits);
+            let result = result.await;
+            drop(inner);
+            finish_compact(job, result, gathered, &tx)
+        });
+        Running {
+            turn: id,
+            cancel,
+            approvals,
+            task,
+        }
+    }
+
     /// The fast tier's model writes summaries, within its own budget and window.
     fn summariser(&self) -> Summariser {
         let model = self.models.model_for(Tier::Fast).to_owned();
@@ -150,5 +209,67 @@ impl Engine {
             window: self.catalog.window(&model),
             model,
         }
+    }
+}
+
+/// What a `/compact` task owns: the history and what bounding needs, and the engine state
+/// it hands back.
+struct CompactJob {
+    messages: Vec<Message>,
+    settings: RequestSettings,
+    limits: Limits,
+    memory: ToolMemory,
+    known: Option<Known>,
+    pending: bool,
+}
+
+type Compaction = Result<Option<(Vec<Message>, String)>, crate::api::ApiError>;
+
+/// Reports the compaction as one [`Update::Compacted`] (its summary request's usage and
+/// notices, `gathered`, folded in) and hands the history back.
+fn finish_compact(
+    job: CompactJob,
+    result: Compaction,
+    mut gathered: mpsc::UnboundedReceiver<Update>,
+    updates: &UnboundedSender<Update>,
+) -> TurnOutcome {
+    let (mut notes, mut requests) = (Vec::new(), Vec::new());
+    while let Ok(u) = gathered.try_recv() {
+        match u {
+            Update::Notice { text, .. } => notes.push(text),
+            Update::Usage {
+                model,
+                usage,
+                cost_usd,
+                ..
+            } => requests.push((model, usage, cost_usd)),
+            _ => {}
+        }
+    }
+    let keep = job.limits.context.keep_turns;
+    let (messages, known, text) = match result {
+        Ok(Some((folded, text))) => (folded, None, text),
+        Ok(None) => (
+            job.messages,
+            job.known,
+            format!("nothing to compact: context.keep_turns keeps the newest {keep} turn(s)"),
+        ),
+        Err(e) => (
+            job.messages,
+            job.known,
+            format!("not compacted: {}", e.short()),
+        ),
+    };
+    notes.push(text);
+    let _ = updates.send(Update::Compacted {
+        text: notes.join("; "),
+        requests,
+    });
+    TurnOutcome {
+        messages,
+        memory: job.memory,
+        known,
+        completed: false,
+        results_pending: job.pending,
     }
 }

@@ -43,6 +43,7 @@ use super::tool_round::{Round, RoundEffect, ToolMemory, Triage};
 use super::turn::{self, Failed, TurnContext};
 use super::{ToolStatus, TurnStats, Update};
 use crate::api::{ApiError, Message, MessageResponse, Role, ToolUseBlock};
+use crate::store::ToolRun;
 use crate::tools::{ApprovalDecision, ToolExecutor, ToolOutput};
 
 /// How long cancelled tools get to stop on their own before they are aborted.
@@ -315,6 +316,9 @@ impl<'a, 'c> Runner<'a, 'c> {
             match effect {
                 RoundEffect::Status { id, name, status } => {
                     self.journal_result(&id, &status);
+                    if status == ToolStatus::AwaitingApproval {
+                        self.preview(&id, &name);
+                    }
                     self.ctx.turn.emit(Update::Tool {
                         turn: self.ctx.turn.turn,
                         id,
@@ -327,15 +331,31 @@ impl<'a, 'c> Runner<'a, 'c> {
         }
     }
 
+    /// What a call awaiting approval would change, for the prompt (read now, so it shows
+    /// the file as it is when the user decides).
+    fn preview(&self, id: &str, name: &str) {
+        let Some(call) = self.calls.iter().find(|c| c.id == id) else {
+            return;
+        };
+        if let Some(preview) = self.ctx.tools.approval_preview(name, &call.input) {
+            self.ctx.turn.emit(Update::ToolPreview {
+                turn: self.ctx.turn.turn,
+                id: id.to_owned(),
+                preview,
+            });
+        }
+    }
+
     /// A call's result goes to the journal as soon as it is known.
     fn journal_result(&self, id: &str, status: &ToolStatus) {
-        let (output, duration) = match status {
-            ToolStatus::Finished { output, duration } => (output, *duration),
-            ToolStatus::NotRun { output } => (output, Duration::ZERO),
+        let (output, duration, run) = match status {
+            ToolStatus::Finished { output, duration } => (output, *duration, ToolRun::Ran),
+            ToolStatus::NotRun { output } => (output, Duration::ZERO, ToolRun::NotRun),
             _ => return,
         };
         if let Some(call) = self.calls.iter().find(|c| c.id == id) {
-            (self.ctx.journal).tool_result(call, output, duration, self.ctx.turn.updates);
+            let updates = self.ctx.turn.updates;
+            (self.ctx.journal).tool_result(call, output, duration, run, updates);
         }
     }
 

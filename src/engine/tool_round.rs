@@ -155,6 +155,13 @@ impl Round {
                 );
                 self.settle_unrun(i, output, &mut effects);
             }
+            ApprovalDecision::Unattended => {
+                let output = ToolOutput::error(
+                    "not run: approval was not possible in this mode (print mode, no one to \
+                     ask); the user can rerun with --approve-all to allow it",
+                );
+                self.settle_unrun(i, output, &mut effects);
+            }
         }
         self.schedule(&mut effects);
         effects

@@ -73,10 +73,15 @@ pub async fn request(
         let sent = Instant::now();
         let result = attempt(ctx, request).await;
         let usage = match &result {
-            Ok((message, _)) => Some(&message.usage),
-            Err(f) => f.acc.usage(),
+            Ok((message, _)) => Some(message.usage.clone()),
+            Err(f) if matches!(f.error, ApiError::Cancelled) => f
+                .acc
+                .usage()
+                .map(|u| record::interrupted_usage(u, &f.acc.message().content)),
+            Err(f) => f.acc.usage().cloned(),
         };
-        record::request_ended(ctx, attempts.current(), attempts.fell_back(), sent, usage);
+        let (candidate, fell_back) = (attempts.current(), attempts.fell_back());
+        record::request_ended(ctx, candidate, fell_back, sent, usage.as_ref());
         let failure = match result {
             Ok(answer) => return Ok(answer),
             Err(f) => f,

@@ -224,7 +224,7 @@ fn long_answer() -> String {
 /// "5. Ask about ..." for the demo tools the request offers, if any.
 fn tool_hint(tools: &std::collections::BTreeMap<String, Value>) -> String {
     let examples = [
-        ("lookup_order", "an order (say ORD-2024-1234)"),
+        ("lookup_order", "an order (say ORD-2024-1001)"),
         ("current_time", "what time it is"),
         ("list_directory", "to list files"),
     ];
@@ -376,6 +376,19 @@ mod tests {
             "messages": [{"role": "user", "content": "hi"}]});
         assert!(answer_text(&reply(&body, 4096).0).contains("what time it is"));
         assert!(!answer_text(&ask("hi")).contains("tool call"));
+    }
+
+    #[test]
+    fn the_greetings_example_order_exists_in_the_dataset() {
+        let body = json!({"tools": [{"name": "lookup_order", "input_schema": {"type": "object"}}],
+            "messages": [{"role": "user", "content": "hi"}]});
+        let text = answer_text(&reply(&body, 4096).0);
+        let id = text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .find(|w| w.starts_with("ORD-"))
+            .expect("the greeting suggests an order id");
+        let found = crate::tools::examples::orders::lookup_order(&json!({"order_id": id}));
+        assert!(found.is_ok(), "{id} is not in assets/tools/orders.json");
     }
 
     #[test]

@@ -168,13 +168,31 @@ pub fn custom(id: &str, line: &str, max_input_tokens: u64, max_tokens: u64) -> V
     v
 }
 
-/// Every model: `extra` (a test's own) first, then the fixed catalogue.
+/// Every model: `extra` (a test's own) first, then the fixed catalogue, less the ids an
+/// extra entry `{"id": ..., "hidden": true}` hides (see [`hidden`]).
 fn all(extra: &[Value]) -> Vec<Value> {
+    let hidden: Vec<&Value> = extra
+        .iter()
+        .filter(|m| m["hidden"] == true)
+        .map(|m| &m["id"])
+        .collect();
     extra
         .iter()
         .cloned()
         .chain(CATALOGUE.iter().map(info))
+        .filter(|m| m["hidden"] != true && !hidden.contains(&&m["id"]))
         .collect()
+}
+
+/// The catalogue's model ids, newest first.
+pub fn catalogue_ids() -> impl Iterator<Item = &'static str> {
+    CATALOGUE.iter().map(|row| row.0)
+}
+
+/// An entry for [`crate::mock::MockServer::add_model`] that takes `id` out of the list
+/// (and makes `GET /v1/models/{id}` a 404).
+pub fn hidden(id: &str) -> Value {
+    serde_json::json!({"id": id, "hidden": true})
 }
 
 /// One model by id, or `None` (→ 404).
@@ -266,6 +284,22 @@ mod tests {
         ] {
             assert!(page.data.iter().any(|m| m.id == id), "{id} listed");
         }
+    }
+
+    #[test]
+    fn a_hidden_entry_takes_a_model_out_of_the_list() {
+        let extra = [hidden("claude-haiku-5-5")];
+        let page = list(None, &extra).unwrap();
+        let ids: Vec<&str> = page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids.len(), CATALOGUE.len() - 1);
+        assert!(!ids.contains(&"claude-haiku-5-5"), "{ids:?}");
+        assert!(get("claude-haiku-5-5", &extra).is_none());
+        assert!(get("claude-haiku-4-5", &extra).is_some());
     }
 
     #[test]

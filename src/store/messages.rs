@@ -164,13 +164,15 @@ impl Store {
         call: &ToolUseBlock,
         result: &ToolResultBlock,
         duration_ms: u64,
+        run: super::ToolRun,
     ) -> Result<()> {
         let result_json = serde_json::to_string(&ContentBlock::ToolResult(result.clone()))
             .map_err(|e| StoreError::Sql(format!("encoding a tool result: {e}")))?;
         self.write(id, |tx, store| {
             tx.execute(
                 "INSERT INTO tool_results (conversation_id, tool_use_id, name, input, result, \
-                   is_error, duration_ms, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                   is_error, duration_ms, created_ms, outcome) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     id.0,
                     call.id,
@@ -179,7 +181,8 @@ impl Store {
                     result_json,
                     result.is_error.unwrap_or(false),
                     i64::try_from(duration_ms).unwrap_or(i64::MAX),
-                    now_ms()
+                    now_ms(),
+                    run.as_str()
                 ],
             )
             .map_err(|e| store.sql_err(e))?;

@@ -52,6 +52,7 @@ mod messages;
 mod recall;
 mod recovery;
 mod schema;
+mod tool_runs;
 
 #[cfg(test)]
 mod tests;
@@ -68,6 +69,7 @@ pub use conversations::{ConversationSummary, LoadedConversation};
 pub use export::{to_api_json, to_markdown, utc, utc_date};
 pub use messages::stored;
 pub use recovery::{CUT_SHORT, STALE_AFTER};
+pub use tool_runs::{ToolOutcome, ToolRun};
 
 /// The environment variable that moves the data directory (tests, portable setups).
 pub const ENV_DATA_DIR: &str = "CHATTERM_DATA_DIR";

@@ -120,8 +120,14 @@ ALTER TABLE messages ADD COLUMN writer_pid INTEGER;
 ALTER TABLE messages ADD COLUMN checkpoint_ms INTEGER;
 "#;
 
+/// Version 3: how each tool call went ('ran' or 'not_run'), so a resumed conversation
+/// shows what the live one did (see `tool_runs.rs`).
+const V3: &str = r#"
+ALTER TABLE tool_results ADD COLUMN outcome TEXT NOT NULL DEFAULT 'ran';
+"#;
+
 /// Every migration, in order; the schema version is the number applied.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this build writes.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -262,7 +262,18 @@ fn tool_results_are_kept_and_exported_with_their_calls() {
         cache_control: None,
         extra: Default::default(),
     };
-    store.save_tool_result(id, &call, &result, 12).unwrap();
+    store
+        .save_tool_result(id, &call, &result, 12, crate::store::ToolRun::NotRun)
+        .unwrap();
+    // How it went is kept beside the result, for a resumed screen.
+    assert_eq!(
+        store.tool_outcomes(id).unwrap(),
+        [crate::store::ToolOutcome {
+            tool_use_id: "toolu_1".into(),
+            run: crate::store::ToolRun::NotRun,
+            duration_ms: 12,
+        }]
+    );
     let kept = store.tool_results(id).unwrap();
     assert_eq!(kept, [("toolu_1".to_owned(), result.clone())]);
     let md = to_markdown(&store.load(id).unwrap(), &kept);

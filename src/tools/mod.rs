@@ -25,6 +25,7 @@ pub mod command;
 pub mod env;
 pub mod examples;
 pub mod guard;
+pub mod preview;
 pub mod process;
 pub mod registry;
 pub mod schema;
@@ -100,6 +101,9 @@ pub enum ApprovalDecision {
     Always,
     /// Do not run it; the model gets an error result saying the user refused.
     Deny,
+    /// Nobody could be asked (print and line modes): the model is told that approval was
+    /// not possible here, not that a person refused.
+    Unattended,
 }
 
 /// A running tool call.
@@ -116,6 +120,13 @@ pub trait ToolExecutor: Send + Sync {
     /// Runs a validated input. Must finish promptly once `cancel` fires, and must turn
     /// every failure (timeout, crash, refused path) into an error [`ToolOutput`].
     fn run(&self, name: &str, input: Value, cancel: CancellationToken) -> ToolFuture;
+
+    /// What running `name` with `input` would change, for the approval prompt (`None`:
+    /// nothing to show). Called while the call awaits approval; it may read files.
+    fn approval_preview(&self, name: &str, input: &Value) -> Option<preview::ApprovalPreview> {
+        let _ = (name, input);
+        None
+    }
 
     /// The spec of one tool.
     fn spec(&self, name: &str) -> Option<&ToolSpec> {

@@ -38,6 +38,12 @@ pub trait Tool: Send + Sync {
     /// Runs an input already validated against the spec's schema. Every failure is an
     /// error [`ToolOutput`]; the future must end promptly once `cancel` fires.
     fn run(&self, input: Value, cancel: CancellationToken) -> ToolFuture;
+
+    /// What running it with `input` would change ([`ToolExecutor::approval_preview`]).
+    fn approval_preview(&self, input: &Value) -> Option<crate::tools::preview::ApprovalPreview> {
+        let _ = input;
+        None
+    }
 }
 
 /// Why a registry could not be built.
@@ -282,6 +288,15 @@ impl ToolExecutor for Registry {
 
     fn spec(&self, name: &str) -> Option<&ToolSpec> {
         self.index.get(name).map(|&i| &self.specs[i])
+    }
+
+    fn approval_preview(
+        &self,
+        name: &str,
+        input: &Value,
+    ) -> Option<crate::tools::preview::ApprovalPreview> {
+        let &i = self.index.get(name)?;
+        self.tools[i].approval_preview(input)
     }
 }
 

@@ -18,7 +18,7 @@ use tokio::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
-use chatterm::config::{Tier, TierChoice};
+use chatterm::config::Tier;
 use chatterm::engine::{Command, TurnId};
 use chatterm::store::ConversationId;
 use chatterm::tools::ApprovalDecision;
@@ -70,6 +70,12 @@ pub enum StoreRequest {
     Open(ConversationId),
     Delete(ConversationId),
     Rename(ConversationId, String),
+    /// `/export`: write the conversation to a new file (0600) and say where.
+    Export {
+        id: ConversationId,
+        format: super::commands::ExportFormat,
+        path: std::path::PathBuf,
+    },
 }
 
 /// What the connection is doing, for the status bar.
@@ -106,6 +112,9 @@ pub(super) struct LiveTurn {
     pub blocks: Vec<(usize, u64)>,
     /// The notice of the latest retry, updated by the countdown.
     pub retry_notice: Option<(u64, String)>,
+    /// The status bar's model when the turn started: shown again when it ends, after a
+    /// fallback model answered for this turn only.
+    pub status_model: String,
 }
 
 /// How long a second Ctrl+C has to quit, and how long a status message stays.
@@ -188,13 +197,15 @@ pub struct AppOptions {
     pub cost: CostOptions,
     /// Start in the "approve all" permission mode (`--approve-all`).
     pub approve_all: bool,
-    /// Said once as info notices when the screen opens (e.g. a workspace root at home).
+    /// Said once as info notices when the screen opens: config warnings (unknown keys),
+    /// so they are seen now rather than after quitting, and a workspace root at home.
     pub notices: Vec<String>,
 }
 
 impl App {
     pub fn new(options: AppOptions) -> App {
-        App {
+        let notices = options.notices;
+        let mut app = App {
             conversation: Conversation::new(),
             input: InputBox::new(),
             popup: CommandPopup::new(),
@@ -242,7 +253,11 @@ impl App {
             refusing: None,
             queued: Vec::new(),
             pastes: Vec::new(),
+        };
+        for text in notices {
+            app.notice(NoticeKind::Info, text);
         }
+        app
     }
 
     /// Takes the effects queued since the last call.
@@ -384,10 +399,7 @@ impl App {
             Action::TierFast => self.set_tier(Tier::Fast),
             Action::TierBalanced => self.set_tier(Tier::Balanced),
             Action::TierMax => self.set_tier(Tier::Max),
-            Action::TierAuto => {
-                self.status.auto = true;
-                self.effect(Effect::Engine(Command::SetTierChoice(TierChoice::Auto)));
-            }
+            Action::TierAuto => self.set_auto_tier(),
             Action::CycleTier => self.set_tier(next_tier(self.status.tier)),
             // Idle, Esc on an empty input picks an earlier message to edit; while an answer
             // streams it interrupts, as always.

@@ -13,10 +13,12 @@
 //! from before the last local midnight counts as 0 until the next one. Without a ledger
 //! (tests) the session's own total stands in.
 //!
-//! Frames: the cache countdown is the sidebar's only moving part. [`App::cost_tick`] asks
-//! for a frame when its whole-second figure next changes, and only while it is on screen
-//! (sidebar shown, the Cache section fits, the prefix is still warm, no overlay on top);
-//! otherwise the app stays frameless when idle, as the frame scheduler promises.
+//! Frames: the cache countdown and the rate limits' countdown to their reset are the
+//! sidebar's only moving parts. [`App::cost_tick`] asks for a frame when a whole-second
+//! figure next changes, and only while it is on screen (sidebar shown, its section fits,
+//! the prefix still warm or the reset still ahead, no overlay on top); otherwise the app
+//! stays frameless when idle, as the frame scheduler promises. Past the reset the limits
+//! are shown as stale: they describe a window that is over.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -77,6 +79,15 @@ pub struct CostState {
     pub(super) confirm: Option<Pending>,
     /// The time of the frame being drawn, set by `tick`: what the countdown counts from.
     pub(super) now: Option<Instant>,
+    /// The tier-switch cache notice since the last request, rewritten by the next switch
+    /// so several switches in a row leave one notice.
+    pub(super) switch_notice: Option<u64>,
+    /// When the binding rate limit resets, on the app's clock: the sidebar counts down to
+    /// it, then shows the figures as stale (they describe a window that has passed).
+    pub(super) limits_reset_at: Option<Instant>,
+    /// Characters of text, thinking and tool input the open request streamed: what its
+    /// output is estimated from if it is interrupted before its final usage.
+    pub(super) streamed_chars: usize,
 }
 
 impl CostState {
@@ -91,6 +102,9 @@ impl CostState {
             ledger_error_shown: false,
             confirm: None,
             now: None,
+            streamed_chars: 0,
+            limits_reset_at: None,
+            switch_notice: None,
         }
     }
 }
@@ -167,7 +181,12 @@ impl App {
     pub(super) fn request_connected(&mut self, model: &str, limits: &RateLimits, now: Instant) {
         let tier = self.tier_of(model);
         let alert = self.cost.account.begin_request(model, tier, now.into_std());
+        self.cost.streamed_chars = 0;
+        self.cost.switch_notice = None;
         self.cost.account.set_rate_limits(limits);
+        if let Some(limits) = self.cost.account.rate_limits() {
+            self.cost.limits_reset_at = reset_instant(limits, now, now_ms());
+        }
         // A superseded request may have been recorded: read the spend again either way.
         self.after_request(true, alert.map(|a| a.to_string()));
     }
@@ -198,6 +217,14 @@ impl App {
         self.after_request(true, alert.map(|a| a.to_string()));
     }
 
+    /// The open request was interrupted: its output counts what streamed (estimated when
+    /// the final usage never came).
+    pub(super) fn request_interrupted(&mut self, now: Instant) {
+        let chars = std::mem::take(&mut self.cost.streamed_chars);
+        let alert = self.cost.account.end_interrupted(chars, now.into_std());
+        self.after_request(true, alert.map(|a| a.to_string()));
+    }
+
     fn after_request(&mut self, ended: bool, alert: Option<String>) {
         if let Some(text) = alert {
             self.notice(NoticeKind::Cost, text);
@@ -210,8 +237,36 @@ impl App {
     /// The engine confirmed a tier or model change: warn when it throws a warm cache away.
     pub(super) fn model_changed(&mut self, tier: Option<Tier>, model: &str, now: Instant) {
         self.learn_tier_model(tier, model);
-        if let Some(estimate) = self.cost.account.rebuild_estimate(model, now.into_std()) {
-            self.notice(NoticeKind::Cost, rebuild_text(&estimate));
+        let at = now.into_std();
+        let warm_here = (self.cost.account.cache())
+            .is_some_and(|c| c.model == model && c.remaining(at).is_some());
+        let text = match self.cost.account.rebuild_estimate(model, at) {
+            Some(estimate) => rebuild_text(&estimate),
+            // Back on the model whose cache is warm: the earlier warning no longer holds.
+            None if warm_here && self.cost.switch_notice.is_some() => format!(
+                "back on {}: its prompt cache is still warm",
+                chatterm::sanitize::sanitize_line(model)
+            ),
+            None => return,
+        };
+        // Switches with no request between them rewrite one notice instead of adding more.
+        let previous = self
+            .cost
+            .switch_notice
+            .and_then(|id| self.conversation.cell_mut(id));
+        match previous {
+            Some(cell) => {
+                if let super::cells::CellKind::Notice { text: t, .. } = &mut cell.kind {
+                    *t = text;
+                }
+            }
+            None => {
+                let id = self.conversation.push(super::cells::CellKind::Notice {
+                    kind: NoticeKind::Cost,
+                    text,
+                });
+                self.cost.switch_notice = Some(id);
+            }
         }
     }
 
@@ -219,19 +274,43 @@ impl App {
     /// the sidebar draws with.
     pub(super) fn cost_tick(&mut self, now: Instant) -> Option<Instant> {
         self.cost.now = Some(now);
-        if self.show_help || !self.sidebar_shows(Section::Cache) {
+        if self.show_help {
             return None;
         }
-        let left = self.cost.account.cache()?.remaining(now.into_std())?;
-        // The figure is whole seconds rounded up: it changes as `left` crosses a second.
-        let into_second = left - Duration::from_secs(left.as_secs());
-        let wait = if into_second.is_zero() {
-            Duration::from_secs(1)
-        } else {
-            into_second
+        let cache = self
+            .sidebar_shows(Section::Cache)
+            .then(|| self.cost.account.cache()?.remaining(now.into_std()))
+            .flatten();
+        // The rate-limit countdown, and the frame that turns its figures stale.
+        let limits = self
+            .sidebar_shows(Section::Limits)
+            .then(|| self.cost.limits_reset_at?.checked_duration_since(now))
+            .flatten()
+            .filter(|left| !left.is_zero());
+        let next = |left: Duration| {
+            // The figure is whole seconds rounded up: it changes as `left` crosses a second.
+            let into_second = left - Duration::from_secs(left.as_secs());
+            let wait = if into_second.is_zero() {
+                Duration::from_secs(1)
+            } else {
+                into_second
+            };
+            now + wait
         };
-        Some(now + wait)
+        match (cache.map(next), limits.map(next)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
+}
+
+/// The binding limit's reset (an RFC 3339 wall-clock time) as an instant on the app's
+/// clock, read when the headers arrived (`now`, `now_ms`).
+fn reset_instant(limits: &RateLimits, now: Instant, now_ms: i64) -> Option<Instant> {
+    let reset = super::sidebar_sections::binding_reset(limits)?;
+    let at_ms = LocalTime::epoch_ms(reset)?;
+    let left = u64::try_from(at_ms.saturating_sub(now_ms)).unwrap_or(0);
+    Some(now + Duration::from_millis(left))
 }
 
 /// "switching to claude-haiku-4-5 rebuilds the prompt cache: about 5,000 tokens, ≈ $0.0063

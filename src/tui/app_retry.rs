@@ -54,6 +54,7 @@ impl App {
     }
 
     fn send_retry(&mut self) {
+        self.mark_replaced();
         self.retry_wait = RetryWait::default();
         self.connection = Connection::Waiting;
         self.effect(Effect::Engine(Command::Retry));

@@ -5,11 +5,11 @@ use tokio::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use chatterm::config::Tier;
+use chatterm::config::{Tier, TierChoice};
 use chatterm::engine::Command;
 
 use super::app::{App, CTRL_C_WINDOW, Connection, Effect};
-use super::cells::CellKind;
+use super::cells::{AnswerState, CellKind};
 use super::commands::SlashCommand;
 
 impl App {
@@ -123,7 +123,8 @@ impl App {
                 self.status.auto = false;
                 self.effect(Effect::Engine(Command::SetModel(Some(id))));
             }
-            SlashCommand::Tier(tier) => self.set_tier(tier),
+            SlashCommand::Tier(TierChoice::Fixed(tier)) => self.set_tier(tier),
+            SlashCommand::Tier(TierChoice::Auto) => self.set_auto_tier(),
             SlashCommand::System(text) => {
                 let what = if text.is_some() { "set" } else { "removed" };
                 self.effect(Effect::Engine(Command::SetSystem(text)));
@@ -143,6 +144,30 @@ impl App {
             SlashCommand::Help => self.open_help(),
             SlashCommand::Quit => self.effect(Effect::Quit),
             SlashCommand::Rename(title) => self.rename(title, now),
+            SlashCommand::Cost => self.show_cost_table(),
+            SlashCommand::Compact => self.compact_now(now),
+            SlashCommand::Resume => self.open_picker(),
+            SlashCommand::Export { format, path } => self.export(format, path, now),
+        }
+    }
+
+    /// The last answer, when it finished, leaves the history on `/retry` (the store marks
+    /// it superseded): it stays on screen marked "replaced", as a resumed screen shows it.
+    pub(super) fn mark_replaced(&mut self) {
+        let mut ids = Vec::new();
+        for cell in self.conversation.cells().iter().rev() {
+            match &cell.kind {
+                CellKind::Assistant(a) if a.state == AnswerState::Done => ids.push(cell.id),
+                CellKind::Thinking { .. } | CellKind::Notice { .. } => {}
+                _ => break,
+            }
+        }
+        for id in ids {
+            if let Some(cell) = self.conversation.cell_mut(id)
+                && let CellKind::Assistant(answer) = &mut cell.kind
+            {
+                answer.state = AnswerState::Replaced;
+            }
         }
     }
 
@@ -151,6 +176,12 @@ impl App {
         self.status.tier = Some(tier);
         self.status.auto = false;
         self.effect(Effect::Engine(Command::SetTier(tier)));
+    }
+
+    /// `auto`: the routing rules pick the tier per request (Alt+0, `/tier auto`).
+    pub(super) fn set_auto_tier(&mut self) {
+        self.status.auto = true;
+        self.effect(Effect::Engine(Command::SetTierChoice(TierChoice::Auto)));
     }
 
     /// Ctrl+C: interrupts a running answer; when idle clears the input, and quits when

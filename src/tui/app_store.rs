@@ -107,6 +107,18 @@ impl App {
     }
 
     /// The engine's word on which stored conversation this is.
+    /// The line printed after the terminal is restored, so the conversation is easy to
+    /// come back to: only when the one on screen is stored and has messages.
+    pub fn resume_hint(&self) -> Option<String> {
+        let id = self.conversation_id?;
+        let has_messages = self
+            .conversation
+            .cells()
+            .iter()
+            .any(|c| matches!(c.kind, CellKind::User(_)));
+        has_messages.then(|| format!("resume with: chatterm --resume {id}"))
+    }
+
     pub(super) fn set_conversation_id(&mut self, id: Option<String>) {
         self.conversation_id = id.and_then(|s| s.parse::<ConversationId>().ok());
     }

@@ -356,7 +356,7 @@ fn a_bad_command_stays_in_the_input_and_a_double_slash_sends_a_slash() {
     assert!(
         app.flash
             .as_ref()
-            .is_some_and(|(t, _)| t.contains("fast, balanced or max"))
+            .is_some_and(|(t, _)| t.contains("fast, balanced, max or auto"))
     );
     app.input.clear();
     type_text(&mut app, "//etc/hosts is odd");

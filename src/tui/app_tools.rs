@@ -17,6 +17,7 @@
 //! typing, or Esc, gives the focus back to the input. Ctrl+T expands or collapses every
 //! panel and forgets the panels' own choices.
 
+use chatterm::tools::preview::ApprovalPreview;
 use std::collections::HashMap;
 
 use crossterm::event::KeyEvent;
@@ -126,6 +127,15 @@ impl App {
         }
         if let Some(panel) = self.panel_mut(cell) {
             panel.set_status(status, now);
+        }
+    }
+
+    /// What approving a call would change, shown with its prompt.
+    pub(super) fn tool_preview(&mut self, id: &str, preview: ApprovalPreview) {
+        if let Some(&cell) = self.tools.cells.get(id)
+            && let Some(panel) = self.panel_mut(cell)
+        {
+            panel.set_preview(preview);
         }
     }
 

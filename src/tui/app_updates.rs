@@ -36,7 +36,17 @@ impl App {
                 } => self.request_usage(model, usage, *cost_usd, now),
                 // It may have finished before the cancel reached the engine.
                 Update::TurnFinished { stats, .. } => self.request_ended(Some(stats), false, now),
+                Update::Error {
+                    error: ApiError::Cancelled,
+                    ..
+                } => self.request_interrupted(now),
                 Update::Error { .. } => self.request_ended(None, true, now),
+                // Text that arrived after Esc was paid for too.
+                Update::TextDelta { text, .. }
+                | Update::ThinkingDelta { text, .. }
+                | Update::ToolInputDelta {
+                    partial_json: text, ..
+                } => self.cost.streamed_chars += text.chars().count(),
                 _ => {}
             }
             return;
@@ -59,6 +69,7 @@ impl App {
             Update::Connected {
                 model, rate_limits, ..
             } => {
+                self.close_retry_notice("sent");
                 self.request_connected(&model, &rate_limits, now);
                 self.connection = Connection::Streaming;
                 self.status.model = model;
@@ -66,6 +77,7 @@ impl App {
             Update::BlockStarted { index, block, .. } => self.block_started(index, &block),
             Update::TextDelta { index, text, .. } | Update::ThinkingDelta { index, text, .. } => {
                 self.connection = Connection::Streaming;
+                self.cost.streamed_chars += text.chars().count();
                 self.append(index, &text);
             }
             Update::ToolInputDelta {
@@ -74,6 +86,7 @@ impl App {
                 ..
             } => {
                 self.connection = Connection::Streaming;
+                self.cost.streamed_chars += partial_json.chars().count();
                 self.append(index, &partial_json);
             }
             Update::ToolInputInvalid { id, error, .. } => self.tool_input_invalid(&id, &error),
@@ -100,7 +113,11 @@ impl App {
                 self.turn_finished(&message, stats);
             }
             Update::Error { error, partial, .. } => {
-                self.request_ended(None, true, now);
+                if matches!(error, ApiError::Cancelled) {
+                    self.request_interrupted(now);
+                } else {
+                    self.request_ended(None, true, now);
+                }
                 self.note_retry_wait(&error, now);
                 self.turn_failed(&error, partial.as_ref());
             }
@@ -112,12 +129,14 @@ impl App {
             Update::Tool {
                 id, name, status, ..
             } => self.tool_status(&id, &name, status, now),
+            Update::ToolPreview { id, preview, .. } => self.tool_preview(&id, preview),
             Update::ContextSize {
                 model,
                 tokens,
                 window,
             } => self.cost.account.set_context(&model, tokens, window),
             Update::Conversation { id } => self.set_conversation_id(id),
+            Update::Compacted { text, requests } => self.compacted(text, &requests, now),
             Update::Titled {
                 title,
                 model,
@@ -148,6 +167,7 @@ impl App {
             fallback_from: None,
             blocks: Vec::new(),
             retry_notice: None,
+            status_model: self.status.model.clone(),
         });
     }
 
@@ -207,6 +227,8 @@ impl App {
 
     fn retrying(&mut self, attempt: u32, max: u32, wait: Duration, reason: String, now: Instant) {
         let until = now + wait;
+        // The previous retry was sent and failed too.
+        self.close_retry_notice("sent, failed");
         self.connection = Connection::Retrying {
             attempt,
             max,
@@ -219,6 +241,19 @@ impl App {
         });
         if let Some(live) = &mut self.live {
             live.retry_notice = Some((id, base));
+        }
+    }
+
+    /// Ends the retry notice's countdown with what became of the retry, so no stale
+    /// "in 1s" is left behind when the turn moves on.
+    fn close_retry_notice(&mut self, outcome: &str) {
+        let Some((id, base)) = self.live.as_mut().and_then(|l| l.retry_notice.take()) else {
+            return;
+        };
+        if let Some(cell) = self.conversation.cell_mut(id)
+            && let CellKind::Notice { text, .. } = &mut cell.kind
+        {
+            *text = format!("{base} · {outcome}");
         }
     }
 
@@ -250,6 +285,7 @@ impl App {
     }
 
     fn fell_back(&mut self, from: String, to: String, reason: String) {
+        self.close_retry_notice("sent, failed");
         self.notice(
             NoticeKind::Fallback,
             format!("{from} {reason}; answering with {to}"),
@@ -291,6 +327,7 @@ impl App {
             self.finish_interrupted();
             return;
         }
+        self.close_retry_notice("sent, failed");
         self.finish_cells(AnswerState::Incomplete);
         // Nothing queued is sent after a failure: it comes back to the input.
         self.unqueue_all();
@@ -301,10 +338,11 @@ impl App {
             }
         }
         // A server-requested wait that was not slept through says how long, and /retry
-        // waits for it (app_retry.rs).
+        // waits for it (app_retry.rs); otherwise the whole error: the API's message and
+        // request id, as print mode shows them.
         let text = match chatterm::api::retry::wait_advice(error) {
             Some(advice) => format!("{advice} · /retry waits, then sends it again"),
-            None => format!("{} · /retry sends it again", error.short()),
+            None => format!("{error} · /retry sends it again"),
         };
         self.notice(NoticeKind::Error, text);
         self.end_turn();
@@ -327,6 +365,7 @@ impl App {
 
     fn finish_interrupted(&mut self) {
         self.unqueue_all();
+        self.close_retry_notice("interrupted");
         let had_answer = self.finish_cells(AnswerState::Interrupted);
         if !had_answer {
             self.notice(
@@ -385,9 +424,18 @@ impl App {
 
     fn end_turn(&mut self) {
         self.tools_turn_ended();
-        self.live = None;
+        // A fallback model answered this turn only: the tier's model is next again.
+        if let Some(live) = self.live.take()
+            && self.status.fell_back.take().is_some()
+        {
+            self.status.model = live.status_model;
+        }
         self.connection = Connection::Idle;
         self.status.fell_back = None;
         self.send_next_queued();
     }
 }
+
+#[cfg(test)]
+#[path = "app_updates_tests.rs"]
+mod tests;

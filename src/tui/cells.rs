@@ -45,6 +45,8 @@ pub enum AnswerState {
     Interrupted,
     /// The request failed after this text was shown.
     Incomplete,
+    /// `/retry` asked for this answer again: the new one follows.
+    Replaced,
 }
 
 /// One assistant text block.
@@ -264,6 +266,10 @@ fn render_answer(answer: &mut Answer, width: usize, theme: &Theme) -> Vec<Line<'
         AnswerState::Incomplete => {
             head.push(Span::styled("  ■ incomplete", theme.style(Role::Error)))
         }
+        AnswerState::Replaced => head.push(Span::styled(
+            "  ↻ replaced by /retry",
+            theme.style(Role::Dim),
+        )),
     }
     let mut lines = vec![clip_line(Line::from(head), width)];
     if answer.state == AnswerState::Streaming {
@@ -311,8 +317,14 @@ fn render_notice(kind: NoticeKind, text: &str, width: usize, theme: &Theme) -> V
         NoticeKind::Error => ("✗", Role::Error),
         NoticeKind::Cost => ("$", Role::Warning),
     };
-    let text = format!("{mark} {}", chatterm::sanitize::sanitize_line(text));
-    plain_lines(&text, theme.style(role), width)
+    // Each line on its own (a table, such as /cost's), the later ones under the first's text.
+    let mut lines = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let lead = if i == 0 { mark } else { " " };
+        let line = format!("{lead} {}", chatterm::sanitize::sanitize_line(line));
+        lines.extend(plain_lines(&line, theme.style(role), width));
+    }
+    lines
 }
 
 /// Cuts a one-line header to the width, span by span.

@@ -21,7 +21,7 @@
 
 use std::borrow::Cow;
 
-use chatterm::config::Tier;
+use chatterm::config::{Tier, TierChoice};
 use chatterm::sanitize::sanitize_line;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -36,7 +36,8 @@ use super::wrap::str_width;
 pub enum SlashCommand {
     /// Use this model id from the next request on.
     Model(String),
-    Tier(Tier),
+    /// A fixed tier, or `auto` (the routing rules pick per request).
+    Tier(TierChoice),
     /// Set the system prompt; `None` (a bare `/system`) removes it.
     System(Option<String>),
     Clear,
@@ -49,6 +50,26 @@ pub enum SlashCommand {
     Quit,
     /// Rename the conversation on screen.
     Rename(String),
+    /// Show the session's cost table in the transcript.
+    Cost,
+    /// Fold the conversation now and say how many tokens it saved.
+    Compact,
+    /// Open the picker of stored conversations.
+    Resume,
+    /// Write the conversation to a file (`None`: a new file in the current directory).
+    Export {
+        format: ExportFormat,
+        path: Option<String>,
+    },
+}
+
+/// What `/export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// Markdown for people, with tool calls and results.
+    Markdown,
+    /// The API's `messages` array.
+    Json,
 }
 
 /// One command as the popup and help show it.
@@ -73,7 +94,11 @@ const fn cmd(name: &'static str, args: &'static str, description: &'static str) 
 /// Every command, in the order the popup lists them.
 pub const COMMANDS: &[CommandSpec] = &[
     cmd("model", "ID", "use this model id from the next request on"),
-    cmd("tier", "NAME", "use the fast, balanced or max tier"),
+    cmd(
+        "tier",
+        "NAME",
+        "use the fast, balanced or max tier, or auto",
+    ),
     cmd("system", "TEXT", "set the system prompt; alone, remove it"),
     cmd(
         "clear",
@@ -83,6 +108,14 @@ pub const COMMANDS: &[CommandSpec] = &[
     cmd("rename", "TITLE", "rename this conversation"),
     cmd("retry", "", "ask for the last answer again"),
     cmd("copy", "[N]", "copy the last answer, or its code block N"),
+    cmd("cost", "", "show this session's cost table"),
+    cmd("compact", "", "fold older turns now to save tokens"),
+    cmd("resume", "", "pick a stored conversation to continue"),
+    cmd(
+        "export",
+        "[md|json] [PATH]",
+        "write this conversation to a file",
+    ),
     cmd(
         "extract",
         "SCHEMA",
@@ -95,8 +128,9 @@ pub const COMMANDS: &[CommandSpec] = &[
 /// Items the popup shows at once; more scroll.
 const MAX_ROWS: usize = 8;
 
-/// Longest piece of an unknown command name repeated back in an error.
-const MAX_ECHO: usize = 30;
+/// Longest piece of an unknown command name repeated back in an error (twice, so the
+/// message fits an 80-column status bar).
+const MAX_ECHO: usize = 20;
 
 /// What a line of input means: `None` when it is not a command (no leading `/`), else the
 /// command or a message for the user saying what is wrong.
@@ -118,7 +152,7 @@ fn parse_command(name: &str, arg: &str) -> Result<SlashCommand, String> {
         "tier" => arg
             .parse()
             .map(SlashCommand::Tier)
-            .map_err(|_| "/tier takes fast, balanced or max".to_owned()),
+            .map_err(|_| "/tier takes fast, balanced, max or auto".to_owned()),
         "system" => Ok(SlashCommand::System(
             (!arg.is_empty()).then(|| arg.to_owned()),
         )),
@@ -132,13 +166,44 @@ fn parse_command(name: &str, arg: &str) -> Result<SlashCommand, String> {
             arg.split_whitespace().collect::<Vec<_>>().join(" "),
         )),
         "rename" => Err("/rename takes the new title: /rename Rust lifetimes".to_owned()),
+        "cost" => no_args("cost", arg, SlashCommand::Cost),
+        "compact" => no_args("compact", arg, SlashCommand::Compact),
+        "resume" => no_args("resume", arg, SlashCommand::Resume),
+        "export" => parse_export(arg),
         "" => Err("type a command name after / — /help lists them".to_owned()),
         _ => {
             let echo: String = name.chars().take(MAX_ECHO).collect();
             let more = if echo.len() < name.len() { "…" } else { "" };
-            Err(format!("unknown command /{echo}{more} — /help lists them"))
+            Err(format!(
+                "/{echo}{more} is not a command: //{echo}{more} sends it as text"
+            ))
         }
     }
+}
+
+/// `/export [md|json] [PATH]`: either word may be left out; a path alone keeps Markdown.
+fn parse_export(arg: &str) -> Result<SlashCommand, String> {
+    let usage = || "usage: /export [md|json] [PATH]".to_owned();
+    if arg.contains('\n') {
+        return Err(usage());
+    }
+    let (first, rest) = match arg.split_once(char::is_whitespace) {
+        Some((first, rest)) => (first, rest.trim()),
+        None => (arg, ""),
+    };
+    let format = match first.to_ascii_lowercase().as_str() {
+        "md" | "markdown" => Some(ExportFormat::Markdown),
+        "json" => Some(ExportFormat::Json),
+        _ => None,
+    };
+    let path = match format {
+        Some(_) => rest,
+        None => arg,
+    };
+    Ok(SlashCommand::Export {
+        format: format.unwrap_or(ExportFormat::Markdown),
+        path: (!path.is_empty()).then(|| path.to_owned()),
+    })
 }
 
 fn no_args(name: &str, arg: &str, command: SlashCommand) -> Result<SlashCommand, String> {
@@ -249,6 +314,15 @@ impl CommandPopup {
         u16::try_from(rows).unwrap_or(0) + 2
     }
 
+    /// Columns the widest row needs, border included: the popup takes that much of the
+    /// width it has, so descriptions are cut only when the screen is narrower.
+    pub fn width(&self) -> u16 {
+        let label = self.items.iter().map(|i| str_width(&i.label)).max();
+        let description = self.items.iter().map(|i| str_width(&i.description)).max();
+        let inner = 1 + label.unwrap_or(0) + 2 + description.unwrap_or(0) + 1;
+        u16::try_from(inner + 2).unwrap_or(u16::MAX)
+    }
+
     fn scroll_to_selected(&mut self) {
         self.offset = visible_offset(self.offset, self.selected, MAX_ROWS);
     }
@@ -256,17 +330,27 @@ impl CommandPopup {
     /// Draws the bordered list over whatever `area` held.
     pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
         Clear.render(area, buf);
-        let block = Block::bordered()
+        let rows = usize::from(area.height.saturating_sub(2)).min(MAX_ROWS);
+        // Recomputed for the height actually given, which may be less than asked for.
+        let offset = visible_offset(self.offset, self.selected, rows);
+        let mut block = Block::bordered()
             .border_style(theme.style(Role::Border))
             .title(Span::styled(self.title.as_str(), theme.style(Role::Dim)));
+        // Say that the list goes on, and which way: ↑↓ scroll it.
+        let (above, below) = (offset, self.items.len().saturating_sub(offset + rows));
+        if above + below > 0 {
+            let hint = match (above, below) {
+                (0, b) => format!(" ↓ {b} more "),
+                (a, 0) => format!(" ↑ {a} more "),
+                (a, b) => format!(" ↑ {a} · ↓ {b} more "),
+            };
+            block = block.title_bottom(Span::styled(hint, theme.style(Role::Dim)));
+        }
         let inner = block.inner(area);
         block.render(area, buf);
-        let rows = usize::from(inner.height).min(MAX_ROWS);
         if rows == 0 || inner.width == 0 {
             return;
         }
-        // Recomputed for the height actually given, which may be less than asked for.
-        let offset = visible_offset(self.offset, self.selected, rows);
         let shown = self.items.iter().enumerate().skip(offset).take(rows);
         let label_width = self.items[offset..]
             .iter()
@@ -351,8 +435,15 @@ fn argument_items(name: &str, arg: &str, models: &[String]) -> Vec<Item> {
     match name {
         "tier" => Tier::ALL
             .iter()
-            .filter(|t| t.as_str().starts_with(&arg))
-            .map(|t| item(t.as_str(), tier_note(*t)))
+            .map(|t| (t.as_str(), tier_note(*t)))
+            .chain([("auto", "the routing rules pick per request")])
+            .filter(|(t, _)| t.starts_with(&arg))
+            .map(|(t, note)| item(t, note))
+            .collect(),
+        "export" => ["md", "json"]
+            .into_iter()
+            .filter(|f| f.starts_with(&arg))
+            .map(|f| item(f, "then a path, or none for a new file here"))
             .collect(),
         "extract" => super::extract_task::BUNDLED
             .iter()

@@ -52,9 +52,50 @@ fn parses_every_command() {
             "/model   spaced-id  ",
             SlashCommand::Model("spaced-id".into()),
         ),
-        ("/tier fast", SlashCommand::Tier(Tier::Fast)),
-        ("/tier balanced", SlashCommand::Tier(Tier::Balanced)),
-        ("/tier MAX", SlashCommand::Tier(Tier::Max)),
+        (
+            "/tier fast",
+            SlashCommand::Tier(TierChoice::Fixed(Tier::Fast)),
+        ),
+        (
+            "/tier balanced",
+            SlashCommand::Tier(TierChoice::Fixed(Tier::Balanced)),
+        ),
+        (
+            "/tier MAX",
+            SlashCommand::Tier(TierChoice::Fixed(Tier::Max)),
+        ),
+        ("/tier auto", SlashCommand::Tier(TierChoice::Auto)),
+        ("/cost", SlashCommand::Cost),
+        ("/resume", SlashCommand::Resume),
+        ("/compact", SlashCommand::Compact),
+        (
+            "/export",
+            SlashCommand::Export {
+                format: ExportFormat::Markdown,
+                path: None,
+            },
+        ),
+        (
+            "/export json",
+            SlashCommand::Export {
+                format: ExportFormat::Json,
+                path: None,
+            },
+        ),
+        (
+            "/export md notes/chat.md",
+            SlashCommand::Export {
+                format: ExportFormat::Markdown,
+                path: Some("notes/chat.md".into()),
+            },
+        ),
+        (
+            "/export out.json",
+            SlashCommand::Export {
+                format: ExportFormat::Markdown,
+                path: Some("out.json".into()),
+            },
+        ),
         ("/system", SlashCommand::System(None)),
         ("/system   ", SlashCommand::System(None)),
         (
@@ -101,14 +142,18 @@ fn every_listed_command_parses() {
 #[test]
 fn errors_say_what_is_wrong() {
     let cases = [
-        ("/foo", "unknown command /foo — /help lists them"),
-        ("/foo bar", "unknown command /foo — /help lists them"),
+        ("/foo", "/foo is not a command: //foo sends it as text"),
+        (
+            "/classify this email",
+            "/classify is not a command: //classify sends it as text",
+        ),
         ("/", "type a command name after / — /help lists them"),
         ("/ help", "type a command name after / — /help lists them"),
         ("/model", "/model takes one model id"),
         ("/model two words", "/model takes one model id"),
-        ("/tier", "/tier takes fast, balanced or max"),
-        ("/tier turbo", "/tier takes fast, balanced or max"),
+        ("/tier", "/tier takes fast, balanced, max or auto"),
+        ("/tier turbo", "/tier takes fast, balanced, max or auto"),
+        ("/cost now", "/cost takes no arguments"),
         ("/clear now", "/clear takes no arguments"),
         ("/retry 2", "/retry takes no arguments"),
         ("/help me", "/help takes no arguments"),
@@ -132,7 +177,10 @@ fn errors_say_what_is_wrong() {
     let long = format!("/{}", "z".repeat(500));
     assert_eq!(
         err(&long),
-        format!("unknown command /{}… — /help lists them", "z".repeat(30))
+        format!(
+            "/{z}… is not a command: //{z}… sends it as text",
+            z = "z".repeat(20)
+        )
     );
 }
 
@@ -144,8 +192,8 @@ fn popup_lists_commands_by_prefix() {
     assert_eq!(p.height(), 8 + 2);
 
     let p = popup("/c");
-    assert_eq!(completions(&p), ["/clear", "/copy "]);
-    assert_eq!(p.height(), 4);
+    assert_eq!(completions(&p), ["/clear", "/copy ", "/cost", "/compact"]);
+    assert_eq!(p.height(), 6);
     assert_eq!(popup("/T").completion().as_deref(), Some("/tier "));
     assert_eq!(popup("/sys").completion().as_deref(), Some("/system "));
     assert_eq!(popup("/qu").completion().as_deref(), Some("/quit"));
@@ -180,7 +228,7 @@ fn popup_offers_tiers() {
     assert!(p.is_visible());
     assert_eq!(
         completions(&p),
-        ["/tier fast", "/tier balanced", "/tier max"]
+        ["/tier fast", "/tier balanced", "/tier max", "/tier auto"]
     );
     assert_eq!(completions(&popup("/tier b")), ["/tier balanced"]);
     assert_eq!(completions(&popup("/TIER  M")), ["/tier max"]);

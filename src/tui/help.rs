@@ -105,15 +105,16 @@ impl App {
         let key_style = self.theme.style(Role::Heading);
         let text_style = self.theme.style(Role::Text);
         for (k, what) in entries {
-            if stacked {
+            // A binding wider than the column (several chords) gets a line of its own
+            // rather than being cut: every key stays readable.
+            if stacked || str_width(k) > column {
                 lines.push(Line::styled(k.clone(), key_style));
                 lines.push(Line::styled(format!("  {what}"), text_style));
                 continue;
             }
-            let k = truncate(k, column);
-            let pad = column + 2 - str_width(&k);
+            let pad = column + 2 - str_width(k);
             lines.push(Line::from(vec![
-                Span::styled(k, key_style),
+                Span::styled(k.clone(), key_style),
                 Span::raw(" ".repeat(pad)),
                 Span::styled(what.to_string(), text_style),
             ]));

@@ -8,6 +8,11 @@
 //! Only foreground colours and font styles come from syntect; the background is the
 //! theme's `code_block` role, so code blocks look the same in every syntect theme.
 //! An unknown language or syntect theme returns `None`: the caller shows plain code.
+//!
+//! The name [`ANSI16`] is not a syntect theme: it highlights with `base16-ocean.dark` and
+//! turns each colour into the nearest of the terminal's own 16 by hue (greys become the
+//! default colour, dark greys such as comments bright black), so the `ansi16` UI theme
+//! colours code while the user's palette still decides every actual colour.
 
 use std::sync::OnceLock;
 
@@ -17,6 +22,9 @@ use syntect::easy::HighlightLines;
 use syntect::highlighting::{FontStyle, ThemeSet};
 use syntect::parsing::SyntaxSet;
 use syntect::util::LinesWithEndings;
+
+/// The pseudo syntect theme that maps highlighting to the 16 ANSI colours.
+pub const ANSI16: &str = "ansi16";
 
 fn syntaxes() -> &'static SyntaxSet {
     static SET: OnceLock<SyntaxSet> = OnceLock::new();
@@ -47,7 +55,10 @@ pub fn highlight(
     }
     let set = syntaxes();
     let syntax = set.find_syntax_by_token(lang)?;
-    let theme = themes().themes.get(theme)?;
+    let ansi = theme == ANSI16;
+    let theme = themes()
+        .themes
+        .get(if ansi { "base16-ocean.dark" } else { theme })?;
     let mut lines = HighlightLines::new(syntax, theme);
     let mut out = Vec::new();
     for line in LinesWithEndings::from(code) {
@@ -57,7 +68,7 @@ pub fn highlight(
             .filter_map(|(style, text)| {
                 let text = text.trim_end_matches(['\n', '\r']);
                 (!text.is_empty())
-                    .then(|| Span::styled(text.to_owned(), base.patch(convert(style))))
+                    .then(|| Span::styled(text.to_owned(), base.patch(convert(style, ansi))))
             })
             .collect();
         out.push(spans);
@@ -65,8 +76,14 @@ pub fn highlight(
     Some(out)
 }
 
-fn convert(s: syntect::highlighting::Style) -> Style {
-    let mut style = Style::new().fg(Color::Rgb(s.foreground.r, s.foreground.g, s.foreground.b));
+fn convert(s: syntect::highlighting::Style, ansi: bool) -> Style {
+    let (r, g, b) = (s.foreground.r, s.foreground.g, s.foreground.b);
+    let fg = if ansi {
+        nearest_ansi(r, g, b)
+    } else {
+        Color::Rgb(r, g, b)
+    };
+    let mut style = Style::new().fg(fg);
     if s.font_style.contains(FontStyle::BOLD) {
         style = style.add_modifier(Modifier::BOLD);
     }
@@ -76,9 +93,63 @@ fn convert(s: syntect::highlighting::Style) -> Style {
     style
 }
 
+/// The ANSI colour of an RGB one by hue: six hues, and greys by lightness.
+fn nearest_ansi(r: u8, g: u8, b: u8) -> Color {
+    let (r, g, b) = (f64::from(r), f64::from(g), f64::from(b));
+    let (max, min) = (r.max(g).max(b), r.min(g).min(b));
+    if max - min < 26.0 {
+        return if max < 128.0 {
+            Color::DarkGray
+        } else {
+            Color::Reset
+        };
+    }
+    let d = max - min;
+    let hue = if max == r {
+        60.0 * ((g - b) / d).rem_euclid(6.0)
+    } else if max == g {
+        60.0 * ((b - r) / d + 2.0)
+    } else {
+        60.0 * ((r - g) / d + 4.0)
+    };
+    match hue {
+        h if !(30.0..330.0).contains(&h) => Color::Red,
+        h if h < 90.0 => Color::Yellow,
+        h if h < 150.0 => Color::Green,
+        h if h < 200.0 => Color::Cyan,
+        h if h < 270.0 => Color::Blue,
+        _ => Color::Magenta,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ansi16_highlighting_uses_only_the_terminal_palette() {
+        let lines = highlight(
+            "// a comment\nfn main() { let s = \"text\"; }\n",
+            "rust",
+            ANSI16,
+            Style::new(),
+        )
+        .unwrap();
+        let colours: Vec<Color> = lines.iter().flatten().filter_map(|s| s.style.fg).collect();
+        assert!(
+            colours
+                .iter()
+                .all(|c| !matches!(c, Color::Rgb(..) | Color::Indexed(_))),
+            "{colours:?}"
+        );
+        // Highlighted, not plain: several colours.
+        let mut distinct = colours.clone();
+        distinct.dedup();
+        assert!(distinct.len() >= 3, "{colours:?}");
+        assert_eq!(nearest_ansi(0xbf, 0x61, 0x6a), Color::Red);
+        assert_eq!(nearest_ansi(0xa3, 0xbe, 0x8c), Color::Green);
+        assert_eq!(nearest_ansi(0x65, 0x73, 0x7e), Color::DarkGray);
+    }
 
     #[test]
     fn rust_is_coloured_and_unknown_languages_are_not() {

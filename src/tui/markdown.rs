@@ -15,6 +15,11 @@
 //!   themselves (deep nesting in a tiny terminal); the pane clips those.
 //! - Output is a pure function of (text, width, theme): callers cache it by those.
 //!
+//! Code blocks of an answer get a one-line header, `[2] rust`: their number in the answer
+//! (what `/copy 2` copies) and language. The number needs the whole answer, so it is left
+//! out while the answer streams block by block ([`render_unnumbered`]); the header line is
+//! there either way, so the layout does not jump when the answer ends.
+//!
 //! Streaming lives in [`super::stream`].
 
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -26,17 +31,45 @@ use super::table::TableBuf;
 use super::theme::{Role, Theme};
 use super::wrap::{expand_tabs, str_width, wrap_chars, wrap_words};
 
-/// Renders `text` as markdown to lines at most `width` cells wide, assistant-text styled.
+/// Renders a whole answer as markdown to lines at most `width` cells wide, assistant-text
+/// styled, its code blocks numbered.
 pub fn render(text: &str, width: usize, theme: &Theme) -> Vec<Line<'static>> {
-    render_styled(text, width, theme, theme.style(Role::AssistantText))
+    let base = theme.style(Role::AssistantText);
+    render_with(text, width, theme, base, CodeHeaders::Numbered)
 }
 
-/// [`render`] with another base style for prose (user messages, thinking).
+/// [`render`] for a piece of an answer that is still streaming: code headers unnumbered.
+pub fn render_unnumbered(text: &str, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let base = theme.style(Role::AssistantText);
+    render_with(text, width, theme, base, CodeHeaders::Unnumbered)
+}
+
+/// [`render`] with another base style for prose (user messages, thinking), without code
+/// headers (`/copy N` counts the answer's blocks only).
 pub fn render_styled(text: &str, width: usize, theme: &Theme, base: Style) -> Vec<Line<'static>> {
+    render_with(text, width, theme, base, CodeHeaders::None)
+}
+
+/// Whether code blocks get a header line, and with their number.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CodeHeaders {
+    None,
+    Unnumbered,
+    Numbered,
+}
+
+fn render_with(
+    text: &str,
+    width: usize,
+    theme: &Theme,
+    base: Style,
+    headers: CodeHeaders,
+) -> Vec<Line<'static>> {
     let clean = chatterm::sanitize::sanitize(text);
     let clean = expand_tabs(&clean);
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     let mut r = Renderer::new(theme, width.max(1), base);
+    r.headers = headers;
     for event in Parser::new_ext(&clean, options) {
         r.event(event);
     }
@@ -69,6 +102,9 @@ struct Renderer<'t> {
     table: Option<TableBuf>,
     /// A block ended: the next block starts after a blank line.
     gap: bool,
+    headers: CodeHeaders,
+    /// Code blocks seen so far: the next one's number is this plus one.
+    code_blocks: usize,
 }
 
 impl<'t> Renderer<'t> {
@@ -84,6 +120,8 @@ impl<'t> Renderer<'t> {
             code: None,
             table: None,
             gap: false,
+            headers: CodeHeaders::None,
+            code_blocks: 0,
         }
     }
 
@@ -389,6 +427,22 @@ impl<'t> Renderer<'t> {
     }
 
     fn emit_code(&mut self, code: &CodeBuf) {
+        self.code_blocks += 1;
+        let lang = if code.lang.is_empty() {
+            "code"
+        } else {
+            code.lang.as_str()
+        };
+        let header = match self.headers {
+            CodeHeaders::None => None,
+            CodeHeaders::Unnumbered => Some(lang.to_owned()),
+            CodeHeaders::Numbered => Some(format!("[{}] {lang}", self.code_blocks)),
+        };
+        if let Some(header) = header {
+            let avail = self.width.saturating_sub(self.prefix_width()).max(1);
+            let header = super::wrap::truncate(&header, avail);
+            self.emit(vec![Span::styled(header, self.role(Role::Dim))]);
+        }
         let base = self.role(Role::CodeBlock);
         let text = code.text.strip_suffix('\n').unwrap_or(&code.text);
         let lines = self

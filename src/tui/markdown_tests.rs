@@ -87,7 +87,8 @@ fn unknown_language_code_block_is_plain() {
     let text = "```klingon\nqaStaH nuq?\n  indented line\n```\n";
     snap("unknown_code", text);
     let code = dark().style(Role::CodeBlock);
-    for line in render(text, 40, &dark()) {
+    // After the `[1] klingon` header line.
+    for line in render(text, 40, &dark()).into_iter().skip(1) {
         for span in &line.spans {
             assert_eq!(span.style, code, "{span:?}");
         }
@@ -97,8 +98,23 @@ fn unknown_language_code_block_is_plain() {
 #[test]
 fn code_lines_are_padded_to_the_width() {
     let lines = render("```\nx\n```\n", 20, &dark());
-    assert_eq!(lines.len(), 1);
-    assert_eq!(lines[0].width(), 20);
+    assert_eq!(lines.len(), 2, "the header, then the code");
+    assert_eq!(lines[1].width(), 20);
+}
+
+#[test]
+fn code_blocks_are_numbered_as_copy_counts_them() {
+    let text = "One:\n\n```rust\nfn a() {}\n```\n\nTwo:\n\n```\nplain\n```\n";
+    let rows: Vec<String> = render(text, 40, &dark())
+        .iter()
+        .map(|l| l.to_string().trim_end().to_owned())
+        .collect();
+    assert!(rows.contains(&"[1] rust".to_owned()), "{rows:?}");
+    assert!(rows.contains(&"[2] code".to_owned()), "{rows:?}");
+    assert_eq!(crate::tui::clipboard::code_blocks(text)[1], "plain");
+    // While it streams the numbers are left out; the header line is there already.
+    let streaming = super::render_unnumbered(text, 40, &dark());
+    assert_eq!(streaming.len(), rows.len());
 }
 
 const HOSTILE: &str = "Clear: \x1b[2Jdone.\n\nClip: \x1b]52;c;ZXZpbA==\x07end.\n\n```\ncode \x1b[31mred\x1b[0m\tTab\x1b]52;c;ZXZpbA==\x1b\\\n```\n\n- item \u{9b}31m\u{202e}reversed\n";

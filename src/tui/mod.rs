@@ -30,6 +30,7 @@
 
 pub mod app;
 mod app_approval;
+mod app_commands;
 mod app_compose;
 pub mod app_cost;
 mod app_extract;
@@ -38,6 +39,7 @@ mod app_send;
 mod app_store;
 mod app_tools;
 mod app_updates;
+pub mod ask;
 pub mod cells;
 pub mod clipboard;
 pub mod commands;
@@ -72,5 +74,6 @@ mod terminal_input;
 pub(crate) mod test_support;
 pub mod theme;
 pub mod tool_panel;
+mod tool_preview;
 mod view;
 mod wrap;

@@ -126,7 +126,10 @@ impl Conversation {
     pub fn cell_mut(&mut self, id: u64) -> Option<&mut Cell> {
         // Ids grow with position, so the cell is found by binary search.
         let i = self.cells.binary_search_by_key(&id, |c| c.id).ok()?;
-        self.note_output();
+        // A change the user can see, or one above the view, is not new output below.
+        if self.ends_below_view(i) {
+            self.note_output();
+        }
         let cell = &mut self.cells[i];
         cell.touch();
         Some(cell)
@@ -171,6 +174,17 @@ impl Conversation {
     /// Draws this cell highlighted (or none).
     pub fn set_highlight(&mut self, id: Option<u64>) {
         self.highlight = id;
+    }
+
+    /// Whether cell `index` reaches past the last row in view (as last laid out; a cell
+    /// not laid out yet counts as below).
+    fn ends_below_view(&self, index: usize) -> bool {
+        match self.offsets.get(index + 1) {
+            Some(&end) if self.offsets.len() == self.cells.len() + 1 => {
+                end > self.top() + self.height
+            }
+            _ => true,
+        }
     }
 
     fn note_output(&mut self) {
@@ -394,7 +408,9 @@ impl Conversation {
     /// Draws the lines in view. Call [`prepare`](Self::prepare) first with the area's size.
     pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
         let top = self.top();
-        let rows = usize::from(area.height);
+        // The marker takes the last row for itself, so it never hides a line of text.
+        let marker = self.unseen && area.height > 0;
+        let rows = usize::from(area.height) - usize::from(marker);
         // The cell holding line `top`: the last one whose first line is at or before it.
         let mut cell = self
             .offsets
@@ -418,7 +434,7 @@ impl Conversation {
             row += 1;
             line += 1;
         }
-        if self.unseen && area.height > 0 {
+        if marker {
             self.render_marker(area, buf, theme);
         }
     }
@@ -428,6 +444,7 @@ impl Conversation {
         let width = super::wrap::str_width(text) as u16;
         let x = area.x + area.width.saturating_sub(width) / 2;
         let y = area.y + area.height - 1;
+        buf.set_line(area.x, y, &ratatui::text::Line::default(), area.width);
         let span = Span::styled(text, theme.style(Role::StatusBar));
         buf.set_span(x, y, &span, area.width.min(width));
     }

@@ -231,3 +231,23 @@ fn a_long_session_in_a_fresh_pane_shows_its_end_first_and_lays_out_the_rest_over
     assert_eq!(pane.total_lines(), sum);
     assert_eq!(pane.top(), 0, "the view stayed at the top");
 }
+
+#[test]
+fn the_marker_is_for_new_output_below_only_and_takes_a_row_of_its_own() {
+    let mut pane = pane_with(10);
+    pane.prepare(40, 4, &theme(), RenderOptions::default());
+    pane.scroll_up(6);
+    // A change to a cell in view is not new output below.
+    let in_view = pane.cells()[5].id;
+    pane.cell_mut(in_view).unwrap();
+    pane.prepare(40, 4, &theme(), RenderOptions::default());
+    assert!(!pane.has_unseen_output());
+    let before = screen(&pane, 40, 4);
+    pane.push(notice("fresh"));
+    pane.prepare(40, 4, &theme(), RenderOptions::default());
+    let rows = screen(&pane, 40, 4);
+    assert!(rows[3].contains("new output below"), "{rows:?}");
+    // The text above it is the text that was there; none is drawn under the marker.
+    assert_eq!(rows[..3], before[..3]);
+    assert!(!rows[3].contains("line"), "{rows:?}");
+}

@@ -5,6 +5,10 @@
 //! finish), thinking, tool-call panels with their input and, from the message that carried
 //! the results back, their result. Everything here is model or tool text, and reaches the
 //! screen through the cells' sanitising renderers like live text does.
+//!
+//! What the live screen knew beyond the messages comes from the store too, so the two look
+//! the same: each call's outcome and duration ([`ToolOutcome`]: `✗ not run` for a refused
+//! call, `2.1 s`), and the "replaced by /retry" mark of an answer a retry superseded.
 
 use std::time::Duration;
 
@@ -12,7 +16,7 @@ use tokio::time::Instant;
 
 use chatterm::api::{ContentBlock, Role, ToolResultBlock};
 use chatterm::engine::ToolStatus;
-use chatterm::store::{LoadedConversation, MessageStatus, StoredMessage};
+use chatterm::store::{LoadedConversation, MessageStatus, StoredMessage, ToolOutcome, ToolRun};
 use chatterm::tools::ToolOutput;
 
 use super::app::App;
@@ -21,7 +25,7 @@ use super::cells::{AnswerState, CellKind, NoticeKind};
 impl App {
     /// Replaces the screen's conversation with a stored one (resume). The engine is told
     /// separately, with the history.
-    pub fn show_conversation(&mut self, loaded: &LoadedConversation) {
+    pub fn show_conversation(&mut self, loaded: &LoadedConversation, outcomes: &[ToolOutcome]) {
         self.conversation.clear();
         self.forget_tools();
         self.selecting = None;
@@ -29,12 +33,12 @@ impl App {
         self.last_answer = None;
         self.conversation_id = Some(loaded.summary.id);
         for m in &loaded.messages {
-            self.push_stored(m);
+            self.push_stored(m, outcomes);
         }
         self.conversation.scroll_to_bottom();
     }
 
-    fn push_stored(&mut self, m: &StoredMessage) {
+    fn push_stored(&mut self, m: &StoredMessage, outcomes: &[ToolOutcome]) {
         if m.role == Role::User {
             if m.is_typed() {
                 self.conversation
@@ -42,7 +46,8 @@ impl App {
             }
             for b in &m.content {
                 if let ContentBlock::ToolResult(r) = b {
-                    self.show_stored_result(r);
+                    let outcome = outcomes.iter().find(|o| o.tool_use_id == r.tool_use_id);
+                    self.show_stored_result(r, outcome);
                 }
             }
             return;
@@ -50,6 +55,7 @@ impl App {
         let state = match m.status.shown_as() {
             MessageStatus::Interrupted => AnswerState::Interrupted,
             MessageStatus::Failed => AnswerState::Incomplete,
+            MessageStatus::Superseded => AnswerState::Replaced,
             _ => AnswerState::Done,
         };
         let model = m.model.clone().unwrap_or_default();
@@ -76,9 +82,10 @@ impl App {
 }
 
 impl App {
-    /// A stored tool result, shown in its call's panel (duration unknown: not stored with
-    /// the message). A result whose call is not on screen is a notice.
-    fn show_stored_result(&mut self, r: &ToolResultBlock) {
+    /// A stored tool result, shown in its call's panel as it went live (`outcome`: whether
+    /// it ran and for how long; unknown for rows stored before chatterm kept it). A result
+    /// whose call is not on screen is a notice.
+    fn show_stored_result(&mut self, r: &ToolResultBlock, outcome: Option<&ToolOutcome>) {
         let text = result_text(r.content.as_ref());
         let output = if r.is_error == Some(true) {
             ToolOutput::error(text)
@@ -93,9 +100,12 @@ impl App {
             };
             return self.notice(NoticeKind::Info, format!("{label}: {}", output.content));
         }
-        let status = ToolStatus::Finished {
-            output,
-            duration: Duration::ZERO,
+        let status = match outcome {
+            Some(o) if o.run == ToolRun::NotRun => ToolStatus::NotRun { output },
+            _ => ToolStatus::Finished {
+                output,
+                duration: Duration::from_millis(outcome.map_or(0, |o| o.duration_ms)),
+            },
         };
         self.tool_status(&r.tool_use_id, "", status, Instant::now());
     }
@@ -114,3 +124,7 @@ fn result_text(content: Option<&serde_json::Value>) -> String {
         None => String::new(),
     }
 }
+
+#[cfg(test)]
+#[path = "resume_tests.rs"]
+mod tests;

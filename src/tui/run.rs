@@ -78,19 +78,18 @@ impl InputShare {
 /// `initial` is a first message to send at once (the prompt given on the command line);
 /// `/extract` runs with `extract`.
 pub async fn run(
-    mut options: AppOptions,
+    options: AppOptions,
     mut engine: EngineHandle,
     extract: ExtractService,
     initial: Option<String>,
     store: StoreLink,
-) -> io::Result<Ending> {
+) -> io::Result<(Ending, Option<String>)> {
     terminal::install_panic_hook();
     // Before the terminal is touched: from here on these signals end the loop instead of
     // killing the process with the terminal still in raw mode.
     let mut signals = Signals::install()?;
     let draft_path = draft::path_for_store(store.store.path(), store.store.is_temporary());
     let mut session = TerminalSession::enter(options.mouse_capture)?;
-    let notices = std::mem::take(&mut options.notices);
     let mut app = App::new(options);
     let mut io = Io {
         engine: &mut engine,
@@ -106,11 +105,10 @@ pub async fn run(
             "temporary store: conversations are not saved after you quit",
         );
     }
-    for text in notices {
-        app.notice(NoticeKind::Info, text);
-    }
     if let Some(loaded) = &store.resumed {
-        app.show_conversation(loaded);
+        // Without the outcomes the panels still show; they only lose "not run" and times.
+        let outcomes = store.store.tool_outcomes(loaded.summary.id);
+        app.show_conversation(loaded, &outcomes.unwrap_or_default());
     }
     // Up recalls what was sent in earlier sessions too; without them it still works.
     if let Ok(texts) = store.store.recent_user_texts(RECALLED_MESSAGES) {
@@ -137,7 +135,9 @@ pub async fn run(
     // same, then the error is reported.
     let ending = ended.as_ref().copied().unwrap_or(Ending::TerminalGone);
     ending::wind_down(&mut app, io.engine, ending, draft_path.as_deref()).await;
-    ended
+    // A temporary store is gone after this: nothing to resume.
+    let hint = app.resume_hint().filter(|_| !store.store.is_temporary());
+    ended.map(|ending| (ending, hint))
 }
 
 /// Messages of earlier sessions the input's history starts with.

@@ -6,13 +6,18 @@
 //! arrive out of order. Failures become notices or the picker's error line: the store
 //! going away never ends the session.
 
+use std::io::Write;
+use std::path::Path;
 use std::sync::Arc;
 
 use chatterm::engine::{Command, EngineHandle};
-use chatterm::store::{LoadedConversation, Store, now_ms};
+use chatterm::store::{
+    ConversationId, LoadedConversation, Store, now_ms, to_api_json, to_markdown,
+};
 
 use super::app::{App, StoreRequest};
 use super::cells::NoticeKind;
+use super::commands::ExportFormat;
 use super::picker::PAGE;
 
 /// The store the TUI works with, and a conversation to show at start (`--continue`,
@@ -31,7 +36,8 @@ pub fn apply(app: &mut App, store: &Store, engine: &EngineHandle, request: Store
         }
         StoreRequest::Open(id) => match store.load(id) {
             Ok(loaded) => {
-                app.show_conversation(&loaded);
+                let outcomes = store.tool_outcomes(id).unwrap_or_default();
+                app.show_conversation(&loaded, &outcomes);
                 let command = Command::Resume {
                     conversation: id.to_string(),
                     history: loaded.history(),
@@ -52,5 +58,41 @@ pub fn apply(app: &mut App, store: &Store, engine: &EngineHandle, request: Store
                 app.notice(NoticeKind::Error, format!("cannot rename it: {e}"));
             }
         }
+        StoreRequest::Export { id, format, path } => match export(store, id, format, &path) {
+            Ok(shown) => app.notice(NoticeKind::Info, format!("exported to {shown}")),
+            Err(e) => app.notice(NoticeKind::Error, format!("cannot export: {e}")),
+        },
     }
+}
+
+/// Writes conversation `id` to a new file at `path`, readable by the user only (it holds
+/// the whole conversation). Never overwrites: an existing file is an error, so nothing is
+/// lost. Returns the absolute path, to say where it went.
+fn export(
+    store: &Store,
+    id: ConversationId,
+    format: ExportFormat,
+    path: &Path,
+) -> Result<String, String> {
+    let loaded = store.load(id).map_err(|e| e.to_string())?;
+    let text = match format {
+        ExportFormat::Markdown => {
+            let results = store.tool_results(id).map_err(|e| e.to_string())?;
+            to_markdown(&loaded, &results)
+        }
+        ExportFormat::Json => to_api_json(&loaded).map_err(|e| e.to_string())? + "\n",
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let shown = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let shown = shown.display().to_string();
+    let mut file = options.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => format!("{shown} already exists"),
+        _ => format!("{shown}: {e}"),
+    })?;
+    file.write_all(text.as_bytes())
+        .map_err(|e| format!("{shown}: {e}"))?;
+    Ok(shown)
 }

@@ -356,7 +356,7 @@ fn hostile_stored() -> LoadedConversation {
 fn a_resumed_conversation_is_drawn_clean() {
     for size in [(120, 90), (50, 40)] {
         let mut app = app();
-        app.show_conversation(&hostile_stored());
+        app.show_conversation(&hostile_stored(), &[]);
         let terminal = draw(&mut app, size.0, size.1);
         assert_clean_buffer(terminal.backend().buffer(), size);
         chord(&mut app, KeyCode::Char('o'), KeyModifiers::CONTROL);

@@ -64,14 +64,27 @@ impl App {
             RequestState::Streaming => "Streaming",
             RequestState::Finished => "Last request",
             RequestState::Failed => "Last (failed)",
+            RequestState::Interrupted => "Last (interrupted)",
         };
+        // `≈`: the output (and so the cost) is estimated from the text that arrived.
+        let approx = if request.output_estimated { "≈ " } else { "" };
         let cost = match request.cost_usd {
-            Some(usd) => (format_usd(usd), Role::Cost),
+            Some(usd) => (format!("{approx}{}", format_usd(usd)), Role::Cost),
             None => ("price unknown".to_owned(), Role::Warning),
         };
         let mut lines = vec![self.heading(title, Some(cost), width)];
         if let Some(usage) = &request.usage {
             self.token_rows(&mut lines, chatterm::cost::Tokens::of(usage), width);
+            if request.output_estimated
+                && let Some(output) = lines.last_mut()
+            {
+                *output = self.row(
+                    "output",
+                    format!("≈ {}", group(usage.output_tokens)),
+                    Role::Text,
+                    width,
+                );
+            }
         }
         self.timing_rows(&mut lines, request, width);
         lines
@@ -220,6 +233,13 @@ impl App {
         };
         Some(vec![
             self.heading(&format!("Cache ({ttl})"), Some(value), width),
+            // Caches are per model: the countdown is this model's.
+            self.row(
+                "model",
+                sanitize_line(&cache.model).into_owned(),
+                Role::Text,
+                width,
+            ),
             self.row(
                 "prefix",
                 format!("{} tokens", group(cache.tokens)),
@@ -231,7 +251,18 @@ impl App {
 
     fn limits_section(&self, width: usize) -> Option<Lines> {
         let limits = self.cost.account.rate_limits()?;
-        let mut lines = vec![self.heading("Rate limits", None, width)];
+        // Past the reset, the figures describe a window that is over: dimmed and said so.
+        let left = match (self.cost.limits_reset_at, self.cost.now) {
+            (Some(at), Some(now)) => Some(at.saturating_duration_since(now)),
+            _ => None,
+        };
+        let stale = left.is_some_and(|l| l.is_zero());
+        let (title, figures) = if stale {
+            (Some(("stale".to_owned(), Role::Dim)), Role::Dim)
+        } else {
+            (None, Role::Text)
+        };
+        let mut lines = vec![self.heading("Rate limits", title, width)];
         let mut rows: Vec<(&str, &Bucket)> = Vec::new();
         if let Some(b) = &limits.requests {
             rows.push(("requests", b));
@@ -250,15 +281,18 @@ impl App {
                 (None, Some(l)) => format!("? / {}", compact(l)),
                 (None, None) => "?".to_owned(),
             };
-            lines.push(self.row(label, value, Role::Text, width));
+            lines.push(self.row(label, value, figures, width));
         }
         if let Some(reset) = binding_reset(limits) {
-            let shown = self
-                .cost
-                .local
-                .clock(reset)
-                .unwrap_or_else(|| sanitize_line(reset).into_owned());
-            lines.push(self.row("resets", shown, Role::Text, width));
+            let row = match left {
+                Some(left) if !left.is_zero() => ("resets in", countdown(left)),
+                _ => {
+                    let clock = self.cost.local.clock(reset);
+                    let shown = clock.unwrap_or_else(|| sanitize_line(reset).into_owned());
+                    (if stale { "reset at" } else { "resets" }, shown)
+                }
+            };
+            lines.push(self.row(row.0, row.1, figures, width));
         }
         Some(lines)
     }
@@ -281,7 +315,7 @@ fn countdown(left: Duration) -> String {
 
 /// The reset time of the bucket with the least left (as a share of its limit): when the
 /// binding limit frees up.
-fn binding_reset(limits: &RateLimits) -> Option<&str> {
+pub(super) fn binding_reset(limits: &RateLimits) -> Option<&str> {
     let share = |b: &Bucket| match (b.remaining, b.limit) {
         (Some(r), Some(l)) if l > 0 => r as f64 / l as f64,
         _ => 1.0,
@@ -298,3 +332,7 @@ fn binding_reset(limits: &RateLimits) -> Option<&str> {
     .min_by(|a, b| share(a).total_cmp(&share(b)))
     .and_then(|b| b.reset.as_deref())
 }
+
+#[cfg(test)]
+#[path = "sidebar_sections_tests.rs"]
+mod tests;

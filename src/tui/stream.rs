@@ -15,7 +15,7 @@
 
 use ratatui::text::{Line, Span};
 
-use super::markdown::render;
+use super::markdown::render_unnumbered as render;
 use super::theme::{Role, Theme};
 use super::wrap::{expand_tabs, wrap_chars, wrap_words};
 

@@ -4,7 +4,7 @@
 //! colour code:
 //!
 //! ```toml
-//! syntect = "base16-ocean.dark"   # omit for plain code (the 16-colour theme does)
+//! syntect = "base16-ocean.dark"   # omit for plain code; "ansi16": the 16 terminal colours
 //! inherits = "dark"               # user themes only: roles not named come from here
 //! [roles]
 //! heading = "bold #e5c07b"

@@ -15,7 +15,10 @@ fn all_embedded_themes_parse_and_name_every_role() {
         Theme::load("light").unwrap().syntect_theme(),
         Some("InspiredGitHub")
     );
-    assert_eq!(Theme::load("ansi16").unwrap().syntect_theme(), None);
+    assert_eq!(
+        Theme::load("ansi16").unwrap().syntect_theme(),
+        Some(crate::tui::highlight::ANSI16)
+    );
     assert_eq!(Theme::default_theme().name(), "dark");
 }
 

@@ -117,6 +117,8 @@ pub struct ToolPanel {
     pub focused: bool,
     /// The approval prompt's keys, as the app's keymap has them.
     prompt: String,
+    /// What approving would change (`write_file`), shown with the prompt.
+    preview: Option<chatterm::tools::preview::ApprovalPreview>,
     /// How to see what a collapsed panel leaves out (`Ctrl+T expands`), from the keymap.
     expand_hint: String,
 }
@@ -133,6 +135,7 @@ impl ToolPanel {
             expanded: None,
             focused: false,
             prompt: String::new(),
+            preview: None,
             expand_hint: String::new(),
         }
     }
@@ -227,6 +230,11 @@ impl ToolPanel {
     /// Shows the approval prompt with these key hints.
     pub fn set_prompt(&mut self, prompt: String) {
         self.prompt = prompt;
+    }
+
+    /// What approving the call would change.
+    pub fn set_preview(&mut self, preview: chatterm::tools::preview::ApprovalPreview) {
+        self.preview = Some(preview);
     }
 
     /// The user answered the approval prompt.
@@ -330,6 +338,9 @@ impl ToolPanel {
             lines.extend(render_output(output, width, theme, expanded, hint));
         }
         if self.state == ToolState::AwaitingApproval {
+            if let Some(preview) = &self.preview {
+                lines.extend(super::tool_preview::lines(preview, width, theme));
+            }
             let style = theme.style(Role::Warning);
             lines.extend(note(&format!("? {}", self.prompt), style, width));
         }
@@ -404,7 +415,9 @@ impl ToolPanel {
             ToolState::Validating => ("validating".into(), Role::Notice),
             ToolState::Invalid => ("✗ invalid input".into(), Role::Error),
             ToolState::AwaitingApproval => ("awaiting approval".into(), Role::Warning),
-            ToolState::Answered(ApprovalDecision::Deny) => ("refused".into(), Role::Warning),
+            ToolState::Answered(ApprovalDecision::Deny | ApprovalDecision::Unattended) => {
+                ("refused".into(), Role::Warning)
+            }
             ToolState::Answered(_) => ("approved · starting".into(), Role::Notice),
             ToolState::Running { elapsed, frame, .. } => (
                 format!(

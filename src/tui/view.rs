@@ -115,7 +115,7 @@ impl App {
         self.render_status(areas.status, buf);
         if self.popup_visible() {
             let h = self.popup.height().min(areas.conversation.height);
-            let w = areas.conversation.width.min(64);
+            let w = areas.input.width.min(self.popup.width());
             let y = areas.input.y.saturating_sub(h);
             self.popup
                 .render(Rect::new(areas.input.x, y, w, h), buf, &self.theme);
@@ -222,11 +222,18 @@ impl App {
             bar.patch(self.theme.style(role)),
         ));
         let left = Line::from(spans);
-        let left_width = left.width() as u16;
-        buf.set_line(area.x, area.y, &left, area.width);
         let right = match &self.flash {
             Some((text, _)) => chatterm::sanitize::sanitize_line(text).into_owned(),
             None => self.hints(),
+        };
+        // A message that does not fit beside the model takes the whole bar for its few
+        // seconds: cut off, it would not say what to do.
+        let flash_width = self.flash.as_ref().map_or(0, |_| str_width(&right) as u16);
+        let left_width = if flash_width > 0 && left.width() as u16 + flash_width + 2 > area.width {
+            0
+        } else {
+            buf.set_line(area.x, area.y, &left, area.width);
+            left.width() as u16
         };
         let room = usize::from(area.width.saturating_sub(left_width + 1));
         if room >= 8 {

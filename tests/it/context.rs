@@ -202,3 +202,58 @@ async fn context_size_reports_the_next_request_against_the_window() {
     assert_eq!(size.2, WINDOW);
     assert!(size.1 > 0 && size.1 < WINDOW, "{size:?}");
 }
+
+/// Waits for the engine's `Compacted`, with a generous deadline.
+async fn compacted(engine: &mut EngineHandle) -> (String, Vec<String>) {
+    loop {
+        let u = tokio::time::timeout(std::time::Duration::from_secs(20), engine.updates.recv())
+            .await
+            .expect("no Compacted within 20 s")
+            .expect("engine stopped");
+        if let Update::Compacted { text, requests } = u {
+            return (text, requests.into_iter().map(|(m, _, _)| m).collect());
+        }
+    }
+}
+
+#[tokio::test]
+async fn compact_folds_the_older_turns_now_and_says_what_it_saved() {
+    let (server, mut engine) = setup(ContextStrategy::Summarise).await;
+    // Nothing to fold yet: one turn, and the newest turns are kept.
+    server.enqueue(reply("Reply 1."));
+    let _ = turn(&mut engine, &prompt(1)).await;
+    engine
+        .commands
+        .send(chatterm::engine::Command::Compact)
+        .unwrap();
+    let (text, requests) = compacted(&mut engine).await;
+    assert!(text.starts_with("nothing to compact"), "{text}");
+    assert!(requests.is_empty());
+    for n in 2..=4 {
+        server.enqueue(reply(&format!("Reply {n}.")));
+        let _ = turn(&mut engine, &prompt(n)).await;
+    }
+    server.enqueue(reply("The user described a problem in several messages."));
+    engine
+        .commands
+        .send(chatterm::engine::Command::Compact)
+        .unwrap();
+    let (text, requests) = compacted(&mut engine).await;
+    assert!(
+        text.starts_with("compacted: summarised the") && text.contains("saving about"),
+        "{text}"
+    );
+    assert_eq!(
+        requests,
+        [SMALL_FAST],
+        "the summary request is reported for counting"
+    );
+    // The next request carries the folded history.
+    server.enqueue(reply("Reply 5."));
+    let _ = turn(&mut engine, &prompt(5)).await;
+    let bodies = streamed_bodies(&server);
+    let last = bodies.last().unwrap();
+    assert_valid_history(last);
+    assert!(last["messages"].as_array().unwrap().len() < 9, "{last}");
+    assert!(last.to_string().contains("Summary of the"), "{last}");
+}

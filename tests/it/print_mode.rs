@@ -192,4 +192,51 @@ async fn print_mode_against_the_mock_server_subcommand() {
     let _ = child.wait();
     assert_success(&out);
     assert!(!text(&out.stdout).trim().is_empty());
+    // The models it lists are priced: the usage line says what the answer cost.
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(" · $") && !err.contains("price unknown"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_empty_or_blank_prompt_is_refused_before_anything_is_sent() {
+    let home = tempfile::tempdir().unwrap();
+    let server = MockServer::start().await.unwrap();
+    for prompt in ["", "  \n\t "] {
+        let mut cmd = against(&server, &home);
+        cmd.args(["-p", prompt]);
+        let out = output(cmd).await;
+        assert_eq!(out.status.code(), Some(2), "{prompt:?}");
+        let err = text(&out.stderr);
+        assert!(err.contains("the prompt is empty"), "{err}");
+    }
+    assert!(message_bodies(&server).is_empty(), "nothing was sent");
+}
+
+#[tokio::test]
+async fn with_print_a_subcommand_name_is_the_prompt() {
+    let home = tempfile::tempdir().unwrap();
+    let server = MockServer::start().await.unwrap();
+    server.enqueue(text_reply("a word"));
+    let mut cmd = against(&server, &home);
+    cmd.args(["-p", "usage"]);
+    let out = output(cmd).await;
+    assert_success(&out);
+    assert_eq!(text(&out.stdout), "a word\n");
+    let body = message_bodies(&server).remove(0);
+    assert_eq!(body["messages"][0]["content"][0]["text"], "usage");
+}
+
+#[tokio::test]
+async fn line_mode_puts_a_blank_line_between_answers() {
+    let home = tempfile::tempdir().unwrap();
+    let server = MockServer::start().await.unwrap();
+    server.enqueue(text_reply("First answer."));
+    server.enqueue(text_reply("Second answer."));
+    let cmd = against(&server, &home);
+    let out = output_with_stdin(cmd, b"one\ntwo\n").await;
+    assert_success(&out);
+    assert_eq!(text(&out.stdout), "First answer.\n\nSecond answer.\n");
 }

@@ -85,6 +85,12 @@ async fn tool_lines_go_to_stderr_and_stdout_is_the_answer() {
     assert!(lines.last().unwrap().contains("2 requests"), "{err}");
     let results = results_of(&server, 1);
     assert_eq!(results[1]["is_error"], true);
+    // Nobody refused: the model hears that approval was not possible here.
+    let told = results[1]["content"].to_string();
+    assert!(
+        told.contains("approval was not possible in this mode") && !told.contains("refused"),
+        "{told}"
+    );
 }
 
 #[tokio::test]

@@ -494,6 +494,11 @@ async fn a_damaged_store_names_the_file_and_the_temporary_way_out() {
         err.contains(&path.display().to_string()) && err.contains("--temp-store"),
         "{err}"
     );
+    // It says the file is damaged; closing another program would not help.
+    assert!(
+        err.contains("The database is damaged") && !err.contains("Close the other program"),
+        "{err}"
+    );
     assert!(message_requests(&server).is_empty(), "nothing was sent");
     server.enqueue(Reply::Script(Script::text("fine")));
     let mut cmd = against(&server, &data);

@@ -21,7 +21,8 @@
 //! `sanitize.rs` the output gate's (every byte written to the terminal, recorded with
 //! `pipe-pane`), `retry_wait.rs` the `/retry` countdown, `torture.rs` the kills while a
 //! call awaits approval, `hangup.rs` closes the terminal (kills the tmux server) under
-//! chatterm in each state, `home_root.rs` the notice for a workspace root at home.
+//! chatterm in each state, `home_root.rs` the notice for a workspace root at home,
+//! `store_prompt.rs` the one-key question about a damaged store.
 
 mod hangup;
 mod harness;
@@ -30,5 +31,6 @@ mod keys;
 mod retry_wait;
 mod sanitize;
 mod scenarios;
+mod store_prompt;
 #[cfg(unix)]
 mod torture;

@@ -225,6 +225,19 @@ fn approval_once_always_and_deny() {
 }
 
 #[test]
+fn unattended_says_approval_was_not_possible_rather_than_refused() {
+    let mut memory = ToolMemory::default();
+    let (mut round, _) = start(&[ok("a", "write")], &ToolSettings::default(), &memory);
+    let e = round.approve("a", ApprovalDecision::Unattended, &mut memory);
+    let told = brief(&e).join("\n");
+    assert!(
+        told.contains("approval was not possible in this mode") && told.contains("--approve-all"),
+        "{told}"
+    );
+    assert!(!told.contains("refused"), "{told}");
+}
+
+#[test]
 fn always_releases_the_other_waiting_calls_of_that_tool() {
     let mut memory = ToolMemory::default();
     let calls = [ok("a", "write"), ok("b", "write")];

@@ -91,6 +91,13 @@ impl Tool for Builtin {
         &self.spec
     }
 
+    fn approval_preview(&self, input: &Value) -> Option<crate::tools::preview::ApprovalPreview> {
+        match self.kind {
+            Kind::WriteFile => write_file::preview(&self.workspace, input),
+            _ => None,
+        }
+    }
+
     fn run(&self, input: Value, cancel: CancellationToken) -> ToolFuture {
         let ws = Arc::clone(&self.workspace);
         match self.kind {

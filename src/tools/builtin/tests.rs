@@ -526,3 +526,30 @@ async fn cancel_answers_a_blocking_tool_at_once() {
     // Either the walk saw the token or the select did: both are the same answer.
     assert_eq!(out, ToolOutput::error("cancelled by user"));
 }
+
+#[test]
+fn write_file_previews_a_new_file_a_diff_and_nothing_outside_the_root() {
+    use crate::tools::preview::{ApprovalPreview, DiffLine};
+    let f = Fixture::new();
+    let write = f.tool("write_file");
+    let new = write.approval_preview(&json!({"path": "new/a.txt", "content": "x\ny\n"}));
+    assert_eq!(new, Some(ApprovalPreview::NewFile { lines: 2 }));
+    let content = "fn main() {\n    println!(\"hello\");\n}\n";
+    let Some(ApprovalPreview::Diff(diff)) =
+        write.approval_preview(&json!({"path": "src/main.rs", "content": content}))
+    else {
+        panic!("an existing file gets a diff");
+    };
+    assert!(diff.contains(&DiffLine::Removed("    println!(\"hi\");".into())));
+    assert!(diff.contains(&DiffLine::Added("    println!(\"hello\");".into())));
+    // The same confinement as the write: no preview of a file outside the root.
+    let outside = f.outside().display().to_string();
+    assert_eq!(
+        write.approval_preview(&json!({"path": outside, "content": "x"})),
+        None
+    );
+    assert_eq!(
+        f.tool("read_file").approval_preview(&json!({"path": "a"})),
+        None
+    );
+}

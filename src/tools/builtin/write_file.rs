@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::text::human_size;
+use crate::tools::preview::{ApprovalPreview, write_preview};
 use crate::tools::workspace::Workspace;
 use crate::tools::{Approval, ToolOutput, ToolSpec};
 
@@ -45,6 +46,25 @@ pub struct Input {
     path: String,
     content: String,
 }
+
+/// What the write would change: the same confinement as the write itself; a path it would
+/// refuse, or a file it cannot read as text, has no preview (the refusal comes when it runs).
+pub fn preview(ws: &Workspace, input: &serde_json::Value) -> Option<ApprovalPreview> {
+    let input: Input = serde_json::from_value(input.clone()).ok()?;
+    let path = ws.resolve_for_write(&input.path).ok()?;
+    if !path.exists() {
+        return Some(write_preview(None, &input.content));
+    }
+    // Too big to read for a preview: the approval still shows the input.
+    if std::fs::metadata(&path).ok()?.len() > MAX_PREVIEW_BYTES {
+        return None;
+    }
+    let old = std::fs::read_to_string(&path).ok()?;
+    Some(write_preview(Some(&old), &input.content))
+}
+
+/// The largest existing file read to show a diff.
+const MAX_PREVIEW_BYTES: u64 = 1024 * 1024;
 
 pub fn run(ws: &Workspace, input: Input) -> ToolOutput {
     match write(ws, &input) {

@@ -90,6 +90,11 @@ async fn chat_switch_tier_interrupt_and_quit() {
     assert!(screen.contains(BEFORE), "{screen}");
     assert!(screen.contains(&format!("{AFTER} 0")), "{screen}");
     assert!(!screen.contains("Hello from the mock server."), "{screen}");
+    // One line after the screen is restored says how to come back.
+    assert!(
+        screen.contains("resume with: chatterm --resume 1"),
+        "{screen}"
+    );
     assert_eq!(models_requested(server).len(), 3);
 }
 

@@ -43,6 +43,7 @@ use crate::api::Usage;
 use crate::api::ratelimit::RateLimits;
 use crate::config::Tier;
 
+use super::ended::{Outcome, RequestEnd};
 use super::{Pricing, savings_usd, write_split};
 
 /// How many earlier requests the cost alert's median looks at.
@@ -349,6 +350,33 @@ impl SessionAccount {
         let alert = request.cost_usd.and_then(|c| self.check_alert(c));
         self.last = Some(request);
         alert
+    }
+
+    /// The engine's word that a request ended: its final usage, cost, tier and timing
+    /// replace what streamed, and it is counted (once) if it produced usage. With no open
+    /// request (print mode, or a request that never streamed) it stands on its own.
+    pub fn finish_request(&mut self, end: &RequestEnd, at: Instant) -> Option<CostAlert> {
+        if self.open.is_none() && end.usage.is_none() {
+            return None;
+        }
+        let open = self.open.get_or_insert_with(|| RequestRecord {
+            model: end.model.clone(),
+            tier: end.tier,
+            usage: None,
+            cost_usd: None,
+            timing: Timing::default(),
+            state: RequestState::Streaming,
+            started_at: at,
+            usage_at: None,
+        });
+        open.model = end.model.clone();
+        open.tier = end.tier;
+        open.usage = end.usage.clone();
+        open.cost_usd = end.cost_usd;
+        if open.usage.is_some() {
+            open.usage_at.get_or_insert(at);
+        }
+        self.end_request(end.timing, end.outcome != Outcome::Answered, at)
     }
 
     /// A request made beside the conversation (a background title): its usage counts in

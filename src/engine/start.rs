@@ -114,7 +114,7 @@ impl Engine {
             cancel.clone(),
         );
         let (tools, tool_settings) = (Arc::clone(&self.tools), self.tool_settings.clone());
-        let ledger = self.ledger.clone();
+        let (ledger, local) = (self.ledger.clone(), self.local);
         let target = self.journal_target();
         let task = tokio::spawn(async move {
             let ctx = LoopContext {
@@ -125,6 +125,8 @@ impl Engine {
                     updates: &tx,
                     cancel: &token,
                     ledger: ledger.as_deref(),
+                    local,
+                    next_block: Default::default(),
                     journal: target.as_ref(),
                 },
                 tools: &tools,

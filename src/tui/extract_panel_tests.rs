@@ -85,6 +85,7 @@ impl Run {
         let update = Update::Connected {
             turn: TurnId(u64::from(attempt)),
             model,
+            tier: None,
             request_id: None,
             rate_limits: Default::default(),
         };

@@ -1,5 +1,6 @@
 //! The event loop's side of the conversation store: carrying out the app's
-//! [`StoreRequest`]s and resuming conversations in the engine.
+//! [`StoreRequest`]s. Opening one hands it to the app, whose resume command for the engine
+//! leaves it as an effect like every other command.
 //!
 //! Every request is one short SQLite call on the loop's thread (listing a page and loading
 //! a long conversation are benchmarked well under a frame's budget), so no result can
@@ -8,7 +9,6 @@
 
 use std::sync::Arc;
 
-use chatterm::engine::{Command, EngineHandle};
 use chatterm::store::{LoadedConversation, Store, now_ms};
 
 use super::app::{App, StoreRequest};
@@ -23,23 +23,14 @@ pub struct StoreLink {
 }
 
 /// Carries out one store request.
-pub fn apply(app: &mut App, store: &Store, engine: &EngineHandle, request: StoreRequest) {
+pub fn apply(app: &mut App, store: &Store, request: StoreRequest) {
     match request {
         StoreRequest::List(query) => {
             let search = (!query.trim().is_empty()).then_some(query.as_str());
             app.on_listed(store.list(search, PAGE), now_ms());
         }
         StoreRequest::Open(id) => match store.load(id) {
-            Ok(loaded) => {
-                app.show_conversation(&loaded);
-                let command = Command::Resume {
-                    conversation: id.to_string(),
-                    history: loaded.history(),
-                };
-                if engine.commands.send(command).is_err() {
-                    app.notice(NoticeKind::Error, "the engine stopped; restart chatterm");
-                }
-            }
+            Ok(loaded) => app.resume(&loaded),
             Err(e) => app.notice(NoticeKind::Error, format!("cannot open it: {e}")),
         },
         StoreRequest::Delete(id) => {

@@ -87,26 +87,16 @@ pub async fn request(
         let sent = Instant::now();
         let failure = match attempt(ctx, request, candidate.tier).await {
             Ok((message, stats)) => {
-                let ended = Ended {
-                    outcome: Outcome::Answered,
-                    usage: Some(&message.usage),
-                    message: Some(&message),
-                    timing: Some(timing(&stats)),
-                };
-                record::request_ended(ctx, &candidate, fell_back, sent, ended);
+                let end = answered(&message, &stats);
+                record::request_ended(ctx, &candidate, fell_back, sent, end);
                 return Ok((message, stats));
             }
             Err(f) => f,
         };
         let content_seen = failure.acc.has_visible_content();
         let decision = attempts.on_failure(&failure.error, content_seen, rand::random::<f64>());
-        let ended = Ended {
-            outcome: outcome(&failure.error, &decision),
-            usage: failure.acc.usage(),
-            message: Some(failure.acc.message()),
-            timing: None,
-        };
-        record::request_ended(ctx, &candidate, fell_back, sent, ended);
+        let end = failed(&failure, &decision);
+        record::request_ended(ctx, &candidate, fell_back, sent, end);
         match decision {
             Decision::Retry { wait, attempt, max } => {
                 ctx.emit(Update::Retrying {
@@ -140,21 +130,33 @@ pub async fn request(
     }
 }
 
-/// How a failed request ended, given what the attempts decided.
-fn outcome(error: &ApiError, decision: &Decision) -> Outcome {
-    match (error, decision) {
+/// How a failed attempt ended, given what the attempts decided, and what it left.
+fn failed<'a>(failure: &'a AttemptFailure, decision: &Decision) -> Ended<'a> {
+    let outcome = match (&failure.error, decision) {
         (ApiError::Cancelled, _) => Outcome::Interrupted,
         (_, Decision::Retry { .. }) => Outcome::Retried,
         (_, Decision::FallBack { .. }) => Outcome::FellBack,
         (_, Decision::GiveUp) => Outcome::Failed,
+    };
+    Ended {
+        outcome,
+        usage: failure.acc.usage(),
+        message: Some(failure.acc.message()),
+        timing: None,
     }
 }
 
-fn timing(stats: &TurnStats) -> Timing {
-    Timing {
-        time_to_first_token: stats.time_to_first_token,
-        total: Some(stats.total),
-        output_tokens_per_sec: stats.output_tokens_per_sec,
+/// How an answered request ended: its answer and its figures.
+fn answered<'a>(message: &'a MessageResponse, stats: &TurnStats) -> Ended<'a> {
+    Ended {
+        outcome: Outcome::Answered,
+        usage: Some(&message.usage),
+        message: Some(message),
+        timing: Some(Timing {
+            time_to_first_token: stats.time_to_first_token,
+            total: Some(stats.total),
+            output_tokens_per_sec: stats.output_tokens_per_sec,
+        }),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::api::CacheCreation;
-use crate::cost::{ModelPrice, cost_usd};
+use crate::cost::{ModelPrice, Outcome, RequestEnd, cost_usd};
 
 const SONNET: &str = "claude-sonnet-4-6";
 const HAIKU: &str = "claude-haiku-4-5";
@@ -359,4 +359,49 @@ fn limits_and_context_keep_the_latest_report() {
     assert_eq!(a.rate_limits(), Some(&limits));
     a.set_context(SONNET, 12_000, 200_000);
     assert_eq!(a.context().map(|c| c.tokens), Some(12_000));
+}
+
+fn end(model: &str, usage: Option<Usage>, outcome: Outcome) -> RequestEnd {
+    RequestEnd {
+        model: model.into(),
+        tier: Some(Tier::Fast),
+        cost_usd: usage.as_ref().and_then(|u| priced(model, u)),
+        usage,
+        usage_estimated: false,
+        outcome,
+        timing: None,
+        today_usd: None,
+    }
+}
+
+#[test]
+fn the_engines_end_of_a_request_is_what_counts() {
+    let mut a = account();
+    let t0 = Instant::now();
+    // Streamed on one figure, ended on the final one, with the tier the engine names.
+    a.begin_request(HAIKU, None, t0);
+    a.update_usage(
+        HAIKU,
+        &usage(100, 0, 0, 1),
+        priced(HAIKU, &usage(100, 0, 0, 1)),
+        t0,
+    );
+    let last = usage(100, 0, 0, 80);
+    a.finish_request(&end(HAIKU, Some(last.clone()), Outcome::Answered), t0);
+    // Print mode: no stream seen, the end stands on its own; a failed one counts too.
+    let retried = usage(50, 0, 0, 0);
+    a.finish_request(&end(HAIKU, Some(retried), Outcome::Retried), t0);
+    // Failed before any usage: nothing paid, nothing counted.
+    a.finish_request(&end(HAIKU, None, Outcome::Failed), t0);
+    let totals = a.totals();
+    assert_eq!(totals.requests, 2);
+    assert_eq!((totals.tokens.input, totals.tokens.output), (150, 80));
+    let tiers: Vec<_> = totals.tiers().map(|t| (t.tier, t.requests)).collect();
+    assert_eq!(tiers, [(Some(Tier::Fast), 2)]);
+    assert_eq!(
+        a.last_request().map(|r| r.state),
+        Some(RequestState::Failed)
+    );
+    let expected = priced(HAIKU, &last).unwrap() + priced(HAIKU, &usage(50, 0, 0, 0)).unwrap();
+    assert!(close(totals.cost_usd, expected));
 }

@@ -16,9 +16,10 @@
 //! - Money is never guessed: a request on a model without a price adds its tokens, counts
 //!   as unpriced and adds no cost (so the session cost is then a lower bound).
 //! - Money never undercounts an interrupted request: when the user stops it, the API's
-//!   final usage never comes (its running figure still says ~1 output token), so
-//!   [`SessionAccount::end_interrupted`] raises the output to an estimate from the text
-//!   that arrived ([`estimate_output_tokens`]) and marks the figure as estimated.
+//!   final usage never comes (its running figure still says ~1 output token), so the
+//!   engine raises the output to an estimate from the text that arrived
+//!   ([`super::estimate_output_tokens`]) and its `RequestEnd` says so; the request is then
+//!   marked estimated and interrupted here.
 //!
 //! Definitions (also in the README):
 //! - Cache hit rate = cache-read tokens / all prompt tokens (uncached input + cache writes
@@ -47,6 +48,7 @@ use crate::api::Usage;
 use crate::api::ratelimit::RateLimits;
 use crate::config::Tier;
 
+use super::ended::{Outcome, RequestEnd};
 use super::{Pricing, savings_usd, write_split};
 
 /// How many earlier requests the cost alert's median looks at.
@@ -108,12 +110,6 @@ pub enum RequestState {
     Failed,
     /// Stopped by the user while it streamed.
     Interrupted,
-}
-
-/// Output tokens for `chars` characters of streamed text: about 4 characters a token for
-/// English prose and code, rounded up, so an estimate errs towards paying more.
-pub fn estimate_output_tokens(chars: usize) -> u64 {
-    chars.div_ceil(4) as u64
 }
 
 /// One request as the session knows it.
@@ -367,24 +363,38 @@ impl SessionAccount {
         alert
     }
 
-    /// The user stopped the open request after `streamed_chars` characters of its text
-    /// (answer, thinking and tool input) arrived: its output is raised to the estimate
-    /// when the API's running figure is lower, and it ends as interrupted.
-    pub fn end_interrupted(&mut self, streamed_chars: usize, at: Instant) -> Option<CostAlert> {
-        let estimate = estimate_output_tokens(streamed_chars);
-        if let Some(open) = &mut self.open
-            && let Some(usage) = &mut open.usage
-            && estimate > usage.output_tokens
-        {
-            usage.output_tokens = estimate;
-            open.output_estimated = true;
-            if let Some(price) = self.pricing.price(&open.model) {
-                open.cost_usd = Some(super::cost_usd(price, usage));
-            }
+    /// The engine's word that a request ended: its final usage, cost, tier and timing
+    /// replace what streamed, and it is counted (once) if it produced usage. With no open
+    /// request (print mode, or a request that never streamed) it stands on its own.
+    pub fn finish_request(&mut self, end: &RequestEnd, at: Instant) -> Option<CostAlert> {
+        if self.open.is_none() && end.usage.is_none() {
+            return None;
         }
-        let counted = self.open.as_ref().is_some_and(|o| o.usage.is_some());
-        let alert = self.end_request(None, true, at);
-        if counted && let Some(last) = &mut self.last {
+        let open = self.open.get_or_insert_with(|| RequestRecord {
+            model: end.model.clone(),
+            tier: end.tier,
+            usage: None,
+            cost_usd: None,
+            timing: Timing::default(),
+            state: RequestState::Streaming,
+            started_at: at,
+            usage_at: None,
+            output_estimated: false,
+        });
+        open.model = end.model.clone();
+        open.tier = end.tier;
+        open.usage = end.usage.clone();
+        open.cost_usd = end.cost_usd;
+        open.output_estimated = end.usage_estimated;
+        if open.usage.is_some() {
+            open.usage_at.get_or_insert(at);
+        }
+        let alert = self.end_request(end.timing, end.outcome != Outcome::Answered, at);
+        // The user stopped it: labelled so, not as a failure (when it was counted at all).
+        if end.outcome == Outcome::Interrupted
+            && end.usage.is_some()
+            && let Some(last) = &mut self.last
+        {
             last.state = RequestState::Interrupted;
         }
         alert

@@ -12,6 +12,7 @@
 //! Drawing is separate (`view.rs`): [`App::prepare`] updates caches for the frame's size,
 //! then rendering reads the state through `&self`.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -42,8 +43,6 @@ pub enum Effect {
     /// Write this text to the clipboard (OSC 52).
     Copy(String),
     SetMouseCapture(bool),
-    /// Read today's spend from the usage ledger again ([`App::set_spent_today`]).
-    RefreshSpend,
     /// Ask the conversation store (see `app_store.rs`).
     Store(StoreRequest),
     /// Load the schema `/extract` names and report it ([`App::schema_loaded`]).
@@ -109,7 +108,11 @@ pub(super) struct LiveTurn {
     pub id: TurnId,
     pub model: String,
     pub fallback_from: Option<String>,
-    pub blocks: Vec<(usize, u64)>,
+    /// The turn's cells for its content blocks, by the engine's block id (stable for the
+    /// whole turn, tool rounds included).
+    pub blocks: HashMap<usize, u64>,
+    /// The same cells in the order they opened.
+    pub cells: Vec<u64>,
     /// The notice of the latest retry, updated by the countdown.
     pub retry_notice: Option<(u64, String)>,
     /// The status bar's model when the turn started: shown again when it ends, after a

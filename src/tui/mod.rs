@@ -28,6 +28,8 @@
 //! Untrusted text (model, tool, file) reaches the screen only through
 //! [`chatterm::sanitize`].
 
+#[cfg(test)]
+mod accounting_tests;
 pub mod app;
 mod app_approval;
 mod app_commands;

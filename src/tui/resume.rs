@@ -15,16 +15,26 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use chatterm::api::{ContentBlock, Role, ToolResultBlock};
-use chatterm::engine::ToolStatus;
+use chatterm::engine::{Command, ToolStatus};
 use chatterm::store::{LoadedConversation, MessageStatus, StoredMessage, ToolOutcome, ToolRun};
 use chatterm::tools::ToolOutput;
 
-use super::app::App;
+use super::app::{App, Effect};
 use super::cells::{AnswerState, CellKind, NoticeKind};
 
 impl App {
-    /// Replaces the screen's conversation with a stored one (resume). The engine is told
-    /// separately, with the history.
+    /// Shows `loaded` (with each tool call's stored `outcomes`) and resumes it in the
+    /// engine: the command leaves as an effect.
+    pub fn resume(&mut self, loaded: &LoadedConversation, outcomes: &[ToolOutcome]) {
+        self.show_conversation(loaded, outcomes);
+        self.effect(Effect::Engine(Command::Resume {
+            conversation: loaded.summary.id.to_string(),
+            history: loaded.history(),
+        }));
+    }
+
+    /// Replaces the screen's conversation with a stored one. At start (`--continue`,
+    /// `--resume`) the engine was given its history already; [`Self::resume`] tells it.
     pub fn show_conversation(&mut self, loaded: &LoadedConversation, outcomes: &[ToolOutcome]) {
         self.conversation.clear();
         self.forget_tools();

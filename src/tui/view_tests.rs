@@ -48,6 +48,7 @@ fn streaming() {
             Update::Connected {
                 turn: turn(),
                 model: "claude-sonnet-4-6".into(),
+                tier: None,
                 request_id: None,
                 rate_limits: Default::default(),
             },

@@ -23,6 +23,7 @@ mod print_signals;
 mod print_tools;
 mod processes;
 mod raw_http;
+mod request_end;
 mod retry_honesty;
 mod sanitize;
 mod secrets;

@@ -224,7 +224,7 @@ async fn stream_second() -> (usize, String) {
     let mut frames = FrameScheduler::new();
     let mut drawn = 0;
     let mut open = true;
-    while open || frames.is_pending() {
+    while open || frames.deadline().is_some() {
         tokio::select! {
             biased;
             update = rx.recv(), if open => match update {

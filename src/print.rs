@@ -31,7 +31,7 @@ use tokio::time::Instant;
 use crate::api::{ApiError, ContentBlock, MessageResponse, StopReason, Usage};
 use crate::config::Tier;
 use crate::cost::budget::BudgetLevel;
-use crate::cost::format_usd;
+use crate::cost::{format_usd, group};
 use crate::engine::{Command, EngineHandle, ToolStatus, TurnStats, Update};
 use crate::sanitize::{self, json_safe, sanitize_line};
 use crate::tools::ApprovalDecision;
@@ -121,10 +121,7 @@ impl Tally {
         let (first, rest) = self.requests.split_first()?;
         let mut total = first.clone();
         for (u, c) in rest {
-            total.0.input_tokens += u.input_tokens;
-            total.0.output_tokens += u.output_tokens;
-            total.0.cache_creation_input_tokens += u.cache_creation_input_tokens;
-            total.0.cache_read_input_tokens += u.cache_read_input_tokens;
+            total.0 += u;
             total.1 = total.1.zip(*c).map(|(a, b)| a + b);
         }
         Some(total)
@@ -429,9 +426,6 @@ pub fn attempt_line(update: &Update) -> Option<String> {
         _ => None,
     }
 }
-
-/// 1234567 -> "1,234,567" (kept here for callers of `print::group`).
-pub use crate::cost::group;
 
 /// The plain line mode: each line of stdin is a message; `/tier NAME` switches tiers and
 /// `/quit` ends. Used where the full-screen interface is not available.

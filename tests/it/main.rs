@@ -14,6 +14,7 @@ mod engine;
 mod extract;
 mod extract_cli;
 mod fake_tools;
+mod forgotten;
 mod ledger;
 mod mock_bounds;
 mod models;

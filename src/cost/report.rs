@@ -149,7 +149,7 @@ fn table(rows: &[[String; 8]]) -> String {
 mod tests {
     use super::*;
     use crate::api::Usage;
-    use crate::config::Tier;
+    use crate::domain::Tier;
 
     /// 2026-11-25T10:30:00Z.
     const NOW: i64 = 1_795_602_600_000;

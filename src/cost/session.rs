@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 
 use crate::api::Usage;
 use crate::api::ratelimit::RateLimits;
-use crate::config::Tier;
+use crate::domain::Tier;
 
 use super::{Pricing, savings_usd, write_split};
 

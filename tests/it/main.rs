@@ -15,6 +15,7 @@ mod extract;
 mod extract_cli;
 mod fake_tools;
 mod forgotten;
+mod layers;
 mod ledger;
 mod mock_bounds;
 mod models;

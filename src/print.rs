@@ -456,7 +456,7 @@ pub async fn run_lines(handle: &mut EngineHandle, opts: PrintOptions) -> i32 {
                 }
                 Err(e) => {
                     // The error quotes the line it was given.
-                    let _ = writeln!(err, "{}", sanitize_line(&e.to_string()));
+                    let _ = writeln!(err, "{}", sanitize_line(&e));
                 }
             }
         } else if !line.is_empty() {

@@ -31,7 +31,7 @@ const DISCOVERY_WAIT: Duration = Duration::from_secs(3);
 pub fn load_config(cli: &Cli) -> Result<Config> {
     let loaded = config::load(&LoadOptions::from_process_env(cli.config.clone()))?;
     for w in &loaded.warnings {
-        eprintln!("warning: {}", chatterm::sanitize::sanitize(&w.to_string()));
+        eprintln!("warning: {}", chatterm::sanitize::sanitize(w));
     }
     let mut config = loaded.config;
     if cli.demo && config.chat.system.is_none() {

@@ -36,3 +36,4 @@ mod tool_helpers;
 mod tools;
 mod torture;
 mod tui_tmux;
+mod turn_table;

@@ -11,9 +11,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chatterm::api::ToolUseBlock;
 use chatterm::api::retry::RetryPolicy;
-use chatterm::api::{ApiError, ContentBlock, Message, MessageResponse, ToolResultBlock};
+use chatterm::api::{
+    ApiError, ContentBlock, Message, MessageResponse, ToolResultBlock, ToolUseBlock,
+};
 use chatterm::cost::Pricing;
 use chatterm::engine::journal::{AnswerEnd, Journal, JournalError};
 use chatterm::engine::{Command, Engine, ToolSettings, ToolStatus, Update};

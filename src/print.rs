@@ -32,7 +32,7 @@ use tokio::time::Instant;
 use crate::api::{ApiError, ContentBlock, MessageResponse, StopReason, Usage};
 use crate::config::Tier;
 use crate::cost::budget::BudgetLevel;
-use crate::cost::{Pricing, SessionAccount, format_usd};
+use crate::cost::{Pricing, SessionAccount, format_usd, group};
 use crate::engine::{Command, EngineHandle, ToolStatus, TurnStats, Update};
 use crate::sanitize::{self, json_safe, sanitize_line};
 use crate::tools::ApprovalDecision;
@@ -109,15 +109,8 @@ impl Tally {
     fn total(&self) -> Option<(u32, Usage, Option<f64>)> {
         let totals = self.account.totals();
         (totals.requests > 0).then(|| {
-            let usage = Usage {
-                input_tokens: totals.tokens.input,
-                cache_read_input_tokens: totals.tokens.cache_read,
-                cache_creation_input_tokens: totals.tokens.cache_write,
-                output_tokens: totals.tokens.output,
-                ..Usage::default()
-            };
             let cost = (totals.unpriced == 0).then_some(totals.cost_usd);
-            (totals.requests, usage, cost)
+            (totals.requests, totals.usage.clone(), cost)
         })
     }
 }
@@ -425,9 +418,6 @@ pub fn attempt_line(update: &Update) -> Option<String> {
     }
 }
 
-/// 1234567 -> "1,234,567" (kept here for callers of `print::group`).
-pub use crate::cost::group;
-
 /// The plain line mode: each line of stdin is a message; `/tier NAME` switches tiers and
 /// `/quit` ends. Used where the full-screen interface is not available.
 pub async fn run_lines(handle: &mut EngineHandle, opts: PrintOptions) -> i32 {
@@ -458,7 +448,7 @@ pub async fn run_lines(handle: &mut EngineHandle, opts: PrintOptions) -> i32 {
                 }
                 Err(e) => {
                     // The error quotes the line it was given.
-                    let _ = writeln!(err, "{}", sanitize_line(&e.to_string()));
+                    let _ = writeln!(err, "{}", sanitize_line(&e));
                 }
             }
         } else if !line.is_empty() {

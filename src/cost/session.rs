@@ -46,7 +46,7 @@ use std::time::{Duration, Instant};
 
 use crate::api::Usage;
 use crate::api::ratelimit::RateLimits;
-use crate::config::Tier;
+use crate::domain::Tier;
 
 use super::ended::{Outcome, RequestEnd};
 use super::{Pricing, savings_usd, write_split};
@@ -78,13 +78,6 @@ impl Tokens {
             cache_write: usage.cache_creation_input_tokens,
             output: usage.output_tokens,
         }
-    }
-
-    pub fn add(&mut self, other: Tokens) {
-        self.input += other.input;
-        self.cache_read += other.cache_read;
-        self.cache_write += other.cache_write;
-        self.output += other.output;
     }
 
     /// All prompt tokens: uncached input, cache writes and cache reads.
@@ -148,7 +141,8 @@ pub struct TierTotal {
 pub struct Totals {
     /// Requests that produced usage.
     pub requests: u32,
-    pub tokens: Tokens,
+    /// The counted requests' usage, summed; [`Totals::tokens`] reads it by kind.
+    pub usage: Usage,
     /// Sum of the priced requests' cost.
     pub cost_usd: f64,
     /// Requests whose model had no price: `cost_usd` leaves them out.
@@ -160,10 +154,16 @@ pub struct Totals {
 }
 
 impl Totals {
+    /// The summed tokens by kind.
+    pub fn tokens(&self) -> Tokens {
+        Tokens::of(&self.usage)
+    }
+
     /// Cache reads / all prompt tokens; `None` before any prompt token.
     pub fn hit_rate(&self) -> Option<f64> {
-        let prompt = self.tokens.prompt();
-        (prompt > 0).then(|| self.tokens.cache_read as f64 / prompt as f64)
+        let tokens = self.tokens();
+        let prompt = tokens.prompt();
+        (prompt > 0).then(|| tokens.cache_read as f64 / prompt as f64)
     }
 
     /// The tiers that had requests, fast to max, then pinned models.
@@ -174,7 +174,7 @@ impl Totals {
     fn add(&mut self, request: &RequestRecord, pricing: &Pricing) {
         let Some(usage) = &request.usage else { return };
         self.requests += 1;
-        self.tokens.add(Tokens::of(usage));
+        self.usage += usage;
         let slot = match request.tier {
             Some(Tier::Fast) => 0,
             Some(Tier::Balanced) => 1,

@@ -47,8 +47,8 @@ fn running_usage_replaces_and_each_request_counts_once() {
         a.update_usage(SONNET, &u, priced(SONNET, &u), t0);
         let totals = a.totals();
         assert_eq!(totals.requests, 1);
-        assert_eq!(totals.tokens.output, output);
-        assert_eq!(totals.tokens.input, 1000);
+        assert_eq!(totals.tokens().output, output);
+        assert_eq!(totals.tokens().input, 1000);
     }
     let timing = Timing {
         time_to_first_token: Some(Duration::from_millis(800)),
@@ -59,7 +59,7 @@ fn running_usage_replaces_and_each_request_counts_once() {
     let totals = a.totals();
     assert_eq!(totals.requests, 1);
     assert_eq!(
-        totals.tokens,
+        totals.tokens(),
         Tokens {
             input: 1000,
             cache_read: 3000,
@@ -123,7 +123,7 @@ fn an_interrupted_request_counts_the_estimate_the_engine_made() {
         "{}",
         a.totals().cost_usd
     );
-    assert_eq!(a.totals().tokens.output, 100);
+    assert_eq!(a.totals().tokens().output, 100);
     // Interrupted before any usage: nothing paid, nothing counted.
     a.begin_request(SONNET, Some(Tier::Balanced), t0);
     a.finish_request(&end(SONNET, None, Outcome::Interrupted), t0);
@@ -186,7 +186,7 @@ fn unpriced_models_count_tokens_but_no_money() {
     let totals = a.totals();
     assert_eq!(totals.requests, 2);
     assert_eq!(totals.unpriced, 1);
-    assert_eq!(totals.tokens.input, 2000);
+    assert_eq!(totals.tokens().input, 2000);
     assert!(close(totals.cost_usd, 0.003));
     // The unpriced request's reads save nothing we could name.
     assert!(close(totals.saved_usd, 0.0));
@@ -424,7 +424,7 @@ fn the_engines_end_of_a_request_is_what_counts() {
     a.finish_request(&end(HAIKU, None, Outcome::Failed), t0);
     let totals = a.totals();
     assert_eq!(totals.requests, 2);
-    assert_eq!((totals.tokens.input, totals.tokens.output), (150, 80));
+    assert_eq!((totals.tokens().input, totals.tokens().output), (150, 80));
     let tiers: Vec<_> = totals.tiers().map(|t| (t.tier, t.requests)).collect();
     assert_eq!(tiers, [(Some(Tier::Fast), 2)]);
     assert_eq!(

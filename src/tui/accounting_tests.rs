@@ -127,10 +127,10 @@ async fn the_sidebar_and_print_mode_count_the_same_stream_alike() {
     );
     assert_eq!(totals.requests, 3, "{updates:#?}");
     let tokens = (
-        totals.tokens.input,
-        totals.tokens.cache_write,
-        totals.tokens.cache_read,
-        totals.tokens.output,
+        totals.tokens().input,
+        totals.tokens().cache_write,
+        totals.tokens().cache_read,
+        totals.tokens().output,
     );
     assert_eq!(tokens, (3200, 2000, 4000, 341));
     assert_eq!(totals.unpriced, 0);

@@ -352,7 +352,7 @@ impl App {
             _ => {
                 // Typing gives the focus back to the input.
                 self.clear_tool_focus();
-                self.type_key(key, now)
+                self.type_key(key, now);
             }
         }
     }
@@ -408,13 +408,13 @@ impl App {
             // streams it interrupts, as always.
             Action::Interrupt if self.is_busy() => {
                 self.clear_tool_focus();
-                self.interrupt(now)
+                self.interrupt(now);
             }
             // Idle: Esc first leaves the /extract mode; else it picks a message to edit.
             Action::Interrupt => {
                 self.clear_tool_focus();
                 if !self.cancel_retry_wait(now) && !self.leave_extract_mode(now) {
-                    self.escape_idle(now)
+                    self.escape_idle(now);
                 }
             }
             Action::CtrlC => self.ctrl_c(now),
@@ -438,7 +438,7 @@ impl App {
             // in the conversation open or close.
             Action::ToggleThinking => {
                 if !self.expand_input_pastes() {
-                    self.render_options.thinking_expanded = !self.render_options.thinking_expanded
+                    self.render_options.thinking_expanded = !self.render_options.thinking_expanded;
                 }
             }
             Action::ToggleMouse => {

@@ -117,7 +117,7 @@ pub(super) fn cost_table(totals: &Totals) -> String {
             format_usd(tier.cost_usd)
         ));
     }
-    let t = &totals.tokens;
+    let t = &totals.tokens();
     out.push_str(&format!(
         "\ntokens: input {} · cache read {} · cache write {} · output {}",
         group(t.input),

@@ -177,6 +177,6 @@ fn compact_asks_the_engine_and_counts_the_summary_request() {
         now(),
     );
     let totals = app.cost.account.totals();
-    assert_eq!(totals.tokens.input, 1000);
+    assert_eq!(totals.tokens().input, 1000);
     assert!(screen(&mut app, 200, 30).contains("saving about 2,000 tokens"));
 }

@@ -294,7 +294,7 @@ impl App {
                 "the answer reached max_tokens and was cut off (raise models.max_tokens)",
             ),
             Some(StopReason::Refusal) => {
-                self.notice(NoticeKind::Info, "the model declined to answer")
+                self.notice(NoticeKind::Info, "the model declined to answer");
             }
             Some(StopReason::ModelContextWindowExceeded) => self.notice(
                 NoticeKind::Error,

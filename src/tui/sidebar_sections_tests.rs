@@ -100,7 +100,7 @@ fn after_esc_the_last_request_is_interrupted_and_its_output_estimated() {
     // 400 characters arrived: about 100 tokens, not the 1 of message_start.
     assert!(shown.contains("≈ 100"), "{shown}");
     let totals = app.cost.account.totals();
-    assert_eq!(totals.tokens.output, 100);
+    assert_eq!(totals.tokens().output, 100);
     // 5000 x $3/M + 100 x $15/M.
     assert!(
         (totals.cost_usd - 0.0165).abs() < 1e-9,

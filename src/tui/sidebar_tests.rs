@@ -537,7 +537,7 @@ fn usage_after_an_interrupt_is_still_counted_once() {
         t0,
     );
     let totals = app.cost.account.totals();
-    assert_eq!((totals.requests, totals.tokens.input), (1, 5000));
+    assert_eq!((totals.requests, totals.tokens().input), (1, 5000));
     assert!((totals.cost_usd - 0.015).abs() < 1e-12);
 }
 

@@ -8,7 +8,7 @@
 //! `usage_estimated`, since those tokens were generated and billed all the same.
 
 use crate::api::Usage;
-use crate::config::Tier;
+use crate::domain::Tier;
 
 use super::session::Timing;
 

@@ -162,6 +162,7 @@ async fn event_loop(
     more_layout: bool,
 ) -> io::Result<Ending> {
     let (mut input, mut hangup) = terminal_input::start();
+    let mut resized = terminal_input::Resized::listen();
     let mut frames = FrameScheduler::new();
     if more_layout {
         frames.request();
@@ -183,6 +184,11 @@ async fn event_loop(
                 if on_event(app, event) {
                     frames.request();
                 }
+            }
+            // The next frame is drawn at the new size (ratatui reads it when drawing).
+            () = resized.next() => {
+                share.yielded();
+                frames.request();
             }
             update = io.engine.updates.recv(), if engine_alive => {
                 share.yielded();

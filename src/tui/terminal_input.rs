@@ -10,11 +10,15 @@
 //!
 //! So nothing here ever calls crossterm's reader from the event loop:
 //!
-//! - [`start`] spawns a plain thread that waits for input with `event::poll` (a bounded
-//!   wait, so it notices when it is no longer wanted) and sends each event on a bounded
-//!   channel ([`TerminalInput`]). Errors are counted: EIO or end-of-file at once, or
-//!   [`MAX_ERRORS`] other errors in a row, end the thread, which closes the channel, which
-//!   the loop reads as "the terminal is gone".
+//! - [`start`] spawns a plain thread that sleeps in `poll(2)` on the terminal and on one
+//!   end of a socket pair whose other end the [`TerminalInput`] holds: it wakes only for
+//!   input (then crossterm reads what is there, without waiting) or when the
+//!   `TerminalInput` is dropped or stopped (its end closes), so an idle chatterm costs no
+//!   CPU at all. Each event goes on a bounded channel. Errors are counted: EIO or
+//!   end-of-file at once, or [`MAX_ERRORS`] other errors in a row, end the thread, which
+//!   closes the channel, which the loop reads as "the terminal is gone". (Where the
+//!   terminal cannot be polled, it waits in `event::poll` for at most [`POLL_INTERVAL`]
+//!   at a time instead.)
 //! - A second thread ([`HangUp`]) blocks in `poll(2)` on the tty asking for *no* events:
 //!   the kernel still reports POLLHUP and POLLERR, so it wakes only when the terminal hangs
 //!   up, costs nothing meanwhile, and never takes input away from the reader. It is what
@@ -46,6 +50,9 @@ pub const MAX_ERRORS: u32 = 3;
 pub struct TerminalInput {
     events: mpsc::Receiver<Event>,
     stop: Arc<AtomicBool>,
+    /// Its other end wakes the reader thread when this is dropped (closed).
+    #[cfg(unix)]
+    wake: Option<std::os::unix::net::UnixStream>,
 }
 
 impl TerminalInput {
@@ -59,6 +66,8 @@ impl TerminalInput {
     /// still queued are dropped: they were typed before that program started.
     pub async fn stop(mut self) {
         self.stop.store(true, Ordering::SeqCst);
+        #[cfg(unix)]
+        drop(self.wake.take());
         let drained = async { while self.events.recv().await.is_some() {} };
         let _ = tokio::time::timeout(Duration::from_secs(1), drained).await;
     }
@@ -67,6 +76,37 @@ impl TerminalInput {
 impl Drop for TerminalInput {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Resizes of the terminal (SIGWINCH). The reader thread sleeps until input arrives, and
+/// crossterm reports a resize only when it next reads, so the loop listens for the
+/// signal itself and draws the next frame at the new size.
+pub struct Resized {
+    #[cfg(unix)]
+    signal: Option<tokio::signal::unix::Signal>,
+}
+
+impl Resized {
+    /// Listens from now on; without a signal listener it never fires (the next key
+    /// brings crossterm's own resize event).
+    pub fn listen() -> Resized {
+        Resized {
+            #[cfg(unix)]
+            signal: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change())
+                .ok(),
+        }
+    }
+
+    /// Resolves at the next resize.
+    pub async fn next(&mut self) {
+        #[cfg(unix)]
+        if let Some(signal) = &mut self.signal
+            && signal.recv().await.is_some()
+        {
+            return;
+        }
+        std::future::pending::<()>().await;
     }
 }
 
@@ -110,15 +150,79 @@ pub fn start_reader() -> TerminalInput {
     let (tx, events) = mpsc::channel(QUEUE);
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
+    #[cfg(unix)]
+    let (wake, woken) = match std::os::unix::net::UnixStream::pair() {
+        Ok((wake, woken)) => (Some(wake), Some(woken)),
+        Err(_) => (None, None),
+    };
     std::thread::Builder::new()
         .name("terminal-input".into())
-        .spawn(move || read_events(&tx, &flag))
+        .spawn(move || {
+            #[cfg(unix)]
+            if let Some(woken) = woken {
+                return wait_and_read(&tx, &woken);
+            }
+            read_events(&tx, &flag);
+        })
         .ok();
-    TerminalInput { events, stop }
+    TerminalInput {
+        events,
+        stop,
+        #[cfg(unix)]
+        wake: wake,
+    }
 }
 
-/// The reader thread: events to `tx` until the loop stops listening, `stop` is set, or
-/// the terminal is gone.
+/// The reader thread where the terminal can be polled: asleep in `poll(2)` until the
+/// terminal has input or `woken` closes (the [`TerminalInput`] was dropped), so an idle
+/// chatterm costs no CPU at all; then crossterm reads what is there, without waiting.
+#[cfg(unix)]
+fn wait_and_read(tx: &mpsc::Sender<Event>, woken: &std::os::unix::net::UnixStream) {
+    use nix::errno::Errno;
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use std::os::fd::AsFd;
+    let gone = PollFlags::POLLHUP | PollFlags::POLLERR | PollFlags::POLLNVAL;
+    let stdin = io::stdin();
+    let mut errors = ErrorCount::default();
+    loop {
+        let mut fds = [
+            PollFd::new(stdin.as_fd(), PollFlags::POLLIN),
+            PollFd::new(woken.as_fd(), PollFlags::POLLIN),
+        ];
+        match poll(&mut fds, PollTimeout::NONE) {
+            Ok(_) => {}
+            // A signal arrived (SIGWINCH on every resize): wait again.
+            Err(Errno::EINTR) => continue,
+            Err(_) => return,
+        }
+        if fds[1].revents().is_some_and(|r| !r.is_empty()) {
+            return;
+        }
+        let terminal = fds[0].revents().unwrap_or(PollFlags::empty());
+        // Everything crossterm can read now, events it parsed earlier included.
+        loop {
+            match event::poll(Duration::ZERO).and_then(|ready| ready.then(event::read).transpose())
+            {
+                Ok(Some(event)) => {
+                    errors.reset();
+                    if tx.blocking_send(event).is_err() {
+                        return;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) if errors.gives_up(&e) => return,
+                Err(_) => break,
+            }
+        }
+        // Hung up with nothing left to read: polling again would return at once, forever.
+        if terminal.intersects(gone) {
+            return;
+        }
+    }
+}
+
+/// The reader thread elsewhere: events to `tx` until the loop stops listening, `stop` is
+/// set, or the terminal is gone, waking every [`POLL_INTERVAL`] to look at `stop`.
 fn read_events(tx: &mpsc::Sender<Event>, stop: &AtomicBool) {
     let mut errors = ErrorCount::default();
     while !stop.load(Ordering::SeqCst) {
@@ -226,7 +330,7 @@ mod tests {
     /// killed tmux server leaves: the watcher must wake, and must not before.
     #[cfg(unix)]
     #[test]
-    fn the_watcher_wakes_when_the_terminal_side_closes() {
+    fn the_watcherwakes_when_the_terminal_side_closes() {
         let pty = nix::pty::openpty(None, None).unwrap();
         let (master, slave) = (pty.master, pty.slave);
         let (done, woke) = std::sync::mpsc::channel();

@@ -7,7 +7,6 @@ mod cli;
 mod extract_cmd;
 mod startup;
 mod store_cli;
-mod tui;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -23,6 +22,7 @@ use chatterm::engine::Engine;
 use chatterm::extract::Extractor;
 use chatterm::mock::MockServer;
 use chatterm::print::{self, PrintOptions};
+use chatterm::tui;
 
 use cli::{Cli, Sub};
 use tui::app::AppOptions;

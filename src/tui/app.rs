@@ -18,10 +18,10 @@ use tokio::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
-use chatterm::config::Tier;
-use chatterm::engine::{Command, TurnId};
-use chatterm::store::ConversationId;
-use chatterm::tools::ApprovalDecision;
+use crate::config::Tier;
+use crate::engine::{Command, TurnId};
+use crate::store::ConversationId;
+use crate::tools::ApprovalDecision;
 
 use super::app_approval::{PermissionMode, Refusal};
 use super::app_cost::{CostOptions, CostState};

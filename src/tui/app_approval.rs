@@ -27,8 +27,8 @@ use std::time::Duration;
 use crossterm::event::KeyEvent;
 use tokio::time::Instant;
 
-use chatterm::engine::{ApprovalPolicy, Command};
-use chatterm::tools::ApprovalDecision;
+use crate::engine::{ApprovalPolicy, Command};
+use crate::tools::ApprovalDecision;
 
 use super::app::{App, Effect};
 use super::keymap::Action;
@@ -139,7 +139,7 @@ impl App {
         let draft = self.input.text();
         let hint = self.input.mode().map(str::to_owned);
         self.input.set_text("");
-        let name = chatterm::sanitize::sanitize_line(&name);
+        let name = crate::sanitize::sanitize_line(&name);
         self.input.set_mode(Some(&format!(
             "refuse {name}: reason for the model? (Enter; empty: none · Esc: back)"
         )));

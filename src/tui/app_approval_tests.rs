@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyModifiers};
 
-use chatterm::engine::{ApprovalPolicy, Command, ToolStatus};
-use chatterm::tools::ApprovalDecision;
+use crate::engine::{ApprovalPolicy, Command, ToolStatus};
+use crate::tools::ApprovalDecision;
 
 use super::PermissionMode;
 use crate::tui::app::App;

@@ -12,12 +12,12 @@ use std::path::PathBuf;
 
 use tokio::time::Instant;
 
-use chatterm::config::Tier;
-use chatterm::cost::session::Totals;
-use chatterm::cost::{format_usd, group};
+use crate::config::Tier;
+use crate::cost::session::Totals;
+use crate::cost::{format_usd, group};
 
-use chatterm::api::Usage;
-use chatterm::engine::Command;
+use crate::api::Usage;
+use crate::engine::Command;
 
 use super::app::{App, Connection, Effect, StoreRequest};
 use super::cells::NoticeKind;

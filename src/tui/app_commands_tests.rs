@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use crossterm::event::KeyCode;
 
-use chatterm::config::TierChoice;
-use chatterm::engine::Command;
-use chatterm::store::ConversationId;
+use crate::config::TierChoice;
+use crate::engine::Command;
+use crate::store::ConversationId;
 
 use super::*;
 use crate::tui::app::{App, Effect, StoreRequest};
@@ -163,13 +163,13 @@ fn compact_asks_the_engine_and_counts_the_summary_request() {
     app.take_effects();
     run(&mut app, "/compact");
     assert_eq!(engine_commands(&mut app), [Command::Compact]);
-    let usage = chatterm::api::Usage {
+    let usage = crate::api::Usage {
         input_tokens: 1000,
         output_tokens: 100,
         ..Default::default()
     };
     app.on_update(
-        chatterm::engine::Update::Compacted {
+        crate::engine::Update::Compacted {
             text: "compacted: summarised the 3 oldest turns, saving about 2,000 tokens".into(),
             requests: vec![("claude-haiku-4-5".into(), usage, Some(0.0015))],
         },

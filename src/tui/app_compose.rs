@@ -13,7 +13,7 @@
 
 use tokio::time::Instant;
 
-use chatterm::cost::budget::BudgetLevel;
+use crate::cost::budget::BudgetLevel;
 
 use super::app::{App, Effect};
 use super::cells::NoticeKind;

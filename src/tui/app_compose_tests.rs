@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyModifiers};
 
-use chatterm::api::ContentBlock;
-use chatterm::engine::Command;
+use crate::api::ContentBlock;
+use crate::engine::Command;
 
 use crate::tui::app::Effect;
 use crate::tui::cells::CellKind;

@@ -1,7 +1,7 @@
 //! The app's money side: engine updates folded into the session account, today's spend,
 //! cost alerts, the tier-switch cache notice, and the clock the sidebar's countdown needs.
 //!
-//! The model: [`CostState`] holds a [`SessionAccount`] (UI-free, in `chatterm::cost`) and
+//! The model: [`CostState`] holds a [`SessionAccount`] (UI-free, in `crate::cost`) and
 //! what only the front end knows: the budget, the local offset, which model each tier
 //! means, and today's spend as last read from the ledger. Requests are reported to the
 //! account as they open (`Connected`), stream (`Usage`, replacing) and end (`TurnFinished`,
@@ -25,14 +25,14 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use chatterm::api::Usage;
-use chatterm::api::ratelimit::RateLimits;
-use chatterm::config::{BudgetConfig, Tier};
-use chatterm::cost::budget::{self, BudgetLevel};
-use chatterm::cost::day::{LocalTime, now_ms};
-use chatterm::cost::session::{RebuildEstimate, TTL_1H, Timing};
-use chatterm::cost::{Ledger, LedgerError, Pricing, SessionAccount, format_usd, group};
-use chatterm::engine::TurnStats;
+use crate::api::Usage;
+use crate::api::ratelimit::RateLimits;
+use crate::config::{BudgetConfig, Tier};
+use crate::cost::budget::{self, BudgetLevel};
+use crate::cost::day::{LocalTime, now_ms};
+use crate::cost::session::{RebuildEstimate, TTL_1H, Timing};
+use crate::cost::{Ledger, LedgerError, Pricing, SessionAccount, format_usd, group};
+use crate::engine::TurnStats;
 
 use super::app::{App, Effect};
 use super::cells::NoticeKind;
@@ -245,7 +245,7 @@ impl App {
             // Back on the model whose cache is warm: the earlier warning no longer holds.
             None if warm_here && self.cost.switch_notice.is_some() => format!(
                 "back on {}: its prompt cache is still warm",
-                chatterm::sanitize::sanitize_line(model)
+                crate::sanitize::sanitize_line(model)
             ),
             None => return,
         };
@@ -316,7 +316,7 @@ fn reset_instant(limits: &RateLimits, now: Instant, now_ms: i64) -> Option<Insta
 /// "switching to claude-haiku-4-5 rebuilds the prompt cache: about 5,000 tokens, ≈ $0.0063
 /// at its cache-write price".
 fn rebuild_text(estimate: &RebuildEstimate) -> String {
-    let model = chatterm::sanitize::sanitize_line(&estimate.model);
+    let model = crate::sanitize::sanitize_line(&estimate.model);
     let ttl = if estimate.ttl >= TTL_1H { "1h" } else { "5m" };
     let cost = match estimate.cost_usd {
         Some(usd) => format!("≈ {} at its {ttl} cache-write price", format_usd(usd)),

@@ -26,9 +26,9 @@ use std::sync::Arc;
 
 use tokio::time::Instant;
 
-use chatterm::config::Tier;
-use chatterm::engine::Update;
-use chatterm::extract::{ExtractError, Progress, Report, Schema};
+use crate::config::Tier;
+use crate::engine::Update;
+use crate::extract::{ExtractError, Progress, Report, Schema};
 
 use super::app::{App, Connection, Effect};
 use super::cells::{CellKind, NoticeKind};

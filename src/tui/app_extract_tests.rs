@@ -8,13 +8,13 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyModifiers};
 use serde_json::Value;
 
-use chatterm::api::catalog::Catalog;
-use chatterm::api::{Auth, Client, ClientOptions};
-use chatterm::config::Config;
-use chatterm::cost::{Ledger, MemoryLedger, Pricing};
-use chatterm::engine::Command;
-use chatterm::extract::{ExtractError, Extractor, Method, Progress};
-use chatterm::mock::{MockServer, Script};
+use crate::api::catalog::Catalog;
+use crate::api::{Auth, Client, ClientOptions};
+use crate::config::Config;
+use crate::cost::{Ledger, MemoryLedger, Pricing};
+use crate::engine::Command;
+use crate::extract::{ExtractError, Extractor, Method, Progress};
+use crate::mock::{MockServer, Script};
 
 use super::*;
 use crate::tui::extract_panel::ExtractState;
@@ -329,9 +329,7 @@ async fn run_against(
     .unwrap();
     // The mock's `/v1/models` says which models take native structured outputs.
     let catalog = if native {
-        chatterm::api::catalog::refresh(&client, None)
-            .await
-            .unwrap()
+        crate::api::catalog::refresh(&client, None).await.unwrap()
     } else {
         Catalog::builtin()
     };

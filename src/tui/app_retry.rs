@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use chatterm::api::ApiError;
-use chatterm::engine::Command;
+use crate::api::ApiError;
+use crate::engine::Command;
 
 use super::app::{App, Connection, Effect};
 use super::cells::{CellKind, NoticeKind};
@@ -148,7 +148,7 @@ mod tests {
     fn fail(app: &mut App, error: ApiError, at: Instant) {
         engine_commands(app);
         app.on_update(
-            chatterm::engine::Update::Error {
+            crate::engine::Update::Error {
                 turn: turn(),
                 error,
                 partial: None,

@@ -5,8 +5,8 @@ use tokio::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use chatterm::config::{Tier, TierChoice};
-use chatterm::engine::Command;
+use crate::config::{Tier, TierChoice};
+use crate::engine::Command;
 
 use super::app::{App, CTRL_C_WINDOW, Connection, Effect};
 use super::cells::{AnswerState, CellKind};

@@ -18,8 +18,8 @@
 use crossterm::event::{KeyCode, KeyEvent};
 use tokio::time::Instant;
 
-use chatterm::engine::Command;
-use chatterm::store::{ConversationId, ConversationSummary, StoreError};
+use crate::engine::Command;
+use crate::store::{ConversationId, ConversationSummary, StoreError};
 
 use super::app::{App, Connection, Effect, StoreRequest};
 use super::cells::CellKind;

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use crossterm::event::{KeyEventState, KeyModifiers, MouseEvent, MouseEventKind};
 
-use chatterm::api::{ApiError, ContentBlock, Usage};
-use chatterm::engine::Update;
+use crate::api::{ApiError, ContentBlock, Usage};
+use crate::engine::Update;
 
 use super::*;
 use crate::tui::cells::AnswerState;
@@ -375,7 +375,7 @@ fn alt_0_asks_for_auto_routing_and_a_tier_key_ends_it() {
     assert!(app.status.auto);
     assert_eq!(
         engine_commands(&mut app),
-        [Command::SetTierChoice(chatterm::config::TierChoice::Auto)]
+        [Command::SetTierChoice(crate::config::TierChoice::Auto)]
     );
     start_turn(&mut app, "Classify: great", "claude-haiku-4-5");
     app.on_update(

@@ -17,15 +17,15 @@
 //! typing, or Esc, gives the focus back to the input. Ctrl+T expands or collapses every
 //! panel and forgets the panels' own choices.
 
-use chatterm::tools::preview::ApprovalPreview;
+use crate::tools::preview::ApprovalPreview;
 use std::collections::HashMap;
 
 use crossterm::event::KeyEvent;
 use tokio::time::Instant;
 
-use chatterm::api::ContentBlock;
-use chatterm::engine::{Command, ToolStatus};
-use chatterm::tools::ApprovalDecision;
+use crate::api::ContentBlock;
+use crate::engine::{Command, ToolStatus};
+use crate::tools::ApprovalDecision;
 
 use super::app::{App, Effect};
 use super::cells::CellKind;
@@ -172,7 +172,7 @@ impl App {
     /// The status bar's note of pending approvals, if any.
     pub(super) fn approval_label(&self) -> Option<String> {
         let (_, name) = self.tools.pending.first()?;
-        let name = chatterm::sanitize::sanitize_line(name);
+        let name = crate::sanitize::sanitize_line(name);
         let key = |a| {
             self.keymap
                 .keys_for(a)

@@ -5,9 +5,9 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyModifiers};
 use serde_json::json;
 
-use chatterm::api::ContentBlock;
-use chatterm::engine::{Command, ToolStatus, Update};
-use chatterm::tools::{ApprovalDecision, ToolOutput};
+use crate::api::ContentBlock;
+use crate::engine::{Command, ToolStatus, Update};
+use crate::tools::{ApprovalDecision, ToolOutput};
 
 use crate::tui::app::App;
 use crate::tui::cells::CellKind;

@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use chatterm::api::{ApiError, ContentBlock, MessageResponse, StopReason};
-use chatterm::engine::{Command, TurnId, TurnStats, Update};
+use crate::api::{ApiError, ContentBlock, MessageResponse, StopReason};
+use crate::engine::{Command, TurnId, TurnStats, Update};
 
 use super::app::{App, Connection, Effect, LiveTurn};
 use super::cells::{AnswerState, CellKind, NoticeKind};
@@ -146,7 +146,7 @@ impl App {
             } => {
                 // The title request was paid for: it counts like any other.
                 let at = now.into_std();
-                let fast = Some(chatterm::config::Tier::Fast);
+                let fast = Some(crate::config::Tier::Fast);
                 (self.cost.account).add_background(&model, fast, &usage, cost_usd, at);
                 if let Some(title) = title {
                     self.flash(format!("titled “{title}”"), now);
@@ -155,7 +155,7 @@ impl App {
         }
     }
 
-    fn turn_started(&mut self, turn: TurnId, tier: Option<chatterm::config::Tier>, model: String) {
+    fn turn_started(&mut self, turn: TurnId, tier: Option<crate::config::Tier>, model: String) {
         self.learn_tier_model(tier, &model);
         self.status.tier = tier.or(self.status.tier);
         self.status.model = model.clone();
@@ -340,7 +340,7 @@ impl App {
         // A server-requested wait that was not slept through says how long, and /retry
         // waits for it (app_retry.rs); otherwise the whole error: the API's message and
         // request id, as print mode shows them.
-        let text = match chatterm::api::retry::wait_advice(error) {
+        let text = match crate::api::retry::wait_advice(error) {
             Some(advice) => format!("{advice} · /retry waits, then sends it again"),
             None => format!("{error} · /retry sends it again"),
         };

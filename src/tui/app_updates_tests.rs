@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use chatterm::api::{ApiError, ContentBlock};
-use chatterm::engine::Update;
+use crate::api::{ApiError, ContentBlock};
+use crate::engine::Update;
 
 use crate::tui::test_support::*;
 

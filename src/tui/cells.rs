@@ -9,12 +9,12 @@
 //! Every cell renders as a label line, its body, and one blank line, flush left: nothing is
 //! indented, so a native terminal selection of a code block copies exactly the code.
 //! All text from the model passes through the sanitiser on its way to a line: markdown via
-//! [`super::markdown`], one-line text via [`chatterm::sanitize::sanitize_line`].
+//! [`super::markdown`], one-line text via [`crate::sanitize::sanitize_line`].
 
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use chatterm::api::ContentBlock;
+use crate::api::ContentBlock;
 
 use super::extract_panel::ExtractPanel;
 use super::markdown;
@@ -222,7 +222,7 @@ fn label(text: String, role: Role, theme: &Theme, width: usize) -> Line<'static>
 
 /// Wraps plain text paragraph by paragraph, keeping the user's line breaks.
 fn plain_lines(text: &str, style: Style, width: usize) -> Vec<Line<'static>> {
-    let clean = chatterm::sanitize::sanitize(text);
+    let clean = crate::sanitize::sanitize(text);
     let clean = expand_tabs(&clean);
     let mut lines = Vec::new();
     for paragraph in clean.split('\n') {
@@ -243,7 +243,7 @@ fn render_user(text: &str, width: usize, theme: &Theme) -> Vec<Line<'static>> {
 }
 
 fn render_answer(answer: &mut Answer, width: usize, theme: &Theme) -> Vec<Line<'static>> {
-    let model = chatterm::sanitize::sanitize_line(&answer.model).into_owned();
+    let model = crate::sanitize::sanitize_line(&answer.model).into_owned();
     let mut head = vec![Span::styled(
         model,
         theme
@@ -251,7 +251,7 @@ fn render_answer(answer: &mut Answer, width: usize, theme: &Theme) -> Vec<Line<'
             .add_modifier(Modifier::BOLD),
     )];
     if let Some(from) = &answer.fallback_from {
-        let from = chatterm::sanitize::sanitize_line(from);
+        let from = crate::sanitize::sanitize_line(from);
         head.push(Span::styled(
             format!("  ↳ fallback from {from}"),
             theme.style(Role::Warning),
@@ -293,7 +293,7 @@ fn render_thinking(
     let words = text.split_whitespace().count();
     let status = if done { "" } else { " …" };
     if !expanded {
-        let first = chatterm::sanitize::sanitize_line(text.trim());
+        let first = crate::sanitize::sanitize_line(text.trim());
         let summary = format!("✻ Thinking ({words} words{status}) · Ctrl+O expands: {first}");
         return vec![Line::from(Span::styled(truncate(&summary, width), dim))];
     }
@@ -321,7 +321,7 @@ fn render_notice(kind: NoticeKind, text: &str, width: usize, theme: &Theme) -> V
     let mut lines = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let lead = if i == 0 { mark } else { " " };
-        let line = format!("{lead} {}", chatterm::sanitize::sanitize_line(line));
+        let line = format!("{lead} {}", crate::sanitize::sanitize_line(line));
         lines.extend(plain_lines(&line, theme.style(role), width));
     }
     lines

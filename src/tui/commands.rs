@@ -21,8 +21,8 @@
 
 use std::borrow::Cow;
 
-use chatterm::config::{Tier, TierChoice};
-use chatterm::sanitize::sanitize_line;
+use crate::config::{Tier, TierChoice};
+use crate::sanitize::sanitize_line;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};

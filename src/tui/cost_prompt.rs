@@ -12,8 +12,8 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use tokio::time::Instant;
 
-use chatterm::cost::budget::BudgetLevel;
-use chatterm::cost::format_usd;
+use crate::cost::budget::BudgetLevel;
+use crate::cost::format_usd;
 
 use super::app::App;
 use super::theme::Role;

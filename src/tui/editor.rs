@@ -65,7 +65,7 @@ pub fn edit(draft: &str) -> Result<String, String> {
         .arg("chatterm-editor")
         .arg(&file.0);
     // The editor is a child like any tool: no credentials (`tools::env`, the one rule).
-    chatterm::tools::env::scrub(&[], |name| {
+    crate::tools::env::scrub(&[], |name| {
         child.env_remove(name);
     });
     let status = child

@@ -24,7 +24,7 @@ use std::time::Duration;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::time::Instant;
 
-use chatterm::engine::{Command, EngineHandle};
+use crate::engine::{Command, EngineHandle};
 
 use super::app::App;
 use super::draft;

@@ -2,7 +2,7 @@
 //! validation errors, and how it ended.
 //!
 //! The model: an [`ExtractPanel`] is created when the extraction's input is sent and is
-//! moved on by the extraction's progress (`chatterm::extract::Progress`, through
+//! moved on by the extraction's progress (`crate::extract::Progress`, through
 //! `app_extract.rs`) and finally its `Report`. The JSON is the tool panels' view
 //! ([`JsonView`], fed every fragment, O(fragment) each): coloured, strings growing as they
 //! stream, a violation underlined on its field (found by its JSON pointer) with the
@@ -25,15 +25,15 @@
 //!
 //! Rendering is a pure function of that state, the width and the render options, so the
 //! pane's cache (per cell, revision, width) keeps working. All text from the model, the
-//! schema or the validator passes through [`chatterm::sanitize`].
+//! schema or the validator passes through [`crate::sanitize`].
 
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use serde_json::Value;
 
-use chatterm::api::ContentBlock;
-use chatterm::cost::format_usd;
-use chatterm::extract::{ExtractError, Method, Report};
+use crate::api::ContentBlock;
+use crate::cost::format_usd;
+use crate::extract::{ExtractError, Method, Report};
 
 use super::cells::{RenderOptions, clip_line};
 use super::json_view::{Highlight, JsonView, Window};
@@ -440,7 +440,7 @@ impl ExtractPanel {
     fn header(&self, width: usize, theme: &Theme) -> Line<'static> {
         let title = theme.style(Role::ToolHeader).add_modifier(Modifier::BOLD);
         let dim = theme.style(Role::Dim);
-        let schema = chatterm::sanitize::sanitize_line(&self.schema).into_owned();
+        let schema = crate::sanitize::sanitize_line(&self.schema).into_owned();
         let method = self.method.map_or("…", Method::as_str);
         let (status, role) = self.status_text();
         let spans = vec![
@@ -480,10 +480,7 @@ impl ExtractPanel {
                 Role::Error,
             ),
             ExtractState::Failed { reason } => (
-                format!(
-                    "✗ failed (api): {}",
-                    chatterm::sanitize::sanitize_line(reason)
-                ),
+                format!("✗ failed (api): {}", crate::sanitize::sanitize_line(reason)),
                 Role::Error,
             ),
             ExtractState::Cancelled => ("■ cancelled".into(), Role::Warning),
@@ -491,7 +488,7 @@ impl ExtractPanel {
     }
 
     fn input_line(&self, width: usize, theme: &Theme) -> Line<'static> {
-        let head = chatterm::sanitize::sanitize_line(&self.input_head);
+        let head = crate::sanitize::sanitize_line(&self.input_head);
         let n = self.input_lines;
         let s = if n == 1 { "" } else { "s" };
         let text = format!("input · {n} line{s} · {head}");
@@ -501,7 +498,7 @@ impl ExtractPanel {
     fn footer_line(&self, footer: &Footer, width: usize, theme: &Theme) -> Line<'static> {
         let mut parts = Vec::new();
         if let Some(model) = &footer.model {
-            parts.push(chatterm::sanitize::sanitize_line(model).into_owned());
+            parts.push(crate::sanitize::sanitize_line(model).into_owned());
         }
         let s = if footer.requests == 1 { "" } else { "s" };
         parts.push(format!("{} request{s}", footer.requests));
@@ -529,7 +526,7 @@ fn spend_cost(report: &Report) -> String {
 
 /// One-line text wrapped to the width in one style.
 fn note(text: &str, style: Style, width: usize) -> Vec<Line<'static>> {
-    let clean = chatterm::sanitize::sanitize_line(text).into_owned();
+    let clean = crate::sanitize::sanitize_line(text).into_owned();
     wrap_words(&[Span::styled(clean, style)], width)
         .into_iter()
         .map(Line::from)

@@ -11,9 +11,9 @@ use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use chatterm::api::{ApiError, ContentBlock, Usage};
-use chatterm::engine::{TurnId, Update};
-use chatterm::extract::{ExtractError, Method, Progress, Report, Spend};
+use crate::api::{ApiError, ContentBlock, Usage};
+use crate::engine::{TurnId, Update};
+use crate::extract::{ExtractError, Method, Progress, Report, Spend};
 
 use super::*;
 use crate::tui::app::{App, Effect};
@@ -120,7 +120,7 @@ impl Run {
 
     pub fn finish(&self, app: &mut App, result: Result<Value, ExtractError>, attempts: u32) {
         let mut spend = Spend::default();
-        let pricing = chatterm::cost::Pricing::embedded();
+        let pricing = crate::cost::Pricing::embedded();
         for _ in 0..attempts {
             spend.add(MODEL, &usage(), &pricing);
         }

@@ -21,8 +21,8 @@ use std::sync::Arc;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio_util::sync::CancellationToken;
 
-use chatterm::api::catalog::Catalog;
-use chatterm::extract::{Extractor, Job, Method, Schema};
+use crate::api::catalog::Catalog;
+use crate::extract::{Extractor, Job, Method, Schema};
 
 use super::app_extract::{
     ExtractEvent, ExtractRequest, ExtractTarget, ExtractUpdate, LoadedSchema,
@@ -221,9 +221,9 @@ impl Extractions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chatterm::api::{Auth, Client, ClientOptions};
-    use chatterm::config::{Config, Tier};
-    use chatterm::cost::Pricing;
+    use crate::api::{Auth, Client, ClientOptions};
+    use crate::config::{Config, Tier};
+    use crate::cost::Pricing;
 
     fn service() -> (ExtractService, Config) {
         let config = Config::default();

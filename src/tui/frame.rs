@@ -70,8 +70,6 @@ impl FrameScheduler {
     }
 
     /// Whether a frame has been requested and not yet handed out.
-    // Used by the frame benchmark's loop, which ends when no frame is pending.
-    #[allow(dead_code)]
     pub fn is_pending(&self) -> bool {
         self.due.is_some()
     }

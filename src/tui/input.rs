@@ -117,7 +117,7 @@ impl InputBox {
     /// Shows (or with `None` removes) a mode hint in the top border, e.g. that the next
     /// message is an extraction's input. It stays while the user types.
     pub fn set_mode(&mut self, hint: Option<&str>) {
-        self.mode = hint.map(|h| chatterm::sanitize::sanitize_line(h).into_owned());
+        self.mode = hint.map(|h| crate::sanitize::sanitize_line(h).into_owned());
     }
 
     pub fn mode(&self) -> Option<&str> {
@@ -551,7 +551,7 @@ pub(super) fn clean_paste(text: &str) -> String {
     } else {
         text.to_owned()
     };
-    let clean = chatterm::sanitize::sanitize(&text);
+    let clean = crate::sanitize::sanitize(&text);
     if clean.contains('\t') {
         clean.replace('\t', TAB_SPACES)
     } else {

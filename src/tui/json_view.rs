@@ -13,14 +13,14 @@
 //! growing last line's are extended by the bytes added since, so a delta costs O(delta)
 //! plus the rows drawn even when the last line is a string of a megabyte.
 //!
-//! Every piece of text passes through [`chatterm::sanitize::sanitize_line`] on its way to a
+//! Every piece of text passes through [`crate::sanitize::sanitize_line`] on its way to a
 //! span (the printer already escapes controls; this is the one gate all the same).
 
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthChar;
 
-use chatterm::stream::{PrettyJson, PrettyLine, Token};
+use crate::stream::{PrettyJson, PrettyLine, Token};
 
 use super::theme::{Role, Theme};
 use super::wrap::{str_width, wrap_words};
@@ -264,7 +264,7 @@ impl Painter<'_> {
                 out.push(Line::from(spans));
                 continue;
             };
-            let note = format!("← {}", chatterm::sanitize::sanitize_line(message));
+            let note = format!("← {}", crate::sanitize::sanitize_line(message));
             let style = self.theme.style(Role::Error);
             let used: usize = spans.iter().map(|s| str_width(&s.content)).sum();
             if used + 2 + str_width(&note) <= self.width {
@@ -292,7 +292,7 @@ impl Painter<'_> {
             let end = line.run_end(at).min(range.end).max(at + 1);
             let token = line.token_at(at);
             let piece = text.get(at..end).unwrap_or_default();
-            let clean = chatterm::sanitize::sanitize_line(piece).into_owned();
+            let clean = crate::sanitize::sanitize_line(piece).into_owned();
             spans.push(Span::styled(clean, self.style(token, marked)));
             at = end;
         }

@@ -9,7 +9,7 @@
 //! broken at the width rather than word-wrapped) and tables (see `table.rs`).
 //!
 //! Invariants:
-//! - The input is sanitised ([`chatterm::sanitize::sanitize`]) and its tabs expanded before
+//! - The input is sanitised ([`crate::sanitize::sanitize`]) and its tabs expanded before
 //!   parsing, so no control character or escape sequence can reach a line.
 //! - No line is wider than the width, except when the width is smaller than the prefixes
 //!   themselves (deep nesting in a tiny terminal); the pane clips those.
@@ -65,7 +65,7 @@ fn render_with(
     base: Style,
     headers: CodeHeaders,
 ) -> Vec<Line<'static>> {
-    let clean = chatterm::sanitize::sanitize(text);
+    let clean = crate::sanitize::sanitize(text);
     let clean = expand_tabs(&clean);
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     let mut r = Renderer::new(theme, width.max(1), base);

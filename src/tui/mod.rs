@@ -26,7 +26,7 @@
 //!   `table`, wrapping in `wrap`, code colours in [`highlight`]), [`clipboard`] (OSC 52).
 //!
 //! Untrusted text (model, tool, file) reaches the screen only through
-//! [`chatterm::sanitize`].
+//! [`crate::sanitize`].
 
 pub mod app;
 mod app_approval;

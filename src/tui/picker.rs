@@ -19,9 +19,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Widget};
 
-use chatterm::cost::format_usd;
-use chatterm::sanitize::sanitize_line;
-use chatterm::store::{ConversationId, ConversationSummary};
+use crate::cost::format_usd;
+use crate::sanitize::sanitize_line;
+use crate::store::{ConversationId, ConversationSummary};
 
 use super::theme::{Role, Theme};
 use super::wrap::{str_width, truncate};
@@ -309,7 +309,7 @@ pub fn ago(now_ms: i64, then_ms: i64) -> String {
         60..=1439 => format!("{} h ago", mins / 60),
         1440..=2879 => "yesterday".into(),
         2880..=10079 => format!("{} days ago", mins / 1440),
-        _ => chatterm::store::utc_date(then_ms),
+        _ => crate::store::utc_date(then_ms),
     }
 }
 

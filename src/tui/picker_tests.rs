@@ -3,8 +3,8 @@
 
 use crossterm::event::{KeyCode, KeyModifiers};
 
-use chatterm::engine::{Command, Update};
-use chatterm::store::{ConversationId, ConversationSummary};
+use crate::engine::{Command, Update};
+use crate::store::{ConversationId, ConversationSummary};
 
 use super::*;
 use crate::tui::app::{App, Effect, StoreRequest};

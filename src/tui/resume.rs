@@ -14,10 +14,10 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use chatterm::api::{ContentBlock, Role, ToolResultBlock};
-use chatterm::engine::ToolStatus;
-use chatterm::store::{LoadedConversation, MessageStatus, StoredMessage, ToolOutcome, ToolRun};
-use chatterm::tools::ToolOutput;
+use crate::api::{ContentBlock, Role, ToolResultBlock};
+use crate::engine::ToolStatus;
+use crate::store::{LoadedConversation, MessageStatus, StoredMessage, ToolOutcome, ToolRun};
+use crate::tools::ToolOutput;
 
 use super::app::App;
 use super::cells::{AnswerState, CellKind, NoticeKind};

@@ -6,14 +6,14 @@ use std::time::Duration;
 
 use crossterm::event::KeyCode;
 
-use chatterm::api::{Auth, Client, ClientOptions, StopReason, Usage};
-use chatterm::config::Config;
-use chatterm::cost::Pricing;
-use chatterm::engine::{Command, Engine, EngineHandle, ToolSettings, ToolStatus, Update};
-use chatterm::mock::{MockServer, Script, Step};
-use chatterm::store::{ConversationId, Store};
-use chatterm::tools::ApprovalDecision;
-use chatterm::tools::registry::Registry;
+use crate::api::{Auth, Client, ClientOptions, StopReason, Usage};
+use crate::config::Config;
+use crate::cost::Pricing;
+use crate::engine::{Command, Engine, EngineHandle, ToolSettings, ToolStatus, Update};
+use crate::mock::{MockServer, Script, Step};
+use crate::store::{ConversationId, Store};
+use crate::tools::ApprovalDecision;
+use crate::tools::registry::Registry;
 
 use crate::tui::app::{App, AppOptions, Effect};
 use crate::tui::test_support::*;
@@ -65,7 +65,7 @@ fn conversation_rows(app: &mut App) -> Vec<String> {
     rows[..rows.len() - 5].to_vec()
 }
 
-fn script(steps: Vec<Step>) -> chatterm::mock::Reply {
+fn script(steps: Vec<Step>) -> crate::mock::Reply {
     let mut all = vec![Step::Start {
         usage: Usage {
             input_tokens: 10,
@@ -128,8 +128,8 @@ async fn a_conversation_resumed_looks_as_it_did_live() {
 
 #[test]
 fn a_resumed_call_keeps_its_duration() {
-    use chatterm::api::{ContentBlock, Message, Role, ToolResultBlock, ToolUseBlock};
-    use chatterm::store::{MessageStatus, ToolRun};
+    use crate::api::{ContentBlock, Message, Role, ToolResultBlock, ToolUseBlock};
+    use crate::store::{MessageStatus, ToolRun};
     let store = Store::in_memory().unwrap();
     let id = store.create("m", "list files").unwrap();
     store.append(id, &Message::user_text("list files")).unwrap();

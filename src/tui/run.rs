@@ -35,8 +35,8 @@ use crossterm::{execute, queue};
 use ratatui::layout::Rect;
 use tokio::time::Instant;
 
-use chatterm::engine::{EngineHandle, Update};
-use chatterm::store::Store;
+use crate::engine::{EngineHandle, Update};
+use crate::store::Store;
 
 use super::app::{App, AppOptions, Effect};
 use super::cells::NoticeKind;
@@ -346,7 +346,7 @@ fn apply_batch(
 /// Reads today's spend (since local midnight) from the app's usage ledger, if it has one.
 fn refresh_spend(app: &mut App) {
     if let Some(ledger) = app.ledger() {
-        let midnight = app.local_time().midnight_ms(chatterm::cost::day::now_ms());
+        let midnight = app.local_time().midnight_ms(crate::cost::day::now_ms());
         app.set_spent_today(ledger.spent_since(midnight));
     }
 }

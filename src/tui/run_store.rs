@@ -10,10 +10,8 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-use chatterm::engine::{Command, EngineHandle};
-use chatterm::store::{
-    ConversationId, LoadedConversation, Store, now_ms, to_api_json, to_markdown,
-};
+use crate::engine::{Command, EngineHandle};
+use crate::store::{ConversationId, LoadedConversation, Store, now_ms, to_api_json, to_markdown};
 
 use super::app::{App, StoreRequest};
 use super::cells::NoticeKind;

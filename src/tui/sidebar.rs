@@ -243,7 +243,7 @@ pub(super) fn compact(n: u64) -> String {
         }
     };
     match n {
-        0..=9_999 => chatterm::cost::group(n),
+        0..=9_999 => crate::cost::group(n),
         10_000..=99_999 => format!("{}k", down(n, 1_000, 1)),
         100_000..=999_999 => format!("{}k", down(n, 1_000, 0)),
         1_000_000..=9_999_999 => format!("{}M", down(n, 1_000_000, 3)),

@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use ratatui::text::Line;
 
-use chatterm::api::ratelimit::{Bucket, RateLimits};
-use chatterm::config::Tier;
-use chatterm::cost::budget::{self, BudgetLevel};
-use chatterm::cost::session::{RequestRecord, RequestState, TTL_1H, Totals};
-use chatterm::cost::{format_usd, group};
-use chatterm::sanitize::sanitize_line;
+use crate::api::ratelimit::{Bucket, RateLimits};
+use crate::config::Tier;
+use crate::cost::budget::{self, BudgetLevel};
+use crate::cost::session::{RequestRecord, RequestState, TTL_1H, Totals};
+use crate::cost::{format_usd, group};
+use crate::sanitize::sanitize_line;
 
 use super::app::App;
 use super::sidebar::{Section, compact, percent};
@@ -74,7 +74,7 @@ impl App {
         };
         let mut lines = vec![self.heading(title, Some(cost), width)];
         if let Some(usage) = &request.usage {
-            self.token_rows(&mut lines, chatterm::cost::Tokens::of(usage), width);
+            self.token_rows(&mut lines, crate::cost::Tokens::of(usage), width);
             if request.output_estimated
                 && let Some(output) = lines.last_mut()
             {
@@ -90,7 +90,7 @@ impl App {
         lines
     }
 
-    fn token_rows(&self, lines: &mut Lines, t: chatterm::cost::Tokens, width: usize) {
+    fn token_rows(&self, lines: &mut Lines, t: crate::cost::Tokens, width: usize) {
         for (label, n) in [
             ("input", t.input),
             ("cache read", t.cache_read),

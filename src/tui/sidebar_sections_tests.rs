@@ -7,10 +7,10 @@ use crossterm::event::KeyCode;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, backend::TestBackend};
 
-use chatterm::api::{ApiError, ContentBlock, Usage};
-use chatterm::config::Tier;
-use chatterm::cost::Pricing;
-use chatterm::engine::{TurnId, Update};
+use crate::api::{ApiError, ContentBlock, Usage};
+use crate::config::Tier;
+use crate::cost::Pricing;
+use crate::engine::{TurnId, Update};
 
 use crate::tui::app::App;
 use crate::tui::app_cost::CostOptions;
@@ -84,7 +84,7 @@ fn after_esc_the_last_request_is_interrupted_and_its_output_estimated() {
 
 #[test]
 fn rate_limits_count_down_to_their_reset_then_turn_stale() {
-    use chatterm::api::ratelimit::{Bucket, RateLimits};
+    use crate::api::ratelimit::{Bucket, RateLimits};
     use std::time::Duration;
     let mut app = priced_app();
     let t0 = now();

@@ -9,16 +9,16 @@ use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 use tokio::time::Instant;
 
-use chatterm::api::ratelimit::{Bucket, RateLimits};
-use chatterm::api::{
+use crate::api::ratelimit::{Bucket, RateLimits};
+use crate::api::{
     Auth, CacheCreation, Client, ClientOptions, ContentBlock, DeltaUsage, MessageResponse,
     Role as ApiRole, StopReason, Usage,
 };
-use chatterm::config::{BudgetConfig, Config, Tier};
-use chatterm::cost::day::LocalTime;
-use chatterm::cost::{Ledger, MemoryLedger, Pricing};
-use chatterm::engine::{Command, Engine, TurnId, TurnStats, Update};
-use chatterm::mock::{MockServer, Script, Step};
+use crate::config::{BudgetConfig, Config, Tier};
+use crate::cost::day::LocalTime;
+use crate::cost::{Ledger, MemoryLedger, Pricing};
+use crate::engine::{Command, Engine, TurnId, TurnStats, Update};
+use crate::mock::{MockServer, Script, Step};
 
 use crate::tui::app::{App, AppOptions, Effect};
 use crate::tui::app_cost::CostOptions;
@@ -498,7 +498,7 @@ fn usage_after_an_interrupt_is_still_counted_once() {
     app.on_update(
         Update::Error {
             turn,
-            error: chatterm::api::ApiError::Cancelled,
+            error: crate::api::ApiError::Cancelled,
             partial: None,
         },
         t0,

@@ -130,7 +130,7 @@ impl StreamingMarkdown {
         if tail.is_empty() {
             return Vec::new();
         }
-        let clean = chatterm::sanitize::sanitize(tail);
+        let clean = crate::sanitize::sanitize(tail);
         let clean = expand_tabs(&clean);
         // Inside a fence the tail is code: every character kept (indentation included) and
         // broken at the width, as the committed code lines are, so nothing shifts when its

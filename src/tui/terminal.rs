@@ -269,14 +269,14 @@ fn ends_full_screen(on_ui_thread: bool, active_modes: u8) -> bool {
 }
 
 /// Where panics of background tasks are written while the full screen is up: the data
-/// directory, never following a link (see `chatterm::panic_log`).
+/// directory, never following a link (see `crate::panic_log`).
 pub fn panic_log_path() -> Option<std::path::PathBuf> {
-    chatterm::panic_log::path()
+    crate::panic_log::path()
 }
 
 fn log_panic(message: &str) {
     if let Some(path) = panic_log_path() {
-        let _ = chatterm::panic_log::append(&path, message);
+        let _ = crate::panic_log::append(&path, message);
     }
 }
 

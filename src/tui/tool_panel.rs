@@ -22,7 +22,7 @@
 //! Expanded (Ctrl+T for all panels, Enter for the focused one) shows every row, except
 //! that an input still streaming shows its last [`STREAMING_EXPANDED_ROWS`]: every delta
 //! re-renders the panel, so its cost must not grow with the input. All text from the model
-//! or a tool passes through [`chatterm::sanitize`].
+//! or a tool passes through [`crate::sanitize`].
 
 use std::time::Duration;
 
@@ -31,8 +31,8 @@ use ratatui::text::{Line, Span};
 use serde_json::Value;
 use tokio::time::Instant;
 
-use chatterm::engine::ToolStatus;
-use chatterm::tools::{ApprovalDecision, InvalidInput, ToolOutput};
+use crate::engine::ToolStatus;
+use crate::tools::{ApprovalDecision, InvalidInput, ToolOutput};
 
 use super::cells::{RenderOptions, clip_line};
 use super::json_view::{Highlight, JsonView, Window, lines_count, more_lines};
@@ -118,7 +118,7 @@ pub struct ToolPanel {
     /// The approval prompt's keys, as the app's keymap has them.
     prompt: String,
     /// What approving would change (`write_file`), shown with the prompt.
-    preview: Option<chatterm::tools::preview::ApprovalPreview>,
+    preview: Option<crate::tools::preview::ApprovalPreview>,
     /// How to see what a collapsed panel leaves out (`Ctrl+T expands`), from the keymap.
     expand_hint: String,
 }
@@ -233,7 +233,7 @@ impl ToolPanel {
     }
 
     /// What approving the call would change.
-    pub fn set_preview(&mut self, preview: chatterm::tools::preview::ApprovalPreview) {
+    pub fn set_preview(&mut self, preview: crate::tools::preview::ApprovalPreview) {
         self.preview = Some(preview);
     }
 
@@ -372,8 +372,8 @@ impl ToolPanel {
     }
 
     fn header(&self, width: usize, theme: &Theme, expanded: bool) -> Line<'static> {
-        let name = chatterm::sanitize::sanitize_line(&self.name);
-        let id = chatterm::sanitize::sanitize_line(&short_id(&self.id)).into_owned();
+        let name = crate::sanitize::sanitize_line(&self.name);
+        let id = crate::sanitize::sanitize_line(&short_id(&self.id)).into_owned();
         let mut title = theme.style(Role::ToolHeader).add_modifier(Modifier::BOLD);
         let mut spans = Vec::new();
         if self.focused {
@@ -395,7 +395,7 @@ impl ToolPanel {
     }
 
     fn status_text(&self) -> (String, Role) {
-        let reason = |r: &str| chatterm::sanitize::sanitize_line(r).into_owned();
+        let reason = |r: &str| crate::sanitize::sanitize_line(r).into_owned();
         match &self.state {
             ToolState::Streaming => (
                 format!(
@@ -486,7 +486,7 @@ fn render_output(
             .char_indices()
             .nth(room)
             .map_or(text, |(i, _)| &text[..i]);
-        let clean = chatterm::sanitize::sanitize_line(&expand_tabs(cut)).into_owned();
+        let clean = crate::sanitize::sanitize_line(&expand_tabs(cut)).into_owned();
         let wrapped = wrap_chars(&[Span::styled(clean, style)], width);
         let take = wrapped.len().min(max_rows - rows);
         let whole = take == wrapped.len() && cut.len() == text.len();
@@ -510,7 +510,7 @@ fn render_output(
 
 /// One-line text wrapped to the width in one style.
 fn note(text: &str, style: Style, width: usize) -> Vec<Line<'static>> {
-    let clean = chatterm::sanitize::sanitize_line(text).into_owned();
+    let clean = crate::sanitize::sanitize_line(text).into_owned();
     wrap_words(&[Span::styled(clean, style)], width)
         .into_iter()
         .map(Line::from)

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use chatterm::api::{ContentBlock, ToolUseBlock};
-use chatterm::engine::Update;
+use crate::api::{ContentBlock, ToolUseBlock};
+use crate::engine::Update;
 
 use super::*;
 use crate::tui::app::App;

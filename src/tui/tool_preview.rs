@@ -1,5 +1,5 @@
 //! The approval prompt's preview of what a call would change (see
-//! [`chatterm::tools::preview`]): "new file, N lines", "no change", or the unified diff,
+//! [`crate::tools::preview`]): "new file, N lines", "no change", or the unified diff,
 //! removed lines in the error colour and added ones in the cost (green) colour, clipped to
 //! [`MAX_ROWS`] with a count of the lines left out. Shown only while the call awaits
 //! approval: once decided, the result says what happened.
@@ -8,8 +8,8 @@
 
 use ratatui::text::{Line, Span};
 
-use chatterm::sanitize::sanitize_line;
-use chatterm::tools::preview::{ApprovalPreview, DiffLine};
+use crate::sanitize::sanitize_line;
+use crate::tools::preview::{ApprovalPreview, DiffLine};
 
 use super::theme::{Role, Theme};
 use super::wrap::truncate;
@@ -65,7 +65,7 @@ pub fn lines(preview: &ApprovalPreview, width: usize, theme: &Theme) -> Vec<Line
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chatterm::tools::preview::unified_diff;
+    use crate::tools::preview::unified_diff;
 
     fn text(lines: &[Line]) -> Vec<String> {
         lines.iter().map(ToString::to_string).collect()

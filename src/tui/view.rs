@@ -199,7 +199,7 @@ impl App {
             Some(t) => t.to_string(),
             None => "custom".to_owned(),
         };
-        let model = chatterm::sanitize::sanitize_line(&self.status.model);
+        let model = crate::sanitize::sanitize_line(&self.status.model);
         let (state, role) = self.connection_label();
         let mut spans = vec![
             Span::styled(format!(" {tier} "), bar.add_modifier(Modifier::BOLD)),
@@ -223,7 +223,7 @@ impl App {
         ));
         let left = Line::from(spans);
         let right = match &self.flash {
-            Some((text, _)) => chatterm::sanitize::sanitize_line(text).into_owned(),
+            Some((text, _)) => crate::sanitize::sanitize_line(text).into_owned(),
             None => self.hints(),
         };
         // A message that does not fit beside the model takes the whole bar for its few
@@ -247,7 +247,7 @@ impl App {
     fn render_queue(&self, area: Rect, buf: &mut Buffer) {
         let style = self.theme.style(Role::Dim);
         for (line, y) in self.queue_lines().iter().zip(area.y..area.y + area.height) {
-            let text = chatterm::sanitize::sanitize_line(line);
+            let text = crate::sanitize::sanitize_line(line);
             let text = truncate(&text, usize::from(area.width));
             buf.set_span(area.x, y, &Span::styled(text, style), area.width);
         }

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyModifiers};
 
-use chatterm::api::{ApiError, ContentBlock, ThinkingBlock};
-use chatterm::engine::Update;
+use crate::api::{ApiError, ContentBlock, ThinkingBlock};
+use crate::engine::Update;
 
 use crate::tui::app::App;
 use crate::tui::test_support::*;
@@ -111,7 +111,7 @@ fn routed_answer() {
         app.on_update(
             Update::Routed {
                 turn: turn(),
-                tier: chatterm::config::Tier::Fast,
+                tier: crate::config::Tier::Fast,
                 reason: "rule classification".into(),
             },
             now(),

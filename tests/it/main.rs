@@ -15,6 +15,7 @@ mod extract;
 mod extract_cli;
 mod fake_tools;
 mod history_cli;
+mod layering;
 mod ledger;
 mod mock_bounds;
 mod models;

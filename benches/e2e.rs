@@ -45,7 +45,7 @@ use chatterm::mock::script::split_words;
 use chatterm::mock::{MockServer, Reply, Script, Step};
 use chatterm::tui;
 use tui::app::Effect;
-use tui::frame::FrameScheduler;
+use tui::run::frame::FrameScheduler;
 
 const FULL_SPEED_DELTAS: usize = 20_000;
 /// The paced stream: this many deltas per write, one write every `TICK`.

@@ -42,7 +42,7 @@ use chatterm::engine::{TurnId, Update};
 use chatterm::tui;
 use conversation::{long_conversation, new_app};
 use tui::app::App;
-use tui::frame::FrameScheduler;
+use tui::run::frame::FrameScheduler;
 
 /// The conversation, rendered once at `screen` (warm caches).
 fn warm_conversation(screen: Rect) -> App {

@@ -16,9 +16,9 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ratatui::style::Style;
 
-use tui::highlight;
-use tui::markdown;
-use tui::theme::Theme;
+use tui::render::highlight;
+use tui::render::markdown;
+use tui::render::theme::Theme;
 
 use chatterm::tui;
 

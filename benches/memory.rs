@@ -37,7 +37,7 @@ fn main() {
     }
     let before = status_mb("VmRSS:");
     let (mut app, bytes) = conversation::long_conversation();
-    tui::highlight::warm();
+    tui::render::highlight::warm();
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
     // Every cell laid out, as after the session settled on screen.
     loop {

@@ -18,9 +18,9 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Value, json};
 
-use tui::cells::{Cell, CellKind, RenderOptions};
-use tui::theme::Theme;
-use tui::tool_panel::ToolPanel;
+use tui::render::cells::{Cell, CellKind, RenderOptions};
+use tui::render::theme::Theme;
+use tui::widgets::tool_panel::ToolPanel;
 
 use chatterm::tui;
 

@@ -9,9 +9,9 @@ use chatterm::api::{ContentBlock, MessageResponse, Role, StopReason, Usage};
 use chatterm::config::Tier;
 use chatterm::engine::{TurnId, TurnStats, Update};
 
+use chatterm::tui::app::keymap::Keymap;
 use chatterm::tui::app::{App, AppOptions};
-use chatterm::tui::keymap::Keymap;
-use chatterm::tui::theme::Theme;
+use chatterm::tui::render::theme::Theme;
 
 /// Messages in the long session: 2,500 questions and their answers.
 pub const MESSAGES: usize = 5_000;

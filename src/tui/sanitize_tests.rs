@@ -29,7 +29,7 @@ use crate::tools::ToolOutput;
 
 use crate::tui::app::App;
 use crate::tui::test_support::*;
-use crate::tui::tool_panel::tests::{close_input, status, tool_block, tool_call};
+use crate::tui::widgets::tool_panel::tests::{close_input, status, tool_block, tool_call};
 
 /// Every class the gate removes: CSI colours and screen clears, OSC 52 (clipboard) and
 /// OSC 8 (hyperlink) with their payloads, the 8-bit CSI, NEL, bidi overrides and

@@ -17,9 +17,9 @@ use crate::api::{ContentBlock, MessageResponse, Role as ApiRole, StopReason, Usa
 use crate::config::Tier;
 use crate::engine::{Command, TurnId, TurnStats, Update};
 
+use crate::tui::app::keymap::Keymap;
 use crate::tui::app::{App, AppOptions, Effect};
-use crate::tui::keymap::Keymap;
-use crate::tui::theme::Theme;
+use crate::tui::render::theme::Theme;
 
 /// The dark theme, for tests of which role styles what.
 pub(crate) fn dark() -> Theme {

@@ -1,0 +1,206 @@
+//! The app's side of stored conversations: the picker overlay's keys, new conversations,
+//! `/rename`, and editing an earlier message to branch the conversation.
+//!
+//! The key flow for editing, designed so Esc keeps interrupting a streaming answer:
+//!
+//! - Esc while an answer streams interrupts it (nothing else happens).
+//! - Esc when idle with an empty input starts *picking*: the newest user message is
+//!   highlighted; Up/Down move between user messages (Down past the newest, or Esc, stops
+//!   picking); Enter puts the picked text in the input and marks it as being *edited*.
+//!   Any other key stops picking and does what it always does.
+//! - While editing, the status bar says so; Enter sends the text as a new branch
+//!   ([`Command::Fork`]): the cells from the edited message on are dropped from the screen,
+//!   the stored original keeps them. Esc with text in the input stops editing (and clears
+//!   the input), so a plain message is sent as usual again.
+//!
+//! Like the rest of the app this does no IO: store work is an [`Effect::Store`].
+
+use crossterm::event::{KeyCode, KeyEvent};
+use tokio::time::Instant;
+
+use crate::engine::Command;
+use crate::store::{ConversationId, ConversationSummary, StoreError};
+
+use crate::tui::app::keymap::Action;
+use crate::tui::app::{App, Connection, Effect, StoreRequest};
+use crate::tui::render::cells::CellKind;
+use crate::tui::widgets::picker::{Picker, PickerAction};
+
+impl App {
+    /// Ctrl+R: opens the picker and asks for the first page.
+    pub(in crate::tui) fn open_picker(&mut self) {
+        self.selecting = None;
+        self.conversation.set_highlight(None);
+        self.picker = Some(Picker::new(self.conversation_id, self.delete_key()));
+        self.effect(Effect::Store(StoreRequest::List(String::new())));
+    }
+
+    /// The store's answer to [`StoreRequest::List`], listed at `now_ms`.
+    pub fn on_listed(&mut self, result: Result<Vec<ConversationSummary>, StoreError>, now_ms: i64) {
+        if let Some(picker) = &mut self.picker {
+            match result {
+                Ok(items) => picker.set_items(items, now_ms),
+                Err(e) => picker.set_error(e.to_string()),
+            }
+        }
+    }
+
+    pub(in crate::tui) fn on_picker_key(&mut self, key: &KeyEvent, now: Instant) {
+        let delete = self.keymap.action_for(key) == Some(Action::DeleteConversation);
+        let Some(picker) = &mut self.picker else {
+            return;
+        };
+        match picker.on_key(key, delete) {
+            PickerAction::None => {}
+            PickerAction::Search(query) => self.effect(Effect::Store(StoreRequest::List(query))),
+            PickerAction::Close => self.picker = None,
+            PickerAction::Open(id) => {
+                self.picker = None;
+                if self.is_busy() {
+                    self.interrupt(now);
+                }
+                self.effect(Effect::Store(StoreRequest::Open(id)));
+            }
+            PickerAction::Delete(id) => {
+                let query = picker.query.clone();
+                self.effect(Effect::Store(StoreRequest::Delete(id)));
+                self.effect(Effect::Store(StoreRequest::List(query)));
+                if Some(id) == self.conversation_id {
+                    // The open conversation is gone: what follows is a new one.
+                    self.new_conversation(now);
+                    self.picker = Some(Picker::new(None, self.delete_key()));
+                }
+                self.flash(format!("deleted conversation {id}"), now);
+            }
+        }
+    }
+
+    fn delete_key(&self) -> String {
+        let keys = self.keymap.keys_for(Action::DeleteConversation);
+        keys.first().map_or(String::new(), |k| k.to_string())
+    }
+
+    /// Ctrl+N: a new conversation; the current one stays stored.
+    pub(in crate::tui) fn new_conversation(&mut self, now: Instant) {
+        if self.is_busy() {
+            self.interrupt(now);
+        }
+        self.conversation.clear();
+        self.forget_tools();
+        self.last_answer = None;
+        self.selecting = None;
+        self.editing = None;
+        self.conversation_id = None;
+        self.effect(Effect::Engine(Command::Clear));
+        self.flash("new conversation", now);
+    }
+
+    /// `/rename TITLE`.
+    pub(in crate::tui) fn rename(&mut self, title: String, now: Instant) {
+        match self.conversation_id {
+            Some(id) => {
+                self.effect(Effect::Store(StoreRequest::Rename(id, title.clone())));
+                self.flash(format!("renamed to “{title}”"), now);
+            }
+            None => self.flash("nothing to rename yet: send a message first", now),
+        }
+    }
+
+    /// The engine's word on which stored conversation this is.
+    /// The line printed after the terminal is restored, so the conversation is easy to
+    /// come back to: only when the one on screen is stored and has messages.
+    pub fn resume_hint(&self) -> Option<String> {
+        let id = self.conversation_id?;
+        let has_messages = self
+            .conversation
+            .cells()
+            .iter()
+            .any(|c| matches!(c.kind, CellKind::User(_)));
+        has_messages.then(|| format!("resume with: chatterm --resume {id}"))
+    }
+
+    pub(in crate::tui) fn set_conversation_id(&mut self, id: Option<String>) {
+        self.conversation_id = id.and_then(|s| s.parse::<ConversationId>().ok());
+    }
+
+    /// Esc when idle: starts picking a message on an empty input, stops editing otherwise.
+    pub(in crate::tui) fn escape_idle(&mut self, now: Instant) {
+        if !self.input.is_empty() {
+            if self.editing.take().is_some() {
+                self.input.clear();
+                self.sync_popup();
+                self.flash("edit cancelled", now);
+            }
+            return;
+        }
+        self.editing = None;
+        let Some(last) = self.user_cells().last().copied() else {
+            self.flash("no message to edit yet", now);
+            return;
+        };
+        self.select_cell(Some(last));
+    }
+
+    /// Keys while picking a message. True when the key was used up.
+    pub(in crate::tui) fn on_select_key(&mut self, key: &KeyEvent, now: Instant) -> bool {
+        let Some(current) = self.selecting else {
+            return false;
+        };
+        let cells = self.user_cells();
+        let at = cells.iter().position(|&id| id == current);
+        match (key.code, at) {
+            (KeyCode::Up, Some(i)) => self.select_cell(Some(cells[i.saturating_sub(1)])),
+            (KeyCode::Down, Some(i)) => self.select_cell(cells.get(i + 1).copied()),
+            (KeyCode::Enter, Some(i)) if key.modifiers.is_empty() => {
+                let text = self
+                    .conversation
+                    .cells()
+                    .iter()
+                    .find_map(|c| match &c.kind {
+                        CellKind::User(t) if c.id == current => Some(t.clone()),
+                        _ => None,
+                    });
+                self.select_cell(None);
+                if let Some(text) = text {
+                    self.input.set_text(&text);
+                    self.sync_popup();
+                    self.editing = Some(i);
+                    self.flash("editing: Enter sends it as a new branch · Esc cancels", now);
+                }
+            }
+            (KeyCode::Esc, _) => self.select_cell(None),
+            _ => {
+                self.select_cell(None);
+                return false;
+            }
+        }
+        true
+    }
+
+    fn select_cell(&mut self, id: Option<u64>) {
+        self.selecting = id;
+        self.conversation.set_highlight(id);
+        if let Some(id) = id {
+            self.conversation.scroll_to_cell(id);
+        }
+    }
+
+    /// The ids of the cells that hold typed user messages, in order.
+    fn user_cells(&self) -> Vec<u64> {
+        (self.conversation).ids_where(|k| matches!(k, CellKind::User(_)))
+    }
+
+    /// Sends `text` in place of the `index`-th user message: a new branch from there.
+    pub(in crate::tui) fn send_fork(&mut self, index: usize, text: String) {
+        if let Some(&id) = self.user_cells().get(index) {
+            self.conversation.truncate_from(id);
+        }
+        self.conversation.push(CellKind::User(text.as_str().into()));
+        self.conversation.scroll_to_bottom();
+        self.connection = Connection::Waiting;
+        self.effect(Effect::Engine(Command::Fork {
+            user_index: index,
+            text,
+        }));
+    }
+}

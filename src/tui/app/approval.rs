@@ -92,19 +92,33 @@ impl Refusal {
     }
 }
 
+/// The approval prompt's state beyond the pending calls (`ToolCalls`): the guard against
+/// keys typed as the prompt appears, and the refusal reason prompt.
+#[derive(Debug, Default)]
+pub(in crate::tui) struct ApprovalPrompt {
+    /// When the approval prompt appeared, and whether the person was typing then.
+    pub shown: Option<(Instant, bool)>,
+    /// When a key last changed the input.
+    pub last_typed: Option<Instant>,
+    /// The reason prompt of a refusal, while open.
+    pub refusing: Option<Refusal>,
+}
+
 impl App {
     /// The first call started waiting: remember whether the person was typing.
     pub(in crate::tui) fn prompt_appeared(&mut self, now: Instant) {
         let typed_lately = self
+            .approval
             .last_typed
             .is_some_and(|at| now.saturating_duration_since(at) < SETTLE);
-        self.approval_shown = Some((now, !self.input.is_empty() || typed_lately));
+        self.approval.shown = Some((now, !self.input.is_empty() || typed_lately));
     }
 
     /// Whether a bare answer key (a digit) answers now rather than being typed.
     pub(in crate::tui) fn bare_answer_allowed(&self, now: Instant) -> bool {
         let typist = self
-            .approval_shown
+            .approval
+            .shown
             .is_some_and(|(at, typing)| typing && now.saturating_duration_since(at) < SETTLE);
         self.input.is_empty() && !typist
     }
@@ -116,7 +130,7 @@ impl App {
         self.effect(Effect::Engine(Command::SetApprovals(self.mode.policy())));
         for (id, name) in self.pending_calls() {
             if self.mode.covers(&name) {
-                if self.refusing.as_ref().is_some_and(|r| r.id == id) {
+                if self.approval.refusing.as_ref().is_some_and(|r| r.id == id) {
                     self.end_refusal();
                 }
                 self.answer_call(&id, ApprovalDecision::Once, None);
@@ -147,7 +161,7 @@ impl App {
             "Why not? The model reads it  (Enter refuses · Esc back)",
         ));
         self.sync_popup();
-        self.refusing = Some(Refusal { id, draft, hint });
+        self.approval.refusing = Some(Refusal { id, draft, hint });
     }
 
     /// Keys of the reason prompt: Enter refuses, Esc leaves the call waiting. Other keys
@@ -156,7 +170,7 @@ impl App {
         match self.keymap.action_for(key) {
             Some(Action::Send) => {
                 let reason = self.input.text().trim().to_owned();
-                let Some(id) = self.refusing.as_ref().map(|r| r.id.clone()) else {
+                let Some(id) = self.approval.refusing.as_ref().map(|r| r.id.clone()) else {
                     return false;
                 };
                 self.end_refusal();
@@ -183,7 +197,7 @@ impl App {
 
     /// Closes the reason prompt, putting the draft back.
     pub(in crate::tui) fn end_refusal(&mut self) {
-        if let Some(refusal) = self.refusing.take() {
+        if let Some(refusal) = self.approval.refusing.take() {
             self.input.set_mode(refusal.hint.as_deref());
             self.input.set_mode_placeholder(None);
             self.input.set_text(&refusal.draft);
@@ -194,7 +208,7 @@ impl App {
     /// Call `id` stopped waiting without the prompt's answer (the turn went on without
     /// it): the prompt closes.
     pub(in crate::tui) fn refusal_call_settled(&mut self, id: &str) {
-        if self.refusing.as_ref().is_some_and(|r| r.id == id) {
+        if self.approval.refusing.as_ref().is_some_and(|r| r.id == id) {
             self.end_refusal();
         }
     }

@@ -39,7 +39,7 @@ impl App {
         path: Option<String>,
         now: Instant,
     ) {
-        let Some(id) = self.conversation_id else {
+        let Some(id) = self.browse.conversation_id else {
             self.flash("nothing to export yet: send a message first", now);
             return;
         };

@@ -22,6 +22,15 @@ use crate::tui::render::cells::NoticeKind;
 /// Queued messages shown in full before the rest are counted in one line.
 pub(in crate::tui) const QUEUE_ROWS: usize = 3;
 
+/// What is being composed besides the input's text.
+#[derive(Debug, Default)]
+pub(in crate::tui) struct Compose {
+    /// Messages written while an answer streams, oldest first; sent when the turn ends.
+    pub queued: Vec<String>,
+    /// Large pastes shown as chips: (the chip's text in the input, the pasted text).
+    pub pastes: Vec<(String, String)>,
+}
+
 impl App {
     /// A chat answer is on its way: a message sent now would queue.
     pub(in crate::tui) fn answer_pending(&self) -> bool {
@@ -34,7 +43,7 @@ impl App {
     /// Enter while an answer streams: the input's text joins the queue.
     pub(in crate::tui) fn queue_input(&mut self, now: Instant) {
         if let Some(text) = self.input.submit() {
-            self.queued.push(text);
+            self.compose.queued.push(text);
             self.sync_popup();
             self.flash("queued: ↑ takes it back", now);
         }
@@ -46,7 +55,7 @@ impl App {
         if !self.input.is_empty() {
             return false;
         }
-        let Some(text) = self.queued.pop() else {
+        let Some(text) = self.compose.queued.pop() else {
             return false;
         };
         self.input.set_text(&text);
@@ -58,10 +67,10 @@ impl App {
     /// The turn stopped early: every queued message comes back into the input (before
     /// whatever is typed there), nothing is sent.
     pub(in crate::tui) fn unqueue_all(&mut self) {
-        if self.queued.is_empty() {
+        if self.compose.queued.is_empty() {
             return;
         }
-        let mut parts = std::mem::take(&mut self.queued);
+        let mut parts = std::mem::take(&mut self.compose.queued);
         let draft = self.input.text();
         if !draft.trim().is_empty() {
             parts.push(draft);
@@ -76,17 +85,17 @@ impl App {
 
     /// The turn ended: the oldest queued message is sent (the rest wait for its turn).
     pub(in crate::tui) fn send_next_queued(&mut self) {
-        if self.queued.is_empty() {
+        if self.compose.queued.is_empty() {
             return;
         }
-        let text = self.queued.remove(0);
-        let text = paste::expand(&text, &self.pastes);
+        let text = self.compose.queued.remove(0);
+        let text = paste::expand(&text, &self.compose.pastes);
         if self.budget_level() == Some(BudgetLevel::Over) {
             // The budget question takes the input; a draft there keeps the message queued.
             if self.input.is_empty() {
                 self.send_initial(text.to_string());
             } else {
-                self.queued.insert(0, text.to_string());
+                self.compose.queued.insert(0, text.to_string());
                 self.notice(
                     NoticeKind::Cost,
                     "over budget: the queued message waits (send it from the input)",
@@ -100,6 +109,7 @@ impl App {
     /// The queue as the screen shows it: at most [`QUEUE_ROWS`] lines.
     pub(in crate::tui) fn queue_lines(&self) -> Vec<String> {
         let mut lines: Vec<String> = self
+            .compose
             .queued
             .iter()
             .take(QUEUE_ROWS)
@@ -113,8 +123,8 @@ impl App {
                 format!("» queued: {first}{more}")
             })
             .collect();
-        if self.queued.len() > QUEUE_ROWS {
-            let extra = self.queued.len() - QUEUE_ROWS + 1;
+        if self.compose.queued.len() > QUEUE_ROWS {
+            let extra = self.compose.queued.len() - QUEUE_ROWS + 1;
             lines.pop();
             lines.push(format!("» {extra} more queued"));
         }
@@ -135,27 +145,27 @@ impl App {
             self.input.paste(text);
             return;
         }
-        let label = paste::unique_chip(&clean, &self.pastes);
+        let label = paste::unique_chip(&clean, &self.compose.pastes);
         self.input.paste(&label);
-        self.pastes.push((label, clean));
+        self.compose.pastes.push((label, clean));
     }
 
     /// What the person has written and not sent, in full: the input with its chips opened,
     /// or, while a refusal's reason is being typed, the draft put aside for it. This is
     /// what a hang-up saves.
     pub fn draft_text(&self) -> String {
-        let text = match &self.refusing {
+        let text = match &self.approval.refusing {
             Some(refusal) => refusal.draft().to_owned(),
             None => self.input.text(),
         };
-        paste::expand(&text, &self.pastes).to_string()
+        paste::expand(&text, &self.compose.pastes).to_string()
     }
 
     /// Ctrl+O with chips in the input: they open into their text there. False when the
     /// input has none.
     pub(in crate::tui) fn expand_input_pastes(&mut self) -> bool {
         let text = self.input.text();
-        let expanded = paste::expand(&text, &self.pastes);
+        let expanded = paste::expand(&text, &self.compose.pastes);
         if !expanded.has_pastes() {
             return false;
         }
@@ -167,11 +177,11 @@ impl App {
     /// Ctrl+G: the draft goes to the external editor (chips opened, so the whole text can
     /// be edited).
     pub(in crate::tui) fn open_editor(&mut self, now: Instant) {
-        if self.refusing.is_some() {
+        if self.approval.refusing.is_some() {
             self.flash("finish the refusal first (Enter or Esc)", now);
             return;
         }
-        let draft = paste::expand(&self.input.text(), &self.pastes);
+        let draft = paste::expand(&self.input.text(), &self.compose.pastes);
         self.effect(Effect::Editor(draft.to_string()));
     }
 

@@ -70,18 +70,18 @@ fn enter_while_streaming_queues_and_each_is_sent_when_a_turn_ends() {
     type_text(&mut app, "third");
     press(&mut app, KeyCode::Enter);
     assert!(engine_commands(&mut app).is_empty(), "nothing sent yet");
-    assert_eq!(app.queued, ["second", "third"]);
+    assert_eq!(app.compose.queued, ["second", "third"]);
     let text = screen(&mut app, 80, 24);
     assert!(text.contains("» queued: second"), "{text}");
     assert!(text.contains("» queued: third"), "{text}");
 
     finish(&mut app, vec![ContentBlock::text("one")]);
     assert_eq!(engine_commands(&mut app), [Command::Send("second".into())]);
-    assert_eq!(app.queued, ["third"]);
+    assert_eq!(app.compose.queued, ["third"]);
     start_turn(&mut app, "", "claude-sonnet-4-6");
     finish(&mut app, vec![ContentBlock::text("two")]);
     assert_eq!(engine_commands(&mut app), [Command::Send("third".into())]);
-    assert!(app.queued.is_empty());
+    assert!(app.compose.queued.is_empty());
 }
 
 #[test]
@@ -95,13 +95,13 @@ fn up_takes_the_newest_queued_back_and_esc_returns_them_all_unsent() {
     app.take_effects();
     press(&mut app, KeyCode::Up);
     assert_eq!(app.input.text(), "c");
-    assert_eq!(app.queued, ["a", "b"]);
+    assert_eq!(app.compose.queued, ["a", "b"]);
     // Deleting it there removes it; Esc stops the answer and nothing queued is sent.
     app.input.clear();
     press(&mut app, KeyCode::Esc);
     assert_eq!(engine_commands(&mut app), [Command::Cancel]);
     assert_eq!(app.input.text(), "a\n\nb");
-    assert!(app.queued.is_empty());
+    assert!(app.compose.queued.is_empty());
 }
 
 #[test]
@@ -138,7 +138,7 @@ fn ctrl_o_opens_a_chip_in_the_input() {
     assert_eq!(app.input.text(), "[pasted 1 line · 3 KB]");
     chord(&mut app, KeyCode::Char('o'), KeyModifiers::CONTROL);
     assert_eq!(app.input.text(), pasted);
-    assert!(!app.render_options.thinking_expanded);
+    assert!(!app.screen.render_options.thinking_expanded);
 }
 
 #[test]

@@ -287,7 +287,7 @@ impl App {
     /// the sidebar draws with.
     pub(in crate::tui) fn cost_tick(&mut self, now: Instant) -> Option<Instant> {
         self.cost.now = Some(now);
-        if self.show_help {
+        if self.help.shown {
             return None;
         }
         let cache = self

@@ -28,6 +28,7 @@ pub(in crate::tui) mod cost_prompt;
 pub mod editor;
 pub(in crate::tui) mod extract;
 pub mod keymap;
+pub(in crate::tui) mod overlay;
 pub mod paste;
 pub(in crate::tui) mod resume;
 pub(in crate::tui) mod retry;
@@ -47,17 +48,20 @@ use crate::engine::{Command, TurnId};
 use crate::store::ConversationId;
 use crate::tools::ApprovalDecision;
 
-use crate::tui::app::approval::{PermissionMode, Refusal};
+use crate::tui::app::approval::{ApprovalPrompt, PermissionMode};
+use crate::tui::app::compose::Compose;
 use crate::tui::app::cost::{CostOptions, CostState};
 use crate::tui::app::extract::{ExtractMode, ExtractRequest};
 use crate::tui::app::keymap::{Action, KeyChord, Keymap};
+use crate::tui::app::overlay::KeyOutcome;
+use crate::tui::app::store::Browse;
 use crate::tui::app::tools::ToolCalls;
 use crate::tui::render::cells::{CellKind, NoticeKind, RenderOptions};
 use crate::tui::render::pane::{Conversation, WHEEL_LINES};
 use crate::tui::render::theme::Theme;
 use crate::tui::widgets::commands::CommandPopup;
+use crate::tui::widgets::help::HelpState;
 use crate::tui::widgets::input::InputBox;
-use crate::tui::widgets::picker::Picker;
 
 /// Something the event loop must do outside the app's state.
 #[derive(Debug, Clone, PartialEq)]
@@ -125,6 +129,8 @@ pub struct ModelStatus {
     pub model: String,
     /// Set while the running turn uses a fallback model: (from, to).
     pub fell_back: Option<(String, String)>,
+    /// Model ids offered by `/model` completion (the tiers' models).
+    pub models: Vec<String>,
 }
 
 /// The turn being shown: which cell each content block index went to.
@@ -154,7 +160,6 @@ pub struct App {
     pub(super) keymap: Keymap,
     pub(super) theme: Theme,
     pub(super) status: ModelStatus,
-    pub(super) models: Vec<String>,
     pub(super) connection: Connection,
     /// Session accounting, budget and the sidebar's clock (`app/cost.rs`).
     pub(super) cost: CostState,
@@ -163,46 +168,41 @@ pub struct App {
     pub(super) cancelled: Option<TurnId>,
     /// The text of the last complete (or interrupted) answer, for Ctrl+Y and /copy.
     pub(super) last_answer: Option<String>,
-    pub(super) show_sidebar: bool,
-    pub(super) show_help: bool,
-    /// First line of the help overlay in view, and the screen's rows and width last frame.
-    pub(super) help_scroll: usize,
-    pub(super) help_rows: usize,
-    pub(super) help_width: u16,
-    /// Where the sidebar was in the last frame; `None` when it was not shown.
-    pub(super) sidebar_area: Option<ratatui::layout::Rect>,
-    pub(super) render_options: RenderOptions,
-    pub(super) mouse_capture: bool,
-    pub(super) focused: bool,
-    pub(super) ctrl_c_at: Option<Instant>,
+    /// The help overlay (`widgets/help.rs`).
+    pub(super) help: HelpState,
+    /// What the screen shows and how: sidebar, mouse, focus, render options.
+    pub(super) screen: Screen,
     pub(super) flash: Option<(String, Instant)>,
     /// Tool panels: calls by id, pending approvals, running spinners, focus.
     pub(super) tools: ToolCalls,
     /// `/extract`: the armed schema, the running extraction (`app/extract.rs`).
     pub(super) extract: ExtractMode,
     effects: Vec<Effect>,
-    /// The conversation picker, while open.
-    pub(super) picker: Option<Picker>,
-    /// The user message cell picked with Esc then Up/Down, while picking.
-    pub(super) selecting: Option<u64>,
-    /// The typed user message being edited (0-based): sending forks the conversation there.
-    pub(super) editing: Option<usize>,
-    /// The stored conversation on screen, once it has an id.
-    pub(super) conversation_id: Option<ConversationId>,
+    /// The stored conversation, the picker, and picking or editing an earlier message
+    /// (`app/store.rs`).
+    pub(super) browse: Browse,
     /// The server's wait after a failure, and a `/retry` counting down to it.
     pub(super) retry_wait: crate::tui::app::retry::RetryWait,
     /// Ask, auto-edit or approve all (Shift+Tab), see `app/approval.rs`.
     pub(super) mode: PermissionMode,
-    /// When the approval prompt appeared, and whether the person was typing then.
-    pub(super) approval_shown: Option<(Instant, bool)>,
-    /// When a key last changed the input.
-    pub(super) last_typed: Option<Instant>,
-    /// The reason prompt of a refusal, while open.
-    pub(super) refusing: Option<Refusal>,
-    /// Messages written while an answer streams, oldest first; sent when the turn ends.
-    pub(super) queued: Vec<String>,
-    /// Large pastes shown as chips: (the chip's text in the input, the pasted text).
-    pub(super) pastes: Vec<(String, String)>,
+    /// The approval prompt's guard and the refusal reason prompt (`app/approval.rs`).
+    pub(super) approval: ApprovalPrompt,
+    /// The queue and paste chips (`app/compose.rs`).
+    pub(super) compose: Compose,
+}
+
+/// What the screen shows and how, toggled by keys and told by the terminal.
+#[derive(Debug)]
+pub(super) struct Screen {
+    pub sidebar: bool,
+    /// Where the sidebar was in the last frame; `None` when it was not shown.
+    pub sidebar_area: Option<ratatui::layout::Rect>,
+    pub render_options: RenderOptions,
+    pub mouse_capture: bool,
+    /// The terminal has the focus (focus events), so the cursor shows.
+    pub focused: bool,
+    /// When Ctrl+C last cleared the input while idle: another one soon after quits.
+    pub ctrl_c_at: Option<Instant>,
 }
 
 /// What the app starts with.
@@ -241,42 +241,35 @@ impl App {
                 auto: options.auto,
                 model: options.model,
                 fell_back: None,
+                models: options.models,
             },
-            models: options.models,
             connection: Connection::Idle,
             cost: CostState::new(options.cost),
             live: None,
             cancelled: None,
             last_answer: None,
-            show_sidebar: options.sidebar,
-            show_help: false,
-            help_scroll: 0,
-            help_rows: 0,
-            help_width: 0,
-            sidebar_area: None,
-            render_options: RenderOptions::default(),
-            mouse_capture: options.mouse_capture,
-            focused: true,
-            ctrl_c_at: None,
+            help: HelpState::default(),
+            screen: Screen {
+                sidebar: options.sidebar,
+                sidebar_area: None,
+                render_options: RenderOptions::default(),
+                mouse_capture: options.mouse_capture,
+                focused: true,
+                ctrl_c_at: None,
+            },
             flash: None,
             tools: ToolCalls::default(),
             extract: ExtractMode::default(),
             effects: Vec::new(),
-            picker: None,
-            selecting: None,
-            editing: None,
+            browse: Browse::default(),
             retry_wait: Default::default(),
-            conversation_id: None,
             mode: if options.approve_all {
                 PermissionMode::ApproveAll
             } else {
                 PermissionMode::Ask
             },
-            approval_shown: None,
-            last_typed: None,
-            refusing: None,
-            queued: Vec::new(),
-            pastes: Vec::new(),
+            approval: ApprovalPrompt::default(),
+            compose: Compose::default(),
         };
         for text in notices {
             app.notice(NoticeKind::Info, text);
@@ -309,7 +302,7 @@ impl App {
     }
 
     pub fn set_focused(&mut self, focused: bool) {
-        self.focused = focused;
+        self.screen.focused = focused;
     }
 
     /// Advances clocks (countdowns, status messages). Returns when it next needs a tick.
@@ -344,29 +337,12 @@ impl App {
         }
         // Any other key ends Ctrl+C's arming: a Ctrl+C after typing clears, never quits.
         if self.keymap.action_for(key) != Some(Action::CtrlC) {
-            self.ctrl_c_at = None;
+            self.screen.ctrl_c_at = None;
         }
-        if self.show_help {
-            self.on_help_key(key);
-            return;
-        }
-        if self.cost.confirm.is_some() {
-            self.on_confirm_key(key, now);
-            return;
-        }
-        if self.picker.is_some() {
-            self.on_picker_key(key, now);
-            return;
-        }
-        if self.selecting.is_some() && self.on_select_key(key, now) {
-            return;
-        }
-        // The reason prompt's Enter and Esc come first: a reason is never a command.
-        if self.refusing.is_some() && self.on_refusal_key(key, now) {
-            return;
-        }
-        if self.popup_visible() && self.on_popup_key(key) {
-            return;
+        match self.overlays_key(key, now) {
+            Some(KeyOutcome::Action(action)) => return self.on_action(action, key, now),
+            Some(_) => return,
+            None => {}
         }
         match self.keymap.action_for(key) {
             Some(action) if self.applies(action, key, now) => self.on_action(action, key, now),
@@ -404,7 +380,7 @@ impl App {
                     self.send(now);
                     // Sent (or queued): the person is no longer in the middle of typing.
                     if self.input.is_empty() {
-                        self.last_typed = None;
+                        self.approval.last_typed = None;
                     }
                 }
             }
@@ -454,18 +430,19 @@ impl App {
             Action::Bottom => self.conversation.scroll_to_bottom(),
             Action::CopyLast => self.copy(None, now),
             Action::Help => self.open_help(),
-            Action::ToggleSidebar => self.show_sidebar = !self.show_sidebar,
+            Action::ToggleSidebar => self.screen.sidebar = !self.screen.sidebar,
             // A paste chip in the input opens there; otherwise thinking and pasted text
             // in the conversation open or close.
             Action::ToggleThinking => {
                 if !self.expand_input_pastes() {
-                    self.render_options.thinking_expanded = !self.render_options.thinking_expanded
+                    self.screen.render_options.thinking_expanded =
+                        !self.screen.render_options.thinking_expanded
                 }
             }
             Action::ToggleMouse => {
-                self.mouse_capture = !self.mouse_capture;
-                self.effect(Effect::SetMouseCapture(self.mouse_capture));
-                let text = if self.mouse_capture {
+                self.screen.mouse_capture = !self.screen.mouse_capture;
+                self.effect(Effect::SetMouseCapture(self.screen.mouse_capture));
+                let text = if self.screen.mouse_capture {
                     "mouse on: wheel scrolls; F12 for native text selection"
                 } else {
                     "mouse off: select text natively; F12 turns the wheel back on"
@@ -499,12 +476,12 @@ impl App {
     /// A key typed into the input (no binding took it), remembered for the approval
     /// prompt's guard (`app/approval.rs`).
     fn type_key(&mut self, key: &KeyEvent, now: Instant) {
-        self.last_typed = Some(now);
+        self.approval.last_typed = Some(now);
         self.edit(key);
     }
 
     pub fn on_paste(&mut self, text: &str) {
-        self.ctrl_c_at = None;
+        self.screen.ctrl_c_at = None;
         self.paste(text);
         self.popup_dismissed = false;
         self.sync_popup();

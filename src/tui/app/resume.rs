@@ -28,10 +28,10 @@ impl App {
     pub fn show_conversation(&mut self, loaded: &LoadedConversation, outcomes: &[ToolOutcome]) {
         self.conversation.clear();
         self.forget_tools();
-        self.selecting = None;
-        self.editing = None;
+        self.browse.selecting = None;
+        self.browse.editing = None;
         self.last_answer = None;
-        self.conversation_id = Some(loaded.summary.id);
+        self.browse.conversation_id = Some(loaded.summary.id);
         for m in &loaded.messages {
             self.push_stored(m, outcomes);
         }

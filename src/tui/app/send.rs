@@ -14,7 +14,7 @@ use crate::tui::widgets::commands::SlashCommand;
 
 impl App {
     pub(in crate::tui) fn sync_popup(&mut self) {
-        self.popup.update(&self.input.text(), &self.models);
+        self.popup.update(&self.input.text(), &self.status.models);
     }
 
     pub(in crate::tui) fn popup_visible(&self) -> bool {
@@ -67,7 +67,7 @@ impl App {
                 None => {}
             }
         }
-        if self.answer_pending() && self.editing.is_none() && !self.extract_armed() {
+        if self.answer_pending() && self.browse.editing.is_none() && !self.extract_armed() {
             self.queue_input(now);
             return;
         }
@@ -88,12 +88,12 @@ impl App {
                 Some(rest) => format!("/{rest}"),
                 None => text,
             };
-            let text = crate::tui::app::paste::expand(&text, &self.pastes);
+            let text = crate::tui::app::paste::expand(&text, &self.compose.pastes);
             if self.extract_armed() {
                 self.start_extraction(text.to_string());
                 return;
             }
-            match self.editing.take() {
+            match self.browse.editing.take() {
                 Some(index) => self.send_fork(index, text.to_string()),
                 None => self.send_user(text),
             }
@@ -194,6 +194,7 @@ impl App {
             return;
         }
         let armed = self
+            .screen
             .ctrl_c_at
             .is_some_and(|at| now.duration_since(at) < CTRL_C_WINDOW);
         if armed && self.input.is_empty() {
@@ -203,7 +204,7 @@ impl App {
         let text = self.input.text();
         self.input.clear();
         self.sync_popup();
-        self.ctrl_c_at = Some(now);
+        self.screen.ctrl_c_at = Some(now);
         if text.trim().is_empty() {
             self.flash("press Ctrl+C again to quit", now);
         } else {

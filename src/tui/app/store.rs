@@ -26,18 +26,32 @@ use crate::tui::app::{App, Connection, Effect, StoreRequest};
 use crate::tui::render::cells::CellKind;
 use crate::tui::widgets::picker::{Picker, PickerAction};
 
+/// The stored conversation on screen and the ways back into history: the picker, and
+/// picking or editing an earlier message.
+#[derive(Debug, Default)]
+pub(in crate::tui) struct Browse {
+    /// The conversation picker, while open.
+    pub picker: Option<Picker>,
+    /// The user message cell picked with Esc then Up/Down, while picking.
+    pub selecting: Option<u64>,
+    /// The typed user message being edited (0-based): sending forks the conversation there.
+    pub editing: Option<usize>,
+    /// The stored conversation on screen, once it has an id.
+    pub conversation_id: Option<ConversationId>,
+}
+
 impl App {
     /// Ctrl+R: opens the picker and asks for the first page.
     pub(in crate::tui) fn open_picker(&mut self) {
-        self.selecting = None;
+        self.browse.selecting = None;
         self.conversation.set_highlight(None);
-        self.picker = Some(Picker::new(self.conversation_id, self.delete_key()));
+        self.browse.picker = Some(Picker::new(self.browse.conversation_id, self.delete_key()));
         self.effect(Effect::Store(StoreRequest::List(String::new())));
     }
 
     /// The store's answer to [`StoreRequest::List`], listed at `now_ms`.
     pub fn on_listed(&mut self, result: Result<Vec<ConversationSummary>, StoreError>, now_ms: i64) {
-        if let Some(picker) = &mut self.picker {
+        if let Some(picker) = &mut self.browse.picker {
             match result {
                 Ok(items) => picker.set_items(items, now_ms),
                 Err(e) => picker.set_error(e.to_string()),
@@ -47,15 +61,15 @@ impl App {
 
     pub(in crate::tui) fn on_picker_key(&mut self, key: &KeyEvent, now: Instant) {
         let delete = self.keymap.action_for(key) == Some(Action::DeleteConversation);
-        let Some(picker) = &mut self.picker else {
+        let Some(picker) = &mut self.browse.picker else {
             return;
         };
         match picker.on_key(key, delete) {
             PickerAction::None => {}
             PickerAction::Search(query) => self.effect(Effect::Store(StoreRequest::List(query))),
-            PickerAction::Close => self.picker = None,
+            PickerAction::Close => self.browse.picker = None,
             PickerAction::Open(id) => {
-                self.picker = None;
+                self.browse.picker = None;
                 if self.is_busy() {
                     self.interrupt(now);
                 }
@@ -65,10 +79,10 @@ impl App {
                 let query = picker.query.clone();
                 self.effect(Effect::Store(StoreRequest::Delete(id)));
                 self.effect(Effect::Store(StoreRequest::List(query)));
-                if Some(id) == self.conversation_id {
+                if Some(id) == self.browse.conversation_id {
                     // The open conversation is gone: what follows is a new one.
                     self.new_conversation(now);
-                    self.picker = Some(Picker::new(None, self.delete_key()));
+                    self.browse.picker = Some(Picker::new(None, self.delete_key()));
                 }
                 self.flash(format!("deleted conversation {id}"), now);
             }
@@ -88,16 +102,16 @@ impl App {
         self.conversation.clear();
         self.forget_tools();
         self.last_answer = None;
-        self.selecting = None;
-        self.editing = None;
-        self.conversation_id = None;
+        self.browse.selecting = None;
+        self.browse.editing = None;
+        self.browse.conversation_id = None;
         self.effect(Effect::Engine(Command::Clear));
         self.flash("new conversation", now);
     }
 
     /// `/rename TITLE`.
     pub(in crate::tui) fn rename(&mut self, title: String, now: Instant) {
-        match self.conversation_id {
+        match self.browse.conversation_id {
             Some(id) => {
                 self.effect(Effect::Store(StoreRequest::Rename(id, title.clone())));
                 self.flash(format!("renamed to “{title}”"), now);
@@ -110,7 +124,7 @@ impl App {
     /// The line printed after the terminal is restored, so the conversation is easy to
     /// come back to: only when the one on screen is stored and has messages.
     pub fn resume_hint(&self) -> Option<String> {
-        let id = self.conversation_id?;
+        let id = self.browse.conversation_id?;
         let has_messages = self
             .conversation
             .cells()
@@ -120,20 +134,20 @@ impl App {
     }
 
     pub(in crate::tui) fn set_conversation_id(&mut self, id: Option<String>) {
-        self.conversation_id = id.and_then(|s| s.parse::<ConversationId>().ok());
+        self.browse.conversation_id = id.and_then(|s| s.parse::<ConversationId>().ok());
     }
 
     /// Esc when idle: starts picking a message on an empty input, stops editing otherwise.
     pub(in crate::tui) fn escape_idle(&mut self, now: Instant) {
         if !self.input.is_empty() {
-            if self.editing.take().is_some() {
+            if self.browse.editing.take().is_some() {
                 self.input.clear();
                 self.sync_popup();
                 self.flash("edit cancelled", now);
             }
             return;
         }
-        self.editing = None;
+        self.browse.editing = None;
         let Some(last) = self.user_cells().last().copied() else {
             self.flash("no message to edit yet", now);
             return;
@@ -143,7 +157,7 @@ impl App {
 
     /// Keys while picking a message. True when the key was used up.
     pub(in crate::tui) fn on_select_key(&mut self, key: &KeyEvent, now: Instant) -> bool {
-        let Some(current) = self.selecting else {
+        let Some(current) = self.browse.selecting else {
             return false;
         };
         let cells = self.user_cells();
@@ -164,7 +178,7 @@ impl App {
                 if let Some(text) = text {
                     self.input.set_text(&text);
                     self.sync_popup();
-                    self.editing = Some(i);
+                    self.browse.editing = Some(i);
                     self.flash("editing: Enter sends it as a new branch · Esc cancels", now);
                 }
             }
@@ -178,7 +192,7 @@ impl App {
     }
 
     fn select_cell(&mut self, id: Option<u64>) {
-        self.selecting = id;
+        self.browse.selecting = id;
         self.conversation.set_highlight(id);
         if let Some(id) = id {
             self.conversation.scroll_to_cell(id);

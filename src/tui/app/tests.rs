@@ -192,15 +192,15 @@ fn ctrl_y_copies_the_last_answer_and_copy_n_a_code_block() {
 fn help_opens_with_f1_or_question_mark_on_an_empty_input_and_any_key_closes_it() {
     let mut app = app();
     press(&mut app, KeyCode::F(1));
-    assert!(app.show_help);
+    assert!(app.help.shown);
     press(&mut app, KeyCode::Char('x'));
-    assert!(!app.show_help);
+    assert!(!app.help.shown);
     assert!(app.input.is_empty(), "the closing key is not typed");
     press(&mut app, KeyCode::Char('?'));
-    assert!(app.show_help);
+    assert!(app.help.shown);
     press(&mut app, KeyCode::Esc);
     type_text(&mut app, "why?");
-    assert!(!app.show_help);
+    assert!(!app.help.shown);
     assert_eq!(app.input.text(), "why?");
 }
 
@@ -208,9 +208,9 @@ fn help_opens_with_f1_or_question_mark_on_an_empty_input_and_any_key_closes_it()
 fn toggles_flip_sidebar_thinking_and_mouse() {
     let mut app = app();
     chord(&mut app, KeyCode::Char('b'), KeyModifiers::CONTROL);
-    assert!(!app.show_sidebar);
+    assert!(!app.screen.sidebar);
     chord(&mut app, KeyCode::Char('o'), KeyModifiers::CONTROL);
-    assert!(app.render_options.thinking_expanded);
+    assert!(app.screen.render_options.thinking_expanded);
     press(&mut app, KeyCode::F(12));
     assert_eq!(app.take_effects(), [Effect::SetMouseCapture(false)]);
     press(&mut app, KeyCode::F(12));
@@ -332,17 +332,17 @@ fn the_help_overlay_scrolls_when_it_does_not_fit() {
     press(&mut app, KeyCode::F(1));
     app.prepare(ratatui::layout::Rect::new(0, 0, 60, 12));
     press(&mut app, KeyCode::Down);
-    assert!(app.show_help);
-    assert_eq!(app.help_scroll, 1);
+    assert!(app.help.shown);
+    assert_eq!(app.help.scroll, 1);
     press(&mut app, KeyCode::End);
-    let end = app.help_scroll;
+    let end = app.help.scroll;
     assert!(end > 1);
     press(&mut app, KeyCode::Down);
-    assert_eq!(app.help_scroll, end, "scrolling stops at the end");
+    assert_eq!(app.help.scroll, end, "scrolling stops at the end");
     press(&mut app, KeyCode::Home);
-    assert_eq!(app.help_scroll, 0);
+    assert_eq!(app.help.scroll, 0);
     press(&mut app, KeyCode::Char('q'));
-    assert!(!app.show_help);
+    assert!(!app.help.shown);
 }
 
 #[test]

@@ -328,7 +328,7 @@ impl App {
         let Some(cell) = self.tools.focus else {
             return false;
         };
-        let all = self.render_options.tools_expanded;
+        let all = self.screen.render_options.tools_expanded;
         if let Some(panel) = self.panel_mut(cell) {
             panel.expanded = Some(!panel.expanded.unwrap_or(all));
         }
@@ -337,7 +337,7 @@ impl App {
 
     /// Ctrl+T: every panel expanded, or every panel collapsed.
     pub(in crate::tui) fn toggle_all_tools(&mut self, now: Instant) {
-        self.render_options.tools_expanded = !self.render_options.tools_expanded;
+        self.screen.render_options.tools_expanded = !self.screen.render_options.tools_expanded;
         let own: Vec<u64> = self
             .conversation
             .cells()
@@ -350,7 +350,7 @@ impl App {
                 panel.expanded = None;
             }
         }
-        let what = if self.render_options.tools_expanded {
+        let what = if self.screen.render_options.tools_expanded {
             "tool panels expanded"
         } else {
             "tool panels collapsed"

@@ -174,7 +174,7 @@ fn two_long_panels(app: &mut App) {
 
 fn panel_heights(app: &mut App) -> Vec<usize> {
     let theme = app.theme.clone();
-    let options = app.render_options;
+    let options = app.screen.render_options;
     app.conversation
         .cells()
         .iter()

@@ -19,27 +19,37 @@ use crate::tui::render::wrap::{str_width, truncate};
 /// The key column is as wide as its longest entry, up to this.
 const MAX_KEY_COLUMN: usize = 24;
 
+/// The help overlay's state: open or not, the first line in view, and the screen's rows
+/// and width in the last frame (for paging and the last line).
+#[derive(Debug, Default)]
+pub(in crate::tui) struct HelpState {
+    pub shown: bool,
+    pub scroll: usize,
+    pub rows: usize,
+    pub width: u16,
+}
+
 impl App {
     pub(in crate::tui) fn open_help(&mut self) {
-        self.show_help = true;
-        self.help_scroll = 0;
+        self.help.shown = true;
+        self.help.scroll = 0;
     }
 
     pub(in crate::tui) fn on_help_key(&mut self, key: &KeyEvent) {
-        let page = self.help_rows.saturating_sub(1).max(1);
+        let page = self.help.rows.saturating_sub(1).max(1);
         let max = self
-            .help_lines(self.help_width)
+            .help_lines(self.help.width)
             .len()
-            .saturating_sub(self.help_rows);
-        self.help_scroll = match key.code {
-            KeyCode::Up => self.help_scroll.saturating_sub(1),
-            KeyCode::Down => self.help_scroll + 1,
-            KeyCode::PageUp => self.help_scroll.saturating_sub(page),
-            KeyCode::PageDown => self.help_scroll + page,
+            .saturating_sub(self.help.rows);
+        self.help.scroll = match key.code {
+            KeyCode::Up => self.help.scroll.saturating_sub(1),
+            KeyCode::Down => self.help.scroll + 1,
+            KeyCode::PageUp => self.help.scroll.saturating_sub(page),
+            KeyCode::PageDown => self.help.scroll + page,
             KeyCode::Home => 0,
             KeyCode::End => max,
             _ => {
-                self.show_help = false;
+                self.help.shown = false;
                 0
             }
         }
@@ -157,7 +167,7 @@ impl App {
             .spacing(1)
             .split(inner);
         let max_scroll = usize::from(per_col).saturating_sub(usize::from(inner.height));
-        let scroll = self.help_scroll.min(max_scroll);
+        let scroll = self.help.scroll.min(max_scroll);
         for (i, col) in columns.iter().enumerate() {
             let start = i * usize::from(per_col) + scroll;
             let end = (i + 1) * usize::from(per_col);

@@ -169,7 +169,7 @@ fn ctrl_r_lists_enter_resumes_and_ctrl_x_deletes_after_yes() {
         store_effects(&mut app),
         [StoreRequest::Open(ConversationId(7))]
     );
-    assert!(app.picker.is_none());
+    assert!(app.browse.picker.is_none());
 }
 
 #[test]
@@ -195,7 +195,7 @@ fn ctrl_n_starts_over_and_rename_needs_a_conversation() {
     chord(&mut app, KeyCode::Char('n'), KeyModifiers::CONTROL);
     assert_eq!(engine_commands(&mut app), [Command::Cancel, Command::Clear]);
     assert!(app.conversation.cells().is_empty());
-    assert_eq!(app.conversation_id, None);
+    assert_eq!(app.browse.conversation_id, None);
 }
 
 /// Three finished turns on screen.
@@ -213,7 +213,10 @@ fn esc_while_streaming_still_interrupts() {
     app.take_effects();
     press(&mut app, KeyCode::Esc);
     assert_eq!(engine_commands(&mut app), [Command::Cancel]);
-    assert!(app.selecting.is_none(), "no picking while it streamed");
+    assert!(
+        app.browse.selecting.is_none(),
+        "no picking while it streamed"
+    );
 }
 
 #[test]
@@ -223,7 +226,7 @@ fn esc_then_up_picks_an_earlier_message_and_sending_forks_there() {
     press(&mut app, KeyCode::Esc);
     let picked = |app: &App| {
         app.conversation.cells().iter().find_map(|c| match &c.kind {
-            crate::tui::render::cells::CellKind::User(t) if Some(c.id) == app.selecting => {
+            crate::tui::render::cells::CellKind::User(t) if Some(c.id) == app.browse.selecting => {
                 Some(t.clone())
             }
             _ => None,
@@ -238,7 +241,7 @@ fn esc_then_up_picks_an_earlier_message_and_sending_forks_there() {
     assert_eq!(picked(&app).as_deref(), Some("two"));
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.input.text(), "two");
-    assert!(app.selecting.is_none());
+    assert!(app.browse.selecting.is_none());
     assert!(
         engine_commands(&mut app).is_empty(),
         "Enter only fills the input"
@@ -270,17 +273,17 @@ fn esc_cancels_picking_and_editing_and_other_keys_fall_through() {
     three_turns(&mut app);
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Esc);
-    assert!(app.selecting.is_none());
+    assert!(app.browse.selecting.is_none());
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char('h'));
-    assert!(app.selecting.is_none());
+    assert!(app.browse.selecting.is_none());
     assert_eq!(app.input.text(), "h", "the key was typed");
     app.input.clear();
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.editing, Some(2));
+    assert_eq!(app.browse.editing, Some(2));
     press(&mut app, KeyCode::Esc);
-    assert_eq!(app.editing, None);
+    assert_eq!(app.browse.editing, None);
     assert!(app.input.is_empty());
     type_text(&mut app, "plain");
     press(&mut app, KeyCode::Enter);

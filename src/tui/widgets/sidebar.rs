@@ -91,7 +91,7 @@ impl App {
 
     /// Whether `section` was on screen in the last frame's sidebar.
     pub(in crate::tui) fn sidebar_shows(&self, section: Section) -> bool {
-        let Some(area) = self.sidebar_area.filter(|_| self.show_sidebar) else {
+        let Some(area) = self.screen.sidebar_area.filter(|_| self.screen.sidebar) else {
             return false;
         };
         let (width, height) = Self::text_size(area);

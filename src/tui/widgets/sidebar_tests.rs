@@ -329,9 +329,9 @@ fn the_countdown_asks_for_frames_only_while_it_is_on_screen() {
     // Expired: nothing moves any more.
     assert_eq!(app.tick(t0 + Duration::from_secs(300)), None);
     // Warm but hidden (Ctrl+B, or too short for the cache section): no frames either.
-    app.show_sidebar = false;
+    app.screen.sidebar = false;
     assert_eq!(app.tick(t0), None);
-    app.show_sidebar = true;
+    app.screen.sidebar = true;
     app.prepare(Rect::new(0, 0, 100, 20));
     assert_eq!(app.tick(t0), None);
 }

@@ -56,7 +56,7 @@ pub fn layout(app: &App, screen: Rect) -> Option<Areas> {
         Constraint::Length(1),
     ])
     .areas(screen);
-    let (conversation, sidebar) = if app.show_sidebar && screen.width >= SIDEBAR_MIN_SCREEN {
+    let (conversation, sidebar) = if app.screen.sidebar && screen.width >= SIDEBAR_MIN_SCREEN {
         let [c, s] =
             Layout::horizontal([Constraint::Min(1), Constraint::Length(SIDEBAR_WIDTH)]).areas(main);
         (c, Some(s))
@@ -79,16 +79,16 @@ impl App {
     pub fn prepare(&mut self, screen: Rect) -> bool {
         let mut more = false;
         let areas = layout(self, screen);
-        self.sidebar_area = areas.and_then(|a| a.sidebar);
+        self.screen.sidebar_area = areas.and_then(|a| a.sidebar);
         if let Some(areas) = areas {
             let (w, h) = (areas.conversation.width, areas.conversation.height);
-            let options = self.render_options;
+            let options = self.screen.render_options;
             more = self
                 .conversation
                 .prepare(usize::from(w), usize::from(h), &self.theme, options);
         }
-        self.help_rows = usize::from(screen.height.saturating_sub(2));
-        self.help_width = screen.width;
+        self.help.rows = usize::from(screen.height.saturating_sub(2));
+        self.help.width = screen.width;
         more
     }
 
@@ -107,8 +107,8 @@ impl App {
         if let Some(sidebar) = areas.sidebar {
             self.render_sidebar(sidebar, buf);
         }
-        let overlay = self.show_help || self.picker.is_some();
-        let input_focused = self.focused && !overlay && self.tools.focus.is_none();
+        let overlay = self.help.shown || self.browse.picker.is_some();
+        let input_focused = self.screen.focused && !overlay && self.tools.focus.is_none();
         self.input
             .render(areas.input, buf, &self.theme, input_focused);
         self.render_queue(areas.queue, buf);
@@ -121,11 +121,11 @@ impl App {
                 .render(Rect::new(areas.input.x, y, w, h), buf, &self.theme);
         }
         self.render_confirm(areas.input, buf);
-        if self.show_help {
+        if self.help.shown {
             self.render_help(screen, buf);
             return None;
         }
-        if let Some(picker) = &self.picker {
+        if let Some(picker) = &self.browse.picker {
             picker.render(screen, buf, &self.theme);
             return None;
         }
@@ -272,10 +272,10 @@ impl App {
 
     /// Key hints for the current state, built from the live keymap.
     fn hints(&self) -> String {
-        if self.selecting.is_some() {
+        if self.browse.selecting.is_some() {
             return "↑↓ pick a message · Enter edit it · Esc cancel".into();
         }
-        if self.editing.is_some() {
+        if self.browse.editing.is_some() {
             return "editing an earlier message: Enter sends a new branch · Esc cancels".into();
         }
         let pairs: &[(Action, &str)] = if self.is_busy() {

@@ -92,10 +92,12 @@ impl Refusal {
     }
 }
 
-/// The approval prompt's state beyond the pending calls (`ToolCalls`): the guard against
-/// keys typed as the prompt appears, and the refusal reason prompt.
+/// Approval's state beyond the pending calls (`ToolCalls`): the permission mode, the
+/// guard against keys typed as the prompt appears, and the refusal reason prompt.
 #[derive(Debug, Default)]
 pub(in crate::tui) struct ApprovalPrompt {
+    /// Ask, auto-edit or approve all (Shift+Tab).
+    pub mode: PermissionMode,
     /// When the approval prompt appeared, and whether the person was typing then.
     pub shown: Option<(Instant, bool)>,
     /// When a key last changed the input.
@@ -126,10 +128,12 @@ impl App {
     /// Shift+Tab: the next permission mode, for the engine's next turns and for the calls
     /// waiting now.
     pub(in crate::tui) fn cycle_mode(&mut self, now: Instant) {
-        self.mode = self.mode.next();
-        self.effect(Effect::Engine(Command::SetApprovals(self.mode.policy())));
+        self.approval.mode = self.approval.mode.next();
+        self.effect(Effect::Engine(Command::SetApprovals(
+            self.approval.mode.policy(),
+        )));
         for (id, name) in self.pending_calls() {
-            if self.mode.covers(&name) {
+            if self.approval.mode.covers(&name) {
                 if self.approval.refusing.as_ref().is_some_and(|r| r.id == id) {
                     self.end_refusal();
                 }
@@ -137,7 +141,7 @@ impl App {
             }
         }
         // Short: the status bar also names the mode, and 80 columns must fit both.
-        let what = match self.mode {
+        let what = match self.approval.mode {
             PermissionMode::Ask => "mode ask: tools ask first",
             PermissionMode::AutoEdit => "writes run unasked",
             PermissionMode::ApproveAll => "nothing asks first",

@@ -149,7 +149,7 @@ fn shift_tab_cycles_the_modes_and_the_mode_answers_waiting_calls() {
     let mut app = app();
     awaiting(&mut app, "write_file", now());
     chord(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
-    assert_eq!(app.mode, PermissionMode::AutoEdit);
+    assert_eq!(app.approval.mode, PermissionMode::AutoEdit);
     assert_eq!(
         engine_commands(&mut app),
         [
@@ -166,10 +166,10 @@ fn shift_tab_cycles_the_modes_and_the_mode_answers_waiting_calls() {
     awaiting(&mut app, "run_command", now());
     assert!(app.approval_pending());
     chord(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
-    assert_eq!(app.mode, PermissionMode::ApproveAll);
+    assert_eq!(app.approval.mode, PermissionMode::ApproveAll);
     assert!(!app.approval_pending());
     chord(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
-    assert_eq!(app.mode, PermissionMode::Ask);
+    assert_eq!(app.approval.mode, PermissionMode::Ask);
 }
 
 #[test]

@@ -155,8 +155,6 @@ pub struct App {
     pub(super) conversation: Conversation,
     pub(super) input: InputBox,
     pub(super) popup: CommandPopup,
-    /// The popup was closed with Esc; it stays closed until the input changes.
-    pub(super) popup_dismissed: bool,
     pub(super) keymap: Keymap,
     pub(super) theme: Theme,
     pub(super) status: ModelStatus,
@@ -183,9 +181,8 @@ pub struct App {
     pub(super) browse: Browse,
     /// The server's wait after a failure, and a `/retry` counting down to it.
     pub(super) retry_wait: crate::tui::app::retry::RetryWait,
-    /// Ask, auto-edit or approve all (Shift+Tab), see `app/approval.rs`.
-    pub(super) mode: PermissionMode,
-    /// The approval prompt's guard and the refusal reason prompt (`app/approval.rs`).
+    /// The permission mode, the approval prompt's guard and the refusal reason prompt
+    /// (`app/approval.rs`).
     pub(super) approval: ApprovalPrompt,
     /// The queue and paste chips (`app/compose.rs`).
     pub(super) compose: Compose,
@@ -233,7 +230,6 @@ impl App {
             conversation: Conversation::new(),
             input: InputBox::new(),
             popup: CommandPopup::new(),
-            popup_dismissed: false,
             keymap: options.keymap,
             theme: options.theme,
             status: ModelStatus {
@@ -263,12 +259,14 @@ impl App {
             effects: Vec::new(),
             browse: Browse::default(),
             retry_wait: Default::default(),
-            mode: if options.approve_all {
-                PermissionMode::ApproveAll
-            } else {
-                PermissionMode::Ask
+            approval: ApprovalPrompt {
+                mode: if options.approve_all {
+                    PermissionMode::ApproveAll
+                } else {
+                    PermissionMode::Ask
+                },
+                ..ApprovalPrompt::default()
             },
-            approval: ApprovalPrompt::default(),
             compose: Compose::default(),
         };
         for text in notices {
@@ -468,7 +466,7 @@ impl App {
     /// Passes a key to the input box and keeps the popup in step with its text.
     pub(super) fn edit(&mut self, key: &KeyEvent) {
         if self.input.handle_key(key) {
-            self.popup_dismissed = false;
+            self.popup.reopen();
             self.sync_popup();
         }
     }
@@ -483,7 +481,7 @@ impl App {
     pub fn on_paste(&mut self, text: &str) {
         self.screen.ctrl_c_at = None;
         self.paste(text);
-        self.popup_dismissed = false;
+        self.popup.reopen();
         self.sync_popup();
     }
 

@@ -138,3 +138,7 @@ impl App {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "overlay_tests.rs"]
+mod tests;

@@ -18,7 +18,7 @@ impl App {
     }
 
     pub(in crate::tui) fn popup_visible(&self) -> bool {
-        !self.popup_dismissed && self.popup.is_visible()
+        self.popup.is_open()
     }
 
     /// Keys the open popup takes: selection, completion, closing. True when consumed.
@@ -26,7 +26,7 @@ impl App {
         match key.code {
             KeyCode::Up => self.popup.select_prev(),
             KeyCode::Down => self.popup.select_next(),
-            KeyCode::Esc => self.popup_dismissed = true,
+            KeyCode::Esc => self.popup.dismiss(),
             KeyCode::Tab => self.complete(),
             // Enter runs a complete command; otherwise it completes the selection first.
             KeyCode::Enter if key.modifiers.is_empty() => {

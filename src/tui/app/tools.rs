@@ -108,7 +108,7 @@ impl App {
         self.tools.running.retain(|&c| c != cell);
         self.refusal_call_settled(id);
         match status {
-            ToolStatus::AwaitingApproval if self.mode.covers(name) => {
+            ToolStatus::AwaitingApproval if self.approval.mode.covers(name) => {
                 // The engine asked under the policy its turn began with; the mode now in
                 // force answers for the user.
                 self.tools.pending.push((id.to_owned(), name.to_owned()));

@@ -259,6 +259,8 @@ pub struct CommandPopup {
     offset: usize,
     /// The only item is exactly the input.
     complete: bool,
+    /// Closed with Esc; it stays closed until the input changes ([`Self::reopen`]).
+    dismissed: bool,
 }
 
 impl CommandPopup {
@@ -281,6 +283,21 @@ impl CommandPopup {
 
     pub fn is_visible(&self) -> bool {
         !self.items.is_empty() && !self.complete
+    }
+
+    /// Whether the popup is up: it has something to offer and was not closed with Esc.
+    pub fn is_open(&self) -> bool {
+        !self.dismissed && self.is_visible()
+    }
+
+    /// Esc: closes the popup until the input changes.
+    pub fn dismiss(&mut self) {
+        self.dismissed = true;
+    }
+
+    /// The input changed: the popup may show again.
+    pub fn reopen(&mut self) {
+        self.dismissed = false;
     }
 
     /// Moves the selection down, from the last item to the first.

@@ -206,13 +206,13 @@ impl App {
             Span::styled(format!("· {model} "), bar),
         ];
         // The default mode ("ask") goes unsaid; the others must stay visible.
-        if self.mode != crate::tui::app::approval::PermissionMode::Ask {
-            let role = match self.mode {
+        if self.approval.mode != crate::tui::app::approval::PermissionMode::Ask {
+            let role = match self.approval.mode {
                 crate::tui::app::approval::PermissionMode::ApproveAll => Role::Error,
                 _ => Role::Warning,
             };
             spans.push(Span::styled(
-                format!("· ⏵ {} ", self.mode.name()),
+                format!("· ⏵ {} ", self.approval.mode.name()),
                 bar.patch(self.theme.style(role))
                     .add_modifier(Modifier::BOLD),
             ));

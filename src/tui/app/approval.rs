@@ -158,12 +158,16 @@ impl App {
         let hint = self.input.mode().map(str::to_owned);
         self.input.set_text("");
         let name = crate::sanitize::sanitize_line(&name);
+        let (send, back) = (
+            self.hint_key(Action::Send),
+            self.hint_key(Action::Interrupt),
+        );
         self.input.set_mode(Some(&format!(
-            "refuse {name}: reason for the model? (Enter; empty: none · Esc: back)"
+            "refuse {name}: reason for the model? ({send}; empty: none · {back}: back)"
         )));
-        self.input.set_mode_placeholder(Some(
-            "Why not? The model reads it  (Enter refuses · Esc back)",
-        ));
+        self.input.set_mode_placeholder(Some(format!(
+            "Why not? The model reads it  ({send} refuses · {back} back)"
+        )));
         self.sync_popup();
         self.approval.refusing = Some(Refusal { id, draft, hint });
     }

@@ -137,6 +137,33 @@ impl App {
             _ => KeyOutcome::NotMine,
         }
     }
+
+    /// The key hints of the topmost open overlay that has any, from the keymap. Only
+    /// message selection has its own today; the others say their keys in their frame.
+    pub(in crate::tui) fn overlay_hints(&self) -> Option<String> {
+        let top = Overlay::STACK.into_iter().find(|&o| self.is_open(o))?;
+        match top {
+            Overlay::Selection => Some(format!(
+                "{}{} pick a message · {} edit it · {} cancel",
+                self.hint_key(Action::HistoryPrev),
+                self.hint_key(Action::HistoryNext),
+                self.hint_key(Action::Send),
+                self.hint_key(Action::Interrupt),
+            )),
+            _ => None,
+        }
+    }
+
+    /// How a hint names the key of `action`: its first binding, with Up and Down as
+    /// arrows; unbound, the action's `[keys]` name, so the hint still says what to bind.
+    pub(in crate::tui) fn hint_key(&self, action: Action) -> String {
+        match self.keymap.keys_for(action).first().map(|k| k.to_string()) {
+            Some(key) if key == "Up" => "↑".into(),
+            Some(key) if key == "Down" => "↓".into(),
+            Some(key) => key,
+            None => format!("[{}]", action.name()),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -85,3 +85,39 @@ fn approval_answers_with_an_action_and_lets_typing_through() {
     let a = key(KeyCode::Char('a'), KeyModifiers::NONE);
     assert_eq!(app.overlays_key(&a, now()), None);
 }
+
+#[test]
+fn message_selection_keys_and_hints_follow_the_keymap() {
+    use std::collections::BTreeMap;
+
+    use crate::tui::app::keymap::Keymap;
+
+    let overrides = BTreeMap::from([
+        ("send".to_owned(), "ctrl+s".to_owned()),
+        ("interrupt".to_owned(), "ctrl+g".to_owned()),
+    ]);
+    let mut app = app();
+    answer(&mut app, "first", "one");
+    answer(&mut app, "second", "two");
+    app.take_effects();
+    app.keymap = Keymap::with_overrides(&overrides).unwrap();
+    chord(&mut app, KeyCode::Char('g'), KeyModifiers::CONTROL);
+    assert_eq!(open(&app), [Overlay::Selection]);
+    assert_eq!(
+        app.overlay_hints().as_deref(),
+        Some("↑↓ pick a message · Ctrl+S edit it · Ctrl+G cancel")
+    );
+    // Enter is no longer the edit key: selection lets it go (and closes).
+    press(&mut app, KeyCode::Enter);
+    assert!(open(&app).is_empty());
+    assert_eq!(app.input.text(), "");
+    chord(&mut app, KeyCode::Char('g'), KeyModifiers::CONTROL);
+    press(&mut app, KeyCode::Up);
+    chord(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    assert_eq!(app.input.text(), "first");
+    let flash = app.flash.as_ref().map(|(text, _)| text.as_str());
+    assert_eq!(
+        flash,
+        Some("editing: Ctrl+S sends it as a new branch · Ctrl+G cancels")
+    );
+}

@@ -15,7 +15,7 @@
 //!
 //! Like the rest of the app this does no IO: store work is an [`Effect::Store`].
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use tokio::time::Instant;
 
 use crate::engine::Command;
@@ -162,10 +162,12 @@ impl App {
         };
         let cells = self.user_cells();
         let at = cells.iter().position(|&id| id == current);
-        match (key.code, at) {
-            (KeyCode::Up, Some(i)) => self.select_cell(Some(cells[i.saturating_sub(1)])),
-            (KeyCode::Down, Some(i)) => self.select_cell(cells.get(i + 1).copied()),
-            (KeyCode::Enter, Some(i)) if key.modifiers.is_empty() => {
+        match (self.keymap.action_for(key), at) {
+            (Some(Action::HistoryPrev), Some(i)) => {
+                self.select_cell(Some(cells[i.saturating_sub(1)]))
+            }
+            (Some(Action::HistoryNext), Some(i)) => self.select_cell(cells.get(i + 1).copied()),
+            (Some(Action::Send), Some(i)) => {
                 let text = self
                     .conversation
                     .cells()
@@ -179,10 +181,17 @@ impl App {
                     self.input.set_text(&text);
                     self.sync_popup();
                     self.browse.editing = Some(i);
-                    self.flash("editing: Enter sends it as a new branch · Esc cancels", now);
+                    let (send, esc) = (
+                        self.hint_key(Action::Send),
+                        self.hint_key(Action::Interrupt),
+                    );
+                    self.flash(
+                        format!("editing: {send} sends it as a new branch · {esc} cancels"),
+                        now,
+                    );
                 }
             }
-            (KeyCode::Esc, _) => self.select_cell(None),
+            (Some(Action::Interrupt), _) => self.select_cell(None),
             _ => {
                 self.select_cell(None);
                 return false;

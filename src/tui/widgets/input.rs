@@ -76,7 +76,7 @@ pub struct InputBox {
     /// What the next message is for, when not the chat (`/extract`): shown in the border.
     mode: Option<String>,
     /// The placeholder while in that mode, when not the default one.
-    mode_placeholder: Option<&'static str>,
+    mode_placeholder: Option<String>,
 }
 
 impl Default for InputBox {
@@ -125,13 +125,15 @@ impl InputBox {
     }
 
     /// Replaces (or with `None` restores) the placeholder shown while in a mode.
-    pub fn set_mode_placeholder(&mut self, text: Option<&'static str>) {
+    pub fn set_mode_placeholder(&mut self, text: Option<String>) {
         self.mode_placeholder = text;
     }
 
-    fn placeholder(&self) -> &'static str {
+    fn placeholder(&self) -> &str {
         if self.mode.is_some() {
-            self.mode_placeholder.unwrap_or(PLACEHOLDER_IN_MODE)
+            self.mode_placeholder
+                .as_deref()
+                .unwrap_or(PLACEHOLDER_IN_MODE)
         } else {
             self.placeholder
         }
@@ -560,7 +562,7 @@ pub(in crate::tui) fn clean_paste(text: &str) -> String {
 }
 
 /// The placeholder, shortened to its first part when the whole does not fit.
-fn placeholder(text: &'static str, width: u16) -> &'static str {
+fn placeholder(text: &str, width: u16) -> &str {
     if str_width(text) <= usize::from(width) {
         text
     } else {

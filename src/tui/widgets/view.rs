@@ -272,11 +272,17 @@ impl App {
 
     /// Key hints for the current state, built from the live keymap.
     fn hints(&self) -> String {
-        if self.browse.selecting.is_some() {
-            return "↑↓ pick a message · Enter edit it · Esc cancel".into();
+        if let Some(hints) = self.overlay_hints() {
+            return hints;
         }
         if self.browse.editing.is_some() {
-            return "editing an earlier message: Enter sends a new branch · Esc cancels".into();
+            let (send, esc) = (
+                self.hint_key(Action::Send),
+                self.hint_key(Action::Interrupt),
+            );
+            return format!(
+                "editing an earlier message: {send} sends a new branch · {esc} cancels"
+            );
         }
         let pairs: &[(Action, &str)] = if self.is_busy() {
             &[

@@ -16,6 +16,7 @@ use crate::cost::budget::BudgetLevel;
 use crate::cost::format_usd;
 
 use crate::tui::app::App;
+use crate::tui::app::keymap::Action;
 use crate::tui::render::theme::Role;
 
 /// What waits for the confirmation.
@@ -56,11 +57,13 @@ impl App {
             return;
         };
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        let yes = match key.code {
-            KeyCode::Enter if key.modifiers.is_empty() => true,
-            KeyCode::Char('y' | 'Y') if !ctrl => true,
-            KeyCode::Esc | KeyCode::Char('n' | 'N') if !ctrl => false,
-            KeyCode::Char('c') if ctrl => false,
+        // Send and interrupt as bound (Enter and Esc by default), and y/n as typed.
+        let yes = match (self.keymap.action_for(key), key.code) {
+            (Some(Action::Send), _) => true,
+            (Some(Action::Interrupt), _) => false,
+            (_, KeyCode::Char('y' | 'Y')) if !ctrl => true,
+            (_, KeyCode::Char('n' | 'N')) if !ctrl => false,
+            (_, KeyCode::Char('c')) if ctrl => false,
             _ => return,
         };
         self.cost.confirm = None;
@@ -88,9 +91,11 @@ impl App {
         let limit = self.cost.budget.daily_usd.unwrap_or(0.0);
         // The keys come early so a narrow screen still shows them.
         let text = format!(
-            " Over budget: {} of {} today. Send anyway? Enter/y · Esc/n ",
+            " Over budget: {} of {} today. Send anyway? {}/y · {}/n ",
             format_usd(self.today_spend()),
-            format_usd(limit)
+            format_usd(limit),
+            self.hint_key(Action::Send),
+            self.hint_key(Action::Interrupt),
         );
         // Padded to the full width, so nothing drawn beneath shows through.
         let width = usize::from(row.width);

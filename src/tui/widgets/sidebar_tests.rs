@@ -395,6 +395,33 @@ fn a_request_far_above_the_median_gets_a_warning() {
 }
 
 #[test]
+fn over_budget_prompt_takes_and_names_the_bound_keys() {
+    use crate::tui::test_support::{chord, press, screen, type_text};
+    use crossterm::event::{KeyCode, KeyModifiers};
+    let mut app = app_with(Some(5.0), None);
+    app.set_spent_today(Ok(5.0));
+    let overrides = std::collections::BTreeMap::from([
+        ("send".to_owned(), "ctrl+s".to_owned()),
+        ("interrupt".to_owned(), "ctrl+g".to_owned()),
+    ]);
+    app.keymap = crate::tui::app::keymap::Keymap::with_overrides(&overrides).unwrap();
+    type_text(&mut app, "hello");
+    chord(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    assert!(app.cost.confirm.is_some());
+    let shown = screen(&mut app, 100, 20);
+    assert!(
+        shown.contains("Send anyway? Ctrl+S/y · Ctrl+G/n"),
+        "{shown}"
+    );
+    // Esc is no longer the way back; the bound key is.
+    press(&mut app, KeyCode::Esc);
+    assert!(app.cost.confirm.is_some());
+    chord(&mut app, KeyCode::Char('g'), KeyModifiers::CONTROL);
+    assert!(app.cost.confirm.is_none());
+    assert_eq!(app.input.text(), "hello");
+}
+
+#[test]
 fn over_budget_sending_asks_first_and_keeps_the_message() {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     let mut app = app_with(Some(5.0), None);

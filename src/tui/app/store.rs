@@ -24,7 +24,7 @@ use crate::store::{ConversationId, ConversationSummary, StoreError};
 use crate::tui::app::keymap::Action;
 use crate::tui::app::{App, Connection, Effect, StoreRequest};
 use crate::tui::render::cells::CellKind;
-use crate::tui::widgets::picker::{Picker, PickerAction};
+use crate::tui::widgets::picker::{Picker, PickerAction, PickerHints, PickerKey};
 
 /// The stored conversation on screen and the ways back into history: the picker, and
 /// picking or editing an earlier message.
@@ -45,7 +45,10 @@ impl App {
     pub(in crate::tui) fn open_picker(&mut self) {
         self.browse.selecting = None;
         self.conversation.set_highlight(None);
-        self.browse.picker = Some(Picker::new(self.browse.conversation_id, self.delete_key()));
+        self.browse.picker = Some(Picker::new(
+            self.browse.conversation_id,
+            self.picker_hints(),
+        ));
         self.effect(Effect::Store(StoreRequest::List(String::new())));
     }
 
@@ -60,11 +63,16 @@ impl App {
     }
 
     pub(in crate::tui) fn on_picker_key(&mut self, key: &KeyEvent, now: Instant) {
-        let delete = self.keymap.action_for(key) == Some(Action::DeleteConversation);
+        let bound = match self.keymap.action_for(key) {
+            Some(Action::Send) => Some(PickerKey::Open),
+            Some(Action::Interrupt) => Some(PickerKey::Close),
+            Some(Action::DeleteConversation) => Some(PickerKey::Delete),
+            _ => None,
+        };
         let Some(picker) = &mut self.browse.picker else {
             return;
         };
-        match picker.on_key(key, delete) {
+        match picker.on_key(key, bound) {
             PickerAction::None => {}
             PickerAction::Search(query) => self.effect(Effect::Store(StoreRequest::List(query))),
             PickerAction::Close => self.browse.picker = None,
@@ -82,16 +90,24 @@ impl App {
                 if Some(id) == self.browse.conversation_id {
                     // The open conversation is gone: what follows is a new one.
                     self.new_conversation(now);
-                    self.browse.picker = Some(Picker::new(None, self.delete_key()));
+                    self.browse.picker = Some(Picker::new(None, self.picker_hints()));
                 }
                 self.flash(format!("deleted conversation {id}"), now);
             }
         }
     }
 
-    fn delete_key(&self) -> String {
-        let keys = self.keymap.keys_for(Action::DeleteConversation);
-        keys.first().map_or(String::new(), |k| k.to_string())
+    /// The picker's keys as the footer names them; unbound ones are left out.
+    fn picker_hints(&self) -> PickerHints {
+        let key = |action| {
+            let keys = self.keymap.keys_for(action);
+            keys.first().map_or(String::new(), |k| k.to_string())
+        };
+        PickerHints {
+            open: key(Action::Send),
+            close: key(Action::Interrupt),
+            delete: key(Action::DeleteConversation),
+        }
     }
 
     /// Ctrl+N: a new conversation; the current one stays stored.

@@ -41,6 +41,24 @@ pub enum PickerAction {
     Close,
 }
 
+/// The picker's own keys, as the app's keymap resolves them: resume (send), close
+/// (interrupt) and delete (delete_conversation). Other keys move or search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PickerKey {
+    Open,
+    Close,
+    Delete,
+}
+
+/// How the footer names the picker's keys, from the keymap (`Enter`, `Esc`, `Ctrl+X`);
+/// an empty name leaves that hint out.
+#[derive(Debug, Clone, Default)]
+pub struct PickerHints {
+    pub open: String,
+    pub close: String,
+    pub delete: String,
+}
+
 /// The picker's state. See the module docs.
 #[derive(Debug, Clone, Default)]
 pub struct Picker {
@@ -57,16 +75,16 @@ pub struct Picker {
     loaded: bool,
     /// The store could not answer.
     error: Option<String>,
-    /// The delete key as the keymap has it, for the footer.
-    delete_key: String,
+    /// The keys as the keymap has them, for the footer.
+    hints: PickerHints,
 }
 
 impl Picker {
-    /// `delete_key` names the delete_conversation key in the footer (`Ctrl+X`).
-    pub fn new(current: Option<ConversationId>, delete_key: String) -> Self {
+    /// `hints` name the picker's keys in the footer.
+    pub fn new(current: Option<ConversationId>, hints: PickerHints) -> Self {
         Picker {
             current,
-            delete_key,
+            hints,
             ..Picker::default()
         }
     }
@@ -93,8 +111,8 @@ impl Picker {
         self.items.get(self.selected).map(|i| i.id)
     }
 
-    /// Handles a key. `delete` says whether it is the delete_conversation key.
-    pub fn on_key(&mut self, key: &KeyEvent, delete: bool) -> PickerAction {
+    /// Handles a key; `bound` is what the keymap makes of it, if one of the picker's keys.
+    pub fn on_key(&mut self, key: &KeyEvent, bound: Option<PickerKey>) -> PickerAction {
         if let Some(id) = self.confirm.take() {
             let yes = matches!(key.code, KeyCode::Char('y' | 'Y') | KeyCode::Enter);
             return if yes {
@@ -103,16 +121,21 @@ impl Picker {
                 PickerAction::None
             };
         }
-        if delete {
-            self.confirm = self.selected_id();
-            return PickerAction::None;
+        match bound {
+            Some(PickerKey::Delete) => {
+                self.confirm = self.selected_id();
+                return PickerAction::None;
+            }
+            Some(PickerKey::Close) => return PickerAction::Close,
+            Some(PickerKey::Open) => {
+                return self
+                    .selected_id()
+                    .map_or(PickerAction::None, PickerAction::Open);
+            }
+            None => {}
         }
         let n = self.items.len();
         match key.code {
-            KeyCode::Esc => PickerAction::Close,
-            KeyCode::Enter => self
-                .selected_id()
-                .map_or(PickerAction::None, PickerAction::Open),
             KeyCode::Up if n > 0 => {
                 self.selected = (self.selected + n - 1) % n;
                 PickerAction::None
@@ -211,12 +234,19 @@ impl Picker {
                 .map_or(String::new(), |i| sanitize_line(&i.title).into_owned());
             return format!("Delete “{title}”? y deletes · any other key keeps it");
         }
-        let delete = if self.delete_key.is_empty() {
-            String::new()
-        } else {
-            format!("{} delete · ", self.delete_key)
-        };
-        format!("Enter resume · {delete}type to search · Esc close")
+        let h = &self.hints;
+        let parts = [
+            (h.open.as_str(), " resume"),
+            (h.delete.as_str(), " delete"),
+            ("", "type to search"),
+            (h.close.as_str(), " close"),
+        ];
+        let parts: Vec<String> = parts
+            .iter()
+            .filter(|(key, what)| !key.is_empty() || !what.starts_with(' '))
+            .map(|(key, what)| format!("{key}{what}"))
+            .collect();
+        parts.join(" · ")
     }
 
     fn render_rows(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {

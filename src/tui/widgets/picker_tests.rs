@@ -64,6 +64,15 @@ fn rows() -> Vec<ConversationSummary> {
     ]
 }
 
+/// The footer's key names with the default keymap.
+fn hints() -> PickerHints {
+    PickerHints {
+        open: "Enter".into(),
+        close: "Esc".into(),
+        delete: "Ctrl+X".into(),
+    }
+}
+
 fn key(code: KeyCode) -> crossterm::event::KeyEvent {
     crossterm::event::KeyEvent::new(code, KeyModifiers::NONE)
 }
@@ -80,49 +89,52 @@ fn store_effects(app: &mut App) -> Vec<StoreRequest> {
 
 #[test]
 fn typing_searches_and_keys_move_open_and_close() {
-    let mut p = Picker::new(None, "Ctrl+X".into());
+    let mut p = Picker::new(None, hints());
     p.set_items(rows(), NOW);
     assert_eq!(
-        p.on_key(&key(KeyCode::Char('r')), false),
+        p.on_key(&key(KeyCode::Char('r')), None),
         PickerAction::Search("r".into())
     );
     assert_eq!(
-        p.on_key(&key(KeyCode::Char('u')), false),
+        p.on_key(&key(KeyCode::Char('u')), None),
         PickerAction::Search("ru".into())
     );
     assert_eq!(
-        p.on_key(&key(KeyCode::Backspace), false),
+        p.on_key(&key(KeyCode::Backspace), None),
         PickerAction::Search("r".into())
     );
-    assert_eq!(p.on_key(&key(KeyCode::Down), false), PickerAction::None);
+    assert_eq!(p.on_key(&key(KeyCode::Down), None), PickerAction::None);
     assert_eq!(
-        p.on_key(&key(KeyCode::Enter), false),
+        p.on_key(&key(KeyCode::Enter), Some(PickerKey::Open)),
         PickerAction::Open(ConversationId(6))
     );
     // Up from the top wraps to the bottom.
-    p.on_key(&key(KeyCode::Up), false);
-    p.on_key(&key(KeyCode::Up), false);
+    p.on_key(&key(KeyCode::Up), None);
+    p.on_key(&key(KeyCode::Up), None);
     assert_eq!(p.selected_id(), Some(ConversationId(2)));
     // New rows keep the selection on the same conversation.
     p.set_items(rows().into_iter().rev().collect(), NOW);
     assert_eq!(p.selected_id(), Some(ConversationId(2)));
-    assert_eq!(p.on_key(&key(KeyCode::Esc), false), PickerAction::Close);
+    assert_eq!(
+        p.on_key(&key(KeyCode::Esc), Some(PickerKey::Close)),
+        PickerAction::Close
+    );
 }
 
 #[test]
 fn delete_needs_a_confirmation() {
-    let mut p = Picker::new(None, "Ctrl+X".into());
+    let mut p = Picker::new(None, hints());
     p.set_items(rows(), NOW);
-    assert_eq!(p.on_key(&key(KeyCode::Char('x')), true), PickerAction::None);
-    // Anything but y keeps it, and is not typed into the search either.
     assert_eq!(
-        p.on_key(&key(KeyCode::Char('n')), false),
+        p.on_key(&key(KeyCode::Char('x')), Some(PickerKey::Delete)),
         PickerAction::None
     );
+    // Anything but y keeps it, and is not typed into the search either.
+    assert_eq!(p.on_key(&key(KeyCode::Char('n')), None), PickerAction::None);
     assert!(p.query.is_empty());
-    p.on_key(&key(KeyCode::Char('x')), true);
+    p.on_key(&key(KeyCode::Char('x')), Some(PickerKey::Delete));
     assert_eq!(
-        p.on_key(&key(KeyCode::Char('y')), false),
+        p.on_key(&key(KeyCode::Char('y')), None),
         PickerAction::Delete(ConversationId(7))
     );
 }
@@ -355,4 +367,27 @@ fn picking_a_message_to_edit() {
         press(app, KeyCode::Esc);
         press(app, KeyCode::Up);
     });
+}
+
+#[test]
+fn picker_keys_and_footer_follow_the_keymap() {
+    let overrides = std::collections::BTreeMap::from([
+        ("send".to_owned(), "ctrl+s".to_owned()),
+        ("interrupt".to_owned(), "ctrl+g".to_owned()),
+    ]);
+    let mut app = app();
+    app.keymap = crate::tui::app::keymap::Keymap::with_overrides(&overrides).unwrap();
+    app.open_picker();
+    let footer = app.browse.picker.as_ref().unwrap().footer();
+    assert_eq!(
+        footer,
+        "Ctrl+S resume · Ctrl+X delete · type to search · Ctrl+G close"
+    );
+    press(&mut app, KeyCode::Esc);
+    assert!(
+        app.browse.picker.is_some(),
+        "Esc is no longer the close key"
+    );
+    chord(&mut app, KeyCode::Char('g'), KeyModifiers::CONTROL);
+    assert!(app.browse.picker.is_none());
 }

@@ -12,6 +12,10 @@
 //! Drawing is separate (`widgets/view.rs`): [`App::prepare`] updates caches for the frame's size,
 //! then rendering reads the state through `&self`.
 //!
+//! A key goes first to the open overlays, topmost first (`overlay.rs`: help, the
+//! over-budget confirmation, the picker, message selection, the refusal prompt, the
+//! command popup, approval); what none takes goes to the keymap and the input.
+//!
 //! The folder holds the state's concerns, one file each: engine updates (`updates`),
 //! tool calls (`tools`), approvals and permission modes (`approval`), sending and slash
 //! commands (`send`, `commands`), the queue, paste chips ([`paste`]) and the external

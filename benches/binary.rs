@@ -303,7 +303,7 @@ fn binary(c: &mut Criterion) {
                 running.stop();
             }
             total
-        })
+        });
     });
     group.finish();
     const ID: &str = "binary/idle";

@@ -272,7 +272,7 @@ fn full_speed(c: &mut Criterion, s: &mut Setup) {
                 last = Some(run);
             }
             total
-        })
+        });
     });
     group.finish();
     if let Some(run) = last {

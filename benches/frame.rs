@@ -87,7 +87,7 @@ fn frame(c: &mut Criterion) {
             app.prepare(screen);
             buf.reset();
             black_box(app.render(screen, &mut buf));
-        })
+        });
     });
     // Start-up: everything the app does before its first frame reaches the terminal
     // (theme, keymap, state, layout, drawing). Syntect is not touched: its sets load after.
@@ -97,7 +97,7 @@ fn frame(c: &mut Criterion) {
             let mut buf = Buffer::empty(screen);
             app.prepare(screen);
             black_box(app.render(screen, &mut buf));
-        })
+        });
     });
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
     group.bench_function("5000_messages_draw", |b| {
@@ -109,7 +109,7 @@ fn frame(c: &mut Criterion) {
                     black_box(app.render(area, f.buffer_mut()));
                 })
                 .unwrap();
-        })
+        });
     });
     cold(&mut group, &mut app, screen);
     scroll(&mut group, &mut app, screen);
@@ -132,7 +132,7 @@ fn cold(
             app.prepare(area);
             buf.reset();
             black_box(app.render(area, &mut buf));
-        })
+        });
     });
     // Back to a settled state for the benches after this one.
     while app.prepare(screen) {}
@@ -147,7 +147,7 @@ fn cold(
                 app
             },
             BatchSize::PerIteration,
-        )
+        );
     });
     group.sample_size(100);
 }
@@ -171,7 +171,7 @@ fn scroll(
             app.prepare(screen);
             buf.reset();
             black_box(app.render(screen, &mut buf));
-        })
+        });
     });
     app.on_key(&end, Instant::now());
 }
@@ -219,7 +219,7 @@ async fn stream_second() -> (usize, String) {
     let mut frames = FrameScheduler::new();
     let mut drawn = 0;
     let mut open = true;
-    while open || frames.is_pending() {
+    while open || frames.deadline().is_some() {
         tokio::select! {
             biased;
             update = rx.recv(), if open => match update {
@@ -260,7 +260,7 @@ fn stream(c: &mut Criterion) {
     let mut group = c.benchmark_group("stream");
     group.sample_size(10);
     group.bench_function("5000_deltas_per_second", |b| {
-        b.iter(|| black_box(runtime.block_on(stream_second())))
+        b.iter(|| black_box(runtime.block_on(stream_second())));
     });
     group.finish();
 }

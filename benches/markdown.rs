@@ -124,11 +124,11 @@ fn bench_markdown(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Bytes(mixed.len() as u64));
     group.bench_function("render_200KB_answer", |b| {
-        b.iter(|| markdown::render(black_box(&mixed), WIDTH, &theme))
+        b.iter(|| markdown::render(black_box(&mixed), WIDTH, &theme));
     });
     group.throughput(Throughput::Bytes(plain.len() as u64));
     group.bench_function("render_200KB_prose", |b| {
-        b.iter(|| markdown::render(black_box(&plain), WIDTH, &theme))
+        b.iter(|| markdown::render(black_box(&plain), WIDTH, &theme));
     });
     let code = code_only(70 * 1024);
     let code_bytes: usize = code.iter().map(|(_, t)| t.len()).sum();
@@ -143,7 +143,7 @@ fn bench_markdown(c: &mut Criterion) {
                     Style::new(),
                 ));
             }
-        })
+        });
     });
     group.finish();
 }

@@ -54,7 +54,9 @@ fn bench_partial_json(c: &mut Criterion) {
     let pieces = deltas(&text);
     let expected: Value = serde_json::from_str(&text).unwrap();
     let mut check = PartialJson::new();
-    pieces.iter().for_each(|p| check.push(p));
+    for p in &pieces {
+        check.push(p);
+    }
     assert_eq!(check.finish().unwrap(), expected);
 
     let mut group = c.benchmark_group("partial_json");
@@ -67,10 +69,10 @@ fn bench_partial_json(c: &mut Criterion) {
                 p.push(piece);
             }
             p.finish().unwrap()
-        })
+        });
     });
     group.bench_function("serde_json_from_str_1MiB", |b| {
-        b.iter(|| serde_json::from_str::<Value>(black_box(&text)).unwrap())
+        b.iter(|| serde_json::from_str::<Value>(black_box(&text)).unwrap());
     });
     group.finish();
 }

@@ -133,20 +133,20 @@ fn bench(c: &mut Criterion) {
             let page = store.list(None, 50).expect("list");
             assert_eq!(page.len(), 50);
             page
-        })
+        });
     });
     group.bench_function("picker_search_page", |b| {
-        b.iter(|| store.list(Some("borrow check"), 50).expect("search"))
+        b.iter(|| store.list(Some("borrow check"), 50).expect("search"));
     });
     group.bench_function("load_2000_messages", |b| {
         b.iter(|| {
             let loaded = store.load(big).expect("load");
             assert_eq!(loaded.messages.len(), BIG);
             loaded
-        })
+        });
     });
     group.bench_function("open_store", |b| {
-        b.iter(|| Store::open(&path).expect("open"))
+        b.iter(|| Store::open(&path).expect("open"));
     });
     group.finish();
 }

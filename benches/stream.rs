@@ -154,7 +154,7 @@ fn bench_stream(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(stream.len() as u64));
     group.sample_size(20);
     group.bench_function("decode_accumulate_4MB", |b| {
-        b.iter(|| decode_and_accumulate(black_box(stream.as_bytes())))
+        b.iter(|| decode_and_accumulate(black_box(stream.as_bytes())));
     });
     group.bench_function("decode_only_4MB", |b| {
         b.iter(|| {
@@ -164,7 +164,7 @@ fn bench_stream(c: &mut Criterion) {
                 decoder.push_each(chunk, |_, _| count += 1).unwrap();
             }
             count
-        })
+        });
     });
     // Calibration: one generic serde_json parse of every event's data, the floor any
     // JSON-based pipeline pays on this machine (the figures depend a lot on the host).
@@ -178,7 +178,7 @@ fn bench_stream(c: &mut Criterion) {
                 .map(|f| serde_json::from_str::<serde_json::Value>(&f.data).unwrap())
                 .filter(|v| v.is_object())
                 .count()
-        })
+        });
     });
     group.finish();
 }

@@ -165,14 +165,14 @@ fn tool_panel(c: &mut Criterion) {
         report(what, full, half, &theme);
         let pieces = deltas(full, 10_000);
         group.bench_function(format!("{what}_10000_deltas_1MiB_render_each"), |b| {
-            b.iter(|| run(&pieces, &theme, true))
+            b.iter(|| run(&pieces, &theme, true));
         });
         group.bench_function(format!("{what}_10000_deltas_1MiB_parser_only"), |b| {
-            b.iter(|| run(&pieces, &theme, false))
+            b.iter(|| run(&pieces, &theme, false));
         });
         let pieces = deltas(half, 5_000);
         group.bench_function(format!("{what}_5000_deltas_half_MiB_render_each"), |b| {
-            b.iter(|| run(&pieces, &theme, true))
+            b.iter(|| run(&pieces, &theme, true));
         });
     }
     group.finish();

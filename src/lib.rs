@@ -7,6 +7,7 @@
 //!   typed errors and the retry policy.
 //! - [`stream`]: folds stream events into a final message, with live updates; the
 //!   incremental partial-JSON parser for tool inputs.
+//! - [`domain`]: the types shared below `config`: the model tier, the approval policy.
 //! - [`config`]: layered configuration (embedded defaults, file, env, flags) and model tiers.
 //! - [`cost`]: prices and usage-to-money.
 //! - [`engine`]: one conversation turn: request building, retries, timeouts, fallback
@@ -28,6 +29,7 @@
 pub mod api;
 pub mod config;
 pub mod cost;
+pub mod domain;
 pub mod engine;
 pub mod extract;
 pub mod mock;

@@ -161,13 +161,15 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     let extract = ExtractService::new(
         Extractor::new(client.clone(), &config, pricing.clone())
             .with_model(cli.model.clone())
-            .with_ledger(ledger.clone()),
+            .with_ledger(ledger.clone())
+            .with_local_time(local),
         catalog.clone(),
     );
     let mut engine = Engine::new(client, &config, pricing.clone())
         .with_model(cli.model.clone())
         .with_catalog(catalog)
         .with_ledger(ledger.clone())
+        .with_local_time(local)
         .with_tools(
             startup::tools(&config, cli.demo)?,
             startup::tool_settings(&config, &cli),

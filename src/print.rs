@@ -23,6 +23,7 @@ pub use stop::{EXIT_HANGUP, EXIT_TERMINATED};
 
 use std::collections::HashSet;
 use std::io::Write;
+use std::sync::Arc;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc::UnboundedSender;
@@ -31,7 +32,7 @@ use tokio::time::Instant;
 use crate::api::{ApiError, ContentBlock, MessageResponse, StopReason, Usage};
 use crate::config::Tier;
 use crate::cost::budget::BudgetLevel;
-use crate::cost::format_usd;
+use crate::cost::{Pricing, SessionAccount, format_usd, group};
 use crate::engine::{Command, EngineHandle, ToolStatus, TurnStats, Update};
 use crate::sanitize::{self, json_safe, sanitize_line};
 use crate::tools::ApprovalDecision;
@@ -69,12 +70,9 @@ pub fn budget_refusal(
 
 /// What print mode keeps about the turn it follows.
 struct Tally {
-    model: String,
-    /// Usage and cost of each request of the turn (a turn with tools makes several); the
-    /// last one grows while it streams.
-    requests: Vec<(Usage, Option<f64>)>,
-    /// A request connected and has not reported usage yet.
-    fresh: bool,
+    /// The turn's requests (a turn with tools makes several), folded from the engine's
+    /// `RequestEnded` updates exactly as the TUI's sidebar folds them.
+    account: SessionAccount,
     started: Instant,
     text: Text,
     /// Calls whose approval print mode refused (their "not run" line is not repeated).
@@ -98,36 +96,22 @@ struct Text {
 impl Tally {
     fn new() -> Self {
         Self {
-            model: String::new(),
-            requests: Vec::new(),
-            fresh: true,
+            // Only the totals are read: the alert factor and the savings' prices are unused.
+            account: SessionAccount::new(Arc::new(Pricing::embedded()), f64::INFINITY),
             started: Instant::now(),
             text: Text::default(),
             refused: HashSet::new(),
         }
     }
 
-    fn usage(&mut self, model: String, usage: Usage, cost: Option<f64>) {
-        self.model = model;
-        match self.requests.last_mut() {
-            Some(last) if !self.fresh => *last = (usage, cost),
-            _ => self.requests.push((usage, cost)),
-        }
-        self.fresh = false;
-    }
-
-    /// The usage of all requests, and their cost when every price is known.
-    fn total(&self) -> Option<(Usage, Option<f64>)> {
-        let (first, rest) = self.requests.split_first()?;
-        let mut total = first.clone();
-        for (u, c) in rest {
-            total.0.input_tokens += u.input_tokens;
-            total.0.output_tokens += u.output_tokens;
-            total.0.cache_creation_input_tokens += u.cache_creation_input_tokens;
-            total.0.cache_read_input_tokens += u.cache_read_input_tokens;
-            total.1 = total.1.zip(*c).map(|(a, b)| a + b);
-        }
-        Some(total)
+    /// The number of requests that produced usage, their summed usage, and their cost
+    /// when every price is known.
+    fn total(&self) -> Option<(u32, Usage, Option<f64>)> {
+        let totals = self.account.totals();
+        (totals.requests > 0).then(|| {
+            let cost = (totals.unpriced == 0).then_some(totals.cost_usd);
+            (totals.requests, totals.usage.clone(), cost)
+        })
     }
 }
 
@@ -209,7 +193,6 @@ fn show<O: Write, E: Write>(
             write_text(&text, &mut tally.text, out);
         }
         Update::Connected { .. } => {
-            tally.fresh = true;
             tally.text.pending_break = tally.text.written;
             // A sequence left open by the last request does not swallow this one's text.
             tally.text.gate = sanitize::Stream::new();
@@ -234,12 +217,11 @@ fn show<O: Write, E: Write>(
         Update::Notice { text, .. } if !text.is_empty() => {
             let _ = writeln!(err, "{}", sanitize_line(&text));
         }
-        Update::Usage {
-            model,
-            usage,
-            cost_usd,
-            ..
-        } => tally.usage(model, usage, cost_usd),
+        Update::RequestEnded { request, .. } => {
+            tally
+                .account
+                .finish_request(&request, Instant::now().into_std());
+        }
         Update::TurnFinished { message, stats, .. } => {
             return Some(finished(&message, &stats, opts, tally, out, err));
         }
@@ -388,19 +370,24 @@ pub fn usage_line_parts(model: &str, usage: &Usage, cost: Option<f64>) -> String
 /// The closing line. A turn of several requests (tool rounds) shows their sum, how many
 /// there were, and the whole turn's time.
 fn usage_line(tally: &Tally, stats: &TurnStats) -> String {
-    let n = tally.requests.len();
-    let (requests, total) = if n > 1 {
+    let total = tally.total();
+    let n = total.as_ref().map_or(0, |t| t.0);
+    let (requests, time) = if n > 1 {
         (format!("{n} requests · "), tally.started.elapsed())
     } else {
         (String::new(), stats.total)
     };
-    let Some((usage, cost)) = tally.total() else {
-        return format!("no usage reported · {:.1} s", total.as_secs_f64());
+    let Some((_, usage, cost)) = total else {
+        return format!("no usage reported · {:.1} s", time.as_secs_f64());
     };
+    let model = tally
+        .account
+        .last_request()
+        .map_or("", |r| r.model.as_str());
     format!(
         "{} · {requests}{:.1} s",
-        usage_line_parts(&tally.model, &usage, cost),
-        total.as_secs_f64()
+        usage_line_parts(model, &usage, cost),
+        time.as_secs_f64()
     )
 }
 
@@ -430,9 +417,6 @@ pub fn attempt_line(update: &Update) -> Option<String> {
         _ => None,
     }
 }
-
-/// 1234567 -> "1,234,567" (kept here for callers of `print::group`).
-pub use crate::cost::group;
 
 /// The plain line mode: each line of stdin is a message; `/tier NAME` switches tiers and
 /// `/quit` ends. Used where the full-screen interface is not available.
@@ -464,7 +448,7 @@ pub async fn run_lines(handle: &mut EngineHandle, opts: PrintOptions) -> i32 {
                 }
                 Err(e) => {
                     // The error quotes the line it was given.
-                    let _ = writeln!(err, "{}", sanitize_line(&e.to_string()));
+                    let _ = writeln!(err, "{}", sanitize_line(&e));
                 }
             }
         } else if !line.is_empty() {

@@ -67,7 +67,7 @@ pub fn client_options(config: &Config, base_url: String, auth: Auth) -> ClientOp
 /// answers calls that still arrive when tools are off.
 pub fn tools(config: &Config, demo: bool) -> Result<Arc<dyn ToolExecutor>> {
     let extra = if demo {
-        chatterm::tools::examples::orders::demo_command_tools()
+        chatterm::config::orders_example::demo_command_tools()
             .wrap_err("setting up the demo's example tools")?
     } else {
         Vec::new()

@@ -19,6 +19,7 @@ pub mod events;
 pub mod ratelimit;
 pub mod retry;
 pub mod sse;
+mod usage_sum;
 pub mod wire;
 
 pub use client::{Auth, Client, ClientOptions, ModelListing, ResponseMeta};

@@ -100,7 +100,7 @@ impl SseDecoder {
             out.push(SseFrame {
                 event: event.to_owned(),
                 data: data.to_owned(),
-            })
+            });
         })
     }
 

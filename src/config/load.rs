@@ -94,8 +94,7 @@ pub fn parse_str(text: &str, origin: &Path) -> Result<Loaded, ConfigError> {
 /// Where the config file is when neither `--config` nor `CHATTERM_CONFIG` says otherwise;
 /// `None` when the platform has no home directory to put it in.
 pub fn default_config_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "chatterm")
-        .map(|dirs| dirs.config_dir().join(CONFIG_FILE_NAME))
+    crate::domain::config_dir().map(|dir| dir.join(CONFIG_FILE_NAME))
 }
 
 /// The embedded defaults, through the same parser as a user file.

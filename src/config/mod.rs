@@ -47,6 +47,7 @@ mod apply_tools;
 mod error;
 mod load;
 mod locate;
+pub mod orders_example;
 mod parse;
 mod raw;
 mod routing;
@@ -55,60 +56,21 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
 pub use error::{ConfigError, Location};
 pub use load::{
     ENV_BASE_URL, ENV_CONFIG, ENV_TIER, LoadOptions, Loaded, default_config_path, load, parse_str,
 };
 pub use routing::{RouteRule, RoutingConfig};
 
+// Types other modules own or share, re-exported where config users always found them.
+pub use crate::domain::Tier;
+pub use crate::tools::settings::{CommandToolConfig, DEFAULT_COMMAND_TIMEOUT, ToolsConfig};
+
 /// The endpoint used when neither the config file nor `ANTHROPIC_BASE_URL` names one.
 pub const PUBLIC_BASE_URL: &str = "https://api.anthropic.com";
 
 /// The embedded defaults: the first layer of every load, and the documented example file.
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("../../assets/default-config.toml");
-
-/// A model tier: what the user switches between with one key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Tier {
-    Fast,
-    Balanced,
-    Max,
-}
-
-impl Tier {
-    pub const ALL: [Tier; 3] = [Tier::Fast, Tier::Balanced, Tier::Max];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tier::Fast => "fast",
-            Tier::Balanced => "balanced",
-            Tier::Max => "max",
-        }
-    }
-}
-
-impl std::fmt::Display for Tier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for Tier {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "fast" => Ok(Tier::Fast),
-            "balanced" => Ok(Tier::Balanced),
-            "max" => Ok(Tier::Max),
-            _ => Err(format!(
-                "unknown tier {s:?} (expected fast, balanced or max)"
-            )),
-        }
-    }
-}
 
 /// What the user chose: one tier for every request, or a tier picked per request by the
 /// routing rules (`auto`). Kept apart from [`Tier`] so code that needs a model tier can
@@ -350,45 +312,6 @@ impl Default for UiConfig {
     }
 }
 
-/// The tools the model may call and how the engine runs them (`[tools]`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ToolsConfig {
-    /// Whether tools are offered at all (`--no-tools` turns this off for one run).
-    pub enabled: bool,
-    /// The workspace root the built-in tools are confined to; `None` means the current
-    /// directory. A relative path in a file is stored joined to that file's directory.
-    pub root: Option<PathBuf>,
-    /// Most tool calls of one answer run at once; at least 1.
-    pub parallel: usize,
-    /// Most model round trips with tool results in one turn; at least 1.
-    pub max_rounds: u32,
-    /// Send `eager_input_streaming: true` on each tool definition.
-    pub eager_input_streaming: bool,
-    /// `[[tools.command]]`, in file order: names unique and none a built-in's.
-    pub commands: Vec<CommandToolConfig>,
-    /// Credential-like environment variables (`ANTHROPIC_*`, `*_API_KEY`, `*_TOKEN`,
-    /// `*_SECRET`) that tool processes may still inherit, by exact name.
-    pub env_passthrough: Vec<String>,
-    /// Let the read-only tools into `~/.ssh`, `~/.aws`, `~/.gnupg`, `~/.config/gcloud` and
-    /// chatterm's own config and data directories.
-    pub allow_secret_dirs: bool,
-}
-
-impl Default for ToolsConfig {
-    fn default() -> Self {
-        Self {
-            enabled: true,
-            root: None,
-            parallel: 4,
-            max_rounds: 25,
-            eager_input_streaming: true,
-            commands: Vec::new(),
-            env_passthrough: Vec::new(),
-            allow_secret_dirs: false,
-        }
-    }
-}
-
 /// Spending limits and alerts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BudgetConfig {
@@ -408,26 +331,6 @@ impl Default for BudgetConfig {
         }
     }
 }
-
-/// A user command tool: the input JSON goes to the command's stdin, its stdout is the
-/// result.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CommandToolConfig {
-    /// 1 to 64 of `A-Z a-z 0-9 _ -`, as the API requires.
-    pub name: String,
-    pub description: String,
-    /// A JSON Schema object with `"type": "object"` that compiles (checked at load).
-    pub input_schema: serde_json::Value,
-    /// The program: a bare name is looked up on `PATH`; a relative path with a directory
-    /// part was written relative to the config file and is stored joined to its directory.
-    pub command: PathBuf,
-    pub args: Vec<String>,
-    pub timeout: Duration,
-    pub approval: crate::tools::Approval,
-}
-
-/// A command tool's timeout when `timeout_secs` is not given.
-pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The configuration in force. See the module docs for the layers and the invariants.
 #[derive(Debug, Clone, PartialEq)]

@@ -12,7 +12,7 @@
 use std::sync::Mutex;
 
 use crate::api::Usage;
-use crate::config::Tier;
+use crate::domain::Tier;
 
 /// One request as the ledger keeps it.
 #[derive(Debug, Clone, PartialEq)]

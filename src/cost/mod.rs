@@ -8,6 +8,7 @@
 //!   one way amounts and token counts are shown.
 //! - [`session`]: the session's requests folded into what the sidebar shows (last request,
 //!   totals, hit rate, savings, cost by tier, cache expiry, rate limits, cost alerts).
+//! - [`ended`]: how one request ended, as the engine reports it to every front end.
 //! - [`budget`]: today's spend against `budget.daily_usd`.
 //! - [`ledger`]: one entry per request, kept across sessions ([`Ledger`]); [`report`]
 //!   formats it for `chatterm usage`; [`day`] turns its UTC times into local days.
@@ -19,12 +20,14 @@
 
 pub mod budget;
 pub mod day;
+pub mod ended;
 pub mod ledger;
 mod money;
 mod pricing;
 pub mod report;
 pub mod session;
 
+pub use ended::{Outcome, RequestEnd, estimate_output_tokens};
 pub use ledger::{Ledger, LedgerEntry, LedgerError, MemoryLedger};
 pub use money::{cost_usd, format_usd, group, savings_usd, uncached_cost_usd, write_split};
 pub(crate) use pricing::RawPrice;

@@ -9,13 +9,14 @@ use std::collections::BTreeMap;
 use super::day::LocalTime;
 use super::session::Tokens;
 use super::{LedgerEntry, format_usd, group};
+use crate::api::Usage;
 use crate::sanitize::sanitize_line;
 
 /// One row: a day and model, or the total.
 #[derive(Debug, Default, Clone)]
 struct Row {
     requests: u64,
-    tokens: Tokens,
+    usage: Usage,
     cost_usd: f64,
     unpriced: u64,
 }
@@ -23,7 +24,7 @@ struct Row {
 impl Row {
     fn add(&mut self, entry: &LedgerEntry) {
         self.requests += 1;
-        self.tokens.add(Tokens::of(&entry.usage));
+        self.usage += &entry.usage;
         match entry.cost_usd {
             Some(c) => self.cost_usd += c,
             None => self.unpriced += 1,
@@ -39,7 +40,7 @@ impl Row {
     }
 
     fn cells(&self, day: &str, model: &str) -> [String; 8] {
-        let t = &self.tokens;
+        let t = Tokens::of(&self.usage);
         [
             day.to_owned(),
             model.to_owned(),
@@ -148,7 +149,7 @@ fn table(rows: &[[String; 8]]) -> String {
 mod tests {
     use super::*;
     use crate::api::Usage;
-    use crate::config::Tier;
+    use crate::domain::Tier;
 
     /// 2026-11-25T10:30:00Z.
     const NOW: i64 = 1_795_602_600_000;

@@ -16,9 +16,10 @@
 //! - Money is never guessed: a request on a model without a price adds its tokens, counts
 //!   as unpriced and adds no cost (so the session cost is then a lower bound).
 //! - Money never undercounts an interrupted request: when the user stops it, the API's
-//!   final usage never comes (its running figure still says ~1 output token), so
-//!   [`SessionAccount::end_interrupted`] raises the output to an estimate from the text
-//!   that arrived ([`estimate_output_tokens`]) and marks the figure as estimated.
+//!   final usage never comes (its running figure still says ~1 output token), so the
+//!   engine raises the output to an estimate from the text that arrived
+//!   ([`super::estimate_output_tokens`]) and its `RequestEnd` says so; the request is then
+//!   marked estimated and interrupted here.
 //!
 //! Definitions (also in the README):
 //! - Cache hit rate = cache-read tokens / all prompt tokens (uncached input + cache writes
@@ -45,8 +46,9 @@ use std::time::{Duration, Instant};
 
 use crate::api::Usage;
 use crate::api::ratelimit::RateLimits;
-use crate::config::Tier;
+use crate::domain::Tier;
 
+use super::ended::{Outcome, RequestEnd};
 use super::{Pricing, savings_usd, write_split};
 
 /// How many earlier requests the cost alert's median looks at.
@@ -78,13 +80,6 @@ impl Tokens {
         }
     }
 
-    pub fn add(&mut self, other: Tokens) {
-        self.input += other.input;
-        self.cache_read += other.cache_read;
-        self.cache_write += other.cache_write;
-        self.output += other.output;
-    }
-
     /// All prompt tokens: uncached input, cache writes and cache reads.
     pub fn prompt(&self) -> u64 {
         self.input + self.cache_read + self.cache_write
@@ -108,12 +103,6 @@ pub enum RequestState {
     Failed,
     /// Stopped by the user while it streamed.
     Interrupted,
-}
-
-/// Output tokens for `chars` characters of streamed text: about 4 characters a token for
-/// English prose and code, rounded up, so an estimate errs towards paying more.
-pub fn estimate_output_tokens(chars: usize) -> u64 {
-    chars.div_ceil(4) as u64
 }
 
 /// One request as the session knows it.
@@ -152,7 +141,8 @@ pub struct TierTotal {
 pub struct Totals {
     /// Requests that produced usage.
     pub requests: u32,
-    pub tokens: Tokens,
+    /// The counted requests' usage, summed; [`Totals::tokens`] reads it by kind.
+    pub usage: Usage,
     /// Sum of the priced requests' cost.
     pub cost_usd: f64,
     /// Requests whose model had no price: `cost_usd` leaves them out.
@@ -164,10 +154,16 @@ pub struct Totals {
 }
 
 impl Totals {
+    /// The summed tokens by kind.
+    pub fn tokens(&self) -> Tokens {
+        Tokens::of(&self.usage)
+    }
+
     /// Cache reads / all prompt tokens; `None` before any prompt token.
     pub fn hit_rate(&self) -> Option<f64> {
-        let prompt = self.tokens.prompt();
-        (prompt > 0).then(|| self.tokens.cache_read as f64 / prompt as f64)
+        let tokens = self.tokens();
+        let prompt = tokens.prompt();
+        (prompt > 0).then(|| tokens.cache_read as f64 / prompt as f64)
     }
 
     /// The tiers that had requests, fast to max, then pinned models.
@@ -178,7 +174,7 @@ impl Totals {
     fn add(&mut self, request: &RequestRecord, pricing: &Pricing) {
         let Some(usage) = &request.usage else { return };
         self.requests += 1;
-        self.tokens.add(Tokens::of(usage));
+        self.usage += usage;
         let slot = match request.tier {
             Some(Tier::Fast) => 0,
             Some(Tier::Balanced) => 1,
@@ -367,24 +363,38 @@ impl SessionAccount {
         alert
     }
 
-    /// The user stopped the open request after `streamed_chars` characters of its text
-    /// (answer, thinking and tool input) arrived: its output is raised to the estimate
-    /// when the API's running figure is lower, and it ends as interrupted.
-    pub fn end_interrupted(&mut self, streamed_chars: usize, at: Instant) -> Option<CostAlert> {
-        let estimate = estimate_output_tokens(streamed_chars);
-        if let Some(open) = &mut self.open
-            && let Some(usage) = &mut open.usage
-            && estimate > usage.output_tokens
-        {
-            usage.output_tokens = estimate;
-            open.output_estimated = true;
-            if let Some(price) = self.pricing.price(&open.model) {
-                open.cost_usd = Some(super::cost_usd(price, usage));
-            }
+    /// The engine's word that a request ended: its final usage, cost, tier and timing
+    /// replace what streamed, and it is counted (once) if it produced usage. With no open
+    /// request (print mode, or a request that never streamed) it stands on its own.
+    pub fn finish_request(&mut self, end: &RequestEnd, at: Instant) -> Option<CostAlert> {
+        if self.open.is_none() && end.usage.is_none() {
+            return None;
         }
-        let counted = self.open.as_ref().is_some_and(|o| o.usage.is_some());
-        let alert = self.end_request(None, true, at);
-        if counted && let Some(last) = &mut self.last {
+        let open = self.open.get_or_insert_with(|| RequestRecord {
+            model: end.model.clone(),
+            tier: end.tier,
+            usage: None,
+            cost_usd: None,
+            timing: Timing::default(),
+            state: RequestState::Streaming,
+            started_at: at,
+            usage_at: None,
+            output_estimated: false,
+        });
+        open.model = end.model.clone();
+        open.tier = end.tier;
+        open.usage = end.usage.clone();
+        open.cost_usd = end.cost_usd;
+        open.output_estimated = end.usage_estimated;
+        if open.usage.is_some() {
+            open.usage_at.get_or_insert(at);
+        }
+        let alert = self.end_request(end.timing, end.outcome != Outcome::Answered, at);
+        // The user stopped it: labelled so, not as a failure (when it was counted at all).
+        if end.outcome == Outcome::Interrupted
+            && end.usage.is_some()
+            && let Some(last) = &mut self.last
+        {
             last.state = RequestState::Interrupted;
         }
         alert

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::api::CacheCreation;
-use crate::cost::{ModelPrice, cost_usd};
+use crate::cost::{ModelPrice, Outcome, RequestEnd, cost_usd};
 
 const SONNET: &str = "claude-sonnet-4-6";
 const HAIKU: &str = "claude-haiku-4-5";
@@ -47,8 +47,8 @@ fn running_usage_replaces_and_each_request_counts_once() {
         a.update_usage(SONNET, &u, priced(SONNET, &u), t0);
         let totals = a.totals();
         assert_eq!(totals.requests, 1);
-        assert_eq!(totals.tokens.output, output);
-        assert_eq!(totals.tokens.input, 1000);
+        assert_eq!(totals.tokens().output, output);
+        assert_eq!(totals.tokens().input, 1000);
     }
     let timing = Timing {
         time_to_first_token: Some(Duration::from_millis(800)),
@@ -59,7 +59,7 @@ fn running_usage_replaces_and_each_request_counts_once() {
     let totals = a.totals();
     assert_eq!(totals.requests, 1);
     assert_eq!(
-        totals.tokens,
+        totals.tokens(),
         Tokens {
             input: 1000,
             cache_read: 3000,
@@ -102,14 +102,17 @@ fn a_request_that_failed_after_usage_is_counted_and_one_before_is_not() {
 }
 
 #[test]
-fn an_interrupted_request_counts_the_text_that_arrived() {
+fn an_interrupted_request_counts_the_estimate_the_engine_made() {
     let mut a = account();
     let t0 = Instant::now();
     a.begin_request(SONNET, Some(Tier::Balanced), t0);
-    // message_start's running usage says 1 output token; 400 characters then arrived.
+    // message_start's running usage says 1 output token; the engine estimated 100 from
+    // the 400 characters that arrived.
     let u = usage(5000, 0, 0, 1);
     a.update_usage(SONNET, &u, priced(SONNET, &u), t0);
-    a.end_interrupted(400, t0);
+    let mut stopped = end(SONNET, Some(usage(5000, 0, 0, 100)), Outcome::Interrupted);
+    stopped.usage_estimated = true;
+    a.finish_request(&stopped, t0);
     let last = a.last_request().unwrap();
     assert_eq!(last.state, RequestState::Interrupted);
     assert!(last.output_estimated);
@@ -120,17 +123,11 @@ fn an_interrupted_request_counts_the_text_that_arrived() {
         "{}",
         a.totals().cost_usd
     );
-    assert_eq!(a.totals().tokens.output, 100);
-    // A figure from the API above the estimate stands.
+    assert_eq!(a.totals().tokens().output, 100);
+    // Interrupted before any usage: nothing paid, nothing counted.
     a.begin_request(SONNET, Some(Tier::Balanced), t0);
-    let u = usage(10, 0, 0, 50);
-    a.update_usage(SONNET, &u, priced(SONNET, &u), t0);
-    a.end_interrupted(8, t0);
-    let last = a.last_request().unwrap();
-    assert_eq!(last.usage.as_ref().unwrap().output_tokens, 50);
-    assert!(!last.output_estimated);
-    assert_eq!(estimate_output_tokens(0), 0);
-    assert_eq!(estimate_output_tokens(5), 2);
+    a.finish_request(&end(SONNET, None, Outcome::Interrupted), t0);
+    assert_eq!(a.totals().requests, 1);
 }
 
 #[test]
@@ -189,7 +186,7 @@ fn unpriced_models_count_tokens_but_no_money() {
     let totals = a.totals();
     assert_eq!(totals.requests, 2);
     assert_eq!(totals.unpriced, 1);
-    assert_eq!(totals.tokens.input, 2000);
+    assert_eq!(totals.tokens().input, 2000);
     assert!(close(totals.cost_usd, 0.003));
     // The unpriced request's reads save nothing we could name.
     assert!(close(totals.saved_usd, 0.0));
@@ -391,4 +388,49 @@ fn limits_and_context_keep_the_latest_report() {
     assert_eq!(a.rate_limits(), Some(&limits));
     a.set_context(SONNET, 12_000, 200_000);
     assert_eq!(a.context().map(|c| c.tokens), Some(12_000));
+}
+
+fn end(model: &str, usage: Option<Usage>, outcome: Outcome) -> RequestEnd {
+    RequestEnd {
+        model: model.into(),
+        tier: Some(Tier::Fast),
+        cost_usd: usage.as_ref().and_then(|u| priced(model, u)),
+        usage,
+        usage_estimated: false,
+        outcome,
+        timing: None,
+        today_usd: None,
+    }
+}
+
+#[test]
+fn the_engines_end_of_a_request_is_what_counts() {
+    let mut a = account();
+    let t0 = Instant::now();
+    // Streamed on one figure, ended on the final one, with the tier the engine names.
+    a.begin_request(HAIKU, None, t0);
+    a.update_usage(
+        HAIKU,
+        &usage(100, 0, 0, 1),
+        priced(HAIKU, &usage(100, 0, 0, 1)),
+        t0,
+    );
+    let last = usage(100, 0, 0, 80);
+    a.finish_request(&end(HAIKU, Some(last.clone()), Outcome::Answered), t0);
+    // Print mode: no stream seen, the end stands on its own; a failed one counts too.
+    let retried = usage(50, 0, 0, 0);
+    a.finish_request(&end(HAIKU, Some(retried), Outcome::Retried), t0);
+    // Failed before any usage: nothing paid, nothing counted.
+    a.finish_request(&end(HAIKU, None, Outcome::Failed), t0);
+    let totals = a.totals();
+    assert_eq!(totals.requests, 2);
+    assert_eq!((totals.tokens().input, totals.tokens().output), (150, 80));
+    let tiers: Vec<_> = totals.tiers().map(|t| (t.tier, t.requests)).collect();
+    assert_eq!(tiers, [(Some(Tier::Fast), 2)]);
+    assert_eq!(
+        a.last_request().map(|r| r.state),
+        Some(RequestState::Failed)
+    );
+    let expected = priced(HAIKU, &last).unwrap() + priced(HAIKU, &usage(50, 0, 0, 0)).unwrap();
+    assert!(close(totals.cost_usd, expected));
 }

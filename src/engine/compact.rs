@@ -238,8 +238,15 @@ async fn summarise(
         tier: Some(Tier::Fast),
         model: summariser.model.clone(),
     };
-    record::request_ended(ctx, &candidate, false, sent, Some(&message.usage));
+    // The running usage first, then the end: front ends count the request at its end.
     report_usage(ctx, &summariser.model, message.usage.clone());
+    let ended = record::Ended {
+        outcome: crate::cost::Outcome::Answered,
+        usage: Some(&message.usage),
+        message: Some(&message),
+        timing: None,
+    };
+    record::request_ended(ctx, &candidate, false, sent, ended);
     let summary = message.text();
     if summary.trim().is_empty() {
         return Err(ApiError::Protocol("the summary came back empty".into()));

@@ -19,7 +19,8 @@
 //! - [`context`]: size estimates and folding old turns (pure); [`compact`] runs it before
 //!   a request (count_tokens near the limit, the summary request).
 //! - [`start`]: what a turn starts with: route, candidates, budget, the turn's task.
-//! - `record`: each request's usage written to the usage ledger where the request ends.
+//! - `record`: where a request ends: its usage written to the usage ledger, and
+//!   [`Update::RequestEnded`] sent with today's spend read back.
 //! - [`journal`]: the persistence hook: what the session writes to the store, and when.
 //! - [`title`]: the background title request (`chat.auto_title`).
 //!
@@ -47,6 +48,7 @@ use std::time::Duration;
 use crate::api::ratelimit::RateLimits;
 use crate::api::{ApiError, ContentBlock, MessageResponse, Usage};
 use crate::config::{Tier, TierChoice};
+pub use crate::cost::{Outcome, RequestEnd};
 use crate::tools::{ApprovalDecision, InvalidInput, ToolOutput};
 
 pub use attempts::{Attempts, Candidate, Decision};
@@ -164,14 +166,20 @@ pub enum Update {
         tier: Tier,
         reason: String,
     },
-    /// The API accepted the request and the stream is open.
+    /// The API accepted the request and the stream is open. `tier` is the tier `model`
+    /// was chosen for (`None` for a model pinned by id).
     Connected {
         turn: TurnId,
         model: String,
+        tier: Option<Tier>,
         request_id: Option<String>,
         rate_limits: RateLimits,
     },
     /// A content block opened (text, thinking, tool_use, or a block kept as JSON).
+    ///
+    /// In every block update `index` is the block's id for the whole turn: the API's
+    /// content-block indices start at 0 in each request (tool rounds, retries), so the
+    /// engine numbers the turn's blocks itself and each id names one block only.
     BlockStarted {
         turn: TurnId,
         index: usize,
@@ -214,6 +222,12 @@ pub enum Update {
         usage: Usage,
         cost_usd: Option<f64>,
     },
+    /// A request of the turn ended, however it ended (every attempt that was sent, each
+    /// tool round's, a compaction summary's): its model, tier, final usage and cost, how
+    /// it ended, and today's spend in the ledger once it was recorded. Sent before
+    /// anything that follows the request (`Retrying`, `FellBack`, the next `Connected`,
+    /// `TurnFinished`, `Error`): front ends count requests from this alone.
+    RequestEnded { turn: TurnId, request: RequestEnd },
     /// The request failed before any content and will be sent again after `wait`.
     Retrying {
         turn: TurnId,
@@ -231,11 +245,13 @@ pub enum Update {
     },
     /// Something worth telling the user that is not an error.
     Notice { turn: Option<TurnId>, text: String },
-    /// `Command::Compact` ended: what it did (or why it did nothing), and the summary
-    /// requests it paid for (model, usage, cost), to be counted like any other.
+    /// `Command::Compact` ended: what it did (or why it did nothing), the summary
+    /// requests it paid for (model, usage, cost), to be counted like any other, and the
+    /// ledger's total for today after them (`None`: no ledger, or nothing was sent).
     Compacted {
         text: String,
         requests: Vec<(String, crate::api::Usage, Option<f64>)>,
+        today_usd: Option<f64>,
     },
     /// The turn is over (once per turn, after all its tool rounds): `message` is its last
     /// answer, `stats` the figures of the request that produced it.
@@ -302,6 +318,7 @@ impl Update {
             | Self::ToolInputInvalid { turn, .. }
             | Self::BlockFinished { turn, .. }
             | Self::Usage { turn, .. }
+            | Self::RequestEnded { turn, .. }
             | Self::Retrying { turn, .. }
             | Self::FellBack { turn, .. }
             | Self::TurnFinished { turn, .. }

@@ -48,6 +48,7 @@ use crate::api::catalog::{self, Catalog};
 use crate::api::retry::RetryPolicy;
 use crate::api::{ApiError, Client, Message, Role};
 use crate::config::{CacheConfig, Config, ContextConfig, ModelsConfig, RoutingConfig, TierChoice};
+use crate::cost::day::LocalTime;
 use crate::cost::{Ledger, Pricing};
 use crate::tools::{ApprovalDecision, ToolExecutor};
 
@@ -82,6 +83,8 @@ pub struct Engine {
     pub(crate) tool_settings: ToolSettings,
     pub(crate) tool_memory: ToolMemory,
     pub(crate) ledger: Option<Arc<dyn Ledger>>,
+    /// Where "today" begins for the spend each ended request reports.
+    pub(crate) local: LocalTime,
     /// Where the conversation is recorded, and its id there once it has one.
     pub(crate) journal: Option<Arc<dyn Journal>>,
     pub(crate) conversation: Option<String>,
@@ -132,6 +135,7 @@ impl Engine {
             tool_settings: ToolSettings::default(),
             tool_memory: ToolMemory::default(),
             ledger: None,
+            local: LocalTime::utc(),
             journal: None,
             conversation: None,
             auto_title: config.chat.auto_title,
@@ -159,6 +163,13 @@ impl Engine {
     /// usage, tool-loop rounds and failed attempts included).
     pub fn with_ledger(mut self, ledger: Arc<dyn Ledger>) -> Self {
         self.ledger = Some(ledger);
+        self
+    }
+
+    /// Counts "today" from local midnight at this offset (UTC by default) in the spend
+    /// [`Update::RequestEnded`](super::Update::RequestEnded) reports.
+    pub fn with_local_time(mut self, local: LocalTime) -> Self {
+        self.local = local;
         self
     }
 

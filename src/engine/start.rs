@@ -119,7 +119,7 @@ impl Engine {
             cancel.clone(),
         );
         let (tools, tool_settings) = (Arc::clone(&self.tools), self.tool_settings.clone());
-        let ledger = self.ledger.clone();
+        let (ledger, local) = (self.ledger.clone(), self.local);
         let target = self.journal_target();
         let task = tokio::spawn(async move {
             let ctx = LoopContext {
@@ -130,6 +130,8 @@ impl Engine {
                     updates: &tx,
                     cancel: &token,
                     ledger: ledger.as_deref(),
+                    local,
+                    next_block: Default::default(),
                     journal: target.as_ref(),
                 },
                 tools: &tools,
@@ -175,7 +177,7 @@ impl Engine {
             updates.clone(),
             cancel.clone(),
         );
-        let ledger = self.ledger.clone();
+        let (ledger, local) = (self.ledger.clone(), self.local);
         let target = self.journal_target();
         let task = tokio::spawn(async move {
             let (inner, gathered) = mpsc::unbounded_channel();
@@ -186,6 +188,8 @@ impl Engine {
                 updates: &inner,
                 cancel: &token,
                 ledger: ledger.as_deref(),
+                local,
+                next_block: Default::default(),
                 journal: target.as_ref(),
             };
             let result = compact::compact_now(&ctx, &job.messages, &job.settings, &job.limits);
@@ -233,10 +237,11 @@ fn finish_compact(
     mut gathered: mpsc::UnboundedReceiver<Update>,
     updates: &UnboundedSender<Update>,
 ) -> TurnOutcome {
-    let (mut notes, mut requests) = (Vec::new(), Vec::new());
+    let (mut notes, mut requests, mut today_usd) = (Vec::new(), Vec::new(), None);
     while let Ok(u) = gathered.try_recv() {
         match u {
             Update::Notice { text, .. } => notes.push(text),
+            Update::RequestEnded { request, .. } => today_usd = request.today_usd.or(today_usd),
             Update::Usage {
                 model,
                 usage,
@@ -264,6 +269,7 @@ fn finish_compact(
     let _ = updates.send(Update::Compacted {
         text: notes.join("; "),
         requests,
+        today_usd,
     });
     TurnOutcome {
         messages,

@@ -25,6 +25,18 @@
 //! - Every request of the turn, the follow-ups after tool rounds included, is bounded
 //!   first ([`compact::bound`]): a round of large tool results can push the next request
 //!   over the window as surely as a long user message can.
+//!
+//! Why an async loop and not a pure state machine driven by a shell: the decisions are
+//! already pure and tested as tables (`attempts.rs`: retry or fall back; `tool_plan.rs`:
+//! what follows an answer; `tool_round.rs`: a round as `event -> effects`). What is left
+//! here is only the order of the awaits (bound, request, journal the answer, run the
+//! round, journal its results, next request), and the loop reads top to bottom as that
+//! order. A machine would add a state enum mirroring those awaits without taking a
+//! decision out of them. The order itself is tested as a table in
+//! `tests/it/turn_table.rs`, one row per edge case (fallback in the middle of a tool
+//! round, cancel while awaiting approval, the round limit, an error after a partial, a
+//! retry after a drop, a crash between a round's results and the next request), each
+//! with its updates, requests and journal writes.
 
 use std::collections::HashMap;
 use std::sync::Arc;

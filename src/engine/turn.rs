@@ -11,7 +11,14 @@
 //! attempt are held back, so an attempt that stalls or drops after an empty
 //! `content_block_start` has shown nothing anywhere and is retried like a stall before the
 //! first byte; once something is visible the attempt is never sent again.
+//!
+//! Block ids: the API numbers content blocks from 0 in every request, so the indices of a
+//! tool round's answer repeat the previous round's. Each attempt adds its block indices to
+//! a base past every id the turn has used ([`TurnContext::next_block`]), so a block update's
+//! `index` names one block for the whole turn and a front end maps it to what it shows
+//! without knowing the stream's layout.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
@@ -20,10 +27,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::attempts::{Attempts, Decision};
 use super::journal::{Checkpoint, JournalTarget};
-use super::record;
+use super::record::{self, Ended};
 use super::{TurnId, TurnStats, Update};
 use crate::api::{ApiError, Client, MessageResponse, MessagesRequest};
-use crate::cost::{Ledger, Pricing, cost_usd};
+use crate::cost::day::LocalTime;
+use crate::cost::session::Timing;
+use crate::cost::{Ledger, Outcome, Pricing, cost_usd};
 use crate::stream::{Accumulator, StreamError, StreamUpdate};
 
 /// A request that failed for good (after its retries and fallbacks), or was cancelled;
@@ -43,8 +52,12 @@ pub struct TurnContext<'a> {
     pub cancel: &'a CancellationToken,
     /// Where each request's usage is recorded (see `record.rs`); `None` records nothing.
     pub ledger: Option<&'a dyn Ledger>,
+    /// Where "today" begins for the spend `RequestEnded` reports.
+    pub local: LocalTime,
     /// Where the streaming answer is checkpointed (none without a store).
     pub journal: Option<&'a JournalTarget>,
+    /// The first block id no request of the turn has used yet (see the module doc).
+    pub next_block: AtomicUsize,
 }
 
 impl TurnContext<'_> {
@@ -69,25 +82,22 @@ pub async fn request(
     attempts: &mut Attempts,
 ) -> Result<(MessageResponse, TurnStats), Failed> {
     loop {
-        request.model = attempts.current().model.clone();
+        let (candidate, fell_back) = (attempts.current().clone(), attempts.fell_back());
+        request.model = candidate.model.clone();
         let sent = Instant::now();
-        let result = attempt(ctx, request).await;
-        let usage = match &result {
-            Ok((message, _)) => Some(message.usage.clone()),
-            Err(f) if matches!(f.error, ApiError::Cancelled) => f
-                .acc
-                .usage()
-                .map(|u| record::interrupted_usage(u, &f.acc.message().content)),
-            Err(f) => f.acc.usage().cloned(),
-        };
-        let (candidate, fell_back) = (attempts.current(), attempts.fell_back());
-        record::request_ended(ctx, candidate, fell_back, sent, usage.as_ref());
-        let failure = match result {
-            Ok(answer) => return Ok(answer),
+        let failure = match attempt(ctx, request, candidate.tier).await {
+            Ok((message, stats)) => {
+                let end = answered(&message, &stats);
+                record::request_ended(ctx, &candidate, fell_back, sent, end);
+                return Ok((message, stats));
+            }
             Err(f) => f,
         };
         let content_seen = failure.acc.has_visible_content();
-        match attempts.on_failure(&failure.error, content_seen, rand::random::<f64>()) {
+        let decision = attempts.on_failure(&failure.error, content_seen, rand::random::<f64>());
+        let end = failed(&failure, &decision);
+        record::request_ended(ctx, &candidate, fell_back, sent, end);
+        match decision {
             Decision::Retry { wait, attempt, max } => {
                 ctx.emit(Update::Retrying {
                     turn: ctx.turn,
@@ -120,6 +130,36 @@ pub async fn request(
     }
 }
 
+/// How a failed attempt ended, given what the attempts decided, and what it left.
+fn failed<'a>(failure: &'a AttemptFailure, decision: &Decision) -> Ended<'a> {
+    let outcome = match (&failure.error, decision) {
+        (ApiError::Cancelled, _) => Outcome::Interrupted,
+        (_, Decision::Retry { .. }) => Outcome::Retried,
+        (_, Decision::FallBack { .. }) => Outcome::FellBack,
+        (_, Decision::GiveUp) => Outcome::Failed,
+    };
+    Ended {
+        outcome,
+        usage: failure.acc.usage(),
+        message: Some(failure.acc.message()),
+        timing: None,
+    }
+}
+
+/// How an answered request ended: its answer and its figures.
+fn answered<'a>(message: &'a MessageResponse, stats: &TurnStats) -> Ended<'a> {
+    Ended {
+        outcome: Outcome::Answered,
+        usage: Some(&message.usage),
+        message: Some(message),
+        timing: Some(Timing {
+            time_to_first_token: stats.time_to_first_token,
+            total: Some(stats.total),
+            output_tokens_per_sec: stats.output_tokens_per_sec,
+        }),
+    }
+}
+
 /// Sleeps for `wait`; false when cancelled first.
 async fn sleep_unless_cancelled(cancel: &CancellationToken, wait: Duration) -> bool {
     tokio::select! {
@@ -134,6 +174,7 @@ async fn sleep_unless_cancelled(cancel: &CancellationToken, wait: Duration) -> b
 async fn attempt(
     ctx: &TurnContext<'_>,
     request: &MessagesRequest,
+    tier: Option<crate::config::Tier>,
 ) -> Result<(MessageResponse, TurnStats), AttemptFailure> {
     let started = Instant::now();
     let fail = |error, acc| AttemptFailure { error, acc };
@@ -146,6 +187,7 @@ async fn attempt(
     ctx.emit(Update::Connected {
         turn: ctx.turn,
         model: request.model.clone(),
+        tier,
         request_id: events.meta().request_id.clone(),
         rate_limits: events.meta().rate_limits.clone(),
     });
@@ -155,6 +197,7 @@ async fn attempt(
     // Block starts held back until something visible arrives (see the module doc).
     let mut held: Vec<Update> = Vec::new();
     let mut checkpoint = ctx.journal.map(Checkpoint::new);
+    let blocks = ctx.next_block.load(Ordering::Relaxed);
     loop {
         let next = tokio::select! {
             biased;
@@ -182,7 +225,7 @@ async fn attempt(
         }
         emit_shown(
             ctx,
-            &request.model,
+            (&request.model, blocks),
             &mut out,
             &mut held,
             acc.has_visible_content(),
@@ -202,13 +245,13 @@ async fn attempt(
 /// Reports an event's updates, holding block starts back while nothing is `visible`.
 fn emit_shown(
     ctx: &TurnContext<'_>,
-    model: &str,
+    (model, blocks): (&str, usize),
     out: &mut Vec<StreamUpdate>,
     held: &mut Vec<Update>,
     visible: bool,
 ) {
     for u in out.drain(..) {
-        match to_update(ctx, model, u) {
+        match to_update(ctx, model, blocks, u) {
             Some(update @ Update::BlockStarted { .. }) if !visible => held.push(update),
             Some(update) => {
                 if visible {
@@ -253,33 +296,48 @@ fn stats(started: Instant, first_token: Option<Instant>, output_tokens: u64) -> 
 }
 
 /// The engine's view of a stream update; `None` for ones the turn reports itself
-/// (start and finish are covered by `Connected` and `TurnFinished`).
-fn to_update(ctx: &TurnContext<'_>, model: &str, u: StreamUpdate) -> Option<Update> {
+/// (start and finish are covered by `Connected` and `TurnFinished`). Block indices become
+/// turn-wide ids past the attempt's base `blocks` (see the module doc).
+fn to_update(ctx: &TurnContext<'_>, model: &str, blocks: usize, u: StreamUpdate) -> Option<Update> {
     let turn = ctx.turn;
     Some(match u {
         StreamUpdate::Started { .. } | StreamUpdate::Finished { .. } => return None,
-        StreamUpdate::BlockStarted { index, block } => Update::BlockStarted { turn, index, block },
-        StreamUpdate::TextDelta { index, text } => Update::TextDelta { turn, index, text },
-        StreamUpdate::ThinkingDelta { index, text } => Update::ThinkingDelta { turn, index, text },
+        StreamUpdate::BlockStarted { index, block } => {
+            let index = blocks + index;
+            ctx.next_block.fetch_max(index + 1, Ordering::Relaxed);
+            Update::BlockStarted { turn, index, block }
+        }
+        StreamUpdate::TextDelta { index, text } => Update::TextDelta {
+            turn,
+            index: blocks + index,
+            text,
+        },
+        StreamUpdate::ThinkingDelta { index, text } => Update::ThinkingDelta {
+            turn,
+            index: blocks + index,
+            text,
+        },
         StreamUpdate::ToolInputDelta {
             index,
             id,
             partial_json,
         } => Update::ToolInputDelta {
             turn,
-            index,
+            index: blocks + index,
             id,
             partial_json,
         },
         StreamUpdate::ToolInputInvalid { index, id, error } => Update::ToolInputInvalid {
             turn,
-            index,
+            index: blocks + index,
             id,
             error,
         },
-        StreamUpdate::BlockFinished { index, block } => {
-            Update::BlockFinished { turn, index, block }
-        }
+        StreamUpdate::BlockFinished { index, block } => Update::BlockFinished {
+            turn,
+            index: blocks + index,
+            block,
+        },
         StreamUpdate::Usage(usage) => Update::Usage {
             turn,
             model: model.to_owned(),

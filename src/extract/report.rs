@@ -5,9 +5,8 @@ use serde_json::Value;
 
 use super::Method;
 use crate::api::{ApiError, Usage};
-use crate::cost::{Pricing, cost_usd, format_usd};
+use crate::cost::{Pricing, cost_usd, format_usd, group};
 use crate::engine::Update;
-use crate::print::group;
 
 /// Exit status: the API or the network failed.
 pub const EXIT_API: i32 = 1;
@@ -82,10 +81,8 @@ pub enum Progress {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Spend {
     pub requests: u32,
-    pub input_tokens: u64,
-    pub cache_creation_input_tokens: u64,
-    pub cache_read_input_tokens: u64,
-    pub output_tokens: u64,
+    /// The requests' usage, summed.
+    pub usage: Usage,
     /// The cost of the requests whose model has a known price.
     pub cost_usd: f64,
     /// Requests to a model without a known price (not in `cost_usd`).
@@ -96,10 +93,7 @@ impl Spend {
     /// Adds one request's usage, priced for `model`.
     pub fn add(&mut self, model: &str, usage: &Usage, pricing: &Pricing) {
         self.requests += 1;
-        self.input_tokens += usage.input_tokens;
-        self.cache_creation_input_tokens += usage.cache_creation_input_tokens;
-        self.cache_read_input_tokens += usage.cache_read_input_tokens;
-        self.output_tokens += usage.output_tokens;
+        self.usage += usage;
         match pricing.price(model) {
             Some(price) => self.cost_usd += cost_usd(price, usage),
             None => self.unpriced_requests += 1,
@@ -108,10 +102,7 @@ impl Spend {
 
     pub fn merge(&mut self, other: &Spend) {
         self.requests += other.requests;
-        self.input_tokens += other.input_tokens;
-        self.cache_creation_input_tokens += other.cache_creation_input_tokens;
-        self.cache_read_input_tokens += other.cache_read_input_tokens;
-        self.output_tokens += other.output_tokens;
+        self.usage += &other.usage;
         self.cost_usd += other.cost_usd;
         self.unpriced_requests += other.unpriced_requests;
     }
@@ -127,10 +118,10 @@ impl Spend {
         format!(
             "{} request{plural} · input {} · cache write {} · cache read {} · output {} · {cost}",
             self.requests,
-            group(self.input_tokens),
-            group(self.cache_creation_input_tokens),
-            group(self.cache_read_input_tokens),
-            group(self.output_tokens),
+            group(self.usage.input_tokens),
+            group(self.usage.cache_creation_input_tokens),
+            group(self.usage.cache_read_input_tokens),
+            group(self.usage.output_tokens),
         )
     }
 }
@@ -166,7 +157,7 @@ mod tests {
         s.add("m", &usage, &pricing);
         s.add("m", &usage, &pricing);
         assert_eq!(
-            (s.requests, s.input_tokens, s.output_tokens),
+            (s.requests, s.usage.input_tokens, s.usage.output_tokens),
             (2, 2000, 200)
         );
         // 2 x (1000 x 3 + 100 x 15) / 1e6 = 0.009

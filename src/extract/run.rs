@@ -19,6 +19,7 @@ use super::schema::Schema;
 use crate::api::retry::RetryPolicy;
 use crate::api::{ApiError, Client, Message, MessageResponse, MessagesRequest, StopReason};
 use crate::config::{CacheTtl, Config, ModelsConfig, Tier};
+use crate::cost::day::LocalTime;
 use crate::cost::{Ledger, Pricing};
 use crate::engine::attempts::Attempts;
 use crate::engine::request::{self, RequestSettings};
@@ -56,6 +57,8 @@ pub struct Extractor {
     model_override: Option<String>,
     /// Where each request's usage is recorded, as for chat turns.
     ledger: Option<Arc<dyn Ledger>>,
+    /// Where "today" begins for the spend each ended request reports.
+    local: LocalTime,
     /// The fixed tier, or the routing default when the tier is `auto`.
     tier: Tier,
     max_tokens: u32,
@@ -69,6 +72,7 @@ impl Extractor {
             tier,
             max_tokens: config.models.max_tokens.get(tier),
             ledger: None,
+            local: LocalTime::utc(),
             client,
             pricing: Arc::new(pricing),
             models: config.models.clone(),
@@ -102,6 +106,12 @@ impl Extractor {
     /// counts extractions too).
     pub fn with_ledger(mut self, ledger: Arc<dyn Ledger>) -> Self {
         self.ledger = Some(ledger);
+        self
+    }
+
+    /// Counts "today" from local midnight at this offset (UTC by default).
+    pub fn with_local_time(mut self, local: LocalTime) -> Self {
+        self.local = local;
         self
     }
 
@@ -277,6 +287,8 @@ impl Extractor {
                 updates: &tx,
                 cancel,
                 ledger: ledger.as_deref(),
+                local: self.local,
+                next_block: Default::default(),
                 // Extractions are not conversations: nothing of them is journaled.
                 journal: None,
             };

@@ -21,8 +21,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::process::{self, Finish, Keep, Outcome, ProcessSpec};
 use super::registry::Tool;
+use super::settings::CommandToolConfig;
 use super::{ToolFuture, ToolOutput, ToolSpec};
-use crate::config::CommandToolConfig;
 
 /// Result text kept from stdout.
 pub const MAX_RESULT_BYTES: usize = 100_000;

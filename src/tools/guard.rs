@@ -52,7 +52,7 @@ impl Guard {
     /// directory and the data directory (`$CHATTERM_DATA_DIR` included).
     pub fn for_this_user() -> Guard {
         let own = [
-            crate::config::default_config_path().and_then(|f| f.parent().map(Path::to_path_buf)),
+            crate::domain::config_dir(),
             crate::store::data_dir(&|k| std::env::var(k).ok()),
         ];
         Guard::for_user(home_dir().as_deref(), own.into_iter().flatten())

@@ -9,7 +9,7 @@
 //!
 //! This module holds the shared vocabulary; beside it:
 //! - [`registry`]: [`Registry`], the [`ToolExecutor`] over the built-in and user command
-//!   tools, built from [`ToolsConfig`](crate::config::ToolsConfig), and the API tool
+//!   tools, built from [`ToolsConfig`] (`settings.rs`: what config builds for this module), and the API tool
 //!   definitions ([`Registry::definitions`]);
 //! - [`schema`]: input schemas compiled once, errors as [`InvalidInput`] with a JSON pointer;
 //! - [`workspace`]: the root the built-ins are confined to, and the path checks;
@@ -29,25 +29,18 @@ pub mod preview;
 pub mod process;
 pub mod registry;
 pub mod schema;
+pub mod settings;
 pub mod workspace;
 
+pub use crate::domain::Approval;
 pub use registry::{Registry, RegistryBuilder, RegistryError, Tool};
+pub use settings::{CommandToolConfig, ToolsConfig};
 
 use std::future::Future;
 use std::pin::Pin;
 
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
-
-/// Whether running a tool needs the user's say-so.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Approval {
-    /// Runs without asking (reads, the clock).
-    #[default]
-    Never,
-    /// Asks before every run, unless the user said "always" for this tool.
-    Ask,
-}
 
 /// A tool as the model and the user see it.
 #[derive(Debug, Clone, PartialEq)]

@@ -25,10 +25,10 @@ use tokio_util::sync::CancellationToken;
 use super::command::CommandTool;
 use super::guard::Guard;
 use super::schema::Schema;
+use super::settings::{CommandToolConfig, ToolsConfig};
 use super::workspace::Workspace;
 use super::{InvalidInput, ToolExecutor, ToolFuture, ToolOutput, ToolSpec, builtin};
 use crate::api::ToolDefinition;
-use crate::config::{CommandToolConfig, ToolsConfig};
 
 /// One runnable tool. Implemented by the built-ins and command tools; public so the
 /// engine's tests (or an embedding program) can register their own.

@@ -23,6 +23,12 @@
 //! Untrusted text (model, tool, file) reaches the screen only through
 //! [`crate::sanitize`].
 
+// The screen is ratatui's while the TUI runs: a stray print would tear it. Output goes
+// through the terminal backend, and background failures to the panic log.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+#[cfg(test)]
+mod accounting_tests;
 pub mod app;
 pub mod render;
 pub mod run;

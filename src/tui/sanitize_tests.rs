@@ -68,6 +68,7 @@ fn hostile_turn(app: &mut App) {
         Update::Connected {
             turn,
             model: model.clone(),
+            tier: None,
             request_id: Some(HOSTILE.into()),
             rate_limits: Default::default(),
         },

@@ -210,7 +210,7 @@ async fn compacted(engine: &mut EngineHandle) -> (String, Vec<String>) {
             .await
             .expect("no Compacted within 20 s")
             .expect("engine stopped");
-        if let Update::Compacted { text, requests } = u {
+        if let Update::Compacted { text, requests, .. } = u {
             return (text, requests.into_iter().map(|(m, _, _)| m).collect());
         }
     }

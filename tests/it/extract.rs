@@ -415,10 +415,10 @@ async fn a_batch_of_50_with_5_failures_keeps_order_and_totals() {
     assert_eq!(s.requests, 55);
     assert_eq!(
         (
-            s.input_tokens,
-            s.cache_creation_input_tokens,
-            s.cache_read_input_tokens,
-            s.output_tokens
+            s.usage.input_tokens,
+            s.usage.cache_creation_input_tokens,
+            s.usage.cache_read_input_tokens,
+            s.usage.output_tokens
         ),
         (5500, 2200, 3300, 1100)
     );

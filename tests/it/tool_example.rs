@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use chatterm::config::ToolsConfig;
-use chatterm::tools::examples::orders;
 use chatterm::tools::{Registry, ToolExecutor};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
@@ -17,7 +16,11 @@ fn registry(dir: &Path) -> Registry {
         root: Some(dir.to_path_buf()),
         ..ToolsConfig::default()
     };
-    Registry::from_config_with(&config, orders::command_tools(exe).unwrap()).unwrap()
+    Registry::from_config_with(
+        &config,
+        chatterm::config::orders_example::command_tools(exe).unwrap(),
+    )
+    .unwrap()
 }
 
 #[tokio::test]

@@ -323,7 +323,7 @@ fn events_of(chunks: &[&str]) -> Vec<String> {
 
 impl<F: FnMut(JsonEvent<'_>)> JsonSink for F {
     fn event(&mut self, event: JsonEvent<'_>) {
-        self(event)
+        self(event);
     }
 }
 

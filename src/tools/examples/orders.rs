@@ -3,20 +3,17 @@
 //! This is the example from the product brief, made runnable: 25 orders of a small
 //! electronics shop (`assets/tools/orders.json`, embedded), served by the hidden
 //! `chatterm tool-example orders TOOL` subcommand. `assets/tools/orders.toml` is the
-//! `[[tools.command]]` snippet users paste into their config; [`command_tools`] reads that
-//! same snippet, so the demo and the documented config cannot drift apart.
+//! `[[tools.command]]` snippet users paste into their config; `config::orders_example` reads
+//! that same snippet, so the demo and the documented config cannot drift apart.
 //!
 //! The functions take the input as JSON and check it themselves (IDs are matched without
 //! regard to case, filters combine with AND, dates are inclusive), because a command tool
 //! can be run by hand, outside the registry's schema check.
 
-use std::path::Path;
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
-
-use crate::config::{CommandToolConfig, ConfigError};
 
 /// The dataset.
 pub const ORDERS_JSON: &str = include_str!("../../../assets/tools/orders.json");
@@ -86,28 +83,6 @@ pub fn search_orders(input: &Value) -> Result<Value, Error> {
         result["note"] = json!("no orders match all of these filters; try fewer filters");
     }
     Ok(result)
-}
-
-/// The two command tools of `assets/tools/orders.toml`, running `exe` (normally the chatterm
-/// binary itself) instead of the `chatterm` the snippet names.
-pub fn command_tools(exe: &Path) -> Result<Vec<CommandToolConfig>, ConfigError> {
-    let loaded = crate::config::parse_str(CONFIG_TOML, Path::new("assets/tools/orders.toml"))?;
-    Ok(loaded
-        .config
-        .tools
-        .commands
-        .into_iter()
-        .map(|tool| CommandToolConfig {
-            command: exe.to_path_buf(),
-            ..tool
-        })
-        .collect())
-}
-
-/// [`command_tools`] for the running executable: what `chatterm --demo` adds.
-pub fn demo_command_tools() -> std::io::Result<Vec<CommandToolConfig>> {
-    let exe = std::env::current_exe()?;
-    command_tools(&exe).map_err(std::io::Error::other)
 }
 
 struct Filter {

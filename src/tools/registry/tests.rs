@@ -198,19 +198,3 @@ fn definitions_carry_the_specs_and_the_streaming_flag() {
     assert_eq!(off[0].eager_input_streaming, None, "omitted, not false");
     assert!(Registry::empty().definitions(true).is_empty());
 }
-
-#[test]
-fn the_demo_tools_join_the_builtins() {
-    let dir = tempfile::tempdir().unwrap();
-    let extra = crate::tools::examples::orders::command_tools(Path::new("/bin/chatterm")).unwrap();
-    let registry = Registry::from_config_with(&config_in(dir.path(), vec![]), extra).unwrap();
-    assert_eq!(registry.specs().len(), builtin::NAMES.len() + 2);
-    assert_eq!(
-        registry.spec("lookup_order").map(|s| s.approval),
-        Some(Approval::Never)
-    );
-    let err = registry
-        .validate("search_orders", &json!({"status": "lost"}))
-        .unwrap_err();
-    assert_eq!(err.pointer, "/status");
-}

@@ -68,14 +68,16 @@ impl App {
         &mut self,
         text: String,
         requests: &[(String, Usage, Option<f64>)],
+        today_usd: Option<f64>,
         now: Instant,
     ) {
         for (model, usage, cost) in requests {
             let fast = Some(Tier::Fast);
             (self.cost.account).add_background(model, fast, usage, *cost, now.into_std());
         }
-        if !requests.is_empty() {
-            self.effect(Effect::RefreshSpend);
+        // The engine read the ledger after recording them: no read back here.
+        if let Some(usd) = today_usd {
+            self.set_spent_today(Ok(usd));
         }
         if self.live.is_none() {
             self.connection = Connection::Idle;
@@ -120,7 +122,7 @@ pub(in crate::tui) fn cost_table(totals: &Totals) -> String {
             format_usd(tier.cost_usd)
         ));
     }
-    let t = &totals.tokens;
+    let t = &totals.tokens();
     out.push_str(&format!(
         "\ntokens: input {} · cache read {} · cache write {} · output {}",
         group(t.input),

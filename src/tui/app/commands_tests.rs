@@ -172,10 +172,11 @@ fn compact_asks_the_engine_and_counts_the_summary_request() {
         crate::engine::Update::Compacted {
             text: "compacted: summarised the 3 oldest turns, saving about 2,000 tokens".into(),
             requests: vec![("claude-haiku-4-5".into(), usage, Some(0.0015))],
+            today_usd: Some(0.0015),
         },
         now(),
     );
     let totals = app.cost.account.totals();
-    assert_eq!(totals.tokens.input, 1000);
+    assert_eq!(totals.tokens().input, 1000);
     assert!(screen(&mut app, 200, 30).contains("saving about 2,000 tokens"));
 }

@@ -3,14 +3,15 @@
 //!
 //! The model: [`CostState`] holds a [`SessionAccount`] (UI-free, in `crate::cost`) and
 //! what only the front end knows: the budget, the local offset, which model each tier
-//! means, and today's spend as last read from the ledger. Requests are reported to the
-//! account as they open (`Connected`), stream (`Usage`, replacing) and end (`TurnFinished`,
-//! `Error`, or the next `Connected` after a retry or fallback), so each is counted once.
+//! means (for `/extract`), and today's spend as last reported. Requests are reported to
+//! the account as they open (`Connected`, with their tier), stream (`Usage`, replacing)
+//! and end (the engine's `RequestEnded`, as print mode folds them), so each is counted
+//! once.
 //!
-//! Today's spend: the event loop reads the ledger ([`Effect::RefreshSpend`]) at start and
-//! after each request ends, since the engine has recorded it by then; the app adds the
-//! open request's running cost, so the gauge moves while an answer streams. A reading
-//! from before the last local midnight counts as 0 until the next one. Without a ledger
+//! Today's spend: the event loop reads the ledger once at start; after that every
+//! `RequestEnded` carries the ledger's total with the request in it. The app adds the
+//! open request's running cost, so the gauge moves while an answer streams. A figure from
+//! before the last local midnight counts as 0 until the next one. Without a ledger
 //! (tests) the session's own total stands in.
 //!
 //! Frames: the cache countdown and the rate limits' countdown to their reset are the
@@ -30,12 +31,11 @@ use crate::api::ratelimit::RateLimits;
 use crate::config::{BudgetConfig, Tier};
 use crate::cost::budget::{self, BudgetLevel};
 use crate::cost::day::{LocalTime, now_ms};
-use crate::cost::session::{RebuildEstimate, TTL_1H, Timing};
-use crate::cost::{Ledger, LedgerError, Pricing, SessionAccount, format_usd, group};
-use crate::engine::TurnStats;
+use crate::cost::session::{RebuildEstimate, TTL_1H};
+use crate::cost::{Ledger, LedgerError, Pricing, RequestEnd, SessionAccount, format_usd, group};
 
+use crate::tui::app::App;
 use crate::tui::app::cost_prompt::Pending;
-use crate::tui::app::{App, Effect};
 use crate::tui::render::cells::NoticeKind;
 use crate::tui::widgets::sidebar::Section;
 
@@ -45,8 +45,8 @@ pub struct CostOptions {
     pub pricing: Arc<Pricing>,
     pub budget: BudgetConfig,
     pub local: LocalTime,
-    /// The model each tier maps to at start (later `ModelChanged` updates refine it), so
-    /// requests can be attributed to tiers.
+    /// The model each tier maps to at start (later `ModelChanged` updates refine it): what
+    /// `/extract` asks.
     pub tier_models: Vec<(Tier, String)>,
     /// Where today's spend is read; `None` uses the session's own total.
     pub ledger: Option<Arc<dyn Ledger>>,
@@ -85,9 +85,6 @@ pub struct CostState {
     /// When the binding rate limit resets, on the app's clock: the sidebar counts down to
     /// it, then shows the figures as stale (they describe a window that has passed).
     pub(in crate::tui) limits_reset_at: Option<Instant>,
-    /// Characters of text, thinking and tool input the open request streamed: what its
-    /// output is estimated from if it is interrupted before its final usage.
-    pub(in crate::tui) streamed_chars: usize,
 }
 
 impl CostState {
@@ -102,7 +99,6 @@ impl CostState {
             ledger_error_shown: false,
             confirm: None,
             now: None,
-            streamed_chars: 0,
             limits_reset_at: None,
             switch_notice: None,
         }
@@ -162,13 +158,8 @@ impl App {
             .map(|(_, m)| m.clone())
     }
 
-    fn tier_of(&self, model: &str) -> Option<Tier> {
-        let models = &self.cost.tier_models;
-        models.iter().find(|(_, m)| m == model).map(|(t, _)| *t)
-    }
-
-    /// Remembers that `tier` now means `model`.
-    pub(in crate::tui) fn learn_tier_model(&mut self, tier: Option<Tier>, model: &str) {
+    /// The engine said `tier` now means `model`.
+    pub(in crate::tui) fn tier_means(&mut self, tier: Option<Tier>, model: &str) {
         let Some(tier) = tier else { return };
         let models = &mut self.cost.tier_models;
         match models.iter_mut().find(|(t, _)| *t == tier) {
@@ -177,23 +168,21 @@ impl App {
         }
     }
 
-    /// A request's stream opened: any request still open was superseded.
+    /// A request's stream opened, for `tier`'s model (`None`: pinned by id).
     pub(in crate::tui) fn request_connected(
         &mut self,
         model: &str,
+        tier: Option<Tier>,
         limits: &RateLimits,
         now: Instant,
     ) {
-        let tier = self.tier_of(model);
         let alert = self.cost.account.begin_request(model, tier, now.into_std());
-        self.cost.streamed_chars = 0;
         self.cost.switch_notice = None;
         self.cost.account.set_rate_limits(limits);
         if let Some(limits) = self.cost.account.rate_limits() {
             self.cost.limits_reset_at = reset_instant(limits, now, now_ms());
         }
-        // A superseded request may have been recorded: read the spend again either way.
-        self.after_request(true, alert.map(|a| a.to_string()));
+        self.cost_alert(alert.map(|a| a.to_string()));
     }
 
     pub(in crate::tui) fn request_usage(
@@ -208,45 +197,24 @@ impl App {
             .update_usage(model, usage, cost, now.into_std());
     }
 
-    /// The open request ended: with the turn's stats when it answered, or failed.
-    pub(in crate::tui) fn request_ended(
-        &mut self,
-        stats: Option<&TurnStats>,
-        failed: bool,
-        now: Instant,
-    ) {
-        let timing = stats.map(|s| Timing {
-            time_to_first_token: s.time_to_first_token,
-            total: Some(s.total),
-            output_tokens_per_sec: s.output_tokens_per_sec,
-        });
-        let alert = self
-            .cost
-            .account
-            .end_request(timing, failed, now.into_std());
-        self.after_request(true, alert.map(|a| a.to_string()));
+    /// The engine ended a request: its final figures, and today's spend with it.
+    pub(in crate::tui) fn request_ended(&mut self, end: &RequestEnd, now: Instant) {
+        let alert = self.cost.account.finish_request(end, now.into_std());
+        if let Some(usd) = end.today_usd {
+            self.set_spent_today(Ok(usd));
+        }
+        self.cost_alert(alert.map(|a| a.to_string()));
     }
 
-    /// The open request was interrupted: its output counts what streamed (estimated when
-    /// the final usage never came).
-    pub(in crate::tui) fn request_interrupted(&mut self, now: Instant) {
-        let chars = std::mem::take(&mut self.cost.streamed_chars);
-        let alert = self.cost.account.end_interrupted(chars, now.into_std());
-        self.after_request(true, alert.map(|a| a.to_string()));
-    }
-
-    fn after_request(&mut self, ended: bool, alert: Option<String>) {
+    fn cost_alert(&mut self, alert: Option<String>) {
         if let Some(text) = alert {
             self.notice(NoticeKind::Cost, text);
-        }
-        if ended && self.cost.ledger.is_some() {
-            self.effect(Effect::RefreshSpend);
         }
     }
 
     /// The engine confirmed a tier or model change: warn when it throws a warm cache away.
     pub(in crate::tui) fn model_changed(&mut self, tier: Option<Tier>, model: &str, now: Instant) {
-        self.learn_tier_model(tier, model);
+        self.tier_means(tier, model);
         let at = now.into_std();
         let warm_here = (self.cost.account.cache())
             .is_some_and(|c| c.model == model && c.remaining(at).is_some());

@@ -71,7 +71,7 @@ impl App {
             (Pending::Message, true) => self.send_input(),
             (Pending::Retry, true) => self.retry_now(now),
             (Pending::Message, false) => {
-                self.flash("not sent: the message is still in the input", now)
+                self.flash("not sent: the message is still in the input", now);
             }
             (Pending::Retry, false) => self.flash("not retried", now),
         }

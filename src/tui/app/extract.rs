@@ -28,7 +28,7 @@ use tokio::time::Instant;
 
 use crate::config::Tier;
 use crate::engine::Update;
-use crate::extract::{ExtractError, Progress, Report, Schema};
+use crate::extract::{Progress, Report, Schema};
 
 use crate::tui::app::keymap::Action;
 use crate::tui::app::{App, Connection, Effect};
@@ -273,7 +273,7 @@ impl App {
         };
         match event.update {
             ExtractUpdate::Progress(progress) => self.extract_progress(run, progress, now),
-            ExtractUpdate::Finished(report) => self.extract_finished(run, &report, now),
+            ExtractUpdate::Finished(report) => self.extract_finished(run, &report),
         }
     }
 
@@ -290,13 +290,10 @@ impl App {
                 self.connection = Connection::Streaming;
                 self.with_extract_panel(run.cell, |p| p.push_json(&fragment));
             }
-            Progress::Rejected { errors, .. } => {
-                // The request answered; only its answer was wrong.
-                self.request_ended(None, false, now);
-                if shown {
-                    self.connection = Connection::Waiting;
-                    self.with_extract_panel(run.cell, |p| p.rejected(&errors));
-                }
+            // The request answered (the engine ended it); only its answer was wrong.
+            Progress::Rejected { errors, .. } if shown => {
+                self.connection = Connection::Waiting;
+                self.with_extract_panel(run.cell, |p| p.rejected(&errors));
             }
             Progress::Engine { update, .. } => self.extract_engine_update(run, *update, now),
             _ => {}
@@ -309,9 +306,12 @@ impl App {
         let shown = !run.cancelled;
         match update {
             Update::Connected {
-                model, rate_limits, ..
+                model,
+                tier,
+                rate_limits,
+                ..
             } => {
-                self.request_connected(&model, &rate_limits, now);
+                self.request_connected(&model, tier, &rate_limits, now);
                 if shown {
                     self.connection = Connection::Streaming;
                 }
@@ -322,6 +322,7 @@ impl App {
                 cost_usd,
                 ..
             } => self.request_usage(&model, &usage, cost_usd, now),
+            Update::RequestEnded { request, .. } => self.request_ended(&request, now),
             Update::BlockFinished { block, .. } if shown => {
                 self.with_extract_panel(run.cell, |p| p.block_finished(&block));
             }
@@ -353,12 +354,8 @@ impl App {
         }
     }
 
-    fn extract_finished(&mut self, run: Running, report: &Report, now: Instant) {
-        let failed = matches!(
-            report.result,
-            Err(ExtractError::Api(_) | ExtractError::Cancelled)
-        );
-        self.request_ended(None, failed, now);
+    /// The engine's `RequestEnded` updates have counted its requests already.
+    fn extract_finished(&mut self, run: Running, report: &Report) {
         self.extract.running = None;
         if run.cancelled {
             return;

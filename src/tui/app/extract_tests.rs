@@ -231,7 +231,7 @@ fn esc_cancels_a_running_extraction_and_its_usage_still_counts() {
     assert!(!app.is_busy());
     assert_eq!(panel(&app).state(), &ExtractState::Cancelled);
     let totals = app.cost.account.totals();
-    assert_eq!((totals.requests, totals.tokens.input), (1, 812));
+    assert_eq!((totals.requests, totals.tokens().input), (1, 812));
 }
 
 #[test]

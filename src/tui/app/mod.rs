@@ -41,6 +41,7 @@ pub(in crate::tui) mod store;
 pub(in crate::tui) mod tools;
 pub(in crate::tui) mod updates;
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -74,8 +75,6 @@ pub enum Effect {
     /// Write this text to the clipboard (OSC 52).
     Copy(String),
     SetMouseCapture(bool),
-    /// Read today's spend from the usage ledger again ([`App::set_spent_today`]).
-    RefreshSpend,
     /// Ask the conversation store (see `app/store.rs`).
     Store(StoreRequest),
     /// Load the schema `/extract` names and report it ([`App::schema_loaded`]).
@@ -143,7 +142,11 @@ pub(super) struct LiveTurn {
     pub id: TurnId,
     pub model: String,
     pub fallback_from: Option<String>,
-    pub blocks: Vec<(usize, u64)>,
+    /// The turn's cells for its content blocks, by the engine's block id (stable for the
+    /// whole turn, tool rounds included).
+    pub blocks: HashMap<usize, u64>,
+    /// The same cells in the order they opened.
+    pub cells: Vec<u64>,
     /// The notice of the latest retry, updated by the countdown.
     pub retry_notice: Option<(u64, String)>,
     /// The status bar's model when the turn started: shown again when it ends, after a
@@ -351,7 +354,7 @@ impl App {
             _ => {
                 // Typing gives the focus back to the input.
                 self.clear_tool_focus();
-                self.type_key(key, now)
+                self.type_key(key, now);
             }
         }
     }
@@ -407,13 +410,13 @@ impl App {
             // streams it interrupts, as always.
             Action::Interrupt if self.is_busy() => {
                 self.clear_tool_focus();
-                self.interrupt(now)
+                self.interrupt(now);
             }
             // Idle: Esc first leaves the /extract mode; else it picks a message to edit.
             Action::Interrupt => {
                 self.clear_tool_focus();
                 if !self.cancel_retry_wait(now) && !self.leave_extract_mode(now) {
-                    self.escape_idle(now)
+                    self.escape_idle(now);
                 }
             }
             Action::CtrlC => self.ctrl_c(now),
@@ -438,7 +441,7 @@ impl App {
             Action::ToggleThinking => {
                 if !self.expand_input_pastes() {
                     self.screen.render_options.thinking_expanded =
-                        !self.screen.render_options.thinking_expanded
+                        !self.screen.render_options.thinking_expanded;
                 }
             }
             Action::ToggleMouse => {

@@ -140,16 +140,18 @@ impl App {
 
     /// The key hints of the topmost open overlay that has any, from the keymap. Only
     /// message selection has its own today; the others say their keys in their frame.
-    pub(in crate::tui) fn overlay_hints(&self) -> Option<String> {
+    pub(in crate::tui) fn overlay_hints(&self) -> Option<Vec<String>> {
         let top = Overlay::STACK.into_iter().find(|&o| self.is_open(o))?;
         match top {
-            Overlay::Selection => Some(format!(
-                "{}{} pick a message · {} edit it · {} cancel",
-                self.hint_key(Action::HistoryPrev),
-                self.hint_key(Action::HistoryNext),
-                self.hint_key(Action::Send),
-                self.hint_key(Action::Interrupt),
-            )),
+            Overlay::Selection => Some(vec![
+                format!(
+                    "{}{} pick a message",
+                    self.hint_key(Action::HistoryPrev),
+                    self.hint_key(Action::HistoryNext)
+                ),
+                format!("{} edit it", self.hint_key(Action::Send)),
+                format!("{} cancel", self.hint_key(Action::Interrupt)),
+            ]),
             _ => None,
         }
     }

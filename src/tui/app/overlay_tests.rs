@@ -104,7 +104,7 @@ fn message_selection_keys_and_hints_follow_the_keymap() {
     chord(&mut app, KeyCode::Char('g'), KeyModifiers::CONTROL);
     assert_eq!(open(&app), [Overlay::Selection]);
     assert_eq!(
-        app.overlay_hints().as_deref(),
+        app.overlay_hints().map(|h| h.join(" · ")).as_deref(),
         Some("↑↓ pick a message · Ctrl+S edit it · Ctrl+G cancel")
     );
     // Enter is no longer the edit key: selection lets it go (and closes).

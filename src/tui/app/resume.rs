@@ -15,16 +15,26 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::api::{ContentBlock, Role, ToolResultBlock};
-use crate::engine::ToolStatus;
+use crate::engine::{Command, ToolStatus};
 use crate::store::{LoadedConversation, MessageStatus, StoredMessage, ToolOutcome, ToolRun};
 use crate::tools::ToolOutput;
 
-use crate::tui::app::App;
+use crate::tui::app::{App, Effect};
 use crate::tui::render::cells::{AnswerState, CellKind, NoticeKind};
 
 impl App {
-    /// Replaces the screen's conversation with a stored one (resume). The engine is told
-    /// separately, with the history.
+    /// Shows `loaded` (with each tool call's stored `outcomes`) and resumes it in the
+    /// engine: the command leaves as an effect.
+    pub fn resume(&mut self, loaded: &LoadedConversation, outcomes: &[ToolOutcome]) {
+        self.show_conversation(loaded, outcomes);
+        self.effect(Effect::Engine(Command::Resume {
+            conversation: loaded.summary.id.to_string(),
+            history: loaded.history(),
+        }));
+    }
+
+    /// Replaces the screen's conversation with a stored one. At start (`--continue`,
+    /// `--resume`) the engine was given its history already; [`Self::resume`] tells it.
     pub fn show_conversation(&mut self, loaded: &LoadedConversation, outcomes: &[ToolOutcome]) {
         self.conversation.clear();
         self.forget_tools();

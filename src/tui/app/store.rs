@@ -180,7 +180,7 @@ impl App {
         let at = cells.iter().position(|&id| id == current);
         match (self.keymap.action_for(key), at) {
             (Some(Action::HistoryPrev), Some(i)) => {
-                self.select_cell(Some(cells[i.saturating_sub(1)]))
+                self.select_cell(Some(cells[i.saturating_sub(1)]));
             }
             (Some(Action::HistoryNext), Some(i)) => self.select_cell(cells.get(i + 1).copied()),
             (Some(Action::Send), Some(i)) => {

@@ -322,7 +322,7 @@ fn retry_countdown_counts_down_and_usage_adds_up_once_per_request() {
     finish(&mut app, vec![]);
     let totals = app.cost.account.totals();
     assert_eq!(totals.requests, 1);
-    assert_eq!(totals.tokens.input, 10);
+    assert_eq!(totals.tokens().input, 10);
     assert!((totals.cost_usd - 0.01).abs() < 1e-12);
 }
 

@@ -2,16 +2,16 @@
 //! retries, fallbacks and errors, the status and the totals.
 //!
 //! Invariants:
-//! - A turn's content blocks map to cells by block index, so deltas find their cell in
-//!   O(blocks of the turn), not by searching the conversation.
+//! - A turn's content blocks map to cells by the engine's block id, unique for the whole
+//!   turn, so a delta finds its cell in one lookup, not by searching the conversation.
 //! - Once the user interrupts a turn, every later update of that turn is dropped: the partial
 //!   text stays exactly as it was when Esc was pressed, marked "interrupted".
 //! - Every request's usage reaches the session account once (`app_cost.rs`): running usage
-//!   replaces the open request's figures; the request ends when the next one of the turn
-//!   connects (a retry or fallback) or when the turn ends, however it ends (it was paid
-//!   for). An interrupted turn's request ends when the engine's `Error(Cancelled)` comes,
-//!   so usage that arrives after Esc is still counted.
+//!   replaces the open request's figures, and the engine's `RequestEnded` ends it, however
+//!   it ended (it was paid for). An interrupted turn's updates still reach the account, so
+//!   a request that ends after Esc is still counted.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -34,19 +34,7 @@ impl App {
                     cost_usd,
                     ..
                 } => self.request_usage(model, usage, *cost_usd, now),
-                // It may have finished before the cancel reached the engine.
-                Update::TurnFinished { stats, .. } => self.request_ended(Some(stats), false, now),
-                Update::Error {
-                    error: ApiError::Cancelled,
-                    ..
-                } => self.request_interrupted(now),
-                Update::Error { .. } => self.request_ended(None, true, now),
-                // Text that arrived after Esc was paid for too.
-                Update::TextDelta { text, .. }
-                | Update::ThinkingDelta { text, .. }
-                | Update::ToolInputDelta {
-                    partial_json: text, ..
-                } => self.cost.streamed_chars += text.chars().count(),
+                Update::RequestEnded { request, .. } => self.request_ended(request, now),
                 _ => {}
             }
             return;
@@ -67,17 +55,19 @@ impl App {
                 }
             }
             Update::Connected {
-                model, rate_limits, ..
+                model,
+                tier,
+                rate_limits,
+                ..
             } => {
                 self.close_retry_notice("sent");
-                self.request_connected(&model, &rate_limits, now);
+                self.request_connected(&model, tier, &rate_limits, now);
                 self.connection = Connection::Streaming;
                 self.status.model = model;
             }
             Update::BlockStarted { index, block, .. } => self.block_started(index, &block),
             Update::TextDelta { index, text, .. } | Update::ThinkingDelta { index, text, .. } => {
                 self.connection = Connection::Streaming;
-                self.cost.streamed_chars += text.chars().count();
                 self.append(index, &text);
             }
             Update::ToolInputDelta {
@@ -86,7 +76,6 @@ impl App {
                 ..
             } => {
                 self.connection = Connection::Streaming;
-                self.cost.streamed_chars += partial_json.chars().count();
                 self.append(index, &partial_json);
             }
             Update::ToolInputInvalid { id, error, .. } => self.tool_input_invalid(&id, &error),
@@ -97,6 +86,7 @@ impl App {
                 cost_usd,
                 ..
             } => self.request_usage(&model, &usage, cost_usd, now),
+            Update::RequestEnded { request, .. } => self.request_ended(&request, now),
             Update::Retrying {
                 attempt,
                 max,
@@ -108,16 +98,8 @@ impl App {
                 from, to, reason, ..
             } => self.fell_back(from, to, reason),
             Update::Notice { text, .. } => self.notice(NoticeKind::Info, text),
-            Update::TurnFinished { message, stats, .. } => {
-                self.request_ended(Some(&stats), false, now);
-                self.turn_finished(&message, stats);
-            }
+            Update::TurnFinished { message, stats, .. } => self.turn_finished(&message, stats),
             Update::Error { error, partial, .. } => {
-                if matches!(error, ApiError::Cancelled) {
-                    self.request_interrupted(now);
-                } else {
-                    self.request_ended(None, true, now);
-                }
                 self.note_retry_wait(&error, now);
                 self.turn_failed(&error, partial.as_ref());
             }
@@ -136,7 +118,11 @@ impl App {
                 window,
             } => self.cost.account.set_context(&model, tokens, window),
             Update::Conversation { id } => self.set_conversation_id(id),
-            Update::Compacted { text, requests } => self.compacted(text, &requests, now),
+            Update::Compacted {
+                text,
+                requests,
+                today_usd,
+            } => self.compacted(text, &requests, today_usd, now),
             Update::Titled {
                 title,
                 model,
@@ -156,7 +142,7 @@ impl App {
     }
 
     fn turn_started(&mut self, turn: TurnId, tier: Option<crate::config::Tier>, model: String) {
-        self.learn_tier_model(tier, &model);
+        self.tier_means(tier, &model);
         self.status.tier = tier.or(self.status.tier);
         self.status.model = model.clone();
         self.status.fell_back = None;
@@ -165,7 +151,8 @@ impl App {
             id: turn,
             model,
             fallback_from: None,
-            blocks: Vec::new(),
+            blocks: HashMap::new(),
+            cells: Vec::new(),
             retry_notice: None,
             status_model: self.status.model.clone(),
         });
@@ -182,17 +169,13 @@ impl App {
         let id = self.conversation.push(kind);
         self.register_tool(block, id);
         if let Some(live) = &mut self.live {
-            live.blocks.push((index, id));
+            live.blocks.insert(index, id);
+            live.cells.push(id);
         }
     }
 
     fn cell_for(&self, index: usize) -> Option<u64> {
-        let live = self.live.as_ref()?;
-        live.blocks
-            .iter()
-            .rev()
-            .find(|(i, _)| *i == index)
-            .map(|&(_, id)| id)
+        self.live.as_ref()?.blocks.get(&index).copied()
     }
 
     fn append(&mut self, index: usize, text: &str) {
@@ -311,7 +294,7 @@ impl App {
                 "the answer reached max_tokens and was cut off (raise models.max_tokens)",
             ),
             Some(StopReason::Refusal) => {
-                self.notice(NoticeKind::Info, "the model declined to answer")
+                self.notice(NoticeKind::Info, "the model declined to answer");
             }
             Some(StopReason::ModelContextWindowExceeded) => self.notice(
                 NoticeKind::Error,
@@ -386,7 +369,7 @@ impl App {
             .conversation
             .cells()
             .iter()
-            .filter(|c| live.blocks.iter().any(|&(_, id)| id == c.id))
+            .filter(|c| live.cells.contains(&c.id))
             .filter_map(|c| match &c.kind {
                 CellKind::Assistant(a) => Some(a.body.source()),
                 _ => None,
@@ -400,7 +383,7 @@ impl App {
         let ids: Vec<u64> = self
             .live
             .as_ref()
-            .map(|l| l.blocks.iter().map(|&(_, id)| id).collect())
+            .map(|l| l.cells.clone())
             .unwrap_or_default();
         let mut had_answer = false;
         for id in ids {

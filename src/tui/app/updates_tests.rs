@@ -70,6 +70,7 @@ fn a_fallback_model_is_shown_for_its_turn_only() {
         Update::Connected {
             turn: turn(),
             model: "claude-haiku-4-5".into(),
+            tier: Some(crate::config::Tier::Fast),
             request_id: None,
             rate_limits: Default::default(),
         },

@@ -261,10 +261,10 @@ fn render_answer(answer: &mut Answer, width: usize, theme: &Theme) -> Vec<Line<'
         AnswerState::Streaming => head.push(Span::styled("  ●", theme.style(Role::Dim))),
         AnswerState::Done => {}
         AnswerState::Interrupted => {
-            head.push(Span::styled("  ■ interrupted", theme.style(Role::Warning)))
+            head.push(Span::styled("  ■ interrupted", theme.style(Role::Warning)));
         }
         AnswerState::Incomplete => {
-            head.push(Span::styled("  ■ incomplete", theme.style(Role::Error)))
+            head.push(Span::styled("  ■ incomplete", theme.style(Role::Error)));
         }
         AnswerState::Replaced => head.push(Span::styled(
             "  ↻ replaced by /retry",

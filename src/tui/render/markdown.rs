@@ -223,7 +223,7 @@ impl<'t> Renderer<'t> {
                 self.links.push((dest_url.into_string(), self.inline.len()));
             }
             Tag::Table(_) | Tag::TableHead | Tag::TableRow | Tag::TableCell => {
-                self.start_table_part(tag)
+                self.start_table_part(tag);
             }
             _ => {}
         }

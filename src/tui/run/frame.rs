@@ -69,11 +69,6 @@ impl FrameScheduler {
         self.due = Some(self.due.map_or(at, |due| due.min(at)));
     }
 
-    /// Whether a frame has been requested and not yet handed out.
-    pub fn is_pending(&self) -> bool {
-        self.due.is_some()
-    }
-
     /// When the next frame will be handed out: the earliest request, pushed back to respect
     /// the rate cap. `None` while idle.
     pub fn deadline(&self) -> Option<Instant> {
@@ -112,7 +107,6 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn idle_scheduler_never_produces_a_frame() {
         let mut s = FrameScheduler::new();
-        assert!(!s.is_pending());
         assert_eq!(s.deadline(), None);
         assert_eq!(frame_within_an_hour(&mut s).await, None);
     }
@@ -133,7 +127,7 @@ mod tests {
             s.request();
         }
         assert!(frame_within_an_hour(&mut s).await.is_some());
-        assert!(!s.is_pending());
+        assert_eq!(s.deadline(), None);
         // Everything was served by that one frame: nothing more comes.
         assert_eq!(frame_within_an_hour(&mut s).await, None);
     }
@@ -175,7 +169,7 @@ mod tests {
         let mut s = FrameScheduler::new();
         let start = Instant::now();
         s.request_in(Duration::from_millis(500));
-        assert!(s.is_pending());
+        assert!(s.deadline().is_some());
         let at = frame_within_an_hour(&mut s).await.unwrap();
         assert_eq!(at - start, Duration::from_millis(500));
     }
@@ -200,7 +194,7 @@ mod tests {
             _ = s.next_frame() => panic!("frame came too early"),
             () = tokio::time::sleep(Duration::from_millis(10)) => {}
         }
-        assert!(s.is_pending());
+        assert!(s.deadline().is_some());
         assert!(frame_within_an_hour(&mut s).await.is_some());
     }
 }

@@ -342,8 +342,7 @@ fn apply_batch(
                 ),
             },
             Effect::SetMouseCapture(on) => session.set_mouse_capture(on)?,
-            Effect::RefreshSpend => refresh_spend(app),
-            Effect::Store(request) => store::apply(app, &io.store, io.engine, request),
+            Effect::Store(request) => store::apply(app, &io.store, request),
             Effect::LoadSchema { spec } => {
                 let loaded = extract_task::load_schema(&spec);
                 app.schema_loaded(&spec, loaded);
@@ -357,7 +356,8 @@ fn apply_batch(
     Ok(false)
 }
 
-/// Reads today's spend (since local midnight) from the app's usage ledger, if it has one.
+/// Reads today's spend (since local midnight) from the app's usage ledger, if it has one:
+/// once at start; from then on each request's end carries it (`Update::RequestEnded`).
 fn refresh_spend(app: &mut App) {
     if let Some(ledger) = app.ledger() {
         let midnight = app.local_time().midnight_ms(crate::cost::day::now_ms());

@@ -1,5 +1,6 @@
 //! The event loop's side of the conversation store: carrying out the app's
-//! [`StoreRequest`]s and resuming conversations in the engine.
+//! [`StoreRequest`]s. Opening one hands it to the app, whose resume command for the engine
+//! leaves it as an effect like every other command.
 //!
 //! Every request is one short SQLite call on the loop's thread (listing a page and loading
 //! a long conversation are benchmarked well under a frame's budget), so no result can
@@ -10,7 +11,6 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::engine::{Command, EngineHandle};
 use crate::store::{ConversationId, LoadedConversation, Store, now_ms, to_api_json, to_markdown};
 
 use crate::tui::app::{App, StoreRequest};
@@ -26,7 +26,7 @@ pub struct StoreLink {
 }
 
 /// Carries out one store request.
-pub fn apply(app: &mut App, store: &Store, engine: &EngineHandle, request: StoreRequest) {
+pub fn apply(app: &mut App, store: &Store, request: StoreRequest) {
     match request {
         StoreRequest::List(query) => {
             let search = (!query.trim().is_empty()).then_some(query.as_str());
@@ -35,14 +35,7 @@ pub fn apply(app: &mut App, store: &Store, engine: &EngineHandle, request: Store
         StoreRequest::Open(id) => match store.load(id) {
             Ok(loaded) => {
                 let outcomes = store.tool_outcomes(id).unwrap_or_default();
-                app.show_conversation(&loaded, &outcomes);
-                let command = Command::Resume {
-                    conversation: id.to_string(),
-                    history: loaded.history(),
-                };
-                if engine.commands.send(command).is_err() {
-                    app.notice(NoticeKind::Error, "the engine stopped; restart chatterm");
-                }
+                app.resume(&loaded, &outcomes);
             }
             Err(e) => app.notice(NoticeKind::Error, format!("cannot open it: {e}")),
         },

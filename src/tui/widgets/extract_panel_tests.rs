@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use crate::api::{ApiError, ContentBlock, Usage};
+use crate::cost::{Outcome, RequestEnd};
 use crate::engine::{TurnId, Update};
 use crate::extract::{ExtractError, Method, Progress, Report, Spend};
 
@@ -85,6 +86,7 @@ impl Run {
         let update = Update::Connected {
             turn: TurnId(u64::from(attempt)),
             model,
+            tier: None,
             request_id: None,
             rate_limits: Default::default(),
         };
@@ -106,7 +108,7 @@ impl Run {
             turn,
             model: MODEL.into(),
             cost_usd: Some(cost(&usage)),
-            usage,
+            usage: usage.clone(),
         };
         self.engine(app, attempt, update);
         let block = ContentBlock::text(json);
@@ -116,6 +118,18 @@ impl Run {
             block,
         };
         self.engine(app, attempt, update);
+        // The request is over: the engine says so before the extraction goes on.
+        let request = RequestEnd {
+            model: MODEL.into(),
+            tier: None,
+            usage: Some(usage.clone()),
+            usage_estimated: false,
+            cost_usd: Some(cost(&usage)),
+            outcome: Outcome::Answered,
+            timing: None,
+            today_usd: None,
+        };
+        self.engine(app, attempt, Update::RequestEnded { turn, request });
     }
 
     pub fn finish(&self, app: &mut App, result: Result<Value, ExtractError>, attempts: u32) {

@@ -132,11 +132,11 @@ impl App {
             return lines;
         }
         lines.push(self.row("requests", group(u64::from(t.requests)), Role::Text, width));
-        self.token_rows(&mut lines, t.tokens, width);
+        self.token_rows(&mut lines, t.tokens(), width);
         let hit = t.hit_rate().map_or("—".to_owned(), percent);
         lines.push(self.row("cache hit rate", hit, Role::Text, width));
         // Savings are known only over priced requests.
-        if t.tokens.cache_read + t.tokens.cache_write > 0 && t.requests > t.unpriced {
+        if t.tokens().cache_read + t.tokens().cache_write > 0 && t.requests > t.unpriced {
             let role = if t.saved_usd < 0.0 {
                 Role::Warning
             } else {

@@ -9,7 +9,7 @@ use ratatui::{Terminal, backend::TestBackend};
 
 use crate::api::{ApiError, ContentBlock, Usage};
 use crate::config::Tier;
-use crate::cost::Pricing;
+use crate::cost::{Outcome, Pricing, RequestEnd};
 use crate::engine::{TurnId, Update};
 
 use crate::tui::app::App;
@@ -37,16 +37,21 @@ fn sidebar(app: &mut App, now: tokio::time::Instant) -> String {
     rows(terminal.backend().buffer()).join("\n")
 }
 
+/// message_start's running usage: one output token.
+fn usage_before_esc() -> Usage {
+    Usage {
+        input_tokens: 5000,
+        output_tokens: 1,
+        ..Usage::default()
+    }
+}
+
 #[test]
 fn after_esc_the_last_request_is_interrupted_and_its_output_estimated() {
     let mut app = priced_app();
     let t0 = now();
     start_turn(&mut app, "Write a long story", SONNET);
-    let usage = Usage {
-        input_tokens: 5000,
-        output_tokens: 1,
-        ..Usage::default()
-    };
+    let usage = usage_before_esc();
     app.on_update(
         Update::Usage {
             turn: TurnId(1),
@@ -59,6 +64,28 @@ fn after_esc_the_last_request_is_interrupted_and_its_output_estimated() {
     block(&mut app, 0, ContentBlock::text(""));
     text(&mut app, 0, &"word ".repeat(80));
     press(&mut app, KeyCode::Esc);
+    // The engine ends the request with its output estimated from the 400 characters that
+    // streamed (it/request_end.rs tests that side).
+    let estimated = Usage {
+        output_tokens: 100,
+        ..usage_before_esc()
+    };
+    app.on_update(
+        Update::RequestEnded {
+            turn: TurnId(1),
+            request: RequestEnd {
+                model: SONNET.into(),
+                tier: Some(Tier::Balanced),
+                cost_usd: Pricing::embedded().cost(SONNET, &estimated),
+                usage: Some(estimated),
+                usage_estimated: true,
+                outcome: Outcome::Interrupted,
+                timing: None,
+                today_usd: None,
+            },
+        },
+        t0,
+    );
     app.on_update(
         Update::Error {
             turn: TurnId(1),
@@ -73,7 +100,7 @@ fn after_esc_the_last_request_is_interrupted_and_its_output_estimated() {
     // 400 characters arrived: about 100 tokens, not the 1 of message_start.
     assert!(shown.contains("≈ 100"), "{shown}");
     let totals = app.cost.account.totals();
-    assert_eq!(totals.tokens.output, 100);
+    assert_eq!(totals.tokens().output, 100);
     // 5000 x $3/M + 100 x $15/M.
     assert!(
         (totals.cost_usd - 0.0165).abs() < 1e-9,
@@ -111,6 +138,7 @@ fn rate_limits_count_down_to_their_reset_then_turn_stale() {
         Update::Connected {
             turn: TurnId(1),
             model: SONNET.into(),
+            tier: Some(crate::config::Tier::Balanced),
             request_id: None,
             rate_limits: limits,
         },

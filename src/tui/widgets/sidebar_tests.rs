@@ -16,7 +16,8 @@ use crate::api::{
 };
 use crate::config::{BudgetConfig, Config, Tier};
 use crate::cost::day::LocalTime;
-use crate::cost::{Ledger, MemoryLedger, Pricing};
+use crate::cost::session::Timing;
+use crate::cost::{Ledger, MemoryLedger, Outcome, Pricing, RequestEnd};
 use crate::engine::{Command, Engine, TurnId, TurnStats, Update};
 use crate::mock::{MockServer, Script, Step};
 
@@ -97,6 +98,7 @@ fn request(app: &mut App, n: u64, model: &str, usage: &Usage, at: Instant) {
         Update::Connected {
             turn,
             model: model.into(),
+            tier: Some(Tier::Balanced),
             request_id: None,
             rate_limits: limits(),
         },
@@ -121,6 +123,10 @@ fn request(app: &mut App, n: u64, model: &str, usage: &Usage, at: Instant) {
             usage: usage.clone(),
             cost_usd: cost,
         },
+        Update::RequestEnded {
+            turn,
+            request: ended(model, usage, Outcome::Answered),
+        },
         Update::TurnFinished {
             turn,
             message: message(model, usage),
@@ -129,6 +135,26 @@ fn request(app: &mut App, n: u64, model: &str, usage: &Usage, at: Instant) {
     ];
     for u in updates {
         app.on_update(u, at);
+    }
+}
+
+/// The engine's end of a balanced-tier request on `model` with `usage`, timed by [`stats`]
+/// when it answered; no ledger.
+fn ended(model: &str, usage: &Usage, outcome: Outcome) -> RequestEnd {
+    let s = stats();
+    RequestEnd {
+        model: model.into(),
+        tier: Some(Tier::Balanced),
+        usage: Some(usage.clone()),
+        usage_estimated: outcome == Outcome::Interrupted,
+        cost_usd: Pricing::embedded().cost(model, usage),
+        outcome,
+        timing: (outcome == Outcome::Answered).then_some(Timing {
+            time_to_first_token: s.time_to_first_token,
+            total: Some(s.total),
+            output_tokens_per_sec: s.output_tokens_per_sec,
+        }),
+        today_usd: None,
     }
 }
 
@@ -292,14 +318,13 @@ async fn a_mock_request_shows_its_cost_in_the_sidebar() {
         match &mut u {
             Update::Connected { rate_limits, .. } => *rate_limits = limits(),
             Update::TurnFinished { stats: s, .. } => *s = stats(),
+            Update::RequestEnded { request, .. } => {
+                request.timing = ended(SONNET, &usage_0189(), Outcome::Answered).timing;
+            }
             _ => {}
         }
+        // Today's spend comes with the request's end: no ledger read here.
         app.on_update(u, t0);
-        for effect in app.take_effects() {
-            if effect == Effect::RefreshSpend {
-                app.set_spent_today(ledger.spent_since(0));
-            }
-        }
     }
     let t = draw(&mut app, 32, 44, t0 + Duration::from_secs(1));
     let screen = t.backend().to_string();
@@ -501,6 +526,7 @@ fn usage_after_an_interrupt_is_still_counted_once() {
         Update::Connected {
             turn,
             model: SONNET.into(),
+            tier: Some(Tier::Balanced),
             request_id: None,
             rate_limits: RateLimits::default(),
         },
@@ -518,7 +544,14 @@ fn usage_after_an_interrupt_is_still_counted_once() {
             turn,
             model: SONNET.into(),
             cost_usd: Pricing::embedded().cost(SONNET, &usage),
-            usage,
+            usage: usage.clone(),
+        },
+        t0,
+    );
+    app.on_update(
+        Update::RequestEnded {
+            turn,
+            request: ended(SONNET, &usage, Outcome::Interrupted),
         },
         t0,
     );
@@ -531,7 +564,7 @@ fn usage_after_an_interrupt_is_still_counted_once() {
         t0,
     );
     let totals = app.cost.account.totals();
-    assert_eq!((totals.requests, totals.tokens.input), (1, 5000));
+    assert_eq!((totals.requests, totals.tokens().input), (1, 5000));
     assert!((totals.cost_usd - 0.015).abs() < 1e-12);
 }
 

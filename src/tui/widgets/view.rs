@@ -224,7 +224,10 @@ impl App {
         let left = Line::from(spans);
         let right = match &self.flash {
             Some((text, _)) => crate::sanitize::sanitize_line(text).into_owned(),
-            None => self.hints(),
+            None => {
+                let room = usize::from(area.width.saturating_sub(left.width() as u16 + 1));
+                fit_hints(self.hints(), room)
+            }
         };
         // A message that does not fit beside the model takes the whole bar for its few
         // seconds: cut off, it would not say what to do.
@@ -270,8 +273,8 @@ impl App {
         }
     }
 
-    /// Key hints for the current state, built from the live keymap.
-    fn hints(&self) -> String {
+    /// The key hints for the state, most useful first (see [`fit_hints`]).
+    fn hints(&self) -> Vec<String> {
         if let Some(hints) = self.overlay_hints() {
             return hints;
         }
@@ -280,9 +283,10 @@ impl App {
                 self.hint_key(Action::Send),
                 self.hint_key(Action::Interrupt),
             );
-            return format!(
-                "editing an earlier message: {send} sends a new branch · {esc} cancels"
-            );
+            return vec![
+                format!("editing an earlier message: {send} sends a new branch"),
+                format!("{esc} cancels"),
+            ];
         }
         let pairs: &[(Action, &str)] = if self.is_busy() {
             &[
@@ -310,7 +314,25 @@ impl App {
                 parts.insert(0, format!("{end} follow"));
             }
         }
-        parts.join(" · ")
+        parts
+    }
+}
+
+/// The hints that fit in `room` columns, whole: a hint is never cut mid-word. The first
+/// (the state's own key: send, interrupt, pick) stays longest, then the last (help); the
+/// ones between go from the end.
+fn fit_hints(mut parts: Vec<String>, room: usize) -> String {
+    loop {
+        let joined = parts.join(" · ");
+        if str_width(&joined) <= room || parts.is_empty() {
+            return joined;
+        }
+        let drop = if parts.len() > 2 {
+            parts.len() - 2
+        } else {
+            parts.len() - 1
+        };
+        parts.remove(drop);
     }
 }
 

@@ -48,6 +48,7 @@ fn streaming() {
             Update::Connected {
                 turn: turn(),
                 model: "claude-sonnet-4-6".into(),
+                tier: None,
                 request_id: None,
                 rate_limits: Default::default(),
             },
@@ -275,4 +276,31 @@ fn hostile_model_output_never_reaches_the_terminal_as_control_sequences() {
             "the OSC 52 payload is shown: {screen}"
         );
     }
+}
+
+#[test]
+fn key_hints_are_dropped_whole_never_cut() {
+    let parts = [
+        "Enter send",
+        "F2 tier",
+        "Ctrl+B sidebar",
+        "Ctrl+Y copy",
+        "F1 help",
+    ];
+    let hints = || parts.map(String::from).to_vec();
+    assert_eq!(super::fit_hints(hints(), 200), parts.join(" · "));
+    // The ones between go from the end; then help; the first stays longest.
+    assert_eq!(
+        super::fit_hints(hints(), 38),
+        "Enter send · F2 tier · F1 help"
+    );
+    assert_eq!(super::fit_hints(hints(), 21), "Enter send · F1 help");
+    assert_eq!(super::fit_hints(hints(), 12), "Enter send");
+    assert_eq!(super::fit_hints(hints(), 5), "");
+    // At 80 columns beside the model, the idle bar ends on a whole hint.
+    let mut app = app();
+    let shown = screen(&mut app, 80, 24);
+    let status = shown.lines().last().unwrap().trim_end();
+    assert!(!status.ends_with('…'), "{status}");
+    assert!(status.ends_with("help"), "{status}");
 }

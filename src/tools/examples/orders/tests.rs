@@ -3,8 +3,6 @@ use std::collections::HashSet;
 use serde_json::json;
 
 use super::*;
-use crate::tools::Approval;
-use crate::tools::schema::Schema;
 
 fn ids(result: &Value) -> Vec<&str> {
     result["orders"]
@@ -163,51 +161,4 @@ fn bad_filters_are_refused_with_a_reason() {
         run("refund", &json!({})),
         Err(Error::UnknownTool(_))
     ));
-}
-
-#[test]
-fn the_config_snippet_gives_both_tools_pointing_at_the_executable() {
-    let exe = Path::new("/opt/chatterm/bin/chatterm");
-    let tools = command_tools(exe).unwrap();
-    let names: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
-    assert_eq!(names, TOOL_NAMES);
-    for tool in &tools {
-        assert_eq!(tool.command, exe);
-        assert_eq!(tool.args, ["tool-example", "orders", tool.name.as_str()]);
-        assert_eq!(tool.approval, Approval::Never);
-        assert!(
-            tool.description
-                .starts_with(if tool.name == "lookup_order" {
-                    "Look up one order"
-                } else {
-                    "Search orders"
-                })
-        );
-    }
-    // The schemas accept what the functions accept, and refuse what they refuse.
-    let lookup = Schema::compile(&tools[0].input_schema).unwrap();
-    assert!(
-        lookup
-            .validate(&json!({"order_id": "ORD-2024-1001"}))
-            .is_ok()
-    );
-    assert_eq!(lookup.validate(&json!({})).unwrap_err().pointer, "");
-    assert_eq!(
-        lookup
-            .validate(&json!({"order_id": "1001"}))
-            .unwrap_err()
-            .pointer,
-        "/order_id"
-    );
-    let search = Schema::compile(&tools[1].input_schema).unwrap();
-    assert!(search.validate(&json!({})).is_ok());
-    assert!(
-        search
-            .validate(&json!({"email": "a@b.com", "status": "shipped", "date_from": "2025-01-01"}))
-            .is_ok()
-    );
-    let err = search.validate(&json!({"status": "lost"})).unwrap_err();
-    assert_eq!(err.pointer, "/status");
-    let err = search.validate(&json!({"date_to": "March 1"})).unwrap_err();
-    assert_eq!(err.pointer, "/date_to");
 }

@@ -18,14 +18,10 @@
 //! the client side runs on a two-worker runtime like the binary's on a 2-core machine
 //! (threads named `app`), with the app loop on the bench's main thread, as in `main.rs`.
 
-#![allow(clippy::unwrap_used, dead_code)]
-// Clippy builds benches with cfg(test) too, which compiles the TUI's test modules without
-// running them as tests; their test-only imports are then unused.
-#![cfg_attr(test, allow(unused))]
+#![allow(clippy::unwrap_used)]
 
-#[path = "../src/tui/mod.rs"]
-mod tui;
-
+// Shared with the frame bench, which uses the rest of it (the long conversation).
+#[allow(dead_code)]
 #[path = "support/conversation.rs"]
 mod conversation;
 #[path = "support/figures.rs"]
@@ -47,8 +43,9 @@ use chatterm::cost::Pricing;
 use chatterm::engine::{Command, Engine, EngineHandle, Update};
 use chatterm::mock::script::split_words;
 use chatterm::mock::{MockServer, Reply, Script, Step};
+use chatterm::tui;
 use tui::app::Effect;
-use tui::frame::FrameScheduler;
+use tui::run::frame::FrameScheduler;
 
 const FULL_SPEED_DELTAS: usize = 20_000;
 /// The paced stream: this many deltas per write, one write every `TICK`.
@@ -215,7 +212,8 @@ fn forward(app: &mut tui::app::App, engine: &EngineHandle) {
 }
 
 struct Setup {
-    mock: Runtime,
+    /// Kept for its lifetime: dropping the runtime stops the mock server.
+    _mock: Runtime,
     client_side: Runtime,
     server: MockServer,
     engine: EngineHandle,
@@ -242,7 +240,7 @@ fn setup() -> Setup {
         Engine::new(client, &Config::default(), Pricing::embedded()).spawn()
     };
     Setup {
-        mock,
+        _mock: mock,
         client_side,
         server,
         engine,

@@ -19,15 +19,9 @@
 //!   and the last frame shows every delta. The time must stay well under one second for
 //!   the app to keep up.
 //!
-//! The TUI is a module of the binary, so the bench compiles it from its source.
+//! The TUI is the library module `chatterm::tui`, so the bench measures the shipped code.
 
-#![allow(clippy::unwrap_used, dead_code)]
-// Clippy builds benches with cfg(test) too, which compiles the TUI's test modules without
-// running them as tests; their test-only imports are then unused.
-#![cfg_attr(test, allow(unused))]
-
-#[path = "../src/tui/mod.rs"]
-mod tui;
+#![allow(clippy::unwrap_used)]
 
 #[path = "support/conversation.rs"]
 mod conversation;
@@ -45,9 +39,10 @@ use tokio::time::Instant;
 
 use chatterm::api::ContentBlock;
 use chatterm::engine::{TurnId, Update};
+use chatterm::tui;
 use conversation::{long_conversation, new_app};
 use tui::app::App;
-use tui::frame::FrameScheduler;
+use tui::run::frame::FrameScheduler;
 
 /// The conversation, rendered once at `screen` (warm caches).
 fn warm_conversation(screen: Rect) -> App {

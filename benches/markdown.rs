@@ -7,24 +7,20 @@
 //! - `markdown/highlight_70KB_code`: the code blocks' text through syntect alone.
 //!
 //! syntect's sets are loaded before measuring (the app loads them right after its first
-//! frame). The TUI is a module of the binary, so the bench compiles it from its source.
+//! frame). The TUI is the library module `chatterm::tui`.
 
-#![allow(clippy::unwrap_used, dead_code)]
-// Clippy builds benches with cfg(test) too, which compiles the TUI's test modules without
-// running them as tests; their test-only imports are then unused.
-#![cfg_attr(test, allow(unused))]
-
-#[path = "../src/tui/mod.rs"]
-mod tui;
+#![allow(clippy::unwrap_used)]
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ratatui::style::Style;
 
-use tui::highlight;
-use tui::markdown;
-use tui::theme::Theme;
+use tui::render::highlight;
+use tui::render::markdown;
+use tui::render::theme::Theme;
+
+use chatterm::tui;
 
 /// The pane's width on a 200-column screen with the sidebar.
 const WIDTH: usize = 168;

@@ -6,13 +6,7 @@
 //! Figure `memory/5000_messages` (`rss_mb`, `peak_mb`). Budget: under 60 MB resident.
 //! Not a criterion bench: one measurement in a fresh process is the figure.
 
-#![allow(clippy::unwrap_used, dead_code)]
-// Clippy builds benches with cfg(test) too, which compiles the TUI's test modules without
-// running them as tests; their test-only imports are then unused.
-#![cfg_attr(test, allow(unused))]
-
-#[path = "../src/tui/mod.rs"]
-mod tui;
+#![allow(clippy::unwrap_used)]
 
 #[path = "support/conversation.rs"]
 mod conversation;
@@ -21,6 +15,8 @@ mod figures;
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+
+use chatterm::tui;
 
 const ID: &str = "memory/5000_messages";
 
@@ -41,7 +37,7 @@ fn main() {
     }
     let before = status_mb("VmRSS:");
     let (mut app, bytes) = conversation::long_conversation();
-    tui::highlight::warm();
+    tui::render::highlight::warm();
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
     // Every cell laid out, as after the session settled on screen.
     loop {

@@ -8,15 +8,9 @@
 //! and one long string (a `write_file` of 1 MiB, the worst case for the line still being
 //! written). The criterion figures time the same loops.
 //!
-//! The TUI is a module of the binary, so the bench compiles it from its source.
+//! The TUI is the library module `chatterm::tui`, so the bench measures the shipped code.
 
-#![allow(clippy::unwrap_used, dead_code)]
-// Clippy builds benches with cfg(test) too, which compiles the TUI's test modules without
-// running them as tests; their test-only imports are then unused.
-#![cfg_attr(test, allow(unused))]
-
-#[path = "../src/tui/mod.rs"]
-mod tui;
+#![allow(clippy::unwrap_used)]
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -24,9 +18,11 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Value, json};
 
-use tui::cells::{Cell, CellKind, RenderOptions};
-use tui::theme::Theme;
-use tui::tool_panel::ToolPanel;
+use tui::render::cells::{Cell, CellKind, RenderOptions};
+use tui::render::theme::Theme;
+use tui::widgets::tool_panel::ToolPanel;
+
+use chatterm::tui;
 
 const MIB: usize = 1 << 20;
 /// The conversation pane's width on a 132-column screen with the sidebar.

@@ -1,7 +1,7 @@
 //! chatterm: a terminal chat client for the Anthropic Messages API.
 //!
-//! This library is the UI-free core; the binary (`src/main.rs`) adds the front ends.
-//! The map, bottom up:
+//! This library is the core and both front ends; the binary (`src/main.rs`) parses the
+//! command line and picks one. The map, bottom up:
 //!
 //! - [`api`]: the wire. Serde types, the SSE decoder, typed stream events, the HTTP client,
 //!   typed errors and the retry policy.
@@ -20,8 +20,11 @@
 //! - [`store`]: SQLite persistence of conversations, messages, tool results and usage.
 //! - [`sanitize`]: the one gate untrusted text passes before it reaches a terminal.
 //! - [`tools`]: the tools the model can call: specs, schema validation, execution.
+//! - [`tui`]: the full-screen front end (ratatui). A library module so the benches drive
+//!   the shipped code rather than a copy.
 //!
-//! Dependency rule: nothing here uses a terminal UI crate; only `src/tui/` and `main.rs` do.
+//! Dependency rule: only [`tui`] and `main.rs` use a terminal UI crate (ratatui, crossterm,
+//! ratatui-textarea, syntect); everything else is UI-free. `tests/it/layering.rs` enforces it.
 
 pub mod api;
 pub mod config;
@@ -36,3 +39,4 @@ pub mod sanitize;
 pub mod store;
 pub mod stream;
 pub mod tools;
+pub mod tui;

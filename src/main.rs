@@ -7,7 +7,6 @@ mod cli;
 mod extract_cmd;
 mod startup;
 mod store_cli;
-mod tui;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -23,13 +22,14 @@ use chatterm::engine::Engine;
 use chatterm::extract::Extractor;
 use chatterm::mock::MockServer;
 use chatterm::print::{self, PrintOptions};
+use chatterm::tui;
 
 use cli::{Cli, Sub};
 use tui::app::AppOptions;
-use tui::app_cost::CostOptions;
-use tui::extract_task::ExtractService;
-use tui::keymap::Keymap;
-use tui::theme::{self, Theme};
+use tui::app::cost::CostOptions;
+use tui::app::keymap::Keymap;
+use tui::render::theme::{self, Theme};
+use tui::run::extract_task::ExtractService;
 
 const NO_KEY_HELP: &str = "\
 chatterm needs an Anthropic API key.
@@ -95,7 +95,7 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     // cost, for today's spend and `chatterm usage`).
     let full_screen = interactive && !cli.print && cli.command.is_none();
     // The full screen asks before it starts whether to go on without the store: one key.
-    let ask: &dyn Fn(&str) -> bool = &tui::ask::yes_no;
+    let ask: &dyn Fn(&str) -> bool = &tui::run::ask::yes_no;
     let store = match store_cli::open(&cli, full_screen.then_some(ask)) {
         Ok(store) => store,
         Err(code) => return Ok(code),
@@ -217,7 +217,7 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     let mut options = app_options(&config, &cli, cost)?;
     options.notices = warnings.iter().map(|w| format!("config: {w}")).collect();
     options.notices.extend(root_warning);
-    let link = tui::run_store::StoreLink { store, resumed };
+    let link = tui::run::store::StoreLink { store, resumed };
     let (ending, hint) = tui::run::run(options, handle, extract, cli.prompt.clone(), link)
         .await
         .wrap_err("terminal error")?;

@@ -1,7 +1,7 @@
 //! The benches' long session: a 5,000-message conversation of about 2 MB of markdown,
 //! built through the app's real update handling, as a streamed session would leave it.
 //!
-//! Used by the benches that compile the TUI from its source (`mod tui` at their root).
+//! Used by the benches that drive the TUI (`chatterm::tui`).
 
 use tokio::time::Instant;
 
@@ -9,9 +9,9 @@ use chatterm::api::{ContentBlock, MessageResponse, Role, StopReason, Usage};
 use chatterm::config::Tier;
 use chatterm::engine::{TurnId, TurnStats, Update};
 
-use crate::tui::app::{App, AppOptions};
-use crate::tui::keymap::Keymap;
-use crate::tui::theme::Theme;
+use chatterm::tui::app::keymap::Keymap;
+use chatterm::tui::app::{App, AppOptions};
+use chatterm::tui::render::theme::Theme;
 
 /// Messages in the long session: 2,500 questions and their answers.
 pub const MESSAGES: usize = 5_000;

@@ -7,13 +7,13 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use chatterm::api::retry::RetryPolicy;
-use chatterm::api::{Auth, Client, ClientOptions, DeltaUsage, StopReason, Usage};
-use chatterm::config::Config;
-use chatterm::cost::{Pricing, format_usd};
-use chatterm::engine::{Command, Engine, EngineHandle, Outcome, Update};
-use chatterm::mock::{MockServer, Reply, Script, Step};
-use chatterm::print::{PrintOptions, run_print, usage_line_parts};
+use crate::api::retry::RetryPolicy;
+use crate::api::{Auth, Client, ClientOptions, DeltaUsage, StopReason, Usage};
+use crate::config::Config;
+use crate::cost::{Pricing, format_usd};
+use crate::engine::{Command, Engine, EngineHandle, Outcome, Update};
+use crate::mock::{MockServer, Reply, Script, Step};
+use crate::print::{PrintOptions, run_print, usage_line_parts};
 
 use crate::tui::app::App;
 use crate::tui::test_support::options;
@@ -86,7 +86,7 @@ async fn engine(server: &MockServer) -> EngineHandle {
 }
 
 /// The TUI's side: the turn's updates through the app; the session totals it shows.
-async fn tui_totals(server: &MockServer) -> (Vec<Update>, chatterm::cost::session::Totals) {
+async fn tui_totals(server: &MockServer) -> (Vec<Update>, crate::cost::session::Totals) {
     let mut handle = engine(server).await;
     handle
         .commands

@@ -20,16 +20,16 @@ use ratatui::layout::Rect;
 use ratatui::{TerminalOptions, Viewport};
 use serde_json::json;
 
-use chatterm::api::{ApiError, ContentBlock, Role, ThinkingBlock, ToolResultBlock};
-use chatterm::engine::{ToolStatus, Update};
-use chatterm::store::{
+use crate::api::{ApiError, ContentBlock, Role, ThinkingBlock, ToolResultBlock};
+use crate::engine::{ToolStatus, Update};
+use crate::store::{
     ConversationId, ConversationSummary, LoadedConversation, MessageStatus, stored,
 };
-use chatterm::tools::ToolOutput;
+use crate::tools::ToolOutput;
 
 use crate::tui::app::App;
 use crate::tui::test_support::*;
-use crate::tui::tool_panel::tests::{close_input, status, tool_block, tool_call};
+use crate::tui::widgets::tool_panel::tests::{close_input, status, tool_block, tool_call};
 
 /// Every class the gate removes: CSI colours and screen clears, OSC 52 (clipboard) and
 /// OSC 8 (hyperlink) with their payloads, the 8-bit CSI, NEL, bidi overrides and
@@ -59,7 +59,7 @@ fn hostile_turn(app: &mut App) {
         app,
         Update::Routed {
             turn,
-            tier: chatterm::config::Tier::Fast,
+            tier: crate::config::Tier::Fast,
             reason: HOSTILE.into(),
         },
     );

@@ -13,13 +13,13 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use tokio::time::Instant;
 
-use chatterm::api::{ContentBlock, MessageResponse, Role as ApiRole, StopReason, Usage};
-use chatterm::config::Tier;
-use chatterm::engine::{Command, TurnId, TurnStats, Update};
+use crate::api::{ContentBlock, MessageResponse, Role as ApiRole, StopReason, Usage};
+use crate::config::Tier;
+use crate::engine::{Command, TurnId, TurnStats, Update};
 
+use crate::tui::app::keymap::Keymap;
 use crate::tui::app::{App, AppOptions, Effect};
-use crate::tui::keymap::Keymap;
-use crate::tui::theme::Theme;
+use crate::tui::render::theme::Theme;
 
 /// The dark theme, for tests of which role styles what.
 pub(crate) fn dark() -> Theme {

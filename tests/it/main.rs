@@ -16,6 +16,7 @@ mod extract_cli;
 mod fake_tools;
 mod forgotten;
 mod history_cli;
+mod layering;
 mod layers;
 mod ledger;
 mod mock_bounds;

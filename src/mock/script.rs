@@ -62,6 +62,10 @@ pub enum Step {
     },
     /// Wait this long before the next step (bytes already planned are written first).
     Stall(Duration),
+    /// From here on, wait exactly this long before each delta (text, thinking, tool
+    /// input), instead of the request's random pace if it has one; zero stops pausing.
+    /// Made for benchmarks that need a steady, reproducible stream.
+    Pace(Duration),
     /// Close the connection abruptly (no `message_stop`): the body ends with an error, so
     /// the client sees a broken transfer, not a clean end. Later steps are not sent.
     Drop,

@@ -304,3 +304,7 @@ impl App {
 #[cfg(test)]
 #[path = "view_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "stream_screen_tests.rs"]
+mod stream_screen_tests;

@@ -24,6 +24,8 @@ use super::script::{Script, Step, estimate_tokens};
 pub enum Out {
     Write(String),
     Pause(Duration),
+    /// Wait until this long after the previous beat was due: a steady pace ([`Step::Pace`]).
+    Beat(Duration),
     /// End the body with an error: the connection is cut.
     Cut,
 }
@@ -113,7 +115,7 @@ struct Planner<'a> {
 impl Planner<'_> {
     fn delta(&mut self, delta: Value) {
         if let Some(gap) = self.gap {
-            self.out.push(Out::Pause(gap));
+            self.out.push(Out::Beat(gap));
         } else if let Some((rng, pace)) = &mut self.rng {
             let ms = rng.random_range(pace.min.as_millis()..=pace.max.as_millis());
             self.out.push(Out::Pause(Duration::from_millis(ms as u64)));
@@ -533,7 +535,7 @@ mod tests {
     }
 
     #[test]
-    fn a_pace_step_puts_a_fixed_pause_before_every_later_delta() {
+    fn a_pace_step_puts_a_beat_before_every_later_delta() {
         let script = Script::new(vec![
             Step::text("a b"),
             Step::Pace(Duration::from_millis(1)),
@@ -542,13 +544,11 @@ mod tests {
             Step::text("e"),
         ]);
         let plan = stream_plan(&script, &ctx());
-        let pauses = plan.iter().filter(|o| matches!(o, Out::Pause(_))).count();
-        assert_eq!(pauses, 2);
-        let first = plan
-            .iter()
-            .position(|o| matches!(o, Out::Pause(_)))
-            .unwrap();
-        assert_eq!(plan[first], Out::Pause(Duration::from_millis(1)));
+        let beats = plan.iter().filter(|o| matches!(o, Out::Beat(_))).count();
+        assert_eq!(beats, 2);
+        assert!(!plan.iter().any(|o| matches!(o, Out::Pause(_))));
+        let first = plan.iter().position(|o| matches!(o, Out::Beat(_))).unwrap();
+        assert_eq!(plan[first], Out::Beat(Duration::from_millis(1)));
         assert!(matches!(&plan[first + 1], Out::Write(w) if w.contains("\"text\":\"c\"")));
         // Folded, a pace is no delay: only stalls are.
         let Folded::Message { delay, .. } = fold(&script, &ctx()) else {

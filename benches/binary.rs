@@ -16,7 +16,7 @@
 //!   as 8-byte deltas 1 ms apart, in a 160x50 pty, from pressing Enter until the last line
 //!   is on screen: CPU seconds, peak RSS, frames and bytes written (`support/answer_stream.rs`).
 //!   Budgets (issue 15): 122 KB at most 1.0 CPU s and 30 MB; 245 KB at most 2.2x the CPU of
-//!   122 KB. Each takes the stream's wall time (about 10, 20 and 40 s): run them alone with
+//!   122 KB. Each takes the stream's wall time (about 8, 15 and 31 s): run them alone with
 //!   `cargo bench --bench binary -- stream`.
 //!
 //! If the bench itself runs with a controlling terminal, the child can see it through

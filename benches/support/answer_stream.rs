@@ -21,7 +21,7 @@ use chatterm::mock::{MockServer, Reply, Step, workload};
 
 use super::pty::{self, Launch};
 
-/// The stream takes about 20 s for 122 KB on an idle machine; a loaded one may need more.
+/// The stream takes about 15 s for 122 KB; a loaded machine may need much more.
 const STREAM_LIMIT: Duration = Duration::from_secs(600);
 /// Clock ticks per second of `/proc/PID/stat` (`CLK_TCK`, 100 on Linux).
 const TICKS_PER_S: f64 = 100.0;

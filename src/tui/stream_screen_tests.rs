@@ -2,7 +2,8 @@
 //! (`chatterm::mock::workload`) streamed in 8-byte deltas, drawn along the way into one
 //! terminal (so the last screen is what the frame-to-frame diffs built), ends on exactly
 //! the cells, symbols and styles of the same answer delivered in one piece and drawn once.
-//! Checked on the last screen and on pages further up, before and after the turn ends.
+//! Checked on every page from the last screen up to the top, before and after the turn
+//! ends.
 
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
@@ -45,7 +46,11 @@ fn started() -> (App, Terminal<TestBackend>) {
     (app, terminal)
 }
 
-/// The screens of both apps: now, then after each of `pages` page-ups (then back down).
+/// Page-ups from the bottom to the top of any answer here, with room to spare.
+const MAX_PAGES: usize = 100;
+
+/// The screens of both apps, page by page from the bottom up to the top of the
+/// conversation (where a page-up changes nothing), then back to the bottom.
 fn assert_same_pages(
     streamed: (&mut App, &mut Terminal<TestBackend>),
     whole: (&mut App, &mut Terminal<TestBackend>),
@@ -53,20 +58,32 @@ fn assert_same_pages(
 ) {
     let (a, at) = streamed;
     let (b, bt) = whole;
-    for page in 0..4 {
+    let mut previous = None;
+    let mut pages = 0;
+    loop {
         frame(a, at);
         frame(b, bt);
         let (sa, sb) = (at.backend().buffer(), bt.backend().buffer());
         assert!(
             sa == sb,
-            "{when}, {page} page(s) up: the streamed screen differs:\n{}\n---- at once:\n{}",
+            "{when}, {pages} page(s) up: the streamed screen differs:\n{}\n---- at once:\n{}",
             rows(sa).join("\n"),
             rows(sb).join("\n")
         );
+        if previous.as_ref() == Some(sa) {
+            break;
+        }
+        assert!(pages < MAX_PAGES, "{when}: no top after {MAX_PAGES} pages");
+        previous = Some(sa.clone());
         press(a, KeyCode::PageUp);
         press(b, KeyCode::PageUp);
+        pages += 1;
     }
-    for _ in 0..4 {
+    assert!(
+        pages > 3,
+        "{when}: the answer spans several pages ({pages})"
+    );
+    for _ in 0..pages {
         press(a, KeyCode::PageDown);
         press(b, KeyCode::PageDown);
     }

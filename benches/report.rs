@@ -27,6 +27,8 @@ enum Source {
     Rate(&'static str),
     /// A recorded figure's value.
     Figure(&'static str, &'static str),
+    /// The same value of two figures, the first over the second: how a cost scales.
+    Ratio(&'static str, &'static str, &'static str),
 }
 
 #[derive(Clone, Copy)]
@@ -65,12 +67,16 @@ const fn optional(what: &'static str, source: Source, unit: &'static str, limit:
 }
 
 use Limit::{AtLeast, AtMost, Below, Report};
-use Source::{Figure, Ms, Rate, SumMs};
+use Source::{Figure, Ms, Rate, Ratio, SumMs};
 
 const IDLE: &str = "binary/idle";
 const PACED: &str = "e2e/paced_5000_deltas_per_second";
+/// The issue-15 workload on the real binary (`benches/support/answer_stream.rs`).
+const STREAM_61: &str = "binary/stream_61KB";
+const STREAM_122: &str = "binary/stream_122KB";
+const STREAM_245: &str = "binary/stream_245KB";
 
-/// The budgets of issue 8 (for a 2-core machine like CI's), then reported figures.
+/// The budgets of issues 8 and 15 (for a 2-core machine like CI's), then reported figures.
 const ROWS: &[Row] = &[
     row(
         "start-up to first frame (binary, pty)",
@@ -162,6 +168,24 @@ const ROWS: &[Row] = &[
         "MB",
         Below(60.0),
     ),
+    row(
+        "stream 122 KB in a 160x50 pty: CPU",
+        Figure(STREAM_122, "cpu_s"),
+        "s",
+        AtMost(1.0),
+    ),
+    row(
+        "stream 122 KB: peak RSS",
+        Figure(STREAM_122, "peak_rss_mb"),
+        "MB",
+        AtMost(30.0),
+    ),
+    row(
+        "stream CPU scaling, 245 KB / 122 KB",
+        Ratio(STREAM_245, STREAM_122, "cpu_s"),
+        "x",
+        AtMost(2.2),
+    ),
     optional(
         "store open + picker first page",
         SumMs(&["store/open_store", "store/picker_first_page"]),
@@ -202,6 +226,43 @@ const ROWS: &[Row] = &[
         "binary resident memory, idle",
         Figure(IDLE, "rss_mb_after_answer"),
         "MB",
+        Report,
+    ),
+    row("stream 61 KB: CPU", Figure(STREAM_61, "cpu_s"), "s", Report),
+    row(
+        "stream 245 KB: CPU",
+        Figure(STREAM_245, "cpu_s"),
+        "s",
+        Report,
+    ),
+    row(
+        "stream 245 KB: peak RSS",
+        Figure(STREAM_245, "peak_rss_mb"),
+        "MB",
+        Report,
+    ),
+    row(
+        "stream 122 KB: frames",
+        Figure(STREAM_122, "frames"),
+        "",
+        Report,
+    ),
+    row(
+        "stream 122 KB: bytes to the terminal",
+        Figure(STREAM_122, "bytes"),
+        "",
+        Report,
+    ),
+    row(
+        "stream 122 KB: bytes per frame",
+        Figure(STREAM_122, "bytes_per_frame"),
+        "",
+        Report,
+    ),
+    row(
+        "stream 122 KB: wall time, Enter to last line",
+        Figure(STREAM_122, "seconds"),
+        "s",
         Report,
     ),
 ];
@@ -249,17 +310,22 @@ fn value(dirs: &Dirs, source: Source) -> Option<f64> {
         Ms(id) => Some(mean_ns(dirs, id)? / 1e6),
         SumMs(ids) => ids.iter().map(|id| Some(mean_ns(dirs, id)? / 1e6)).sum(),
         Rate(id) => rate(dirs, id),
-        Figure(id, key) => {
-            let figure = json(&dirs.perf.join(format!("{}.json", id.replace('/', "."))))?;
-            figure["values"][key].as_f64()
-        }
+        Figure(id, key) => figure(dirs, id, key),
+        Ratio(a, b, key) => Some(figure(dirs, a, key)? / figure(dirs, b, key)?),
     }
+}
+
+/// A recorded figure's value, by the figure's id and the value's name.
+fn figure(dirs: &Dirs, id: &str, key: &str) -> Option<f64> {
+    let figure = json(&dirs.perf.join(format!("{}.json", id.replace('/', "."))))?;
+    figure["values"][key].as_f64()
 }
 
 fn ids(source: Source) -> Vec<&'static str> {
     match source {
         Ms(id) | Rate(id) | Figure(id, _) => vec![id],
         SumMs(ids) => ids.to_vec(),
+        Ratio(a, b, _) => vec![a, b],
     }
 }
 
@@ -294,7 +360,7 @@ fn group(n: String) -> String {
 fn with_unit(n: String, unit: &str) -> String {
     match unit {
         "" => n,
-        u if u.starts_with('/') || u == "%" => format!("{n}{u}"),
+        u if u.starts_with('/') || u == "%" || u == "x" => format!("{n}{u}"),
         u => format!("{n} {u}"),
     }
 }
@@ -313,7 +379,10 @@ type Line = [String; 5];
 
 fn judge(dirs: &Dirs, row: &Row) -> (Line, bool) {
     let budget = budget_text(row.limit, row.unit);
-    let id = ids(row.source).join(" + ");
+    let id = match row.source {
+        Ratio(a, b, _) => format!("{a} / {b}"),
+        source => ids(source).join(" + "),
+    };
     let (measured, ok) = match value(dirs, row.source) {
         Some(v) => {
             let ok = match row.limit {

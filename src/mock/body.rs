@@ -14,6 +14,8 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use axum::body::Body;
 use bytes::Bytes;
 use rand::rngs::StdRng;
@@ -27,8 +29,14 @@ use super::script::Chunking;
 pub enum Frame {
     Write(Bytes),
     Sleep(Duration),
+    /// Wait until this long after the previous beat was due (the first is due at once).
+    Beat(Duration),
     Fail,
 }
+
+/// How far a late metronome may fall behind before it stops catching up: after a long
+/// stall (a loaded machine), the stream resumes its pace instead of bursting.
+const MAX_BEAT_LAG: Duration = Duration::from_millis(100);
 
 /// How write sizes are drawn for byte-level chunkings.
 enum Sizer {
@@ -76,6 +84,10 @@ pub fn frames(plan: Vec<Out>, chunking: &Chunking) -> Vec<Frame> {
                 flush(&mut pending, &mut frames);
                 frames.push(Frame::Sleep(d));
             }
+            (Out::Beat(d), _) => {
+                flush(&mut pending, &mut frames);
+                frames.push(Frame::Beat(d));
+            }
             (Out::Cut, _) => {
                 flush(&mut pending, &mut frames);
                 frames.push(Frame::Fail);
@@ -95,24 +107,40 @@ fn flush(pending: &mut Vec<u8>, frames: &mut Vec<Frame>) {
 
 /// A response body that performs the frames in order.
 pub fn body(frames: Vec<Frame>) -> Body {
-    let stream = futures::stream::unfold(VecDeque::from(frames), |mut queue| async move {
+    let start = (VecDeque::from(frames), None);
+    let stream = futures::stream::unfold(start, |(mut queue, mut due)| async move {
         loop {
             match queue.pop_front()? {
                 Frame::Sleep(d) => tokio::time::sleep(d).await,
+                Frame::Beat(d) => due = Some(beat(due, d).await),
                 Frame::Write(bytes) => {
                     // Give the connection task a turn to flush this frame before the next.
                     tokio::task::yield_now().await;
-                    return Some((Ok(bytes), queue));
+                    return Some((Ok(bytes), (queue, due)));
                 }
                 Frame::Fail => {
                     queue.clear();
                     let err = std::io::Error::other("mock script: connection dropped");
-                    return Some((Err(err), queue));
+                    return Some((Err(err), (queue, due)));
                 }
             }
         }
     });
     Body::from_stream(stream)
+}
+
+/// Waits for the beat `gap` after the one that was `due` (now, for the first); returns
+/// when this one was due. A beat already past is not waited for, up to [`MAX_BEAT_LAG`].
+async fn beat(due: Option<Instant>, gap: Duration) -> Instant {
+    let now = Instant::now();
+    let next = due.map_or(now, |t| t + gap);
+    if next > now {
+        tokio::time::sleep_until(next).await;
+        next
+    } else {
+        now.checked_sub(MAX_BEAT_LAG)
+            .map_or(next, |floor| next.max(floor))
+    }
 }
 
 #[cfg(test)]
@@ -182,5 +210,32 @@ mod tests {
         let f = frames(p, &Chunking::Fixed(3));
         assert_eq!(f.last(), Some(&Frame::Fail));
         assert!(!f.contains(&Frame::Sleep(Duration::from_millis(1))));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn beats_keep_the_pace_and_a_late_one_is_made_up_within_a_bound() {
+        let gap = Duration::from_millis(1);
+        let t0 = Instant::now();
+        let first = beat(None, gap).await;
+        assert_eq!(
+            (first, Instant::now()),
+            (t0, t0),
+            "the first beat is due at once"
+        );
+        let second = beat(Some(first), gap).await;
+        assert_eq!((second, Instant::now()), (t0 + gap, t0 + gap));
+        // 5 ms late: the next beats are due at once, counted from when they were due.
+        tokio::time::advance(Duration::from_millis(5)).await;
+        let late = Instant::now();
+        assert_eq!(beat(Some(second), gap).await, t0 + 2 * gap);
+        assert_eq!(
+            Instant::now(),
+            late,
+            "a beat already past is not waited for"
+        );
+        // A second behind: only MAX_BEAT_LAG of it is made up.
+        tokio::time::advance(Duration::from_secs(1)).await;
+        let now = Instant::now();
+        assert_eq!(beat(Some(t0), gap).await, now - MAX_BEAT_LAG);
     }
 }

@@ -48,6 +48,7 @@ pub mod structured;
 mod support;
 pub mod validate;
 pub mod validate_cache;
+pub mod workload;
 
 #[cfg(test)]
 mod tests;

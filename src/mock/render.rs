@@ -24,6 +24,8 @@ use super::script::{Script, Step, estimate_tokens};
 pub enum Out {
     Write(String),
     Pause(Duration),
+    /// Wait until this long after the previous beat was due: a steady pace ([`Step::Pace`]).
+    Beat(Duration),
     /// End the body with an error: the connection is cut.
     Cut,
 }
@@ -105,12 +107,16 @@ struct Planner<'a> {
     out: Vec<Out>,
     index: usize,
     rng: Option<(StdRng, Pace)>,
+    /// The fixed pause a `Step::Pace` set; it wins over `rng`.
+    gap: Option<Duration>,
     auto_start: bool,
 }
 
 impl Planner<'_> {
     fn delta(&mut self, delta: Value) {
-        if let Some((rng, pace)) = &mut self.rng {
+        if let Some(gap) = self.gap {
+            self.out.push(Out::Beat(gap));
+        } else if let Some((rng, pace)) = &mut self.rng {
             let ms = rng.random_range(pace.min.as_millis()..=pace.max.as_millis());
             self.out.push(Out::Pause(Duration::from_millis(ms as u64)));
         }
@@ -172,6 +178,7 @@ impl Planner<'_> {
                 return false;
             }
             Step::Stall(d) => self.out.push(Out::Pause(*d)),
+            Step::Pace(d) => self.gap = Some(*d).filter(|d| !d.is_zero()),
             Step::Drop => {
                 self.out.push(Out::Cut);
                 return false;
@@ -211,6 +218,7 @@ pub fn stream_plan(script: &Script, ctx: &Context) -> Vec<Out> {
         out: Vec::new(),
         index: 0,
         rng: ctx.pace.map(|p| (StdRng::seed_from_u64(p.seed), p)),
+        gap: None,
         auto_start,
     };
     if auto_start {
@@ -524,5 +532,28 @@ mod tests {
             .collect();
         assert_eq!(pauses.len(), 3);
         assert!(pauses.iter().all(|d| (5..=20).contains(&d.as_millis())));
+    }
+
+    #[test]
+    fn a_pace_step_puts_a_beat_before_every_later_delta() {
+        let script = Script::new(vec![
+            Step::text("a b"),
+            Step::Pace(Duration::from_millis(1)),
+            Step::Text(vec!["c".into(), "d".into()]),
+            Step::Pace(Duration::ZERO),
+            Step::text("e"),
+        ]);
+        let plan = stream_plan(&script, &ctx());
+        let beats = plan.iter().filter(|o| matches!(o, Out::Beat(_))).count();
+        assert_eq!(beats, 2);
+        assert!(!plan.iter().any(|o| matches!(o, Out::Pause(_))));
+        let first = plan.iter().position(|o| matches!(o, Out::Beat(_))).unwrap();
+        assert_eq!(plan[first], Out::Beat(Duration::from_millis(1)));
+        assert!(matches!(&plan[first + 1], Out::Write(w) if w.contains("\"text\":\"c\"")));
+        // Folded, a pace is no delay: only stalls are.
+        let Folded::Message { delay, .. } = fold(&script, &ctx()) else {
+            panic!("not a message")
+        };
+        assert_eq!(delay, Duration::ZERO);
     }
 }

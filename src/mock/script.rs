@@ -62,6 +62,12 @@ pub enum Step {
     },
     /// Wait this long before the next step (bytes already planned are written first).
     Stall(Duration),
+    /// From here on, send each delta (text, thinking, tool input) this long after the
+    /// previous one, instead of the request's random pace if it has one; zero stops
+    /// pausing. A metronome: a timer that fires late is made up by the next beats, so the
+    /// stream keeps its rate on average (a millisecond sleep alone takes one to two).
+    /// Made for benchmarks that need a steady, reproducible stream.
+    Pace(Duration),
     /// Close the connection abruptly (no `message_stop`): the body ends with an error, so
     /// the client sees a broken transfer, not a clean end. Later steps are not sent.
     Drop,

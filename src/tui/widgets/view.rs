@@ -339,3 +339,7 @@ fn fit_hints(mut parts: Vec<String>, room: usize) -> String {
 #[cfg(test)]
 #[path = "view_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "stream_screen_tests.rs"]
+mod stream_screen_tests;

@@ -10,8 +10,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 
-use chatterm::api::ContentBlock;
-use chatterm::mock::workload;
+use crate::api::ContentBlock;
+use crate::mock::workload;
 
 use crate::tui::app::App;
 use crate::tui::test_support::*;

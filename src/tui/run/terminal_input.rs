@@ -169,7 +169,7 @@ pub fn start_reader() -> TerminalInput {
         events,
         stop,
         #[cfg(unix)]
-        wake: wake,
+        wake,
     }
 }
 

@@ -125,6 +125,23 @@ pub struct RequestRecord {
     pub output_estimated: bool,
 }
 
+impl RequestRecord {
+    /// A request whose stream just opened: nothing paid yet.
+    fn opened(model: &str, tier: Option<Tier>, at: Instant) -> Self {
+        RequestRecord {
+            model: model.to_owned(),
+            tier,
+            usage: None,
+            cost_usd: None,
+            timing: Timing::default(),
+            state: RequestState::Streaming,
+            started_at: at,
+            usage_at: None,
+            output_estimated: false,
+        }
+    }
+}
+
 /// One tier's share of the session.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct TierTotal {
@@ -308,17 +325,7 @@ impl SessionAccount {
         at: Instant,
     ) -> Option<CostAlert> {
         let alert = self.end_request(None, true, at);
-        self.open = Some(RequestRecord {
-            model: model.to_owned(),
-            tier,
-            usage: None,
-            cost_usd: None,
-            timing: Timing::default(),
-            state: RequestState::Streaming,
-            started_at: at,
-            usage_at: None,
-            output_estimated: false,
-        });
+        self.open = Some(RequestRecord::opened(model, tier, at));
         alert
     }
 
@@ -370,17 +377,8 @@ impl SessionAccount {
         if self.open.is_none() && end.usage.is_none() {
             return None;
         }
-        let open = self.open.get_or_insert_with(|| RequestRecord {
-            model: end.model.clone(),
-            tier: end.tier,
-            usage: None,
-            cost_usd: None,
-            timing: Timing::default(),
-            state: RequestState::Streaming,
-            started_at: at,
-            usage_at: None,
-            output_estimated: false,
-        });
+        let open =
+            (self.open).get_or_insert_with(|| RequestRecord::opened(&end.model, end.tier, at));
         open.model = end.model.clone();
         open.tier = end.tier;
         open.usage = end.usage.clone();

@@ -122,6 +122,13 @@ impl Round {
         (round, effects)
     }
 
+    /// The position of call `id` while it awaits approval.
+    fn awaiting(&self, id: &str) -> Option<usize> {
+        (self.calls)
+            .iter()
+            .position(|c| c.id == id && c.state == State::AwaitingApproval)
+    }
+
     /// The user's answer for call `id`; ignored unless that call awaits approval.
     /// "Always" also releases the other calls of the same tool that wait.
     pub fn approve(
@@ -131,11 +138,7 @@ impl Round {
         memory: &mut ToolMemory,
     ) -> Vec<RoundEffect> {
         let mut effects = Vec::new();
-        let Some(i) = self
-            .calls
-            .iter()
-            .position(|c| c.id == id && c.state == State::AwaitingApproval)
-        else {
+        let Some(i) = self.awaiting(id) else {
             return effects;
         };
         match decision {
@@ -171,11 +174,7 @@ impl Round {
     /// Ignored unless that call awaits approval.
     pub fn refuse(&mut self, id: &str, reason: &str) -> Vec<RoundEffect> {
         let mut effects = Vec::new();
-        let Some(i) = self
-            .calls
-            .iter()
-            .position(|c| c.id == id && c.state == State::AwaitingApproval)
-        else {
+        let Some(i) = self.awaiting(id) else {
             return effects;
         };
         let output = ToolOutput::error(format!(

@@ -22,12 +22,12 @@ fn realistic_input() -> String {
             "name": format!("entry {i}: café \"quoted\" \\ path/to/file_{i}.rs"),
             "score": i as f64 * 0.37 - 12.5,
             "tags": ["alpha", "beta", "日本"],
-            "active": i % 2 == 0,
-            "parent": if i % 5 == 0 { Value::Null } else { json!(i / 5) },
+            "active": i.is_multiple_of(2),
+            "parent": if i.is_multiple_of(5) { Value::Null } else { json!(i / 5) },
             "body": "lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(1 + (i % 4) as usize),
         }));
         i += 1;
-        if i % 64 == 0 && json!({"rows": &rows}).to_string().len() >= 1 << 20 {
+        if i.is_multiple_of(64) && json!({"rows": &rows}).to_string().len() >= 1 << 20 {
             break;
         }
     }

@@ -40,8 +40,8 @@ fn rows_input(size: usize) -> String {
             "name": format!("entry {i}: café \"quoted\" \\ path/to/file_{i}.rs"),
             "score": i as f64 * 0.37 - 12.5,
             "tags": ["alpha", "beta", "日本"],
-            "active": i % 2 == 0,
-            "parent": if i % 5 == 0 { Value::Null } else { json!(i / 5) },
+            "active": i.is_multiple_of(2),
+            "parent": if i.is_multiple_of(5) { Value::Null } else { json!(i / 5) },
             "body": "lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(1 + (i % 4) as usize),
         });
         bytes += row.to_string().len() + 1;

@@ -45,10 +45,10 @@ pub async fn run(
     let method = args
         .method
         .unwrap_or_else(|| Method::choose(structured_outputs(extractor.model())));
-    if method == Method::Tool {
-        if let Err(e) = schema.check_tool_root() {
-            return usage_error(&mut err, &e.to_string());
-        }
+    if method == Method::Tool
+        && let Err(e) = schema.check_tool_root()
+    {
+        return usage_error(&mut err, &e.to_string());
     }
     if !schema.stripped().is_empty() {
         let _ = writeln!(

@@ -121,7 +121,7 @@ pub fn describe_wait(wait: Duration, now: DateTime<FixedOffset>) -> String {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     match secs {
         0..60 => format!("in {secs} s"),
-        60..600 if secs % 60 == 0 => format!("in {} min", secs / 60),
+        60..600 if secs.is_multiple_of(60) => format!("in {} min", secs / 60),
         60..600 => format!("in {} min {} s", secs / 60, secs % 60),
         600..3600 => format!("in {} min", secs.div_ceil(60)),
         _ => {

@@ -176,10 +176,10 @@ fn theme_path(theme: &str, origin: &Path) -> String {
     if !looks_like_path {
         return theme.to_owned();
     }
-    if let Some(rest) = theme.strip_prefix("~/") {
-        if let Some(dirs) = directories::BaseDirs::new() {
-            return dirs.home_dir().join(rest).to_string_lossy().into_owned();
-        }
+    if let Some(rest) = theme.strip_prefix("~/")
+        && let Some(dirs) = directories::BaseDirs::new()
+    {
+        return dirs.home_dir().join(rest).to_string_lossy().into_owned();
     }
     let path = Path::new(theme);
     match origin.parent() {

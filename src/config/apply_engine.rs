@@ -149,11 +149,11 @@ fn check_rule(raw: &RawRule, i: usize, path: KeyPath) -> Result<RouteRule, Failu
     };
     let min_chars = chars("min_chars", raw.min_chars)?;
     let max_chars = chars("max_chars", raw.max_chars)?;
-    if let (Some(min), Some(max)) = (min_chars, max_chars) {
-        if min > max {
-            let message = format!("must not be below min_chars ({min}), got {max}");
-            return Err((at("max_chars"), message));
-        }
+    if let (Some(min), Some(max)) = (min_chars, max_chars)
+        && min > max
+    {
+        let message = format!("must not be below min_chars ({min}), got {max}");
+        return Err((at("max_chars"), message));
     }
     let max_tokens = match raw.max_tokens {
         Some(n) => Some(token_count(n).map_err(|m| (at("max_tokens"), m))?),

@@ -197,10 +197,10 @@ fn command_path(command: &str, origin: &Path) -> PathBuf {
 
 /// `~/` is the home directory; a relative path is relative to the config file's directory.
 fn config_relative(path: &str, origin: &Path) -> PathBuf {
-    if let Some(rest) = path.strip_prefix("~/") {
-        if let Some(dirs) = directories::BaseDirs::new() {
-            return dirs.home_dir().join(rest);
-        }
+    if let Some(rest) = path.strip_prefix("~/")
+        && let Some(dirs) = directories::BaseDirs::new()
+    {
+        return dirs.home_dir().join(rest);
     }
     let p = Path::new(path);
     match origin.parent() {

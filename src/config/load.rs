@@ -134,14 +134,14 @@ fn apply_env(env: &dyn Fn(&str) -> Option<String>, config: &mut Config) -> Resul
     let get = |name: &str| env(name).filter(|v| !v.trim().is_empty());
     // The file's `api.base_url` wins over ANTHROPIC_BASE_URL: the variable is often set
     // globally for other tools, while the file is specific to chatterm.
-    if config.api.base_url.is_none() {
-        if let Some(url) = get(ENV_BASE_URL) {
-            let url = check_base_url(&url).map_err(|message| ConfigError::Env {
-                var: ENV_BASE_URL,
-                message,
-            })?;
-            config.api.base_url = Some(url);
-        }
+    if config.api.base_url.is_none()
+        && let Some(url) = get(ENV_BASE_URL)
+    {
+        let url = check_base_url(&url).map_err(|message| ConfigError::Env {
+            var: ENV_BASE_URL,
+            message,
+        })?;
+        config.api.base_url = Some(url);
     }
     if let Some(tier) = get(ENV_TIER) {
         config.models.tier = tier.trim().parse().map_err(|message| ConfigError::Env {

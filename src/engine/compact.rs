@@ -88,10 +88,10 @@ pub async fn bound(ctx: &TurnContext<'_>, input: BoundInput<'_>) -> Result<Bound
     let request = request::build(input.messages, input.settings);
     let budget = (input.limits.window as f64 * input.limits.context.max_fraction) as u64;
     let mut tokens = estimate(&input, &request);
-    if tokens as f64 > COUNT_ABOVE * budget as f64 {
-        if let Ok(counted) = cancellable(ctx.cancel, ctx.client.count_tokens(&request)).await? {
-            tokens = counted;
-        }
+    if tokens as f64 > COUNT_ABOVE * budget as f64
+        && let Ok(counted) = cancellable(ctx.cancel, ctx.client.count_tokens(&request)).await?
+    {
+        tokens = counted;
     }
     if tokens <= budget {
         report_size(ctx, &input, tokens);

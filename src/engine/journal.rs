@@ -283,13 +283,13 @@ impl<'a> TurnJournal<'a> {
         let Some(t) = self.target else {
             return;
         };
-        if let Err(e) = f(t.journal.as_ref(), &t.conversation) {
-            if !self.warned.swap(true, Ordering::Relaxed) {
-                let _ = updates.send(Update::Notice {
-                    turn: None,
-                    text: format!("conversation {e}"),
-                });
-            }
+        if let Err(e) = f(t.journal.as_ref(), &t.conversation)
+            && !self.warned.swap(true, Ordering::Relaxed)
+        {
+            let _ = updates.send(Update::Notice {
+                turn: None,
+                text: format!("conversation {e}"),
+            });
         }
     }
 }

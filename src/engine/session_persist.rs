@@ -110,11 +110,11 @@ impl Engine {
     }
 
     fn report(&mut self, result: Result<(), JournalError>, updates: &UnboundedSender<Update>) {
-        if let Err(e) = result {
-            if !self.journal_warned {
-                self.journal_warned = true;
-                notice(updates, &format!("conversation {e}"));
-            }
+        if let Err(e) = result
+            && !self.journal_warned
+        {
+            self.journal_warned = true;
+            notice(updates, &format!("conversation {e}"));
         }
     }
 }

@@ -61,10 +61,10 @@ pub fn flatten(body: &Value) -> Vec<PromptBlock> {
         }
     }
     // Automatic caching: a top-level marker puts a breakpoint on the last block.
-    if let Some(marker) = body.get("cache_control").filter(|c| !c.is_null()) {
-        if let Some(last) = blocks.last_mut() {
-            last.breakpoint.get_or_insert(ttl_of(marker));
-        }
+    if let Some(marker) = body.get("cache_control").filter(|c| !c.is_null())
+        && let Some(last) = blocks.last_mut()
+    {
+        last.breakpoint.get_or_insert(ttl_of(marker));
     }
     blocks
 }

@@ -83,10 +83,10 @@ pub fn check(obj: &Map<String, Value>) -> Result<(), String> {
     }
     let tools = obj.get("tools").and_then(Value::as_array);
     for (i, tool) in tools.into_iter().flatten().enumerate() {
-        if tool.get("strict") == Some(&Value::Bool(true)) {
-            if let Some(schema) = tool.get("input_schema") {
-                check_schema(schema, &format!("tools.{i}.input_schema"), 0)?;
-            }
+        if tool.get("strict") == Some(&Value::Bool(true))
+            && let Some(schema) = tool.get("input_schema")
+        {
+            check_schema(schema, &format!("tools.{i}.input_schema"), 0)?;
         }
     }
     if let Some(choice) = obj.get("tool_choice") {
@@ -103,13 +103,13 @@ fn check_output_config(config: &Value) -> Result<(), String> {
     let Some(config) = config.as_object() else {
         return Err("output_config: Input should be a valid dictionary".into());
     };
-    if let Some(effort) = config.get("effort") {
-        if !effort.as_str().is_some_and(|e| EFFORTS.contains(&e)) {
-            return Err(
-                "output_config.effort: Input should be 'low', 'medium', 'high', 'xhigh' or 'max'"
-                    .into(),
-            );
-        }
+    if let Some(effort) = config.get("effort")
+        && !effort.as_str().is_some_and(|e| EFFORTS.contains(&e))
+    {
+        return Err(
+            "output_config.effort: Input should be 'low', 'medium', 'high', 'xhigh' or 'max'"
+                .into(),
+        );
     }
     let Some(format) = config.get("format") else {
         return Ok(());
@@ -189,22 +189,22 @@ fn violation(obj: &Map<String, Value>) -> Option<String> {
             "For 'array' type, 'minItems' values other than 0 or 1 are not supported".into(),
         );
     }
-    if let Some(format) = obj.get("format").and_then(Value::as_str) {
-        if !FORMATS.contains(&format) {
-            return Some(format!(
-                "For 'string' type, format '{format}' is not supported"
-            ));
-        }
+    if let Some(format) = obj.get("format").and_then(Value::as_str)
+        && !FORMATS.contains(&format)
+    {
+        return Some(format!(
+            "For 'string' type, format '{format}' is not supported"
+        ));
     }
-    if let Some(reference) = obj.get("$ref").and_then(Value::as_str) {
-        if !reference.starts_with('#') {
-            return Some(format!("External $ref is not supported: {reference}"));
-        }
+    if let Some(reference) = obj.get("$ref").and_then(Value::as_str)
+        && !reference.starts_with('#')
+    {
+        return Some(format!("External $ref is not supported: {reference}"));
     }
-    if let Some(Value::Array(values)) = obj.get("enum") {
-        if values.iter().any(|v| v.is_object() || v.is_array()) {
-            return Some("enum values must be strings, numbers, booleans or null".into());
-        }
+    if let Some(Value::Array(values)) = obj.get("enum")
+        && values.iter().any(|v| v.is_object() || v.is_array())
+    {
+        return Some("enum values must be strings, numbers, booleans or null".into());
     }
     None
 }
@@ -242,12 +242,12 @@ fn check_tool_choice(
     let Some(kind @ ("auto" | "any" | "tool" | "none")) = kind else {
         return Err("tool_choice.type: Input should be 'auto', 'any', 'tool' or 'none'".into());
     };
-    if let Some(flag) = choice.get("disable_parallel_tool_use") {
-        if !flag.is_boolean() {
-            return Err(
-                "tool_choice.disable_parallel_tool_use: Input should be a valid boolean".into(),
-            );
-        }
+    if let Some(flag) = choice.get("disable_parallel_tool_use")
+        && !flag.is_boolean()
+    {
+        return Err(
+            "tool_choice.disable_parallel_tool_use: Input should be a valid boolean".into(),
+        );
     }
     let forced = matches!(kind, "any" | "tool");
     if forced && tools.is_empty() {

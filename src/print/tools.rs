@@ -61,10 +61,10 @@ fn head(name: &str, id: &str) -> String {
 /// A result in one line: JSON (tools often answer with it, pretty-printed) compacted,
 /// anything else its first non-empty line, marked when more follows.
 fn first_line(text: &str) -> String {
-    if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
-        if value.is_object() || value.is_array() {
-            return excerpt(&value.to_string());
-        }
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(text)
+        && (value.is_object() || value.is_array())
+    {
+        return excerpt(&value.to_string());
     }
     let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let more = text.trim_end().lines().count() > 1;

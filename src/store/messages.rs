@@ -76,10 +76,10 @@ impl Store {
     ) -> Result<()> {
         let mine = self.answering.row(id);
         let inserted = self.write(id, |tx, store| {
-            if let Some(row) = mine {
-                if store.rewrite(tx, row, content, MessageStatus::Streaming, None)? {
-                    return Ok(None);
-                }
+            if let Some(row) = mine
+                && store.rewrite(tx, row, content, MessageStatus::Streaming, None)?
+            {
+                return Ok(None);
             }
             let row = Row {
                 role: Role::Assistant,
@@ -126,10 +126,10 @@ impl Store {
                 }
                 return Ok(());
             };
-            if let Some(row) = mine {
-                if store.rewrite(tx, row, content, status, error)? {
-                    return Ok(());
-                }
+            if let Some(row) = mine
+                && store.rewrite(tx, row, content, status, error)?
+            {
+                return Ok(());
             }
             let row = Row {
                 role: Role::Assistant,

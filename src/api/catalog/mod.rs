@@ -188,11 +188,11 @@ impl Catalog {
             if models.pinned.get(tier) {
                 continue;
             }
-            if let Some(entry) = self.newest(line_for(tier)) {
-                if models.model_for(tier) != entry.id {
-                    *models.model_for_mut(tier) = entry.id.clone();
-                    changed.push((tier, entry.id.clone()));
-                }
+            if let Some(entry) = self.newest(line_for(tier))
+                && models.model_for(tier) != entry.id
+            {
+                *models.model_for_mut(tier) = entry.id.clone();
+                changed.push((tier, entry.id.clone()));
             }
         }
         changed

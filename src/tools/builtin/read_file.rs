@@ -94,10 +94,10 @@ fn read(ws: &Workspace, input: &Input) -> Result<String, String> {
         return Err(format!("{shown:?} is not a regular file"));
     }
     let start = input.start_line.unwrap_or(1);
-    if let Some(end) = input.end_line {
-        if end < start {
-            return Err(format!("end_line {end} is before start_line {start}"));
-        }
+    if let Some(end) = input.end_line
+        && end < start
+    {
+        return Err(format!("end_line {end} is before start_line {start}"));
     }
     let mut file = File::open(&path).map_err(|e| format!("cannot read {shown:?}: {e}"))?;
     let mut head = Vec::with_capacity(SNIFF_BYTES);

@@ -108,13 +108,13 @@ impl Filter {
             }
         };
         let status = text("status")?.map(|s| s.to_ascii_lowercase());
-        if let Some(s) = &status {
-            if !STATUSES.contains(&s.as_str()) {
-                return Err(failed(format!(
-                    "unknown status {s:?} (one of: {})",
-                    STATUSES.join(", ")
-                )));
-            }
+        if let Some(s) = &status
+            && !STATUSES.contains(&s.as_str())
+        {
+            return Err(failed(format!(
+                "unknown status {s:?} (one of: {})",
+                STATUSES.join(", ")
+            )));
         }
         let date = |name: &str| -> Result<Option<NaiveDate>, Error> {
             text(name)?
@@ -126,10 +126,10 @@ impl Filter {
                 .transpose()
         };
         let (from, to) = (date("date_from")?, date("date_to")?);
-        if let (Some(f), Some(t)) = (from, to) {
-            if f > t {
-                return Err(failed(format!("date_from {f} is after date_to {t}")));
-            }
+        if let (Some(f), Some(t)) = (from, to)
+            && f > t
+        {
+            return Err(failed(format!("date_from {f} is after date_to {t}")));
         }
         Ok(Filter {
             email: text("email")?.map(|e| e.to_ascii_lowercase()),

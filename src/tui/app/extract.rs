@@ -374,10 +374,10 @@ impl App {
     }
 
     fn with_extract_panel(&mut self, cell: u64, f: impl FnOnce(&mut ExtractPanel)) {
-        if let Some(c) = self.conversation.cell_mut(cell) {
-            if let CellKind::Extract(panel) = &mut c.kind {
-                f(panel);
-            }
+        if let Some(c) = self.conversation.cell_mut(cell)
+            && let CellKind::Extract(panel) = &mut c.kind
+        {
+            f(panel);
         }
     }
 }

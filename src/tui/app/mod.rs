@@ -323,11 +323,11 @@ impl App {
         if let Some(at) = self.tick_retry_wait(now) {
             next = Some(next.map_or(at, |n| n.min(at)));
         }
-        if let Connection::Retrying { until, .. } = self.connection {
-            if until > now {
-                let second = now + Duration::from_secs(1);
-                next = Some(next.map_or(second, |n| n.min(second)));
-            }
+        if let Connection::Retrying { until, .. } = self.connection
+            && until > now
+        {
+            let second = now + Duration::from_secs(1);
+            next = Some(next.map_or(second, |n| n.min(second)));
         }
         match (next, self.cost_tick(now)) {
             (Some(a), Some(b)) => Some(a.min(b)),

@@ -109,10 +109,10 @@ impl App {
         if same {
             return;
         }
-        if let Some(cell) = self.conversation.cell_mut(id) {
-            if let CellKind::Notice { text: t, .. } = &mut cell.kind {
-                *t = text;
-            }
+        if let Some(cell) = self.conversation.cell_mut(id)
+            && let CellKind::Notice { text: t, .. } = &mut cell.kind
+        {
+            *t = text;
         }
     }
 }
@@ -122,7 +122,7 @@ fn countdown_text(left: Duration) -> String {
     let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
     let when = match secs {
         0..60 => format!("{secs} s"),
-        _ if secs % 60 == 0 => format!("{} min", secs / 60),
+        _ if secs.is_multiple_of(60) => format!("{} min", secs / 60),
         _ => format!("{} min {} s", secs / 60, secs % 60),
     };
     format!("waiting for the server: sending again in {when} · Esc cancels")

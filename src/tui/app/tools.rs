@@ -86,10 +86,10 @@ impl App {
 
     /// The tool input of call `id` was not valid JSON when its block closed.
     pub(in crate::tui) fn tool_input_invalid(&mut self, id: &str, error: &str) {
-        if let Some(&cell) = self.tools.cells.get(id) {
-            if let Some(panel) = self.panel_mut(cell) {
-                panel.invalid_json(error);
-            }
+        if let Some(&cell) = self.tools.cells.get(id)
+            && let Some(panel) = self.panel_mut(cell)
+        {
+            panel.invalid_json(error);
         }
     }
 
@@ -226,10 +226,10 @@ impl App {
             return;
         };
         let (id, _) = self.tools.pending.remove(at);
-        if let Some(&cell) = self.tools.cells.get(&id) {
-            if let Some(panel) = self.panel_mut(cell) {
-                panel.answered(decision);
-            }
+        if let Some(&cell) = self.tools.cells.get(&id)
+            && let Some(panel) = self.panel_mut(cell)
+        {
+            panel.answered(decision);
         }
         let command = match reason {
             Some(reason) => Command::Refuse { id, reason },
@@ -250,10 +250,10 @@ impl App {
                 continue;
             }
             still.push(cell);
-            if panel.tick_due(now) {
-                if let Some(panel) = self.panel_mut(cell) {
-                    panel.tick(now);
-                }
+            if panel.tick_due(now)
+                && let Some(panel) = self.panel_mut(cell)
+            {
+                panel.tick(now);
             }
         }
         let next = (!still.is_empty()).then_some(now + SPINNER_INTERVAL);
@@ -301,17 +301,17 @@ impl App {
     }
 
     fn set_tool_focus(&mut self, next: Option<u64>) {
-        if let Some(old) = self.tools.focus.take() {
-            if let Some(panel) = self.panel_mut(old) {
-                panel.focused = false;
-            }
+        if let Some(old) = self.tools.focus.take()
+            && let Some(panel) = self.panel_mut(old)
+        {
+            panel.focused = false;
         }
-        if let Some(cell) = next {
-            if let Some(panel) = self.panel_mut(cell) {
-                panel.focused = true;
-                self.tools.focus = Some(cell);
-                self.conversation.scroll_to_cell(cell);
-            }
+        if let Some(cell) = next
+            && let Some(panel) = self.panel_mut(cell)
+        {
+            panel.focused = true;
+            self.tools.focus = Some(cell);
+            self.conversation.scroll_to_cell(cell);
         }
     }
 

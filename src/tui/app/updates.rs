@@ -40,10 +40,11 @@ impl App {
             return;
         }
         let stale = |turn: TurnId| self.live.as_ref().is_none_or(|l| l.id != turn);
-        if let Some(turn) = update.turn() {
-            if !matches!(update, Update::TurnStarted { .. }) && stale(turn) {
-                return;
-            }
+        if let Some(turn) = update.turn()
+            && !matches!(update, Update::TurnStarted { .. })
+            && stale(turn)
+        {
+            return;
         }
         match update {
             Update::TurnStarted { turn, tier, model } => self.turn_started(turn, tier, model),
@@ -260,10 +261,10 @@ impl App {
         if unchanged {
             return;
         }
-        if let Some(cell) = self.conversation.cell_mut(id) {
-            if let CellKind::Notice { text: t, .. } = &mut cell.kind {
-                *t = text;
-            }
+        if let Some(cell) = self.conversation.cell_mut(id)
+            && let CellKind::Notice { text: t, .. } = &mut cell.kind
+        {
+            *t = text;
         }
     }
 

@@ -91,10 +91,10 @@ fn only_changed_cells_are_rendered_again() {
     }));
     pane.prepare(30, 10, &theme(), RenderOptions::default());
     let before = pane.rendered[0].lines.clone();
-    if let Some(cell) = pane.cell_mut(id) {
-        if let CellKind::Assistant(a) = &mut cell.kind {
-            a.body.push(" world\nsecond line");
-        }
+    if let Some(cell) = pane.cell_mut(id)
+        && let CellKind::Assistant(a) = &mut cell.kind
+    {
+        a.body.push(" world\nsecond line");
     }
     pane.prepare(30, 10, &theme(), RenderOptions::default());
     assert_eq!(pane.rendered[0].lines, before);

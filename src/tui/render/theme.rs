@@ -348,14 +348,13 @@ impl Theme {
             theme.styles[role.index()] = parse_style(spec.get_ref())
                 .map_err(|m| invalid(spec.span(), format!("roles.{key}"), m))?;
         }
-        if !user {
-            if let Some(missing) = Role::ALL.iter().find(|r| !raw.roles.contains_key(r.name())) {
-                return Err(ThemeError::Invalid {
-                    location: Location::file(file),
-                    key: format!("roles.{}", missing.name()),
-                    message: "missing (embedded themes name every role)".into(),
-                });
-            }
+        if !user && let Some(missing) = Role::ALL.iter().find(|r| !raw.roles.contains_key(r.name()))
+        {
+            return Err(ThemeError::Invalid {
+                location: Location::file(file),
+                key: format!("roles.{}", missing.name()),
+                message: "missing (embedded themes name every role)".into(),
+            });
         }
         Ok(theme)
     }

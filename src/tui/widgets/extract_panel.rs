@@ -429,11 +429,11 @@ impl ExtractPanel {
         if let Some((text, _)) = &self.note {
             lines.extend(note(text, theme.style(Role::Warning), width));
         }
-        if let ExtractState::Refused { text } = &self.state {
-            if !text.is_empty() {
-                let said = format!("the model said: {text}");
-                lines.extend(note(&said, theme.style(Role::Text), width));
-            }
+        if let ExtractState::Refused { text } = &self.state
+            && !text.is_empty()
+        {
+            let said = format!("the model said: {text}");
+            lines.extend(note(&said, theme.style(Role::Text), width));
         }
     }
 

@@ -267,15 +267,7 @@ fn the_terminal_bytes_hold_no_escape_but_csi_and_no_control_character() {
     let backend = CrosstermBackend::new(written.clone());
     let viewport = Viewport::Fixed(Rect::new(0, 0, w, h));
     let mut terminal = Terminal::with_options(backend, TerminalOptions { viewport }).unwrap();
-    app.prepare(Rect::new(0, 0, w, h));
-    terminal
-        .draw(|frame| {
-            let area = frame.area();
-            if let Some(cursor) = app.render(area, frame.buffer_mut()) {
-                frame.set_cursor_position(cursor);
-            }
-        })
-        .unwrap();
+    draw_on(&mut app, &mut terminal, Rect::new(0, 0, w, h));
     drop(terminal);
     let bytes = written.0.borrow().clone();
     // The text between the sequences, to check that the answer was drawn without them.

@@ -167,7 +167,17 @@ pub(crate) fn engine_commands(app: &mut App) -> Vec<Command> {
 /// the cursor is placed as a terminal would show it).
 pub(crate) fn draw(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    app.prepare(Rect::new(0, 0, width, height));
+    draw_on(app, &mut terminal, Rect::new(0, 0, width, height));
+    terminal
+}
+
+/// One frame of the whole app over `area` of any terminal, as the event loop draws it.
+pub(crate) fn draw_on<B: ratatui::backend::Backend>(
+    app: &mut App,
+    terminal: &mut Terminal<B>,
+    area: Rect,
+) {
+    app.prepare(area);
     terminal
         .draw(|frame| {
             let area = frame.area();
@@ -176,7 +186,6 @@ pub(crate) fn draw(app: &mut App, width: u16, height: u16) -> Terminal<TestBacke
             }
         })
         .unwrap();
-    terminal
 }
 
 /// The app `build` makes, fresh for each size and drawn at it, with the width: what a

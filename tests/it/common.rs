@@ -198,3 +198,13 @@ pub fn roles(body: &Value) -> Vec<Value> {
         .map(|m| m["role"].clone())
         .collect()
 }
+
+/// The text of a stored message's text blocks.
+pub fn text_of(message: &chatterm::store::StoredMessage) -> String {
+    (message.content.iter())
+        .filter_map(|b| match b {
+            chatterm::api::ContentBlock::Text(t) => Some(t.text.as_str()),
+            _ => None,
+        })
+        .collect()
+}

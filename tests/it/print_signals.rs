@@ -7,14 +7,14 @@ use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chatterm::api::{ContentBlock, Role, StopReason};
+use chatterm::api::{Role, StopReason};
 use chatterm::mock::{MockServer, Reply, Script, Step};
 use chatterm::store::{DB_FILE, MessageStatus, Store, StoredMessage};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use crate::binary::{against, data_dir};
-use crate::common::stalls_after;
+use crate::common::{stalls_after, text_of};
 use crate::processes::{assert_gone_by, wait_for_processes};
 
 /// Generous, for a loaded machine: how long to wait for the run to reach the state to
@@ -88,17 +88,6 @@ fn stored(home: &tempfile::TempDir) -> Vec<StoredMessage> {
     let store = Store::open(&data_dir(home).join(DB_FILE)).unwrap();
     let id = store.latest().unwrap().expect("a stored conversation");
     store.load(id).unwrap().messages
-}
-
-fn text_of(message: &StoredMessage) -> String {
-    message
-        .content
-        .iter()
-        .filter_map(|b| match b {
-            ContentBlock::Text(t) => Some(t.text.as_str()),
-            _ => None,
-        })
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

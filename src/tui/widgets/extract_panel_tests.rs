@@ -6,8 +6,6 @@
 use std::path::Path;
 
 use crossterm::event::KeyCode;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
@@ -201,20 +199,6 @@ pub(crate) fn started(app: &mut App) -> Run {
     };
     run.attempt(app, 1, Method::Native);
     run
-}
-
-fn draw(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    app.prepare(ratatui::layout::Rect::new(0, 0, width, height));
-    terminal
-        .draw(|frame| {
-            let area = frame.area();
-            if let Some(cursor) = app.render(area, frame.buffer_mut()) {
-                frame.set_cursor_position(cursor);
-            }
-        })
-        .unwrap();
-    terminal
 }
 
 fn snap(name: &str, build: impl Fn(&mut App)) {

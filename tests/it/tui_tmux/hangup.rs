@@ -18,7 +18,7 @@ use chatterm::store::{DB_FILE, MessageStatus, Store, StoredMessage};
 
 use super::harness::*;
 use crate::binary::EXE;
-use crate::common::stalls_after;
+use crate::common::{stalls_after, text_of};
 use crate::processes::{assert_gone, wait_for_processes};
 
 /// A marker no other process has in its command line: the tool's `sleep`.
@@ -122,18 +122,6 @@ fn pid_from(file: &Path) -> i32 {
         assert!(Instant::now() < deadline, "no pid in {}", file.display());
         std::thread::sleep(POLL);
     }
-}
-
-/// The text of a stored message's text blocks.
-fn text_of(message: &StoredMessage) -> String {
-    message
-        .content
-        .iter()
-        .filter_map(|b| match b {
-            ContentBlock::Text(t) => Some(t.text.as_str()),
-            _ => None,
-        })
-        .collect()
 }
 
 /// A `run_command` call for `command`, then the end of the answer.

@@ -166,6 +166,7 @@ pub enum ExportFormat {
 /// `chatterm extract`: prints the JSON on stdout; exit 0 ok, 1 API or network failure,
 /// 2 invalid after the retry, refusal, max_tokens or bad usage.
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("many").args(["batch", "resume_batch"]).multiple(true))]
 pub struct ExtractArgs {
     /// The JSON Schema the result must match.
     #[arg(long, value_name = "FILE")]
@@ -193,8 +194,25 @@ pub struct ExtractArgs {
     pub concurrency: u16,
 
     /// With --batch: the file for the result lines (default: standard output).
-    #[arg(long, value_name = "FILE", requires = "batch")]
+    #[arg(long, value_name = "FILE", requires = "many")]
     pub output: Option<PathBuf>,
+
+    /// With --batch: concurrent (one request per input, several at once) or batches (one
+    /// Message Batch: half price, results when the whole batch is done).
+    #[arg(long, value_enum, default_value_t = Via::Concurrent, requires = "batch")]
+    pub via: Via,
+
+    /// Picks up a Message Batch left running, by its id; with the same --batch file its
+    /// results are matched to their inputs and invalid ones retried.
+    #[arg(long, value_name = "ID", conflicts_with = "input")]
+    pub resume_batch: Option<String>,
+}
+
+/// How `extract --batch` sends its inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Via {
+    Concurrent,
+    Batches,
 }
 
 /// Parses the process's arguments ([`parse_from`]); exits with clap's message on an error.

@@ -4,6 +4,7 @@
 //! together and builds the full-screen app's options.
 
 mod cli;
+mod extract_batches_cmd;
 mod extract_cmd;
 mod startup;
 mod store_cli;
@@ -154,7 +155,9 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
         let extractor = Extractor::new(client, &config, pricing)
             .with_model(cli.model.clone())
             .with_ledger(ledger.clone());
-        return Ok(extract_cmd::run(args, extractor, &supports).await);
+        // Ctrl+C on a running Message Batch asks with one key, like the store question.
+        let ask: extract_batches_cmd::Ask = tui::run::ask::yes_no;
+        return Ok(extract_cmd::run(args, extractor, &supports, Some(ask)).await);
     }
     let resumed = store_cli::resumed(&cli, &store)?;
     // `/extract` in the chat screen: the chat's client, prices, ledger and models.

@@ -158,6 +158,12 @@ impl MockServer {
         self.shared.plan_batches(plan);
     }
 
+    /// Lets time pass for the batches: every request still processing finishes now (a
+    /// test's way to end a batch planned to take hours).
+    pub fn finish_batches(&self) {
+        self.shared.finish_batches();
+    }
+
     /// The fault injector's record of every attempt it answered, in order (empty without
     /// [`MockServer::inject_faults`]).
     pub fn fault_attempts(&self) -> Vec<faults::AttemptRecord> {

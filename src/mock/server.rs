@@ -146,6 +146,10 @@ impl Shared {
         lock(&self.batches).set_plan(plan);
     }
 
+    pub fn finish_batches(&self) {
+        lock(&self.batches).finish_all();
+    }
+
     pub fn add_model(&self, model: Value) {
         lock(&self.models).push(model);
     }

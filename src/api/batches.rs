@@ -120,8 +120,9 @@ pub struct BatchResultLine {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum BatchResult {
+    /// Boxed: an answer is much larger than the other variants.
     Succeeded {
-        message: MessageResponse,
+        message: Box<MessageResponse>,
     },
     /// `error` is the API's error body (`{"type": "error", "error": {type, message}}`).
     Errored {

@@ -559,7 +559,7 @@ mod tests {
             let bytes = serde_json::to_vec(&body).unwrap();
             match b.create(&bytes, "http://own", &mut answer) {
                 Answer::Error(400, "invalid_request_error", m) => {
-                    assert!(m.contains(expected), "{m}")
+                    assert!(m.contains(expected), "{m}");
                 }
                 other => panic!("{body}: {other:?}"),
             }

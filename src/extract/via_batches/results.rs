@@ -88,7 +88,7 @@ impl ViaBatches<'_> {
                             index,
                             label,
                             text: text.unwrap_or_default().to_owned(),
-                            answer: message,
+                            answer: *message,
                             errors,
                             spend,
                         });

@@ -87,7 +87,20 @@ fn tool_example(example: &str, tool: &str) -> ExitCode {
 
 async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     match &cli.command {
-        Some(Sub::MockServer { port }) => return startup::mock_server(*port).await,
+        Some(Sub::MockServer {
+            port,
+            batch_seconds,
+            batch_errored,
+            batch_seed,
+        }) => {
+            let plan = chatterm::mock::batches::BatchPlan {
+                delay: std::time::Duration::from_secs_f64(*batch_seconds),
+                errored: *batch_errored,
+                seed: *batch_seed,
+                ..Default::default()
+            };
+            return startup::mock_server(*port, plan).await;
+        }
         Some(Sub::History { command }) => return store_cli::history(&cli, command),
         _ => {}
     }

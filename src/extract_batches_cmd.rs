@@ -137,8 +137,9 @@ fn left_running(id: Option<&str>, hint: &ResumeHint) -> i32 {
         Some(id) => {
             let _ = writeln!(
                 err,
-                "the batch {id} is still running on the server (and will be billed); \
+                "the batch {} is still running on the server (and will be billed); \
                  pick up its results later with:\n  {}",
+                sanitize_line(id),
                 hint.command(id)
             );
         }

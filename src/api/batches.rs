@@ -172,6 +172,8 @@ fn origin(url: &str) -> Option<String> {
 /// origin, else the results path under `base_url` (see the module docs). `Err` when the
 /// batch has no results yet.
 pub fn results_target(base_url: &str, batch: &MessageBatch) -> Result<ResultsTarget, ApiError> {
+    // The id goes into a path below: a server's odd id must not change it.
+    check_batch_id(&batch.id).map_err(ApiError::Protocol)?;
     let own = format!(
         "{}/v1/messages/batches/{}/results",
         base_url.trim_end_matches('/'),

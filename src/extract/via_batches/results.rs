@@ -96,22 +96,7 @@ impl ViaBatches<'_> {
                     }
                 }
             }
-            BatchResult::Errored { error } => Err(failure(
-                "api",
-                format!("{}: {}", error.error.kind, error.error.message),
-            )),
-            BatchResult::Canceled => Err(failure(
-                "cancelled",
-                "the batch was cancelled before this request was processed".into(),
-            )),
-            BatchResult::Expired => Err(failure(
-                "expired",
-                "the batch expired before this request was processed".into(),
-            )),
-            BatchResult::Unknown => Err(failure(
-                "api",
-                "the server reported a result type this version does not know".into(),
-            )),
+            other => Err(not_answered(other)),
         };
         state.write(Line {
             index,
@@ -170,6 +155,28 @@ impl ViaBatches<'_> {
         if let Err(e) = ledger.record(&entry) {
             state.watch.note(&e.to_string());
         }
+    }
+}
+
+/// Why a request that got no answer failed.
+fn not_answered(result: BatchResult) -> Failure {
+    match result {
+        BatchResult::Errored { error } => failure(
+            "api",
+            format!("{}: {}", error.error.kind, error.error.message),
+        ),
+        BatchResult::Canceled => failure(
+            "cancelled",
+            "the batch was cancelled before this request was processed".into(),
+        ),
+        BatchResult::Expired => failure(
+            "expired",
+            "the batch expired before this request was processed".into(),
+        ),
+        BatchResult::Succeeded { .. } | BatchResult::Unknown => failure(
+            "api",
+            "the server reported a result type this version does not know".into(),
+        ),
     }
 }
 

@@ -312,6 +312,9 @@ impl ResumeHint {
             "--method".to_owned(),
             method.to_string(),
         ];
+        if let Some(instructions) = &args.instructions {
+            words.extend(["--instructions".to_owned(), quote(instructions)]);
+        }
         if let Some(batch) = &args.batch {
             words.extend(["--batch".to_owned(), quote(&batch.display().to_string())]);
         }

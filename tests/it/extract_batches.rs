@@ -88,6 +88,17 @@ async fn run(
     stop: &CancellationToken,
     choice: Option<StopChoice>,
 ) -> (Ended, Vec<Value>, Seen) {
+    resume(ex, items, None, stop, choice).await
+}
+
+/// [`run`], resuming the batch `id` when given.
+async fn resume(
+    ex: &Extractor,
+    items: &[Item],
+    id: Option<&str>,
+    stop: &CancellationToken,
+    choice: Option<StopChoice>,
+) -> (Ended, Vec<Value>, Seen) {
     let via = ViaBatches {
         extractor: ex,
         schema: support_schema(),
@@ -104,10 +115,7 @@ async fn run(
         choice,
         ..Seen::default()
     };
-    let ended = via
-        .run(items, None, &mut out, &mut seen, stop)
-        .await
-        .unwrap();
+    let ended = via.run(items, id, &mut out, &mut seen, stop).await.unwrap();
     let lines = String::from_utf8(out)
         .unwrap()
         .lines()
@@ -305,6 +313,49 @@ async fn leaving_a_batch_running_ends_the_run_with_its_id() {
             .iter()
             .any(|r| r.path.ends_with("/cancel"))
     );
+}
+
+#[tokio::test]
+async fn a_batch_resumed_without_its_file_is_labelled_by_custom_id_and_not_retried() {
+    let server = MockServer::start().await.unwrap();
+    server.plan_batches(BatchPlan {
+        delay: Duration::from_secs(3600),
+        ..BatchPlan::default()
+    });
+    server.enqueue_matching(
+        "#48213",
+        Script::tool_input("toolu_bad", "classify_email", &invalid_instance()).into(),
+    );
+    let ex = extractor(&server, Arc::new(MemoryLedger::new()));
+    let stop = CancellationToken::new();
+    stop.cancel();
+    let (ended, _, _) = run(&ex, &emails()[..2], &stop, Some(StopChoice::Leave)).await;
+    let Ended::LeftRunning { id, .. } = ended else {
+        panic!("{ended:?}")
+    };
+    server.finish_batches();
+    let (ended, lines, seen) = resume(&ex, &[], Some(&id), &CancellationToken::new(), None).await;
+    let Ended::Done(summary) = ended else {
+        panic!("{ended:?}")
+    };
+    assert_eq!(summary.counts_line(), "1 ok, 1 failed (invalid 1)");
+    assert_eq!(seen.rounds, [(Round::First, 2)], "nothing to retry with");
+    for line in &lines {
+        let label = line["input"].as_str().unwrap();
+        assert!(
+            label.starts_with(&format!("in-{}-", line["index"])),
+            "{line}"
+        );
+    }
+    let bad = lines.iter().find(|l| l["ok"] == false).unwrap();
+    assert_eq!(bad["index"], 0);
+    assert!(
+        bad["error"]
+            .as_str()
+            .unwrap()
+            .contains("no corrected retry")
+    );
+    assert!(bad["errors"].to_string().contains("whenever"));
 }
 
 /// The mock's batch endpoints through the client: create, retrieve, cancel, results; and

@@ -6,6 +6,7 @@
 //! - [`client`]: the reqwest client (auth, headers, timeouts), one attempt per call.
 //! - [`retry`]: which failures to retry and how long to wait.
 //! - [`error`]: typed failures.
+//! - [`server_tools`]: web search and web fetch, run by the API: definitions, results, counts.
 //! - [`catalog`]: model facts (windows, lines, capabilities) from `GET /v1/models`, cached
 //!   on disk for a day, with built-in defaults offline.
 //!
@@ -18,6 +19,7 @@ pub mod error;
 pub mod events;
 pub mod ratelimit;
 pub mod retry;
+pub mod server_tools;
 pub mod sse;
 mod usage_sum;
 pub mod wire;

@@ -114,6 +114,9 @@ pub enum Command {
     /// Ask, auto-approve writes, or approve everything, from the next turn on (the TUI's
     /// permission modes).
     SetApprovals(ApprovalPolicy),
+    /// Offer these server tools (web search, web fetch) from the next request on
+    /// (`/search on|off`).
+    SetServerTools(crate::api::server_tools::ServerTools),
 }
 
 /// Where a tool call stands. Reported for every tool_use of an answer, after its block

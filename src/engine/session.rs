@@ -372,6 +372,7 @@ impl Engine {
             // The running turn keeps the policy it started with; the front end answers
             // its pending calls itself.
             Command::SetApprovals(policy) => self.tool_settings.approvals = policy,
+            Command::SetServerTools(tools) => self.tool_settings.server = tools,
             Command::Clear => {
                 self.forget(running);
                 // The next message begins a new conversation; this one stays stored.

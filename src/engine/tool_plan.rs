@@ -19,6 +19,7 @@ use std::collections::BTreeSet;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+use crate::api::server_tools::ServerTools;
 use crate::api::{
     ContentBlock, Message, MessageResponse, Role, StopReason, ToolDefinition, ToolResultBlock,
 };
@@ -64,6 +65,9 @@ pub struct ToolSettings {
     /// Send `eager_input_streaming: true` on each tool, so inputs stream finely.
     pub eager_input_streaming: bool,
     pub approvals: ApprovalPolicy,
+    /// The API's own tools (web search, web fetch), offered whatever `enabled` says: they
+    /// run on the server, so nothing local is run or approved.
+    pub server: ServerTools,
 }
 
 impl Default for ToolSettings {
@@ -74,6 +78,7 @@ impl Default for ToolSettings {
             max_rounds: 25,
             eager_input_streaming: true,
             approvals: ApprovalPolicy::Ask,
+            server: ServerTools::default(),
         }
     }
 }
@@ -108,8 +113,22 @@ pub struct Offer {
     pub tool_choice: Option<Value>,
 }
 
-/// The tools a request for `history` carries (see the module docs).
+/// The tools a request for `history` carries (see the module docs), then the server
+/// tools when they are on.
 pub fn offer(executor: &dyn ToolExecutor, settings: &ToolSettings, history: &[Message]) -> Offer {
+    let mut offer = local_offer(executor, settings, history);
+    if settings.server.any() {
+        offer.tools.extend(settings.server.definitions());
+        // `none` would forbid the server tools too; a stub called anyway is answered as
+        // an unknown tool.
+        if offer.tool_choice == Some(json!({"type": "none"})) {
+            offer.tool_choice = None;
+        }
+    }
+    offer
+}
+
+fn local_offer(executor: &dyn ToolExecutor, settings: &ToolSettings, history: &[Message]) -> Offer {
     let specs = executor.specs();
     if settings.enabled && !specs.is_empty() {
         let eager = settings.eager_input_streaming.then_some(true);

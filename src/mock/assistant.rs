@@ -10,7 +10,8 @@
 //!
 //! With tools offered, messages about an order, the time or files make tool calls instead,
 //! and the request carrying their results gets a prose answer built from them
-//! ([`super::assistant_tools`]).
+//! ([`super::assistant_tools`]). With web search or fetch offered, news questions and
+//! URLs get a server tool round with cited sources ([`super::search`]).
 //!
 //! Replies stream as word-sized deltas with 5–20 ms pauses, scaled so one reply takes
 //! roughly one to three seconds; tool inputs stream slower (40–80 ms a chunk), so their
@@ -36,6 +37,11 @@ pub fn reply(body: &Value, max_tokens: u64) -> (Script, Pace) {
     let lower = user.to_lowercase();
     let tools = offered(body);
     let results = follow_up(body);
+    if results.is_none()
+        && let Some(answer) = super::search::reply(body, &user)
+    {
+        return answer;
+    }
     if results.is_none() {
         let calls = calls_for(&user, &tools);
         if !calls.is_empty() {

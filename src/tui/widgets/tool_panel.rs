@@ -12,7 +12,8 @@
 //! What is drawn, top to bottom, flush left like every cell:
 //! - the header: `⚙ name · short id · status`, the status one of streaming input (bytes so
 //!   far), input complete, validating, invalid input, awaiting approval, running (spinner,
-//!   seconds), done (duration), failed (reason), not run (reason), interrupted;
+//!   seconds; "searching" or "fetching" for a server tool, which the API runs), done
+//!   (duration), failed (reason), not run (reason), interrupted;
 //! - the input, pretty-printed and coloured. Collapsed, at most [`INPUT_ROWS`] rows: the
 //!   last ones while it streams (where it grows), else the first ones, or those around a
 //!   schema violation, which is underlined with its message beside it;
@@ -121,6 +122,9 @@ pub struct ToolPanel {
     preview: Option<crate::tools::preview::ApprovalPreview>,
     /// How to see what a collapsed panel leaves out (`Ctrl+T expands`), from the keymap.
     expand_hint: String,
+    /// A server tool call (web search, web fetch): the API runs it, so it says
+    /// "searching" rather than "running", and its result lists sources.
+    server: bool,
 }
 
 impl ToolPanel {
@@ -137,6 +141,15 @@ impl ToolPanel {
             prompt: String::new(),
             preview: None,
             expand_hint: String::new(),
+            server: false,
+        }
+    }
+
+    /// The panel of a server tool call (see [`crate::api::server_tools`]).
+    pub fn server(name: &str, id: &str) -> Self {
+        ToolPanel {
+            server: true,
+            ..ToolPanel::new(name, id)
         }
     }
 
@@ -423,8 +436,13 @@ impl ToolPanel {
             ToolState::Answered(_) => ("approved · starting".into(), Role::Notice),
             ToolState::Running { elapsed, frame, .. } => (
                 format!(
-                    "{} running · {}s",
+                    "{} {} · {}s",
                     SPINNER[frame % SPINNER.len()],
+                    if self.server {
+                        crate::api::server_tools::activity(&self.name)
+                    } else {
+                        "running"
+                    },
                     whole_seconds(*elapsed)
                 ),
                 Role::Notice,

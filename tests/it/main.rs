@@ -41,3 +41,4 @@ mod tools;
 mod torture;
 mod tui_tmux;
 mod turn_table;
+mod web_search;

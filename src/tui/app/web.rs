@@ -95,6 +95,9 @@ impl App {
         let Some((cell, started)) = self.web.calls.get_mut(&call.id) else {
             return;
         };
+        if started.is_some() {
+            return;
+        }
         *started = Some(now);
         let cell = *cell;
         if let Some(panel) = self.panel_mut(cell) {
@@ -173,3 +176,7 @@ fn source_lines(sources: &[server_tools::Source]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+#[path = "web_tests.rs"]
+mod tests;

@@ -275,3 +275,29 @@ async fn print_mode_prints_the_search_lines_the_footnotes_and_the_sources() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_paused_server_turn_is_continued_with_the_answer_so_far() {
+    use chatterm::api::StopReason;
+    use chatterm::mock::{Reply, Script, Step};
+    let server = MockServer::start().await.unwrap();
+    server.enqueue(Reply::Script(Script::new(vec![
+        Step::text("Searching the archives."),
+        Step::stop(StopReason::PauseTurn, 5),
+    ])));
+    server.enqueue(Reply::text("Found it."));
+    let mut engine = engine_with_search(&server);
+    let updates = turn(&mut engine, "look up the archives").await;
+    assert_eq!(finished(&updates).unwrap().text(), "Found it.");
+    let bodies = message_bodies(&server);
+    assert_eq!(bodies.len(), 2);
+    // The second request ends with the paused answer, for the model to carry on from.
+    let last = bodies[1]["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["role"], json!("assistant"));
+    assert_eq!(last["content"][0]["text"], json!("Searching the archives."));
+}

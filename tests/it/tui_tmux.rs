@@ -22,7 +22,8 @@
 //! `pipe-pane`), `retry_wait.rs` the `/retry` countdown, `torture.rs` the kills while a
 //! call awaits approval, `hangup.rs` closes the terminal (kills the tmux server) under
 //! chatterm in each state, `home_root.rs` the notice for a workspace root at home,
-//! `store_prompt.rs` the one-key question about a damaged store.
+//! `store_prompt.rs` the one-key question about a damaged store, `web.rs` web search and
+//! the draft's counted cost.
 
 mod hangup;
 mod harness;
@@ -34,3 +35,4 @@ mod scenarios;
 mod store_prompt;
 #[cfg(unix)]
 mod torture;
+mod web;

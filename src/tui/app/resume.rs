@@ -69,6 +69,8 @@ impl App {
             _ => AnswerState::Done,
         };
         let model = m.model.clone().unwrap_or_default();
+        // A new message: nothing before it continues.
+        self.note_block(None, 0);
         for block in &m.content {
             // Server tools read back as they went live (`web.rs`): a result fills its
             // call's panel, cited text gets its markers, the sources follow.
@@ -76,10 +78,16 @@ impl App {
                 self.server_result(block, tokio::time::Instant::now());
                 continue;
             }
-            let kind = CellKind::for_block(block, &model, None, state.clone());
-            let cell = self.conversation.push(kind);
+            let cell = match self.continue_answer(block, state.clone()) {
+                Some(cell) => cell,
+                None => {
+                    let kind = CellKind::for_block(block, &model, None, state.clone());
+                    self.conversation.push(kind)
+                }
+            };
             self.register_tool(block, cell);
             self.server_block_started(block, Some(cell));
+            self.note_block(Some(block), cell);
             if let crate::api::ContentBlock::Text(t) = block {
                 self.cite(cell, t);
             }

@@ -158,6 +158,8 @@ impl App {
 
     fn turn_started(&mut self, turn: TurnId, tier: Option<crate::config::Tier>, model: String) {
         self.tier_means(tier, &model);
+        // The new turn's text never continues an earlier answer (`web.rs`).
+        self.note_block(None, 0);
         self.status.tier = tier.or(self.status.tier);
         self.status.model = model.clone();
         self.status.fell_back = None;
@@ -174,6 +176,13 @@ impl App {
     }
 
     fn block_started(&mut self, index: usize, block: &ContentBlock) {
+        if let Some(id) = self.continue_answer(block, AnswerState::Streaming) {
+            // Cited text comes as several text blocks: one answer, one cell (`web.rs`).
+            if let Some(live) = &mut self.live {
+                live.blocks.insert(index, id);
+            }
+            return;
+        }
         let Some(live) = &self.live else { return };
         let kind = CellKind::for_block(
             block,
@@ -184,6 +193,7 @@ impl App {
         let id = self.conversation.push(kind);
         self.register_tool(block, id);
         self.server_block_started(block, Some(id));
+        self.note_block(Some(block), id);
         if let Some(live) = &mut self.live {
             live.blocks.insert(index, id);
             live.cells.push(id);

@@ -41,6 +41,8 @@ pub(in crate::tui) struct WebState {
     calls: HashMap<String, (u64, Option<Instant>)>,
     /// The draft's count before sending (`token_count.rs`).
     pub count: DraftCount,
+    /// The text cell a following text block of the same answer continues.
+    joinable: Option<u64>,
 }
 
 impl App {
@@ -125,6 +127,39 @@ impl App {
         }
     }
 
+    /// A text block that directly follows another of the same answer continues its cell:
+    /// the API splits cited text into blocks (one per run of citations), which read as
+    /// one answer. Returns the cell, its text grown by the block's and in `state`.
+    pub(in crate::tui) fn continue_answer(
+        &mut self,
+        block: &ContentBlock,
+        state: AnswerState,
+    ) -> Option<u64> {
+        let ContentBlock::Text(t) = block else {
+            return None;
+        };
+        let last = self.conversation.cells().last()?.id;
+        if self.web.joinable != Some(last) {
+            return None;
+        }
+        let cell = self.conversation.cell_mut(last)?;
+        let CellKind::Assistant(answer) = &mut cell.kind else {
+            return None;
+        };
+        answer.body.push(&t.text);
+        answer.state = state;
+        Some(last)
+    }
+
+    /// A block of the answer got `cell`: a following text block may continue it only if
+    /// this one was text. `None`: a new message begins, nothing continues.
+    pub(in crate::tui) fn note_block(&mut self, block: Option<&ContentBlock>, cell: u64) {
+        self.web.joinable = match block {
+            Some(ContentBlock::Text(_)) => Some(cell),
+            _ => None,
+        };
+    }
+
     /// A text block closed: its footnote markers go after its text.
     pub(in crate::tui) fn cite(&mut self, cell: u64, block: &TextBlock) {
         let markers = self.web.footnotes.markers_for(block);
@@ -156,7 +191,8 @@ impl App {
     }
 }
 
-/// A server result's sources, one line each: `1. title · domain · age`, and the URL.
+/// A server result's sources, one line each: `1. title · domain · age` (the addresses
+/// are in the answer's sources).
 fn source_lines(sources: &[server_tools::Source]) -> String {
     if sources.is_empty() {
         return "no results".into();
@@ -172,7 +208,7 @@ fn source_lines(sources: &[server_tools::Source]) -> String {
         if let Some(age) = &s.page_age {
             out.push_str(&format!(" · {age}"));
         }
-        out.push_str(&format!("\n   {}\n", s.url));
+        out.push('\n');
     }
     out
 }

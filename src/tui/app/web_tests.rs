@@ -81,6 +81,17 @@ fn searched(app: &mut App) {
     block(app, 1, result());
     block(app, 2, ContentBlock::text(""));
     text(app, 2, "Rust shipped");
+    // The cited block closes before the next text block opens, as in the stream.
+    app.on_update(
+        Update::BlockFinished {
+            turn: turn(),
+            index: 2,
+            block: cited(),
+        },
+        now(),
+    );
+    block(app, 3, ContentBlock::text(""));
+    text(app, 3, " on time.");
     let mut usage = Usage {
         input_tokens: 900,
         output_tokens: 40,
@@ -115,7 +126,33 @@ fn searched(app: &mut App) {
     );
     // `finish` closes blocks by position: the result (index 1) has no cell, so it is
     // closed as a text block would be, which changes nothing.
-    finish(app, vec![call(), result(), cited()]);
+    let rest = ContentBlock::text(" on time.");
+    app.on_update(
+        Update::BlockFinished {
+            turn: turn(),
+            index: 3,
+            block: rest.clone(),
+        },
+        now(),
+    );
+    let message = crate::api::MessageResponse {
+        id: "msg_1".into(),
+        model: "claude-sonnet-4-6".into(),
+        role: crate::api::Role::Assistant,
+        content: vec![call(), result(), cited(), rest],
+        stop_reason: Some(crate::api::StopReason::EndTurn),
+        stop_sequence: None,
+        usage: Usage::default(),
+        extra: Default::default(),
+    };
+    app.on_update(
+        Update::TurnFinished {
+            turn: turn(),
+            message,
+            stats: Default::default(),
+        },
+        now(),
+    );
 }
 
 #[test]
@@ -134,12 +171,13 @@ fn a_search_shows_a_panel_then_its_sources_and_a_cited_answer() {
         shown.contains("1. Rust ships · news.example.com · 2 hours ago"),
         "{shown}"
     );
+    // Cited text and the text after it are one answer.
+    assert!(shown.contains("Rust shipped[1] on time."), "{shown}");
     // A hostile title is drawn without its escape sequence.
     assert!(
         shown.contains("2. On the week · blog.example.org"),
         "{shown}"
     );
-    assert!(shown.contains("Rust shipped[1]"), "{shown}");
     assert!(shown.contains("Sources:"), "{shown}");
     for (w, terminal) in drawn_at(&SIZES, searched) {
         insta::assert_snapshot!(format!("web_search_answer_{w}"), terminal.backend());
@@ -163,7 +201,9 @@ fn copy_keeps_the_footnotes_and_the_sources_as_links() {
     });
     assert_eq!(
         copied.as_deref(),
-        Some("Rust shipped[1]\n\nSources:\n1. [Rust ships](https://news.example.com/rust)")
+        Some(
+            "Rust shipped[1] on time.\n\nSources:\n1. [Rust ships](https://news.example.com/rust)"
+        )
     );
 }
 

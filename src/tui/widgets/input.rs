@@ -352,9 +352,8 @@ impl InputBox {
             ));
         }
         if let Some(note) = &self.note {
-            let room = usize::from(area.width.saturating_sub(2)) / 2;
-            let note = crate::tui::render::wrap::truncate(note, room);
-            let note = Line::from(Span::styled(format!(" {note} "), theme.style(Role::Dim)));
+            let note = crate::tui::render::wrap::truncate(note, usize::from(area.width / 2));
+            let note = Line::styled(format!(" {note} "), theme.style(Role::Dim));
             block = block.title_top(note.right_aligned());
         }
         let inner = block.inner(area);

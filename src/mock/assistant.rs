@@ -248,6 +248,15 @@ fn tool_hint(tools: &std::collections::BTreeMap<String, Value>) -> String {
     )
 }
 
+/// The try-list's last item: web search, unless the request offers it already.
+fn search_hint(tools: &std::collections::BTreeMap<String, Value>, n: usize) -> String {
+    if tools.contains_key("web_search") {
+        format!("{n}. Ask for the **latest news** to watch a web search and its sources.\n")
+    } else {
+        format!("{n}. Type `/search on`, then ask for the **latest news**: a cited web search.\n")
+    }
+}
+
 fn general_answer(user: &str, tools: &std::collections::BTreeMap<String, Value>) -> String {
     let quoted: String = if user.trim().is_empty() {
         "> (an empty message)".to_owned()
@@ -266,9 +275,10 @@ fn general_answer(user: &str, tools: &std::collections::BTreeMap<String, Value>)
          1. Ask for **code** (say \"rust\" or \"python\") to see syntax highlighting.\n\
          2. Ask for a **table** to see table rendering.\n\
          3. Ask for something **long** to watch scrolling.\n\
-         4. Ask me to **think** first to see a thinking block.\n{}\n\
+         4. Ask me to **think** first to see a thinking block.\n{hint}{search}\n\
          Send a few messages and watch the cache figures in the sidebar climb.",
-        tool_hint(tools)
+        hint = tool_hint(tools),
+        search = search_hint(tools, if tool_hint(tools).is_empty() { 5 } else { 6 })
     )
 }
 

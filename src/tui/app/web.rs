@@ -194,9 +194,6 @@ impl App {
 /// A server result's sources, one line each: `1. title · domain · age` (the addresses
 /// are in the answer's sources).
 fn source_lines(sources: &[server_tools::Source]) -> String {
-    if sources.is_empty() {
-        return "no results".into();
-    }
     let mut out = String::new();
     for (i, s) in sources.iter().enumerate() {
         let title = if s.title.is_empty() {

@@ -348,7 +348,14 @@ impl ToolPanel {
             lines.extend(note(&format!("✗ not valid JSON: {e}"), error, width));
         }
         if let Some(output) = &self.output {
-            lines.extend(render_output(output, width, theme, expanded, hint));
+            let sources = self.server && !output.is_error;
+            lines.extend(render_output(
+                output,
+                width,
+                theme,
+                (expanded, sources),
+                hint,
+            ));
         }
         if self.state == ToolState::AwaitingApproval {
             if let Some(preview) = &self.preview {
@@ -471,7 +478,7 @@ fn render_output(
     output: &Output,
     width: usize,
     theme: &Theme,
-    expanded: bool,
+    (expanded, sources): (bool, bool),
     hint: &str,
 ) -> Vec<Line<'static>> {
     let (label, role) = match (output.ran, output.is_error) {
@@ -480,6 +487,10 @@ fn render_output(
         (false, _) => ("not run", Role::Warning),
     };
     let count = match output.lines {
+        // A server tool's result is its sources, one a line.
+        0 if sources => "no sources".to_owned(),
+        1 if sources => "1 source".to_owned(),
+        n if sources => format!("{n} sources"),
         0 => "empty".to_owned(),
         n => lines_count(n),
     };

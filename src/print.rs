@@ -207,23 +207,12 @@ fn show<O: Write, E: Write>(
         } => {
             let _ = writeln!(err, "{}", tools::call_line(&call));
         }
-        Update::BlockFinished {
-            block: ContentBlock::Text(t),
-            ..
-        } if !opts.json => {
-            let markers = tally.web.markers(&t);
-            write_text(&markers, &mut tally.text, out);
-        }
-        Update::BlockFinished { block, .. } => {
-            if let Some(line) = tally.web.call_line(&block) {
-                let _ = writeln!(err, "{line}");
-            }
-        }
         Update::BlockStarted { block, .. } => {
             if let Some(line) = tally.web.result_line(&block) {
                 let _ = writeln!(err, "{line}");
             }
         }
+        Update::BlockFinished { block, .. } => block_finished(&block, opts, tally, out, err),
         Update::Tool {
             id, name, status, ..
         } => tool_status(&id, &name, &status, tally, err),
@@ -252,6 +241,28 @@ fn show<O: Write, E: Write>(
         _ => {}
     }
     None
+}
+
+/// A closed block other than a tool call: cited text gets its footnote markers on stdout,
+/// a server tool call its line on stderr (`print/web.rs`).
+fn block_finished<O: Write, E: Write>(
+    block: &ContentBlock,
+    opts: PrintOptions,
+    tally: &mut Tally,
+    out: &mut O,
+    err: &mut E,
+) {
+    match block {
+        ContentBlock::Text(t) if !opts.json => {
+            let markers = tally.web.markers(t);
+            write_text(&markers, &mut tally.text, out);
+        }
+        _ => {
+            if let Some(line) = tally.web.call_line(block) {
+                let _ = writeln!(err, "{line}");
+            }
+        }
+    }
 }
 
 /// Writes answer text; the first text of a new request starts a new paragraph.

@@ -280,5 +280,6 @@ fn app_options(config: &Config, cli: &Cli, cost: CostOptions) -> Result<AppOptio
         cost,
         approve_all: cli.approve_all,
         notices: Vec::new(),
+        server_tools: config.tools.server.clone(),
     })
 }

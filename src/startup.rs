@@ -100,6 +100,7 @@ pub fn tool_settings(config: &Config, cli: &Cli) -> ToolSettings {
         } else {
             ApprovalPolicy::Ask
         },
+        server: config.tools.server.clone(),
     }
 }
 

@@ -7,6 +7,7 @@
 //! - [`retry`]: which failures to retry and how long to wait.
 //! - [`error`]: typed failures.
 //! - [`batches`]: the Message Batches API (create, poll, results, cancel).
+//! - [`server_tools`]: web search and web fetch, run by the API: definitions, results, counts.
 //! - [`catalog`]: model facts (windows, lines, capabilities) from `GET /v1/models`, cached
 //!   on disk for a day, with built-in defaults offline.
 //!
@@ -20,6 +21,7 @@ pub mod error;
 pub mod events;
 pub mod ratelimit;
 pub mod retry;
+pub mod server_tools;
 pub mod sse;
 mod usage_sum;
 pub mod wire;

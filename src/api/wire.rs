@@ -280,6 +280,9 @@ pub struct ToolDefinition {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Null for server tools (`web_search`, `web_fetch`), whose `type` names them instead
+    /// (see [`crate::api::server_tools`]); they carry no schema.
+    #[serde(default, skip_serializing_if = "Value::is_null")]
     pub input_schema: Value,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<CacheControl>,

@@ -43,6 +43,7 @@
 
 mod apply;
 mod apply_engine;
+mod apply_server_tools;
 mod apply_tools;
 mod error;
 mod load;

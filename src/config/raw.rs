@@ -129,6 +129,19 @@ pub(crate) struct RawTools {
     pub allow_secret_dirs: Option<bool>,
     /// `[[tools.command]]`: a layer that has it replaces the whole list.
     pub command: Option<Vec<RawCommandTool>>,
+    /// `tools.server`: the API's own tools offered (`apply_server_tools.rs`).
+    pub server: Option<Vec<String>>,
+    /// `tools.web`: their limits.
+    pub web: Option<RawWebTools>,
+}
+
+/// `tools.web = { max_uses, allowed_domains, blocked_domains }`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawWebTools {
+    pub max_uses: Option<u32>,
+    pub allowed_domains: Option<Vec<String>>,
+    pub blocked_domains: Option<Vec<String>>,
 }
 
 /// One `[[tools.command]]` entry. Required fields are options too, so a missing one is

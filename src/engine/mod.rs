@@ -31,6 +31,7 @@ pub mod attempts;
 pub mod cache;
 pub mod compact;
 pub mod context;
+mod draft_count;
 pub mod journal;
 mod record;
 pub mod request;
@@ -114,6 +115,14 @@ pub enum Command {
     /// Ask, auto-approve writes, or approve everything, from the next turn on (the TUI's
     /// permission modes).
     SetApprovals(ApprovalPolicy),
+    /// Offer these server tools (web search, web fetch) from the next request on
+    /// (`/search on|off`).
+    SetServerTools(crate::api::server_tools::ServerTools),
+    /// Count the input tokens of the request this draft would start (count_tokens),
+    /// aborting any count in flight; answered by [`Update::DraftCounted`] with this id.
+    CountDraft { id: u64, text: String },
+    /// Abort the draft count in flight: the draft changed.
+    CancelDraftCount,
 }
 
 /// Where a tool call stands. Reported for every tool_use of an answer, after its block
@@ -276,6 +285,13 @@ pub enum Update {
         tokens: u64,
         window: u64,
     },
+    /// The answer to [`Command::CountDraft`] `id`: the request's input tokens on `model`,
+    /// or why the endpoint failed. Not turn-scoped.
+    DraftCounted {
+        id: u64,
+        model: String,
+        counted: Result<u64, String>,
+    },
     /// The conversation's id in the journal changed: it was created by the first
     /// message, forked, resumed, or left (`None`, after `Clear`). Not turn-scoped.
     Conversation { id: Option<String> },
@@ -328,6 +344,7 @@ impl Update {
             Self::Notice { turn, .. } => *turn,
             Self::ModelChanged { .. }
             | Self::ContextSize { .. }
+            | Self::DraftCounted { .. }
             | Self::Conversation { .. }
             | Self::Compacted { .. }
             | Self::Titled { .. } => None,

@@ -167,6 +167,30 @@ impl Planner<'_> {
                     }
                 });
             }
+            Step::ServerToolUse {
+                id,
+                name,
+                input_chunks,
+            } => {
+                let skeleton =
+                    json!({"type": "server_tool_use", "id": id, "name": name, "input": {}});
+                self.block(skeleton, |p| {
+                    for chunk in input_chunks {
+                        p.delta(json!({"type": "input_json_delta", "partial_json": chunk}));
+                    }
+                });
+            }
+            Step::Whole(block) => self.block(block.clone(), |_| {}),
+            Step::CitedText { citations, deltas } => {
+                self.block(json!({"type": "text", "text": ""}), |p| {
+                    for c in citations {
+                        p.delta(json!({"type": "citations_delta", "citation": c}));
+                    }
+                    for d in deltas {
+                        p.delta(json!({"type": "text_delta", "text": d}));
+                    }
+                });
+            }
             Step::Ping => self.out.push(event("ping", &json!({"type": "ping"}))),
             Step::Unknown { event, data } => {
                 self.out
@@ -329,6 +353,19 @@ fn content_block(step: &Step) -> Option<Result<Value, String>> {
             json!({"type": "thinking", "thinking": deltas.concat(), "signature": signature})
         }
         Step::RedactedThinking(data) => json!({"type": "redacted_thinking", "data": data}),
+        Step::Whole(block) => block.clone(),
+        Step::CitedText { citations, deltas } => {
+            json!({"type": "text", "text": deltas.concat(), "citations": citations})
+        }
+        Step::ServerToolUse {
+            id,
+            name,
+            input_chunks,
+        } => {
+            let input =
+                serde_json::from_str::<Value>(&input_chunks.concat()).unwrap_or_else(|_| json!({}));
+            json!({"type": "server_tool_use", "id": id, "name": name, "input": input})
+        }
         Step::ToolUse {
             id,
             name,

@@ -48,6 +48,22 @@ pub enum Step {
         name: String,
         input_chunks: Vec<String>,
     },
+    /// A server tool call (`server_tool_use`, id `srvtoolu_...`) whose input streams as
+    /// these fragments, like a client tool's.
+    ServerToolUse {
+        id: String,
+        name: String,
+        input_chunks: Vec<String>,
+    },
+    /// A block that arrives whole in its `content_block_start` and has no deltas (a server
+    /// tool's result, `web_search_tool_result`), sent verbatim.
+    Whole(serde_json::Value),
+    /// A text block that cites: one `citations_delta` per citation first, then the text
+    /// deltas (the order the API uses for cited text).
+    CitedText {
+        citations: Vec<serde_json::Value>,
+        deltas: Vec<String>,
+    },
     Ping,
     /// An event type the client does not know.
     Unknown {

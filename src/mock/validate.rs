@@ -76,6 +76,7 @@ pub fn validate(bytes: &[u8], endpoint: Endpoint) -> Result<ValidRequest, String
     }
     super::validate_cache::check(obj)?;
     super::schema_rules::check(obj)?;
+    super::search::check_echo(obj)?;
     Ok(ValidRequest {
         model,
         stream,

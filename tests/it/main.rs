@@ -42,3 +42,4 @@ mod tools;
 mod torture;
 mod tui_tmux;
 mod turn_table;
+mod web_search;

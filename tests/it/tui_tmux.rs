@@ -23,7 +23,8 @@
 //! call awaits approval, `hangup.rs` closes the terminal (kills the tmux server) under
 //! chatterm in each state, `home_root.rs` the notice for a workspace root at home,
 //! `store_prompt.rs` the one-key question about a damaged store, `batch_prompt.rs` the
-//! one-key question when Ctrl+C stops a running Message Batch.
+//! one-key question when Ctrl+C stops a running Message Batch, `web.rs` web search and
+//! the draft's counted cost.
 
 mod batch_prompt;
 mod hangup;
@@ -36,3 +37,4 @@ mod scenarios;
 mod store_prompt;
 #[cfg(unix)]
 mod torture;
+mod web;

@@ -38,8 +38,10 @@ pub(in crate::tui) mod resume;
 pub(in crate::tui) mod retry;
 pub(in crate::tui) mod send;
 pub(in crate::tui) mod store;
+pub(in crate::tui) mod token_count;
 pub(in crate::tui) mod tools;
 pub(in crate::tui) mod updates;
+pub(in crate::tui) mod web;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -193,6 +195,9 @@ pub struct App {
     pub(super) approval: ApprovalPrompt,
     /// The queue and paste chips (`app/compose.rs`).
     pub(super) compose: Compose,
+    /// Web search on or off, server tool panels, footnotes, the draft's count
+    /// (`app/web.rs`, `app/token_count.rs`).
+    pub(super) web: crate::tui::app::web::WebState,
 }
 
 /// What the screen shows and how, toggled by keys and told by the terminal.
@@ -228,11 +233,14 @@ pub struct AppOptions {
     /// Said once as info notices when the screen opens: config warnings (unknown keys),
     /// so they are seen now rather than after quitting, and a workspace root at home.
     pub notices: Vec<String>,
+    /// The server tools the config offers (`tools.server`); `/search` switches them.
+    pub server_tools: crate::api::server_tools::ServerTools,
 }
 
 impl App {
     pub fn new(options: AppOptions) -> App {
         let notices = options.notices;
+        let server_tools = options.server_tools;
         let mut app = App {
             conversation: Conversation::new(),
             input: InputBox::new(),
@@ -275,10 +283,12 @@ impl App {
                 ..ApprovalPrompt::default()
             },
             compose: Compose::default(),
+            web: Default::default(),
         };
         for text in notices {
             app.notice(NoticeKind::Info, text);
         }
+        app.set_server_tools(server_tools);
         app
     }
 
@@ -323,6 +333,9 @@ impl App {
         if let Some(at) = self.tick_retry_wait(now) {
             next = Some(next.map_or(at, |n| n.min(at)));
         }
+        if let Some(at) = self.tick_draft_count(now) {
+            next = Some(next.map_or(at, |n| n.min(at)));
+        }
         if let Connection::Retrying { until, .. } = self.connection
             && until > now
         {
@@ -337,6 +350,12 @@ impl App {
 
     /// Handles a key press. Releases and repeats of non-editing keys are ignored.
     pub fn on_key(&mut self, key: &KeyEvent, now: Instant) {
+        self.key_pressed(key, now);
+        // A large draft gets its cost counted once typing pauses (`token_count.rs`).
+        self.watch_draft(now);
+    }
+
+    fn key_pressed(&mut self, key: &KeyEvent, now: Instant) {
         if key.kind == KeyEventKind::Release {
             return;
         }
@@ -490,6 +509,7 @@ impl App {
         self.paste(text);
         self.popup.reopen();
         self.sync_popup();
+        self.watch_draft(Instant::now());
     }
 
     pub fn on_mouse(&mut self, event: &MouseEvent) {

@@ -148,6 +148,7 @@ impl App {
             SlashCommand::Compact => self.compact_now(now),
             SlashCommand::Resume => self.open_picker(),
             SlashCommand::Export { format, path } => self.export(format, path, now),
+            SlashCommand::Search(on) => self.search_command(on, now),
         }
     }
 

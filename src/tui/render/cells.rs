@@ -127,9 +127,19 @@ impl CellKind {
                 }
                 CellKind::Tool(Box::new(panel))
             }
-            other => CellKind::Notice {
-                kind: NoticeKind::Info,
-                text: format!("[{} block]", other.kind()),
+            other => match crate::api::server_tools::server_call(other) {
+                // A web search or fetch: a panel like a local call's (`app/web.rs`).
+                Some(call) => {
+                    let mut panel = ToolPanel::server(&call.name, &call.id);
+                    if complete {
+                        panel.input_complete(&call.input);
+                    }
+                    CellKind::Tool(Box::new(panel))
+                }
+                None => CellKind::Notice {
+                    kind: NoticeKind::Info,
+                    text: format!("[{} block]", other.kind()),
+                },
             },
         }
     }

@@ -54,7 +54,7 @@ fn apply_flags(config: &mut Config, cli: &Cli) {
 
 pub fn client_options(config: &Config, base_url: String, auth: Auth) -> ClientOptions {
     let mut o = ClientOptions::new(base_url, auth);
-    o.betas = config.api.betas.clone();
+    o.betas = config.betas();
     o.connect_timeout = config.api.connect_timeout;
     o.first_byte_timeout = config.api.first_byte_timeout;
     o.idle_timeout = config.api.idle_timeout;

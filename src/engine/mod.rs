@@ -23,6 +23,7 @@
 //!   [`Update::RequestEnded`] sent with today's spend read back.
 //! - [`journal`]: the persistence hook: what the session writes to the store, and when.
 //! - [`title`]: the background title request (`chat.auto_title`).
+//! - [`thinking`]: thinking, effort and refusal fallbacks fitted to each request's model.
 //!
 //! Every turn-scoped update carries its [`TurnId`], so a front end can drop late updates of
 //! a turn it already considers cancelled.
@@ -37,6 +38,7 @@ pub mod request;
 pub mod routing;
 pub mod session;
 mod start;
+pub mod thinking;
 pub mod title;
 pub mod tool_loop;
 pub mod tool_plan;
@@ -114,6 +116,10 @@ pub enum Command {
     /// Ask, auto-approve writes, or approve everything, from the next turn on (the TUI's
     /// permission modes).
     SetApprovals(ApprovalPolicy),
+    /// Thinking on (as configured, else adaptive) or off, from the next turn on.
+    SetThinking(bool),
+    /// The effort of every tier from the next turn on; `None` goes back to the config's.
+    SetEffort(Option<crate::config::Effort>),
 }
 
 /// Where a tool call stands. Reported for every tool_use of an answer, after its block

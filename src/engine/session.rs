@@ -71,6 +71,8 @@ pub struct Engine {
     pub(crate) context: ContextConfig,
     pub(crate) routing: RoutingConfig,
     pub(crate) catalog: Catalog,
+    /// Thinking, effort and refusal fallbacks wanted (fitted per request's model).
+    pub(crate) reasoning: super::thinking::Reasoning,
     /// `Some(cache dir)` when the catalog should be refreshed in the background.
     refresh: Option<Option<PathBuf>>,
     /// The size of the last request that finished, for the next estimate.
@@ -126,6 +128,7 @@ impl Engine {
             context: config.context,
             routing: config.routing.clone(),
             catalog: Catalog::builtin(),
+            reasoning: super::thinking::Reasoning::from_config(config),
             refresh: None,
             known: None,
             messages: Vec::new(),
@@ -372,6 +375,8 @@ impl Engine {
             // The running turn keeps the policy it started with; the front end answers
             // its pending calls itself.
             Command::SetApprovals(policy) => self.tool_settings.approvals = policy,
+            Command::SetThinking(on) => self.reasoning.set_thinking(on),
+            Command::SetEffort(effort) => self.reasoning.effort_override = effort,
             Command::Clear => {
                 self.forget(running);
                 // The next message begins a new conversation; this one stays stored.

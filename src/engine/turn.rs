@@ -58,6 +58,9 @@ pub struct TurnContext<'a> {
     pub journal: Option<&'a JournalTarget>,
     /// The first block id no request of the turn has used yet (see the module doc).
     pub next_block: AtomicUsize,
+    /// Thinking, effort and fallbacks, fitted to each attempt's model; `None` sends the
+    /// request as built (summaries, titles).
+    pub thinking: Option<&'a super::thinking::Plan>,
 }
 
 impl TurnContext<'_> {
@@ -84,6 +87,9 @@ pub async fn request(
     loop {
         let (candidate, fell_back) = (attempts.current().clone(), attempts.fell_back());
         request.model = candidate.model.clone();
+        if let Some(plan) = ctx.thinking {
+            plan.fit(request, candidate.tier);
+        }
         let sent = Instant::now();
         let failure = match attempt(ctx, request, candidate.tier).await {
             Ok((message, stats)) => {

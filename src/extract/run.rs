@@ -291,6 +291,7 @@ impl Extractor {
                 next_block: Default::default(),
                 // Extractions are not conversations: nothing of them is journaled.
                 journal: None,
+                thinking: None,
             };
             // `tx` drops when the turn ends, which ends the forwarding below.
             turn::request(&ctx, &mut request, &mut attempts)

@@ -264,5 +264,10 @@ fn app_options(config: &Config, cli: &Cli, cost: CostOptions) -> Result<AppOptio
         cost,
         approve_all: cli.approve_all,
         notices: Vec::new(),
+        reasoning: tui::app::thinking::ReasoningStatus {
+            thinking: config.thinking.mode != chatterm::config::ThinkingMode::Off,
+            effort: config.thinking.effort.get(tier),
+            changed: false,
+        },
     })
 }

@@ -50,6 +50,25 @@ fn apply_flags(config: &mut Config, cli: &Cli) {
     if let Some(n) = cli.max_tokens {
         config.models.max_tokens = PerTier::all(n);
     }
+    apply_thinking_flags(config, cli);
+}
+
+/// `--thinking` and `--effort` over `[thinking]` and `models.effort`.
+fn apply_thinking_flags(config: &mut Config, cli: &Cli) {
+    use crate::cli::ThinkingFlag;
+    use chatterm::config::ThinkingMode;
+    match cli.thinking {
+        Some(ThinkingFlag::Off) => config.thinking.mode = ThinkingMode::Off,
+        Some(ThinkingFlag::Adaptive) => config.thinking.mode = ThinkingMode::Adaptive,
+        Some(ThinkingFlag::Budget(n)) => {
+            config.thinking.mode = ThinkingMode::Budget;
+            config.thinking.budget_tokens = n;
+        }
+        None => {}
+    }
+    if let Some(effort) = cli.effort {
+        config.thinking.effort = PerTier::all(Some(effort));
+    }
 }
 
 pub fn client_options(config: &Config, base_url: String, auth: Auth) -> ClientOptions {

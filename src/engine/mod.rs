@@ -181,6 +181,11 @@ pub enum Update {
         request_id: Option<String>,
         rate_limits: RateLimits,
     },
+    /// The stream says another model answers than the one asked for
+    /// (`message_start.message.model`: an alias resolved, a server-side fallback): the
+    /// answer is labelled, and its request priced, by this one. Sent right after
+    /// `Connected`, only when the two differ.
+    Answering { turn: TurnId, model: String },
     /// A content block opened (text, thinking, tool_use, or a block kept as JSON).
     ///
     /// In every block update `index` is the block's id for the whole turn: the API's
@@ -317,6 +322,7 @@ impl Update {
             Self::TurnStarted { turn, .. }
             | Self::Routed { turn, .. }
             | Self::Connected { turn, .. }
+            | Self::Answering { turn, .. }
             | Self::BlockStarted { turn, .. }
             | Self::TextDelta { turn, .. }
             | Self::ThinkingDelta { turn, .. }

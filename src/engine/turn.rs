@@ -29,10 +29,11 @@ use super::attempts::{Attempts, Decision};
 use super::journal::{Checkpoint, JournalTarget};
 use super::record::{self, Ended};
 use super::{TurnId, TurnStats, Update};
+use crate::api::answered::answering_model;
 use crate::api::{ApiError, Client, MessageResponse, MessagesRequest};
 use crate::cost::day::LocalTime;
 use crate::cost::session::Timing;
-use crate::cost::{Ledger, Outcome, Pricing, cost_usd};
+use crate::cost::{Ledger, Outcome, Pricing};
 use crate::stream::{Accumulator, StreamError, StreamUpdate};
 
 /// A request that failed for good (after its retries and fallbacks), or was cancelled;
@@ -229,9 +230,18 @@ async fn attempt(
             let error = stream_error(e, events.meta().request_id.clone());
             return Err(fail(error, acc));
         }
+        if let Some(StreamUpdate::Started { model, .. }) = out.first()
+            && !model.is_empty()
+            && *model != request.model
+        {
+            ctx.emit(Update::Answering {
+                turn: ctx.turn,
+                model: model.clone(),
+            });
+        }
         emit_shown(
             ctx,
-            (&request.model, blocks),
+            (answering_model(&request.model, acc.message()), blocks),
             &mut out,
             &mut held,
             acc.has_visible_content(),
@@ -347,7 +357,7 @@ fn to_update(ctx: &TurnContext<'_>, model: &str, blocks: usize, u: StreamUpdate)
         StreamUpdate::Usage(usage) => Update::Usage {
             turn,
             model: model.to_owned(),
-            cost_usd: ctx.pricing.price(model).map(|p| cost_usd(p, &usage)),
+            cost_usd: ctx.pricing.answer_cost(model, &usage),
             usage,
         },
     })

@@ -104,9 +104,14 @@ fn message(out: &mut String, m: &StoredMessage, results: &HashMap<&str, (&ToolRe
             }
             ContentBlock::ToolResult(r) => tool_result(out, r, true),
             ContentBlock::Image(_) => out.push_str("_(image)_\n\n"),
-            other => {
-                let _ = writeln!(out, "_({} block)_\n", other.kind());
-            }
+            other => match crate::api::answered::FallbackHop::of(other) {
+                Some(hop) => {
+                    let _ = writeln!(out, "_{}_\n", hop.label());
+                }
+                None => {
+                    let _ = writeln!(out, "_({} block)_\n", other.kind());
+                }
+            },
         }
     }
     match m.status.shown_as() {

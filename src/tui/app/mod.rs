@@ -38,6 +38,7 @@ pub(in crate::tui) mod resume;
 pub(in crate::tui) mod retry;
 pub(in crate::tui) mod send;
 pub(in crate::tui) mod store;
+pub mod thinking;
 pub(in crate::tui) mod tools;
 pub(in crate::tui) mod updates;
 
@@ -134,6 +135,8 @@ pub struct ModelStatus {
     pub fell_back: Option<(String, String)>,
     /// Model ids offered by `/model` completion (the tiers' models).
     pub models: Vec<String>,
+    /// Thinking and effort as chosen (Alt+T, Alt+E).
+    pub reasoning: thinking::ReasoningStatus,
 }
 
 /// The turn being shown: which cell each content block index went to.
@@ -228,6 +231,8 @@ pub struct AppOptions {
     /// Said once as info notices when the screen opens: config warnings (unknown keys),
     /// so they are seen now rather than after quitting, and a workspace root at home.
     pub notices: Vec<String>,
+    /// Thinking and effort at start (config and flags).
+    pub reasoning: thinking::ReasoningStatus,
 }
 
 impl App {
@@ -245,6 +250,7 @@ impl App {
                 model: options.model,
                 fell_back: None,
                 models: options.models,
+                reasoning: options.reasoning,
             },
             connection: Connection::Idle,
             cost: CostState::new(options.cost),
@@ -406,6 +412,8 @@ impl App {
             Action::TierMax => self.set_tier(Tier::Max),
             Action::TierAuto => self.set_auto_tier(),
             Action::CycleTier => self.set_tier(next_tier(self.status.tier)),
+            Action::CycleThinking => self.cycle_thinking(now),
+            Action::CycleEffort => self.cycle_effort(now),
             // Idle, Esc on an empty input picks an earlier message to edit; while an answer
             // streams it interrupts, as always.
             Action::Interrupt if self.is_busy() => {

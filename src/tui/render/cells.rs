@@ -127,9 +127,16 @@ impl CellKind {
                 }
                 CellKind::Tool(Box::new(panel))
             }
-            other => CellKind::Notice {
-                kind: NoticeKind::Info,
-                text: format!("[{} block]", other.kind()),
+            other => match crate::api::answered::FallbackHop::of(other) {
+                // A server-side fallback: shown like chatterm's own.
+                Some(hop) => CellKind::Notice {
+                    kind: NoticeKind::Fallback,
+                    text: crate::sanitize::sanitize_line(&hop.hop()).into_owned(),
+                },
+                None => CellKind::Notice {
+                    kind: NoticeKind::Info,
+                    text: format!("[{} block]", other.kind()),
+                },
             },
         }
     }

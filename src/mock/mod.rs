@@ -46,6 +46,7 @@ pub mod script;
 mod server;
 pub mod structured;
 mod support;
+pub mod thinking;
 pub mod validate;
 pub mod validate_cache;
 pub mod workload;

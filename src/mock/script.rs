@@ -42,6 +42,11 @@ pub enum Step {
     },
     /// A redacted thinking block (arrives whole).
     RedactedThinking(String),
+    /// Any block that arrives whole in its `content_block_start`, no deltas (a
+    /// `fallback` block, say).
+    Block(serde_json::Value),
+    /// The `stop_details` the next `Stop` sends (a refusal's category and explanation).
+    StopDetails(serde_json::Value),
     /// A tool_use block whose input JSON streams as these fragments (may be empty).
     ToolUse {
         id: String,

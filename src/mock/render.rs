@@ -215,8 +215,14 @@ impl Planner<'_> {
     }
 }
 
+/// Whether the script sends its own `message_start` (a `Start` step, or raw SSE that
+/// carries one, such as a recorded stream replayed whole).
 fn has_start(script: &Script) -> bool {
-    script.steps.iter().any(|s| matches!(s, Step::Start { .. }))
+    script.steps.iter().any(|s| match s {
+        Step::Start { .. } => true,
+        Step::Raw(text) => text.contains("event: message_start"),
+        _ => false,
+    })
 }
 
 /// The streaming plan of a script.

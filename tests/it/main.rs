@@ -34,6 +34,7 @@ mod secrets_tools;
 mod soak;
 mod store;
 mod streaming;
+mod thinking;
 mod tool_example;
 mod tool_helpers;
 mod tool_preview;

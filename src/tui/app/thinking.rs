@@ -110,53 +110,5 @@ impl App {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::tui::test_support::{app, chord};
-    use crossterm::event::{KeyCode, KeyModifiers};
-
-    #[test]
-    fn alt_t_and_alt_e_send_their_commands_and_show_in_the_status() {
-        let mut app = app();
-        assert_eq!(app.status.reasoning.label(), None);
-        chord(&mut app, KeyCode::Char('t'), KeyModifiers::ALT);
-        chord(&mut app, KeyCode::Char('e'), KeyModifiers::ALT);
-        let effects = app.take_effects();
-        assert!(
-            effects
-                .iter()
-                .any(|e| matches!(e, Effect::Engine(Command::SetThinking(true))))
-        );
-        assert!(
-            effects
-                .iter()
-                .any(|e| matches!(e, Effect::Engine(Command::SetEffort(Some(Effort::Low)))))
-        );
-        assert_eq!(
-            app.status.reasoning.label().as_deref(),
-            Some("✻ thinking · effort low")
-        );
-        assert!(app.status.reasoning.changed);
-    }
-
-    #[test]
-    fn effort_cycles_through_the_levels_and_back_to_the_default() {
-        let mut e = None;
-        let mut seen = Vec::new();
-        for _ in 0..6 {
-            e = next_effort(e);
-            seen.push(e);
-        }
-        assert_eq!(
-            seen,
-            vec![
-                Some(Effort::Low),
-                Some(Effort::Medium),
-                Some(Effort::High),
-                Some(Effort::XHigh),
-                Some(Effort::Max),
-                None
-            ]
-        );
-    }
-}
+#[path = "thinking_tests.rs"]
+mod tests;

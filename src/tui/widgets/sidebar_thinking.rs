@@ -25,7 +25,7 @@ impl App {
             ));
         }
         if reasoning.changed {
-            lines.push(self.note("changed: resets the prompt cache", width));
+            lines.push(self.note("↻ resets the prompt cache", width));
         }
     }
 

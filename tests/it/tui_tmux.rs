@@ -22,7 +22,8 @@
 //! `pipe-pane`), `retry_wait.rs` the `/retry` countdown, `torture.rs` the kills while a
 //! call awaits approval, `hangup.rs` closes the terminal (kills the tmux server) under
 //! chatterm in each state, `home_root.rs` the notice for a workspace root at home,
-//! `store_prompt.rs` the one-key question about a damaged store.
+//! `store_prompt.rs` the one-key question about a damaged store, `thinking.rs` Alt+T
+//! and live thinking in the demo.
 
 mod hangup;
 mod harness;
@@ -32,5 +33,6 @@ mod retry_wait;
 mod sanitize;
 mod scenarios;
 mod store_prompt;
+mod thinking;
 #[cfg(unix)]
 mod torture;

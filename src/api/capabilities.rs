@@ -58,7 +58,7 @@ fn builtin(model: &str) -> Capabilities {
     let v = (major, minor);
     let adaptive = v >= (4, 6);
     // Budgets came with 3.7 and went with Opus 4.7 and the 5 generation.
-    let budget = v >= (3, 7) && v < (5, 0) && !(line == "opus" && v >= (4, 7));
+    let budget = ((3, 7)..(5, 0)).contains(&v) && !(line == "opus" && v >= (4, 7));
     let effort_from = if line == "opus" { (4, 5) } else { (4, 6) };
     let has_effort = v >= effort_from && line != "haiku";
     let mut effort = [has_effort; 5];

@@ -170,10 +170,11 @@ mod tests {
     use crate::api::Message;
 
     fn plan(mode: ThinkingMode) -> Plan {
-        let mut reasoning = Reasoning::default();
-        reasoning.mode = mode;
         Plan {
-            reasoning,
+            reasoning: Reasoning {
+                mode,
+                ..Reasoning::default()
+            },
             catalog: Catalog::builtin(),
         }
     }

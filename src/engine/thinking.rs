@@ -98,7 +98,17 @@ impl Plan {
         request.thinking = thinking_field(&self.reasoning, &caps, request.max_tokens);
         set_effort(request, self.reasoning.effort_for(tier), &caps);
         if request.thinking.is_some() && is_forced(request.tool_choice.as_ref()) {
-            request.tool_choice = Some(json!({"type": "auto"}));
+            // `auto` keeps the one-call limit a forced choice may have carried.
+            let one_call = request
+                .tool_choice
+                .as_ref()
+                .and_then(|c| c.get("disable_parallel_tool_use"))
+                .cloned();
+            let mut auto = json!({"type": "auto"});
+            if let Some(v) = one_call {
+                auto["disable_parallel_tool_use"] = v;
+            }
+            request.tool_choice = Some(auto);
         }
         match &self.reasoning.fallbacks {
             Some(RefusalFallbacks::Default) => {

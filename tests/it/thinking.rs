@@ -203,3 +203,26 @@ async fn alt_t_and_alt_e_apply_from_the_next_message() {
     let b = &message_bodies(&server)[2];
     assert_eq!(b["messages"][3]["content"][0]["type"], "thinking");
 }
+
+#[tokio::test]
+async fn the_extractors_tool_method_asks_with_auto_when_thinking_is_on() {
+    use chatterm::extract::{Extractor, Job, Method};
+    let server = MockServer::start().await.unwrap();
+    let c = config(ThinkingMode::Adaptive);
+    let ex = Extractor::new(client_for(&server, &c), &c, Pricing::embedded());
+    let job = Job {
+        schema: crate::extract::support_schema(),
+        input: "Subject: Charged twice\n\nPlease refund order #48213.".into(),
+        instructions: None,
+        method: Method::Tool,
+    };
+    let report = ex
+        .extract(&job, None, &tokio_util::sync::CancellationToken::new())
+        .await;
+    assert!(report.result.is_ok(), "{:?}", report.result);
+    let b = &message_bodies(&server)[0];
+    assert_eq!(b["thinking"]["type"], "adaptive");
+    // Forced tool use and thinking cannot go together: the one tool, offered with auto.
+    assert_eq!(b["tool_choice"]["type"], "auto");
+    assert_eq!(b["tools"].as_array().map(Vec::len), Some(1));
+}

@@ -230,15 +230,7 @@ async fn attempt(
             let error = stream_error(e, events.meta().request_id.clone());
             return Err(fail(error, acc));
         }
-        if let Some(StreamUpdate::Started { model, .. }) = out.first()
-            && !model.is_empty()
-            && *model != request.model
-        {
-            ctx.emit(Update::Answering {
-                turn: ctx.turn,
-                model: model.clone(),
-            });
-        }
+        note_answering(ctx, &request.model, &out);
         emit_shown(
             ctx,
             (answering_model(&request.model, acc.message()), blocks),
@@ -256,6 +248,19 @@ async fn attempt(
     let message = acc.finish();
     let stats = stats(started, first_token, message.usage.output_tokens);
     Ok((message, stats))
+}
+
+/// Says so when `message_start` names another model than the `requested` one.
+fn note_answering(ctx: &TurnContext<'_>, requested: &str, out: &[StreamUpdate]) {
+    if let Some(StreamUpdate::Started { model, .. }) = out.first()
+        && !model.is_empty()
+        && model != requested
+    {
+        ctx.emit(Update::Answering {
+            turn: ctx.turn,
+            model: model.clone(),
+        });
+    }
 }
 
 /// Reports an event's updates, holding block starts back while nothing is `visible`.

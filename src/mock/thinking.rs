@@ -14,6 +14,7 @@
 //! policy reasons. With the request's `fallbacks`, the answer falls back server-side within
 //! the same response: a `fallback` block, the next model's answer, and each hop's tokens in
 //! `usage.iterations`. Without, it stops with `stop_reason: refusal` and `stop_details`.
+//! A request with `fallbacks` but without its beta header is a 400 ([`check_betas`]).
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -138,6 +139,29 @@ fn check_tool_loop(messages: &[Value]) -> Result<(), String> {
          requirement, disable `thinking`."
     ))
 }
+
+/// A request with `fallbacks` needs the server-side fallback beta, as at the API.
+pub fn check_betas(body: &Value, headers: &axum::http::HeaderMap) -> Result<(), String> {
+    if body.get("fallbacks").is_none() {
+        return Ok(());
+    }
+    let betas = headers
+        .get_all("anthropic-beta")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    if betas.split(',').any(|b| b.trim() == FALLBACK_BETA) {
+        Ok(())
+    } else {
+        Err(format!(
+            "fallbacks: Extra inputs are not permitted (the `{FALLBACK_BETA}` beta is required)"
+        ))
+    }
+}
+
+/// The beta `fallbacks` needs.
+const FALLBACK_BETA: &str = "server-side-fallback-2026-07-01";
 
 /// The answer to a message that asks to be refused; `None` for any other.
 pub fn refusal_reply(body: &Value, user: &str) -> Option<Script> {

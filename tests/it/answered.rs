@@ -228,3 +228,32 @@ async fn print_mode_shows_the_fallback_and_a_refusals_reasons() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn the_mock_wants_the_beta_header_with_fallbacks() {
+    let server = MockServer::start().await.unwrap();
+    let mut config = fallback_config();
+    let mut handle = engine(&server, &config);
+    assert!(finished(&turn(&mut handle, "hello").await).is_some());
+    // Without the header (the client sends only what its options say), the API's 400.
+    config.refusal_fallbacks = None;
+    let client = client_for(&server, &config);
+    let mut req = chatterm::api::MessagesRequest::new(
+        "claude-opus-4-7",
+        1024,
+        vec![chatterm::api::Message::user_text("hello")],
+    );
+    req.extra.insert("fallbacks".into(), json!("default"));
+    match client.stream(&req).await {
+        Err(chatterm::api::ApiError::Http {
+            status, message, ..
+        }) => {
+            assert_eq!(status, 400);
+            assert!(
+                message.contains("server-side-fallback-2026-07-01"),
+                "{message}"
+            );
+        }
+        other => panic!("expected a 400, got {:?}", other.err()),
+    }
+}

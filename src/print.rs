@@ -30,6 +30,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 
+use crate::api::answered::{FallbackHop, Refusal};
 use crate::api::{ApiError, ContentBlock, MessageResponse, StopReason, Usage};
 use crate::config::Tier;
 use crate::cost::budget::BudgetLevel;
@@ -207,6 +208,13 @@ fn show<O: Write, E: Write>(
         } => {
             let _ = writeln!(err, "{}", tools::call_line(&call));
         }
+        // A server-side fallback: `↪ from → to · refused`, like chatterm's own.
+        Update::BlockStarted { block, .. } if FallbackHop::of(&block).is_some() => {
+            if let Some(hop) = FallbackHop::of(&block) {
+                tally.text.pending_break = tally.text.written;
+                let _ = writeln!(err, "{}", sanitize_line(&hop.label()));
+            }
+        }
         Update::BlockStarted { block, .. } => {
             if let Some(line) = tally.web.result_line(&block) {
                 let _ = writeln!(err, "{line}");
@@ -351,10 +359,8 @@ fn finished<O: Write, E: Write>(
             );
         }
         Some(StopReason::Refusal) => {
-            let _ = writeln!(
-                err,
-                "note: the model declined to answer (stop reason: refusal)"
-            );
+            let refusal = Refusal::of(message).unwrap_or_default();
+            let _ = writeln!(err, "note: {}", sanitize_line(&refusal.describe()));
         }
         _ => {}
     }

@@ -30,6 +30,7 @@ pub fn new_app() -> App {
         approve_all: false,
         notices: Vec::new(),
         server_tools: Default::default(),
+        reasoning: Default::default(),
     })
 }
 

@@ -14,7 +14,9 @@
 //! Retrying and falling back across models is the engine's job, because the engine has to
 //! report each step to the user; this module only says what is retryable and for how long.
 
+pub mod answered;
 pub mod batches;
+pub mod capabilities;
 pub mod catalog;
 pub mod client;
 pub mod error;

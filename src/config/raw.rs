@@ -32,6 +32,7 @@ pub(crate) struct RawConfig {
     /// names are checked by the TUI's keymap, which knows the actions.
     pub keys: BTreeMap<String, String>,
     pub budget: RawBudget,
+    pub thinking: super::thinking::RawThinking,
     /// Model id to its prices. Entries reject unknown keys (see [`RawPrice`]).
     pub pricing: BTreeMap<String, RawPrice>,
 }
@@ -64,6 +65,8 @@ pub(crate) struct RawModels {
     pub discover: Option<bool>,
     pub fallback: Option<Vec<RawTier>>,
     pub max_tokens: Option<RawMaxTokens>,
+    pub effort: Option<super::thinking::RawEffort>,
+    pub refusal_fallbacks: Option<super::thinking::RawRefusalFallbacks>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

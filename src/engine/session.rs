@@ -71,6 +71,8 @@ pub struct Engine {
     pub(crate) context: ContextConfig,
     pub(crate) routing: RoutingConfig,
     pub(crate) catalog: Catalog,
+    /// Thinking, effort and refusal fallbacks wanted (fitted per request's model).
+    pub(crate) reasoning: super::thinking::Reasoning,
     /// `Some(cache dir)` when the catalog should be refreshed in the background.
     refresh: Option<Option<PathBuf>>,
     /// The size of the last request that finished, for the next estimate.
@@ -128,6 +130,7 @@ impl Engine {
             context: config.context,
             routing: config.routing.clone(),
             catalog: Catalog::builtin(),
+            reasoning: super::thinking::Reasoning::from_config(config),
             refresh: None,
             known: None,
             messages: Vec::new(),
@@ -382,6 +385,8 @@ impl Engine {
             Command::SetServerTools(tools) => self.tool_settings.server = tools,
             Command::CountDraft { id, text } => self.count_draft(id, text, updates),
             Command::CancelDraftCount => self.cancel_draft_count(),
+            Command::SetThinking(on) => self.reasoning.set_thinking(on),
+            Command::SetEffort(effort) => self.reasoning.effort_override = effort,
             Command::Clear => {
                 self.forget(running);
                 // The next message begins a new conversation; this one stays stored.

@@ -34,6 +34,14 @@ const TARGET_STREAM_MS: u64 = 2000;
 /// The answer to a request, and how fast to stream it.
 pub fn reply(body: &Value, max_tokens: u64) -> (Script, Pace) {
     let user = last_user_text(body);
+    if let Some(script) = super::thinking::refusal_reply(body, &user) {
+        let pace = Pace {
+            min: Duration::from_millis(5),
+            max: Duration::from_millis(20),
+            seed: seed_of(&user),
+        };
+        return (script, pace);
+    }
     let lower = user.to_lowercase();
     let tools = offered(body);
     let results = follow_up(body);
@@ -115,9 +123,23 @@ fn thinking(body: &Value, user: &str) -> Option<Step> {
         body.pointer("/thinking/type").and_then(Value::as_str),
         Some("enabled" | "adaptive")
     );
-    (thinking_on || user.to_lowercase().contains("think")).then(|| Step::Thinking {
-        deltas: split_words(&thinking_text(user)),
-        signature: signature(user),
+    // `display: omitted` streams one empty delta; the signature comes either way.
+    let omitted = body.pointer("/thinking/display").and_then(Value::as_str) == Some("omitted");
+    (thinking_on || user.to_lowercase().contains("think")).then(|| {
+        let text = if omitted {
+            String::new()
+        } else {
+            thinking_text(user)
+        };
+        Step::Thinking {
+            deltas: if omitted {
+                vec![String::new()]
+            } else {
+                split_words(&text)
+            },
+            // Signed over the text, so the validation can tell a changed block.
+            signature: super::thinking::sign(&text),
+        }
     })
 }
 
@@ -158,10 +180,6 @@ fn seed_of(text: &str) -> u64 {
     let mut h = DefaultHasher::new();
     text.hash(&mut h);
     h.finish()
-}
-
-fn signature(text: &str) -> String {
-    format!("EqMock{:016x}AAAA==", seed_of(text))
 }
 
 fn thinking_text(user: &str) -> String {

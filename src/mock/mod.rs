@@ -53,6 +53,7 @@ pub mod search;
 mod server;
 pub mod structured;
 mod support;
+pub mod thinking;
 pub mod validate;
 pub mod validate_cache;
 pub mod workload;

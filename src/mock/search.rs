@@ -153,7 +153,7 @@ fn search_steps(user: &str) -> Vec<Step> {
     let second = "an analysis puts it in the context of the week";
     vec![
         call_step,
-        Step::Whole(
+        Step::Block(
             json!({"type": "web_search_tool_result", "tool_use_id": id, "content": content}),
         ),
         Step::text("Here is what the search found. "),
@@ -187,7 +187,7 @@ fn fetch_steps(url: &str) -> Vec<Step> {
                           "end_char_index": text.chars().count()});
     vec![
         call_step,
-        Step::Whole(result),
+        Step::Block(result),
         Step::text("I fetched it. "),
         Step::CitedText {
             citations: vec![citation],
@@ -335,7 +335,7 @@ mod tests {
                 } => Some(json!({
                     "type": "server_tool_use", "id": id, "name": name,
                     "input": serde_json::from_str::<Value>(&input_chunks.concat()).unwrap()})),
-                Step::Whole(v) => Some(v.clone()),
+                Step::Block(v) => Some(v.clone()),
                 Step::CitedText { citations, deltas } => {
                     Some(json!({"type": "text", "text": deltas.concat(), "citations": citations}))
                 }
@@ -370,7 +370,7 @@ mod tests {
         let fetch = json!([{"type": "web_fetch_20250910", "name": "web_fetch"}]);
         let (script, _) = reply(&body(fetch, "x"), "read https://a.example/p.").unwrap();
         assert!(
-            matches!(&script.steps[1], Step::Whole(v) if v["content"]["url"] == "https://a.example/p")
+            matches!(&script.steps[1], Step::Block(v) if v["content"]["url"] == "https://a.example/p")
         );
     }
 

@@ -107,7 +107,12 @@ fn message(out: &mut String, m: &StoredMessage, results: &HashMap<&str, (&ToolRe
             }
             ContentBlock::ToolResult(r) => tool_result(out, r, true),
             ContentBlock::Image(_) => out.push_str("_(image)_\n\n"),
-            other => server_block(out, other),
+            other => match crate::api::answered::FallbackHop::of(other) {
+                Some(hop) => {
+                    let _ = writeln!(out, "_{}_\n", hop.label());
+                }
+                None => server_block(out, other),
+            },
         }
     }
     if !notes.is_empty() {

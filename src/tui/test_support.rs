@@ -43,6 +43,7 @@ pub(crate) fn options() -> AppOptions {
         approve_all: false,
         notices: Vec::new(),
         server_tools: Default::default(),
+        reasoning: Default::default(),
     }
 }
 

@@ -4,6 +4,7 @@
 // Test helpers panic on purpose: a failed set-up step is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod answered;
 mod binary;
 mod budget_cli;
 mod caching;
@@ -35,6 +36,7 @@ mod secrets_tools;
 mod soak;
 mod store;
 mod streaming;
+mod thinking;
 mod tool_example;
 mod tool_helpers;
 mod tool_preview;

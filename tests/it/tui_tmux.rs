@@ -24,7 +24,7 @@
 //! chatterm in each state, `home_root.rs` the notice for a workspace root at home,
 //! `store_prompt.rs` the one-key question about a damaged store, `batch_prompt.rs` the
 //! one-key question when Ctrl+C stops a running Message Batch, `web.rs` web search and
-//! the draft's counted cost.
+//! the draft's counted cost, `thinking.rs` Alt+T and live thinking in the demo.
 
 mod batch_prompt;
 mod hangup;
@@ -35,6 +35,7 @@ mod retry_wait;
 mod sanitize;
 mod scenarios;
 mod store_prompt;
+mod thinking;
 #[cfg(unix)]
 mod torture;
 mod web;

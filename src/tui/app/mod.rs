@@ -38,6 +38,7 @@ pub(in crate::tui) mod resume;
 pub(in crate::tui) mod retry;
 pub(in crate::tui) mod send;
 pub(in crate::tui) mod store;
+pub mod thinking;
 pub(in crate::tui) mod token_count;
 pub(in crate::tui) mod tools;
 pub(in crate::tui) mod updates;
@@ -136,6 +137,8 @@ pub struct ModelStatus {
     pub fell_back: Option<(String, String)>,
     /// Model ids offered by `/model` completion (the tiers' models).
     pub models: Vec<String>,
+    /// Thinking and effort as chosen (Alt+T, Alt+E).
+    pub reasoning: thinking::ReasoningStatus,
 }
 
 /// The turn being shown: which cell each content block index went to.
@@ -235,6 +238,8 @@ pub struct AppOptions {
     pub notices: Vec<String>,
     /// The server tools the config offers (`tools.server`); `/search` switches them.
     pub server_tools: crate::api::server_tools::ServerTools,
+    /// Thinking and effort at start (config and flags).
+    pub reasoning: thinking::ReasoningStatus,
 }
 
 impl App {
@@ -253,6 +258,7 @@ impl App {
                 model: options.model,
                 fell_back: None,
                 models: options.models,
+                reasoning: options.reasoning,
             },
             connection: Connection::Idle,
             cost: CostState::new(options.cost),
@@ -425,6 +431,8 @@ impl App {
             Action::TierMax => self.set_tier(Tier::Max),
             Action::TierAuto => self.set_auto_tier(),
             Action::CycleTier => self.set_tier(next_tier(self.status.tier)),
+            Action::CycleThinking => self.cycle_thinking(now),
+            Action::CycleEffort => self.cycle_effort(now),
             // Idle, Esc on an empty input picks an earlier message to edit; while an answer
             // streams it interrupts, as always.
             Action::Interrupt if self.is_busy() => {

@@ -64,14 +64,17 @@ impl App {
             } => {
                 self.close_retry_notice("sent");
                 self.request_connected(&model, tier, &rate_limits, now);
+                self.reasoning_sent();
                 self.connection = Connection::Streaming;
                 self.status.model = model;
             }
+            Update::Answering { model, .. } => self.answering(model),
             Update::BlockStarted { index, block, .. } => {
                 if server_tools::server_result(&block).is_some() {
                     // A server result fills its call's panel (`web.rs`).
                     self.server_result(&block, now);
                 } else {
+                    self.server_fallback(&block);
                     self.block_started(index, &block);
                 }
             }
@@ -330,9 +333,7 @@ impl App {
                 NoticeKind::Info,
                 "the answer reached max_tokens and was cut off (raise models.max_tokens)",
             ),
-            Some(StopReason::Refusal) => {
-                self.notice(NoticeKind::Info, "the model declined to answer");
-            }
+            Some(StopReason::Refusal) => self.refused(message),
             Some(StopReason::ModelContextWindowExceeded) => self.notice(
                 NoticeKind::Error,
                 "the conversation no longer fits the model's context window: /clear starts over",

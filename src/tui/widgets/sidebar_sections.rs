@@ -40,7 +40,7 @@ impl App {
             (None, Some(t)) => (format!("{t} tier"), Role::Dim),
             (None, None) => ("custom model".to_owned(), Role::Dim),
         };
-        vec![
+        let mut lines = vec![
             self.heading("Model", None, width),
             Line::styled(
                 truncate(&model, width),
@@ -50,7 +50,9 @@ impl App {
                 truncate(&sanitize_line(&tier), width),
                 self.theme.style(role),
             ),
-        ]
+        ];
+        self.reasoning_lines(&mut lines, width);
+        lines
     }
 
     fn last_section(&self, width: usize) -> Lines {
@@ -88,6 +90,7 @@ impl App {
                 );
             }
         }
+        self.thinking_row(&mut lines, request, width);
         self.timing_rows(&mut lines, request, width);
         lines
     }

@@ -70,6 +70,10 @@ impl TestServer {
                 json!({"name": "wipe", "description": "Destructive (does nothing).",
                 "inputSchema": none, "annotations": {"destructiveHint": true}}),
             ),
+            tool(
+                json!({"name": "getenv", "description": "An environment variable's value.",
+                "inputSchema": object(json!({"name": {"type": "string"}}), &["name"])}),
+            ),
         ];
         if self.late.load(Ordering::SeqCst) {
             tools.push(tool(

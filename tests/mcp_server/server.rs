@@ -18,6 +18,9 @@
 //! it starts, so a failure's stderr tail has something to show. A cancelled call is noted
 //! on stderr as `cancelled: ID`.
 
+// A test fixture: a broken fixture should stop loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;

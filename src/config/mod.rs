@@ -414,6 +414,8 @@ impl Default for Config {
 }
 
 #[cfg(test)]
+mod mcp_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_engine;

@@ -43,6 +43,7 @@
 
 mod apply;
 mod apply_engine;
+mod apply_mcp;
 mod apply_server_tools;
 mod apply_tools;
 mod error;
@@ -58,6 +59,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub(crate) use apply_mcp::check_server_name as check_mcp_server_name;
 pub use error::{ConfigError, Location};
 pub use load::{
     ENV_BASE_URL, ENV_CONFIG, ENV_TIER, LoadOptions, Loaded, default_config_path, load, parse_str,
@@ -349,6 +351,8 @@ pub struct Config {
     pub chat: ChatConfig,
     pub ui: UiConfig,
     pub tools: ToolsConfig,
+    /// `[mcp]`: MCP servers (see [`crate::mcp`]).
+    pub mcp: crate::mcp::McpConfig,
     /// The `[keys]` table, action name to key string, exactly as written (later layers
     /// replace earlier entries one action at a time). Neither names nor keys are checked
     /// here: the TUI's keymap does that, as it is the one that knows the actions.
@@ -424,6 +428,7 @@ impl Default for Config {
             chat: ChatConfig::default(),
             ui: UiConfig::default(),
             tools: ToolsConfig::default(),
+            mcp: crate::mcp::McpConfig::default(),
             keys: BTreeMap::new(),
             budget: BudgetConfig::default(),
             thinking: ThinkingConfig::default(),
@@ -434,6 +439,8 @@ impl Default for Config {
     }
 }
 
+#[cfg(test)]
+mod mcp_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

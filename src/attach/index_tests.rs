@@ -19,7 +19,12 @@ fn paths(list: &[&str]) -> Vec<String> {
 
 #[test]
 fn the_filter_ranks_path_boundaries_first_and_gives_positions() {
-    let all = paths(&["docs/readme.md", "src/main.rs", "src/mainframe/io.rs", "tests/it/main.rs"]);
+    let all = paths(&[
+        "docs/readme.md",
+        "src/main.rs",
+        "src/mainframe/io.rs",
+        "tests/it/main.rs",
+    ]);
     let found = filter(&all, "main", 10);
     let names: Vec<&str> = found.iter().map(|m| m.path.as_str()).collect();
     assert_eq!(names[0], "src/main.rs");
@@ -46,8 +51,15 @@ fn the_index_respects_gitignore_and_narrows_as_the_query_grows() {
     assert_eq!(everything, ["src/attach/index.rs", "src/lib.rs"]);
     // Typing on: each query's answer equals a fresh full filter's.
     for query in ["i", "in", "ind", "inde", "index", "ind", "l"] {
-        let narrowed: Vec<String> = index.filter(query, 10).into_iter().map(|m| m.path).collect();
-        let full: Vec<String> = filter(&everything, query, 10).into_iter().map(|m| m.path).collect();
+        let narrowed: Vec<String> = index
+            .filter(query, 10)
+            .into_iter()
+            .map(|m| m.path)
+            .collect();
+        let full: Vec<String> = filter(&everything, query, 10)
+            .into_iter()
+            .map(|m| m.path)
+            .collect();
         assert_eq!(narrowed, full, "{query}");
     }
 }
@@ -59,7 +71,11 @@ fn instructions_come_from_the_root_up_to_the_repository_outermost_first() {
     write(&repo, ".git/HEAD", "ref: refs/heads/main\n");
     write(&repo, "AGENTS.md", "Use tabs.\n");
     write(&repo, "app/CLAUDE.md", "Run make test.\n");
-    write(dir.path(), "AGENTS.md", "outside the repository: never read\n");
+    write(
+        dir.path(),
+        "AGENTS.md",
+        "outside the repository: never read\n",
+    );
     let found = ProjectInstructions::find(&repo.join("app"));
     assert_eq!(found.label(), "../AGENTS.md + CLAUDE.md");
     assert_eq!(
@@ -69,7 +85,10 @@ fn instructions_come_from_the_root_up_to_the_repository_outermost_first() {
     );
     assert!(found.tokens() > 0);
     let joined = join_system(Some("Be brief."), &found).unwrap();
-    assert!(joined.starts_with("Be brief.\n\n<project_instructions"), "{joined}");
+    assert!(
+        joined.starts_with("Be brief.\n\n<project_instructions"),
+        "{joined}"
+    );
     assert_eq!(join_system(None, &ProjectInstructions::default()), None);
 }
 

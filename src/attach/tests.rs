@@ -60,8 +60,15 @@ fn a_text_file_is_one_block_with_its_path_and_range_and_reads_back() {
     assert_eq!(typed_text(&message.content), "what is this?");
     let info = in_message(&message.content);
     assert_eq!(info.len(), 1);
-    assert_eq!((info[0].name.as_str(), &info[0].kind), ("src/notes.md", &a.kind));
-    assert!(a.chip().starts_with("▣ src/notes.md · 23 B · ≈ "), "{}", a.chip());
+    assert_eq!(
+        (info[0].name.as_str(), &info[0].kind),
+        ("src/notes.md", &a.kind)
+    );
+    assert!(
+        a.chip().starts_with("▣ src/notes.md · 23 B · ≈ "),
+        "{}",
+        a.chip()
+    );
 }
 
 #[test]
@@ -69,7 +76,10 @@ fn a_range_past_the_end_is_refused_with_the_line_count() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a.txt", b"one\ntwo\n");
     let e = load("a.txt:5-9", &options(dir.path())).unwrap_err();
-    assert_eq!(e.to_string(), "a.txt: lines 5-9 are not in the file (2 lines)");
+    assert_eq!(
+        e.to_string(),
+        "a.txt: lines 5-9 are not in the file (2 lines)"
+    );
 }
 
 #[test]
@@ -129,7 +139,11 @@ fn a_pdf_is_counted_by_pages_and_limits_name_the_file() {
 
     write(dir.path(), "huge.pdf", &test_files::pdf(101));
     let e = load("huge.pdf", &options(dir.path())).unwrap_err();
-    assert!(e.to_string().starts_with("huge.pdf: 101 pages is over the API's limit of 100 pages"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("huge.pdf: 101 pages is over the API's limit of 100 pages"),
+        "{e}"
+    );
 
     let mut locked = test_files::pdf(1);
     locked.extend_from_slice(b"trailer << /Encrypt 9 0 R >>\n");
@@ -151,9 +165,18 @@ fn other_binaries_are_refused_by_name_and_kinds_by_capability() {
     let mut no_images = options(dir.path());
     no_images.capabilities.images = false;
     let e = load("a.gif", &no_images).unwrap_err();
-    assert_eq!(e.to_string(), "a.gif: the model claude-test does not take image input");
-    assert!(matches!(load("missing.txt", &options(dir.path())), Err(AttachError::NotFound { .. })));
-    assert!(matches!(load(".", &options(dir.path())), Err(AttachError::Directory { .. })));
+    assert_eq!(
+        e.to_string(),
+        "a.gif: the model claude-test does not take image input"
+    );
+    assert!(matches!(
+        load("missing.txt", &options(dir.path())),
+        Err(AttachError::NotFound { .. })
+    ));
+    assert!(matches!(
+        load(".", &options(dir.path())),
+        Err(AttachError::Directory { .. })
+    ));
 }
 
 #[test]
@@ -161,7 +184,12 @@ fn stdin_bytes_are_an_attachment_named_stdin() {
     let dir = tempfile::tempdir().unwrap();
     let a = load_bytes("stdin", b"piped text\n".to_vec(), &options(dir.path())).unwrap();
     assert_eq!(a.name, "stdin");
-    assert_eq!(a.to_blocks(), [ContentBlock::text("<file path=\"stdin\">\npiped text\n</file>")]);
+    assert_eq!(
+        a.to_blocks(),
+        [ContentBlock::text(
+            "<file path=\"stdin\">\npiped text\n</file>"
+        )]
+    );
 }
 
 #[test]
@@ -169,7 +197,10 @@ fn mentions_are_found_where_a_person_would_see_them() {
     let specs = |t: &str| mentions(t).into_iter().map(|m| m.spec).collect::<Vec<_>>();
     assert_eq!(specs("look at @src/main.rs, please"), ["src/main.rs"]);
     assert_eq!(specs("@a.md:10-80 and (@b.txt)"), ["a.md:10-80", "b.txt"]);
-    assert_eq!(specs("mail me@example.com or @ alone"), Vec::<String>::new());
+    assert_eq!(
+        specs("mail me@example.com or @ alone"),
+        Vec::<String>::new()
+    );
     assert_eq!(specs("see @\"my notes.txt\"!"), ["my notes.txt"]);
     let m = &mentions("x @f.rs")[0];
     assert_eq!((m.start, m.end), (2, 7));

@@ -15,9 +15,11 @@ pub(super) fn describe(body: &Value) -> Option<String> {
         .iter()
         .rev()
         .find(|m| m.get("role").and_then(Value::as_str) == Some("user"))?;
-    let blocks: Vec<ContentBlock> =
-        serde_json::from_value(last.get("content")?.clone()).ok()?;
-    let seen: Vec<String> = in_message(&blocks).iter().map(|a| phrase(&a.kind, &a.name)).collect();
+    let blocks: Vec<ContentBlock> = serde_json::from_value(last.get("content")?.clone()).ok()?;
+    let seen: Vec<String> = in_message(&blocks)
+        .iter()
+        .map(|a| phrase(&a.kind, &a.name))
+        .collect();
     let (last, rest) = seen.split_last()?;
     let list = if rest.is_empty() {
         last.clone()

@@ -66,7 +66,9 @@ pub(super) fn check_document_block(block: &Value, path: &str) -> Result<(), Stri
             }
             let bytes = decode(source, path)?;
             if !bytes.starts_with(b"%PDF-") {
-                return Err(format!("{path}.source.data: The PDF specified was not valid."));
+                return Err(format!(
+                    "{path}.source.data: The PDF specified was not valid."
+                ));
             }
             let pages = crate::attach::pdf_pages(&bytes);
             if pages > MAX_PDF_PAGES {

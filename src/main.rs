@@ -188,9 +188,10 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     let mcp = mcp_cmd::start(&config, &cli, !full_screen)?;
     let mut engine = Engine::new(client, &config, pricing.clone())
         .with_model(cli.model.clone())
-        .with_catalog(catalog)
+        .with_catalog(catalog.clone())
         .with_ledger(ledger.clone())
         .with_local_time(local)
+        .with_project_instructions(chatterm::attach::project_instructions(&config))
         .with_tools(
             mcp.executor(startup::tools(&config, cli.demo)?),
             startup::tool_settings(&config, &cli),
@@ -205,6 +206,7 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     if let Some(dir) = refresh_dir {
         engine = engine.refresh_catalog(dir);
     }
+    let attach_options = startup::attach_options(&config, &catalog, engine.current_model());
     let mut handle = engine.spawn();
     let opts = PrintOptions { json: cli.json };
     let root_warning = startup::root_warning(&config, &cli);
@@ -215,7 +217,24 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
         let prompt = startup::prompt_from(&cli)?;
         mcp_cmd::settle(&mcp, &config).await;
         let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
-        let code = print::run_print(&mut handle, prompt, opts, &mut out, &mut err).await;
+        let files = print::attach::attachments(
+            &cli.attach,
+            &prompt,
+            &attach_options,
+            &mut std::io::stdin(),
+        );
+        let code = match files {
+            Ok(files) => {
+                print::run_print_with(&mut handle, prompt, files, opts, &mut out, &mut err).await
+            }
+            Err(e) => {
+                eprintln!(
+                    "error: {}; nothing was sent",
+                    chatterm::sanitize::sanitize_line(&e.to_string())
+                );
+                print::EXIT_REFUSED
+            }
+        };
         mcp.shutdown().await;
         return Ok(code);
     }

@@ -67,6 +67,8 @@ pub struct Engine {
     pub(crate) choice: TierChoice,
     pub(crate) model_override: Option<String>,
     pub(crate) system: Option<String>,
+    /// The project's AGENTS.md / CLAUDE.md, joined after `system` in every request.
+    pub(crate) project: crate::attach::ProjectInstructions,
     pub(crate) cache: CacheConfig,
     pub(crate) context: ContextConfig,
     pub(crate) routing: RoutingConfig,
@@ -107,6 +109,8 @@ pub struct Engine {
 
 #[path = "session_persist.rs"]
 mod persist;
+#[path = "session_send.rs"]
+mod send;
 
 /// The turn in flight.
 pub(crate) struct Running {
@@ -126,6 +130,7 @@ impl Engine {
             choice: config.models.tier,
             model_override: None,
             system: config.chat.system.clone(),
+            project: crate::attach::ProjectInstructions::default(),
             cache: config.cache,
             context: config.context,
             routing: config.routing.clone(),
@@ -204,6 +209,16 @@ impl Engine {
     /// offline, the catalog given at start stays.
     pub fn refresh_catalog(mut self, cache_dir: Option<PathBuf>) -> Self {
         self.refresh = Some(cache_dir);
+        self
+    }
+
+    /// Joins the project's instructions to the system prompt of every request (after
+    /// chatterm's own, so they are inside the cached prefix); `/system` keeps them.
+    pub fn with_project_instructions(
+        mut self,
+        project: crate::attach::ProjectInstructions,
+    ) -> Self {
+        self.project = project;
         self
     }
 
@@ -296,7 +311,7 @@ impl Engine {
     ) {
         let starts_turn = matches!(
             cmd,
-            Command::Send(_) | Command::Fork { .. } | Command::Retry
+            Command::Send(_) | Command::SendAttached { .. } | Command::Fork { .. } | Command::Retry
         );
         if starts_turn && running.is_some() {
             return self.defer(cmd, updates);
@@ -306,20 +321,9 @@ impl Engine {
             self.cancel_draft_count();
         }
         match cmd {
-            Command::Send(text) => {
-                // Text joins a trailing results message only while the journal has not
-                // been given it; one already stored (written before its request, which
-                // then failed or died with its process) stays a message of its own, or
-                // the store would hold its results twice. The API merges the two turns.
-                let unwritten =
-                    tool_plan::answer_dangling_calls(&mut self.messages) || self.results_pending;
-                if unwritten {
-                    tool_plan::push_user_text(&mut self.messages, text);
-                } else {
-                    self.messages.push(Message::user_text(text));
-                }
-                self.record_last_user(updates);
-                *running = Some(self.start_turn(updates));
+            Command::Send(text) => self.send(&text, &[], running, updates),
+            Command::SendAttached { text, attachments } => {
+                self.send(&text, &attachments, running, updates);
             }
             Command::Fork { user_index, text } => {
                 if !self.fork_at(user_index, updates) {

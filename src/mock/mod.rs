@@ -37,6 +37,7 @@
 //! Nothing here is used by the client code paths: the mock only depends on the wire types.
 
 pub mod assistant;
+mod assistant_media;
 pub mod assistant_tools;
 pub mod batches;
 pub mod body;
@@ -57,6 +58,7 @@ mod support;
 pub mod thinking;
 pub mod validate;
 pub mod validate_cache;
+mod validate_media;
 pub mod workload;
 
 #[cfg(test)]

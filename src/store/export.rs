@@ -74,6 +74,34 @@ pub fn to_markdown(
     out
 }
 
+/// A user message's attachments, by name and size (their content stays out of the
+/// document; the JSON export has it).
+fn attachments(out: &mut String, content: &[ContentBlock]) {
+    let found = crate::attach::in_message(content);
+    for a in &found {
+        let what = match &a.kind {
+            crate::attach::AttachmentKind::Text { range: Some(r), .. } => {
+                format!("text, lines {r}")
+            }
+            crate::attach::AttachmentKind::Text { lines, .. } => format!("text, {lines} lines"),
+            crate::attach::AttachmentKind::Image { width, height, .. } => {
+                format!("image, {width}x{height}")
+            }
+            crate::attach::AttachmentKind::Pdf { pages } => format!("PDF, {pages} pages"),
+        };
+        let _ = writeln!(
+            out,
+            "- Attachment: `{}` ({}, {})",
+            one_line(&a.name).replace('`', "'"),
+            crate::attach::human_size(a.size),
+            what
+        );
+    }
+    if !found.is_empty() {
+        out.push('\n');
+    }
+}
+
 fn message(out: &mut String, m: &StoredMessage, results: &HashMap<&str, (&ToolResultBlock, bool)>) {
     let who = match (m.role, &m.model) {
         (Role::User, _) => "You".to_owned(),
@@ -83,8 +111,13 @@ fn message(out: &mut String, m: &StoredMessage, results: &HashMap<&str, (&ToolRe
     let _ = writeln!(out, "\n## {who}\n");
     // Cited text keeps its footnote markers; the sources follow the message as links.
     let mut notes = crate::stream::citations::Footnotes::new();
+    if m.role == Role::User {
+        attachments(out, &m.content);
+    }
     for block in &m.content {
         match block {
+            ContentBlock::Text(t) if crate::attach::is_attachment_text(&t.text) => {}
+            ContentBlock::Other(v) if v.get("type") == Some(&Value::from("document")) => {}
             ContentBlock::Text(t) => {
                 let markers = notes.markers_for(t);
                 let _ = writeln!(out, "{}{markers}\n", t.text.trim_end());
@@ -106,6 +139,8 @@ fn message(out: &mut String, m: &StoredMessage, results: &HashMap<&str, (&ToolRe
                 }
             }
             ContentBlock::ToolResult(r) => tool_result(out, r, true),
+            // Listed by `attachments` above.
+            ContentBlock::Image(_) if m.role == Role::User => {}
             ContentBlock::Image(_) => out.push_str("_(image)_\n\n"),
             other => match crate::api::answered::FallbackHop::of(other) {
                 Some(hop) => {

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod answered;
+mod attachments;
 mod binary;
 mod budget_cli;
 mod caching;

@@ -8,11 +8,13 @@
 //! Widgets own their drawing state (scroll, selection, caches); the keys that change it
 //! arrive through the app.
 
+pub mod chips;
 pub mod commands;
 pub mod extract_panel;
 pub(in crate::tui) mod help;
 pub mod input;
 pub mod json_view;
+pub mod mention;
 pub mod picker;
 pub(in crate::tui) mod sidebar;
 pub(in crate::tui) mod sidebar_sections;

@@ -25,6 +25,7 @@
 //! ([`keymap`]).
 
 pub(in crate::tui) mod approval;
+pub(in crate::tui) mod attach_text;
 pub(in crate::tui) mod commands;
 pub(in crate::tui) mod compose;
 pub mod cost;

@@ -26,23 +26,15 @@ use crate::tui::render::wrap::{str_width, truncate};
 /// Rows of matches shown at once; more scroll.
 pub const MENTION_ROWS: usize = 8;
 
-/// What the popup is showing for the token at the cursor.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MentionList {
-    /// The index is still walking the tree: nothing to filter yet.
-    Indexing,
-    /// The best matches, best first (workspace-relative paths); empty: none matched.
-    Ready(Vec<String>),
-    /// The index could not be built; says why.
-    Failed(String),
-}
-
 /// The popup's state. See the module docs.
 #[derive(Debug, Clone, Default)]
 pub struct MentionPopup {
     /// The text after the `@` at the cursor; `None` while the cursor is in no mention.
     query: Option<String>,
-    list: Option<MentionList>,
+    /// The best matches, best first (workspace-relative paths).
+    paths: Vec<String>,
+    /// The index is still walking: the matches are among the files found so far.
+    indexing: bool,
     selected: usize,
     offset: usize,
     /// Closed with Esc: stays closed until the query changes.
@@ -50,23 +42,21 @@ pub struct MentionPopup {
 }
 
 impl MentionPopup {
-    /// Shows `list` for the mention `query` at the cursor, or with `None` closes. The
-    /// selection follows its path while the list narrows; a changed query reopens a popup
-    /// closed with Esc.
-    pub fn show(&mut self, query: Option<&str>, list: Option<MentionList>) {
+    /// Shows `paths` for the mention `query` at the cursor, or with `None` closes;
+    /// `indexing` while the index is still walking. The selection follows its path while
+    /// the list narrows; a changed query reopens a popup closed with Esc.
+    pub fn show(&mut self, query: Option<&str>, paths: Vec<String>, indexing: bool) {
         if self.query.as_deref() != query {
             self.dismissed = false;
         }
         let previous = self.selected_path().map(str::to_owned);
         self.query = query.map(str::to_owned);
-        self.list = if query.is_some() { list } else { None };
-        self.selected = match (&self.list, previous) {
-            (Some(MentionList::Ready(paths)), Some(p)) => {
-                paths.iter().position(|x| *x == p).unwrap_or(0)
-            }
-            _ => 0,
-        };
-        self.offset = visible_offset(self.offset.min(self.selected), self.selected);
+        self.paths = if query.is_some() { paths } else { Vec::new() };
+        self.indexing = indexing && query.is_some();
+        self.selected = previous
+            .and_then(|p| self.paths.iter().position(|x| *x == p))
+            .unwrap_or(0);
+        self.offset = visible_offset(self.offset, self.selected);
     }
 
     /// The query of the mention at the cursor, when there is one.
@@ -76,14 +66,11 @@ impl MentionPopup {
 
     /// Whether the index was still walking when the list was last asked for.
     pub fn is_indexing(&self) -> bool {
-        self.query.is_some() && self.list == Some(MentionList::Indexing)
+        self.indexing
     }
 
     fn paths(&self) -> &[String] {
-        match &self.list {
-            Some(MentionList::Ready(paths)) => paths,
-            _ => &[],
-        }
+        &self.paths
     }
 
     /// Whether the popup is drawn: a mention is at the cursor, Esc did not close it, and
@@ -93,7 +80,7 @@ impl MentionPopup {
             return false;
         };
         let done = matches!(self.paths(), [only] if only == query);
-        !self.dismissed && self.list.is_some() && !done
+        !self.dismissed && !done
     }
 
     /// Whether Up, Down, Tab and Enter belong to the popup: it is open with a match.
@@ -159,8 +146,16 @@ impl MentionPopup {
             .border_style(theme.style(Role::Border))
             .title(Span::styled(self.title(), theme.style(Role::Dim)));
         let below = paths.len().saturating_sub(offset + rows);
-        if offset + below > 0 {
-            let hint = format!(" {} of {} · ↑↓ Tab ", self.selected + 1, paths.len());
+        let hint = match (offset + below > 0, self.indexing && !paths.is_empty()) {
+            (_, true) => Some(" indexing… ".to_owned()),
+            (true, false) => Some(format!(
+                " {} of {} · ↑↓ Tab ",
+                self.selected + 1,
+                paths.len()
+            )),
+            (false, false) => None,
+        };
+        if let Some(hint) = hint {
             block = block.title_bottom(Span::styled(hint, theme.style(Role::Dim)));
         }
         let inner = block.inner(area);
@@ -170,16 +165,13 @@ impl MentionPopup {
         }
         let width = usize::from(inner.width);
         let note =
-            |text: &str, role| Line::from(Span::styled(format!(" {text}"), theme.style(role)));
-        let line = match &self.list {
-            Some(MentionList::Indexing) => Some(note("indexing…", Role::Dim)),
-            Some(MentionList::Failed(why)) => Some(note(&sanitize_line(why), Role::Warning)),
-            Some(MentionList::Ready(p)) if p.is_empty() => {
-                Some(note("no file matches: stays text", Role::Dim))
-            }
-            _ => None,
-        };
-        if let Some(line) = line {
+            |text: &str| Line::from(Span::styled(format!(" {text}"), theme.style(Role::Dim)));
+        if paths.is_empty() {
+            let line = if self.indexing {
+                note("indexing…")
+            } else {
+                note("no file matches: stays text")
+            };
             buf.set_line(inner.x, inner.y, &line, inner.width);
             return;
         }

@@ -2,15 +2,13 @@ use super::*;
 
 use crate::tui::test_support::{dark, rows};
 
-fn ready(paths: &[&str]) -> Option<MentionList> {
-    Some(MentionList::Ready(
-        paths.iter().map(|p| p.to_string()).collect(),
-    ))
+fn ready(paths: &[&str]) -> Vec<String> {
+    paths.iter().map(|p| p.to_string()).collect()
 }
 
-fn popup(query: &str, list: Option<MentionList>) -> MentionPopup {
+fn popup(query: &str, paths: Vec<String>) -> MentionPopup {
     let mut p = MentionPopup::default();
-    p.show(Some(query), list);
+    p.show(Some(query), paths, false);
     p
 }
 
@@ -34,7 +32,7 @@ fn the_selection_follows_its_path_and_wraps() {
     p.select_next();
     assert_eq!(p.selected_path(), Some("Makefile"));
     // Narrowing keeps the same path selected, wherever it moved.
-    p.show(Some("mak"), ready(&["Makefile", "src/make.rs"]));
+    p.show(Some("mak"), ready(&["Makefile", "src/make.rs"]), false);
     assert_eq!(p.selected_path(), Some("Makefile"));
     p.select_prev();
     assert_eq!(p.selected_path(), Some("src/make.rs"));
@@ -47,11 +45,11 @@ fn esc_closes_until_the_query_changes_and_leaving_the_mention_closes() {
     let mut p = popup("ma", ready(&["src/main.rs"]));
     p.dismiss();
     assert!(!p.is_open());
-    p.show(Some("ma"), ready(&["src/main.rs"]));
+    p.show(Some("ma"), ready(&["src/main.rs"]), false);
     assert!(!p.is_open(), "the same query stays closed");
-    p.show(Some("mai"), ready(&["src/main.rs"]));
+    p.show(Some("mai"), ready(&["src/main.rs"]), false);
     assert!(p.is_open());
-    p.show(None, ready(&["src/main.rs"]));
+    p.show(None, ready(&["src/main.rs"]), false);
     assert!(!p.is_open());
     assert_eq!(p.height(), 0);
 }
@@ -66,7 +64,8 @@ fn an_exact_single_match_leaves_nothing_to_complete() {
 
 #[test]
 fn while_indexing_the_popup_says_so_and_takes_no_keys() {
-    let p = popup("", Some(MentionList::Indexing));
+    let mut p = MentionPopup::default();
+    p.show(Some(""), Vec::new(), true);
     assert!(p.is_open());
     assert!(p.is_indexing());
     assert!(!p.has_choice(), "Enter still sends while the index walks");
@@ -92,15 +91,17 @@ fn snapshot_mention_matches() {
         .map(|i| format!("src/module_{i:02}/main.rs"))
         .collect();
     let mut p = MentionPopup::default();
-    p.show(Some("main"), Some(MentionList::Ready(paths)));
+    p.show(Some("main"), paths, false);
     p.select_next();
     snap("mention_matches", &p);
 }
 
 #[test]
 fn snapshot_mention_indexing() {
-    snap(
-        "mention_indexing",
-        &popup("sr", Some(MentionList::Indexing)),
-    );
+    let mut p = MentionPopup::default();
+    p.show(Some("sr"), Vec::new(), true);
+    snap("mention_indexing", &p);
+    // Matches among the files found so far show while the walk goes on.
+    p.show(Some("sr"), ready(&["src/lib.rs", "src/main.rs"]), true);
+    snap("mention_partial", &p);
 }

@@ -5,6 +5,8 @@
 //!
 //! - [`api`]: the wire. Serde types, the SSE decoder, typed stream events, the HTTP client,
 //!   typed errors and the retry policy.
+//! - [`attach`]: files, images and PDFs sent with a message (kinds, limits, `@` mentions,
+//!   the workspace file index), and the project's AGENTS.md / CLAUDE.md.
 //! - [`stream`]: folds stream events into a final message, with live updates; the
 //!   incremental partial-JSON parser for tool inputs.
 //! - [`domain`]: the types shared below `config`: the model tier, the approval policy.
@@ -27,6 +29,7 @@
 //! ratatui-textarea, syntect); everything else is UI-free. `tests/it/layering.rs` enforces it.
 
 pub mod api;
+pub mod attach;
 pub mod config;
 pub mod cost;
 pub mod domain;

@@ -17,7 +17,8 @@
 //! `count_tokens`, the summary request) is in `compact.rs`.
 //!
 //! Estimates are deliberately simple: about one token per 4 characters of a block's JSON,
-//! the same rule the mock server counts with. They only decide *when* to fold; the real
+//! the same rule the mock server counts with; images and PDFs by their dimensions and
+//! pages ([`crate::attach::estimate_block`]), as their base64 would count far too many. They only decide *when* to fold; the real
 //! sizes come from the API's usage and `count_tokens` near the limit.
 
 use crate::api::{ContentBlock, Message, MessagesRequest, Role};
@@ -36,7 +37,7 @@ pub fn estimate_messages(messages: &[Message]) -> u64 {
     messages
         .iter()
         .flat_map(|m| &m.content)
-        .map(estimate_json)
+        .map(|b| crate::attach::estimate_block(b).unwrap_or_else(|| estimate_json(b)))
         .sum()
 }
 

@@ -98,7 +98,9 @@ fn fail(e: crate::store::StoreError) -> JournalError {
 
 impl Journal for Store {
     fn begin(&self, model: &str, first: &Message) -> Result<String, JournalError> {
-        let id = self.create(model, &first.text()).map_err(fail)?;
+        let id = self
+            .create(model, &crate::attach::typed_text(&first.content))
+            .map_err(fail)?;
         self.append(id, first).map_err(fail)?;
         Ok(id.to_string())
     }

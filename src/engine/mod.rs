@@ -72,6 +72,15 @@ pub enum Command {
     /// Send a user message and run a turn. Sent while a turn runs, it waits for that turn
     /// to end (one such message at most; more are refused with a notice).
     Send(String),
+    /// Send a user message with attachments ([`crate::attach`]): the attachments' blocks
+    /// go first, then `text` (left out when empty). Otherwise exactly `Send`: stored
+    /// (each attachment once, by hash) and replayed unchanged on resume. A message whose
+    /// request would be over the API's limits (32 MB, 100 images) is not sent: the turn
+    /// ends at once with the API's own `413 request_too_large` error, worded locally.
+    SendAttached {
+        text: String,
+        attachments: Vec<crate::attach::Attachment>,
+    },
     /// Cancel the running turn; its HTTP request is aborted at once.
     Cancel,
     /// Use this tier from the next request on (clears a `--model` override).

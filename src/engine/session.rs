@@ -67,6 +67,8 @@ pub struct Engine {
     pub(crate) choice: TierChoice,
     pub(crate) model_override: Option<String>,
     pub(crate) system: Option<String>,
+    /// The project's AGENTS.md / CLAUDE.md, joined after `system` in every request.
+    pub(crate) project: crate::attach::ProjectInstructions,
     pub(crate) cache: CacheConfig,
     pub(crate) context: ContextConfig,
     pub(crate) routing: RoutingConfig,
@@ -122,6 +124,7 @@ impl Engine {
             choice: config.models.tier,
             model_override: None,
             system: config.chat.system.clone(),
+            project: crate::attach::ProjectInstructions::default(),
             cache: config.cache,
             context: config.context,
             routing: config.routing.clone(),
@@ -198,6 +201,13 @@ impl Engine {
     /// offline, the catalog given at start stays.
     pub fn refresh_catalog(mut self, cache_dir: Option<PathBuf>) -> Self {
         self.refresh = Some(cache_dir);
+        self
+    }
+
+    /// Joins the project's instructions to the system prompt of every request (after
+    /// chatterm's own, so they are inside the cached prefix); `/system` keeps them.
+    pub fn with_project_instructions(mut self, project: crate::attach::ProjectInstructions) -> Self {
+        self.project = project;
         self
     }
 
@@ -290,26 +300,15 @@ impl Engine {
     ) {
         let starts_turn = matches!(
             cmd,
-            Command::Send(_) | Command::Fork { .. } | Command::Retry
+            Command::Send(_) | Command::SendAttached { .. } | Command::Fork { .. } | Command::Retry
         );
         if starts_turn && running.is_some() {
             return self.defer(cmd, updates);
         }
         match cmd {
-            Command::Send(text) => {
-                // Text joins a trailing results message only while the journal has not
-                // been given it; one already stored (written before its request, which
-                // then failed or died with its process) stays a message of its own, or
-                // the store would hold its results twice. The API merges the two turns.
-                let unwritten =
-                    tool_plan::answer_dangling_calls(&mut self.messages) || self.results_pending;
-                if unwritten {
-                    tool_plan::push_user_text(&mut self.messages, text);
-                } else {
-                    self.messages.push(Message::user_text(text));
-                }
-                self.record_last_user(updates);
-                *running = Some(self.start_turn(updates));
+            Command::Send(text) => self.send(&text, &[], running, updates),
+            Command::SendAttached { text, attachments } => {
+                self.send(&text, &attachments, running, updates);
             }
             Command::Fork { user_index, text } => {
                 if !self.fork_at(user_index, updates) {
@@ -381,6 +380,64 @@ impl Engine {
                 self.report_size(updates);
             }
         }
+    }
+
+    /// A typed message (with its attachments) joins the history and its turn starts; one
+    /// whose request would be over the API's limits is refused and leaves no trace.
+    fn send(
+        &mut self,
+        text: &str,
+        attachments: &[crate::attach::Attachment],
+        running: &mut Option<Running>,
+        updates: &UnboundedSender<Update>,
+    ) {
+        let before = self.messages.clone();
+        // Text joins a trailing results message only while the journal has not been given
+        // it; one already stored (written before its request, which then failed or died
+        // with its process) stays a message of its own, or the store would hold its
+        // results twice. The API merges the two turns.
+        let unwritten =
+            tool_plan::answer_dangling_calls(&mut self.messages) || self.results_pending;
+        let blocks = crate::attach::user_message(text, attachments).content;
+        if unwritten {
+            tool_plan::push_user_blocks(&mut self.messages, blocks);
+        } else {
+            self.messages.push(Message {
+                role: Role::User,
+                content: blocks,
+            });
+        }
+        if !attachments.is_empty() {
+            let settings = self.settings_for(self.current_model(), 1);
+            if let Err(e) = crate::attach::limits::check_request(&request::build(
+                &self.messages,
+                &settings,
+            )) {
+                self.messages = before;
+                return self.refuse(e, updates);
+            }
+        }
+        self.record_last_user(updates);
+        *running = Some(self.start_turn(updates));
+    }
+
+    /// A message that was not sent ends its turn at once with the error the API would
+    /// have answered with (so every front end shows it as it shows any failure).
+    fn refuse(&mut self, error: crate::attach::AttachError, updates: &UnboundedSender<Update>) {
+        let turn = TurnId(self.next_turn);
+        self.next_turn += 1;
+        let _ = updates.send(Update::Error {
+            turn,
+            error: ApiError::Http {
+                status: 413,
+                kind: "request_too_large".into(),
+                message: format!("not sent: {error}"),
+                request_id: None,
+                retry_after: None,
+                should_retry: Some(false),
+            },
+            partial: None,
+        });
     }
 
     /// `Retry`: the newest answer leaves the history (and the journal's), and the turn

@@ -39,7 +39,7 @@ impl Engine {
             None => journal.begin(self.current_model(), &message).map(|id| {
                 self.conversation = Some(id);
                 if self.auto_title {
-                    self.title_pending = Some(message.text());
+                    self.title_pending = Some(crate::attach::typed_text(&message.content));
                 }
                 self.announce_conversation(updates);
             }),

@@ -68,7 +68,10 @@ impl Engine {
         RequestSettings {
             model: model.to_owned(),
             max_tokens,
-            system: self.system.clone(),
+            system: crate::attach::instructions::join_system(
+                self.system.as_deref(),
+                &self.project,
+            ),
             cache_ttl: self.cache.enabled.then_some(self.cache.ttl),
             ..RequestSettings::default()
         }

@@ -237,6 +237,11 @@ pub fn tool_result(id: &str, output: &ToolOutput) -> ContentBlock {
 /// stopped tool round) it joins their message, after them: the API wants the results
 /// first in the very next user message.
 pub fn push_user_text(messages: &mut Vec<Message>, text: String) {
+    push_user_blocks(messages, vec![ContentBlock::text(text)]);
+}
+
+/// [`push_user_text`] for any blocks (a message with attachments).
+pub fn push_user_blocks(messages: &mut Vec<Message>, blocks: Vec<ContentBlock>) {
     if let Some(last) = messages.last_mut() {
         let only_results = last.role == Role::User
             && !last.content.is_empty()
@@ -245,11 +250,14 @@ pub fn push_user_text(messages: &mut Vec<Message>, text: String) {
                 .iter()
                 .all(|b| matches!(b, ContentBlock::ToolResult(_)));
         if only_results {
-            last.content.push(ContentBlock::text(text));
+            last.content.extend(blocks);
             return;
         }
     }
-    messages.push(Message::user_text(text));
+    messages.push(Message {
+        role: Role::User,
+        content: blocks,
+    });
 }
 
 /// When the history ends with an assistant message whose calls were never answered (a

@@ -1,0 +1,117 @@
+//! The fuzzy filter for `@`-completion: which paths match what was typed, best first.
+//!
+//! Scoring is nucleo's (the matcher helix uses), configured for paths: a match at the
+//! start of a path component or of a word scores more, a gap less; the query is
+//! case-insensitive unless it has a capital. Only the top `limit` matches get their
+//! positions computed (the popup highlights them). Ties go to the shorter path, then to
+//! the order the walk found them.
+
+use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+
+/// One path that matched, with its score and the char positions the query matched at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match {
+    pub path: String,
+    /// Char (not byte) indices into `path`, ascending.
+    pub positions: Vec<usize>,
+    pub score: u32,
+}
+
+/// A reusable filter (the matcher keeps its scratch memory between calls).
+pub struct Filter {
+    matcher: Matcher,
+    buf: Vec<char>,
+}
+
+impl Default for Filter {
+    fn default() -> Self {
+        Self {
+            matcher: Matcher::new(Config::DEFAULT.match_paths()),
+            buf: Vec::new(),
+        }
+    }
+}
+
+/// What [`Filter::run`] found: every matching candidate (for narrowing the next
+/// keystroke's search) and the best `limit` of them.
+pub struct Filtered {
+    pub matching: Vec<u32>,
+    pub top: Vec<Match>,
+}
+
+impl Filter {
+    /// Scores `candidates` (indices into `paths`) against `query`. An empty query matches
+    /// everything, in the given order.
+    pub fn run(
+        &mut self,
+        paths: &[String],
+        candidates: impl Iterator<Item = u32>,
+        query: &str,
+        limit: usize,
+    ) -> Filtered {
+        if query.is_empty() {
+            let matching: Vec<u32> = candidates.collect();
+            let top = matching
+                .iter()
+                .take(limit)
+                .map(|&i| Match {
+                    path: paths[i as usize].clone(),
+                    positions: Vec::new(),
+                    score: 0,
+                })
+                .collect();
+            return Filtered { matching, top };
+        }
+        let atom = Atom::new(
+            query,
+            CaseMatching::Smart,
+            Normalization::Smart,
+            AtomKind::Fuzzy,
+            false,
+        );
+        let mut scored: Vec<(u16, u32)> = Vec::new();
+        for i in candidates {
+            let hay = Utf32Str::new(&paths[i as usize], &mut self.buf);
+            if let Some(score) = atom.score(hay, &mut self.matcher) {
+                scored.push((score, i));
+            }
+        }
+        let matching: Vec<u32> = scored.iter().map(|&(_, i)| i).collect();
+        let rank = |a: &(u16, u32), b: &(u16, u32)| {
+            b.0.cmp(&a.0)
+                .then_with(|| paths[a.1 as usize].len().cmp(&paths[b.1 as usize].len()))
+                .then_with(|| a.1.cmp(&b.1))
+        };
+        if scored.len() > limit && limit > 0 {
+            scored.select_nth_unstable_by(limit - 1, rank);
+            scored.truncate(limit);
+        }
+        scored.sort_unstable_by(rank);
+        scored.truncate(limit);
+        let top = scored
+            .iter()
+            .map(|&(score, i)| self.positions(&atom, &paths[i as usize], score))
+            .collect();
+        Filtered { matching, top }
+    }
+
+    fn positions(&mut self, atom: &Atom, path: &str, score: u16) -> Match {
+        let mut indices = Vec::new();
+        let hay = Utf32Str::new(path, &mut self.buf);
+        atom.indices(hay, &mut self.matcher, &mut indices);
+        indices.sort_unstable();
+        indices.dedup();
+        Match {
+            path: path.to_owned(),
+            positions: indices.into_iter().map(|i| i as usize).collect(),
+            score: u32::from(score),
+        }
+    }
+}
+
+/// Filters `paths` once (tests and one-off callers; the index keeps a [`Filter`]).
+pub fn filter(paths: &[String], query: &str, limit: usize) -> Vec<Match> {
+    let all = 0..u32::try_from(paths.len()).unwrap_or(u32::MAX);
+    Filter::default().run(paths, all, query, limit).top
+}

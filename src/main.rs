@@ -165,6 +165,8 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
             .with_local_time(local),
         catalog.clone(),
     );
+    // Attachments check a file against the model in use (images, PDFs).
+    let attach_catalog = catalog.clone();
     let mut engine = Engine::new(client, &config, pricing.clone())
         .with_model(cli.model.clone())
         .with_catalog(catalog)
@@ -217,6 +219,10 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     let mut options = app_options(&config, &cli, cost)?;
     options.notices = warnings.iter().map(|w| format!("config: {w}")).collect();
     options.notices.extend(root_warning);
+    options.attach = Some(tui::app::attach::AttachOptions::from_config(
+        &config.tools,
+        attach_catalog,
+    ));
     let link = tui::run::store::StoreLink { store, resumed };
     let (ending, hint) = tui::run::run(options, handle, extract, cli.prompt.clone(), link)
         .await
@@ -264,5 +270,6 @@ fn app_options(config: &Config, cli: &Cli, cost: CostOptions) -> Result<AppOptio
         cost,
         approve_all: cli.approve_all,
         notices: Vec::new(),
+        attach: None,
     })
 }

@@ -31,9 +31,8 @@ pub(super) fn to_blocks(a: &Attachment) -> Vec<ContentBlock> {
 
 /// The block that carries the content (the one the store keeps by hash).
 pub(super) fn main_block(a: &Attachment) -> ContentBlock {
-    let base64_source = |media_type: &str| {
-        json!({"type": "base64", "media_type": media_type, "data": &*a.payload})
-    };
+    let base64_source =
+        |media_type: &str| json!({"type": "base64", "media_type": media_type, "data": &*a.payload});
     match &a.kind {
         AttachmentKind::Text { .. } => ContentBlock::text(&*a.payload),
         AttachmentKind::Image { media_type, .. } => ContentBlock::Image(ImageBlock {
@@ -126,9 +125,9 @@ pub fn typed_text(content: &[ContentBlock]) -> String {
 }
 
 fn text_info(header: Header, block_text: &str) -> AttachmentInfo {
-    let body = block_text
-        .split_once('\n')
-        .map_or("", |(_, rest)| rest.strip_suffix("\n</file>").unwrap_or(rest));
+    let body = block_text.split_once('\n').map_or("", |(_, rest)| {
+        rest.strip_suffix("\n</file>").unwrap_or(rest)
+    });
     AttachmentInfo {
         name: header.name,
         kind: AttachmentKind::Text {
@@ -165,9 +164,15 @@ fn image_info(source: &Value, caption: Option<Header>) -> Option<AttachmentInfo>
 fn pdf_info(block: &Value, caption: Option<Header>) -> Option<AttachmentInfo> {
     let bytes = decoded(block.get("source")?)?;
     let pages = pdf::pages(&bytes);
-    let title = block.get("title").and_then(Value::as_str).map(str::to_owned);
+    let title = block
+        .get("title")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     Some(AttachmentInfo {
-        name: caption.map(|c| c.name).or(title).unwrap_or_else(|| "document".into()),
+        name: caption
+            .map(|c| c.name)
+            .or(title)
+            .unwrap_or_else(|| "document".into()),
         kind: AttachmentKind::Pdf { pages },
         size: bytes.len() as u64,
         tokens: u64::from(pages) * limits::TOKENS_PER_PDF_PAGE,

@@ -16,7 +16,9 @@ pub enum AttachError {
     Confined { name: String, reason: String },
     #[error("{name}: a directory cannot be attached (mention the files in it)")]
     Directory { name: String },
-    #[error("{name}: a binary file ({what}) cannot be attached; only text, PNG, JPEG, GIF, WebP and PDF can")]
+    #[error(
+        "{name}: a binary file ({what}) cannot be attached; only text, PNG, JPEG, GIF, WebP and PDF can"
+    )]
     Binary { name: String, what: String },
     #[error("{name}: the model {model} does not take {kind} input")]
     Unsupported {
@@ -40,8 +42,14 @@ pub enum AttachError {
         limit: u32,
         advice: String,
     },
-    #[error("{name}: {pages} pages is over the API's limit of {limit} pages per PDF; split it (e.g. `qpdf --split-pages`)")]
-    TooManyPages { name: String, pages: u32, limit: u32 },
+    #[error(
+        "{name}: {pages} pages is over the API's limit of {limit} pages per PDF; split it (e.g. `qpdf --split-pages`)"
+    )]
+    TooManyPages {
+        name: String,
+        pages: u32,
+        limit: u32,
+    },
     #[error("{name}: lines {range} are not in the file ({lines} lines)")]
     BadRange {
         name: String,

@@ -87,7 +87,9 @@ pub(super) fn prepare(
         width,
         height,
         limit: MAX_IMAGE_SIDE,
-        advice: format!(" to downscale here ({reason}); shrink it first, e.g. `magick IN -resize 1568x1568 OUT`"),
+        advice: format!(
+            " to downscale here ({reason}); shrink it first, e.g. `magick IN -resize 1568x1568 OUT`"
+        ),
     })?;
     downscale(name, &decoded, media_type, (width, height))
 }

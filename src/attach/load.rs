@@ -134,7 +134,13 @@ fn build(
             downscaled_from: prepared.downscaled_from,
         };
         let tokens = limits::image_tokens(prepared.width, prepared.height);
-        return Ok(finish(name, kind, &prepared.bytes, tokens, base64(&prepared.bytes)));
+        return Ok(finish(
+            name,
+            kind,
+            &prepared.bytes,
+            tokens,
+            base64(&prepared.bytes),
+        ));
     }
     if pdf::is_pdf(&bytes) {
         return load_pdf(name, &bytes, options);

@@ -56,7 +56,8 @@ fn quoted(rest: &str) -> Option<(String, usize)> {
 /// A bare path: up to whitespace, without trailing punctuation.
 fn bare(rest: &str) -> Option<(String, usize)> {
     let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-    let word = rest[..word_end].trim_end_matches([',', '.', ';', ':', '!', '?', ')', ']', '}', '\'', '"']);
+    let word =
+        rest[..word_end].trim_end_matches([',', '.', ';', ':', '!', '?', ')', ']', '}', '\'', '"']);
     (!word.is_empty()).then(|| (word.to_owned(), word.len()))
 }
 
@@ -65,10 +66,7 @@ fn bare(rest: &str) -> Option<(String, usize)> {
 /// there is no workspace root; the first other refusal (outside
 /// the workspace, too large, a binary, ...) is returned, so nothing is sent. The same
 /// attachment mentioned twice is attached once.
-pub fn resolve_mentions(
-    text: &str,
-    options: &LoadOptions,
-) -> Result<Vec<Attachment>, AttachError> {
+pub fn resolve_mentions(text: &str, options: &LoadOptions) -> Result<Vec<Attachment>, AttachError> {
     if options.workspace.is_none() {
         return Ok(Vec::new());
     }

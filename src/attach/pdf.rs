@@ -31,14 +31,15 @@ pub(super) fn pages(bytes: &[u8]) -> u32 {
             _ => objects += 1,
         }
     }
-    if objects > 0 { objects } else { max_count.max(1) }
+    if objects > 0 {
+        objects
+    } else {
+        max_count.max(1)
+    }
 }
 
 fn skip_space(bytes: &[u8]) -> &[u8] {
-    let n = bytes
-        .iter()
-        .take_while(|b| b.is_ascii_whitespace())
-        .count();
+    let n = bytes.iter().take_while(|b| b.is_ascii_whitespace()).count();
     &bytes[n..]
 }
 

@@ -69,11 +69,7 @@ pub(super) fn parse_range(s: &str) -> Option<LineRange> {
 }
 
 /// The lines of `text` in `range`, and how many lines the file has.
-pub(super) fn take_lines(
-    name: &str,
-    text: &str,
-    range: LineRange,
-) -> Result<String, AttachError> {
+pub(super) fn take_lines(name: &str, text: &str, range: LineRange) -> Result<String, AttachError> {
     let total = text.lines().count();
     let end = range.end.unwrap_or(total).min(total);
     if range.start > total {

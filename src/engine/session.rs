@@ -206,7 +206,10 @@ impl Engine {
 
     /// Joins the project's instructions to the system prompt of every request (after
     /// chatterm's own, so they are inside the cached prefix); `/system` keeps them.
-    pub fn with_project_instructions(mut self, project: crate::attach::ProjectInstructions) -> Self {
+    pub fn with_project_instructions(
+        mut self,
+        project: crate::attach::ProjectInstructions,
+    ) -> Self {
         self.project = project;
         self
     }
@@ -409,10 +412,9 @@ impl Engine {
         }
         if !attachments.is_empty() {
             let settings = self.settings_for(self.current_model(), 1);
-            if let Err(e) = crate::attach::limits::check_request(&request::build(
-                &self.messages,
-                &settings,
-            )) {
+            if let Err(e) =
+                crate::attach::limits::check_request(&request::build(&self.messages, &settings))
+            {
                 self.messages = before;
                 return self.refuse(e, updates);
             }

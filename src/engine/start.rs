@@ -68,10 +68,7 @@ impl Engine {
         RequestSettings {
             model: model.to_owned(),
             max_tokens,
-            system: crate::attach::instructions::join_system(
-                self.system.as_deref(),
-                &self.project,
-            ),
+            system: crate::attach::instructions::join_system(self.system.as_deref(), &self.project),
             cache_ttl: self.cache.enabled.then_some(self.cache.ttl),
             ..RequestSettings::default()
         }

@@ -25,6 +25,8 @@
 //! ([`keymap`]).
 
 pub(in crate::tui) mod approval;
+pub mod attach;
+pub mod attach_send;
 pub(in crate::tui) mod attach_text;
 pub(in crate::tui) mod commands;
 pub(in crate::tui) mod compose;
@@ -89,6 +91,9 @@ pub enum Effect {
     Editor(String),
     /// Cancel the extraction with this id.
     CancelExtract(u64),
+    /// Load files for an attachment (`app/attach_send.rs`); the answer goes to
+    /// [`App::files_loaded`], [`App::paste_loaded`] or [`App::mentions_resolved`].
+    Attach(crate::tui::app::attach_send::AttachRequest),
     Quit,
 }
 
@@ -194,6 +199,8 @@ pub struct App {
     pub(super) approval: ApprovalPrompt,
     /// The queue and paste chips (`app/compose.rs`).
     pub(super) compose: Compose,
+    /// Attachments: the mention popup, pending chips, the paste offer (`app/attach.rs`).
+    pub(super) attach: crate::tui::app::attach::Attachments,
 }
 
 /// What the screen shows and how, toggled by keys and told by the terminal.
@@ -229,6 +236,8 @@ pub struct AppOptions {
     /// Said once as info notices when the screen opens: config warnings (unknown keys),
     /// so they are seen now rather than after quitting, and a workspace root at home.
     pub notices: Vec<String>,
+    /// Attaching files and `@`-completion; `None` turns both off.
+    pub attach: Option<crate::tui::app::attach::AttachOptions>,
 }
 
 impl App {
@@ -276,6 +285,10 @@ impl App {
                 ..ApprovalPrompt::default()
             },
             compose: Compose::default(),
+            attach: crate::tui::app::attach::Attachments {
+                options: options.attach,
+                ..Default::default()
+            },
         };
         for text in notices {
             app.notice(NoticeKind::Info, text);
@@ -322,6 +335,9 @@ impl App {
             next = Some(next.map_or(spinner, |n| n.min(spinner)));
         }
         if let Some(at) = self.tick_retry_wait(now) {
+            next = Some(next.map_or(at, |n| n.min(at)));
+        }
+        if let Some(at) = self.tick_mentions(now) {
             next = Some(next.map_or(at, |n| n.min(at)));
         }
         if let Connection::Retrying { until, .. } = self.connection
@@ -497,6 +513,9 @@ impl App {
         match event.kind {
             MouseEventKind::ScrollUp => self.conversation.scroll_up(WHEEL_LINES),
             MouseEventKind::ScrollDown => self.conversation.scroll_down(WHEEL_LINES),
+            MouseEventKind::Down(crossterm::event::MouseButton::Left) => {
+                self.click_chip(event.column, event.row);
+            }
             _ => {}
         }
     }

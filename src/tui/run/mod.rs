@@ -31,6 +31,7 @@
 //! [`terminal_input`]: crate::tui::run::terminal_input
 
 pub mod ask;
+pub(in crate::tui) mod attach;
 pub mod clipboard;
 pub(in crate::tui) mod draft;
 pub mod ending;
@@ -356,6 +357,7 @@ fn apply_batch(
             Effect::Extract(request) => io.extractions.start(&request),
             Effect::CancelExtract(id) => io.extractions.cancel(id),
             Effect::Editor(draft) => io.editor = Some(draft),
+            Effect::Attach(request) => attach::apply(app, request),
             Effect::Quit => return Ok(true),
         }
     }

@@ -127,6 +127,44 @@ pub fn render_note(text: &str, role: Role, area: Rect, buf: &mut Buffer, theme: 
     );
 }
 
+impl crate::tui::app::App {
+    /// Rows above the input for the chips and the paste offer, at `width` columns.
+    pub(in crate::tui) fn chips_height(&self, width: u16) -> u16 {
+        let offer = u16::from(self.offer_line().is_some());
+        chip_rows(&self.chip_labels(), width) + offer
+    }
+
+    /// The chips, then the paste offer under them.
+    pub(in crate::tui) fn render_chips(&self, area: Rect, buf: &mut Buffer) {
+        if area.height == 0 {
+            return;
+        }
+        let labels = self.chip_labels();
+        render_chips(&labels, area, buf, &self.theme);
+        if let Some(line) = self.offer_line() {
+            let rows = chip_rows(&labels, area.width).min(area.height - 1);
+            let row = Rect::new(area.x, area.y + rows, area.width, 1);
+            render_note(&line, Role::Warning, row, buf, &self.theme);
+        }
+    }
+
+    /// The mention popup, over the conversation just above the chips and the input.
+    pub(in crate::tui) fn render_mentions(
+        &self,
+        areas: &crate::tui::widgets::view::Areas,
+        buf: &mut Buffer,
+    ) {
+        let popup = &self.attach.popup;
+        if !popup.is_open() {
+            return;
+        }
+        let h = popup.height().min(areas.conversation.height);
+        let w = areas.input.width.min(popup.width());
+        let y = areas.chips.y.saturating_sub(h);
+        popup.render(Rect::new(areas.input.x, y, w, h), buf, &self.theme);
+    }
+}
+
 #[cfg(test)]
 #[path = "chips_tests.rs"]
 mod tests;

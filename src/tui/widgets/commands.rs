@@ -61,6 +61,10 @@ pub enum SlashCommand {
         format: ExportFormat,
         path: Option<String>,
     },
+    /// Attach these files to the next message (any readable file).
+    Attach(Vec<String>),
+    /// Show the project instructions (AGENTS.md, CLAUDE.md) that were loaded.
+    Instructions,
 }
 
 /// What `/export` writes.
@@ -116,6 +120,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         "[md|json] [PATH]",
         "write this conversation to a file",
     ),
+    cmd("attach", "PATH...", "attach files to the next message"),
+    cmd(
+        "instructions",
+        "",
+        "show the project instructions that were loaded",
+    ),
     cmd(
         "extract",
         "SCHEMA",
@@ -170,6 +180,8 @@ fn parse_command(name: &str, arg: &str) -> Result<SlashCommand, String> {
         "compact" => no_args("compact", arg, SlashCommand::Compact),
         "resume" => no_args("resume", arg, SlashCommand::Resume),
         "export" => parse_export(arg),
+        "attach" => crate::tui::app::attach_text::split_paths(arg).map(SlashCommand::Attach),
+        "instructions" => no_args("instructions", arg, SlashCommand::Instructions),
         "" => Err("type a command name after / — /help lists them".to_owned()),
         _ => {
             let echo: String = name.chars().take(MAX_ECHO).collect();

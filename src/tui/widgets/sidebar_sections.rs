@@ -40,7 +40,7 @@ impl App {
             (None, Some(t)) => (format!("{t} tier"), Role::Dim),
             (None, None) => ("custom model".to_owned(), Role::Dim),
         };
-        vec![
+        let mut lines = vec![
             self.heading("Model", None, width),
             Line::styled(
                 truncate(&model, width),
@@ -50,7 +50,12 @@ impl App {
                 truncate(&sanitize_line(&tier), width),
                 self.theme.style(role),
             ),
-        ]
+        ];
+        // The project instructions ride in every request's system prompt: named here.
+        if let Some(line) = self.instructions_line() {
+            lines.push(self.note(&format!("+ {line}"), width));
+        }
+        lines
     }
 
     fn last_section(&self, width: usize) -> Lines {

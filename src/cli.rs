@@ -39,6 +39,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "CHATTERM_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Attach a file to the message (print mode; repeatable): text, PNG, JPEG, GIF, WebP or
+    /// PDF. `-` attaches standard input (then give the prompt as an argument).
+    #[arg(long = "attach", value_name = "FILE")]
+    pub attach: Vec<String>,
+
     /// Print the final message as JSON (print mode).
     #[arg(long)]
     pub json: bool,

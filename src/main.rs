@@ -169,9 +169,10 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     let attach_catalog = catalog.clone();
     let mut engine = Engine::new(client, &config, pricing.clone())
         .with_model(cli.model.clone())
-        .with_catalog(catalog)
+        .with_catalog(catalog.clone())
         .with_ledger(ledger.clone())
         .with_local_time(local)
+        .with_project_instructions(chatterm::attach::project_instructions(&config))
         .with_tools(
             startup::tools(&config, cli.demo)?,
             startup::tool_settings(&config, &cli),
@@ -186,6 +187,7 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     if let Some(dir) = refresh_dir {
         engine = engine.refresh_catalog(dir);
     }
+    let attach_options = startup::attach_options(&config, &catalog, engine.current_model());
     let mut handle = engine.spawn();
     let opts = PrintOptions { json: cli.json };
     let root_warning = startup::root_warning(&config, &cli);
@@ -195,7 +197,24 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     if cli.print {
         let prompt = startup::prompt_from(&cli)?;
         let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
-        return Ok(print::run_print(&mut handle, prompt, opts, &mut out, &mut err).await);
+        let files = print::attach::attachments(
+            &cli.attach,
+            &prompt,
+            &attach_options,
+            &mut std::io::stdin(),
+        );
+        return Ok(match files {
+            Ok(files) => {
+                print::run_print_with(&mut handle, prompt, files, opts, &mut out, &mut err).await
+            }
+            Err(e) => {
+                eprintln!(
+                    "error: {}; nothing was sent",
+                    chatterm::sanitize::sanitize_line(&e.to_string())
+                );
+                print::EXIT_REFUSED
+            }
+        });
     }
     if !interactive {
         // Not a terminal (a pipe, a script): the line mode reads and answers line by line.

@@ -16,6 +16,7 @@
 //! (Ctrl+C), 129 and 143 stopped by SIGHUP and SIGTERM (`print/stop.rs`: the turn is
 //! cancelled first, so its tool is killed and its partial answer stored as interrupted).
 
+pub mod attach;
 mod stop;
 mod tools;
 
@@ -123,7 +124,27 @@ pub async fn run_print<O: Write, E: Write>(
     out: &mut O,
     err: &mut E,
 ) -> i32 {
-    if handle.commands.send(Command::Send(prompt)).is_err() {
+    run_print_with(handle, prompt, Vec::new(), opts, out, err).await
+}
+
+/// [`run_print`] with attachments (`--attach`, mentions: see [`attach::attachments`]).
+pub async fn run_print_with<O: Write, E: Write>(
+    handle: &mut EngineHandle,
+    prompt: String,
+    attachments: Vec<crate::attach::Attachment>,
+    opts: PrintOptions,
+    out: &mut O,
+    err: &mut E,
+) -> i32 {
+    let command = if attachments.is_empty() {
+        Command::Send(prompt)
+    } else {
+        Command::SendAttached {
+            text: prompt,
+            attachments,
+        }
+    };
+    if handle.commands.send(command).is_err() {
         let _ = writeln!(err, "error: the engine stopped");
         return EXIT_FAILED;
     }

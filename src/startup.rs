@@ -187,6 +187,11 @@ pub fn prompt_from(cli: &Cli) -> Result<String> {
         }
         return Ok(p.clone());
     }
+    if cli.attach.iter().any(|a| a == "-") {
+        return Err(eyre!(
+            "--attach - takes standard input: give the prompt as an argument"
+        ));
+    }
     let mut stdin = std::io::stdin();
     if stdin.is_terminal() {
         return Err(eyre!(
@@ -229,4 +234,15 @@ pub async fn mock_server(port: u16) -> Result<i32> {
     let _ = writeln!(err, "stop with Ctrl+C");
     server.wait().await;
     Ok(0)
+}
+
+/// How print mode loads attachments: explicit paths from the current directory, mentions
+/// in the tools' workspace, and what `model` takes by the catalog.
+pub fn attach_options(
+    config: &Config,
+    catalog: &chatterm::api::catalog::Catalog,
+    model: &str,
+) -> chatterm::attach::LoadOptions {
+    chatterm::attach::LoadOptions::explicit(chatterm::attach::workspace_for(&config.tools))
+        .for_model(catalog, model)
 }

@@ -84,6 +84,11 @@ pub fn is_content_block(block: &ContentBlock) -> bool {
     }
 }
 
+/// Whether a text block's text is an attachment's (a caption or a text file), not typed.
+pub fn is_attachment_text(text: &str) -> bool {
+    text::parse_header(text).is_some()
+}
+
 /// An attachment as read back from a message's blocks: enough for a chip.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttachmentInfo {

@@ -45,6 +45,29 @@ pub fn text_tokens(text: &str) -> u64 {
     (text.chars().count() as u64).div_ceil(4)
 }
 
+/// Checks attachments about to be sent together against the request limits (their
+/// base64 alone, before the conversation is added: the engine checks the whole request).
+pub fn check_attachments(attachments: &[super::Attachment]) -> Result<(), AttachError> {
+    let images = attachments
+        .iter()
+        .filter(|a| matches!(a.kind, super::AttachmentKind::Image { .. }))
+        .count();
+    if images > MAX_IMAGES_PER_REQUEST {
+        return Err(AttachError::TooManyImages {
+            count: images,
+            limit: MAX_IMAGES_PER_REQUEST,
+        });
+    }
+    let size: u64 = attachments.iter().map(|a| a.payload.len() as u64).sum();
+    if size > MAX_REQUEST_BYTES {
+        return Err(AttachError::RequestTooLarge {
+            size,
+            limit: MAX_REQUEST_BYTES,
+        });
+    }
+    Ok(())
+}
+
 /// Checks a whole request against the API's size and image-count limits; run before it
 /// is sent, so an oversized request fails with a clear message instead of a 413.
 pub fn check_request(request: &MessagesRequest) -> Result<(), AttachError> {

@@ -45,14 +45,15 @@ pub mod limits;
 mod load;
 mod mention;
 mod pdf;
+mod setup;
 mod text;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use blocks::{
-    AttachmentInfo, estimate_block, hash_block, in_message, is_content_block, typed_text,
-    user_message,
+    AttachmentInfo, estimate_block, hash_block, in_message, is_attachment_text, is_content_block,
+    typed_text, user_message,
 };
 pub use error::AttachError;
 pub use fuzzy::Match;
@@ -60,6 +61,7 @@ pub use index::{FileIndex, FileIndexHandle};
 pub use instructions::ProjectInstructions;
 pub use load::{load, load_bytes};
 pub use mention::{Mention, mentions, resolve_mentions};
+pub use setup::{project_instructions, workspace_for};
 
 use crate::api::ContentBlock;
 use crate::tools::workspace::Workspace;

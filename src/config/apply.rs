@@ -146,6 +146,9 @@ fn apply_chat(raw: &RawChat, config: &mut Config) {
     if let Some(auto_title) = raw.auto_title {
         config.chat.auto_title = auto_title;
     }
+    if let Some(on) = raw.project_instructions {
+        config.chat.project_instructions = on;
+    }
 }
 
 fn apply_ui(raw: &RawUi, origin: &Path, config: &mut Config) -> Result<(), Failure> {

@@ -286,6 +286,9 @@ pub struct ChatConfig {
     /// Ask the fast tier for a short title after a new conversation's first answer
     /// (otherwise the title is the first line of the first message).
     pub auto_title: bool,
+    /// Join the workspace's AGENTS.md / CLAUDE.md to the system prompt (see
+    /// [`crate::attach::instructions`]).
+    pub project_instructions: bool,
 }
 
 /// How the full-screen UI starts. Only the TUI reads this; print mode ignores it.

@@ -107,6 +107,7 @@ pub(crate) struct RawRule {
 pub(crate) struct RawChat {
     pub system: Option<String>,
     pub auto_title: Option<bool>,
+    pub project_instructions: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

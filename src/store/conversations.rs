@@ -209,9 +209,10 @@ impl Store {
             .map_err(|e| self.sql_err(e))?;
         let mut messages = Vec::with_capacity(rows.len());
         for (position, role, content, status, model, error, created_ms) in rows {
-            let content: Vec<ContentBlock> = serde_json::from_str(&content).map_err(|e| {
+            let mut content: Vec<ContentBlock> = serde_json::from_str(&content).map_err(|e| {
                 StoreError::Sql(format!("conversation {id}, message {position}: {e}"))
             })?;
+            super::attachments::expand(&conn, &mut content)?;
             messages.push(StoredMessage {
                 position,
                 role: if role == "assistant" {
@@ -227,6 +228,11 @@ impl Store {
             });
         }
         Ok(LoadedConversation { summary, messages })
+    }
+
+    /// How many attachments the store keeps, and their bytes (as JSON).
+    pub fn attachment_stats(&self) -> Result<(u64, u64)> {
+        super::attachments::count(&*self.conn()?).map_err(|e| self.sql_err(e))
     }
 
     /// Gives the conversation a title of the user's choosing.
@@ -258,8 +264,9 @@ impl Store {
         Ok(changed > 0)
     }
 
-    /// Deletes the conversation with its messages and tool results. Its branches and its
-    /// ledger entries (money that was spent) stay.
+    /// Deletes the conversation with its messages and tool results, and the attachments no
+    /// other conversation refers to. Its branches and its ledger entries (money that was
+    /// spent) stay.
     pub fn delete(&self, id: ConversationId) -> Result<()> {
         let changed = self
             .conn()?
@@ -308,6 +315,7 @@ impl Store {
             params![id.0, branch, cut],
         )
         .map_err(|e| self.sql_err(e))?;
+        super::attachments::copy_links(&tx, id.0, branch, cut).map_err(|e| self.sql_err(e))?;
         tx.commit().map_err(|e| self.sql_err(e))?;
         Ok(ConversationId(branch))
     }

@@ -74,6 +74,32 @@ pub fn to_markdown(
     out
 }
 
+/// A user message's attachments, by name and size (their content stays out of the
+/// document; the JSON export has it).
+fn attachments(out: &mut String, content: &[ContentBlock]) {
+    let found = crate::attach::in_message(content);
+    for a in &found {
+        let what = match &a.kind {
+            crate::attach::AttachmentKind::Text { range: Some(r), .. } => format!("text, lines {r}"),
+            crate::attach::AttachmentKind::Text { lines, .. } => format!("text, {lines} lines"),
+            crate::attach::AttachmentKind::Image { width, height, .. } => {
+                format!("image, {width}x{height}")
+            }
+            crate::attach::AttachmentKind::Pdf { pages } => format!("PDF, {pages} pages"),
+        };
+        let _ = writeln!(
+            out,
+            "- Attachment: `{}` ({}, {})",
+            one_line(&a.name).replace('`', "'"),
+            crate::attach::human_size(a.size),
+            what
+        );
+    }
+    if !found.is_empty() {
+        out.push('\n');
+    }
+}
+
 fn message(out: &mut String, m: &StoredMessage, results: &HashMap<&str, (&ToolResultBlock, bool)>) {
     let who = match (m.role, &m.model) {
         (Role::User, _) => "You".to_owned(),
@@ -81,8 +107,13 @@ fn message(out: &mut String, m: &StoredMessage, results: &HashMap<&str, (&ToolRe
         (Role::Assistant, _) => "Assistant".to_owned(),
     };
     let _ = writeln!(out, "\n## {who}\n");
+    if m.role == Role::User {
+        attachments(out, &m.content);
+    }
     for block in &m.content {
         match block {
+            ContentBlock::Text(t) if crate::attach::is_attachment_text(&t.text) => {}
+            ContentBlock::Other(v) if v.get("type") == Some(&Value::from("document")) => {}
             ContentBlock::Text(t) => {
                 let _ = writeln!(out, "{}\n", t.text.trim_end());
             }
@@ -103,6 +134,8 @@ fn message(out: &mut String, m: &StoredMessage, results: &HashMap<&str, (&ToolRe
                 }
             }
             ContentBlock::ToolResult(r) => tool_result(out, r, true),
+            // Listed by `attachments` above.
+            ContentBlock::Image(_) if m.role == Role::User => {}
             ContentBlock::Image(_) => out.push_str("_(image)_\n\n"),
             other => {
                 let _ = writeln!(out, "_({} block)_\n", other.kind());

@@ -17,7 +17,7 @@
 use rusqlite::{Connection, Transaction, params};
 
 use super::{
-    ConversationId, MessageStatus, Result, Store, StoreError, StoredMessage, now_ms,
+    ConversationId, attachments, MessageStatus, Result, Store, StoreError, StoredMessage, now_ms,
     searchable_text,
 };
 use crate::api::{ContentBlock, Message, Role, ToolResultBlock, ToolUseBlock};
@@ -287,8 +287,18 @@ impl Store {
 
     /// Inserts the row at the conversation's end, stamped with this process as its writer;
     /// returns its id.
+    /// A user message's attachments are kept once by hash (`attachments.rs`).
     fn insert(&self, conn: &Connection, id: ConversationId, row: &Row<'_>) -> Result<i64> {
         let now = now_ms();
+        let (stored, hashes) = match row.role {
+            Role::User => attachments::stash(conn, row.content).map_err(|e| self.sql_err(e))?,
+            Role::Assistant => (Vec::new(), Vec::new()),
+        };
+        let content = if row.role == Role::User {
+            stored.as_slice()
+        } else {
+            row.content
+        };
         conn.execute(
             "INSERT INTO messages (conversation_id, position, role, content, status, model, \
                error, text, created_ms, writer_pid, checkpoint_ms) \
@@ -297,7 +307,7 @@ impl Store {
             params![
                 id.0,
                 role_str(row.role),
-                encode(row.content)?,
+                encode(content)?,
                 row.status.as_str(),
                 row.model,
                 row.error,
@@ -307,7 +317,9 @@ impl Store {
             ],
         )
         .map_err(|e| self.sql_err(e))?;
-        Ok(conn.last_insert_rowid())
+        let message = conn.last_insert_rowid();
+        attachments::link(conn, message, &hashes).map_err(|e| self.sql_err(e))?;
+        Ok(message)
     }
 
     /// Rewrites answer row `row` (this handle's own). False when it is gone (its

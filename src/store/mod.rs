@@ -45,6 +45,7 @@
 //! `export.rs` (Markdown and API JSON). The engine's journal over the store lives in
 //! `engine/journal.rs`, so this module knows nothing of the engine.
 
+mod attachments;
 mod conversations;
 mod export;
 mod ledger;

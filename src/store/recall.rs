@@ -39,7 +39,10 @@ impl Store {
             let text: Vec<&str> = content
                 .iter()
                 .filter_map(|b| match b {
-                    ContentBlock::Text(t) => Some(t.text.as_str()),
+                    // An attachment's caption or file is not what was typed.
+                    ContentBlock::Text(t) if !crate::attach::is_attachment_text(&t.text) => {
+                        Some(t.text.as_str())
+                    }
                     _ => None,
                 })
                 .collect();

@@ -126,8 +126,31 @@ const V3: &str = r#"
 ALTER TABLE tool_results ADD COLUMN outcome TEXT NOT NULL DEFAULT 'ran';
 "#;
 
+/// Version 4: attachments kept once by content hash, referred to by messages (see
+/// `attachments.rs`); an attachment goes when its last reference does.
+const V4: &str = r#"
+CREATE TABLE attachments (
+    -- the SHA-256 of the block's JSON
+    hash       TEXT PRIMARY KEY,
+    -- the content block exactly as sent, as JSON
+    block      TEXT    NOT NULL,
+    size       INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+CREATE TABLE message_attachments (
+    message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    hash       TEXT    NOT NULL,
+    PRIMARY KEY (message_id, hash)
+);
+CREATE INDEX message_attachments_by_hash ON message_attachments (hash);
+CREATE TRIGGER attachments_unused AFTER DELETE ON message_attachments BEGIN
+    DELETE FROM attachments WHERE hash = old.hash
+      AND NOT EXISTS (SELECT 1 FROM message_attachments WHERE hash = old.hash);
+END;
+"#;
+
 /// Every migration, in order; the schema version is the number applied.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this build writes.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

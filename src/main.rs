@@ -165,8 +165,6 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
             .with_local_time(local),
         catalog.clone(),
     );
-    // Attachments check a file against the model in use (images, PDFs).
-    let attach_catalog = catalog.clone();
     let mut engine = Engine::new(client, &config, pricing.clone())
         .with_model(cli.model.clone())
         .with_catalog(catalog.clone())
@@ -238,9 +236,9 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     let mut options = app_options(&config, &cli, cost)?;
     options.notices = warnings.iter().map(|w| format!("config: {w}")).collect();
     options.notices.extend(root_warning);
+    // Attachments are checked against the model in use (images, PDFs) by the catalog.
     options.attach = Some(tui::app::attach::AttachOptions::from_config(
-        &config.tools,
-        attach_catalog,
+        &config, catalog,
     ));
     let link = tui::run::store::StoreLink { store, resumed };
     let (ending, hint) = tui::run::run(options, handle, extract, cli.prompt.clone(), link)

@@ -3,7 +3,9 @@
 
 use std::io::Read;
 
-use crate::attach::{AttachError, Attachment, LoadOptions, limits, load, load_bytes, resolve_mentions};
+use crate::attach::{
+    AttachError, Attachment, LoadOptions, limits, load, load_bytes, resolve_mentions,
+};
 
 /// The attachments for `prompt`: each `--attach` in order (any readable file, `-` read
 /// from `stdin`), then the files the prompt mentions (confined to the workspace), each

@@ -80,7 +80,9 @@ fn attachments(out: &mut String, content: &[ContentBlock]) {
     let found = crate::attach::in_message(content);
     for a in &found {
         let what = match &a.kind {
-            crate::attach::AttachmentKind::Text { range: Some(r), .. } => format!("text, lines {r}"),
+            crate::attach::AttachmentKind::Text { range: Some(r), .. } => {
+                format!("text, lines {r}")
+            }
             crate::attach::AttachmentKind::Text { lines, .. } => format!("text, {lines} lines"),
             crate::attach::AttachmentKind::Image { width, height, .. } => {
                 format!("image, {width}x{height}")

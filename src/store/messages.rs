@@ -17,7 +17,7 @@
 use rusqlite::{Connection, Transaction, params};
 
 use super::{
-    ConversationId, attachments, MessageStatus, Result, Store, StoreError, StoredMessage, now_ms,
+    ConversationId, MessageStatus, Result, Store, StoreError, StoredMessage, attachments, now_ms,
     searchable_text,
 };
 use crate::api::{ContentBlock, Message, Role, ToolResultBlock, ToolUseBlock};

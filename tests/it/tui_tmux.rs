@@ -24,6 +24,7 @@
 //! chatterm in each state, `home_root.rs` the notice for a workspace root at home,
 //! `store_prompt.rs` the one-key question about a damaged store.
 
+mod attach;
 mod hangup;
 mod harness;
 mod home_root;

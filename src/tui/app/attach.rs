@@ -55,25 +55,12 @@ pub struct AttachOptions {
 }
 
 impl AttachOptions {
-    /// Options for the tools' workspace (`tools.root`, or the current directory, with the
-    /// secret-directory guard unless `tools.allow_secret_dirs`) and its project
-    /// instructions. Without a usable root, `@` mentions are off; `/attach` still works.
-    pub fn from_config(tools: &crate::tools::settings::ToolsConfig, catalog: Catalog) -> Self {
-        use crate::tools::guard::Guard;
-        let root = tools.root.clone().or_else(|| std::env::current_dir().ok());
-        let guard = if tools.allow_secret_dirs {
-            Guard::none()
-        } else {
-            Guard::for_this_user()
-        };
-        let workspace = root
-            .as_deref()
-            .and_then(|r| crate::tools::workspace::Workspace::new(r).ok())
-            .map(|w| w.with_guard(guard));
-        let instructions = workspace
-            .as_ref()
-            .map(|w| ProjectInstructions::find(w.root()))
-            .unwrap_or_default();
+    /// Options for the config's workspace (the tools' root and guard, as `@` mentions
+    /// obey them) and the project instructions the engine was given. Without a usable
+    /// root, `@` mentions are off; `/attach` still works.
+    pub fn from_config(config: &crate::config::Config, catalog: Catalog) -> Self {
+        let workspace = crate::attach::workspace_for(&config.tools);
+        let instructions = crate::attach::project_instructions(config);
         AttachOptions::for_workspace(workspace, Some(catalog), instructions)
     }
 

@@ -300,3 +300,22 @@ fn instructions_show_in_full_and_name_themselves_in_the_sidebar() {
     );
     assert!(!shown.contains('\u{1b}'));
 }
+
+#[test]
+fn help_lists_the_attachment_keys_and_commands() {
+    let mut app = app();
+    press(&mut app, KeyCode::F(1));
+    let mut seen = String::new();
+    for _ in 0..20 {
+        seen.push_str(&screen(&mut app, 100, 30));
+        press(&mut app, KeyCode::PageDown);
+    }
+    for text in [
+        "mention a workspace file",
+        "at the start of the input: remove the last chip",
+        "/attach PATH...",
+        "/instructions",
+    ] {
+        assert!(seen.contains(text), "{text:?} not in the help");
+    }
+}

@@ -55,3 +55,46 @@ fn snapshot_chips() {
         insta::assert_snapshot!(format!("chips_{width}"), draw(&chips, width).join("\n"));
     }
 }
+
+/// The whole screen while composing: two chips and a paste offer above the input, and
+/// the mention popup over the conversation.
+#[test]
+fn snapshot_composing_with_attachments() {
+    use crate::attach::{LoadOptions, load_bytes};
+    use crate::tui::app::attach::AttachOptions;
+    use crate::tui::test_support::{options, screen, type_text};
+
+    let dir = tempfile::tempdir().unwrap();
+    for path in ["src/main.rs", "src/lib.rs", "Makefile"] {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "x\n").unwrap();
+    }
+    let workspace = crate::tools::workspace::Workspace::new(dir.path()).unwrap();
+    let attach = AttachOptions::for_workspace(Some(workspace), None, Default::default());
+    assert!(
+        attach
+            .index
+            .as_ref()
+            .unwrap()
+            .wait(std::time::Duration::from_secs(20))
+    );
+    let mut app = crate::tui::app::App::new(crate::tui::app::AppOptions {
+        attach: Some(attach),
+        sidebar: false,
+        ..options()
+    });
+    let load = |name: &str, text: &str| {
+        load_bytes(name, text.as_bytes().to_vec(), &LoadOptions::explicit(None)).unwrap()
+    };
+    app.add_pending(load("notes.md", &"note\n".repeat(300)));
+    app.add_pending(load("trace.log", "panicked at main.rs:3\n"));
+    app.paste("/tmp/report.txt");
+    app.paste_loaded(
+        "/tmp/report.txt".into(),
+        Ok(load("/tmp/report.txt", "r")),
+        crate::tui::test_support::now(),
+    );
+    type_text(&mut app, " about @ma");
+    insta::assert_snapshot!("composing_80", screen(&mut app, 80, 16));
+}

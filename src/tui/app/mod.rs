@@ -14,15 +14,16 @@
 //!
 //! A key goes first to the open overlays, topmost first (`overlay.rs`: help, the
 //! over-budget confirmation, the picker, message selection, the refusal prompt, the
-//! command popup, approval); what none takes goes to the keymap and the input.
+//! mention popup, the command popup, the attachment chips, approval); what none takes goes
+//! to the keymap and the input.
 //!
 //! The folder holds the state's concerns, one file each: engine updates (`updates`),
 //! tool calls (`tools`), approvals and permission modes (`approval`), sending and slash
 //! commands (`send`, `commands`), the queue, paste chips ([`paste`]) and the external
 //! editor ([`editor`]) (`compose`), money ([`cost`], `cost_prompt`), the store and the
 //! picker's app side (`store`, with `resume` turning stored messages back into cells),
-//! `/extract` (`extract`), the `/retry` countdown (`retry`), and keys to actions
-//! ([`keymap`]).
+//! `/extract` (`extract`), the `/retry` countdown (`retry`), attachments and `@`-mentions
+//! ([`attach`], [`attach_send`], `attach_text`), and keys to actions ([`keymap`]).
 
 pub(in crate::tui) mod approval;
 pub mod attach;

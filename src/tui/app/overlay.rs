@@ -7,9 +7,10 @@
 //! [`Overlay::STACK`] from the top; a key no overlay takes goes to the keymap and the input.
 //!
 //! The order is the precedence: the modal overlays (help, the over-budget confirmation,
-//! the conversation picker) take every key; message selection, the refusal reason prompt
-//! and the command popup take the keys they know; approval turns its keys into the
-//! approve and refuse actions while a call waits.
+//! the conversation picker) take every key; message selection, the refusal reason prompt,
+//! the `@`-mention popup, the command popup and the attachment chips (Backspace at the
+//! start of the input, Tab on a paste offer) take the keys they know; approval turns its
+//! keys into the approve and refuse actions while a call waits.
 
 use crossterm::event::KeyEvent;
 use tokio::time::Instant;

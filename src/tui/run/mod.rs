@@ -20,7 +20,7 @@
 //! The app ([`App`]) never does IO; this loop carries out its [`Effect`]s: commands to the
 //! engine, OSC 52 clipboard writes, mouse capture, reading today's spend from the usage
 //! ledger, loading an `/extract` schema and starting or cancelling an extraction's task
-//! ([`Extractions`]), quitting. The terminal is restored by [`TerminalSession`]'s drop on every way
+//! ([`Extractions`]), loading attachments (`attach`), quitting. The terminal is restored by [`TerminalSession`]'s drop on every way
 //! out, and by the panic hook on a panic.
 //!
 //! The folder is the loop's side of the terminal: the loop's store requests ([`store`]),

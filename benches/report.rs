@@ -187,6 +187,30 @@ const ROWS: &[Row] = &[
         AtMost(2.2),
     ),
     optional(
+        "@ completion, 100,000 files: first results",
+        Ms("attach_index/first_results_100k"),
+        "ms",
+        Below(50.0),
+    ),
+    optional(
+        "@ completion, 100,000 files: one keystroke (full scan)",
+        Ms("attach_index/keystroke_full_scan_100k"),
+        "ms",
+        Below(5.0),
+    ),
+    optional(
+        "@ completion: typing 6 keystrokes (narrowing)",
+        Ms("attach_index/typing_6_keystrokes_100k"),
+        "ms",
+        Report,
+    ),
+    optional(
+        "@ completion: the whole walk, 100,000 files",
+        Ms("attach_index/walk_100k"),
+        "ms",
+        Report,
+    ),
+    optional(
         "store open + picker first page",
         SumMs(&["store/open_store", "store/picker_first_page"]),
         "ms",

@@ -46,6 +46,8 @@ mod load;
 mod mention;
 mod pdf;
 mod setup;
+#[doc(hidden)]
+pub mod test_files;
 mod text;
 
 use std::path::PathBuf;
@@ -230,6 +232,21 @@ impl LoadOptions {
     }
 }
 
+/// The dimensions in an image's header (the mock checks them as the API does).
+pub fn image_dimensions(bytes: &[u8]) -> Result<(u32, u32), String> {
+    image::dimensions(bytes)
+}
+
+/// The media type of an image the API takes, from its magic bytes.
+pub fn image_media_type(bytes: &[u8]) -> Option<&'static str> {
+    image::media_type(bytes)
+}
+
+/// A PDF's page count, at least 1 (see `pdf.rs` for how it is read).
+pub fn pdf_pages(bytes: &[u8]) -> u32 {
+    pdf::pages(bytes)
+}
+
 /// `412 KB`, `3.1 MB`, `900 B`: decimal units, as the API's limits are written.
 pub fn human_size(bytes: u64) -> String {
     match bytes {
@@ -252,5 +269,7 @@ pub fn grouped(n: u64) -> String {
     out
 }
 
+#[cfg(test)]
+mod index_tests;
 #[cfg(test)]
 mod tests;

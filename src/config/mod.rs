@@ -400,7 +400,10 @@ impl Default for Config {
                 keep_turns: 2,
             },
             routing: RoutingConfig::default(),
-            chat: ChatConfig::default(),
+            chat: ChatConfig {
+                project_instructions: true,
+                ..ChatConfig::default()
+            },
             ui: UiConfig::default(),
             tools: ToolsConfig::default(),
             keys: BTreeMap::new(),

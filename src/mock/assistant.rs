@@ -36,6 +36,7 @@ pub fn reply(body: &Value, max_tokens: u64) -> (Script, Pace) {
     let lower = user.to_lowercase();
     let tools = offered(body);
     let results = follow_up(body);
+    let fresh = results.is_none();
     if results.is_none() {
         let calls = calls_for(&user, &tools);
         if !calls.is_empty() {
@@ -53,6 +54,10 @@ pub fn reply(body: &Value, max_tokens: u64) -> (Script, Pace) {
         long_answer()
     } else {
         general_answer(&user, &tools)
+    };
+    let text = match super::assistant_media::describe(body).filter(|_| fresh) {
+        Some(seen) => format!("{seen}\n\n{text}"),
+        None => text,
     };
     let mut steps = Vec::new();
     let mut budget = max_tokens.saturating_mul(4) as usize;
@@ -135,6 +140,8 @@ fn last_user_text(body: &Value) -> String {
             .iter()
             .filter(|b| b.get("type").and_then(Value::as_str) == Some("text"))
             .filter_map(|b| b.get("text").and_then(Value::as_str))
+            // Attachments are described, not quoted (`assistant_media.rs`).
+            .filter(|t| !crate::attach::is_attachment_text(t))
             .collect::<Vec<_>>()
             .join("\n"),
         _ => String::new(),

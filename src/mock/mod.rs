@@ -32,6 +32,7 @@
 //! Nothing here is used by the client code paths: the mock only depends on the wire types.
 
 pub mod assistant;
+mod assistant_media;
 pub mod assistant_tools;
 pub mod body;
 pub mod cache;
@@ -48,6 +49,7 @@ pub mod structured;
 mod support;
 pub mod validate;
 pub mod validate_cache;
+mod validate_media;
 pub mod workload;
 
 #[cfg(test)]

@@ -88,7 +88,17 @@ fn block(place: &str, value: &Value) -> PromptBlock {
         obj.remove("cache_control");
     }
     let json = canonical(&stripped);
-    let tokens = (json.chars().count() as u64).div_ceil(4).max(1);
+    // Images by their dimensions and PDFs by their pages, as the API counts them; their
+    // base64 read as text would count a hundred times over.
+    let is_media = matches!(
+        stripped.get("type").and_then(Value::as_str),
+        Some("image" | "document")
+    );
+    let media = is_media
+        .then(|| serde_json::from_value::<crate::api::ContentBlock>(stripped.clone()).ok())
+        .flatten()
+        .and_then(|b| crate::attach::estimate_block(&b));
+    let tokens = media.unwrap_or_else(|| (json.chars().count() as u64).div_ceil(4).max(1));
     PromptBlock {
         canonical: format!("{place}|{json}"),
         tokens,

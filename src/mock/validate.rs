@@ -248,6 +248,8 @@ fn read_turn(message: &Value, i: usize, last: bool) -> Result<Turn, String> {
         let block_path = format!("{path}.content.{j}");
         match block_type(block, &block_path)? {
             "text" => check_text_block(block, &block_path)?,
+            "image" => super::validate_media::check_image_block(block, &block_path)?,
+            "document" => super::validate_media::check_document_block(block, &block_path)?,
             "tool_use" => {
                 let id = string_field(block, "id", &block_path)?;
                 turn.tool_use_ids.push(id);

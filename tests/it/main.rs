@@ -4,6 +4,7 @@
 // Test helpers panic on purpose: a failed set-up step is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod attachments;
 mod binary;
 mod budget_cli;
 mod caching;

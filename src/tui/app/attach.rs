@@ -7,7 +7,7 @@
 //! already loaded (by `/attach` or an accepted paste) that go with the next message sent
 //! from the input, each shown as a chip; `@path` mentions stay text in the input until
 //! the message is sent, when the library resolves them. The app never reads a file
-//! itself: loading is an [`Effect::Attach`] the event loop carries out
+//! itself: loading is an [`Effect::Attach`](crate::tui::app::Effect::Attach) the event loop carries out
 //! (`run/attach.rs`), which calls back with the result.
 //!
 //! The mention popup follows the input: after every change ([`App::sync_popup`]) the word

@@ -1,5 +1,5 @@
-//! The help overlay: every key binding (from the live keymap, so overrides show), the
-//! attachment keys (fixed: they are not actions of the keymap) and every slash command,
+//! The help overlay: every key binding (from the live keymap, so overrides show), every
+//! slash command and the attachment keys (fixed: they are not actions of the keymap),
 //! centred over the screen.
 //!
 //! It is laid out in two columns when the screen is wide enough, and scrolls when it is
@@ -118,11 +118,11 @@ impl App {
         let mut lines = vec![Line::styled("Keys", heading)];
         self.help_rows(&keys, column, stacked, &mut lines);
         lines.push(Line::default());
-        lines.push(Line::styled("Attachments", heading));
-        self.help_rows(&attach, column, stacked, &mut lines);
-        lines.push(Line::default());
         lines.push(Line::styled("Commands", heading));
         self.help_rows(&commands, column, stacked, &mut lines);
+        lines.push(Line::default());
+        lines.push(Line::styled("Attachments", heading));
+        self.help_rows(&attach, column, stacked, &mut lines);
         lines
     }
 

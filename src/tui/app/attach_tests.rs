@@ -319,3 +319,19 @@ fn help_lists_the_attachment_keys_and_commands() {
         assert!(seen.contains(text), "{text:?} not in the help");
     }
 }
+
+#[test]
+fn a_resumed_message_shows_its_attachments_as_chips_not_their_text() {
+    let store = crate::store::Store::in_memory().unwrap();
+    let id = store.create("m", "look").unwrap();
+    let file = text_attachment("notes.md", "SECRET BODY OF THE FILE\n");
+    let chip_text = chip(&file);
+    store
+        .append(id, &crate::attach::user_message("look at this", &[file]))
+        .unwrap();
+    let mut app = App::new(options_no_sidebar());
+    app.show_conversation(&store.load(id).unwrap(), &[]);
+    assert_eq!(user_cells(&app), [format!("{chip_text}\nlook at this")]);
+    let shown = screen(&mut app, 80, 20);
+    assert!(!shown.contains("SECRET BODY"), "{shown}");
+}

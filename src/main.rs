@@ -4,6 +4,7 @@
 //! together and builds the full-screen app's options.
 
 mod cli;
+mod extract_batches_cmd;
 mod extract_cmd;
 mod startup;
 mod store_cli;
@@ -86,7 +87,20 @@ fn tool_example(example: &str, tool: &str) -> ExitCode {
 
 async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     match &cli.command {
-        Some(Sub::MockServer { port }) => return startup::mock_server(*port).await,
+        Some(Sub::MockServer {
+            port,
+            batch_seconds,
+            batch_errored,
+            batch_seed,
+        }) => {
+            let plan = chatterm::mock::batches::BatchPlan {
+                delay: std::time::Duration::from_secs_f64(*batch_seconds),
+                errored: *batch_errored,
+                seed: *batch_seed,
+                ..Default::default()
+            };
+            return startup::mock_server(*port, plan).await;
+        }
         Some(Sub::History { command }) => return store_cli::history(&cli, command),
         _ => {}
     }
@@ -154,7 +168,9 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
         let extractor = Extractor::new(client, &config, pricing)
             .with_model(cli.model.clone())
             .with_ledger(ledger.clone());
-        return Ok(extract_cmd::run(args, extractor, &supports).await);
+        // Ctrl+C on a running Message Batch asks with one key, like the store question.
+        let ask: extract_batches_cmd::Ask = tui::run::ask::yes_no;
+        return Ok(extract_cmd::run(args, extractor, &supports, Some(ask)).await);
     }
     let resumed = store_cli::resumed(&cli, &store)?;
     // `/extract` in the chat screen: the chat's client, prices, ledger and models.

@@ -209,11 +209,12 @@ pub fn prompt_from(cli: &Cli) -> Result<String> {
 }
 
 /// `chatterm mock-server`: the local Anthropic-compatible server, until Ctrl+C.
-pub async fn mock_server(port: u16) -> Result<i32> {
+pub async fn mock_server(port: u16, batches: chatterm::mock::batches::BatchPlan) -> Result<i32> {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let server = MockServer::bind(addr)
         .await
         .wrap_err_with(|| format!("cannot listen on {addr}"))?;
+    server.plan_batches(batches);
     // A chatterm pointed at it picks its tiers from the model list: only models with a
     // known price are listed, so the example shows what each answer costs.
     let pricing = Pricing::embedded();

@@ -6,12 +6,14 @@
 //! - [`client`]: the reqwest client (auth, headers, timeouts), one attempt per call.
 //! - [`retry`]: which failures to retry and how long to wait.
 //! - [`error`]: typed failures.
+//! - [`batches`]: the Message Batches API (create, poll, results, cancel).
 //! - [`catalog`]: model facts (windows, lines, capabilities) from `GET /v1/models`, cached
 //!   on disk for a day, with built-in defaults offline.
 //!
 //! Retrying and falling back across models is the engine's job, because the engine has to
 //! report each step to the user; this module only says what is retryable and for how long.
 
+pub mod batches;
 pub mod catalog;
 pub mod client;
 pub mod error;

@@ -82,12 +82,17 @@ impl RawPrice {
 struct RawTable {
     #[serde(default)]
     models: BTreeMap<String, RawPrice>,
+    /// The Message Batches discount, a share of every price (0.5 = half price).
+    #[serde(default)]
+    batch_discount: Option<f64>,
 }
 
 /// Prices by model id.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Pricing {
     models: BTreeMap<String, ModelPrice>,
+    /// See [`Pricing::batch_multiplier`]; `None` when the table does not say.
+    batch_discount: Option<f64>,
 }
 
 impl Pricing {
@@ -115,7 +120,15 @@ impl Pricing {
                 .map_err(|(key, e)| format!("models.{id}.{key}: {e}"))?;
             models.insert(id, price);
         }
-        Ok(Pricing { models })
+        if let Some(d) = raw.batch_discount
+            && !(0.0..=1.0).contains(&d)
+        {
+            return Err(format!("batch_discount: must be between 0 and 1, got {d}"));
+        }
+        Ok(Pricing {
+            models,
+            batch_discount: raw.batch_discount,
+        })
     }
 
     /// Sets (or replaces) the price of `model`.
@@ -133,6 +146,13 @@ impl Pricing {
             self.with_override(model, *price);
         }
         self
+    }
+
+    /// What a request sent through the Message Batches API pays per dollar of the
+    /// standard price (0.5 for the API's 50% discount); `None` when the table declares no
+    /// discount, so a batch's cost is unknown rather than guessed.
+    pub fn batch_multiplier(&self) -> Option<f64> {
+        self.batch_discount.map(|d| 1.0 - d)
     }
 
     /// The cost of `usage` on `model`; `None` when the model has no price.
@@ -187,6 +207,17 @@ mod tests {
         let parsed = Pricing::from_toml_str(PRICING_TOML);
         assert!(parsed.is_ok(), "embedded pricing.toml: {parsed:?}");
         parsed.unwrap_or_default()
+    }
+
+    #[test]
+    fn the_batch_discount_is_half_and_only_what_the_table_says() {
+        assert_eq!(embedded().batch_multiplier(), Some(0.5));
+        let without = Pricing::from_toml_str("[models.m]\ninput = 1.0\noutput = 2.0\n").unwrap();
+        assert_eq!(without.batch_multiplier(), None);
+        let quarter = Pricing::from_toml_str("batch_discount = 0.25\n").unwrap();
+        assert_eq!(quarter.batch_multiplier(), Some(0.75));
+        let err = Pricing::from_toml_str("batch_discount = 1.5\n").unwrap_err();
+        assert!(err.contains("batch_discount"), "{err}");
     }
 
     #[test]

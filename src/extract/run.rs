@@ -119,6 +119,16 @@ impl Extractor {
         &self.pricing
     }
 
+    /// The client the requests go through (the Message Batches calls use it directly).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Where request usage is recorded, if anywhere.
+    pub(crate) fn ledger(&self) -> Option<&dyn Ledger> {
+        self.ledger.as_deref()
+    }
+
     /// Runs `job` to its end. Live events go to `progress` when given; `cancel` stops the
     /// request in flight at once.
     pub async fn extract(
@@ -198,7 +208,7 @@ impl Extractor {
     }
 
     /// What an answer means: a final result, or errors worth one more try.
-    fn judge(&self, job: &Job, message: &MessageResponse) -> Judgement {
+    pub(crate) fn judge(&self, job: &Job, message: &MessageResponse) -> Judgement {
         match message.stop_reason {
             Some(StopReason::Refusal) => {
                 return Judgement::Done(Err(ExtractError::Refusal {
@@ -249,7 +259,12 @@ impl Extractor {
 
     // `..default()` so settings the engine grows later keep their defaults here.
     #[allow(clippy::needless_update)]
-    fn request(&self, job: &Job, messages: &[Message], model: String) -> MessagesRequest {
+    pub(crate) fn request(
+        &self,
+        job: &Job,
+        messages: &[Message],
+        model: String,
+    ) -> MessagesRequest {
         let instructions = job
             .instructions
             .clone()
@@ -345,7 +360,8 @@ impl Run<'_> {
     }
 }
 
-enum Judgement {
+/// What an answer means: a final outcome, or the errors worth one corrected try.
+pub(crate) enum Judgement {
     Done(Result<Value, ExtractError>),
     Retry(Vec<String>),
 }

@@ -16,6 +16,9 @@
 //! - `GET /v1/models`, `GET /v1/models/{id}`: a fixed catalogue with cursor pagination,
 //!   plus any model a test added; a Messages prompt longer than its model's
 //!   `max_input_tokens` gets the API's "prompt is too long" 400.
+//! - The Message Batches endpoints (`/v1/messages/batches`: create, retrieve, cancel,
+//!   results as JSONL), each request answered as `POST /v1/messages` would, revealed over
+//!   a [`batches::BatchPlan`]'s delay with a seeded share errored ([`batches`]).
 //! - With [`MockServer::inject_faults`], unscripted Messages requests go to a seeded fault
 //!   injector ([`faults`]) instead: a share fail (429, 529, 500, 503, drops, stalls).
 //! - Anything else: 404 `not_found_error` in the API's error shape.
@@ -34,6 +37,7 @@
 pub mod assistant;
 mod assistant_media;
 pub mod assistant_tools;
+pub mod batches;
 pub mod body;
 pub mod cache;
 pub mod faults;
@@ -148,6 +152,18 @@ impl MockServer {
     /// injector ([`faults`]): a share of attempts fail, the rest are complete answers.
     pub fn inject_faults(&self, plan: faults::FaultPlan) {
         self.shared.inject_faults(plan);
+    }
+
+    /// How Message Batches are processed from now on ([`batches`]: delay, errored share,
+    /// seed, expiry, the origin `results_url` names).
+    pub fn plan_batches(&self, plan: batches::BatchPlan) {
+        self.shared.plan_batches(plan);
+    }
+
+    /// Lets time pass for the batches: every request still processing finishes now (a
+    /// test's way to end a batch planned to take hours).
+    pub fn finish_batches(&self) {
+        self.shared.finish_batches();
     }
 
     /// The fault injector's record of every attempt it answered, in order (empty without

@@ -13,6 +13,7 @@ mod context;
 mod crash;
 mod engine;
 mod extract;
+mod extract_batches;
 mod extract_cli;
 mod fake_tools;
 mod forgotten;

@@ -22,9 +22,12 @@
 //! `pipe-pane`), `retry_wait.rs` the `/retry` countdown, `torture.rs` the kills while a
 //! call awaits approval, `hangup.rs` closes the terminal (kills the tmux server) under
 //! chatterm in each state, `home_root.rs` the notice for a workspace root at home,
-//! `store_prompt.rs` the one-key question about a damaged store.
+//! `store_prompt.rs` the one-key question about a damaged store, `batch_prompt.rs` the
+//! one-key question when Ctrl+C stops a running Message Batch, `attach.rs` an `@` mention
+//! completed and sent, `/attach` and a pasted path, each ending as chips and blocks.
 
 mod attach;
+mod batch_prompt;
 mod hangup;
 mod harness;
 mod home_root;

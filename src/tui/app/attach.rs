@@ -225,7 +225,8 @@ impl App {
     }
 
     /// Backspace at the start of the input removes the last chip; Tab takes the paste
-    /// offer and Esc declines it. False for any other key.
+    /// offer and Esc declines it (when idle: streaming, Esc interrupts). False for any
+    /// other key.
     pub(in crate::tui) fn on_chips_key(&mut self, key: &KeyEvent, now: Instant) -> bool {
         let plain = key.modifiers.is_empty() || key.modifiers == KeyModifiers::SHIFT;
         match key.code {
@@ -239,7 +240,8 @@ impl App {
             KeyCode::Tab if key.modifiers.is_empty() && self.attach.offer.is_some() => {
                 self.take_offer(now);
             }
-            KeyCode::Esc if self.attach.offer.is_some() => {
+            // While an answer streams, Esc interrupts it as always; the offer waits.
+            KeyCode::Esc if self.attach.offer.is_some() && !self.is_busy() => {
                 self.attach.offer = None;
                 self.flash("kept as text", now);
             }

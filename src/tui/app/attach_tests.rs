@@ -233,6 +233,21 @@ fn a_pasted_path_is_offered_and_tab_attaches_it() {
     assert_eq!(app.attach.pending.len(), 1);
     assert_eq!(app.input.text(), "see \n ok");
     assert!(app.attach.offer.is_none());
+    // Esc declines an offer; while an answer streams it interrupts instead.
+    start_turn(&mut app, "q", "m");
+    app.on_paste("/tmp/other.md");
+    app.paste_loaded(
+        "/tmp/other.md".into(),
+        Ok(text_attachment("o.md", "o")),
+        now(),
+    );
+    assert!(app.attach.offer.is_some());
+    press(&mut app, KeyCode::Esc);
+    assert!(app.attach.offer.is_some(), "Esc interrupted instead");
+    assert!(!app.is_busy());
+    press(&mut app, KeyCode::Esc);
+    assert!(app.attach.offer.is_none());
+    app.take_effects();
     // Prose is never offered; a path to nothing stays text without a word.
     app.on_paste("just words");
     assert!(attach_requests(&mut app).is_empty());

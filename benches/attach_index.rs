@@ -24,9 +24,9 @@ use chatterm::attach::FileIndex;
 use chatterm::tools::workspace::Workspace;
 
 const WORDS: &[&str] = &[
-    "widget", "render", "stream", "config", "engine", "store", "tools", "cache", "model",
-    "prompt", "answer", "layout", "parser", "client", "server", "theme", "input", "events",
-    "sidebar", "picker",
+    "widget", "render", "stream", "config", "engine", "store", "tools", "cache", "model", "prompt",
+    "answer", "layout", "parser", "client", "server", "theme", "input", "events", "sidebar",
+    "picker",
 ];
 const CRATES: usize = 100;
 const MODULES: usize = 10;
@@ -65,7 +65,10 @@ fn workspace(root: &Path) -> Workspace {
 
 fn complete_index(root: &Path) -> FileIndex {
     let index = FileIndex::spawn(&workspace(root));
-    assert!(index.wait(Duration::from_secs(120)), "the walk did not finish");
+    assert!(
+        index.wait(Duration::from_secs(120)),
+        "the walk did not finish"
+    );
     assert_eq!(index.len(), CRATES * MODULES * FILES);
     index
 }

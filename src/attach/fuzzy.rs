@@ -5,6 +5,12 @@
 //! case-insensitive unless it has a capital. Only the top `limit` matches get their
 //! positions computed (the popup highlights them). Ties go to the shorter path, then to
 //! the order the walk found them.
+//!
+//! Before any scoring, a path is rejected in one instruction when it lacks a character of
+//! the query: each path has a [`char_mask`] (a bit per ASCII letter, digit and a few
+//! punctuation marks, case folded) made once when it is indexed, and a path whose mask
+//! does not cover the query's cannot match. Most paths of a large tree fail that test for
+//! any query of two or more letters, so nucleo only scores the plausible ones.
 
 use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
@@ -41,11 +47,12 @@ pub struct Filtered {
 }
 
 impl Filter {
-    /// Scores `candidates` (indices into `paths`) against `query`. An empty query matches
-    /// everything, in the given order.
+    /// Scores `candidates` (indices into `paths`, whose masks are `masks`) against
+    /// `query`. An empty query matches everything, in the given order.
     pub fn run(
         &mut self,
         paths: &[String],
+        masks: &[u64],
         candidates: impl Iterator<Item = u32>,
         query: &str,
         limit: usize,
@@ -70,8 +77,12 @@ impl Filter {
             AtomKind::Fuzzy,
             false,
         );
+        let needed = query_mask(query);
         let mut scored: Vec<(u16, u32)> = Vec::new();
         for i in candidates {
+            if masks[i as usize] & needed != needed {
+                continue;
+            }
             let hay = Utf32Str::new(&paths[i as usize], &mut self.buf);
             if let Some(score) = atom.score(hay, &mut self.matcher) {
                 scored.push((score, i));
@@ -112,6 +123,40 @@ impl Filter {
 
 /// Filters `paths` once (tests and one-off callers; the index keeps a [`Filter`]).
 pub fn filter(paths: &[String], query: &str, limit: usize) -> Vec<Match> {
+    let masks: Vec<u64> = paths.iter().map(|p| char_mask(p)).collect();
     let all = 0..u32::try_from(paths.len()).unwrap_or(u32::MAX);
-    Filter::default().run(paths, all, query, limit).top
+    Filter::default().run(paths, &masks, all, query, limit).top
+}
+
+/// The bit of an ASCII character, case folded; `None` for the rest.
+fn bit(c: char) -> Option<u32> {
+    match c.to_ascii_lowercase() {
+        c @ 'a'..='z' => Some(c as u32 - 'a' as u32),
+        c @ '0'..='9' => Some(26 + c as u32 - '0' as u32),
+        '/' => Some(36),
+        '.' => Some(37),
+        '_' => Some(38),
+        '-' => Some(39),
+        ' ' => Some(40),
+        _ => None,
+    }
+}
+
+/// The characters a path has, as bits. A path with any other character gets every bit: it
+/// is never rejected (nucleo folds accents, so `é` may match a typed `e`).
+pub fn char_mask(path: &str) -> u64 {
+    let mut mask = 0u64;
+    for c in path.chars() {
+        match bit(c) {
+            Some(b) => mask |= 1 << b,
+            None => return u64::MAX,
+        }
+    }
+    mask
+}
+
+/// The bits a path must have to match `query`: those of its ASCII characters (others
+/// demand nothing).
+fn query_mask(query: &str) -> u64 {
+    query.chars().filter_map(bit).fold(0, |m, b| m | 1 << b)
 }

@@ -8,9 +8,11 @@
 //! there within milliseconds while a large tree is still being walked. [`FileIndex::filter`]
 //! can be called at any time from any thread and filters what has been found so far.
 //!
-//! Typing narrows: when the query extends the previous one, only the previous matches
-//! (and files found since) are scored again, which keeps each keystroke's filter well
-//! under the 5 ms budget on a 100,000-file tree (`benches/attach_index.rs`).
+//! Typing narrows: when the query extends one filtered recently (the last keystroke's, or
+//! a shorter one after a Backspace), only that query's matches (and files found since) are
+//! scored again; with the character-mask test of [`super::fuzzy`] this keeps each
+//! keystroke's filter under the 5 ms budget on a 100,000-file tree
+//! (`benches/attach_index.rs`).
 //!
 //! The walk stops when the last handle is dropped, or at [`MAX_FILES`].
 
@@ -38,17 +40,28 @@ pub type FileIndexHandle = FileIndex;
 
 struct Shared {
     root: PathBuf,
-    paths: RwLock<Vec<String>>,
+    files: RwLock<Files>,
     done: AtomicBool,
     stop: AtomicBool,
     search: Mutex<Search>,
 }
 
+/// The paths found so far and their character masks, index for index.
+#[derive(Default)]
+struct Files {
+    paths: Vec<String>,
+    masks: Vec<u64>,
+}
+
+/// How many recent queries' matches are kept for narrowing.
+const REMEMBERED: usize = 16;
+
 #[derive(Default)]
 struct Search {
     filter: Filter,
-    /// The previous query, how many paths there were then, and which matched.
-    last: Option<(String, usize, Vec<u32>)>,
+    /// Recent queries, newest last: the query, how many paths there were then, and which
+    /// of them matched.
+    recent: Vec<(String, usize, Vec<u32>)>,
 }
 
 struct StopOnDrop(Arc<Shared>);
@@ -64,7 +77,7 @@ impl FileIndex {
     pub fn spawn(workspace: &Workspace) -> FileIndex {
         let shared = Arc::new(Shared {
             root: workspace.root().to_path_buf(),
-            paths: RwLock::new(Vec::new()),
+            files: RwLock::new(Files::default()),
             done: AtomicBool::new(false),
             stop: AtomicBool::new(false),
             search: Mutex::new(Search::default()),
@@ -95,7 +108,7 @@ impl FileIndex {
 
     /// Files found so far.
     pub fn len(&self) -> usize {
-        self.shared.paths.read().map_or(0, |p| p.len())
+        self.shared.files.read().map_or(0, |f| f.paths.len())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -104,29 +117,31 @@ impl FileIndex {
 
     /// The best `limit` paths for `query` among the files found so far.
     pub fn filter(&self, query: &str, limit: usize) -> Vec<Match> {
-        let Ok(paths) = self.shared.paths.read() else {
+        let Ok(files) = self.shared.files.read() else {
             return Vec::new();
         };
         let Ok(mut search) = self.shared.search.lock() else {
             return Vec::new();
         };
         let search = &mut *search;
-        let len = paths.len();
-        let narrowed = match &mut search.last {
-            Some((prev, prev_len, matching)) if query.starts_with(prev.as_str()) => {
-                let mut candidates = std::mem::take(matching);
-                candidates.extend(*prev_len as u32..len as u32);
-                Some(candidates)
+        let len = files.paths.len() as u32;
+        // The longest recent query this one extends: its matches are the only candidates.
+        let base = (search.recent.iter())
+            .filter(|(q, _, _)| query.starts_with(q.as_str()))
+            .max_by_key(|(q, _, _)| q.len());
+        let result = match base {
+            Some((_, then, matching)) => {
+                let fresh = *then as u32..len;
+                let candidates = matching.iter().copied().chain(fresh);
+                (search.filter).run(&files.paths, &files.masks, candidates, query, limit)
             }
-            _ => None,
+            None => (search.filter).run(&files.paths, &files.masks, 0..len, query, limit),
         };
-        let result = match narrowed {
-            Some(candidates) => search
-                .filter
-                .run(&paths, candidates.into_iter(), query, limit),
-            None => search.filter.run(&paths, 0..len as u32, query, limit),
-        };
-        search.last = Some((query.to_owned(), len, result.matching));
+        search.recent.retain(|(q, _, _)| q != query);
+        if search.recent.len() >= REMEMBERED {
+            search.recent.remove(0);
+        }
+        (search.recent).push((query.to_owned(), len as usize, result.matching));
         result.top
     }
 
@@ -178,8 +193,10 @@ fn walk(shared: &Shared, workspace: &Workspace) {
 }
 
 fn publish(shared: &Shared, batch: &mut Vec<String>) {
-    if let Ok(mut paths) = shared.paths.write() {
-        paths.append(batch);
+    let masks: Vec<u64> = batch.iter().map(|p| super::fuzzy::char_mask(p)).collect();
+    if let Ok(mut files) = shared.files.write() {
+        files.paths.append(batch);
+        files.masks.extend(masks);
     }
 }
 

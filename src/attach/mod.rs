@@ -258,15 +258,7 @@ pub fn human_size(bytes: u64) -> String {
 
 /// `1,600`: thousands separated, for token counts.
 pub fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::cost::group(n)
 }
 
 #[cfg(test)]

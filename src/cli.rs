@@ -35,6 +35,15 @@ pub struct Cli {
     #[arg(long, global = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_tokens: Option<u32>,
 
+    /// Extended thinking: off, adaptive, or a budget in tokens (at least 1024); overrides
+    /// `[thinking]`.
+    #[arg(long, value_name = "off|adaptive|N", value_parser = parse_thinking)]
+    pub thinking: Option<ThinkingFlag>,
+
+    /// Effort for every tier: low, medium, high, xhigh or max (overrides `models.effort`).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_effort)]
+    pub effort: Option<chatterm::config::Effort>,
+
     /// Config file (default: the platform config directory's chatterm/config.toml).
     #[arg(long, global = true, env = "CHATTERM_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -292,6 +301,34 @@ fn parse_tier(s: &str) -> Result<TierChoice, String> {
     s.parse()
 }
 
+/// `--thinking`: a mode, or a budget (which means the budget mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThinkingFlag {
+    Off,
+    Adaptive,
+    Budget(u32),
+}
+
+fn parse_thinking(s: &str) -> Result<ThinkingFlag, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "off" => Ok(ThinkingFlag::Off),
+        "adaptive" | "on" => Ok(ThinkingFlag::Adaptive),
+        n => match n.parse::<u32>() {
+            Ok(n) if n >= chatterm::config::MIN_BUDGET_TOKENS => Ok(ThinkingFlag::Budget(n)),
+            Ok(n) => Err(format!(
+                "a thinking budget is at least 1024 tokens, got {n}"
+            )),
+            Err(_) => Err(format!(
+                "expected off, adaptive or a number of tokens, got {s:?}"
+            )),
+        },
+    }
+}
+
+fn parse_effort(s: &str) -> Result<chatterm::config::Effort, String> {
+    s.parse()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,6 +404,20 @@ mod tests {
         let cli =
             Cli::try_parse_from(["chatterm", "-p", "hi", "--no-tools", "--approve-all"]).unwrap();
         assert!(cli.no_tools && cli.approve_all);
+    }
+
+    #[test]
+    fn thinking_and_effort_flags() {
+        let cli = parsed(&["chatterm", "--thinking", "4000", "--effort", "xhigh"]);
+        assert_eq!(cli.thinking, Some(ThinkingFlag::Budget(4000)));
+        assert_eq!(cli.effort, Some(chatterm::config::Effort::XHigh));
+        assert_eq!(
+            parsed(&["chatterm", "--thinking", "off"]).thinking,
+            Some(ThinkingFlag::Off)
+        );
+        let err = |args: &[&str]| Cli::try_parse_from(args).unwrap_err().to_string();
+        assert!(err(&["chatterm", "--thinking", "100"]).contains("1024"));
+        assert!(err(&["chatterm", "--effort", "huge"]).contains("huge"));
     }
 
     #[test]

@@ -304,5 +304,11 @@ fn app_options(config: &Config, cli: &Cli, cost: CostOptions) -> Result<AppOptio
         approve_all: cli.approve_all,
         notices: Vec::new(),
         attach: None,
+        server_tools: config.tools.server.clone(),
+        reasoning: tui::app::thinking::ReasoningStatus {
+            thinking: config.thinking.mode != chatterm::config::ThinkingMode::Off,
+            effort: config.thinking.effort.get(tier),
+            changed: false,
+        },
     })
 }

@@ -30,6 +30,8 @@ pub fn new_app() -> App {
         approve_all: false,
         notices: Vec::new(),
         attach: None,
+        server_tools: Default::default(),
+        reasoning: Default::default(),
     })
 }
 

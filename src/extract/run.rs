@@ -62,6 +62,9 @@ pub struct Extractor {
     /// The fixed tier, or the routing default when the tier is `auto`.
     tier: Tier,
     max_tokens: u32,
+    /// Thinking and effort as configured, fitted to each request's model (see
+    /// `method.rs` for what thinking does to the tool method).
+    thinking: crate::engine::thinking::Plan,
 }
 
 impl Extractor {
@@ -78,6 +81,10 @@ impl Extractor {
             models: config.models.clone(),
             policy: RetryPolicy::new(config.api.max_retries),
             model_override: None,
+            thinking: crate::engine::thinking::Plan {
+                reasoning: crate::engine::thinking::Reasoning::from_config(config),
+                catalog: crate::api::catalog::Catalog::builtin(),
+            },
         }
     }
 
@@ -306,6 +313,7 @@ impl Extractor {
                 next_block: Default::default(),
                 // Extractions are not conversations: nothing of them is journaled.
                 journal: None,
+                thinking: Some(&self.thinking),
             };
             // `tx` drops when the turn ends, which ends the forwarding below.
             turn::request(&ctx, &mut request, &mut attempts)

@@ -8,7 +8,9 @@
 //!   text occurs in the request ([`MockServer::enqueue_matching`]), else the next queued one
 //!   (FIFO), or, when there is none, with the simulated assistant: a structured answer
 //!   matching the request's schema when it asks for JSON ([`structured`]), else a chat
-//!   answer ([`assistant`]). Scripts stream as real SSE when the request has
+//!   answer ([`assistant`]); with web search or fetch offered, a news question or a URL
+//!   gets a server tool round with cited sources ([`search`]), and the server tool blocks
+//!   echoed in a history must come back verbatim. Scripts stream as real SSE when the request has
 //!   `"stream": true` and fold into one JSON message otherwise ([`render`]), cut into network
 //!   writes by their [`Chunking`] ([`body`]).
 //! - `POST /v1/messages/count_tokens`: same checks, `{"input_tokens": N}` from the
@@ -48,9 +50,11 @@ pub mod prompt;
 pub mod render;
 pub mod schema_rules;
 pub mod script;
+pub mod search;
 mod server;
 pub mod structured;
 mod support;
+pub mod thinking;
 pub mod validate;
 pub mod validate_cache;
 mod validate_media;

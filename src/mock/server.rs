@@ -320,6 +320,9 @@ async fn messages(shared: &Shared, headers: &HeaderMap, bytes: &[u8], n: u64) ->
         Ok(req) => req,
         Err(message) => return error(400, "invalid_request_error", &message, n),
     };
+    if let Err(message) = super::thinking::check_betas(&req.body, headers) {
+        return error(400, "invalid_request_error", &message, n);
+    }
     // Like the API, a prompt longer than the model's window is refused outright.
     if let Some(window) = models::window(&req.model, &shared.extra_models()) {
         let tokens = prompt::count_tokens(&req.body);

@@ -43,6 +43,8 @@ pub(crate) fn options() -> AppOptions {
         approve_all: false,
         notices: Vec::new(),
         attach: None,
+        server_tools: Default::default(),
+        reasoning: Default::default(),
     }
 }
 

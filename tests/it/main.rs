@@ -4,6 +4,7 @@
 // Test helpers panic on purpose: a failed set-up step is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod answered;
 mod attachments;
 mod binary;
 mod budget_cli;
@@ -36,6 +37,7 @@ mod secrets_tools;
 mod soak;
 mod store;
 mod streaming;
+mod thinking;
 mod tool_example;
 mod tool_helpers;
 mod tool_preview;
@@ -43,3 +45,4 @@ mod tools;
 mod torture;
 mod tui_tmux;
 mod turn_table;
+mod web_search;

@@ -151,6 +151,7 @@ impl App {
             SlashCommand::Export { format, path } => self.export(format, path, now),
             SlashCommand::Attach(paths) => self.attach_command(paths, now),
             SlashCommand::Instructions => self.show_instructions(),
+            SlashCommand::Search(on) => self.search_command(on, now),
         }
     }
 

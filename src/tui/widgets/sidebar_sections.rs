@@ -55,6 +55,7 @@ impl App {
         if let Some(line) = self.instructions_line() {
             lines.push(self.note(&format!("+ {line}"), width));
         }
+        self.reasoning_lines(&mut lines, width);
         lines
     }
 
@@ -80,6 +81,8 @@ impl App {
         let mut lines = vec![self.heading(title, Some(cost), width)];
         if let Some(usage) = &request.usage {
             self.token_rows(&mut lines, crate::cost::Tokens::of(usage), width);
+            let searches = crate::api::server_tools::counts(usage).web_search_requests;
+            lines.extend(self.searches_row(searches, width));
             if request.output_estimated
                 && let Some(output) = lines.last_mut()
             {
@@ -91,8 +94,22 @@ impl App {
                 );
             }
         }
+        self.thinking_row(&mut lines, request, width);
         self.timing_rows(&mut lines, request, width);
         lines
+    }
+
+    /// `web searches  2 · $0.02`: billed per search (part of the cost above); none
+    /// without searches.
+    fn searches_row(&self, n: u64, width: usize) -> Option<Line<'static>> {
+        if n == 0 {
+            return None;
+        }
+        let (value, role) = match self.cost.account.pricing().web_search_usd() {
+            Some(each) => (format!("{n} · {}", format_usd(each * n as f64)), Role::Cost),
+            None => (format!("{n} · price unknown"), Role::Warning),
+        };
+        Some(self.row("web searches", value, role, width))
     }
 
     fn token_rows(&self, lines: &mut Lines, t: crate::cost::Tokens, width: usize) {
@@ -138,6 +155,7 @@ impl App {
         }
         lines.push(self.row("requests", group(u64::from(t.requests)), Role::Text, width));
         self.token_rows(&mut lines, t.tokens(), width);
+        lines.extend(self.searches_row(t.web_searches, width));
         let hit = t.hit_rate().map_or("—".to_owned(), percent);
         lines.push(self.row("cache hit rate", hit, Role::Text, width));
         // Savings are known only over priced requests.

@@ -10,7 +10,8 @@
 //! the query: each path has a [`char_mask`] (a bit per ASCII letter, digit and a few
 //! punctuation marks, case folded) made once when it is indexed, and a path whose mask
 //! does not cover the query's cannot match. Most paths of a large tree fail that test for
-//! any query of two or more letters, so nucleo only scores the plausible ones.
+//! any query of two or more letters, so nucleo only scores the plausible ones. Many
+//! plausible paths are scored on two threads.
 
 use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
@@ -78,16 +79,10 @@ impl Filter {
             false,
         );
         let needed = query_mask(query);
-        let mut scored: Vec<(u16, u32)> = Vec::new();
-        for i in candidates {
-            if masks[i as usize] & needed != needed {
-                continue;
-            }
-            let hay = Utf32Str::new(&paths[i as usize], &mut self.buf);
-            if let Some(score) = atom.score(hay, &mut self.matcher) {
-                scored.push((score, i));
-            }
-        }
+        let plausible: Vec<u32> = candidates
+            .filter(|&i| masks[i as usize] & needed == needed)
+            .collect();
+        let mut scored = self.score_all(&atom, paths, &plausible);
         let matching: Vec<u32> = scored.iter().map(|&(_, i)| i).collect();
         let rank = |a: &(u16, u32), b: &(u16, u32)| {
             b.0.cmp(&a.0)
@@ -107,6 +102,30 @@ impl Filter {
         Filtered { matching, top }
     }
 
+    /// Scores `plausible` in order; a large set is split between two threads (each with a
+    /// matcher of its own), which halves a keystroke's worst case on a 2-core machine.
+    fn score_all(&mut self, atom: &Atom, paths: &[String], plausible: &[u32]) -> Vec<(u16, u32)> {
+        if plausible.len() < PARALLEL_FROM {
+            return score(atom, paths, plausible, &mut self.matcher, &mut self.buf);
+        }
+        let (front, back) = plausible.split_at(plausible.len() / 2);
+        let (matcher, buf) = (&mut self.matcher, &mut self.buf);
+        std::thread::scope(|s| {
+            let other = s.spawn(|| {
+                let mut matcher = Matcher::new(Config::DEFAULT.match_paths());
+                score(atom, paths, back, &mut matcher, &mut Vec::new())
+            });
+            let mut scored = score(atom, paths, front, matcher, buf);
+            match other.join() {
+                Ok(rest) => scored.extend(rest),
+                // The helper panicked (it cannot, short of a bug in the matcher): score
+                // its half here.
+                Err(_) => scored.extend(score(atom, paths, back, matcher, buf)),
+            }
+            scored
+        })
+    }
+
     fn positions(&mut self, atom: &Atom, path: &str, score: u16) -> Match {
         let mut indices = Vec::new();
         let hay = Utf32Str::new(path, &mut self.buf);
@@ -119,6 +138,27 @@ impl Filter {
             score: u32::from(score),
         }
     }
+}
+
+/// Below this many plausible paths one thread scores them all (a thread costs more).
+const PARALLEL_FROM: usize = 16_384;
+
+/// The scores of `indices` that match, in order.
+fn score(
+    atom: &Atom,
+    paths: &[String],
+    indices: &[u32],
+    matcher: &mut Matcher,
+    buf: &mut Vec<char>,
+) -> Vec<(u16, u32)> {
+    let mut scored = Vec::new();
+    for &i in indices {
+        let hay = Utf32Str::new(&paths[i as usize], buf);
+        if let Some(s) = atom.score(hay, matcher) {
+            scored.push((s, i));
+        }
+    }
+    scored
 }
 
 /// Filters `paths` once (tests and one-off callers; the index keeps a [`Filter`]).

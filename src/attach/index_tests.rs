@@ -102,3 +102,28 @@ fn without_a_repository_only_the_workspace_root_is_read() {
     write(&root, "CLAUDE.md", "here\n");
     assert_eq!(ProjectInstructions::find(&root).label(), "CLAUDE.md");
 }
+
+#[test]
+fn a_large_scan_split_between_threads_finds_exactly_the_subsequence_matches() {
+    let all: Vec<String> = (0..40_000)
+        .map(|i| format!("dir{}/file{i}.rs", i % 100))
+        .collect();
+    let masks: Vec<u64> = all.iter().map(|p| fuzzy::char_mask(p)).collect();
+    let subsequence = |q: &str, p: &str| {
+        let mut q = q.chars().peekable();
+        for c in p.chars() {
+            if q.peek() == Some(&c) {
+                q.next();
+            }
+        }
+        q.peek().is_none()
+    };
+    for query in ["d9f1", "f", "r7/"] {
+        let found = fuzzy::Filter::default().run(&all, &masks, 0..40_000, query, 5);
+        let expected: Vec<u32> = (0..40_000u32)
+            .filter(|&i| subsequence(query, &all[i as usize]))
+            .collect();
+        assert_eq!(found.matching, expected, "{query}");
+        assert_eq!(found.top.len(), 5.min(expected.len()));
+    }
+}

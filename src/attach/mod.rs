@@ -15,6 +15,11 @@
 //!
 //! How a front end uses it:
 //!
+//! 0. Once, from config: [`workspace_for`] (the tools' root and secret-directory guard),
+//!    `LoadOptions::explicit(workspace).for_model(&catalog, model)`, the file index
+//!    [`FileIndex::spawn`] over that workspace, and [`project_instructions`] (the same
+//!    value the binary gives `Engine::with_project_instructions`; its `label()`,
+//!    `tokens()` and `text()` are for the sidebar and `/instructions`).
 //! 1. [`load`] a path with [`LoadOptions`]: [`Confinement::Mention`] applies the tools'
 //!    workspace rules (inside the root, not in a secret directory), [`Confinement::Explicit`]
 //!    (`/attach`, `--attach`) takes any readable file; [`load_bytes`] takes stdin.
@@ -25,6 +30,7 @@
 //!    sends `engine::Command::SendAttached { text, attachments }`; the engine builds the user
 //!    message with [`user_message`] (attachments first, then the typed text), checks
 //!    [`limits::check_request`] and stores it. The text stays in the message as typed.
+//!    [`limits::check_attachments`] lets a front end refuse early (keeping the input).
 //! 4. Show a stored or live user message's attachments: [`in_message`] reads them back
 //!    from the blocks ([`AttachmentInfo`]), and [`typed_text`] is the message without them.
 //!

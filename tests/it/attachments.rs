@@ -310,3 +310,29 @@ async fn project_instructions_join_the_system_prompt_unless_turned_off() {
     let body = message_bodies(&server).remove(1);
     assert_eq!(body["system"][0]["text"], "Be brief.");
 }
+
+#[test]
+fn a_fork_keeps_its_attachments_when_the_original_is_deleted() {
+    use chatterm::api::{ContentBlock, Message, Role};
+    use chatterm::store::MessageStatus;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join(DB_FILE)).unwrap();
+    write(dir.path(), "a.gif", &test_files::gif(20, 10));
+    let gif = attach::load("a.gif", &options(dir.path())).unwrap();
+    let first = attach::user_message("look", &[gif]);
+    let id = store.create("m", "look").unwrap();
+    store.append(id, &first).unwrap();
+    let answer = [ContentBlock::text("a gif")];
+    (store.end_answer(id, Some(&answer), "m", MessageStatus::Complete, None)).unwrap();
+    store.append(id, &Message::user_text("and now?")).unwrap();
+    let branch = store.fork(id, 1).unwrap();
+    store.delete(id).unwrap();
+    assert_eq!(
+        store.attachment_stats().unwrap().0,
+        1,
+        "the branch still uses it"
+    );
+    let loaded = store.load(branch).unwrap();
+    assert_eq!(loaded.messages[0].role, Role::User);
+    assert_eq!(loaded.messages[0].content, first.content);
+}

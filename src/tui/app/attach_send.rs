@@ -121,22 +121,10 @@ impl App {
     ) {
         let found = match result {
             Ok(found) => found,
-            Err(e) => {
-                self.notice(NoticeKind::Error, format!("not sent: {e}"));
-                self.conversation.scroll_to_bottom();
-                let draft = self.input.text();
-                let back = if draft.trim().is_empty() {
-                    text.to_string()
-                } else {
-                    format!("{}\n\n{draft}", &*text)
-                };
-                self.input.set_text(&back);
-                self.sync_popup();
-                return;
-            }
+            Err(e) => return self.not_sent(&text, &e),
         };
         let mut attachments = if with_pending {
-            std::mem::take(&mut self.attach.pending)
+            self.attach.pending.clone()
         } else {
             Vec::new()
         };
@@ -145,7 +133,30 @@ impl App {
                 attachments.push(attachment);
             }
         }
+        // Together they may be over a request's limits (images, 32 MB): refused here,
+        // where the text can still go back into the input.
+        if let Err(e) = crate::attach::limits::check_attachments(&attachments) {
+            return self.not_sent(&text, &e);
+        }
+        if with_pending {
+            self.attach.pending.clear();
+        }
         self.send_attached(text, attachments);
+    }
+
+    /// A message refused before sending: the reason as an error notice, and the text back
+    /// in the input (before anything typed since); the chips stay.
+    fn not_sent(&mut self, text: &UserText, error: &AttachError) {
+        self.notice(NoticeKind::Error, format!("not sent: {error}"));
+        self.conversation.scroll_to_bottom();
+        let draft = self.input.text();
+        let back = if draft.trim().is_empty() {
+            text.to_string()
+        } else {
+            format!("{}\n\n{draft}", &**text)
+        };
+        self.input.set_text(&back);
+        self.sync_popup();
     }
 
     /// Shows a user message with its attachments' chips and asks the engine to answer it.

@@ -350,3 +350,35 @@ fn a_resumed_message_shows_its_attachments_as_chips_not_their_text() {
     let shown = screen(&mut app, 80, 20);
     assert!(!shown.contains("SECRET BODY"), "{shown}");
 }
+
+#[test]
+fn chips_over_a_requests_limits_send_nothing_and_stay() {
+    let png = |shade: u8| {
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::RgbImage::from_pixel(2, 2, image::Rgb([shade, 0, 0]))
+            .write_to(&mut png, image::ImageFormat::Png)
+            .unwrap();
+        png.into_inner()
+    };
+    let mut app = App::new(AppOptions {
+        attach: Some(AttachOptions::for_workspace(None, None, Default::default())),
+        ..options()
+    });
+    // Distinct pixels make distinct images (the same one twice is attached once).
+    for i in 0..101u8 {
+        let name = format!("shot{i}.png");
+        let image = load_bytes(&name, png(i), &LoadOptions::explicit(None)).unwrap();
+        app.add_pending(image);
+    }
+    assert_eq!(app.attach.pending.len(), 101);
+    type_text(&mut app, "all of them");
+    press(&mut app, KeyCode::Enter);
+    let [AttachRequest::Send { text, with_pending }] = &attach_requests(&mut app)[..] else {
+        panic!("not held for its chips")
+    };
+    app.mentions_resolved(text.clone(), *with_pending, Ok(Vec::new()));
+    assert!(engine_commands(&mut app).is_empty());
+    assert_eq!(app.input.text(), "all of them");
+    assert_eq!(app.attach.pending.len(), 101);
+    assert!(screen(&mut app, 100, 30).contains("not sent: 101 images in one request"));
+}

@@ -255,6 +255,10 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     let mut options = app_options(&config, &cli, cost)?;
     options.notices = warnings.iter().map(|w| format!("config: {w}")).collect();
     options.notices.extend(root_warning);
+    // Attachments are checked against the model in use (images, PDFs) by the catalog.
+    options.attach = Some(tui::app::attach::AttachOptions::from_config(
+        &config, catalog,
+    ));
     let link = tui::run::store::StoreLink { store, resumed };
     let ran = tui::run::run(options, handle, extract, cli.prompt.clone(), link).await;
     // Every way out of the screen stops the servers: sessions closed, children reaped.
@@ -319,6 +323,7 @@ fn app_options(config: &Config, cli: &Cli, cost: CostOptions) -> Result<AppOptio
         cost,
         approve_all: cli.approve_all,
         notices: Vec::new(),
+        attach: None,
         server_tools: config.tools.server.clone(),
         reasoning: tui::app::thinking::ReasoningStatus {
             thinking: config.thinking.mode != chatterm::config::ThinkingMode::Off,

@@ -29,6 +29,7 @@ pub fn new_app() -> App {
         cost: Default::default(),
         approve_all: false,
         notices: Vec::new(),
+        attach: None,
         server_tools: Default::default(),
         reasoning: Default::default(),
     })

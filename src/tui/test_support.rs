@@ -42,6 +42,7 @@ pub(crate) fn options() -> AppOptions {
         cost: Default::default(),
         approve_all: false,
         notices: Vec::new(),
+        attach: None,
         server_tools: Default::default(),
         reasoning: Default::default(),
     }

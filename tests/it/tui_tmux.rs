@@ -24,8 +24,11 @@
 //! chatterm in each state, `home_root.rs` the notice for a workspace root at home,
 //! `store_prompt.rs` the one-key question about a damaged store, `batch_prompt.rs` the
 //! one-key question when Ctrl+C stops a running Message Batch, `web.rs` web search and
-//! the draft's counted cost, `thinking.rs` Alt+T and live thinking in the demo.
+//! the draft's counted cost, `thinking.rs` Alt+T and live thinking in the demo, `attach.rs`
+//! an `@` mention completed and sent, `/attach` and a pasted path, each ending as chips and
+//! blocks.
 
+mod attach;
 mod batch_prompt;
 mod hangup;
 mod harness;

@@ -103,7 +103,7 @@ impl App {
             }
             return;
         }
-        self.send_user(text);
+        self.send_typed(text, false);
     }
 
     /// The queue as the screen shows it: at most [`QUEUE_ROWS`] lines.
@@ -143,6 +143,7 @@ impl App {
         let clean = crate::tui::widgets::input::clean_paste(text);
         if !paste::is_large(&clean) {
             self.input.paste(text);
+            self.offer_pasted_path(&clean);
             return;
         }
         let label = paste::unique_chip(&clean, &self.compose.pastes);

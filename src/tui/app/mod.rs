@@ -14,17 +14,21 @@
 //!
 //! A key goes first to the open overlays, topmost first (`overlay.rs`: help, the
 //! over-budget confirmation, the picker, message selection, the refusal prompt, the
-//! command popup, approval); what none takes goes to the keymap and the input.
+//! mention popup, the command popup, the attachment chips, approval); what none takes goes
+//! to the keymap and the input.
 //!
 //! The folder holds the state's concerns, one file each: engine updates (`updates`),
 //! tool calls (`tools`), approvals and permission modes (`approval`), sending and slash
 //! commands (`send`, `commands`), the queue, paste chips ([`paste`]) and the external
 //! editor ([`editor`]) (`compose`), money ([`cost`], `cost_prompt`), the store and the
 //! picker's app side (`store`, with `resume` turning stored messages back into cells),
-//! `/extract` (`extract`), the `/retry` countdown (`retry`), and keys to actions
-//! ([`keymap`]).
+//! `/extract` (`extract`), the `/retry` countdown (`retry`), attachments and `@`-mentions
+//! ([`attach`], [`attach_send`], `attach_text`), and keys to actions ([`keymap`]).
 
 pub(in crate::tui) mod approval;
+pub mod attach;
+pub mod attach_send;
+pub(in crate::tui) mod attach_text;
 pub(in crate::tui) mod commands;
 pub(in crate::tui) mod compose;
 pub mod cost;
@@ -91,6 +95,9 @@ pub enum Effect {
     Editor(String),
     /// Cancel the extraction with this id.
     CancelExtract(u64),
+    /// Load files for an attachment (`app/attach_send.rs`); the answer goes to
+    /// [`App::files_loaded`], [`App::paste_loaded`] or [`App::mentions_resolved`].
+    Attach(crate::tui::app::attach_send::AttachRequest),
     Quit,
 }
 
@@ -198,6 +205,8 @@ pub struct App {
     pub(super) approval: ApprovalPrompt,
     /// The queue and paste chips (`app/compose.rs`).
     pub(super) compose: Compose,
+    /// Attachments: the mention popup, pending chips, the paste offer (`app/attach.rs`).
+    pub(super) attach: crate::tui::app::attach::Attachments,
     /// Web search on or off, server tool panels, footnotes, the draft's count
     /// (`app/web.rs`, `app/token_count.rs`).
     pub(super) web: crate::tui::app::web::WebState,
@@ -236,6 +245,8 @@ pub struct AppOptions {
     /// Said once as info notices when the screen opens: config warnings (unknown keys),
     /// so they are seen now rather than after quitting, and a workspace root at home.
     pub notices: Vec<String>,
+    /// Attaching files and `@`-completion; `None` turns both off.
+    pub attach: Option<crate::tui::app::attach::AttachOptions>,
     /// The server tools the config offers (`tools.server`); `/search` switches them.
     pub server_tools: crate::api::server_tools::ServerTools,
     /// Thinking and effort at start (config and flags).
@@ -289,6 +300,10 @@ impl App {
                 ..ApprovalPrompt::default()
             },
             compose: Compose::default(),
+            attach: crate::tui::app::attach::Attachments {
+                options: options.attach,
+                ..Default::default()
+            },
             web: Default::default(),
         };
         for text in notices {
@@ -337,6 +352,9 @@ impl App {
             next = Some(next.map_or(spinner, |n| n.min(spinner)));
         }
         if let Some(at) = self.tick_retry_wait(now) {
+            next = Some(next.map_or(at, |n| n.min(at)));
+        }
+        if let Some(at) = self.tick_mentions(now) {
             next = Some(next.map_or(at, |n| n.min(at)));
         }
         if let Some(at) = self.tick_draft_count(now) {
@@ -524,6 +542,9 @@ impl App {
         match event.kind {
             MouseEventKind::ScrollUp => self.conversation.scroll_up(WHEEL_LINES),
             MouseEventKind::ScrollDown => self.conversation.scroll_down(WHEEL_LINES),
+            MouseEventKind::Down(crossterm::event::MouseButton::Left) => {
+                self.click_chip(event.column, event.row);
+            }
             _ => {}
         }
     }

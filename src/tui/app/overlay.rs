@@ -7,9 +7,10 @@
 //! [`Overlay::STACK`] from the top; a key no overlay takes goes to the keymap and the input.
 //!
 //! The order is the precedence: the modal overlays (help, the over-budget confirmation,
-//! the conversation picker) take every key; message selection, the refusal reason prompt
-//! and the command popup take the keys they know; approval turns its keys into the
-//! approve and refuse actions while a call waits.
+//! the conversation picker) take every key; message selection, the refusal reason prompt,
+//! the `@`-mention popup, the command popup and the attachment chips (Backspace at the
+//! start of the input, Tab on a paste offer) take the keys they know; approval turns its
+//! keys into the approve and refuse actions while a call waits.
 
 use crossterm::event::KeyEvent;
 use tokio::time::Instant;
@@ -30,8 +31,12 @@ pub(in crate::tui) enum Overlay {
     Selection,
     /// The reason prompt of a refusal (`approval.rs`).
     Refusal,
+    /// The `@`-mention popup above the input (`attach.rs`).
+    Mention,
     /// The slash-command popup above the input.
     Popup,
+    /// The attachment chips and the paste offer (`attach.rs`).
+    Chips,
     /// A tool call waiting for approval.
     Approval,
 }
@@ -49,13 +54,15 @@ pub(in crate::tui) enum KeyOutcome {
 
 impl Overlay {
     /// Every overlay, topmost (first asked) first.
-    pub(in crate::tui) const STACK: [Overlay; 7] = [
+    pub(in crate::tui) const STACK: [Overlay; 9] = [
         Overlay::Help,
         Overlay::Confirm,
         Overlay::Picker,
         Overlay::Selection,
         Overlay::Refusal,
+        Overlay::Mention,
         Overlay::Popup,
+        Overlay::Chips,
         Overlay::Approval,
     ];
 }
@@ -69,7 +76,9 @@ impl App {
             Overlay::Picker => self.browse.picker.is_some(),
             Overlay::Selection => self.browse.selecting.is_some(),
             Overlay::Refusal => self.approval.refusing.is_some(),
+            Overlay::Mention => self.mention_open(),
             Overlay::Popup => self.popup_visible(),
+            Overlay::Chips => self.chips_open(),
             Overlay::Approval => self.approval_pending(),
         }
     }
@@ -119,7 +128,9 @@ impl App {
             }
             Overlay::Selection => used(self.on_select_key(key, now)),
             Overlay::Refusal => used(self.on_refusal_key(key, now)),
+            Overlay::Mention => used(self.on_mention_key(key)),
             Overlay::Popup => used(self.on_popup_key(key)),
+            Overlay::Chips => used(self.on_chips_key(key, now)),
             Overlay::Approval => self.approval_key(key, now),
         }
     }

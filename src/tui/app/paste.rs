@@ -88,20 +88,48 @@ pub fn expand(text: &str, pastes: &[(String, String)]) -> UserText {
     UserText {
         text: out,
         pastes: ranges,
+        attachments: Vec::new(),
     }
 }
 
-/// A user message as the conversation shows it: the text sent, and the byte ranges of the
-/// large pastes in it, shown as chips while collapsed. Reads as the text (`Deref<str>`).
+/// A user message as the conversation shows it: the text sent, the byte ranges of the
+/// large pastes in it, shown as chips while collapsed, and the chips of the files attached
+/// to it (`app/attach.rs`), shown above the text. Reads as the text (`Deref<str>`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UserText {
     text: String,
     pastes: Vec<Range<usize>>,
+    attachments: Vec<String>,
 }
 
 impl UserText {
-    /// The text as shown: each paste as its chip unless `expanded`.
+    /// The same message with these attachment chips (one line each above the text).
+    pub fn with_attachments(mut self, chips: Vec<String>) -> Self {
+        self.attachments = chips;
+        self
+    }
+
+    /// The attachment chips shown with the message.
+    pub fn attachments(&self) -> &[String] {
+        &self.attachments
+    }
+
+    /// The text as shown: the attachments' chips, then the text with each paste as its
+    /// chip unless `expanded`.
     pub fn shown(&self, expanded: bool) -> String {
+        let text = self.shown_text(expanded);
+        if self.attachments.is_empty() {
+            return text;
+        }
+        let mut out = self.attachments.join("\n");
+        if !text.is_empty() {
+            out.push('\n');
+            out.push_str(&text);
+        }
+        out
+    }
+
+    fn shown_text(&self, expanded: bool) -> String {
         if expanded || self.pastes.is_empty() {
             return self.text.clone();
         }
@@ -133,6 +161,7 @@ impl From<String> for UserText {
         UserText {
             text,
             pastes: Vec::new(),
+            attachments: Vec::new(),
         }
     }
 }

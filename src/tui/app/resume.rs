@@ -51,8 +51,14 @@ impl App {
     fn push_stored(&mut self, m: &StoredMessage, outcomes: &[ToolOutcome]) {
         if m.role == Role::User {
             if m.is_typed() {
-                self.conversation
-                    .push(CellKind::User(m.to_message().text().into()));
+                // Attached files show as their chips, as when they were sent.
+                let text = crate::attach::typed_text(&m.content);
+                let chips = crate::attach::in_message(&m.content)
+                    .iter()
+                    .map(crate::tui::app::attach::info_chip)
+                    .collect();
+                let text = crate::tui::app::paste::UserText::from(text).with_attachments(chips);
+                self.conversation.push(CellKind::User(text));
             }
             for b in &m.content {
                 if let ContentBlock::ToolResult(r) = b {

@@ -15,6 +15,7 @@ use crate::tui::widgets::commands::SlashCommand;
 impl App {
     pub(in crate::tui) fn sync_popup(&mut self) {
         self.popup.update(&self.input.text(), &self.status.models);
+        self.sync_mentions();
     }
 
     pub(in crate::tui) fn popup_visible(&self) -> bool {
@@ -95,7 +96,7 @@ impl App {
             }
             match self.browse.editing.take() {
                 Some(index) => self.send_fork(index, text.to_string()),
-                None => self.send_user(text),
+                None => self.send_typed(text, true),
             }
         }
     }
@@ -148,6 +149,8 @@ impl App {
             SlashCommand::Compact => self.compact_now(now),
             SlashCommand::Resume => self.open_picker(),
             SlashCommand::Export { format, path } => self.export(format, path, now),
+            SlashCommand::Attach(paths) => self.attach_command(paths, now),
+            SlashCommand::Instructions => self.show_instructions(),
             SlashCommand::Search(on) => self.search_command(on, now),
         }
     }

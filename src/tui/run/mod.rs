@@ -20,7 +20,7 @@
 //! The app ([`App`]) never does IO; this loop carries out its [`Effect`]s: commands to the
 //! engine, OSC 52 clipboard writes, mouse capture, reading today's spend from the usage
 //! ledger, loading an `/extract` schema and starting or cancelling an extraction's task
-//! ([`Extractions`]), quitting. The terminal is restored by [`TerminalSession`]'s drop on every way
+//! ([`Extractions`]), loading attachments (`attach`), quitting. The terminal is restored by [`TerminalSession`]'s drop on every way
 //! out, and by the panic hook on a panic.
 //!
 //! The folder is the loop's side of the terminal: the loop's store requests ([`store`]),
@@ -31,6 +31,7 @@
 //! [`terminal_input`]: crate::tui::run::terminal_input
 
 pub mod ask;
+pub(in crate::tui) mod attach;
 pub mod clipboard;
 pub(in crate::tui) mod draft;
 pub mod ending;
@@ -356,6 +357,7 @@ fn apply_batch(
             Effect::Extract(request) => io.extractions.start(&request),
             Effect::CancelExtract(id) => io.extractions.cancel(id),
             Effect::Editor(draft) => io.editor = Some(draft),
+            Effect::Attach(request) => attach::apply(app, request),
             Effect::Quit => return Ok(true),
         }
     }

@@ -64,6 +64,10 @@ pub enum SlashCommand {
         format: ExportFormat,
         path: Option<String>,
     },
+    /// Attach these files to the next message (any readable file).
+    Attach(Vec<String>),
+    /// Show the project instructions (AGENTS.md, CLAUDE.md) that were loaded.
+    Instructions,
 }
 
 /// What `/export` writes.
@@ -120,6 +124,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         "[md|json] [PATH]",
         "write this conversation to a file",
     ),
+    cmd("attach", "PATH...", "attach files to the next message"),
+    cmd(
+        "instructions",
+        "",
+        "show the project instructions that were loaded",
+    ),
     cmd(
         "extract",
         "SCHEMA",
@@ -174,6 +184,8 @@ fn parse_command(name: &str, arg: &str) -> Result<SlashCommand, String> {
         "compact" => no_args("compact", arg, SlashCommand::Compact),
         "resume" => no_args("resume", arg, SlashCommand::Resume),
         "export" => parse_export(arg),
+        "attach" => crate::tui::app::attach_text::split_paths(arg).map(SlashCommand::Attach),
+        "instructions" => no_args("instructions", arg, SlashCommand::Instructions),
         "search" => match arg.to_ascii_lowercase().as_str() {
             "" => Ok(SlashCommand::Search(None)),
             "on" => Ok(SlashCommand::Search(Some(true))),

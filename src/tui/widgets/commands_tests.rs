@@ -114,6 +114,11 @@ fn parses_every_command() {
         ("/quit", SlashCommand::Quit),
         ("/QUIT ", SlashCommand::Quit),
         ("/Help\n", SlashCommand::Help),
+        (
+            "/attach shot.png \"my notes.pdf\"",
+            SlashCommand::Attach(vec!["shot.png".into(), "my notes.pdf".into()]),
+        ),
+        ("/instructions", SlashCommand::Instructions),
     ];
     for (input, expected) in cases {
         assert_eq!(ok(input), expected, "{input:?}");
@@ -129,6 +134,7 @@ fn every_listed_command_parses() {
             "TEXT" => " text",
             "TITLE" => " A title",
             "SCHEMA" => " support-email",
+            "PATH..." => " notes.md",
             _ => "",
         };
         assert!(

@@ -1,5 +1,6 @@
-//! The help overlay: every key binding (from the live keymap, so overrides show) and every
-//! slash command, centred over the screen.
+//! The help overlay: every key binding (from the live keymap, so overrides show), every
+//! slash command and the attachment keys (fixed: they are not actions of the keymap),
+//! centred over the screen.
 //!
 //! It is laid out in two columns when the screen is wide enough, and scrolls when it is
 //! still too tall: arrows, PgUp/PgDn and Home/End scroll, any other key closes it (and is
@@ -15,6 +16,18 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 use crate::tui::app::App;
 use crate::tui::render::theme::Role;
 use crate::tui::render::wrap::{str_width, truncate};
+
+/// The attachment keys (`app/attach.rs`): they act only where they say, so they are not
+/// in the keymap.
+const ATTACH_KEYS: &[(&str, &str)] = &[
+    ("@", "mention a workspace file: ↑↓ pick, Tab/Enter insert"),
+    (
+        "Backspace",
+        "at the start of the input: remove the last chip",
+    ),
+    ("click", "on a chip: remove it"),
+    ("Tab", "after pasting a file's path: attach it"),
+];
 
 /// The key column is as wide as its longest entry, up to this.
 const MAX_KEY_COLUMN: usize = 24;
@@ -82,8 +95,13 @@ impl App {
                 )
             })
             .collect();
+        let attach: Vec<(String, &'static str)> = ATTACH_KEYS
+            .iter()
+            .map(|&(k, what)| (k.to_owned(), what))
+            .collect();
         let column = keys
             .iter()
+            .chain(&attach)
             .chain(&commands)
             .map(|(k, _)| str_width(k))
             .max()
@@ -92,6 +110,7 @@ impl App {
         let heading = self.theme.style(Role::Heading).add_modifier(Modifier::BOLD);
         let widest_text = keys
             .iter()
+            .chain(&attach)
             .chain(&commands)
             .map(|(_, d)| str_width(d))
             .max();
@@ -101,6 +120,9 @@ impl App {
         lines.push(Line::default());
         lines.push(Line::styled("Commands", heading));
         self.help_rows(&commands, column, stacked, &mut lines);
+        lines.push(Line::default());
+        lines.push(Line::styled("Attachments", heading));
+        self.help_rows(&attach, column, stacked, &mut lines);
         lines
     }
 

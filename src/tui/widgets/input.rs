@@ -595,6 +595,9 @@ fn next_scroll_top(top: usize, cursor: usize, rows: usize) -> usize {
     }
 }
 
+#[path = "input_token.rs"]
+mod token;
+
 #[cfg(test)]
 #[path = "input_tests.rs"]
 mod tests;

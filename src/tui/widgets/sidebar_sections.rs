@@ -51,6 +51,10 @@ impl App {
                 self.theme.style(role),
             ),
         ];
+        // The project instructions ride in every request's system prompt: named here.
+        if let Some(line) = self.instructions_line() {
+            lines.push(self.note(&format!("+ {line}"), width));
+        }
         self.reasoning_lines(&mut lines, width);
         lines
     }

@@ -33,6 +33,8 @@ pub struct Areas {
     pub sidebar: Option<Rect>,
     /// Messages queued while an answer streams, just above the input (often no rows).
     pub queue: Rect,
+    /// Attachment chips and the paste offer, just above the input (often no rows).
+    pub chips: Rect,
     pub input: Rect,
     pub status: Rect,
 }
@@ -49,9 +51,13 @@ pub fn layout(app: &App, screen: Rect) -> Option<Areas> {
         .min(screen.height.saturating_sub(4))
         .max(2);
     let queue_height = app.queue_lines().len() as u16;
-    let [main, queue, input, status] = Layout::vertical([
+    let room = screen.height.saturating_sub(input_height + 4);
+    let queue_height = queue_height.min(room);
+    let chips_height = app.chips_height(screen.width).min(room - queue_height);
+    let [main, queue, chips, input, status] = Layout::vertical([
         Constraint::Min(1),
-        Constraint::Length(queue_height.min(screen.height.saturating_sub(input_height + 4))),
+        Constraint::Length(queue_height),
+        Constraint::Length(chips_height),
         Constraint::Length(input_height),
         Constraint::Length(1),
     ])
@@ -67,6 +73,7 @@ pub fn layout(app: &App, screen: Rect) -> Option<Areas> {
         conversation,
         sidebar,
         queue,
+        chips,
         input,
         status,
     })
@@ -80,6 +87,7 @@ impl App {
         let mut more = false;
         let areas = layout(self, screen);
         self.screen.sidebar_area = areas.and_then(|a| a.sidebar);
+        self.attach.chips_area = areas.map(|a| a.chips);
         if let Some(areas) = areas {
             let (w, h) = (areas.conversation.width, areas.conversation.height);
             let options = self.screen.render_options;
@@ -112,6 +120,7 @@ impl App {
         self.input
             .render(areas.input, buf, &self.theme, input_focused);
         self.render_queue(areas.queue, buf);
+        self.render_chips(areas.chips, buf);
         self.render_status(areas.status, buf);
         if self.popup_visible() {
             let h = self.popup.height().min(areas.conversation.height);
@@ -120,6 +129,7 @@ impl App {
             self.popup
                 .render(Rect::new(areas.input.x, y, w, h), buf, &self.theme);
         }
+        self.render_mentions(&areas, buf);
         self.render_confirm(areas.input, buf);
         if self.help.shown {
             self.render_help(screen, buf);

@@ -21,8 +21,8 @@
 //! commands (`send`, `commands`), the queue, paste chips ([`paste`]) and the external
 //! editor ([`editor`]) (`compose`), money ([`cost`], `cost_prompt`), the store and the
 //! picker's app side (`store`, with `resume` turning stored messages back into cells),
-//! `/extract` (`extract`), the `/retry` countdown (`retry`), and keys to actions
-//! ([`keymap`]).
+//! `/extract` (`extract`), the `/retry` countdown (`retry`), MCP servers and their
+//! prompts ([`mcp`], `mcp_prompts`), and keys to actions ([`keymap`]).
 
 pub(in crate::tui) mod approval;
 pub(in crate::tui) mod commands;
@@ -32,6 +32,8 @@ pub(in crate::tui) mod cost_prompt;
 pub mod editor;
 pub(in crate::tui) mod extract;
 pub mod keymap;
+pub mod mcp;
+pub(in crate::tui) mod mcp_prompts;
 pub(in crate::tui) mod overlay;
 pub mod paste;
 pub(in crate::tui) mod resume;
@@ -88,6 +90,15 @@ pub enum Effect {
     Editor(String),
     /// Cancel the extraction with this id.
     CancelExtract(u64),
+    /// `/mcp restart NAME`: stop this MCP server and start it again.
+    McpRestart(String),
+    /// Render a server's prompt with these arguments; the text goes to
+    /// [`App::mcp_prompt_rendered`].
+    McpPrompt {
+        server: String,
+        prompt: String,
+        arguments: Vec<(String, String)>,
+    },
     Quit,
 }
 
@@ -193,6 +204,8 @@ pub struct App {
     pub(super) approval: ApprovalPrompt,
     /// The queue and paste chips (`app/compose.rs`).
     pub(super) compose: Compose,
+    /// The MCP servers' states, tools and prompts (`app/mcp.rs`).
+    pub(super) mcp: crate::tui::app::mcp::McpServers,
 }
 
 /// What the screen shows and how, toggled by keys and told by the terminal.
@@ -275,6 +288,7 @@ impl App {
                 ..ApprovalPrompt::default()
             },
             compose: Compose::default(),
+            mcp: Default::default(),
         };
         for text in notices {
             app.notice(NoticeKind::Info, text);

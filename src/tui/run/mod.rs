@@ -356,6 +356,7 @@ fn apply_batch(
             Effect::Extract(request) => io.extractions.start(&request),
             Effect::CancelExtract(id) => io.extractions.cancel(id),
             Effect::Editor(draft) => io.editor = Some(draft),
+            Effect::McpRestart(_) | Effect::McpPrompt { .. } => {} // TEMP
             Effect::Quit => return Ok(true),
         }
     }

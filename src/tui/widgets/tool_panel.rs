@@ -38,6 +38,7 @@ use crate::tui::render::cells::{RenderOptions, clip_line};
 use crate::tui::render::theme::{Role, Theme};
 use crate::tui::render::wrap::{expand_tabs, truncate, wrap_chars, wrap_words};
 use crate::tui::widgets::json_view::{Highlight, JsonView, Window, lines_count, more_lines};
+use crate::tui::widgets::mcp_panel::McpCall;
 
 /// Input rows shown while collapsed.
 pub const INPUT_ROWS: usize = 10;
@@ -121,6 +122,8 @@ pub struct ToolPanel {
     preview: Option<crate::tools::preview::ApprovalPreview>,
     /// How to see what a collapsed panel leaves out (`Ctrl+T expands`), from the keymap.
     expand_hint: String,
+    /// The MCP side of the call, when its tool came from an MCP server (`mcp_panel.rs`).
+    pub mcp: Option<McpCall>,
 }
 
 impl ToolPanel {
@@ -137,10 +140,15 @@ impl ToolPanel {
             prompt: String::new(),
             preview: None,
             expand_hint: String::new(),
+            mcp: McpCall::from_api_name(name),
         }
     }
 
-    #[cfg(test)]
+    /// The tool's name as the model called it.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     pub fn state(&self) -> &ToolState {
         &self.state
     }
@@ -294,7 +302,8 @@ impl ToolPanel {
     /// only a bounded part of it.
     pub fn weight(&self) -> usize {
         let output = self.output.as_ref().map_or(0, |o| o.text.len());
-        (self.input.pretty().bytes() + output).min(16 * 1024)
+        let mcp = self.mcp.as_ref().map_or(0, McpCall::weight);
+        (self.input.pretty().bytes() + output + mcp).min(16 * 1024)
     }
 
     /// The panel as lines at most `width` cells wide (without the cell's blank separator).
@@ -337,6 +346,9 @@ impl ToolPanel {
         if let Some(output) = &self.output {
             lines.extend(render_output(output, width, theme, expanded, hint));
         }
+        if let Some(mcp) = &mut self.mcp {
+            lines.extend(mcp.lines(&self.state, width, theme, (expanded, hint)));
+        }
         if self.state == ToolState::AwaitingApproval {
             if let Some(preview) = &self.preview {
                 lines.extend(crate::tui::widgets::tool_preview::lines(
@@ -374,7 +386,11 @@ impl ToolPanel {
     }
 
     fn header(&self, width: usize, theme: &Theme, expanded: bool) -> Line<'static> {
-        let name = crate::sanitize::sanitize_line(&self.name);
+        // An MCP tool is named by its server and its own name, not the API's.
+        let name = match &self.mcp {
+            Some(mcp) => mcp.title().into(),
+            None => crate::sanitize::sanitize_line(&self.name),
+        };
         let id = crate::sanitize::sanitize_line(&short_id(&self.id)).into_owned();
         let mut title = theme.style(Role::ToolHeader).add_modifier(Modifier::BOLD);
         let mut spans = Vec::new();
@@ -398,7 +414,7 @@ impl ToolPanel {
 
     fn status_text(&self) -> (String, Role) {
         let reason = |r: &str| crate::sanitize::sanitize_line(r).into_owned();
-        match &self.state {
+        let status = match &self.state {
             ToolState::Streaming => (
                 format!(
                     "streaming input · {}",
@@ -444,6 +460,10 @@ impl ToolPanel {
                 (format!("✗ not run · {}", reason(r)), Role::Warning)
             }
             ToolState::Interrupted => ("■ interrupted".into(), Role::Warning),
+        };
+        match &self.mcp {
+            Some(mcp) => mcp.status(&self.state, status),
+            None => status,
         }
     }
 }

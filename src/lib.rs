@@ -14,6 +14,7 @@
 //!   between tiers and cancellation, reported as a stream of [`engine::Update`]s.
 //! - [`extract`]: structured outputs: JSON that matches a schema (native JSON output or
 //!   a forced tool), validated locally, retried once with the errors, batches.
+//! - [`mcp`]: MCP servers as tool sources (rmcp client): config, lifecycle, calls, prompts.
 //! - [`mock`]: a local Anthropic-compatible server for tests and the offline demo.
 //! - [`panic_log`]: where background panics go while the full screen is up.
 //! - [`print`]: the non-interactive front end (`chatterm -p`).
@@ -32,6 +33,7 @@ pub mod cost;
 pub mod domain;
 pub mod engine;
 pub mod extract;
+pub mod mcp;
 pub mod mock;
 pub mod panic_log;
 pub mod print;

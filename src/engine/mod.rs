@@ -295,6 +295,12 @@ pub enum Update {
         name: String,
         status: ToolStatus,
     },
+    /// A running call reported progress (MCP `notifications/progress`), for its panel.
+    ToolProgress {
+        turn: TurnId,
+        id: String,
+        progress: crate::tools::ToolProgress,
+    },
     /// What a call awaiting approval would change (`write_file`: new file, or a diff),
     /// sent just before its `AwaitingApproval` status.
     ToolPreview {
@@ -324,7 +330,8 @@ impl Update {
             | Self::TurnFinished { turn, .. }
             | Self::Error { turn, .. }
             | Self::Tool { turn, .. }
-            | Self::ToolPreview { turn, .. } => Some(*turn),
+            | Self::ToolPreview { turn, .. }
+            | Self::ToolProgress { turn, .. } => Some(*turn),
             Self::Notice { turn, .. } => *turn,
             Self::ModelChanged { .. }
             | Self::ContextSize { .. }

@@ -56,7 +56,7 @@ use super::turn::{self, Failed, TurnContext};
 use super::{ToolStatus, TurnStats, Update};
 use crate::api::{ApiError, Message, MessageResponse, Role, ToolUseBlock};
 use crate::store::ToolRun;
-use crate::tools::{ApprovalDecision, ToolExecutor, ToolOutput};
+use crate::tools::{ApprovalDecision, CallContext, ToolExecutor, ToolOutput};
 
 /// How long cancelled tools get to stop on their own before they are aborted.
 const CANCEL_GRACE: Duration = Duration::from_secs(1);
@@ -175,7 +175,13 @@ async fn rounds(
 ) -> End {
     let mut rounds = 0;
     loop {
-        let offer = tool_plan::offer(ctx.tools.as_ref(), ctx.settings, history.messages);
+        // A changing tool set (MCP servers) is frozen for the request and its round: what
+        // was offered is what runs, and a server gone since is gone from the next offer.
+        let tools = ctx
+            .tools
+            .snapshot()
+            .unwrap_or_else(|| Arc::clone(ctx.tools));
+        let offer = tool_plan::offer(tools.as_ref(), ctx.settings, history.messages);
         request.tools = offer.tools;
         request.tool_choice = offer.tool_choice;
         let mut body = match bounded(ctx, history, &request).await {
@@ -210,7 +216,7 @@ async fn rounds(
             Next::Unrun { reason, notice } => (Some(reason), notice),
         };
         let calls: Vec<&ToolUseBlock> = message.tool_uses().collect();
-        let (results, cancelled) = Runner::new(ctx, &calls)
+        let (results, cancelled) = Runner::new(ctx, &tools, &calls)
             .round(history.memory, approvals, unrun.as_deref())
             .await;
         messages.push(Message {
@@ -264,6 +270,7 @@ async fn bounded(
 /// The IO of one round: the running tool tasks and their start times.
 struct Runner<'a, 'c> {
     ctx: &'a LoopContext<'c>,
+    tools: &'a Arc<dyn ToolExecutor>,
     calls: &'a [&'a ToolUseBlock],
     tasks: JoinSet<ToolOutput>,
     started: HashMap<Id, (usize, Instant)>,
@@ -271,9 +278,14 @@ struct Runner<'a, 'c> {
 }
 
 impl<'a, 'c> Runner<'a, 'c> {
-    fn new(ctx: &'a LoopContext<'c>, calls: &'a [&'a ToolUseBlock]) -> Self {
+    fn new(
+        ctx: &'a LoopContext<'c>,
+        tools: &'a Arc<dyn ToolExecutor>,
+        calls: &'a [&'a ToolUseBlock],
+    ) -> Self {
         Self {
             ctx,
+            tools,
             calls,
             tasks: JoinSet::new(),
             started: HashMap::new(),
@@ -290,7 +302,7 @@ impl<'a, 'c> Runner<'a, 'c> {
         unrun: Option<&str>,
     ) -> (Vec<crate::api::ContentBlock>, bool) {
         let triage = Triage {
-            executor: self.ctx.tools.as_ref(),
+            executor: self.tools.as_ref(),
             settings: self.ctx.settings,
             memory,
             unrun,
@@ -349,7 +361,7 @@ impl<'a, 'c> Runner<'a, 'c> {
         let Some(call) = self.calls.iter().find(|c| c.id == id) else {
             return;
         };
-        if let Some(preview) = self.ctx.tools.approval_preview(name, &call.input) {
+        if let Some(preview) = self.tools.approval_preview(name, &call.input) {
             self.ctx.turn.emit(Update::ToolPreview {
                 turn: self.ctx.turn.turn,
                 id: id.to_owned(),
@@ -372,13 +384,30 @@ impl<'a, 'c> Runner<'a, 'c> {
     }
 
     fn spawn(&mut self, index: usize, name: String, input: serde_json::Value) {
-        let tools = Arc::clone(self.ctx.tools);
+        let tools = Arc::clone(self.tools);
         let cancel = self.cancel.clone();
+        let id = self
+            .calls
+            .get(index)
+            .map(|c| c.id.clone())
+            .unwrap_or_default();
+        let (updates, turn, call_id) = (
+            self.ctx.turn.updates.clone(),
+            self.ctx.turn.turn,
+            id.clone(),
+        );
+        let call = CallContext {
+            id,
+            progress: Arc::new(move |progress| {
+                let id = call_id.clone();
+                let _ = updates.send(Update::ToolProgress { turn, id, progress });
+            }),
+        };
         // `run` itself is called on the task, so a tool that panics while starting is
         // caught like one that panics while running.
         let handle = self
             .tasks
-            .spawn(async move { tools.run(&name, input, cancel).await });
+            .spawn(async move { tools.run_call(&name, input, cancel, call).await });
         self.started.insert(handle.id(), (index, Instant::now()));
     }
 

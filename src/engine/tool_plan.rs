@@ -224,9 +224,21 @@ pub fn tool_result(id: &str, output: &ToolOutput) -> ContentBlock {
     } else {
         output.content.clone()
     };
+    // Images go after the text as image blocks (MCP results); the structured value stays
+    // with the panel: the model reads the text, which servers make carry the same.
+    let content = if output.extras.images.is_empty() {
+        Value::String(content)
+    } else {
+        let mut blocks = vec![json!({"type": "text", "text": content})];
+        blocks.extend(output.extras.images.iter().map(|image| {
+            json!({"type": "image", "source": {"type": "base64",
+                "media_type": image.media_type, "data": image.data}})
+        }));
+        Value::Array(blocks)
+    };
     ContentBlock::ToolResult(ToolResultBlock {
         tool_use_id: id.to_owned(),
-        content: Some(Value::String(content)),
+        content: Some(content),
         is_error: output.is_error.then_some(true),
         cache_control: None,
         extra: Default::default(),

@@ -38,6 +38,7 @@ pub use settings::{CommandToolConfig, ToolsConfig};
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -58,6 +59,57 @@ pub struct ToolOutput {
     pub content: String,
     /// The model reads this as a failed call (`is_error: true`).
     pub is_error: bool,
+    /// What some tools (MCP servers) return besides text; empty for most.
+    pub extras: ToolExtras,
+}
+
+/// The parts of a result that are not its text: images the model sees as image blocks
+/// after the text, and a structured value kept for the panel (not sent to the model,
+/// which reads the text).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ToolExtras {
+    pub images: Vec<ToolImage>,
+    /// An MCP result's `structuredContent`, shown as JSON in the call's panel.
+    pub structured: Option<Value>,
+}
+
+/// An image in a tool result: base64 data and its media type (`image/png`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolImage {
+    pub media_type: String,
+    pub data: String,
+}
+
+/// Progress a running call reported (MCP `notifications/progress`), for its panel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolProgress {
+    pub progress: f64,
+    pub total: Option<f64>,
+    /// Sanitised by the reporter: one line of text.
+    pub message: Option<String>,
+}
+
+/// What a run learns about the call it serves: the call's id and where its progress goes.
+#[derive(Clone)]
+pub struct CallContext {
+    pub id: String,
+    pub progress: Arc<dyn Fn(ToolProgress) + Send + Sync>,
+}
+
+impl CallContext {
+    /// A call whose progress nobody watches.
+    pub fn quiet(id: impl Into<String>) -> Self {
+        CallContext {
+            id: id.into(),
+            progress: Arc::new(|_| {}),
+        }
+    }
+}
+
+impl std::fmt::Debug for CallContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallContext").field("id", &self.id).finish()
+    }
 }
 
 impl ToolOutput {
@@ -65,6 +117,7 @@ impl ToolOutput {
         ToolOutput {
             content: content.into(),
             is_error: false,
+            extras: ToolExtras::default(),
         }
     }
 
@@ -72,6 +125,7 @@ impl ToolOutput {
         ToolOutput {
             content: content.into(),
             is_error: true,
+            extras: ToolExtras::default(),
         }
     }
 }
@@ -113,6 +167,26 @@ pub trait ToolExecutor: Send + Sync {
     /// Runs a validated input. Must finish promptly once `cancel` fires, and must turn
     /// every failure (timeout, crash, refused path) into an error [`ToolOutput`].
     fn run(&self, name: &str, input: Value, cancel: CancellationToken) -> ToolFuture;
+
+    /// [`run`](ToolExecutor::run) for call `call.id`, with somewhere to report progress.
+    /// The engine calls this one; tools that report nothing need not implement it.
+    fn run_call(
+        &self,
+        name: &str,
+        input: Value,
+        cancel: CancellationToken,
+        call: CallContext,
+    ) -> ToolFuture {
+        let _ = call;
+        self.run(name, input, cancel)
+    }
+
+    /// For a tool set that changes while the program runs (MCP servers come, go and
+    /// change their lists): the set as it stands now, frozen, which one request offers
+    /// and its round runs. `None` (the default): this executor never changes.
+    fn snapshot(&self) -> Option<Arc<dyn ToolExecutor>> {
+        None
+    }
 
     /// What running `name` with `input` would change, for the approval prompt (`None`:
     /// nothing to show). Called while the call awaits approval; it may read files.

@@ -113,6 +113,8 @@ impl App {
                 id, name, status, ..
             } => self.tool_status(&id, &name, status, now),
             Update::ToolPreview { id, preview, .. } => self.tool_preview(&id, preview),
+            // An MCP call's progress; its panel shows it (the TUI side of issue 18).
+            Update::ToolProgress { .. } => {}
             Update::ContextSize {
                 model,
                 tokens,

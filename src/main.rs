@@ -218,7 +218,8 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     options.notices = warnings.iter().map(|w| format!("config: {w}")).collect();
     options.notices.extend(root_warning);
     let link = tui::run::store::StoreLink { store, resumed };
-    let (ending, hint) = tui::run::run(options, handle, extract, cli.prompt.clone(), link)
+    let mcp = chatterm::mcp::McpManager::none();
+    let (ending, hint) = tui::run::run(options, handle, extract, cli.prompt.clone(), link, mcp)
         .await
         .wrap_err("terminal error")?;
     // Printed after the terminal is restored, so it stays in the shell's scrollback; a

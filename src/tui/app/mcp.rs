@@ -15,58 +15,12 @@
 
 use tokio::time::Instant;
 
+pub use crate::mcp::{PromptArgument, PromptInfo, ServerState, ServerStatus, Source, ToolInfo};
+use crate::tools::ToolProgress;
+
 use crate::tui::app::{App, Effect};
 use crate::tui::render::cells::{CellKind, NoticeKind};
-use crate::tui::widgets::mcp_panel::{McpCall, Progress};
-
-// MIRROR of `crate::mcp`'s status types (branch mcp, not merged yet): replaced by a `use`
-// when it lands.
-/// Where a server stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ServerState {
-    Starting,
-    Ready,
-    Failed { reason: String },
-    Stopped,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ToolInfo {
-    pub name: String,
-    pub api_name: String,
-    pub description: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PromptArgument {
-    pub name: String,
-    pub description: Option<String>,
-    pub required: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PromptInfo {
-    pub name: String,
-    pub description: Option<String>,
-    pub arguments: Vec<PromptArgument>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    Config(Option<std::path::PathBuf>),
-    Imported(std::path::PathBuf),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServerStatus {
-    pub name: String,
-    pub state: ServerState,
-    pub tools: Vec<ToolInfo>,
-    pub prompts: Vec<PromptInfo>,
-    pub stderr_tail: Vec<String>,
-    pub source: Source,
-}
-// END MIRROR
+use crate::tui::widgets::mcp_panel::McpCall;
 
 /// Whether a call on this server can no longer finish.
 fn is_down(server: &ServerStatus) -> bool {
@@ -212,7 +166,7 @@ impl App {
     }
 
     /// A progress notification for call `id`.
-    pub(in crate::tui) fn mcp_progress(&mut self, id: &str, progress: Progress) {
+    pub(in crate::tui) fn mcp_progress(&mut self, id: &str, progress: ToolProgress) {
         let Some(cell) = self.tool_cell(id) else {
             return;
         };

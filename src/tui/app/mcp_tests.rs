@@ -17,6 +17,9 @@ use crate::tui::widgets::tool_panel::tests::{close_input, status, tool_call};
 pub(crate) fn server(name: &str, state: ServerState, tools: &[&str]) -> ServerStatus {
     ServerStatus {
         name: name.into(),
+        transport: crate::mcp::TransportKind::Stdio {
+            command: format!("{name}-server"),
+        },
         state,
         tools: tools
             .iter()
@@ -24,6 +27,9 @@ pub(crate) fn server(name: &str, state: ServerState, tools: &[&str]) -> ServerSt
                 name: (*t).into(),
                 api_name: format!("mcp__{name}__{t}"),
                 description: format!("{t} on {name}"),
+                approval: crate::domain::Approval::Ask,
+                read_only: false,
+                destructive: false,
             })
             .collect(),
         prompts: Vec::new(),
@@ -157,7 +163,7 @@ fn progress_shows_in_the_running_header() {
     let mut app = app();
     app.set_mcp_servers(vec![server("fs", ServerState::Ready, &["read_file"])]);
     running_call(&mut app);
-    let progress = Progress {
+    let progress = ToolProgress {
         progress: 3.0,
         total: Some(10.0),
         message: Some("indexing".into()),
@@ -169,7 +175,7 @@ fn progress_shows_in_the_running_header() {
     // Progress for a call with no panel is dropped.
     app.mcp_progress(
         "toolu_unknown",
-        Progress {
+        ToolProgress {
             progress: 1.0,
             total: None,
             message: None,

@@ -142,7 +142,7 @@ impl App {
             lines.push(Line::from(vec![
                 Span::styled(k.clone(), key_style),
                 Span::raw(" ".repeat(pad)),
-                Span::styled(what.to_string(), text_style),
+                Span::styled(what.clone(), text_style),
             ]));
         }
     }

@@ -14,7 +14,8 @@
 //! [`crate::sanitize`] on its way to a span.
 
 use ratatui::text::{Line, Span};
-use serde_json::Value;
+
+use crate::tools::{ToolExtras, ToolProgress};
 
 use crate::tui::render::theme::{Role, Theme};
 use crate::tui::render::wrap::truncate;
@@ -27,35 +28,25 @@ pub const PREFIX: &str = "mcp__";
 /// Rows of structured content shown while the panel is collapsed.
 pub const STRUCTURED_ROWS: usize = 8;
 
-/// What a server's progress notification said, as the panel shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Progress {
-    pub progress: f64,
-    pub total: Option<f64>,
-    pub message: Option<String>,
+/// `40%`, `3 of 10 · 30%` when the total is not a percentage's base, or `3` without a
+/// total: short, for the header.
+pub fn amount(p: &ToolProgress) -> String {
+    match p.total {
+        Some(total) if total > 0.0 && (total - 100.0).abs() < f64::EPSILON => {
+            format!("{}%", p.progress.clamp(0.0, 100.0).floor())
+        }
+        Some(total) if total > 0.0 => {
+            let share = (p.progress / total * 100.0).clamp(0.0, 100.0).floor();
+            format!("{} of {} · {share}%", number(p.progress), number(total))
+        }
+        _ => number(p.progress),
+    }
 }
 
-impl Progress {
-    /// `40%`, `3 of 10 · 30%` when the total is not a percentage's base, or `3` without a
-    /// total: short, for the header.
-    pub fn amount(&self) -> String {
-        match self.total {
-            Some(total) if total > 0.0 && (total - 100.0).abs() < f64::EPSILON => {
-                format!("{}%", self.progress.clamp(0.0, 100.0).floor())
-            }
-            Some(total) if total > 0.0 => {
-                let share = (self.progress / total * 100.0).clamp(0.0, 100.0).floor();
-                format!("{} of {} · {share}%", number(self.progress), number(total))
-            }
-            _ => number(self.progress),
-        }
-    }
-
-    /// The message, sanitised, when there is one.
-    pub fn message(&self) -> Option<String> {
-        let m = self.message.as_deref()?.trim();
-        (!m.is_empty()).then(|| crate::sanitize::sanitize_line(m).into_owned())
-    }
+/// A progress notification's message, sanitised, when there is one.
+pub fn message(p: &ToolProgress) -> Option<String> {
+    let m = p.message.as_deref()?.trim();
+    (!m.is_empty()).then(|| crate::sanitize::sanitize_line(m).into_owned())
 }
 
 /// `3` for whole numbers, `2.5` otherwise.
@@ -92,7 +83,7 @@ pub struct ImageNote {
 pub struct McpCall {
     pub server: String,
     pub tool: String,
-    progress: Option<Progress>,
+    progress: Option<ToolProgress>,
     structured: Option<JsonView>,
     images: Vec<ImageNote>,
     /// Why the server went away while the call ran, if it did.
@@ -129,23 +120,30 @@ impl McpCall {
         )
     }
 
-    pub fn set_progress(&mut self, progress: Progress) {
+    pub fn set_progress(&mut self, progress: ToolProgress) {
         self.progress = Some(progress);
     }
 
     /// The last progress, for the running header.
-    pub fn progress(&self) -> Option<&Progress> {
+    pub fn progress(&self) -> Option<&ToolProgress> {
         self.progress.as_ref()
     }
 
-    /// The result's `structuredContent` and images.
-    pub fn set_result(&mut self, structured: Option<&Value>, images: Vec<ImageNote>) {
-        self.structured = structured.map(|value| {
+    /// What the result carried besides its text: `structuredContent`, and images (noted
+    /// by type and size: the terminal does not draw them).
+    pub fn set_extras(&mut self, extras: &ToolExtras) {
+        self.structured = extras.structured.as_ref().map(|value| {
             let mut view = JsonView::new();
             view.push(&value.to_string());
             view
         });
-        self.images = images;
+        self.images = (extras.images.iter())
+            .map(|image| ImageNote {
+                mime: image.media_type.clone(),
+                // Base64: four characters for three bytes.
+                bytes: image.data.len() / 4 * 3,
+            })
+            .collect();
     }
 
     /// The server went away (failed, exited, stopped) while the call was open.
@@ -167,7 +165,7 @@ impl McpCall {
         }
         match (state, &self.progress) {
             (ToolState::Running { .. }, Some(progress)) => {
-                (format!("{} · {}", status.0, progress.amount()), status.1)
+                (format!("{} · {}", status.0, amount(progress)), status.1)
             }
             _ => status,
         }
@@ -197,10 +195,10 @@ impl McpCall {
         let (expanded, hint) = options;
         let mut lines = Vec::new();
         let dim = theme.style(Role::Dim);
-        let message = self.progress.as_ref().and_then(Progress::message);
-        if let (ToolState::Running { .. }, Some(message)) = (state, message) {
+        let said = self.progress.as_ref().and_then(message);
+        if let (ToolState::Running { .. }, Some(said)) = (state, said) {
             lines.extend(wrapped(
-                &format!("↻ {message}"),
+                &format!("↻ {said}"),
                 theme.style(Role::Notice),
                 width,
             ));

@@ -7,7 +7,8 @@ use serde_json::json;
 
 use super::*;
 use crate::engine::ToolStatus;
-use crate::tools::ToolOutput;
+use crate::tools::ToolProgress;
+use crate::tools::{ToolExtras, ToolImage, ToolOutput};
 use crate::tui::app::App;
 use crate::tui::app::mcp::ServerState;
 use crate::tui::app::mcp::tests::{failed, running_call, server};
@@ -58,12 +59,38 @@ fn mcp_call_running_with_progress() {
     snap("mcp_progress", |app| {
         with_fs(app);
         running_call(app);
-        let progress = Progress {
+        let progress = ToolProgress {
             progress: 40.0,
             total: Some(100.0),
             message: Some("reading notes/todo.md".into()),
         };
         app.mcp_progress(ID, progress);
+    });
+}
+
+#[test]
+fn mcp_call_with_structured_content_and_an_image() {
+    snap("mcp_structured", |app| {
+        with_fs(app);
+        running_call(app);
+        let mut output = ToolOutput::ok("3 items, 1 done");
+        output.extras = ToolExtras {
+            structured: Some(json!({"items": [{"text": "Buy milk", "done": true},
+                {"text": "Call the plumber", "done": false}], "count": 3})),
+            // 12 KB of PNG, as base64.
+            images: vec![ToolImage {
+                media_type: "image/png".into(),
+                data: "A".repeat(16_384),
+            }],
+        };
+        let duration = Duration::from_millis(420);
+        status(
+            app,
+            ID,
+            "mcp__fs__read_file",
+            ToolStatus::Finished { output, duration },
+            now(),
+        );
     });
 }
 
@@ -82,19 +109,19 @@ fn mcp_call_whose_server_went_away() {
 
 #[test]
 fn progress_reads_as_a_share_a_count_or_a_number() {
-    let p = |progress, total, message: Option<&str>| Progress {
+    let p = |progress, total, message: Option<&str>| ToolProgress {
         progress,
         total,
         message: message.map(Into::into),
     };
-    assert_eq!(p(40.0, Some(100.0), None).amount(), "40%");
-    assert_eq!(p(3.0, Some(4.0), Some("  x ")).amount(), "3 of 4 · 75%");
-    assert_eq!(p(3.0, Some(4.0), Some("  x ")).message().unwrap(), "x");
-    assert_eq!(p(2.5, None, None).amount(), "2.5");
-    assert_eq!(p(7.0, Some(0.0), Some(" ")).message(), None);
-    assert_eq!(p(150.0, Some(100.0), None).amount(), "100%");
+    assert_eq!(amount(&p(40.0, Some(100.0), None)), "40%");
+    assert_eq!(amount(&p(3.0, Some(4.0), Some("  x "))), "3 of 4 · 75%");
+    assert_eq!(message(&p(3.0, Some(4.0), Some("  x "))).unwrap(), "x");
+    assert_eq!(amount(&p(2.5, None, None)), "2.5");
+    assert_eq!(message(&p(7.0, Some(0.0), Some(" "))), None);
+    assert_eq!(amount(&p(150.0, Some(100.0), None)), "100%");
     // A message with controls is cut to a safe line.
-    let shown = p(1.0, None, Some("a\u{1b}[2Jb\nc")).message().unwrap();
+    let shown = message(&p(1.0, None, Some("a\u{1b}[2Jb\nc"))).unwrap();
     assert!(!shown.chars().any(char::is_control), "{shown:?}");
 }
 
@@ -115,8 +142,11 @@ fn structured_content_is_bounded_while_collapsed() {
     let mut panel = ToolPanel::new("mcp__fs__list", ID);
     panel.input_complete(&json!({}));
     let rows: Vec<u32> = (0..50).collect();
-    let mcp = panel.mcp.as_mut().unwrap();
-    mcp.set_result(Some(&json!({ "rows": rows })), Vec::new());
+    let extras = ToolExtras {
+        structured: Some(json!({ "rows": rows })),
+        images: Vec::new(),
+    };
+    panel.mcp.as_mut().unwrap().set_extras(&extras);
     let theme = crate::tui::render::theme::Theme::no_color();
     let collapsed = panel.render(60, &theme, RenderOptions::default()).len();
     let expanded = RenderOptions {

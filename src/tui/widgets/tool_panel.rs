@@ -196,6 +196,9 @@ impl ToolPanel {
                 frame: 0,
             },
             ToolStatus::Finished { output, duration } => {
+                if let Some(mcp) = &mut self.mcp {
+                    mcp.set_extras(&output.extras);
+                }
                 let state = if output.is_error {
                     ToolState::Failed {
                         duration,

@@ -113,6 +113,18 @@ pub enum Sub {
         #[command(subcommand)]
         command: HistoryCommand,
     },
+    /// MCP servers: `chatterm mcp list` starts each configured server, prints its state and
+    /// tools, and exits non-zero when one fails to start.
+    Mcp {
+        #[command(subcommand)]
+        command: McpCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum McpCommand {
+    /// Start every configured server and print its state and tools (exit 1 if one fails).
+    List,
 }
 
 #[derive(Debug, Subcommand)]

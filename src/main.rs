@@ -5,6 +5,7 @@
 
 mod cli;
 mod extract_cmd;
+mod mcp_cmd;
 mod startup;
 mod store_cli;
 
@@ -88,6 +89,7 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     match &cli.command {
         Some(Sub::MockServer { port }) => return startup::mock_server(*port).await,
         Some(Sub::History { command }) => return store_cli::history(&cli, command),
+        Some(Sub::Mcp { command }) => return mcp_cmd::run(&cli, command).await,
         _ => {}
     }
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
@@ -165,13 +167,16 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
             .with_local_time(local),
         catalog.clone(),
     );
+    // MCP servers start now, in the background; nothing below waits for them except
+    // print and line mode, which answer at once and so need the tools settled first.
+    let mcp = mcp_cmd::start(&config, &cli, !full_screen)?;
     let mut engine = Engine::new(client, &config, pricing.clone())
         .with_model(cli.model.clone())
         .with_catalog(catalog)
         .with_ledger(ledger.clone())
         .with_local_time(local)
         .with_tools(
-            startup::tools(&config, cli.demo)?,
+            mcp.executor(startup::tools(&config, cli.demo)?),
             startup::tool_settings(&config, &cli),
         )
         .with_journal(
@@ -192,19 +197,17 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     }
     if cli.print {
         let prompt = startup::prompt_from(&cli)?;
+        mcp_cmd::settle(&mcp, &config).await;
         let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
-        return Ok(print::run_print(&mut handle, prompt, opts, &mut out, &mut err).await);
+        let code = print::run_print(&mut handle, prompt, opts, &mut out, &mut err).await;
+        mcp.shutdown().await;
+        return Ok(code);
     }
     if !interactive {
-        // Not a terminal (a pipe, a script): the line mode reads and answers line by line.
-        if let Some(prompt) = cli.prompt.clone() {
-            let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
-            let code = print::run_print(&mut handle, prompt, opts, &mut out, &mut err).await;
-            if code != 0 {
-                return Ok(code);
-            }
-        }
-        return Ok(print::run_lines(&mut handle, opts).await);
+        mcp_cmd::settle(&mcp, &config).await;
+        let code = line_mode(&cli, &mut handle, opts).await;
+        mcp.shutdown().await;
+        return Ok(code);
     }
     // Checked before the terminal is touched, so a typo in the theme or keys is a plain error.
     let cost = CostOptions {
@@ -218,16 +221,33 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     options.notices = warnings.iter().map(|w| format!("config: {w}")).collect();
     options.notices.extend(root_warning);
     let link = tui::run::store::StoreLink { store, resumed };
-    let mcp = chatterm::mcp::McpManager::none();
-    let (ending, hint) = tui::run::run(options, handle, extract, cli.prompt.clone(), link, mcp)
-        .await
-        .wrap_err("terminal error")?;
+    let prompt = cli.prompt.clone();
+    let ran = tui::run::run(options, handle, extract, prompt, link, mcp.clone()).await;
+    // Every way out of the screen stops the servers: sessions closed, children reaped.
+    mcp.shutdown().await;
+    let (ending, hint) = ran.wrap_err("terminal error")?;
     // Printed after the terminal is restored, so it stays in the shell's scrollback; a
     // terminal that went away takes it with it (no panic on a failed write).
     if let Some(line) = hint {
         let _ = writeln!(std::io::stdout(), "{line}");
     }
     Ok(ending.exit_code())
+}
+
+/// Not a terminal (a pipe, a script): the prompt, if any, then line by line.
+async fn line_mode(
+    cli: &Cli,
+    handle: &mut chatterm::engine::EngineHandle,
+    opts: PrintOptions,
+) -> i32 {
+    if let Some(prompt) = cli.prompt.clone() {
+        let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
+        let code = print::run_print(handle, prompt, opts, &mut out, &mut err).await;
+        if code != 0 {
+            return code;
+        }
+    }
+    print::run_lines(handle, opts).await
 }
 
 /// What the TUI starts with; fails before the terminal is touched on a bad theme or keys.

@@ -28,6 +28,7 @@ pub(crate) fn apply(raw: &RawConfig, origin: &Path, config: &mut Config) -> Resu
     apply_chat(&raw.chat, config);
     apply_ui(&raw.ui, origin, config)?;
     super::apply_tools::apply_tools(&raw.tools, origin, &mut config.tools)?;
+    super::apply_mcp::apply_mcp(&raw.mcp, origin, &mut config.mcp)?;
     // Per entry, so a file that rebinds one action keeps the lower layers' other entries.
     for (action, keys) in &raw.keys {
         config.keys.insert(action.clone(), keys.clone());

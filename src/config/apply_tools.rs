@@ -196,7 +196,7 @@ fn command_path(command: &str, origin: &Path) -> PathBuf {
 }
 
 /// `~/` is the home directory; a relative path is relative to the config file's directory.
-fn config_relative(path: &str, origin: &Path) -> PathBuf {
+pub(crate) fn config_relative(path: &str, origin: &Path) -> PathBuf {
     if let Some(rest) = path.strip_prefix("~/")
         && let Some(dirs) = directories::BaseDirs::new()
     {

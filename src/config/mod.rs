@@ -43,6 +43,7 @@
 
 mod apply;
 mod apply_engine;
+mod apply_mcp;
 mod apply_tools;
 mod error;
 mod load;
@@ -56,6 +57,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub(crate) use apply_mcp::check_server_name as check_mcp_server_name;
 pub use error::{ConfigError, Location};
 pub use load::{
     ENV_BASE_URL, ENV_CONFIG, ENV_TIER, LoadOptions, Loaded, default_config_path, load, parse_str,
@@ -343,6 +345,8 @@ pub struct Config {
     pub chat: ChatConfig,
     pub ui: UiConfig,
     pub tools: ToolsConfig,
+    /// `[mcp]`: MCP servers (see [`crate::mcp`]).
+    pub mcp: crate::mcp::McpConfig,
     /// The `[keys]` table, action name to key string, exactly as written (later layers
     /// replace earlier entries one action at a time). Neither names nor keys are checked
     /// here: the TUI's keymap does that, as it is the one that knows the actions.
@@ -400,6 +404,7 @@ impl Default for Config {
             chat: ChatConfig::default(),
             ui: UiConfig::default(),
             tools: ToolsConfig::default(),
+            mcp: crate::mcp::McpConfig::default(),
             keys: BTreeMap::new(),
             budget: BudgetConfig::default(),
             pricing: BTreeMap::new(),

@@ -28,6 +28,8 @@ pub(crate) struct RawConfig {
     pub chat: RawChat,
     pub ui: RawUi,
     pub tools: RawTools,
+    /// `[mcp]` and `[[mcp.server]]` (`apply_mcp.rs`).
+    pub mcp: super::apply_mcp::RawMcp,
     /// Action name to key string. A map, so every entry is "known" to serde_ignored:
     /// names are checked by the TUI's keymap, which knows the actions.
     pub keys: BTreeMap<String, String>,

@@ -30,8 +30,10 @@
 //! - [`McpManager::shutdown`]: on quit, every session closed and every stdio child reaped.
 //!
 //! Inside:
-//! - [`config`]: `[[mcp.server]]` entries, the `.mcp.json` / Claude Desktop import, `${VAR}`
-//!   expansion, located errors;
+//! - [`config`]: `[[mcp.server]]` entries and `${VAR}` expansion (parsed with the rest of
+//!   the config in `config/apply_mcp.rs`, errors located by file and line);
+//! - [`import`]: the `mcpServers` of `.mcp.json` / Claude Desktop's config, and the list of
+//!   servers in force ([`import::servers`]);
 //! - `names.rs`: API tool names (`mcp__server__tool`, sanitised, collisions resolved);
 //! - `server.rs` + `connect.rs`: one server's task: connect, list, notifications, restart;
 //! - `executor.rs` + `call.rs`: the snapshot executor and a call's result mapping.
@@ -43,6 +45,7 @@ pub mod config;
 mod connect;
 mod executor;
 mod handler;
+pub mod import;
 mod manager;
 pub mod names;
 mod server;

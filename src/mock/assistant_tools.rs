@@ -15,6 +15,9 @@
 //!   line saying who wrote it), a tool that asks for approval;
 //! - "run" with a command in backticks (`` run `ls -la` ``) → `run_command`, which asks too.
 //!
+//! - any other offered tool the message names (MCP tools by their short name too), with
+//!   an input made from its schema (`named_tools.rs`).
+//!
 //! Several matches make parallel calls in one answer. Inputs use the property names of the
 //! offered schema where it names them (`date_from` or `from`), and stream as small
 //! `input_json_delta` chunks, paced so the panel can be watched filling in.
@@ -112,6 +115,8 @@ pub fn calls_for(text: &str, offered: &BTreeMap<String, Value>) -> Vec<Call> {
     if let Some(command) = command_to_run(&lower, text) {
         add("run_command", json!({ "command": command }));
     }
+    let named = super::named_tools::named_calls(text, offered, &calls);
+    calls.extend(named);
     calls
 }
 

@@ -39,6 +39,7 @@ pub mod faults;
 pub mod headers;
 pub mod instance;
 pub mod models;
+pub mod named_tools;
 pub mod prompt;
 pub mod render;
 pub mod schema_rules;

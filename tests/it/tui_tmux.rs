@@ -22,12 +22,16 @@
 //! `pipe-pane`), `retry_wait.rs` the `/retry` countdown, `torture.rs` the kills while a
 //! call awaits approval, `hangup.rs` closes the terminal (kills the tmux server) under
 //! chatterm in each state, `home_root.rs` the notice for a workspace root at home,
-//! `store_prompt.rs` the one-key question about a damaged store.
+//! `store_prompt.rs` the one-key question about a damaged store, `mcp.rs` an MCP server
+//! from the workspace's `.mcp.json` shown, called, interrupted and killed.
 
 mod hangup;
 mod harness;
 mod home_root;
 mod keys;
+// It finds the server's process through /proc.
+#[cfg(target_os = "linux")]
+mod mcp;
 mod retry_wait;
 mod sanitize;
 mod scenarios;

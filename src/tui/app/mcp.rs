@@ -203,8 +203,8 @@ impl App {
     }
 }
 
-/// The `/mcp` listing: a line per server, then its tools and prompts indented. (The
-/// notice sanitises every line.)
+/// The `/mcp` listing: a line per server, then its tools and prompts. (The notice
+/// sanitises every line.)
 pub(in crate::tui) fn mcp_listing(servers: &McpServers) -> String {
     if servers.servers.is_empty() {
         return "no MCP servers configured: add [[mcp.server]] to the config, or an .mcp.json \
@@ -213,17 +213,19 @@ pub(in crate::tui) fn mcp_listing(servers: &McpServers) -> String {
     }
     let mut out = String::from("MCP servers");
     for server in &servers.servers {
-        out.push_str(&format!("\n{} · {}", server.name, state_text(server)));
+        // Marks, not indentation, show what belongs to which server: a notice's lines
+        // start flush left.
+        out.push_str(&format!("\n● {} · {}", server.name, state_text(server)));
         if let Some(file) = imported_from(server) {
             out.push_str(&format!(" · from {file}"));
         }
         if matches!(server.state, ServerState::Failed { .. }) {
             for line in server.stderr_tail.iter().rev().take(3).rev() {
-                out.push_str(&format!("\n    stderr: {line}"));
+                out.push_str(&format!("\n  stderr: {line}"));
             }
         }
         for tool in &server.tools {
-            out.push_str(&format!("\n  {} ({})", tool.name, tool.api_name));
+            out.push_str(&format!("\n  – {} ({})", tool.name, tool.api_name));
             let first = tool.description.lines().next().unwrap_or_default().trim();
             if !first.is_empty() {
                 out.push_str(&format!(
@@ -233,7 +235,7 @@ pub(in crate::tui) fn mcp_listing(servers: &McpServers) -> String {
             }
         }
         for prompt in &server.prompts {
-            out.push_str(&format!("\n  /{}:{}", server.name, prompt.name));
+            out.push_str(&format!("\n  – /{}:{}", server.name, prompt.name));
             for arg in &prompt.arguments {
                 out.push_str(&format!(" {}", arg_label(arg)));
             }

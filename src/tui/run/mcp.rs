@@ -61,15 +61,15 @@ impl McpLink {
     /// The next event: a status change or a rendered prompt. Pending forever when there
     /// is neither (a closed change feed included), so the loop's other branches run.
     pub async fn next(&mut self) -> McpEvent {
-        tokio::select! {
-            changed = self.changes.changed(), if self.live => match changed {
-                Ok(()) => McpEvent::Changed,
-                Err(_) => {
-                    self.live = false;
-                    std::future::pending().await
-                }
-            },
-            Some(result) = self.prompts_rx.recv() => McpEvent::Prompt(result),
+        loop {
+            tokio::select! {
+                changed = self.changes.changed(), if self.live => match changed {
+                    Ok(()) => return McpEvent::Changed,
+                    Err(_) => self.live = false,
+                },
+                // Never `None`: the sender is ours.
+                Some(result) = self.prompts_rx.recv() => return McpEvent::Prompt(result),
+            }
         }
     }
 
@@ -97,5 +97,32 @@ impl McpLink {
             let result = manager.get_prompt(&server, &prompt, arguments).await;
             let _ = done.send(result.map_err(|e| e.to_string()));
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::test_support::{app, screen};
+
+    #[tokio::test]
+    async fn a_prompt_comes_back_as_an_event_and_a_bad_restart_as_a_notice() {
+        let mut app = app();
+        let mut link = McpLink::new(McpManager::none());
+        link.show(&mut app);
+        link.render_prompt(
+            "nope".into(),
+            "greet".into(),
+            vec![("name".into(), "Ada".into())],
+        );
+        let event = link.next().await;
+        let McpEvent::Prompt(Err(error)) = &event else {
+            panic!("{event:?}");
+        };
+        assert_eq!(error, "no MCP server is named \"nope\"");
+        link.apply(&mut app, event);
+        assert!(screen(&mut app, 100, 26).contains("prompt failed: no MCP server"));
+        link.restart(&mut app, "nope");
+        assert!(screen(&mut app, 100, 26).contains("✗ no MCP server is named \"nope\""));
     }
 }

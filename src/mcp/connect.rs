@@ -137,6 +137,9 @@ pub async fn connect(
             bearer_token_env,
         } => {
             let config = http_config(url, headers, bearer_token_env.as_deref())?;
+            // rmcp's reqwest is built without a crypto provider of its own; ring is the
+            // one chatterm's API client uses. Installing it twice is harmless.
+            let _ = rustls::crypto::ring::default_provider().install_default();
             let transport = StreamableHttpClientTransport::from_config(config);
             handler
                 .serve(transport)

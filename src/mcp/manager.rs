@@ -151,7 +151,16 @@ impl Shared {
             slot.stop.clone(),
             slot.stderr.clone(),
         );
-        slot.task = Some(tokio::spawn(task));
+        // A panic in the task (a bug) must not leave the server "starting" for ever.
+        let (shared, epoch) = (Arc::clone(self), slot.epoch);
+        slot.task = Some(tokio::spawn(async move {
+            if let Err(e) = tokio::spawn(task).await
+                && e.is_panic()
+            {
+                let reason = "chatterm's MCP client crashed (see the panic log)".to_owned();
+                shared.report(index, epoch, Report::State(ServerState::Failed { reason }));
+            }
+        }));
     }
 }
 

@@ -19,6 +19,8 @@ mod history_cli;
 mod layering;
 mod layers;
 mod ledger;
+mod mcp;
+mod mcp_binary;
 mod mock_bounds;
 mod models;
 mod print_mode;

@@ -11,6 +11,7 @@
 //! - `change_list` {}: adds the tool `late` and sends `tools/list_changed`;
 //! - `crash` {}: the process exits at once (a server that dies mid-call);
 //! - `wipe` {}: marked destructive, does nothing;
+//! - `getenv` {name}: `NAME=value`, or `NAME=(unset)` (what a server inherits);
 //! - `late` {} (only after `change_list`): "late tool".
 //!
 //! Prompt `greet` {name (required)}: "Say hello to NAME.". It writes a line to stderr when
@@ -124,6 +125,11 @@ impl TestServer {
                 CallToolResult::success(vec![ContentBlock::text("added late")])
             }
             "crash" => std::process::exit(3),
+            "getenv" => {
+                let name = args.get("name").and_then(Value::as_str).unwrap_or_default();
+                let value = std::env::var(name).unwrap_or_else(|_| "(unset)".into());
+                CallToolResult::success(vec![ContentBlock::text(format!("{name}={value}"))])
+            }
             "wipe" => CallToolResult::success(vec![ContentBlock::text("wiped nothing")]),
             "late" if self.late.load(Ordering::SeqCst) => {
                 CallToolResult::success(vec![ContentBlock::text("late tool")])

@@ -11,14 +11,9 @@ use super::harness::*;
 use crate::binary::EXE;
 
 /// The test MCP server, built as the `mcp_test_server` example beside the binary
-/// (`cargo test` builds examples; `cargo build --example mcp_test_server` alone does too).
+/// (`cargo test` builds examples; so does `cargo build --example mcp_test_server`).
 fn server_exe() -> PathBuf {
-    let bin = PathBuf::from(EXE);
-    let exe = bin
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join("mcp_test_server");
+    let exe = crate::mcp::server_exe();
     assert!(
         exe.exists(),
         "{} is missing: cargo build --example mcp_test_server",

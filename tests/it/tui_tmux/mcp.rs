@@ -2,8 +2,8 @@
 //! test MCP server, `tests/mcp_server/server.rs`) in the workspace root, `chatterm --demo`;
 //! the sidebar shows it ready and imported; asking the demo assistant to use one of its
 //! tools by name shows the MCP panel with its input, the approval and the result; Esc
-//! during a long call ends it; killing the server process shows it failed, and the chat
-//! goes on.
+//! during a long call ends it; its prompt fills the input; killing the server process
+//! shows it failed, the chat goes on, and `/mcp restart` brings the server back.
 
 use std::path::{Path, PathBuf};
 
@@ -83,7 +83,14 @@ async fn an_mcp_server_from_the_workspace_is_shown_called_and_survived() {
         s.contains("✓ done") && s.contains("→ result")
     });
 
-    // 3. Esc during a long call ends it; the chat is idle again.
+    // 3. Its prompt is a command: the rendered text lands in the input to send.
+    tmux.send_line("/tester:greet Ada");
+    tmux.wait_for("the rendered prompt in the input", |s| {
+        s.contains("Say hello to Ada.") && s.contains("edit it, Enter sends")
+    });
+    tmux.send_keys(&["C-u"]);
+
+    // 4. Esc during a long call ends it; the chat is idle again.
     tmux.send_line("now use sleep for 30 seconds");
     tmux.wait_for("the sleep call's approval", |s| {
         s.contains("tester · sleep") && s.contains("awaiting approval")
@@ -95,7 +102,7 @@ async fn an_mcp_server_from_the_workspace_is_shown_called_and_survived() {
         s.contains("■ interrupted") && s.contains("idle")
     });
 
-    // 4. The server process killed: the sidebar says it failed, and the chat goes on.
+    // 5. The server process killed: the sidebar says it failed, and the chat goes on.
     let pids = servers_in(&exe, workspace.path());
     assert_eq!(pids.len(), 1, "one server of this test: {pids:?}");
     let killed = std::process::Command::new("kill")
@@ -111,6 +118,18 @@ async fn an_mcp_server_from_the_workspace_is_shown_called_and_survived() {
     tmux.wait_for("an answer after the server died", |s| {
         s.matches("banana-split").count() >= 2 && s.contains("idle")
     });
+    // 6. `/mcp restart` brings it back.
+    tmux.send_line("/mcp restart tester");
+    tmux.wait_for("the server ready again", |s| server_row(s, "8 tools"));
     tmux.send_keys(&["C-d"]);
     assert_eq!(tmux.wait_for_exit(), 0);
+    // Quitting closed the restarted server: no process of it is left.
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while !servers_in(&exe, workspace.path()).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server outlived chatterm"
+        );
+        std::thread::sleep(POLL);
+    }
 }

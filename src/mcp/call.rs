@@ -35,7 +35,7 @@ const IMAGE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/we
 
 /// How a call ended before an answer.
 enum Ended {
-    Answer(Result<ServerResult, String>),
+    Answer(Result<Box<ServerResult>, String>),
     Cancelled,
     TimedOut(Duration),
     Gone,
@@ -72,7 +72,7 @@ pub async fn call(
     let ended = tokio::select! {
         biased;
         answer = &mut handle.rx => Ended::Answer(match answer {
-            Ok(Ok(result)) => Ok(result),
+            Ok(Ok(result)) => Ok(Box::new(result)),
             Ok(Err(e)) => Err(e.to_string()),
             Err(_) => Err("the connection closed".to_owned()),
         }),
@@ -82,10 +82,12 @@ pub async fn call(
     };
     drop(progress);
     match ended {
-        Ended::Answer(Ok(ServerResult::CallToolResult(result))) => output(result),
-        Ended::Answer(Ok(_)) => ToolOutput::error(format!(
-            "the MCP server {server} answered the call with something other than a tool result"
-        )),
+        Ended::Answer(Ok(result)) => match *result {
+            ServerResult::CallToolResult(result) => output(result),
+            _ => ToolOutput::error(format!(
+                "the MCP server {server} answered the call with something other than a tool result"
+            )),
+        },
         Ended::Answer(Err(e)) if live.gone.is_cancelled() => {
             ToolOutput::error(format!("the MCP server {server} went away: {e}"))
         }

@@ -59,11 +59,33 @@ const STDERR_LINE_CHARS: usize = 300;
 /// A connected server.
 pub type Session = RunningService<RoleClient, Handler>;
 
-/// The last lines a child wrote to stderr, shared with whoever shows them.
+/// The last lines a child wrote to stderr, shared with whoever shows them, and whether
+/// its stderr has closed (a child that failed at start has usually said why by then).
 #[derive(Debug, Clone, Default)]
-pub struct StderrTail(Arc<Mutex<VecDeque<String>>>);
+pub struct StderrTail(Arc<Mutex<VecDeque<String>>>, Arc<Closed>);
+
+#[derive(Debug, Default)]
+pub struct Closed {
+    flag: std::sync::atomic::AtomicBool,
+    notify: tokio::sync::Notify,
+}
 
 impl StderrTail {
+    /// Waits (at most `within`) until the child's stderr has closed, so a failure's
+    /// reason can quote its last line.
+    pub async fn drained(&self, within: std::time::Duration) {
+        let notified = self.1.notify.notified();
+        if self.1.flag.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
+        let _ = tokio::time::timeout(within, notified).await;
+    }
+
+    fn close(&self) {
+        self.1.flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.1.notify.notify_waiters();
+    }
+
     pub fn lines(&self) -> Vec<String> {
         self.0
             .lock()
@@ -124,6 +146,7 @@ pub async fn connect(
                     while let Ok(Some(line)) = lines.next_line().await {
                         tail.push(&line);
                     }
+                    tail.close();
                 });
             }
             handler

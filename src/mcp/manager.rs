@@ -143,14 +143,14 @@ impl Shared {
         slot.state = ServerState::Starting;
         slot.live = None;
         slot.stderr = StderrTail::default();
-        let task = server::run(
-            Arc::clone(self),
+        let task = server::run(server::Task {
+            shared: Arc::clone(self),
             index,
-            slot.epoch,
-            slot.config.clone(),
-            slot.stop.clone(),
-            slot.stderr.clone(),
-        );
+            epoch: slot.epoch,
+            config: slot.config.clone(),
+            stop: slot.stop.clone(),
+            stderr: slot.stderr.clone(),
+        });
         // A panic in the task (a bug) must not leave the server "starting" for ever.
         let (shared, epoch) = (Arc::clone(self), slot.epoch);
         slot.task = Some(tokio::spawn(async move {

@@ -22,7 +22,7 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use super::config::ServerConfig;
-use super::connect::{self, StderrTail};
+use super::connect::{self, Session, StderrTail};
 use super::handler::Handler;
 use super::manager::Shared;
 use super::{PromptArgument, PromptInfo, ServerState};
@@ -65,45 +65,68 @@ pub enum Report {
     Ready(Arc<Live>),
 }
 
-/// Runs server `config` until it ends or `stop` fires (module docs).
-pub async fn run(
-    shared: Arc<Shared>,
-    index: usize,
-    epoch: u64,
-    config: ServerConfig,
-    stop: CancellationToken,
-    stderr: StderrTail,
-) {
-    let report = |r: Report| shared.report(index, epoch, r);
-    report(Report::State(ServerState::Starting));
+/// What a server's task works with.
+pub struct Task {
+    pub shared: Arc<Shared>,
+    pub index: usize,
+    pub epoch: u64,
+    pub config: ServerConfig,
+    pub stop: CancellationToken,
+    pub stderr: StderrTail,
+}
+
+impl Task {
+    fn report(&self, report: Report) {
+        self.shared.report(self.index, self.epoch, report);
+    }
+}
+
+/// Runs the task's server until it ends or `stop` fires (module docs).
+pub async fn run(task: Task) {
+    task.report(Report::State(ServerState::Starting));
     let handler = Handler::default();
+    let (session, tools, prompts) = match start(&task, &handler).await {
+        Ok(started) => started,
+        Err(Some(reason)) => return task.report(failed(reason, &task.stderr).await),
+        Err(None) => return task.report(Report::State(ServerState::Stopped)),
+    };
+    serve(&task, &handler, session, tools, prompts).await;
+}
+
+/// Connects and lists within the timeout. `Err(None)`: stopped meanwhile.
+async fn start(
+    task: &Task,
+    handler: &Handler,
+) -> Result<(Session, Vec<Tool>, Vec<Prompt>), Option<String>> {
+    let config = &task.config;
     let start = async {
-        let session = connect::connect(
-            &config,
-            shared.root(),
-            shared.passthrough(),
-            handler.clone(),
-            &stderr,
-        )
-        .await?;
+        let (root, passthrough) = (task.shared.root(), task.shared.passthrough());
+        let session =
+            connect::connect(config, root, passthrough, handler.clone(), &task.stderr).await?;
         let (tools, prompts) = list(&session.peer().clone()).await?;
         Ok::<_, String>((session, tools, prompts))
     };
-    let started = tokio::select! {
-        () = stop.cancelled() => return report(Report::State(ServerState::Stopped)),
-        started = tokio::time::timeout(config.timeout, start) => started,
-    };
-    let (session, tools, prompts) = match started {
-        Ok(Ok(started)) => started,
-        Ok(Err(reason)) => return report(failed(reason, &stderr)),
-        Err(_) => {
-            let reason = format!(
+    tokio::select! {
+        () = task.stop.cancelled() => Err(None),
+        started = tokio::time::timeout(config.timeout, start) => match started {
+            Ok(started) => started.map_err(Some),
+            Err(_) => Err(Some(format!(
                 "did not start within {}s (timeout_secs)",
                 config.timeout.as_secs_f64()
-            );
-            return report(failed(reason, &stderr));
-        }
-    };
+            ))),
+        },
+    }
+}
+
+/// Publishes the server as ready and serves until the session ends or `stop` fires.
+async fn serve(
+    task: &Task,
+    handler: &Handler,
+    session: Session,
+    tools: Vec<Tool>,
+    prompts: Vec<Prompt>,
+) {
+    let config = &task.config;
     let gone = CancellationToken::new();
     let peer = session.peer().clone();
     let publish = |tools: Vec<Tool>, prompts: Vec<Prompt>| {
@@ -111,30 +134,29 @@ pub async fn run(
             server: config.name.clone(),
             peer: peer.clone(),
             handler: handler.clone(),
-            tools: offered(&config, tools, &stderr),
+            tools: offered(config, tools, &task.stderr),
             prompts: prompts.into_iter().map(prompt_info).collect(),
             gone: gone.clone(),
             timeout: config.timeout,
         };
-        report(Report::Ready(Arc::new(live)));
+        task.report(Report::Ready(Arc::new(live)));
     };
     publish(tools, prompts);
-
     let mut closer = Some(session.cancellation_token());
     let mut waiting = std::pin::pin!(session.waiting());
     loop {
         tokio::select! {
             _ = &mut waiting => {
                 gone.cancel();
-                return report(failed("the server exited".to_owned(), &stderr));
+                return task.report(failed("the server exited".to_owned(), &task.stderr).await);
             }
-            () = stop.cancelled() => {
+            () = task.stop.cancelled() => {
                 if let Some(closer) = closer.take() {
                     closer.cancel();
                 }
                 let _ = tokio::time::timeout(CLOSE_GRACE, &mut waiting).await;
                 gone.cancel();
-                return report(Report::State(ServerState::Stopped));
+                return task.report(Report::State(ServerState::Stopped));
             }
             () = handler.lists_changed.notified() => {
                 if let Ok(Ok((tools, prompts))) = tokio::time::timeout(config.timeout, list(&peer)).await {
@@ -145,7 +167,11 @@ pub async fn run(
     }
 }
 
-fn failed(reason: String, stderr: &StderrTail) -> Report {
+/// How long a failed server's stderr gets to close, so its last words are in the reason.
+const STDERR_DRAIN: Duration = Duration::from_millis(500);
+
+async fn failed(reason: String, stderr: &StderrTail) -> Report {
+    stderr.drained(STDERR_DRAIN).await;
     let reason = match stderr.last() {
         Some(line) => format!("{reason}; it last wrote: {line}"),
         None => reason,

@@ -425,3 +425,71 @@ fn processes_with(tag: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// Through the engine: the request offers the MCP tools (snapshot), the call's progress
+/// arrives as `Update::ToolProgress`, an invalid input is an error result without a call,
+/// and an image result goes back to the API as an image block after the text.
+#[tokio::test]
+async fn the_engine_offers_runs_and_reports_mcp_tools() {
+    use chatterm::engine::{ApprovalPolicy, Command, Engine, ToolSettings, Update};
+    use chatterm::mock::MockServer;
+
+    use crate::common::{client_for, collect_turn, test_config};
+    use crate::tool_helpers::{body, calls, results_of, statuses, text};
+
+    let mut config = stdio("test", &[]);
+    config.approval = Approval::Never;
+    let mcp = start(vec![config]);
+    ready(&mcp).await;
+    let server = MockServer::start().await.unwrap();
+    server.enqueue(calls(&[
+        (
+            "toolu_01progress",
+            "mcp__test__progress",
+            json!({"steps": 2}),
+        ),
+        ("toolu_01invalid1", "mcp__test__echo", json!({"text": 7})),
+        ("toolu_01image001", "mcp__test__image", json!({})),
+    ]));
+    server.enqueue(text("Done."));
+    let settings = ToolSettings {
+        approvals: ApprovalPolicy::Ask,
+        ..ToolSettings::default()
+    };
+    let test = test_config();
+    let mut engine = Engine::new(
+        client_for(&server, &test),
+        &test,
+        chatterm::cost::Pricing::embedded(),
+    )
+    .with_tools(mcp.executor(Arc::new(NoTools)), settings)
+    .spawn();
+    engine.commands.send(Command::Send("go".into())).unwrap();
+    let updates = tokio::time::timeout(DEADLINE, collect_turn(&mut engine))
+        .await
+        .unwrap();
+    let offered = body(&server, 0)["tools"].as_array().unwrap().clone();
+    assert!(
+        offered.iter().any(|t| t["name"] == "mcp__test__progress"),
+        "{offered:?}"
+    );
+    assert!(updates.iter().any(|u| matches!(u,
+        Update::ToolProgress { id, progress, .. } if id == "toolu_01progress" && progress.total == Some(2.0))));
+    assert_eq!(
+        statuses(&updates, "toolu_01invalid1"),
+        ["validating", "invalid"]
+    );
+    let results = results_of(&server, 1);
+    assert_eq!(results[0]["content"], "done");
+    assert_eq!(results[1]["is_error"], true);
+    assert_eq!(
+        results[2]["content"][0],
+        json!({"type": "text", "text": "a dot"})
+    );
+    assert_eq!(results[2]["content"][1]["type"], "image");
+    assert_eq!(
+        results[2]["content"][1]["source"]["media_type"],
+        "image/png"
+    );
+    mcp.shutdown().await;
+}

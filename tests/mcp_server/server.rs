@@ -18,6 +18,9 @@
 //! it starts, so a failure's stderr tail has something to show. A cancelled call is noted
 //! on stderr as `cancelled: ID`.
 
+// A test fixture: a broken fixture should stop loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -69,6 +72,10 @@ impl TestServer {
             tool(
                 json!({"name": "wipe", "description": "Destructive (does nothing).",
                 "inputSchema": none, "annotations": {"destructiveHint": true}}),
+            ),
+            tool(
+                json!({"name": "getenv", "description": "An environment variable's value.",
+                "inputSchema": object(json!({"name": {"type": "string"}}), &["name"])}),
             ),
         ];
         if self.late.load(Ordering::SeqCst) {

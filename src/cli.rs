@@ -35,6 +35,15 @@ pub struct Cli {
     #[arg(long, global = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_tokens: Option<u32>,
 
+    /// Extended thinking: off, adaptive, or a budget in tokens (at least 1024); overrides
+    /// `[thinking]`.
+    #[arg(long, value_name = "off|adaptive|N", value_parser = parse_thinking)]
+    pub thinking: Option<ThinkingFlag>,
+
+    /// Effort for every tier: low, medium, high, xhigh or max (overrides `models.effort`).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_effort)]
+    pub effort: Option<chatterm::config::Effort>,
+
     /// Config file (default: the platform config directory's chatterm/config.toml).
     #[arg(long, global = true, env = "CHATTERM_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -90,6 +99,16 @@ pub enum Sub {
         /// Port on 127.0.0.1 (0 picks a free one).
         #[arg(long, default_value_t = 8787)]
         port: u16,
+        /// How long a Message Batch takes to process, in seconds (its requests finish one
+        /// by one over this time).
+        #[arg(long, default_value_t = 2.0, value_parser = parse_seconds)]
+        batch_seconds: f64,
+        /// The share of batch requests (0 to 1) that end errored.
+        #[arg(long, default_value_t = 0.0, value_parser = parse_share)]
+        batch_errored: f64,
+        /// Picks which batch requests error: the same seed errors the same requests.
+        #[arg(long, default_value_t = 0)]
+        batch_seed: u64,
     },
     /// Run a bundled example tool (the demo's order lookup): the input JSON on stdin, the
     /// result on stdout. Hidden: it is a `[[tools.command]]` program, not for people.
@@ -178,6 +197,7 @@ pub enum ExportFormat {
 /// `chatterm extract`: prints the JSON on stdout; exit 0 ok, 1 API or network failure,
 /// 2 invalid after the retry, refusal, max_tokens or bad usage.
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("many").args(["batch", "resume_batch"]).multiple(true))]
 pub struct ExtractArgs {
     /// The JSON Schema the result must match.
     #[arg(long, value_name = "FILE")]
@@ -205,8 +225,25 @@ pub struct ExtractArgs {
     pub concurrency: u16,
 
     /// With --batch: the file for the result lines (default: standard output).
-    #[arg(long, value_name = "FILE", requires = "batch")]
+    #[arg(long, value_name = "FILE", requires = "many")]
     pub output: Option<PathBuf>,
+
+    /// With --batch: concurrent (one request per input, several at once) or batches (one
+    /// Message Batch: half price, results when the whole batch is done).
+    #[arg(long, value_enum, default_value_t = Via::Concurrent, requires = "batch")]
+    pub via: Via,
+
+    /// Picks up a Message Batch left running, by its id; with the same --batch file its
+    /// results are matched to their inputs and invalid ones retried.
+    #[arg(long, value_name = "ID", conflicts_with = "input")]
+    pub resume_batch: Option<String>,
+}
+
+/// How `extract --batch` sends its inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Via {
+    Concurrent,
+    Batches,
 }
 
 /// Parses the process's arguments ([`parse_from`]); exits with clap's message on an error.
@@ -253,7 +290,49 @@ fn parse_method(s: &str) -> Result<Method, String> {
     s.parse()
 }
 
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.0..=86_400.0).contains(&v) => Ok(v),
+        _ => Err(format!("{s:?}: expected seconds from 0 to 86400")),
+    }
+}
+
+fn parse_share(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("{s:?}: expected a share from 0 to 1, like 0.1")),
+    }
+}
+
 fn parse_tier(s: &str) -> Result<TierChoice, String> {
+    s.parse()
+}
+
+/// `--thinking`: a mode, or a budget (which means the budget mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThinkingFlag {
+    Off,
+    Adaptive,
+    Budget(u32),
+}
+
+fn parse_thinking(s: &str) -> Result<ThinkingFlag, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "off" => Ok(ThinkingFlag::Off),
+        "adaptive" | "on" => Ok(ThinkingFlag::Adaptive),
+        n => match n.parse::<u32>() {
+            Ok(n) if n >= chatterm::config::MIN_BUDGET_TOKENS => Ok(ThinkingFlag::Budget(n)),
+            Ok(n) => Err(format!(
+                "a thinking budget is at least 1024 tokens, got {n}"
+            )),
+            Err(_) => Err(format!(
+                "expected off, adaptive or a number of tokens, got {s:?}"
+            )),
+        },
+    }
+}
+
+fn parse_effort(s: &str) -> Result<chatterm::config::Effort, String> {
     s.parse()
 }
 
@@ -285,6 +364,32 @@ mod tests {
     }
 
     #[test]
+    fn batch_flags_parse_and_depend_on_each_other() {
+        let try_parse = |args: &[&str]| Cli::try_parse_from(args.iter().copied());
+        let extract = ["chatterm", "extract", "--schema", "s.json"];
+        let with = |more: &[&'static str]| [&extract[..], more].concat();
+        let cli = try_parse(&with(&["--batch", "b.jsonl", "--via", "batches"])).unwrap();
+        let Some(Sub::Extract(args)) = cli.command else {
+            panic!()
+        };
+        assert_eq!(args.via, Via::Batches);
+        // --via needs --batch; --output needs --batch or --resume-batch.
+        assert!(try_parse(&with(&["--via", "batches"])).is_err());
+        assert!(try_parse(&with(&["--output", "o.jsonl"])).is_err());
+        let cli = try_parse(&with(&["--resume-batch", "msgbatch_1", "--output", "o"])).unwrap();
+        let Some(Sub::Extract(args)) = cli.command else {
+            panic!()
+        };
+        assert_eq!(args.resume_batch.as_deref(), Some("msgbatch_1"));
+        assert!(try_parse(&with(&["--resume-batch", "x", "--input", "i.txt"])).is_err());
+        let mock = ["chatterm", "mock-server", "--batch-errored"];
+        assert!(try_parse(&[&mock[..], &["0.25"]].concat()).is_ok());
+        assert!(try_parse(&[&mock[..], &["2"]].concat()).is_err());
+        let seconds = ["chatterm", "mock-server", "--batch-seconds", "-1"];
+        assert!(try_parse(&seconds).is_err());
+    }
+
+    #[test]
     fn definitions_are_consistent() {
         Cli::command().debug_assert();
     }
@@ -306,6 +411,20 @@ mod tests {
         let cli =
             Cli::try_parse_from(["chatterm", "-p", "hi", "--no-tools", "--approve-all"]).unwrap();
         assert!(cli.no_tools && cli.approve_all);
+    }
+
+    #[test]
+    fn thinking_and_effort_flags() {
+        let cli = parsed(&["chatterm", "--thinking", "4000", "--effort", "xhigh"]);
+        assert_eq!(cli.thinking, Some(ThinkingFlag::Budget(4000)));
+        assert_eq!(cli.effort, Some(chatterm::config::Effort::XHigh));
+        assert_eq!(
+            parsed(&["chatterm", "--thinking", "off"]).thinking,
+            Some(ThinkingFlag::Off)
+        );
+        let err = |args: &[&str]| Cli::try_parse_from(args).unwrap_err().to_string();
+        assert!(err(&["chatterm", "--thinking", "100"]).contains("1024"));
+        assert!(err(&["chatterm", "--effort", "huge"]).contains("huge"));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! One input: the JSON (pretty) on stdout, everything else on stderr: stripped schema
 //! keywords, retries, fallbacks, the corrected retry, the usage line, errors. With
 //! `--batch`: result lines to `--output` (or stdout), an indicatif progress bar on stderr
-//! when stderr is a terminal, and a closing summary.
+//! when stderr is a terminal, and a closing summary; with `--via batches` or
+//! `--resume-batch`, [`crate::extract_batches_cmd`] runs it as one Message Batch.
 //!
 //! Exit status: 0 ok; 1 the API or network failed; 2 no valid JSON after the retry, a
 //! refusal, a max_tokens stop, or bad usage (unreadable schema or input); 130 Ctrl+C. A
@@ -25,7 +26,7 @@ use chatterm::extract::{
 };
 use chatterm::sanitize::{json_safe, sanitize, sanitize_line};
 
-use crate::cli::ExtractArgs;
+use crate::cli::{ExtractArgs, Via};
 
 /// Runs the command with `extractor` (client, models, pricing and `--model` set up by
 /// the caller); returns the exit status. `structured_outputs` tells, for a model id,
@@ -35,6 +36,7 @@ pub async fn run(
     args: &ExtractArgs,
     extractor: Extractor,
     structured_outputs: &dyn Fn(&str) -> Option<bool>,
+    ask: Option<crate::extract_batches_cmd::Ask>,
 ) -> i32 {
     let mut err = std::io::stderr();
     let schema = match Schema::from_file(&args.schema) {
@@ -56,6 +58,10 @@ pub async fn run(
             "note: checked locally, not sent to the API: {}",
             sanitize_line(&stripped_list(&schema))
         );
+    }
+    // Through the Message Batches API: its own Ctrl+C handling (cancel or leave running).
+    if args.resume_batch.is_some() || (args.batch.is_some() && args.via == Via::Batches) {
+        return crate::extract_batches_cmd::run(args, &extractor, schema, method, ask).await;
     }
     let cancel = CancellationToken::new();
     let work = async {

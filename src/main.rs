@@ -4,6 +4,7 @@
 //! together and builds the full-screen app's options.
 
 mod cli;
+mod extract_batches_cmd;
 mod extract_cmd;
 mod mcp_cmd;
 mod startup;
@@ -87,7 +88,20 @@ fn tool_example(example: &str, tool: &str) -> ExitCode {
 
 async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
     match &cli.command {
-        Some(Sub::MockServer { port }) => return startup::mock_server(*port).await,
+        Some(Sub::MockServer {
+            port,
+            batch_seconds,
+            batch_errored,
+            batch_seed,
+        }) => {
+            let plan = chatterm::mock::batches::BatchPlan {
+                delay: std::time::Duration::from_secs_f64(*batch_seconds),
+                errored: *batch_errored,
+                seed: *batch_seed,
+                ..Default::default()
+            };
+            return startup::mock_server(*port, plan).await;
+        }
         Some(Sub::History { command }) => return store_cli::history(&cli, command),
         Some(Sub::Mcp { command }) => return mcp_cmd::run(&cli, command).await,
         _ => {}
@@ -156,7 +170,9 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
         let extractor = Extractor::new(client, &config, pricing)
             .with_model(cli.model.clone())
             .with_ledger(ledger.clone());
-        return Ok(extract_cmd::run(args, extractor, &supports).await);
+        // Ctrl+C on a running Message Batch asks with one key, like the store question.
+        let ask: extract_batches_cmd::Ask = tui::run::ask::yes_no;
+        return Ok(extract_cmd::run(args, extractor, &supports, Some(ask)).await);
     }
     let resumed = store_cli::resumed(&cli, &store)?;
     // `/extract` in the chat screen: the chat's client, prices, ledger and models.
@@ -285,5 +301,11 @@ fn app_options(config: &Config, cli: &Cli, cost: CostOptions) -> Result<AppOptio
         cost,
         approve_all: cli.approve_all,
         notices: Vec::new(),
+        server_tools: config.tools.server.clone(),
+        reasoning: tui::app::thinking::ReasoningStatus {
+            thinking: config.thinking.mode != chatterm::config::ThinkingMode::Off,
+            effort: config.thinking.effort.get(tier),
+            changed: false,
+        },
     })
 }

@@ -18,6 +18,7 @@
 
 mod stop;
 mod tools;
+mod web;
 
 pub use stop::{EXIT_HANGUP, EXIT_TERMINATED};
 
@@ -29,6 +30,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 
+use crate::api::answered::{FallbackHop, Refusal};
 use crate::api::{ApiError, ContentBlock, MessageResponse, StopReason, Usage};
 use crate::config::Tier;
 use crate::cost::budget::BudgetLevel;
@@ -77,6 +79,8 @@ struct Tally {
     text: Text,
     /// Calls whose approval print mode refused (their "not run" line is not repeated).
     refused: HashSet<String>,
+    /// Server tool calls and the answer's footnotes (`print/web.rs`).
+    web: web::PrintWeb,
 }
 
 /// What has been written to stdout.
@@ -101,6 +105,7 @@ impl Tally {
             started: Instant::now(),
             text: Text::default(),
             refused: HashSet::new(),
+            web: web::PrintWeb::default(),
         }
     }
 
@@ -203,6 +208,19 @@ fn show<O: Write, E: Write>(
         } => {
             let _ = writeln!(err, "{}", tools::call_line(&call));
         }
+        // A server-side fallback: `↪ from → to · refused`, like chatterm's own.
+        Update::BlockStarted { block, .. } if FallbackHop::of(&block).is_some() => {
+            if let Some(hop) = FallbackHop::of(&block) {
+                tally.text.pending_break = tally.text.written;
+                let _ = writeln!(err, "{}", sanitize_line(&hop.label()));
+            }
+        }
+        Update::BlockStarted { block, .. } => {
+            if let Some(line) = tally.web.result_line(&block) {
+                let _ = writeln!(err, "{line}");
+            }
+        }
+        Update::BlockFinished { block, .. } => block_finished(&block, opts, tally, out, err),
         Update::Tool {
             id, name, status, ..
         } => tool_status(&id, &name, &status, tally, err),
@@ -231,6 +249,28 @@ fn show<O: Write, E: Write>(
         _ => {}
     }
     None
+}
+
+/// A closed block other than a tool call: cited text gets its footnote markers on stdout,
+/// a server tool call its line on stderr (`print/web.rs`).
+fn block_finished<O: Write, E: Write>(
+    block: &ContentBlock,
+    opts: PrintOptions,
+    tally: &mut Tally,
+    out: &mut O,
+    err: &mut E,
+) {
+    match block {
+        ContentBlock::Text(t) if !opts.json => {
+            let markers = tally.web.markers(t);
+            write_text(&markers, &mut tally.text, out);
+        }
+        _ => {
+            if let Some(line) = tally.web.call_line(block) {
+                let _ = writeln!(err, "{line}");
+            }
+        }
+    }
 }
 
 /// Writes answer text; the first text of a new request starts a new paragraph.
@@ -300,8 +340,15 @@ fn finished<O: Write, E: Write>(
                 return EXIT_FAILED;
             }
         }
-    } else if !tally.text.ends_with_newline {
-        let _ = writeln!(out);
+    } else {
+        if !tally.text.ends_with_newline {
+            let _ = writeln!(out);
+        }
+        let links = std::io::IsTerminal::is_terminal(&std::io::stdout())
+            && sanitize::hyperlinks_supported(&|k| std::env::var(k).ok());
+        if let Some(sources) = tally.web.sources(links) {
+            let _ = write!(out, "{sources}");
+        }
     }
     let _ = out.flush();
     match &message.stop_reason {
@@ -312,10 +359,8 @@ fn finished<O: Write, E: Write>(
             );
         }
         Some(StopReason::Refusal) => {
-            let _ = writeln!(
-                err,
-                "note: the model declined to answer (stop reason: refusal)"
-            );
+            let refusal = Refusal::of(message).unwrap_or_default();
+            let _ = writeln!(err, "note: {}", sanitize_line(&refusal.describe()));
         }
         _ => {}
     }
@@ -384,8 +429,14 @@ fn usage_line(tally: &Tally, stats: &TurnStats) -> String {
         .account
         .last_request()
         .map_or("", |r| r.model.as_str());
+    // Searches are billed per search, included in the cost when their price is known.
+    let searches = match tally.account.totals().web_searches {
+        0 => String::new(),
+        1 => "1 web search · ".to_owned(),
+        n => format!("{n} web searches · "),
+    };
     format!(
-        "{} · {requests}{:.1} s",
+        "{} · {searches}{requests}{:.1} s",
         usage_line_parts(model, &usage, cost),
         time.as_secs_f64()
     )

@@ -109,6 +109,42 @@ pub fn json_safe(json: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `text` as an OSC 8 hyperlink to `url`, for terminals that support them; `None` when
+/// the URL could carry anything but a plain web address. The one place chatterm writes an
+/// escape sequence around untrusted text: the URL must be `http(s)://` made only of URL
+/// characters (no controls, spaces, quotes, `ESC` or `BEL` can end the sequence early),
+/// and the text is [`sanitize_line`]d, so neither can add a sequence of its own.
+pub fn hyperlink(url: &str, text: &str) -> Option<String> {
+    if !crate::stream::citations::linkable(url) {
+        return None;
+    }
+    let text = sanitize_line(text);
+    Some(format!("\u{1b}]8;;{url}\u{1b}\\{text}\u{1b}]8;;\u{1b}\\"))
+}
+
+/// Whether the terminal on stdout shows OSC 8 hyperlinks, from what it says about itself:
+/// iTerm2, WezTerm, VS Code, Ghostty, kitty, Windows Terminal, VTE 0.50+ (GNOME Terminal
+/// and others), Konsole. Not inside tmux or screen (they may drop or garble it), never
+/// on a dumb terminal, and `CHATTERM_HYPERLINKS=0|1` decides outright.
+pub fn hyperlinks_supported(env: &dyn Fn(&str) -> Option<String>) -> bool {
+    match env("CHATTERM_HYPERLINKS").as_deref() {
+        Some("1") => return true,
+        Some("0") => return false,
+        _ => {}
+    }
+    let term = env("TERM").unwrap_or_default();
+    if term == "dumb" || env("TMUX").is_some() || term.starts_with("screen") {
+        return false;
+    }
+    let program = env("TERM_PROGRAM").unwrap_or_default();
+    let vte = env("VTE_VERSION").and_then(|v| v.parse::<u32>().ok());
+    ["iTerm.app", "WezTerm", "vscode", "ghostty"].contains(&program.as_str())
+        || env("KITTY_WINDOW_ID").is_some()
+        || env("WT_SESSION").is_some()
+        || env("KONSOLE_VERSION").is_some()
+        || vte.is_some_and(|v| v >= 5000)
+}
+
 /// Whether JSON that chatterm draws itself (the live tool and extract panels) writes `c`
 /// as an escape inside a string: every C0 control (as JSON requires), DEL, the C1
 /// controls and the bidi controls, the characters [`json_safe`] escapes.

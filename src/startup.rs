@@ -50,11 +50,30 @@ fn apply_flags(config: &mut Config, cli: &Cli) {
     if let Some(n) = cli.max_tokens {
         config.models.max_tokens = PerTier::all(n);
     }
+    apply_thinking_flags(config, cli);
+}
+
+/// `--thinking` and `--effort` over `[thinking]` and `models.effort`.
+fn apply_thinking_flags(config: &mut Config, cli: &Cli) {
+    use crate::cli::ThinkingFlag;
+    use chatterm::config::ThinkingMode;
+    match cli.thinking {
+        Some(ThinkingFlag::Off) => config.thinking.mode = ThinkingMode::Off,
+        Some(ThinkingFlag::Adaptive) => config.thinking.mode = ThinkingMode::Adaptive,
+        Some(ThinkingFlag::Budget(n)) => {
+            config.thinking.mode = ThinkingMode::Budget;
+            config.thinking.budget_tokens = n;
+        }
+        None => {}
+    }
+    if let Some(effort) = cli.effort {
+        config.thinking.effort = PerTier::all(Some(effort));
+    }
 }
 
 pub fn client_options(config: &Config, base_url: String, auth: Auth) -> ClientOptions {
     let mut o = ClientOptions::new(base_url, auth);
-    o.betas = config.api.betas.clone();
+    o.betas = config.betas();
     o.connect_timeout = config.api.connect_timeout;
     o.first_byte_timeout = config.api.first_byte_timeout;
     o.idle_timeout = config.api.idle_timeout;
@@ -100,6 +119,7 @@ pub fn tool_settings(config: &Config, cli: &Cli) -> ToolSettings {
         } else {
             ApprovalPolicy::Ask
         },
+        server: config.tools.server.clone(),
     }
 }
 
@@ -204,11 +224,12 @@ pub fn prompt_from(cli: &Cli) -> Result<String> {
 }
 
 /// `chatterm mock-server`: the local Anthropic-compatible server, until Ctrl+C.
-pub async fn mock_server(port: u16) -> Result<i32> {
+pub async fn mock_server(port: u16, batches: chatterm::mock::batches::BatchPlan) -> Result<i32> {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let server = MockServer::bind(addr)
         .await
         .wrap_err_with(|| format!("cannot listen on {addr}"))?;
+    server.plan_batches(batches);
     // A chatterm pointed at it picks its tiers from the model list: only models with a
     // known price are listed, so the example shows what each answer costs.
     let pricing = Pricing::embedded();

@@ -29,6 +29,8 @@ pub fn new_app() -> App {
         cost: Default::default(),
         approve_all: false,
         notices: Vec::new(),
+        server_tools: Default::default(),
+        reasoning: Default::default(),
     })
 }
 

@@ -150,7 +150,7 @@ fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
 /// A Messages API client. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Client {
-    http: reqwest::Client,
+    pub(super) http: reqwest::Client,
     opts: ClientOptions,
 }
 
@@ -170,11 +170,11 @@ impl Client {
         &self.opts
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(super) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.opts.base_url.trim_end_matches('/'))
     }
 
-    fn headers(&self) -> Result<HeaderMap, ApiError> {
+    pub(super) fn headers(&self) -> Result<HeaderMap, ApiError> {
         let mut h = HeaderMap::new();
         let bad = |_| ApiError::Connection("the API key contains invalid characters".into());
         match &self.opts.auth {
@@ -202,7 +202,7 @@ impl Client {
         Ok(h)
     }
 
-    async fn send_json(
+    pub(super) async fn send_json(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -353,7 +353,7 @@ fn with_stream(request: &MessagesRequest, stream: bool) -> Cow<'_, MessagesReque
     }
 }
 
-async fn read_json<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T, ApiError> {
+pub(super) async fn read_json<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T, ApiError> {
     let bytes = resp.bytes().await.map_err(from_reqwest)?;
     serde_json::from_slice(&bytes).map_err(|e| ApiError::Protocol(format!("invalid JSON: {e}")))
 }
@@ -370,7 +370,7 @@ pub(crate) fn from_reqwest(e: reqwest::Error) -> ApiError {
 }
 
 /// reqwest's top-level message is vague ("error sending request"); the cause says why.
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(super) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut source = e.source();
     while let Some(cause) = source {
@@ -382,7 +382,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// The error for a 3xx: never followed, because the request carries the API key.
-fn redirect_error(resp: &reqwest::Response) -> ApiError {
+pub(super) fn redirect_error(resp: &reqwest::Response) -> ApiError {
     let target = header_str(resp.headers(), "location").unwrap_or_default();
     let target: String = crate::sanitize::sanitize_line(&target)
         .chars()
@@ -415,7 +415,7 @@ async fn capped_body(mut resp: reqwest::Response) -> Vec<u8> {
 }
 
 /// Builds the typed error for a non-2xx response, keeping the API's own message.
-async fn error_from_response(resp: reqwest::Response) -> ApiError {
+pub(super) async fn error_from_response(resp: reqwest::Response) -> ApiError {
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let request_id = header_str(&headers, "request-id");

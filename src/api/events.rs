@@ -67,6 +67,10 @@ pub struct MessageDelta {
     pub stop_sequence: Option<String>,
     #[serde(default)]
     pub usage: DeltaUsage,
+    /// Why a refusal refused (`{type, category, explanation}`); kept in the message's
+    /// `stop_details`.
+    #[serde(default)]
+    pub stop_details: Option<Value>,
 }
 
 /// A known event whose payload could not be understood.
@@ -176,6 +180,8 @@ struct MessageDeltaBody {
     stop_reason: Option<StopReason>,
     #[serde(default)]
     stop_sequence: Option<String>,
+    #[serde(default)]
+    stop_details: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -245,6 +251,7 @@ impl StreamEvent {
                     stop_reason: d.delta.stop_reason,
                     stop_sequence: d.delta.stop_sequence,
                     usage: d.usage,
+                    stop_details: d.delta.stop_details,
                 })
             }
             "message_stop" => Self::MessageStop,

@@ -280,6 +280,9 @@ pub struct ToolDefinition {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Null for server tools (`web_search`, `web_fetch`), whose `type` names them instead
+    /// (see [`crate::api::server_tools`]); they carry no schema.
+    #[serde(default, skip_serializing_if = "Value::is_null")]
     pub input_schema: Value,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<CacheControl>,
@@ -445,6 +448,13 @@ impl Usage {
         if let Some(v) = &delta.server_tool_use {
             self.server_tool_use = Some(v.clone());
         }
+        // Newer fields (`output_tokens_details`, `iterations`, `fallback_credit`) are
+        // cumulative too: the latest value replaces the earlier one.
+        for (key, value) in &delta.extra {
+            if !value.is_null() {
+                self.extra.insert(key.clone(), value.clone());
+            }
+        }
     }
 }
 
@@ -461,6 +471,8 @@ pub struct DeltaUsage {
     pub cache_read_input_tokens: Option<u64>,
     #[serde(default)]
     pub server_tool_use: Option<Value>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// A complete assistant message (non-streaming response, or the folded stream).

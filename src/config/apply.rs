@@ -34,6 +34,12 @@ pub(crate) fn apply(raw: &RawConfig, origin: &Path, config: &mut Config) -> Resu
         config.keys.insert(action.clone(), keys.clone());
     }
     apply_budget(&raw.budget, config)?;
+    super::thinking::apply(
+        &raw.thinking,
+        raw.models.effort.as_ref(),
+        raw.models.refusal_fallbacks.as_ref(),
+        config,
+    )?;
     // Per model, like keys: a file that prices one model keeps the other entries.
     for (model, raw_price) in &raw.pricing {
         if model.trim().is_empty() {

@@ -60,6 +60,7 @@ pub(crate) fn apply_tools(
     if let Some(rounds) = raw.max_rounds {
         tools.max_rounds = in_range(rounds, MAX_ROUNDS, "max_rounds")?;
     }
+    super::apply_server_tools::apply(raw, &mut tools.server)?;
     if let Some(commands) = &raw.command {
         let mut checked: Vec<CommandToolConfig> = Vec::with_capacity(commands.len());
         for (i, entry) in commands.iter().enumerate() {

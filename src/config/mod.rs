@@ -44,6 +44,7 @@
 mod apply;
 mod apply_engine;
 mod apply_mcp;
+mod apply_server_tools;
 mod apply_tools;
 mod error;
 mod load;
@@ -52,6 +53,7 @@ pub mod orders_example;
 mod parse;
 mod raw;
 mod routing;
+mod thinking;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -63,6 +65,10 @@ pub use load::{
     ENV_BASE_URL, ENV_CONFIG, ENV_TIER, LoadOptions, Loaded, default_config_path, load, parse_str,
 };
 pub use routing::{RouteRule, RoutingConfig};
+pub use thinking::{
+    Effort, FALLBACK_BETAS, MIN_BUDGET_TOKENS, RefusalFallbacks, ThinkingConfig, ThinkingDisplay,
+    ThinkingMode,
+};
 
 // Types other modules own or share, re-exported where config users always found them.
 pub use crate::domain::Tier;
@@ -352,6 +358,10 @@ pub struct Config {
     /// here: the TUI's keymap does that, as it is the one that knows the actions.
     pub keys: BTreeMap<String, String>,
     pub budget: BudgetConfig,
+    /// `[thinking]` and `models.effort` (see `thinking.rs`).
+    pub thinking: ThinkingConfig,
+    /// `models.refusal_fallbacks`: `None` sends no `fallbacks` (the default).
+    pub refusal_fallbacks: Option<RefusalFallbacks>,
     /// Price overrides and additions by model id, laid over the embedded table (later
     /// layers replace earlier entries one model at a time).
     pub pricing: BTreeMap<String, crate::cost::ModelPrice>,
@@ -364,6 +374,20 @@ impl Config {
     /// already folded into `api.base_url` by [`load`]), else [`PUBLIC_BASE_URL`].
     pub fn base_url(&self) -> &str {
         self.api.base_url.as_deref().unwrap_or(PUBLIC_BASE_URL)
+    }
+
+    /// The `anthropic-beta` values to send: `api.betas`, plus the ones server-side refusal
+    /// fallbacks need when they are on.
+    pub fn betas(&self) -> Vec<String> {
+        let mut betas = self.api.betas.clone();
+        if self.refusal_fallbacks.is_some() {
+            for beta in FALLBACK_BETAS {
+                if !betas.iter().any(|b| b == beta) {
+                    betas.push(beta.to_owned());
+                }
+            }
+        }
+        betas
     }
 }
 
@@ -407,6 +431,8 @@ impl Default for Config {
             mcp: crate::mcp::McpConfig::default(),
             keys: BTreeMap::new(),
             budget: BudgetConfig::default(),
+            thinking: ThinkingConfig::default(),
+            refusal_fallbacks: None,
             pricing: BTreeMap::new(),
             source: None,
         }

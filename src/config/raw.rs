@@ -34,6 +34,7 @@ pub(crate) struct RawConfig {
     /// names are checked by the TUI's keymap, which knows the actions.
     pub keys: BTreeMap<String, String>,
     pub budget: RawBudget,
+    pub thinking: super::thinking::RawThinking,
     /// Model id to its prices. Entries reject unknown keys (see [`RawPrice`]).
     pub pricing: BTreeMap<String, RawPrice>,
 }
@@ -66,6 +67,8 @@ pub(crate) struct RawModels {
     pub discover: Option<bool>,
     pub fallback: Option<Vec<RawTier>>,
     pub max_tokens: Option<RawMaxTokens>,
+    pub effort: Option<super::thinking::RawEffort>,
+    pub refusal_fallbacks: Option<super::thinking::RawRefusalFallbacks>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -131,6 +134,19 @@ pub(crate) struct RawTools {
     pub allow_secret_dirs: Option<bool>,
     /// `[[tools.command]]`: a layer that has it replaces the whole list.
     pub command: Option<Vec<RawCommandTool>>,
+    /// `tools.server`: the API's own tools offered (`apply_server_tools.rs`).
+    pub server: Option<Vec<String>>,
+    /// `tools.web`: their limits.
+    pub web: Option<RawWebTools>,
+}
+
+/// `tools.web = { max_uses, allowed_domains, blocked_domains }`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawWebTools {
+    pub max_uses: Option<u32>,
+    pub allowed_domains: Option<Vec<String>>,
+    pub blocked_domains: Option<Vec<String>>,
 }
 
 /// One `[[tools.command]]` entry. Required fields are options too, so a missing one is

@@ -94,6 +94,9 @@ fn embedded_file_sets_every_key_and_agrees_with_default() {
     scrambled.tools.max_rounds = 1;
     scrambled.tools.eager_input_streaming = false;
     scrambled.budget.alert_factor = 9.0;
+    scrambled.thinking.mode = crate::config::ThinkingMode::Budget;
+    scrambled.thinking.budget_tokens = 2000;
+    scrambled.thinking.display = crate::config::ThinkingDisplay::Omitted;
     let warnings = parse::apply_layer(DEFAULT_CONFIG_TOML, Path::new("d"), &mut scrambled);
     assert_eq!(warnings.map_err(|e| e.to_string()), Ok(vec![]));
     assert_eq!(scrambled, Config::default());

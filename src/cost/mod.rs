@@ -9,6 +9,7 @@
 //! - [`session`]: the session's requests folded into what the sidebar shows (last request,
 //!   totals, hit rate, savings, cost by tier, cache expiry, rate limits, cost alerts).
 //! - [`ended`]: how one request ended, as the engine reports it to every front end.
+//! - [`answered`]: an answer priced by the model(s) that wrote it (`usage.iterations`).
 //! - [`budget`]: today's spend against `budget.daily_usd`.
 //! - [`ledger`]: one entry per request, kept across sessions ([`Ledger`]); [`report`]
 //!   formats it for `chatterm usage`; [`day`] turns its UTC times into local days.
@@ -18,6 +19,7 @@
 //! guess. Nothing here panics on a bad table; the embedded one is checked by a test.
 //! Nothing here does terminal IO: the TUI and print mode draw what these types hold.
 
+pub mod answered;
 pub mod budget;
 pub mod day;
 pub mod ended;

@@ -82,12 +82,28 @@ impl RawPrice {
 struct RawTable {
     #[serde(default)]
     models: BTreeMap<String, RawPrice>,
+    /// The Message Batches discount, a share of every price (0.5 = half price).
+    #[serde(default)]
+    batch_discount: Option<f64>,
+    #[serde(default)]
+    server_tools: RawServerTools,
+}
+
+/// `[server_tools]`: per-use fees of the API's own tools.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServerTools {
+    web_search_per_1000: Option<f64>,
 }
 
 /// Prices by model id.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Pricing {
     models: BTreeMap<String, ModelPrice>,
+    /// See [`Pricing::batch_multiplier`]; `None` when the table does not say.
+    batch_discount: Option<f64>,
+    /// USD per web search; `None` when the table does not confirm one.
+    web_search_usd: Option<f64>,
 }
 
 impl Pricing {
@@ -115,7 +131,24 @@ impl Pricing {
                 .map_err(|(key, e)| format!("models.{id}.{key}: {e}"))?;
             models.insert(id, price);
         }
-        Ok(Pricing { models })
+        if let Some(d) = raw.batch_discount
+            && !(0.0..=1.0).contains(&d)
+        {
+            return Err(format!("batch_discount: must be between 0 and 1, got {d}"));
+        }
+        let web_search_usd = match raw.server_tools.web_search_per_1000 {
+            Some(p) if !p.is_finite() || p < 0.0 => {
+                return Err(format!(
+                    "server_tools.web_search_per_1000: price must be a number >= 0, got {p}"
+                ));
+            }
+            p => p.map(|p| p / 1000.0),
+        };
+        Ok(Pricing {
+            models,
+            batch_discount: raw.batch_discount,
+            web_search_usd,
+        })
     }
 
     /// Sets (or replaces) the price of `model`.
@@ -135,9 +168,35 @@ impl Pricing {
         self
     }
 
+    /// What a request sent through the Message Batches API pays per dollar of the
+    /// standard price (0.5 for the API's 50% discount); `None` when the table declares no
+    /// discount, so a batch's cost is unknown rather than guessed.
+    pub fn batch_multiplier(&self) -> Option<f64> {
+        self.batch_discount.map(|d| 1.0 - d)
+    }
+
     /// The cost of `usage` on `model`; `None` when the model has no price.
+    /// Web searches are added at their per-search fee when the table has one (see
+    /// [`Pricing::search_cost`]).
     pub fn cost(&self, model: &str, usage: &crate::api::Usage) -> Option<f64> {
-        self.price(model).map(|p| super::cost_usd(p, usage))
+        let searches = self.search_cost(usage).unwrap_or(0.0);
+        self.price(model)
+            .map(|p| super::cost_usd(p, usage) + searches)
+    }
+
+    /// The fee of the web searches `usage` reports: `Some(0.0)` without searches, `None`
+    /// when there were some and their price is unknown.
+    pub fn search_cost(&self, usage: &crate::api::Usage) -> Option<f64> {
+        let n = crate::api::server_tools::counts(usage).web_search_requests;
+        if n == 0 {
+            return Some(0.0);
+        }
+        self.web_search_usd.map(|p| p * n as f64)
+    }
+
+    /// USD per web search, when confirmed.
+    pub fn web_search_usd(&self) -> Option<f64> {
+        self.web_search_usd
     }
 
     /// Exact id first, then a dated id like "claude-haiku-4-5-20251001" matches
@@ -187,6 +246,17 @@ mod tests {
         let parsed = Pricing::from_toml_str(PRICING_TOML);
         assert!(parsed.is_ok(), "embedded pricing.toml: {parsed:?}");
         parsed.unwrap_or_default()
+    }
+
+    #[test]
+    fn the_batch_discount_is_half_and_only_what_the_table_says() {
+        assert_eq!(embedded().batch_multiplier(), Some(0.5));
+        let without = Pricing::from_toml_str("[models.m]\ninput = 1.0\noutput = 2.0\n").unwrap();
+        assert_eq!(without.batch_multiplier(), None);
+        let quarter = Pricing::from_toml_str("batch_discount = 0.25\n").unwrap();
+        assert_eq!(quarter.batch_multiplier(), Some(0.75));
+        let err = Pricing::from_toml_str("batch_discount = 1.5\n").unwrap_err();
+        assert!(err.contains("batch_discount"), "{err}");
     }
 
     #[test]
@@ -251,6 +321,24 @@ mod tests {
             };
             assert_eq!(table.price(id), Some(&expected), "{id}");
         }
+    }
+
+    #[test]
+    fn searches_are_priced_per_search_when_the_table_confirms_it() {
+        let table = embedded();
+        assert_eq!(table.web_search_usd(), Some(0.01));
+        let usage: crate::api::Usage = serde_json::from_value(serde_json::json!({
+            "input_tokens": 0, "output_tokens": 0,
+            "server_tool_use": {"web_search_requests": 3}
+        }))
+        .unwrap();
+        let cost = table.cost("claude-haiku-4-5", &usage).unwrap();
+        assert!((cost - 0.03).abs() < 1e-12, "{cost}");
+        let unknown = Pricing::from_toml_str("[models.m]\ninput = 1.0\noutput = 1.0\n").unwrap();
+        assert_eq!(unknown.search_cost(&usage), None);
+        assert_eq!(unknown.cost("m", &usage), Some(0.0));
+        let bad = Pricing::from_toml_str("[server_tools]\nweb_search_per_1000 = -1.0\n");
+        assert!(bad.unwrap_err().contains("web_search_per_1000"));
     }
 
     #[test]

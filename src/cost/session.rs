@@ -166,6 +166,8 @@ pub struct Totals {
     pub unpriced: u32,
     /// Net money saved by the cache over the priced requests (see the module docs).
     pub saved_usd: f64,
+    /// Web searches the counted requests made (`usage.server_tool_use`), billed per search.
+    pub web_searches: u64,
     /// Fast, balanced, max, pinned: see [`Totals::tiers`].
     by_tier: [TierTotal; 4],
 }
@@ -192,6 +194,7 @@ impl Totals {
         let Some(usage) = &request.usage else { return };
         self.requests += 1;
         self.usage += usage;
+        self.web_searches += crate::api::server_tools::counts(usage).web_search_requests;
         let slot = match request.tier {
             Some(Tier::Fast) => 0,
             Some(Tier::Balanced) => 1,

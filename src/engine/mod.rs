@@ -23,6 +23,7 @@
 //!   [`Update::RequestEnded`] sent with today's spend read back.
 //! - [`journal`]: the persistence hook: what the session writes to the store, and when.
 //! - [`title`]: the background title request (`chat.auto_title`).
+//! - [`thinking`]: thinking, effort and refusal fallbacks fitted to each request's model.
 //!
 //! Every turn-scoped update carries its [`TurnId`], so a front end can drop late updates of
 //! a turn it already considers cancelled.
@@ -31,12 +32,14 @@ pub mod attempts;
 pub mod cache;
 pub mod compact;
 pub mod context;
+mod draft_count;
 pub mod journal;
 mod record;
 pub mod request;
 pub mod routing;
 pub mod session;
 mod start;
+pub mod thinking;
 pub mod title;
 pub mod tool_loop;
 pub mod tool_plan;
@@ -114,6 +117,18 @@ pub enum Command {
     /// Ask, auto-approve writes, or approve everything, from the next turn on (the TUI's
     /// permission modes).
     SetApprovals(ApprovalPolicy),
+    /// Offer these server tools (web search, web fetch) from the next request on
+    /// (`/search on|off`).
+    SetServerTools(crate::api::server_tools::ServerTools),
+    /// Count the input tokens of the request this draft would start (count_tokens),
+    /// aborting any count in flight; answered by [`Update::DraftCounted`] with this id.
+    CountDraft { id: u64, text: String },
+    /// Abort the draft count in flight: the draft changed.
+    CancelDraftCount,
+    /// Thinking on (as configured, else adaptive) or off, from the next turn on.
+    SetThinking(bool),
+    /// The effort of every tier from the next turn on; `None` goes back to the config's.
+    SetEffort(Option<crate::config::Effort>),
 }
 
 /// Where a tool call stands. Reported for every tool_use of an answer, after its block
@@ -175,6 +190,11 @@ pub enum Update {
         request_id: Option<String>,
         rate_limits: RateLimits,
     },
+    /// The stream says another model answers than the one asked for
+    /// (`message_start.message.model`: an alias resolved, a server-side fallback): the
+    /// answer is labelled, and its request priced, by this one. Sent right after
+    /// `Connected`, only when the two differ.
+    Answering { turn: TurnId, model: String },
     /// A content block opened (text, thinking, tool_use, or a block kept as JSON).
     ///
     /// In every block update `index` is the block's id for the whole turn: the API's
@@ -276,6 +296,13 @@ pub enum Update {
         tokens: u64,
         window: u64,
     },
+    /// The answer to [`Command::CountDraft`] `id`: the request's input tokens on `model`,
+    /// or why the endpoint failed. Not turn-scoped.
+    DraftCounted {
+        id: u64,
+        model: String,
+        counted: Result<u64, String>,
+    },
     /// The conversation's id in the journal changed: it was created by the first
     /// message, forked, resumed, or left (`None`, after `Clear`). Not turn-scoped.
     Conversation { id: Option<String> },
@@ -317,6 +344,7 @@ impl Update {
             Self::TurnStarted { turn, .. }
             | Self::Routed { turn, .. }
             | Self::Connected { turn, .. }
+            | Self::Answering { turn, .. }
             | Self::BlockStarted { turn, .. }
             | Self::TextDelta { turn, .. }
             | Self::ThinkingDelta { turn, .. }
@@ -335,6 +363,7 @@ impl Update {
             Self::Notice { turn, .. } => *turn,
             Self::ModelChanged { .. }
             | Self::ContextSize { .. }
+            | Self::DraftCounted { .. }
             | Self::Conversation { .. }
             | Self::Compacted { .. }
             | Self::Titled { .. } => None,

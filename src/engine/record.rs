@@ -22,6 +22,7 @@ use tokio::time::Instant;
 use super::Update;
 use super::attempts::Candidate;
 use super::turn::TurnContext;
+use crate::api::answered::answering_model;
 use crate::api::{ContentBlock, MessageResponse, Usage};
 use crate::cost::day::now_ms;
 use crate::cost::session::Timing;
@@ -46,15 +47,24 @@ pub(super) fn request_ended(
     ended: Ended<'_>,
 ) {
     let (usage, usage_estimated) = final_usage(&ended);
+    // Labelled and priced by the model that answered, which the stream names.
+    let model = match ended.message {
+        Some(m) => answering_model(&candidate.model, m).to_owned(),
+        None => candidate.model.clone(),
+    };
+    let answered = Candidate {
+        model,
+        tier: candidate.tier,
+    };
     // The ledger gets the estimate too: today's spend never counts less than was paid for.
-    let today_usd = record(ctx, candidate, fell_back, sent, usage.as_ref());
+    let today_usd = record(ctx, &answered, fell_back, sent, usage.as_ref());
     let cost_usd = usage
         .as_ref()
-        .and_then(|u| ctx.pricing.cost(&candidate.model, u));
+        .and_then(|u| ctx.pricing.answer_cost(&answered.model, u));
     ctx.emit(Update::RequestEnded {
         turn: ctx.turn,
         request: RequestEnd {
-            model: candidate.model.clone(),
+            model: answered.model.clone(),
             tier: candidate.tier,
             usage,
             usage_estimated,
@@ -109,7 +119,7 @@ fn record(
             model: candidate.model.clone(),
             tier: candidate.tier,
             usage: usage.clone(),
-            cost_usd: ctx.pricing.cost(&candidate.model, usage),
+            cost_usd: ctx.pricing.answer_cost(&candidate.model, usage),
             latency_ms: u64::try_from(sent.elapsed().as_millis()).unwrap_or(u64::MAX),
             fell_back,
         };

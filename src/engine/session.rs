@@ -71,6 +71,8 @@ pub struct Engine {
     pub(crate) context: ContextConfig,
     pub(crate) routing: RoutingConfig,
     pub(crate) catalog: Catalog,
+    /// Thinking, effort and refusal fallbacks wanted (fitted per request's model).
+    pub(crate) reasoning: super::thinking::Reasoning,
     /// `Some(cache dir)` when the catalog should be refreshed in the background.
     refresh: Option<Option<PathBuf>>,
     /// The size of the last request that finished, for the next estimate.
@@ -99,6 +101,8 @@ pub struct Engine {
     /// The history ends with a tool-results message the journal has not been given yet
     /// (the turn stopped after its round); it is written with the next message.
     pub(crate) results_pending: bool,
+    /// The draft count in flight (`draft_count.rs`), aborted by a newer one.
+    pub(crate) draft_count: Option<tokio::task::AbortHandle>,
 }
 
 #[path = "session_persist.rs"]
@@ -126,6 +130,7 @@ impl Engine {
             context: config.context,
             routing: config.routing.clone(),
             catalog: Catalog::builtin(),
+            reasoning: super::thinking::Reasoning::from_config(config),
             refresh: None,
             known: None,
             messages: Vec::new(),
@@ -143,6 +148,7 @@ impl Engine {
             journal_warned: false,
             deferred: None,
             results_pending: false,
+            draft_count: None,
         }
     }
 
@@ -295,6 +301,10 @@ impl Engine {
         if starts_turn && running.is_some() {
             return self.defer(cmd, updates);
         }
+        if starts_turn {
+            // The draft was sent (or replaced): its count no longer matters.
+            self.cancel_draft_count();
+        }
         match cmd {
             Command::Send(text) => {
                 // Text joins a trailing results message only while the journal has not
@@ -372,6 +382,11 @@ impl Engine {
             // The running turn keeps the policy it started with; the front end answers
             // its pending calls itself.
             Command::SetApprovals(policy) => self.tool_settings.approvals = policy,
+            Command::SetServerTools(tools) => self.tool_settings.server = tools,
+            Command::CountDraft { id, text } => self.count_draft(id, text, updates),
+            Command::CancelDraftCount => self.cancel_draft_count(),
+            Command::SetThinking(on) => self.reasoning.set_thinking(on),
+            Command::SetEffort(effort) => self.reasoning.effort_override = effort,
             Command::Clear => {
                 self.forget(running);
                 // The next message begins a new conversation; this one stays stored.

@@ -121,6 +121,10 @@ impl Engine {
         let (tools, tool_settings) = (Arc::clone(&self.tools), self.tool_settings.clone());
         let (ledger, local) = (self.ledger.clone(), self.local);
         let target = self.journal_target();
+        let plan = super::thinking::Plan {
+            reasoning: self.reasoning.clone(),
+            catalog: self.catalog.clone(),
+        };
         let task = tokio::spawn(async move {
             let ctx = LoopContext {
                 turn: TurnContext {
@@ -133,6 +137,7 @@ impl Engine {
                     local,
                     next_block: Default::default(),
                     journal: target.as_ref(),
+                    thinking: Some(&plan),
                 },
                 tools: &tools,
                 settings: &tool_settings,
@@ -191,6 +196,7 @@ impl Engine {
                 local,
                 next_block: Default::default(),
                 journal: target.as_ref(),
+                thinking: None,
             };
             let result = compact::compact_now(&ctx, &job.messages, &job.settings, &job.limits);
             let result = result.await;

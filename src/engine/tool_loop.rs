@@ -212,6 +212,12 @@ async fn rounds(
         messages.push(message.to_message());
         let (unrun, notice) = match next {
             Next::Finish => return End::Finished(message, stats),
+            Next::Continue => {
+                // The answer so far is in the history; the next request continues it.
+                rounds += 1;
+                attempts.next_round();
+                continue;
+            }
             Next::RunTools => (None, None),
             Next::Unrun { reason, notice } => (Some(reason), notice),
         };

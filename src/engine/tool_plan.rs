@@ -19,6 +19,7 @@ use std::collections::BTreeSet;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+use crate::api::server_tools::ServerTools;
 use crate::api::{
     ContentBlock, Message, MessageResponse, Role, StopReason, ToolDefinition, ToolResultBlock,
 };
@@ -64,6 +65,9 @@ pub struct ToolSettings {
     /// Send `eager_input_streaming: true` on each tool, so inputs stream finely.
     pub eager_input_streaming: bool,
     pub approvals: ApprovalPolicy,
+    /// The API's own tools (web search, web fetch), offered whatever `enabled` says: they
+    /// run on the server, so nothing local is run or approved.
+    pub server: ServerTools,
 }
 
 impl Default for ToolSettings {
@@ -74,6 +78,7 @@ impl Default for ToolSettings {
             max_rounds: 25,
             eager_input_streaming: true,
             approvals: ApprovalPolicy::Ask,
+            server: ServerTools::default(),
         }
     }
 }
@@ -108,8 +113,22 @@ pub struct Offer {
     pub tool_choice: Option<Value>,
 }
 
-/// The tools a request for `history` carries (see the module docs).
+/// The tools a request for `history` carries (see the module docs), then the server
+/// tools when they are on.
 pub fn offer(executor: &dyn ToolExecutor, settings: &ToolSettings, history: &[Message]) -> Offer {
+    let mut offer = local_offer(executor, settings, history);
+    if settings.server.any() {
+        offer.tools.extend(settings.server.definitions());
+        // `none` would forbid the server tools too; a stub called anyway is answered as
+        // an unknown tool.
+        if offer.tool_choice == Some(json!({"type": "none"})) {
+            offer.tool_choice = None;
+        }
+    }
+    offer
+}
+
+fn local_offer(executor: &dyn ToolExecutor, settings: &ToolSettings, history: &[Message]) -> Offer {
     let specs = executor.specs();
     if settings.enabled && !specs.is_empty() {
         let eager = settings.eager_input_streaming.then_some(true);
@@ -176,6 +195,9 @@ fn names_in(history: &[Message]) -> BTreeSet<String> {
 pub enum Next {
     /// No client tool calls: the turn is over.
     Finish,
+    /// The API paused a long server tool turn (`pause_turn`): send the history as it is,
+    /// ending with this answer, and the model carries on where it stopped.
+    Continue,
     /// Run the calls and send their results.
     RunTools,
     /// Answer every call with this error without running it, then end the turn (with the
@@ -189,7 +211,12 @@ pub enum Next {
 /// Decides what follows `message`, after `rounds_run` rounds of tools in this turn.
 pub fn next_step(message: &MessageResponse, rounds_run: u32, settings: &ToolSettings) -> Next {
     if message.tool_uses().next().is_none() {
-        return Next::Finish;
+        let paused = message.stop_reason == Some(StopReason::PauseTurn);
+        return if paused && rounds_run < settings.max_rounds {
+            Next::Continue
+        } else {
+            Next::Finish
+        };
     }
     match &message.stop_reason {
         Some(StopReason::ToolUse) if rounds_run < settings.max_rounds => Next::RunTools,
@@ -414,6 +441,36 @@ mod tests {
             next_step(&cut, 0, &s),
             Next::Unrun { reason, notice: None } if reason.contains("(max_tokens)")
         ));
+        // A paused server tool turn goes on, within the same round limit.
+        let paused = answer(StopReason::PauseTurn, vec![ContentBlock::text("searching")]);
+        assert_eq!(next_step(&paused, 1, &s), Next::Continue);
+        assert_eq!(next_step(&paused, 2, &s), Next::Finish);
+    }
+
+    #[test]
+    fn server_tools_join_the_offer_even_with_local_tools_off() {
+        let server = ServerTools::default().switched(true);
+        let on = ToolSettings {
+            server: server.clone(),
+            ..ToolSettings::default()
+        };
+        let offered = offer(&clock(), &on, &[]);
+        let names: Vec<&str> = offered.tools.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["current_time", "web_search", "web_fetch"]);
+        let off = ToolSettings {
+            enabled: false,
+            server,
+            ..ToolSettings::default()
+        };
+        let history = vec![Message {
+            role: Role::Assistant,
+            content: vec![call("toolu_1", "a_tool")],
+        }];
+        let offered = offer(&clock(), &off, &history);
+        let names: Vec<&str> = offered.tools.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["a_tool", "web_search", "web_fetch"]);
+        // `none` would forbid searching too.
+        assert_eq!(offered.tool_choice, None);
     }
 
     #[test]

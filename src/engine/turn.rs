@@ -29,10 +29,11 @@ use super::attempts::{Attempts, Decision};
 use super::journal::{Checkpoint, JournalTarget};
 use super::record::{self, Ended};
 use super::{TurnId, TurnStats, Update};
+use crate::api::answered::answering_model;
 use crate::api::{ApiError, Client, MessageResponse, MessagesRequest};
 use crate::cost::day::LocalTime;
 use crate::cost::session::Timing;
-use crate::cost::{Ledger, Outcome, Pricing, cost_usd};
+use crate::cost::{Ledger, Outcome, Pricing};
 use crate::stream::{Accumulator, StreamError, StreamUpdate};
 
 /// A request that failed for good (after its retries and fallbacks), or was cancelled;
@@ -58,6 +59,9 @@ pub struct TurnContext<'a> {
     pub journal: Option<&'a JournalTarget>,
     /// The first block id no request of the turn has used yet (see the module doc).
     pub next_block: AtomicUsize,
+    /// Thinking, effort and fallbacks, fitted to each attempt's model; `None` sends the
+    /// request as built (summaries, titles).
+    pub thinking: Option<&'a super::thinking::Plan>,
 }
 
 impl TurnContext<'_> {
@@ -84,6 +88,9 @@ pub async fn request(
     loop {
         let (candidate, fell_back) = (attempts.current().clone(), attempts.fell_back());
         request.model = candidate.model.clone();
+        if let Some(plan) = ctx.thinking {
+            plan.fit(request, candidate.tier);
+        }
         let sent = Instant::now();
         let failure = match attempt(ctx, request, candidate.tier).await {
             Ok((message, stats)) => {
@@ -223,9 +230,10 @@ async fn attempt(
             let error = stream_error(e, events.meta().request_id.clone());
             return Err(fail(error, acc));
         }
+        note_answering(ctx, &request.model, &out);
         emit_shown(
             ctx,
-            (&request.model, blocks),
+            (answering_model(&request.model, acc.message()), blocks),
             &mut out,
             &mut held,
             acc.has_visible_content(),
@@ -240,6 +248,19 @@ async fn attempt(
     let message = acc.finish();
     let stats = stats(started, first_token, message.usage.output_tokens);
     Ok((message, stats))
+}
+
+/// Says so when `message_start` names another model than the `requested` one.
+fn note_answering(ctx: &TurnContext<'_>, requested: &str, out: &[StreamUpdate]) {
+    if let Some(StreamUpdate::Started { model, .. }) = out.first()
+        && !model.is_empty()
+        && model != requested
+    {
+        ctx.emit(Update::Answering {
+            turn: ctx.turn,
+            model: model.clone(),
+        });
+    }
 }
 
 /// Reports an event's updates, holding block starts back while nothing is `visible`.
@@ -341,7 +362,7 @@ fn to_update(ctx: &TurnContext<'_>, model: &str, blocks: usize, u: StreamUpdate)
         StreamUpdate::Usage(usage) => Update::Usage {
             turn,
             model: model.to_owned(),
-            cost_usd: ctx.pricing.price(model).map(|p| cost_usd(p, &usage)),
+            cost_usd: ctx.pricing.answer_cost(model, &usage),
             usage,
         },
     })

@@ -172,7 +172,7 @@ pub struct Summary {
 }
 
 impl Summary {
-    fn count(&mut self, line: &Line) {
+    pub(crate) fn count(&mut self, line: &Line) {
         self.spend.merge(&line.spend);
         match &line.outcome {
             Ok(_) => self.ok += 1,

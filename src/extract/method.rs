@@ -4,6 +4,10 @@
 //!   arrives as the text of the answer.
 //! - [`Method::Tool`]: one tool whose `input_schema` is the schema, forced with
 //!   `tool_choice = {type: "tool", name}` (one call only); the JSON is the tool's input.
+//!   With thinking on, the API rejects a forced tool choice, so the request goes with
+//!   `auto` instead (`engine::thinking` switches it when it fits the request to the
+//!   model): the one tool offered is still the only way to give the JSON, and an answer
+//!   without the call gets the usual correction.
 //!
 //! Both send the API's subset of the schema ([`Schema::sent`]). A correction keeps the
 //! conversation valid for the API: the answer goes back verbatim as the assistant turn,

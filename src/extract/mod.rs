@@ -15,7 +15,7 @@
 //!    [`Spend`]. Live [`Progress`] (JSON fragments as they stream, rejections, engine
 //!    updates) goes to an optional channel.
 //! 4. [`batch::run`] runs many inputs with bounded concurrency and writes result lines in
-//!    input order.
+//!    input order; [`via_batches`] sends them as one Message Batch at the batch price.
 //!
 //! Invariants: a value in `Ok` always validates against the full schema; the schema sent
 //! never contains a keyword the API rejects ([`strip`] documents the list and its source);
@@ -27,6 +27,7 @@ pub mod report;
 pub mod run;
 pub mod schema;
 pub mod strip;
+pub mod via_batches;
 
 pub use method::Method;
 pub use report::{EXIT_API, EXIT_CANCELLED, EXIT_INVALID, ExtractError, Progress, Report, Spend};

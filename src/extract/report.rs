@@ -100,6 +100,23 @@ impl Spend {
         }
     }
 
+    /// Adds one request sent through the Message Batches API, priced at the table's
+    /// batch discount (unpriced when the model or the discount is unknown); returns its
+    /// cost, for the ledger.
+    pub fn add_batch(&mut self, model: &str, usage: &Usage, pricing: &Pricing) -> Option<f64> {
+        self.requests += 1;
+        self.usage += usage;
+        let cost = pricing
+            .price(model)
+            .zip(pricing.batch_multiplier())
+            .map(|(price, multiplier)| cost_usd(price, usage) * multiplier);
+        match cost {
+            Some(c) => self.cost_usd += c,
+            None => self.unpriced_requests += 1,
+        }
+        cost
+    }
+
     pub fn merge(&mut self, other: &Spend) {
         self.requests += other.requests;
         self.usage += &other.usage;
@@ -172,6 +189,25 @@ mod tests {
         s.merge(&other);
         assert_eq!(s.requests, 3);
         assert!(s.line().ends_with("$0.0090 + 1 unpriced"));
+    }
+
+    #[test]
+    fn batch_requests_cost_the_discounted_price() {
+        let mut pricing = Pricing::from_toml_str("batch_discount = 0.5\n").unwrap();
+        pricing.with_override("m", ModelPrice::standard(3.0, 15.0));
+        let usage = Usage {
+            input_tokens: 1000,
+            output_tokens: 200,
+            ..Usage::default()
+        };
+        let mut s = Spend::default();
+        // Half of (1000 x 3 + 200 x 15) / 1e6.
+        assert_eq!(s.add_batch("m", &usage, &pricing), Some(0.003));
+        assert_eq!(s.add_batch("unknown", &usage, &pricing), None);
+        assert!(s.line().ends_with("$0.0030 + 1 unpriced"), "{}", s.line());
+        let mut no_discount = Pricing::default();
+        no_discount.with_override("m", ModelPrice::standard(3.0, 15.0));
+        assert_eq!(Spend::default().add_batch("m", &usage, &no_discount), None);
     }
 
     #[test]

@@ -62,6 +62,9 @@ pub struct Extractor {
     /// The fixed tier, or the routing default when the tier is `auto`.
     tier: Tier,
     max_tokens: u32,
+    /// Thinking and effort as configured, fitted to each request's model (see
+    /// `method.rs` for what thinking does to the tool method).
+    thinking: crate::engine::thinking::Plan,
 }
 
 impl Extractor {
@@ -78,6 +81,10 @@ impl Extractor {
             models: config.models.clone(),
             policy: RetryPolicy::new(config.api.max_retries),
             model_override: None,
+            thinking: crate::engine::thinking::Plan {
+                reasoning: crate::engine::thinking::Reasoning::from_config(config),
+                catalog: crate::api::catalog::Catalog::builtin(),
+            },
         }
     }
 
@@ -117,6 +124,16 @@ impl Extractor {
 
     pub fn pricing(&self) -> &Pricing {
         &self.pricing
+    }
+
+    /// The client the requests go through (the Message Batches calls use it directly).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Where request usage is recorded, if anywhere.
+    pub(crate) fn ledger(&self) -> Option<&dyn Ledger> {
+        self.ledger.as_deref()
     }
 
     /// Runs `job` to its end. Live events go to `progress` when given; `cancel` stops the
@@ -198,7 +215,7 @@ impl Extractor {
     }
 
     /// What an answer means: a final result, or errors worth one more try.
-    fn judge(&self, job: &Job, message: &MessageResponse) -> Judgement {
+    pub(crate) fn judge(&self, job: &Job, message: &MessageResponse) -> Judgement {
         match message.stop_reason {
             Some(StopReason::Refusal) => {
                 return Judgement::Done(Err(ExtractError::Refusal {
@@ -249,7 +266,12 @@ impl Extractor {
 
     // `..default()` so settings the engine grows later keep their defaults here.
     #[allow(clippy::needless_update)]
-    fn request(&self, job: &Job, messages: &[Message], model: String) -> MessagesRequest {
+    pub(crate) fn request(
+        &self,
+        job: &Job,
+        messages: &[Message],
+        model: String,
+    ) -> MessagesRequest {
         let instructions = job
             .instructions
             .clone()
@@ -291,6 +313,7 @@ impl Extractor {
                 next_block: Default::default(),
                 // Extractions are not conversations: nothing of them is journaled.
                 journal: None,
+                thinking: Some(&self.thinking),
             };
             // `tx` drops when the turn ends, which ends the forwarding below.
             turn::request(&ctx, &mut request, &mut attempts)
@@ -345,7 +368,8 @@ impl Run<'_> {
     }
 }
 
-enum Judgement {
+/// What an answer means: a final outcome, or the errors worth one corrected try.
+pub(crate) enum Judgement {
     Done(Result<Value, ExtractError>),
     Retry(Vec<String>),
 }

@@ -10,7 +10,8 @@
 //!
 //! With tools offered, messages about an order, the time or files make tool calls instead,
 //! and the request carrying their results gets a prose answer built from them
-//! ([`super::assistant_tools`]).
+//! ([`super::assistant_tools`]). With web search or fetch offered, news questions and
+//! URLs get a server tool round with cited sources ([`super::search`]).
 //!
 //! Replies stream as word-sized deltas with 5–20 ms pauses, scaled so one reply takes
 //! roughly one to three seconds; tool inputs stream slower (40–80 ms a chunk), so their
@@ -33,9 +34,22 @@ const TARGET_STREAM_MS: u64 = 2000;
 /// The answer to a request, and how fast to stream it.
 pub fn reply(body: &Value, max_tokens: u64) -> (Script, Pace) {
     let user = last_user_text(body);
+    if let Some(script) = super::thinking::refusal_reply(body, &user) {
+        let pace = Pace {
+            min: Duration::from_millis(5),
+            max: Duration::from_millis(20),
+            seed: seed_of(&user),
+        };
+        return (script, pace);
+    }
     let lower = user.to_lowercase();
     let tools = offered(body);
     let results = follow_up(body);
+    if results.is_none()
+        && let Some(answer) = super::search::reply(body, &user)
+    {
+        return answer;
+    }
     if results.is_none() {
         let calls = calls_for(&user, &tools);
         if !calls.is_empty() {
@@ -109,9 +123,23 @@ fn thinking(body: &Value, user: &str) -> Option<Step> {
         body.pointer("/thinking/type").and_then(Value::as_str),
         Some("enabled" | "adaptive")
     );
-    (thinking_on || user.to_lowercase().contains("think")).then(|| Step::Thinking {
-        deltas: split_words(&thinking_text(user)),
-        signature: signature(user),
+    // `display: omitted` streams one empty delta; the signature comes either way.
+    let omitted = body.pointer("/thinking/display").and_then(Value::as_str) == Some("omitted");
+    (thinking_on || user.to_lowercase().contains("think")).then(|| {
+        let text = if omitted {
+            String::new()
+        } else {
+            thinking_text(user)
+        };
+        Step::Thinking {
+            deltas: if omitted {
+                vec![String::new()]
+            } else {
+                split_words(&text)
+            },
+            // Signed over the text, so the validation can tell a changed block.
+            signature: super::thinking::sign(&text),
+        }
     })
 }
 
@@ -152,10 +180,6 @@ fn seed_of(text: &str) -> u64 {
     let mut h = DefaultHasher::new();
     text.hash(&mut h);
     h.finish()
-}
-
-fn signature(text: &str) -> String {
-    format!("EqMock{:016x}AAAA==", seed_of(text))
 }
 
 fn thinking_text(user: &str) -> String {
@@ -242,6 +266,15 @@ fn tool_hint(tools: &std::collections::BTreeMap<String, Value>) -> String {
     )
 }
 
+/// The try-list's last item: web search, unless the request offers it already.
+fn search_hint(tools: &std::collections::BTreeMap<String, Value>, n: usize) -> String {
+    if tools.contains_key("web_search") {
+        format!("{n}. Ask for the **latest news** to watch a web search and its sources.\n")
+    } else {
+        format!("{n}. Type `/search on`, then ask for the **latest news**: a cited web search.\n")
+    }
+}
+
 fn general_answer(user: &str, tools: &std::collections::BTreeMap<String, Value>) -> String {
     let quoted: String = if user.trim().is_empty() {
         "> (an empty message)".to_owned()
@@ -260,9 +293,10 @@ fn general_answer(user: &str, tools: &std::collections::BTreeMap<String, Value>)
          1. Ask for **code** (say \"rust\" or \"python\") to see syntax highlighting.\n\
          2. Ask for a **table** to see table rendering.\n\
          3. Ask for something **long** to watch scrolling.\n\
-         4. Ask me to **think** first to see a thinking block.\n{}\n\
+         4. Ask me to **think** first to see a thinking block.\n{hint}{search}\n\
          Send a few messages and watch the cache figures in the sidebar climb.",
-        tool_hint(tools)
+        hint = tool_hint(tools),
+        search = search_hint(tools, if tool_hint(tools).is_empty() { 5 } else { 6 })
     )
 }
 

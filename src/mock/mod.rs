@@ -8,7 +8,9 @@
 //!   text occurs in the request ([`MockServer::enqueue_matching`]), else the next queued one
 //!   (FIFO), or, when there is none, with the simulated assistant: a structured answer
 //!   matching the request's schema when it asks for JSON ([`structured`]), else a chat
-//!   answer ([`assistant`]). Scripts stream as real SSE when the request has
+//!   answer ([`assistant`]); with web search or fetch offered, a news question or a URL
+//!   gets a server tool round with cited sources ([`search`]), and the server tool blocks
+//!   echoed in a history must come back verbatim. Scripts stream as real SSE when the request has
 //!   `"stream": true` and fold into one JSON message otherwise ([`render`]), cut into network
 //!   writes by their [`Chunking`] ([`body`]).
 //! - `POST /v1/messages/count_tokens`: same checks, `{"input_tokens": N}` from the
@@ -16,6 +18,9 @@
 //! - `GET /v1/models`, `GET /v1/models/{id}`: a fixed catalogue with cursor pagination,
 //!   plus any model a test added; a Messages prompt longer than its model's
 //!   `max_input_tokens` gets the API's "prompt is too long" 400.
+//! - The Message Batches endpoints (`/v1/messages/batches`: create, retrieve, cancel,
+//!   results as JSONL), each request answered as `POST /v1/messages` would, revealed over
+//!   a [`batches::BatchPlan`]'s delay with a seeded share errored ([`batches`]).
 //! - With [`MockServer::inject_faults`], unscripted Messages requests go to a seeded fault
 //!   injector ([`faults`]) instead: a share fail (429, 529, 500, 503, drops, stalls).
 //! - Anything else: 404 `not_found_error` in the API's error shape.
@@ -33,6 +38,7 @@
 
 pub mod assistant;
 pub mod assistant_tools;
+pub mod batches;
 pub mod body;
 pub mod cache;
 pub mod faults;
@@ -44,9 +50,11 @@ pub mod prompt;
 pub mod render;
 pub mod schema_rules;
 pub mod script;
+pub mod search;
 mod server;
 pub mod structured;
 mod support;
+pub mod thinking;
 pub mod validate;
 pub mod validate_cache;
 pub mod workload;
@@ -147,6 +155,18 @@ impl MockServer {
     /// injector ([`faults`]): a share of attempts fail, the rest are complete answers.
     pub fn inject_faults(&self, plan: faults::FaultPlan) {
         self.shared.inject_faults(plan);
+    }
+
+    /// How Message Batches are processed from now on ([`batches`]: delay, errored share,
+    /// seed, expiry, the origin `results_url` names).
+    pub fn plan_batches(&self, plan: batches::BatchPlan) {
+        self.shared.plan_batches(plan);
+    }
+
+    /// Lets time pass for the batches: every request still processing finishes now (a
+    /// test's way to end a batch planned to take hours).
+    pub fn finish_batches(&self) {
+        self.shared.finish_batches();
     }
 
     /// The fault injector's record of every attempt it answered, in order (empty without

@@ -84,6 +84,10 @@ fn delta_usage_json(usage: &DeltaUsage) -> Value {
     if let Some(s) = &usage.server_tool_use {
         map.insert("server_tool_use".into(), s.clone());
     }
+    // Newer fields a script set (`iterations`, `output_tokens_details`, ...), as they are.
+    for (k, v) in &usage.extra {
+        map.insert(k.clone(), v.clone());
+    }
     Value::Object(map)
 }
 
@@ -110,6 +114,8 @@ struct Planner<'a> {
     /// The fixed pause a `Step::Pace` set; it wins over `rng`.
     gap: Option<Duration>,
     auto_start: bool,
+    /// Set by `Step::StopDetails`, sent with the stop.
+    stop_details: Option<Value>,
 }
 
 impl Planner<'_> {
@@ -155,6 +161,8 @@ impl Planner<'_> {
             Step::RedactedThinking(data) => {
                 self.block(json!({"type": "redacted_thinking", "data": data}), |_| {});
             }
+            Step::Block(block) => self.block(block.clone(), |_| {}),
+            Step::StopDetails(details) => self.stop_details = Some(details.clone()),
             Step::ToolUse {
                 id,
                 name,
@@ -164,6 +172,29 @@ impl Planner<'_> {
                 self.block(skeleton, |p| {
                     for chunk in input_chunks {
                         p.delta(json!({"type": "input_json_delta", "partial_json": chunk}));
+                    }
+                });
+            }
+            Step::ServerToolUse {
+                id,
+                name,
+                input_chunks,
+            } => {
+                let skeleton =
+                    json!({"type": "server_tool_use", "id": id, "name": name, "input": {}});
+                self.block(skeleton, |p| {
+                    for chunk in input_chunks {
+                        p.delta(json!({"type": "input_json_delta", "partial_json": chunk}));
+                    }
+                });
+            }
+            Step::CitedText { citations, deltas } => {
+                self.block(json!({"type": "text", "text": ""}), |p| {
+                    for c in citations {
+                        p.delta(json!({"type": "citations_delta", "citation": c}));
+                    }
+                    for d in deltas {
+                        p.delta(json!({"type": "text_delta", "text": d}));
                     }
                 });
             }
@@ -197,7 +228,8 @@ impl Planner<'_> {
         };
         let data = json!({
             "type": "message_delta",
-            "delta": {"stop_reason": reason.as_str(), "stop_sequence": null},
+            "delta": {"stop_reason": reason.as_str(), "stop_sequence": null,
+                "stop_details": self.stop_details.take()},
             "usage": delta_usage_json(&usage),
         });
         self.out.push(event("message_delta", &data));
@@ -206,8 +238,14 @@ impl Planner<'_> {
     }
 }
 
+/// Whether the script sends its own `message_start` (a `Start` step, or raw SSE that
+/// carries one, such as a recorded stream replayed whole).
 fn has_start(script: &Script) -> bool {
-    script.steps.iter().any(|s| matches!(s, Step::Start { .. }))
+    script.steps.iter().any(|s| match s {
+        Step::Start { .. } => true,
+        Step::Raw(text) => text.contains("event: message_start"),
+        _ => false,
+    })
 }
 
 /// The streaming plan of a script.
@@ -220,6 +258,7 @@ pub fn stream_plan(script: &Script, ctx: &Context) -> Vec<Out> {
         rng: ctx.pace.map(|p| (StdRng::seed_from_u64(p.seed), p)),
         gap: None,
         auto_start,
+        stop_details: None,
     };
     if auto_start {
         planner.out.push(message_start(ctx, &ctx.usage));
@@ -329,6 +368,19 @@ fn content_block(step: &Step) -> Option<Result<Value, String>> {
             json!({"type": "thinking", "thinking": deltas.concat(), "signature": signature})
         }
         Step::RedactedThinking(data) => json!({"type": "redacted_thinking", "data": data}),
+        Step::Block(block) => block.clone(),
+        Step::CitedText { citations, deltas } => {
+            json!({"type": "text", "text": deltas.concat(), "citations": citations})
+        }
+        Step::ServerToolUse {
+            id,
+            name,
+            input_chunks,
+        } => {
+            let input =
+                serde_json::from_str::<Value>(&input_chunks.concat()).unwrap_or_else(|_| json!({}));
+            json!({"type": "server_tool_use", "id": id, "name": name, "input": input})
+        }
         Step::ToolUse {
             id,
             name,

@@ -42,11 +42,30 @@ pub enum Step {
     },
     /// A redacted thinking block (arrives whole).
     RedactedThinking(String),
+    /// Any block that arrives whole in its `content_block_start` and has no deltas (a
+    /// `fallback` block, a server tool's result such as `web_search_tool_result`), sent
+    /// verbatim.
+    Block(serde_json::Value),
+    /// The `stop_details` the next `Stop` sends (a refusal's category and explanation).
+    StopDetails(serde_json::Value),
     /// A tool_use block whose input JSON streams as these fragments (may be empty).
     ToolUse {
         id: String,
         name: String,
         input_chunks: Vec<String>,
+    },
+    /// A server tool call (`server_tool_use`, id `srvtoolu_...`) whose input streams as
+    /// these fragments, like a client tool's.
+    ServerToolUse {
+        id: String,
+        name: String,
+        input_chunks: Vec<String>,
+    },
+    /// A text block that cites: one `citations_delta` per citation first, then the text
+    /// deltas (the order the API uses for cited text).
+    CitedText {
+        citations: Vec<serde_json::Value>,
+        deltas: Vec<String>,
     },
     Ping,
     /// An event type the client does not know.

@@ -89,15 +89,17 @@ pub struct Shared {
     keyed: Mutex<Vec<(String, Reply)>>,
     log: Mutex<Log>,
     counter: AtomicU64,
-    cache: Mutex<PromptCache>,
+    pub(super) cache: Mutex<PromptCache>,
     /// Models a test added to the catalogue.
     models: Mutex<Vec<Value>>,
     /// Seeded fault injection, when a soak test asked for it ([`super::faults`]).
     faults: Mutex<Option<Injector>>,
+    /// The Message Batches endpoints' state ([`super::batches`]).
+    pub(super) batches: Mutex<super::batches::Batches>,
 }
 
 /// A poisoned lock only means a test thread panicked while holding it; the data is fine.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
@@ -140,6 +142,14 @@ impl Shared {
         lock(&self.faults).as_mut().map(|i| i.reply(body))
     }
 
+    pub fn plan_batches(&self, plan: super::batches::BatchPlan) {
+        lock(&self.batches).set_plan(plan);
+    }
+
+    pub fn finish_batches(&self) {
+        lock(&self.batches).finish_all();
+    }
+
     pub fn add_model(&self, model: Value) {
         lock(&self.models).push(model);
     }
@@ -149,7 +159,7 @@ impl Shared {
     }
 
     /// The first keyed reply whose text occurs in the body's JSON, else the queue's next.
-    fn pop(&self, body: &Value) -> Option<Reply> {
+    pub(super) fn pop(&self, body: &Value) -> Option<Reply> {
         {
             let mut keyed = lock(&self.keyed);
             if !keyed.is_empty() {
@@ -213,6 +223,11 @@ async fn route(
     bytes: &[u8],
     n: u64,
 ) -> Response {
+    if let Some(response) =
+        super::batches::route(shared, method.as_str(), uri.path(), headers, bytes, n)
+    {
+        return response;
+    }
     match (method.as_str(), uri.path()) {
         ("POST", "/v1/messages") => messages(shared, headers, bytes, n).await,
         ("POST", "/v1/messages/count_tokens") => count_tokens(headers, bytes, n),
@@ -256,7 +271,7 @@ fn record_headers(headers: &HeaderMap) -> BTreeMap<String, String> {
 
 /// Authentication and version checks shared by the Messages endpoints; `Err` is the
 /// error response to send.
-fn check_headers(headers: &HeaderMap, n: u64) -> Result<(), Box<Response>> {
+pub(super) fn check_headers(headers: &HeaderMap, n: u64) -> Result<(), Box<Response>> {
     let present = |name: &str| headers.get(name).is_some_and(|v| !v.is_empty());
     let bearer = headers
         .get("authorization")
@@ -305,6 +320,9 @@ async fn messages(shared: &Shared, headers: &HeaderMap, bytes: &[u8], n: u64) ->
         Ok(req) => req,
         Err(message) => return error(400, "invalid_request_error", &message, n),
     };
+    if let Err(message) = super::thinking::check_betas(&req.body, headers) {
+        return error(400, "invalid_request_error", &message, n);
+    }
     // Like the API, a prompt longer than the model's window is refused outright.
     if let Some(window) = models::window(&req.model, &shared.extra_models()) {
         let tokens = prompt::count_tokens(&req.body);
@@ -400,7 +418,7 @@ async fn sleep_if(d: Duration) {
     }
 }
 
-fn json_response(status: u16, value: &Value) -> Response {
+pub(super) fn json_response(status: u16, value: &Value) -> Response {
     let mut response = Response::new(Body::from(value.to_string()));
     *response.status_mut() =
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -47,12 +47,22 @@ fn wanted(body: &Value) -> Option<Wanted<'_>> {
                 .find(|t| t.get("name").and_then(Value::as_str) == Some(name))?
         }
         "any" if tools.len() == 1 => &tools[0],
+        // Thinking forbids forcing: an extraction then offers its one tool with `auto`.
+        "auto" if tools.len() == 1 && thinks(body) => &tools[0],
         _ => return None,
     };
     Some(Wanted::Tool {
         name: tool.get("name").and_then(Value::as_str)?,
         schema: tool.get("input_schema")?,
     })
+}
+
+/// Whether the request turns thinking on.
+fn thinks(body: &Value) -> bool {
+    matches!(
+        body.pointer("/thinking/type").and_then(Value::as_str),
+        Some("enabled" | "adaptive")
+    )
 }
 
 /// The structured answer to `body`, or `None` when it does not ask for JSON.
@@ -78,14 +88,21 @@ pub fn reply(body: &Value, max_tokens: u64) -> Option<(Script, Pace)> {
                 StopReason::EndTurn => StopReason::ToolUse,
                 other => other,
             };
-            let steps = vec![
-                Step::ToolUse {
-                    id: format!("toolu_mock_{seed:016x}"),
-                    name: name.to_owned(),
-                    input_chunks: pieces(sent, PIECE_CHARS),
-                },
-                Step::stop(reason, estimate_tokens(sent) + 20),
-            ];
+            let mut steps = Vec::new();
+            if thinks(body) {
+                // Signed like every mock thinking block, so a correction can echo it.
+                let thought = format!("The text fills the fields of {name}.");
+                steps.push(Step::Thinking {
+                    signature: super::thinking::sign(&thought),
+                    deltas: vec![thought],
+                });
+            }
+            steps.push(Step::ToolUse {
+                id: format!("toolu_mock_{seed:016x}"),
+                name: name.to_owned(),
+                input_chunks: pieces(sent, PIECE_CHARS),
+            });
+            steps.push(Step::stop(reason, estimate_tokens(sent) + 20));
             (steps, json)
         }
     };

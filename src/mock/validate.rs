@@ -6,7 +6,8 @@
 //! `model`; `max_tokens` (messages endpoint only); `stream`; `system`; `tools`; `messages`
 //! (roles, first role, non-empty content, tool_use/tool_result pairing and order); tool
 //! blocks in the history need tool definitions; the `cache_control` rules
-//! ([`super::validate_cache`]); the structured-output fields ([`super::schema_rules`]).
+//! ([`super::validate_cache`]); the structured-output fields ([`super::schema_rules`]);
+//! thinking and its round trip ([`super::thinking`]).
 //! The first failure wins, like the API.
 //!
 //! Deliberately lenient where the real API is: consecutive messages with the same role are
@@ -76,6 +77,8 @@ pub fn validate(bytes: &[u8], endpoint: Endpoint) -> Result<ValidRequest, String
     }
     super::validate_cache::check(obj)?;
     super::schema_rules::check(obj)?;
+    super::search::check_echo(obj)?;
+    super::thinking::check(obj)?;
     Ok(ValidRequest {
         model,
         stream,

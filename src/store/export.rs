@@ -81,10 +81,13 @@ fn message(out: &mut String, m: &StoredMessage, results: &HashMap<&str, (&ToolRe
         (Role::Assistant, _) => "Assistant".to_owned(),
     };
     let _ = writeln!(out, "\n## {who}\n");
+    // Cited text keeps its footnote markers; the sources follow the message as links.
+    let mut notes = crate::stream::citations::Footnotes::new();
     for block in &m.content {
         match block {
             ContentBlock::Text(t) => {
-                let _ = writeln!(out, "{}\n", t.text.trim_end());
+                let markers = notes.markers_for(t);
+                let _ = writeln!(out, "{}{markers}\n", t.text.trim_end());
             }
             ContentBlock::Thinking(t) => {
                 for line in t.thinking.lines() {
@@ -104,10 +107,16 @@ fn message(out: &mut String, m: &StoredMessage, results: &HashMap<&str, (&ToolRe
             }
             ContentBlock::ToolResult(r) => tool_result(out, r, true),
             ContentBlock::Image(_) => out.push_str("_(image)_\n\n"),
-            other => {
-                let _ = writeln!(out, "_({} block)_\n", other.kind());
-            }
+            other => match crate::api::answered::FallbackHop::of(other) {
+                Some(hop) => {
+                    let _ = writeln!(out, "_{}_\n", hop.label());
+                }
+                None => server_block(out, other),
+            },
         }
+    }
+    if !notes.is_empty() {
+        let _ = writeln!(out, "{}", notes.markdown());
     }
     match m.status.shown_as() {
         MessageStatus::Interrupted => out.push_str("_(interrupted)_\n"),
@@ -117,6 +126,33 @@ fn message(out: &mut String, m: &StoredMessage, results: &HashMap<&str, (&ToolRe
         }
         MessageStatus::Superseded => out.push_str("_(replaced by a retry)_\n"),
         MessageStatus::Complete | MessageStatus::Streaming => {}
+    }
+}
+
+/// A web search or fetch and what it found; any other block by its type.
+fn server_block(out: &mut String, block: &ContentBlock) {
+    use crate::api::server_tools::{ServerOutcome, server_call, server_result};
+    use crate::stream::citations::{CitedSource, markdown_link};
+    if let Some(call) = server_call(block) {
+        let _ = writeln!(out, "**Server tool: `{}`** `{}`\n", call.name, call.input);
+    } else if let Some(result) = server_result(block) {
+        match result.outcome {
+            ServerOutcome::Error(code) => {
+                let _ = writeln!(out, "_(server tool error: {code})_\n");
+            }
+            ServerOutcome::Sources(sources) => {
+                for s in sources {
+                    let link = markdown_link(&CitedSource {
+                        title: s.title.clone(),
+                        url: Some(s.url.clone()),
+                    });
+                    let _ = writeln!(out, "- {link}");
+                }
+                out.push('\n');
+            }
+        }
+    } else {
+        let _ = writeln!(out, "_({} block)_\n", block.kind());
     }
 }
 

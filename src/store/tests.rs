@@ -380,3 +380,42 @@ fn unknown_conversations_are_not_found() {
     ));
     assert!(matches!(store.delete(ghost), Err(StoreError::NotFound(_))));
 }
+
+#[test]
+fn exports_keep_searches_footnotes_and_sources_as_markdown_links() {
+    let store = Store::in_memory().unwrap();
+    let id = store.create("m", "news").unwrap();
+    store.append(id, &Message::user_text("news?")).unwrap();
+    let url = "https://news.example.com/a";
+    let answer = [
+        block(
+            json!({"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search",
+                     "input": {"query": "news"}}),
+        ),
+        block(
+            json!({"type": "web_search_tool_result", "tool_use_id": "srvtoolu_1",
+                     "content": [{"type": "web_search_result", "url": url, "title": "A [b]",
+                                  "encrypted_content": "e"}]}),
+        ),
+        block(json!({"type": "text", "text": "It happened", "citations": [
+            {"type": "web_search_result_location", "url": url, "title": "A [b]",
+             "cited_text": "c", "encrypted_index": "i"}]})),
+    ];
+    store
+        .end_answer(id, Some(&answer), "m", MessageStatus::Complete, None)
+        .unwrap();
+    let md = to_markdown(&store.load(id).unwrap(), &[]);
+    assert!(
+        md.contains("**Server tool: `web_search`** `{\"query\":\"news\"}`"),
+        "{md}"
+    );
+    assert!(
+        md.contains("- [A \\[b\\]](https://news.example.com/a)"),
+        "{md}"
+    );
+    assert!(md.contains("It happened[1]\n"), "{md}");
+    assert!(
+        md.contains("Sources:\n1. [A \\[b\\]](https://news.example.com/a)"),
+        "{md}"
+    );
+}

@@ -432,6 +432,9 @@ impl Accumulator {
         } else if delta.stop_sequence.is_some() {
             self.message.stop_sequence = delta.stop_sequence;
         }
+        if let Some(details) = delta.stop_details.filter(|d| !d.is_null()) {
+            self.message.extra.insert("stop_details".into(), details);
+        }
         self.message.usage.apply_delta(&delta.usage);
         out.push(StreamUpdate::Usage(self.message.usage.clone()));
     }

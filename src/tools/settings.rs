@@ -29,6 +29,8 @@ pub struct ToolsConfig {
     /// Let the read-only tools into `~/.ssh`, `~/.aws`, `~/.gnupg`, `~/.config/gcloud` and
     /// chatterm's own config and data directories.
     pub allow_secret_dirs: bool,
+    /// The API's own tools (`tools.server`, `tools.web`): off unless listed.
+    pub server: crate::api::server_tools::ServerTools,
 }
 
 impl Default for ToolsConfig {
@@ -42,6 +44,7 @@ impl Default for ToolsConfig {
             commands: Vec::new(),
             env_passthrough: Vec::new(),
             allow_secret_dirs: false,
+            server: Default::default(),
         }
     }
 }

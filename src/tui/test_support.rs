@@ -42,6 +42,8 @@ pub(crate) fn options() -> AppOptions {
         cost: Default::default(),
         approve_all: false,
         notices: Vec::new(),
+        server_tools: Default::default(),
+        reasoning: Default::default(),
     }
 }
 

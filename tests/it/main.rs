@@ -4,6 +4,7 @@
 // Test helpers panic on purpose: a failed set-up step is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod answered;
 mod binary;
 mod budget_cli;
 mod caching;
@@ -12,6 +13,7 @@ mod context;
 mod crash;
 mod engine;
 mod extract;
+mod extract_batches;
 mod extract_cli;
 mod fake_tools;
 mod forgotten;
@@ -36,6 +38,7 @@ mod secrets_tools;
 mod soak;
 mod store;
 mod streaming;
+mod thinking;
 mod tool_example;
 mod tool_helpers;
 mod tool_preview;
@@ -43,3 +46,4 @@ mod tools;
 mod torture;
 mod tui_tmux;
 mod turn_table;
+mod web_search;

@@ -22,9 +22,12 @@
 //! `pipe-pane`), `retry_wait.rs` the `/retry` countdown, `torture.rs` the kills while a
 //! call awaits approval, `hangup.rs` closes the terminal (kills the tmux server) under
 //! chatterm in each state, `home_root.rs` the notice for a workspace root at home,
-//! `store_prompt.rs` the one-key question about a damaged store, `mcp.rs` an MCP server
-//! from the workspace's `.mcp.json` shown, called, interrupted and killed.
+//! `store_prompt.rs` the one-key question about a damaged store, `batch_prompt.rs` the
+//! one-key question when Ctrl+C stops a running Message Batch, `web.rs` web search and
+//! the draft's counted cost, `thinking.rs` Alt+T and live thinking in the demo, `mcp.rs`
+//! an MCP server from the workspace's `.mcp.json` shown, called, interrupted and killed.
 
+mod batch_prompt;
 mod hangup;
 mod harness;
 mod home_root;
@@ -36,5 +39,7 @@ mod retry_wait;
 mod sanitize;
 mod scenarios;
 mod store_prompt;
+mod thinking;
 #[cfg(unix)]
 mod torture;
+mod web;

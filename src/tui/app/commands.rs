@@ -137,6 +137,14 @@ pub(in crate::tui) fn cost_table(totals: &Totals) -> String {
             format_usd(totals.saved_usd)
         ));
     }
+    if totals.web_searches > 0 {
+        // Billed per search; already part of the cost above when the price is known.
+        let n = totals.web_searches;
+        out.push_str(&format!(
+            "
+web searches: {n} (included in the cost at the per-search price)"
+        ));
+    }
     out
 }
 

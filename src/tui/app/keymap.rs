@@ -103,11 +103,15 @@ pub enum Action {
     ExternalEditor,
     /// Cycle the permission mode: ask → auto-edit → approve all.
     CycleMode,
+    /// Thinking on / off from the next message.
+    CycleThinking,
+    /// Cycle the effort: the model's default, low, medium, high, xhigh, max.
+    CycleEffort,
 }
 
 impl Action {
     /// Every action, in help-overlay order.
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 37] = [
         Action::Send,
         Action::Newline,
         Action::HistoryPrev,
@@ -117,6 +121,8 @@ impl Action {
         Action::TierMax,
         Action::TierAuto,
         Action::CycleTier,
+        Action::CycleThinking,
+        Action::CycleEffort,
         Action::Interrupt,
         Action::CtrlC,
         Action::QuitIfEmpty,
@@ -183,6 +189,8 @@ impl Action {
             Action::DeleteConversation => "delete_conversation",
             Action::ExternalEditor => "external_editor",
             Action::CycleMode => "cycle_mode",
+            Action::CycleThinking => "cycle_thinking",
+            Action::CycleEffort => "cycle_effort",
         }
     }
 
@@ -233,6 +241,8 @@ impl Action {
             Action::DeleteConversation => "delete a conversation (in the list)",
             Action::ExternalEditor => "edit the draft in $VISUAL / $EDITOR",
             Action::CycleMode => "permission mode: ask / auto-edit / approve all",
+            Action::CycleThinking => "thinking on / off (next message; resets the prompt cache)",
+            Action::CycleEffort => "effort: default, low … max (next message; resets the cache)",
         }
     }
 }
@@ -404,6 +414,8 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("alt+3", Action::TierMax),
     ("alt+0", Action::TierAuto),
     ("f2", Action::CycleTier),
+    ("alt+t", Action::CycleThinking),
+    ("alt+e", Action::CycleEffort),
     ("esc", Action::Interrupt),
     ("ctrl+c", Action::CtrlC),
     ("ctrl+d", Action::QuitIfEmpty),

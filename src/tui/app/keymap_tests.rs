@@ -68,6 +68,8 @@ fn every_default_binding_maps_to_its_action() {
         (ctrl('n'), Action::NewConversation),
         (ctrl('r'), Action::Conversations),
         (ctrl('x'), Action::DeleteConversation),
+        (alt(KeyCode::Char('t')), Action::CycleThinking),
+        (alt(KeyCode::Char('e')), Action::CycleEffort),
     ];
     for (event, action) in cases {
         assert_eq!(map.action_for(&event), Some(action), "{event:?}");

@@ -147,7 +147,7 @@ fn the_rendered_prompt_fills_the_input_and_a_failure_leaves_it() {
 fn help_lists_the_prompts_and_the_mcp_command() {
     let mut app = app_with_prompts();
     press(&mut app, KeyCode::F(1));
-    let text = screen(&mut app, 120, 60);
+    let text = screen(&mut app, 120, 120);
     assert!(text.contains("MCP prompts"), "{text}");
     assert!(text.contains("/fs:review FILE [FOCUS]"), "{text}");
     assert!(text.contains("/mcp [restart NAME]"), "{text}");

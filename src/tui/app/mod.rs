@@ -40,8 +40,11 @@ pub(in crate::tui) mod resume;
 pub(in crate::tui) mod retry;
 pub(in crate::tui) mod send;
 pub(in crate::tui) mod store;
+pub mod thinking;
+pub(in crate::tui) mod token_count;
 pub(in crate::tui) mod tools;
 pub(in crate::tui) mod updates;
+pub(in crate::tui) mod web;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -145,6 +148,8 @@ pub struct ModelStatus {
     pub fell_back: Option<(String, String)>,
     /// Model ids offered by `/model` completion (the tiers' models).
     pub models: Vec<String>,
+    /// Thinking and effort as chosen (Alt+T, Alt+E).
+    pub reasoning: thinking::ReasoningStatus,
 }
 
 /// The turn being shown: which cell each content block index went to.
@@ -206,6 +211,9 @@ pub struct App {
     pub(super) compose: Compose,
     /// The MCP servers' states, tools and prompts (`app/mcp.rs`).
     pub(super) mcp: crate::tui::app::mcp::McpServers,
+    /// Web search on or off, server tool panels, footnotes, the draft's count
+    /// (`app/web.rs`, `app/token_count.rs`).
+    pub(super) web: crate::tui::app::web::WebState,
 }
 
 /// What the screen shows and how, toggled by keys and told by the terminal.
@@ -241,11 +249,16 @@ pub struct AppOptions {
     /// Said once as info notices when the screen opens: config warnings (unknown keys),
     /// so they are seen now rather than after quitting, and a workspace root at home.
     pub notices: Vec<String>,
+    /// The server tools the config offers (`tools.server`); `/search` switches them.
+    pub server_tools: crate::api::server_tools::ServerTools,
+    /// Thinking and effort at start (config and flags).
+    pub reasoning: thinking::ReasoningStatus,
 }
 
 impl App {
     pub fn new(options: AppOptions) -> App {
         let notices = options.notices;
+        let server_tools = options.server_tools;
         let mut app = App {
             conversation: Conversation::new(),
             input: InputBox::new(),
@@ -258,6 +271,7 @@ impl App {
                 model: options.model,
                 fell_back: None,
                 models: options.models,
+                reasoning: options.reasoning,
             },
             connection: Connection::Idle,
             cost: CostState::new(options.cost),
@@ -289,10 +303,12 @@ impl App {
             },
             compose: Compose::default(),
             mcp: Default::default(),
+            web: Default::default(),
         };
         for text in notices {
             app.notice(NoticeKind::Info, text);
         }
+        app.set_server_tools(server_tools);
         app
     }
 
@@ -337,6 +353,9 @@ impl App {
         if let Some(at) = self.tick_retry_wait(now) {
             next = Some(next.map_or(at, |n| n.min(at)));
         }
+        if let Some(at) = self.tick_draft_count(now) {
+            next = Some(next.map_or(at, |n| n.min(at)));
+        }
         if let Connection::Retrying { until, .. } = self.connection
             && until > now
         {
@@ -351,6 +370,12 @@ impl App {
 
     /// Handles a key press. Releases and repeats of non-editing keys are ignored.
     pub fn on_key(&mut self, key: &KeyEvent, now: Instant) {
+        self.key_pressed(key, now);
+        // A large draft gets its cost counted once typing pauses (`token_count.rs`).
+        self.watch_draft(now);
+    }
+
+    fn key_pressed(&mut self, key: &KeyEvent, now: Instant) {
         if key.kind == KeyEventKind::Release {
             return;
         }
@@ -420,6 +445,8 @@ impl App {
             Action::TierMax => self.set_tier(Tier::Max),
             Action::TierAuto => self.set_auto_tier(),
             Action::CycleTier => self.set_tier(next_tier(self.status.tier)),
+            Action::CycleThinking => self.cycle_thinking(now),
+            Action::CycleEffort => self.cycle_effort(now),
             // Idle, Esc on an empty input picks an earlier message to edit; while an answer
             // streams it interrupts, as always.
             Action::Interrupt if self.is_busy() => {
@@ -504,6 +531,7 @@ impl App {
         self.paste(text);
         self.popup.reopen();
         self.sync_popup();
+        self.watch_draft(Instant::now());
     }
 
     pub fn on_mouse(&mut self, event: &MouseEvent) {

@@ -69,12 +69,31 @@ impl App {
             _ => AnswerState::Done,
         };
         let model = m.model.clone().unwrap_or_default();
+        // A new message: nothing before it continues.
+        self.note_block(None, 0);
         for block in &m.content {
-            let kind = CellKind::for_block(block, &model, None, state.clone());
-            let cell = self.conversation.push(kind);
+            // Server tools read back as they went live (`web.rs`): a result fills its
+            // call's panel, cited text gets its markers, the sources follow.
+            if crate::api::server_tools::server_result(block).is_some() {
+                self.server_result(block, tokio::time::Instant::now());
+                continue;
+            }
+            let cell = match self.continue_answer(block, state.clone()) {
+                Some(cell) => cell,
+                None => {
+                    let kind = CellKind::for_block(block, &model, None, state.clone());
+                    self.conversation.push(kind)
+                }
+            };
             self.register_tool(block, cell);
+            self.server_block_started(block, Some(cell));
+            self.note_block(Some(block), cell);
+            if let crate::api::ContentBlock::Text(t) = block {
+                self.cite(cell, t);
+            }
         }
-        let text = m.to_message().text();
+        self.sources_cell(&model);
+        let text = crate::stream::citations::annotated_markdown(&m.content);
         if !text.is_empty() {
             self.last_answer = Some(text);
         }

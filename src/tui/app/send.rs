@@ -159,6 +159,7 @@ impl App {
             SlashCommand::Export { format, path } => self.export(format, path, now),
             SlashCommand::Mcp => self.show_mcp(),
             SlashCommand::McpRestart(name) => self.restart_mcp(&name, now),
+            SlashCommand::Search(on) => self.search_command(on, now),
         }
     }
 

@@ -40,14 +40,14 @@ pub(in crate::tui) struct ToolCalls {
     /// Calls awaiting an answer, oldest first: (tool_use id, tool name).
     pending: Vec<(String, String)>,
     /// Cells of panels whose tool is running.
-    running: Vec<u64>,
+    pub(in crate::tui) running: Vec<u64>,
     /// The focused panel's cell, when the focus is not on the input.
     pub focus: Option<u64>,
 }
 
 impl App {
     /// The panel of a cell, marked changed.
-    fn panel_mut(&mut self, cell: u64) -> Option<&mut ToolPanel> {
+    pub(in crate::tui) fn panel_mut(&mut self, cell: u64) -> Option<&mut ToolPanel> {
         match &mut self.conversation.cell_mut(cell)?.kind {
             CellKind::Tool(panel) => Some(panel),
             _ => None,

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::api::server_tools;
 use crate::api::{ApiError, ContentBlock, MessageResponse, StopReason};
 use crate::engine::{Command, TurnId, TurnStats, Update};
 
@@ -63,10 +64,20 @@ impl App {
             } => {
                 self.close_retry_notice("sent");
                 self.request_connected(&model, tier, &rate_limits, now);
+                self.reasoning_sent();
                 self.connection = Connection::Streaming;
                 self.status.model = model;
             }
-            Update::BlockStarted { index, block, .. } => self.block_started(index, &block),
+            Update::Answering { model, .. } => self.answering(model),
+            Update::BlockStarted { index, block, .. } => {
+                if server_tools::server_result(&block).is_some() {
+                    // A server result fills its call's panel (`web.rs`).
+                    self.server_result(&block, now);
+                } else {
+                    self.server_fallback(&block);
+                    self.block_started(index, &block);
+                }
+            }
             Update::TextDelta { index, text, .. } | Update::ThinkingDelta { index, text, .. } => {
                 self.connection = Connection::Streaming;
                 self.append(index, &text);
@@ -80,7 +91,10 @@ impl App {
                 self.append(index, &partial_json);
             }
             Update::ToolInputInvalid { id, error, .. } => self.tool_input_invalid(&id, &error),
-            Update::BlockFinished { index, block, .. } => self.block_finished(index, &block),
+            Update::BlockFinished { index, block, .. } => {
+                self.block_finished(index, &block);
+                self.server_call_finished(&block, now);
+            }
             Update::Usage {
                 model,
                 usage,
@@ -120,6 +134,9 @@ impl App {
                 window,
             } => self.cost.account.set_context(&model, tokens, window),
             Update::Conversation { id } => self.set_conversation_id(id),
+            Update::DraftCounted { id, model, counted } => {
+                self.draft_counted(id, &model, counted, now);
+            }
             Update::Compacted {
                 text,
                 requests,
@@ -145,6 +162,8 @@ impl App {
 
     fn turn_started(&mut self, turn: TurnId, tier: Option<crate::config::Tier>, model: String) {
         self.tier_means(tier, &model);
+        // The new turn's text never continues an earlier answer (`web.rs`).
+        self.note_block(None, 0);
         self.status.tier = tier.or(self.status.tier);
         self.status.model = model.clone();
         self.status.fell_back = None;
@@ -161,6 +180,13 @@ impl App {
     }
 
     fn block_started(&mut self, index: usize, block: &ContentBlock) {
+        if let Some(id) = self.continue_answer(block, AnswerState::Streaming) {
+            // Cited text comes as several text blocks: one answer, one cell (`web.rs`).
+            if let Some(live) = &mut self.live {
+                live.blocks.insert(index, id);
+            }
+            return;
+        }
         let Some(live) = &self.live else { return };
         let kind = CellKind::for_block(
             block,
@@ -170,6 +196,8 @@ impl App {
         );
         let id = self.conversation.push(kind);
         self.register_tool(block, id);
+        self.server_block_started(block, Some(id));
+        self.note_block(Some(block), id);
         if let Some(live) = &mut self.live {
             live.blocks.insert(index, id);
             live.cells.push(id);
@@ -199,6 +227,10 @@ impl App {
         let Some(id) = self.cell_for(index) else {
             return;
         };
+        if let ContentBlock::Text(t) = block {
+            // Footnote markers follow cited text (`web.rs`).
+            self.cite(id, t);
+        }
         let Some(cell) = self.conversation.cell_mut(id) else {
             return;
         };
@@ -286,7 +318,14 @@ impl App {
     fn turn_finished(&mut self, message: &MessageResponse, stats: TurnStats) {
         let _ = stats;
         self.finish_cells(AnswerState::Done);
-        let text = message.text();
+        let model = self
+            .live
+            .as_ref()
+            .map(|l| l.model.clone())
+            .unwrap_or_default();
+        self.sources_cell(&model);
+        // What /copy takes keeps the footnotes and sources, as Markdown links.
+        let text = crate::stream::citations::annotated_markdown(&message.content);
         if !text.is_empty() {
             self.last_answer = Some(text);
         }
@@ -295,9 +334,7 @@ impl App {
                 NoticeKind::Info,
                 "the answer reached max_tokens and was cut off (raise models.max_tokens)",
             ),
-            Some(StopReason::Refusal) => {
-                self.notice(NoticeKind::Info, "the model declined to answer");
-            }
+            Some(StopReason::Refusal) => self.refused(message),
             Some(StopReason::ModelContextWindowExceeded) => self.notice(
                 NoticeKind::Error,
                 "the conversation no longer fits the model's context window: /clear starts over",

@@ -127,9 +127,26 @@ impl CellKind {
                 }
                 CellKind::Tool(Box::new(panel))
             }
-            other => CellKind::Notice {
-                kind: NoticeKind::Info,
-                text: format!("[{} block]", other.kind()),
+            other => match crate::api::answered::FallbackHop::of(other) {
+                // A server-side fallback: shown like chatterm's own.
+                Some(hop) => CellKind::Notice {
+                    kind: NoticeKind::Fallback,
+                    text: crate::sanitize::sanitize_line(&hop.hop()).into_owned(),
+                },
+                // A web search or fetch: a panel like a local call's (`app/web.rs`).
+                None => match crate::api::server_tools::server_call(other) {
+                    Some(call) => {
+                        let mut panel = ToolPanel::server(&call.name, &call.id);
+                        if complete {
+                            panel.input_complete(&call.input);
+                        }
+                        CellKind::Tool(Box::new(panel))
+                    }
+                    None => CellKind::Notice {
+                        kind: NoticeKind::Info,
+                        text: format!("[{} block]", other.kind()),
+                    },
+                },
             },
         }
     }
@@ -292,6 +309,17 @@ fn render_thinking(
     let dim = theme.style(Role::Dim);
     let words = text.split_whitespace().count();
     let status = if done { "" } else { " …" };
+    if !expanded && !done {
+        // Live: a spinner that turns with each piece that arrives, and the newest words.
+        let spin = THINKING_SPINNER[words % THINKING_SPINNER.len()];
+        let head = format!("{spin} Thinking ({words} words …) · Ctrl+O expands: ");
+        let room = width.saturating_sub(crate::tui::render::wrap::str_width(&head));
+        let last = last_words(&crate::sanitize::sanitize_line(text.trim()), room);
+        return vec![Line::from(Span::styled(
+            truncate(&(head + &last), width),
+            dim,
+        ))];
+    }
     if !expanded {
         let first = crate::sanitize::sanitize_line(text.trim());
         let summary = format!("✻ Thinking ({words} words{status}) · Ctrl+O expands: {first}");
@@ -306,6 +334,27 @@ fn render_thinking(
         theme.style(Role::Thinking),
     ));
     lines
+}
+
+/// The live thinking line's spinner frames.
+const THINKING_SPINNER: [char; 8] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧'];
+
+/// The end of `text` that fits in `width` columns, after a "…" when cut.
+fn last_words(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    if crate::tui::render::wrap::str_width(text) <= width {
+        return text.to_owned();
+    }
+    let mut used = 1;
+    let mut tail: Vec<char> = Vec::new();
+    for c in text.chars().rev() {
+        used += c.width().unwrap_or(0);
+        if used > width {
+            break;
+        }
+        tail.push(c);
+    }
+    std::iter::once('…').chain(tail.into_iter().rev()).collect()
 }
 
 fn render_notice(kind: NoticeKind, text: &str, width: usize, theme: &Theme) -> Vec<Line<'static>> {

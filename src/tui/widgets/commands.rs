@@ -56,6 +56,9 @@ pub enum SlashCommand {
     Compact,
     /// Open the picker of stored conversations.
     Resume,
+    /// Offer web search and fetch (the API's server tools) from the next message on, or
+    /// not; `None` (a bare `/search`) says whether they are on.
+    Search(Option<bool>),
     /// Write the conversation to a file (`None`: a new file in the current directory).
     Export {
         format: ExportFormat,
@@ -126,6 +129,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     cmd("cost", "", "show this session's cost table"),
     cmd("compact", "", "fold older turns now to save tokens"),
     cmd("resume", "", "pick a stored conversation to continue"),
+    cmd("search", "on|off", "let the model search and fetch the web"),
     cmd(
         "mcp",
         "[restart NAME]",
@@ -191,6 +195,12 @@ fn parse_command(name: &str, arg: &str) -> Result<SlashCommand, String> {
         "resume" => no_args("resume", arg, SlashCommand::Resume),
         "export" => parse_export(arg),
         "mcp" => parse_mcp(arg),
+        "search" => match arg.to_ascii_lowercase().as_str() {
+            "" => Ok(SlashCommand::Search(None)),
+            "on" => Ok(SlashCommand::Search(Some(true))),
+            "off" => Ok(SlashCommand::Search(Some(false))),
+            _ => Err("/search takes on or off".to_owned()),
+        },
         "" => Err("type a command name after / — /help lists them".to_owned()),
         _ => {
             let echo: String = name.chars().take(MAX_ECHO).collect();

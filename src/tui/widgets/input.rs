@@ -77,6 +77,8 @@ pub struct InputBox {
     mode: Option<String>,
     /// The placeholder while in that mode, when not the default one.
     mode_placeholder: Option<String>,
+    /// The right of the top border: the draft's counted cost (`app/token_count.rs`).
+    note: Option<String>,
 }
 
 impl Default for InputBox {
@@ -110,12 +112,18 @@ impl InputBox {
             draft: String::new(),
             placeholder: PLACEHOLDER,
             mode: None,
+            note: None,
             mode_placeholder: None,
         }
     }
 
     /// Shows (or with `None` removes) a mode hint in the top border, e.g. that the next
     /// message is an extraction's input. It stays while the user types.
+    /// The note on the right of the top border (the draft's counted cost), sanitised.
+    pub fn set_note(&mut self, note: Option<&str>) {
+        self.note = note.map(|n| crate::sanitize::sanitize_line(n).into_owned());
+    }
+
     pub fn set_mode(&mut self, hint: Option<&str>) {
         self.mode = hint.map(|h| crate::sanitize::sanitize_line(h).into_owned());
     }
@@ -342,6 +350,11 @@ impl InputBox {
                 format!(" {title} "),
                 theme.style(Role::Notice),
             ));
+        }
+        if let Some(note) = &self.note {
+            let note = crate::tui::render::wrap::truncate(note, usize::from(area.width / 2));
+            let note = Line::styled(format!(" {note} "), theme.style(Role::Dim));
+            block = block.title_top(note.right_aligned());
         }
         let inner = block.inner(area);
         block.render(area, buf);

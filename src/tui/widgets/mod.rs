@@ -19,6 +19,7 @@ pub mod picker;
 pub(in crate::tui) mod sidebar;
 pub(in crate::tui) mod sidebar_mcp;
 pub(in crate::tui) mod sidebar_sections;
+pub(in crate::tui) mod sidebar_thinking;
 pub mod tool_panel;
 pub(in crate::tui) mod tool_preview;
 pub(in crate::tui) mod view;

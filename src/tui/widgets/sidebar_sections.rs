@@ -41,7 +41,7 @@ impl App {
             (None, Some(t)) => (format!("{t} tier"), Role::Dim),
             (None, None) => ("custom model".to_owned(), Role::Dim),
         };
-        vec![
+        let mut lines = vec![
             self.heading("Model", None, width),
             Line::styled(
                 truncate(&model, width),
@@ -51,7 +51,9 @@ impl App {
                 truncate(&sanitize_line(&tier), width),
                 self.theme.style(role),
             ),
-        ]
+        ];
+        self.reasoning_lines(&mut lines, width);
+        lines
     }
 
     fn last_section(&self, width: usize) -> Lines {
@@ -76,6 +78,8 @@ impl App {
         let mut lines = vec![self.heading(title, Some(cost), width)];
         if let Some(usage) = &request.usage {
             self.token_rows(&mut lines, crate::cost::Tokens::of(usage), width);
+            let searches = crate::api::server_tools::counts(usage).web_search_requests;
+            lines.extend(self.searches_row(searches, width));
             if request.output_estimated
                 && let Some(output) = lines.last_mut()
             {
@@ -87,8 +91,22 @@ impl App {
                 );
             }
         }
+        self.thinking_row(&mut lines, request, width);
         self.timing_rows(&mut lines, request, width);
         lines
+    }
+
+    /// `web searches  2 · $0.02`: billed per search (part of the cost above); none
+    /// without searches.
+    fn searches_row(&self, n: u64, width: usize) -> Option<Line<'static>> {
+        if n == 0 {
+            return None;
+        }
+        let (value, role) = match self.cost.account.pricing().web_search_usd() {
+            Some(each) => (format!("{n} · {}", format_usd(each * n as f64)), Role::Cost),
+            None => (format!("{n} · price unknown"), Role::Warning),
+        };
+        Some(self.row("web searches", value, role, width))
     }
 
     fn token_rows(&self, lines: &mut Lines, t: crate::cost::Tokens, width: usize) {
@@ -134,6 +152,7 @@ impl App {
         }
         lines.push(self.row("requests", group(u64::from(t.requests)), Role::Text, width));
         self.token_rows(&mut lines, t.tokens(), width);
+        lines.extend(self.searches_row(t.web_searches, width));
         let hit = t.hit_rate().map_or("—".to_owned(), percent);
         lines.push(self.row("cache hit rate", hit, Role::Text, width));
         // Savings are known only over priced requests.

@@ -12,7 +12,8 @@
 //! What is drawn, top to bottom, flush left like every cell:
 //! - the header: `⚙ name · short id · status`, the status one of streaming input (bytes so
 //!   far), input complete, validating, invalid input, awaiting approval, running (spinner,
-//!   seconds), done (duration), failed (reason), not run (reason), interrupted;
+//!   seconds; "searching" or "fetching" for a server tool, which the API runs), done
+//!   (duration), failed (reason), not run (reason), interrupted;
 //! - the input, pretty-printed and coloured. Collapsed, at most [`INPUT_ROWS`] rows: the
 //!   last ones while it streams (where it grows), else the first ones, or those around a
 //!   schema violation, which is underlined with its message beside it;
@@ -124,6 +125,9 @@ pub struct ToolPanel {
     expand_hint: String,
     /// The MCP side of the call, when its tool came from an MCP server (`mcp_panel.rs`).
     pub mcp: Option<McpCall>,
+    /// A server tool call (web search, web fetch): the API runs it, so it says
+    /// "searching" rather than "running", and its result lists sources.
+    server: bool,
 }
 
 impl ToolPanel {
@@ -141,6 +145,15 @@ impl ToolPanel {
             preview: None,
             expand_hint: String::new(),
             mcp: McpCall::from_api_name(name),
+            server: false,
+        }
+    }
+
+    /// The panel of a server tool call (see [`crate::api::server_tools`]).
+    pub fn server(name: &str, id: &str) -> Self {
+        ToolPanel {
+            server: true,
+            ..ToolPanel::new(name, id)
         }
     }
 
@@ -347,7 +360,14 @@ impl ToolPanel {
             lines.extend(note(&format!("✗ not valid JSON: {e}"), error, width));
         }
         if let Some(output) = &self.output {
-            lines.extend(render_output(output, width, theme, expanded, hint));
+            let sources = self.server && !output.is_error;
+            lines.extend(render_output(
+                output,
+                width,
+                theme,
+                (expanded, sources),
+                hint,
+            ));
         }
         if let Some(mcp) = &mut self.mcp {
             lines.extend(mcp.lines(&self.state, width, theme, (expanded, hint)));
@@ -442,8 +462,13 @@ impl ToolPanel {
             ToolState::Answered(_) => ("approved · starting".into(), Role::Notice),
             ToolState::Running { elapsed, frame, .. } => (
                 format!(
-                    "{} running · {}s",
+                    "{} {} · {}s",
                     SPINNER[frame % SPINNER.len()],
+                    if self.server {
+                        crate::api::server_tools::activity(&self.name)
+                    } else {
+                        "running"
+                    },
                     whole_seconds(*elapsed)
                 ),
                 Role::Notice,
@@ -476,7 +501,7 @@ fn render_output(
     output: &Output,
     width: usize,
     theme: &Theme,
-    expanded: bool,
+    (expanded, sources): (bool, bool),
     hint: &str,
 ) -> Vec<Line<'static>> {
     let (label, role) = match (output.ran, output.is_error) {
@@ -485,6 +510,10 @@ fn render_output(
         (false, _) => ("not run", Role::Warning),
     };
     let count = match output.lines {
+        // A server tool's result is its sources, one a line.
+        0 if sources => "no sources".to_owned(),
+        1 if sources => "1 source".to_owned(),
+        n if sources => format!("{n} sources"),
         0 => "empty".to_owned(),
         n => lines_count(n),
     };

@@ -205,6 +205,12 @@ impl App {
             Span::styled(format!(" {tier} "), bar.add_modifier(Modifier::BOLD)),
             Span::styled(format!("· {model} "), bar),
         ];
+        if let Some(label) = self.status.reasoning.label() {
+            spans.push(Span::styled(
+                format!("· {label} "),
+                bar.patch(self.theme.style(Role::Thinking)),
+            ));
+        }
         // The default mode ("ask") goes unsaid; the others must stay visible.
         if self.approval.mode != crate::tui::app::approval::PermissionMode::Ask {
             let role = match self.approval.mode {

@@ -6,6 +6,8 @@
 //! - `binary/startup_to_first_frame`: `chatterm --demo` on a 200x60 pty, from spawning the
 //!   process to the end of its first frame on the terminal (the demo's local server,
 //!   config, engine and terminal set-up included). Budget: under 50 ms.
+//!   `..._3_mcp_servers`: the same with three MCP servers configured, one slow to start
+//!   (the `mcp_test_server` example must be built: `cargo build --example mcp_test_server`).
 //! - `binary/idle` (figure): `--demo` again; after the screen settles (no output for a
 //!   second), over three seconds of nothing happening: frames drawn, bytes written, and the
 //!   CPU time of all the process's threads; once right after start-up, once after a
@@ -89,6 +91,24 @@ fn binary(c: &mut Criterion) {
             total
         });
     });
+    // The same with three MCP servers configured, one of them slow to start: they start
+    // in the background, so the first frame must not move (issue 18).
+    let servers = mcp_config(home.path());
+    group.bench_function("startup_to_first_frame_3_mcp_servers", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let launch = Launch {
+                    args: &["--demo", "--config", &servers],
+                    ..Launch::default()
+                };
+                let (running, started) = spawn(home.path(), &launch);
+                total += running.first_frame() - started;
+                running.stop();
+            }
+            total
+        });
+    });
     group.finish();
     const ID: &str = "binary/idle";
     if figures::wanted(ID) {
@@ -118,6 +138,29 @@ fn binary(c: &mut Criterion) {
             ],
         );
     }
+}
+
+/// A config with three stdio MCP servers: the test server twice (built as the
+/// `mcp_test_server` example) and once with a 30 s start.
+fn mcp_config(home: &std::path::Path) -> String {
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_chatterm"))
+        .parent()
+        .unwrap()
+        .join("examples/mcp_test_server");
+    let exe = exe.to_str().unwrap();
+    let mut toml = String::new();
+    for (name, args) in [
+        ("one", ""),
+        ("two", ""),
+        ("slow", r#""--slow-start", "30""#),
+    ] {
+        toml.push_str(&format!(
+            "[[mcp.server]]\nname = \"{name}\"\ncommand = \"{exe}\"\nargs = [{args}]\n"
+        ));
+    }
+    let path = home.join("three-mcp-servers.toml");
+    std::fs::write(&path, toml).unwrap();
+    path.to_str().unwrap().to_owned()
 }
 
 /// The issue-15 workload at three sizes, one run each (each is a 10-40 s stream).

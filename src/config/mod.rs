@@ -440,6 +440,8 @@ impl Default for Config {
 }
 
 #[cfg(test)]
+mod mcp_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_engine;

@@ -19,10 +19,18 @@ use tokio_util::sync::CancellationToken;
 /// Generous: the machine may be busy.
 const DEADLINE: Duration = Duration::from_secs(20);
 
+/// The test server. `cargo test` builds it (it is an example); a narrower run such as
+/// `cargo test --test it mcp` does not, so say how.
 pub fn server_exe() -> PathBuf {
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_chatterm"));
     let dir = bin.parent().expect("target dir");
-    dir.join("examples").join("mcp_test_server")
+    let exe = dir.join("examples").join("mcp_test_server");
+    assert!(
+        exe.exists(),
+        "{} is missing: run `cargo build --example mcp_test_server` (cargo test builds it)",
+        exe.display()
+    );
+    exe
 }
 
 pub fn stdio(name: &str, args: &[&str]) -> ServerConfig {

@@ -260,7 +260,8 @@ async fn run(cli: Cli, local: LocalTime) -> Result<i32> {
         &config, catalog,
     ));
     let link = tui::run::store::StoreLink { store, resumed };
-    let ran = tui::run::run(options, handle, extract, cli.prompt.clone(), link).await;
+    let prompt = cli.prompt.clone();
+    let ran = tui::run::run(options, handle, extract, prompt, link, mcp.clone()).await;
     // Every way out of the screen stops the servers: sessions closed, children reaped.
     mcp.shutdown().await;
     let (ending, hint) = ran.wrap_err("terminal error")?;

@@ -26,7 +26,8 @@
 //! one-key question when Ctrl+C stops a running Message Batch, `web.rs` web search and
 //! the draft's counted cost, `thinking.rs` Alt+T and live thinking in the demo, `attach.rs`
 //! an `@` mention completed and sent, `/attach` and a pasted path, each ending as chips and
-//! blocks.
+//! blocks, `mcp.rs` an MCP server from the workspace's `.mcp.json` shown, called,
+//! interrupted and killed.
 
 mod attach;
 mod batch_prompt;
@@ -34,6 +35,9 @@ mod hangup;
 mod harness;
 mod home_root;
 mod keys;
+// It finds the server's process through /proc.
+#[cfg(target_os = "linux")]
+mod mcp;
 mod retry_wait;
 mod sanitize;
 mod scenarios;

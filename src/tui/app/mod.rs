@@ -23,7 +23,8 @@
 //! editor ([`editor`]) (`compose`), money ([`cost`], `cost_prompt`), the store and the
 //! picker's app side (`store`, with `resume` turning stored messages back into cells),
 //! `/extract` (`extract`), the `/retry` countdown (`retry`), attachments and `@`-mentions
-//! ([`attach`], [`attach_send`], `attach_text`), and keys to actions ([`keymap`]).
+//! ([`attach`], [`attach_send`], `attach_text`), MCP servers and their prompts ([`mcp`],
+//! `mcp_prompts`), and keys to actions ([`keymap`]).
 
 pub(in crate::tui) mod approval;
 pub mod attach;
@@ -36,6 +37,8 @@ pub(in crate::tui) mod cost_prompt;
 pub mod editor;
 pub(in crate::tui) mod extract;
 pub mod keymap;
+pub mod mcp;
+pub(in crate::tui) mod mcp_prompts;
 pub(in crate::tui) mod overlay;
 pub mod paste;
 pub(in crate::tui) mod resume;
@@ -98,6 +101,15 @@ pub enum Effect {
     /// Load files for an attachment (`app/attach_send.rs`); the answer goes to
     /// [`App::files_loaded`], [`App::paste_loaded`] or [`App::mentions_resolved`].
     Attach(crate::tui::app::attach_send::AttachRequest),
+    /// `/mcp restart NAME`: stop this MCP server and start it again.
+    McpRestart(String),
+    /// Render a server's prompt with these arguments; the text goes to
+    /// [`App::mcp_prompt_rendered`].
+    McpPrompt {
+        server: String,
+        prompt: String,
+        arguments: Vec<(String, String)>,
+    },
     Quit,
 }
 
@@ -207,6 +219,8 @@ pub struct App {
     pub(super) compose: Compose,
     /// Attachments: the mention popup, pending chips, the paste offer (`app/attach.rs`).
     pub(super) attach: crate::tui::app::attach::Attachments,
+    /// The MCP servers' states, tools and prompts (`app/mcp.rs`).
+    pub(super) mcp: crate::tui::app::mcp::McpServers,
     /// Web search on or off, server tool panels, footnotes, the draft's count
     /// (`app/web.rs`, `app/token_count.rs`).
     pub(super) web: crate::tui::app::web::WebState,
@@ -304,6 +318,7 @@ impl App {
                 options: options.attach,
                 ..Default::default()
             },
+            mcp: Default::default(),
             web: Default::default(),
         };
         for text in notices {

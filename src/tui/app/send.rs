@@ -14,7 +14,8 @@ use crate::tui::widgets::commands::SlashCommand;
 
 impl App {
     pub(in crate::tui) fn sync_popup(&mut self) {
-        self.popup.update(&self.input.text(), &self.status.models);
+        let prompts = self.prompt_commands();
+        (self.popup).update_with(&self.input.text(), &self.status.models, &prompts);
         self.sync_mentions();
     }
 
@@ -34,6 +35,7 @@ impl App {
                 let text = self.input.text();
                 match crate::tui::widgets::commands::parse(&text) {
                     Some(Ok(_)) => return false,
+                    _ if matches!(self.parse_prompt_command(&text), Some(Ok(_))) => return false,
                     _ => self.complete(),
                 }
             }
@@ -53,6 +55,13 @@ impl App {
     /// message that starts with a slash. A mistyped command stays in the input to fix.
     pub(in crate::tui) fn send(&mut self, now: Instant) {
         let text = self.input.text();
+        // An MCP prompt (`/fs:review FILE`) before the built-in commands: its name has a
+        // colon, which no built-in has.
+        match self.parse_prompt_command(&text) {
+            Some(Ok(call)) => return self.run_prompt_command(call, now),
+            Some(Err(message)) => return self.flash(message, now),
+            None => {}
+        }
         if !text.starts_with("//") {
             match crate::tui::widgets::commands::parse(&text) {
                 Some(Ok(command)) => {
@@ -151,6 +160,8 @@ impl App {
             SlashCommand::Export { format, path } => self.export(format, path, now),
             SlashCommand::Attach(paths) => self.attach_command(paths, now),
             SlashCommand::Instructions => self.show_instructions(),
+            SlashCommand::Mcp => self.show_mcp(),
+            SlashCommand::McpRestart(name) => self.restart_mcp(&name, now),
             SlashCommand::Search(on) => self.search_command(on, now),
         }
     }

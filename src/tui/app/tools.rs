@@ -73,10 +73,19 @@ impl App {
                 .first()
                 .map(|k| format!("{k} expands"))
                 .unwrap_or_default();
+            let mcp = self.mcp_call_for(&t.name);
             if let Some(panel) = self.panel_mut(cell) {
                 panel.set_expand_hint(hint);
+                if mcp.is_some() {
+                    panel.mcp = mcp;
+                }
             }
         }
+    }
+
+    /// The cell of call `id`'s panel.
+    pub(in crate::tui) fn tool_cell(&self, id: &str) -> Option<u64> {
+        self.tools.cells.get(id).copied()
     }
 
     /// Whether call `id` has a panel on screen.
@@ -178,7 +187,7 @@ impl App {
     /// The status bar's note of pending approvals, if any.
     pub(in crate::tui) fn approval_label(&self) -> Option<String> {
         let (_, name) = self.tools.pending.first()?;
-        let name = crate::sanitize::sanitize_line(name);
+        let name = self.tool_display_name(name);
         let key = |a| {
             self.keymap
                 .keys_for(a)

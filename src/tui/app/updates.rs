@@ -127,8 +127,7 @@ impl App {
                 id, name, status, ..
             } => self.tool_status(&id, &name, status, now),
             Update::ToolPreview { id, preview, .. } => self.tool_preview(&id, preview),
-            // An MCP call's progress; its panel shows it (the TUI side of issue 18).
-            Update::ToolProgress { .. } => {}
+            Update::ToolProgress { id, progress, .. } => self.mcp_progress(&id, progress),
             Update::ContextSize {
                 model,
                 tokens,

@@ -3,9 +3,9 @@
 //!
 //! Order of preference: signals and the hang-up first (rare, and they must never wait
 //! behind anything), then terminal input (so keys stay responsive under a fast stream),
-//! then engine updates and extraction events, then frames. The input branch wins every
-//! turn while input is queued and the update branch drains its channel, so all queued
-//! events are handled before a frame is drawn. Nothing is drawn in those branches: a
+//! then engine updates, the MCP servers' changes ([`mcp`]) and extraction events, then
+//! frames. The input branch wins every turn while input is queued and the update branch
+//! drains its channel, so all queued events are handled before a frame is drawn. Nothing is drawn in those branches: a
 //! branch only *requests* a frame, and the [`FrameScheduler`] coalesces requests into at
 //! most 60 draws a second, and none at all while nothing changes.
 //!
@@ -20,8 +20,9 @@
 //! The app ([`App`]) never does IO; this loop carries out its [`Effect`]s: commands to the
 //! engine, OSC 52 clipboard writes, mouse capture, reading today's spend from the usage
 //! ledger, loading an `/extract` schema and starting or cancelling an extraction's task
-//! ([`Extractions`]), loading attachments (`attach`), quitting. The terminal is restored by [`TerminalSession`]'s drop on every way
-//! out, and by the panic hook on a panic.
+//! ([`Extractions`]), loading attachments (`attach`), restarting an MCP server or
+//! rendering its prompt ([`mcp`]), quitting. The terminal is restored by
+//! [`TerminalSession`]'s drop on every way out, and by the panic hook on a panic.
 //!
 //! The folder is the loop's side of the terminal: the loop's store requests ([`store`]),
 //! the frame scheduler ([`frame`]), the terminal's modes ([`terminal`]) and its input
@@ -37,6 +38,7 @@ pub(in crate::tui) mod draft;
 pub mod ending;
 pub mod extract_task;
 pub mod frame;
+pub mod mcp;
 pub mod store;
 pub mod terminal;
 pub(in crate::tui) mod terminal_input;
@@ -59,6 +61,7 @@ use crate::tui::render::highlight;
 use crate::tui::run::ending::{Ending, Signals};
 use crate::tui::run::extract_task::{ExtractService, Extractions};
 use crate::tui::run::frame::FrameScheduler;
+use crate::tui::run::mcp::McpLink;
 use crate::tui::run::store::StoreLink;
 use crate::tui::run::terminal::TerminalSession;
 
@@ -91,13 +94,14 @@ impl InputShare {
 /// Runs the TUI until the user quits, a signal arrives or the terminal goes away; returns
 /// how it ended (for the exit status). The terminal is restored however this returns.
 /// `initial` is a first message to send at once (the prompt given on the command line);
-/// `/extract` runs with `extract`.
+/// `/extract` runs with `extract`; `mcp` has the MCP servers, started in the background.
 pub async fn run(
     options: AppOptions,
     mut engine: EngineHandle,
     extract: ExtractService,
     initial: Option<String>,
     store: StoreLink,
+    mcp: crate::mcp::McpManager,
 ) -> io::Result<(Ending, Option<String>)> {
     terminal::install_panic_hook();
     // Before the terminal is touched: from here on these signals end the loop instead of
@@ -111,7 +115,10 @@ pub async fn run(
         extractions: Extractions::new(extract),
         store: store.store.clone(),
         editor: None,
+        mcp: McpLink::new(mcp),
     };
+    // As they stand now (starting): the first frame never waits for a server.
+    io.mcp.show(&mut app);
     app.set_shift_enter_works(session.keyboard_enhanced());
     refresh_spend(&mut app);
     if store.store.is_temporary() {
@@ -165,6 +172,8 @@ struct Io<'a> {
     store: Arc<Store>,
     /// A draft for the external editor, run by the loop (it must stop reading keys).
     editor: Option<String>,
+    /// The MCP servers' changes and rendered prompts (`mcp.rs`).
+    mcp: McpLink,
 }
 
 /// The loop itself, until the user quits, a signal arrives or the terminal goes away.
@@ -208,6 +217,11 @@ async fn event_loop(
             update = io.engine.updates.recv(), if engine_alive => {
                 share.yielded();
                 engine_alive = on_updates(app, io.engine, update);
+                frames.request();
+            }
+            event = io.mcp.next() => {
+                share.yielded();
+                io.mcp.apply(app, event);
                 frames.request();
             }
             event = io.extractions.next() => {
@@ -358,6 +372,12 @@ fn apply_batch(
             Effect::CancelExtract(id) => io.extractions.cancel(id),
             Effect::Editor(draft) => io.editor = Some(draft),
             Effect::Attach(request) => attach::apply(app, request),
+            Effect::McpRestart(name) => io.mcp.restart(app, &name),
+            Effect::McpPrompt {
+                server,
+                prompt,
+                arguments,
+            } => io.mcp.render_prompt(server, prompt, arguments),
             Effect::Quit => return Ok(true),
         }
     }

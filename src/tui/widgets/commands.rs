@@ -68,6 +68,10 @@ pub enum SlashCommand {
     Attach(Vec<String>),
     /// Show the project instructions (AGENTS.md, CLAUDE.md) that were loaded.
     Instructions,
+    /// List the MCP servers and their tools and prompts.
+    Mcp,
+    /// Restart the MCP server of this name.
+    McpRestart(String),
 }
 
 /// What `/export` writes.
@@ -87,6 +91,17 @@ pub struct CommandSpec {
     /// Argument placeholder, empty when there is none; `[..]` when optional.
     pub args: &'static str,
     pub description: &'static str,
+}
+
+/// A command known only at run time (an MCP server's prompt, `app/mcp_prompts.rs`):
+/// listed by the popup after the built-in ones, run by the app, not by [`parse`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraCommand {
+    /// Without the slash: `fs:review`.
+    pub name: String,
+    /// Argument placeholders: `FILE [FOCUS]`.
+    pub args: String,
+    pub description: String,
 }
 
 /// Keeps each [`COMMANDS`] entry on one line.
@@ -119,6 +134,11 @@ pub const COMMANDS: &[CommandSpec] = &[
     cmd("compact", "", "fold older turns now to save tokens"),
     cmd("resume", "", "pick a stored conversation to continue"),
     cmd("search", "on|off", "let the model search and fetch the web"),
+    cmd(
+        "mcp",
+        "[restart NAME]",
+        "list MCP servers, tools and prompts; restart one",
+    ),
     cmd(
         "export",
         "[md|json] [PATH]",
@@ -186,6 +206,7 @@ fn parse_command(name: &str, arg: &str) -> Result<SlashCommand, String> {
         "export" => parse_export(arg),
         "attach" => crate::tui::app::attach_text::split_paths(arg).map(SlashCommand::Attach),
         "instructions" => no_args("instructions", arg, SlashCommand::Instructions),
+        "mcp" => parse_mcp(arg),
         "search" => match arg.to_ascii_lowercase().as_str() {
             "" => Ok(SlashCommand::Search(None)),
             "on" => Ok(SlashCommand::Search(Some(true))),
@@ -226,6 +247,16 @@ fn parse_export(arg: &str) -> Result<SlashCommand, String> {
         format: format.unwrap_or(ExportFormat::Markdown),
         path: (!path.is_empty()).then(|| path.to_owned()),
     })
+}
+
+/// `/mcp` alone lists; `/mcp restart NAME` restarts one.
+fn parse_mcp(arg: &str) -> Result<SlashCommand, String> {
+    let words: Vec<&str> = arg.split_whitespace().collect();
+    match words.as_slice() {
+        [] => Ok(SlashCommand::Mcp),
+        ["restart", name] => Ok(SlashCommand::McpRestart((*name).to_owned())),
+        _ => Err("usage: /mcp, or /mcp restart NAME".to_owned()),
+    }
 }
 
 fn no_args(name: &str, arg: &str, command: SlashCommand) -> Result<SlashCommand, String> {
@@ -292,8 +323,18 @@ impl CommandPopup {
 
     /// Recomputes the list for the current input. `models` are the ids `/model` offers.
     pub fn update(&mut self, input: &str, models: &[String]) {
+        self.update_with(input, models, &[]);
+    }
+
+    /// [`Self::update`], also listing `extra` commands (MCP prompts) by name.
+    pub fn update_with(&mut self, input: &str, models: &[String], extra: &[ExtraCommand]) {
         let previous = self.completion();
-        let (title, items) = matches(input, models);
+        let (title, mut items) = matches(input, models);
+        if let Some(prefix) = input.strip_prefix('/')
+            && !prefix.contains(char::is_whitespace)
+        {
+            items.extend(extra_items(prefix, extra));
+        }
         self.title = title;
         self.items = items;
         self.complete = matches!(self.items.as_slice(), [only] if only.completion == input);
@@ -462,6 +503,23 @@ fn command_items(prefix: &str) -> Vec<Item> {
         .collect()
 }
 
+/// The extra commands whose name starts with `prefix` (any case).
+fn extra_items(prefix: &str, extra: &[ExtraCommand]) -> Vec<Item> {
+    let prefix = prefix.to_lowercase();
+    extra
+        .iter()
+        .filter(|c| c.name.to_lowercase().starts_with(&prefix))
+        .map(|c| {
+            let spaced = if c.args.is_empty() { "" } else { " " };
+            Item {
+                completion: format!("/{}{spaced}", c.name),
+                label: format!("/{}{spaced}{}", c.name, c.args),
+                description: Cow::Owned(c.description.clone()),
+            }
+        })
+        .collect()
+}
+
 /// Values offered after `/name `: tier names by prefix, model ids containing what was
 /// typed (they all start alike, so a prefix would not narrow much).
 fn argument_items(name: &str, arg: &str, models: &[String]) -> Vec<Item> {
@@ -478,6 +536,11 @@ fn argument_items(name: &str, arg: &str, models: &[String]) -> Vec<Item> {
             .chain([("auto", "the routing rules pick per request")])
             .filter(|(t, _)| t.starts_with(&arg))
             .map(|(t, note)| item(t, note))
+            .collect(),
+        "mcp" => ["restart"]
+            .into_iter()
+            .filter(|w| w.starts_with(&arg))
+            .map(|w| item(w, "then a server's name"))
             .collect(),
         "export" => ["md", "json"]
             .into_iter()

@@ -1,6 +1,6 @@
 //! The help overlay: every key binding (from the live keymap, so overrides show), every
-//! slash command and the attachment keys (fixed: they are not actions of the keymap),
-//! centred over the screen.
+//! slash command, the attachment keys (fixed: they are not actions of the keymap) and the
+//! MCP servers' prompts as commands, centred over the screen.
 //!
 //! It is laid out in two columns when the screen is wide enough, and scrolls when it is
 //! still too tall: arrows, PgUp/PgDn and Home/End scroll, any other key closes it (and is
@@ -72,7 +72,7 @@ impl App {
     /// The overlay's content: a keys section and a commands section. On a screen too
     /// narrow for key and description side by side, each description goes under its key.
     fn help_lines(&self, screen_width: u16) -> Vec<Line<'static>> {
-        let keys: Vec<(String, &'static str)> = self
+        let keys: Vec<(String, String)> = self
             .keymap
             .bindings()
             .into_iter()
@@ -83,26 +83,36 @@ impl App {
                 } else {
                     names.join(" ")
                 };
-                (names, action.description())
+                (names, action.description().to_owned())
             })
             .collect();
-        let commands: Vec<(String, &'static str)> = crate::tui::widgets::commands::COMMANDS
+        let commands: Vec<(String, String)> = crate::tui::widgets::commands::COMMANDS
             .iter()
             .map(|c| {
                 (
                     format!("/{} {}", c.name, c.args).trim_end().to_owned(),
-                    c.description,
+                    c.description.to_owned(),
                 )
             })
             .collect();
-        let attach: Vec<(String, &'static str)> = ATTACH_KEYS
+        let attach: Vec<(String, String)> = ATTACH_KEYS
             .iter()
-            .map(|&(k, what)| (k.to_owned(), what))
+            .map(|&(k, what)| (k.to_owned(), what.to_owned()))
+            .collect();
+        // The MCP servers' prompts, once their servers are ready.
+        let prompts: Vec<(String, String)> = self
+            .prompt_commands()
+            .into_iter()
+            .map(|c| {
+                let usage = format!("/{} {}", c.name, c.args).trim_end().to_owned();
+                (usage, c.description)
+            })
             .collect();
         let column = keys
             .iter()
             .chain(&attach)
             .chain(&commands)
+            .chain(&prompts)
             .map(|(k, _)| str_width(k))
             .max()
             .unwrap_or(0)
@@ -112,6 +122,7 @@ impl App {
             .iter()
             .chain(&attach)
             .chain(&commands)
+            .chain(&prompts)
             .map(|(_, d)| str_width(d))
             .max();
         let stacked = column + 2 + widest_text.unwrap_or(0) + 4 > usize::from(screen_width);
@@ -123,13 +134,18 @@ impl App {
         lines.push(Line::default());
         lines.push(Line::styled("Attachments", heading));
         self.help_rows(&attach, column, stacked, &mut lines);
+        if !prompts.is_empty() {
+            lines.push(Line::default());
+            lines.push(Line::styled("MCP prompts", heading));
+            self.help_rows(&prompts, column, stacked, &mut lines);
+        }
         lines
     }
 
     /// One entry per row, key column `column` wide, or key and description stacked.
     fn help_rows(
         &self,
-        entries: &[(String, &'static str)],
+        entries: &[(String, String)],
         column: usize,
         stacked: bool,
         lines: &mut Vec<Line<'static>>,
@@ -148,7 +164,7 @@ impl App {
             lines.push(Line::from(vec![
                 Span::styled(k.clone(), key_style),
                 Span::raw(" ".repeat(pad)),
-                Span::styled(what.to_string(), text_style),
+                Span::styled(what.clone(), text_style),
             ]));
         }
     }

@@ -1,5 +1,6 @@
 //! The cost and cache sidebar: model and tier, the last request, the session, today's
-//! spend against the budget, the context window, the cache countdown and the rate limits.
+//! spend against the budget, the MCP servers, the context window, the cache countdown and
+//! the rate limits.
 //!
 //! The model: the sidebar is a list of [`Section`]s, each built as lines by
 //! `sidebar_sections.rs` from the session account (`app/cost.rs`) and the status. Sections
@@ -34,27 +35,32 @@ pub(in crate::tui) enum Section {
     Last,
     Session,
     Today,
+    /// The MCP servers, when any are configured (`sidebar_mcp.rs`).
+    Mcp,
     Context,
     Cache,
     Limits,
 }
 
 /// Top to bottom.
-const DISPLAY_ORDER: [Section; 7] = [
+const DISPLAY_ORDER: [Section; 8] = [
     Section::Model,
     Section::Last,
     Section::Session,
     Section::Today,
+    Section::Mcp,
     Section::Context,
     Section::Cache,
     Section::Limits,
 ];
 
 /// Most important first: a short sidebar keeps the longest prefix of this list that fits.
-const PRIORITY: [Section; 7] = [
+const PRIORITY: [Section; 8] = [
     Section::Model,
     Section::Last,
     Section::Today,
+    // What runs on the person's machine matters more than the session's figures.
+    Section::Mcp,
     Section::Session,
     Section::Context,
     Section::Cache,

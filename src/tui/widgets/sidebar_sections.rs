@@ -27,6 +27,7 @@ impl App {
             Section::Last => Some(self.last_section(width)),
             Section::Session => Some(self.session_section(width)),
             Section::Today => Some(self.today_section(width)),
+            Section::Mcp => self.mcp_section(width),
             Section::Context => self.context_section(width),
             Section::Cache => self.cache_section(width),
             Section::Limits => self.limits_section(width),

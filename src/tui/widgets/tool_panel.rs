@@ -39,6 +39,7 @@ use crate::tui::render::cells::{RenderOptions, clip_line};
 use crate::tui::render::theme::{Role, Theme};
 use crate::tui::render::wrap::{expand_tabs, truncate, wrap_chars, wrap_words};
 use crate::tui::widgets::json_view::{Highlight, JsonView, Window, lines_count, more_lines};
+use crate::tui::widgets::mcp_panel::McpCall;
 
 /// Input rows shown while collapsed.
 pub const INPUT_ROWS: usize = 10;
@@ -122,6 +123,8 @@ pub struct ToolPanel {
     preview: Option<crate::tools::preview::ApprovalPreview>,
     /// How to see what a collapsed panel leaves out (`Ctrl+T expands`), from the keymap.
     expand_hint: String,
+    /// The MCP side of the call, when its tool came from an MCP server (`mcp_panel.rs`).
+    pub mcp: Option<McpCall>,
     /// A server tool call (web search, web fetch): the API runs it, so it says
     /// "searching" rather than "running", and its result lists sources.
     server: bool,
@@ -141,6 +144,7 @@ impl ToolPanel {
             prompt: String::new(),
             preview: None,
             expand_hint: String::new(),
+            mcp: McpCall::from_api_name(name),
             server: false,
         }
     }
@@ -153,7 +157,11 @@ impl ToolPanel {
         }
     }
 
-    #[cfg(test)]
+    /// The tool's name as the model called it.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     pub fn state(&self) -> &ToolState {
         &self.state
     }
@@ -201,6 +209,9 @@ impl ToolPanel {
                 frame: 0,
             },
             ToolStatus::Finished { output, duration } => {
+                if let Some(mcp) = &mut self.mcp {
+                    mcp.set_extras(&output.extras);
+                }
                 let state = if output.is_error {
                     ToolState::Failed {
                         duration,
@@ -307,7 +318,8 @@ impl ToolPanel {
     /// only a bounded part of it.
     pub fn weight(&self) -> usize {
         let output = self.output.as_ref().map_or(0, |o| o.text.len());
-        (self.input.pretty().bytes() + output).min(16 * 1024)
+        let mcp = self.mcp.as_ref().map_or(0, McpCall::weight);
+        (self.input.pretty().bytes() + output + mcp).min(16 * 1024)
     }
 
     /// The panel as lines at most `width` cells wide (without the cell's blank separator).
@@ -357,6 +369,9 @@ impl ToolPanel {
                 hint,
             ));
         }
+        if let Some(mcp) = &mut self.mcp {
+            lines.extend(mcp.lines(&self.state, width, theme, (expanded, hint)));
+        }
         if self.state == ToolState::AwaitingApproval {
             if let Some(preview) = &self.preview {
                 lines.extend(crate::tui::widgets::tool_preview::lines(
@@ -394,7 +409,11 @@ impl ToolPanel {
     }
 
     fn header(&self, width: usize, theme: &Theme, expanded: bool) -> Line<'static> {
-        let name = crate::sanitize::sanitize_line(&self.name);
+        // An MCP tool is named by its server and its own name, not the API's.
+        let name = match &self.mcp {
+            Some(mcp) => mcp.title().into(),
+            None => crate::sanitize::sanitize_line(&self.name),
+        };
         let id = crate::sanitize::sanitize_line(&short_id(&self.id)).into_owned();
         let mut title = theme.style(Role::ToolHeader).add_modifier(Modifier::BOLD);
         let mut spans = Vec::new();
@@ -418,7 +437,7 @@ impl ToolPanel {
 
     fn status_text(&self) -> (String, Role) {
         let reason = |r: &str| crate::sanitize::sanitize_line(r).into_owned();
-        match &self.state {
+        let status = match &self.state {
             ToolState::Streaming => (
                 format!(
                     "streaming input · {}",
@@ -469,6 +488,10 @@ impl ToolPanel {
                 (format!("✗ not run · {}", reason(r)), Role::Warning)
             }
             ToolState::Interrupted => ("■ interrupted".into(), Role::Warning),
+        };
+        match &self.mcp {
+            Some(mcp) => mcp.status(&self.state, status),
+            None => status,
         }
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! The model: the front end asks ([`Command::CountDraft`]) only once the draft is large
 //! and typing has paused (it debounces); the engine builds the next request as a turn
-//! would (history, the draft as the new user message, system prompt, the local tools)
+//! would (history, the draft and its pending attachments as the new user message, system
+//! prompt, the local tools)
 //! and counts it on a task of its own, so the session never waits for it. A newer
 //! request or [`Command::CancelDraftCount`] aborts the count in flight, so only the
 //! draft on screen is ever counted; the answer, [`Update::DraftCounted`], carries the
@@ -19,14 +20,23 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::session::Engine;
 use super::{Update, request, tool_plan};
 use crate::api::server_tools::is_server_definition;
+use crate::attach::Attachment;
 
 impl Engine {
-    /// Counts the request `text` would start, reporting `Update::DraftCounted { id, .. }`.
-    pub(crate) fn count_draft(&mut self, id: u64, text: String, updates: &UnboundedSender<Update>) {
+    /// Counts the request `text` with `attachments` would start, reporting
+    /// `Update::DraftCounted { id, .. }`.
+    pub(crate) fn count_draft(
+        &mut self,
+        id: u64,
+        text: &str,
+        attachments: &[Attachment],
+        updates: &UnboundedSender<Update>,
+    ) {
         self.cancel_draft_count();
         let model = self.current_model().to_owned();
         let mut messages = self.messages.clone();
-        tool_plan::push_user_text(&mut messages, text);
+        let blocks = crate::attach::user_message(text, attachments).content;
+        tool_plan::push_user_blocks(&mut messages, blocks);
         let mut settings = self.settings_for(&model, 1);
         let offer = tool_plan::offer(self.tools.as_ref(), &self.tool_settings, &messages);
         settings.tools = offer

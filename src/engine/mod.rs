@@ -131,7 +131,12 @@ pub enum Command {
     SetServerTools(crate::api::server_tools::ServerTools),
     /// Count the input tokens of the request this draft would start (count_tokens),
     /// aborting any count in flight; answered by [`Update::DraftCounted`] with this id.
-    CountDraft { id: u64, text: String },
+    CountDraft {
+        id: u64,
+        text: String,
+        /// The pending attachments the draft would carry (their blocks are counted too).
+        attachments: Vec<crate::attach::Attachment>,
+    },
     /// Abort the draft count in flight: the draft changed.
     CancelDraftCount,
     /// Thinking on (as configured, else adaptive) or off, from the next turn on.

@@ -387,7 +387,11 @@ impl Engine {
             // its pending calls itself.
             Command::SetApprovals(policy) => self.tool_settings.approvals = policy,
             Command::SetServerTools(tools) => self.tool_settings.server = tools,
-            Command::CountDraft { id, text } => self.count_draft(id, text, updates),
+            Command::CountDraft {
+                id,
+                text,
+                attachments,
+            } => self.count_draft(id, &text, &attachments, updates),
             Command::CancelDraftCount => self.cancel_draft_count(),
             Command::SetThinking(on) => self.reasoning.set_thinking(on),
             Command::SetEffort(effort) => self.reasoning.effort_override = effort,

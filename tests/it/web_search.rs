@@ -207,6 +207,7 @@ async fn a_draft_is_counted_exactly_and_a_failing_endpoint_says_so() {
     let command = Command::CountDraft {
         id: 7,
         text: draft.clone(),
+        attachments: Vec::new(),
     };
     engine.commands.send(command).unwrap();
     let (id, counted) = draft_counted(&mut engine).await;
@@ -230,10 +231,45 @@ async fn a_draft_is_counted_exactly_and_a_failing_endpoint_says_so() {
     );
     let client = Client::new(options).unwrap();
     let mut broken = Engine::new(client, &config, Pricing::embedded()).spawn();
-    let command = Command::CountDraft { id: 1, text: draft };
+    let command = Command::CountDraft {
+        id: 1,
+        text: draft,
+        attachments: Vec::new(),
+    };
     broken.commands.send(command).unwrap();
     let (_, counted) = draft_counted(&mut broken).await;
     assert!(counted.is_err());
+}
+
+/// A short draft with a large attachment: the count covers the attachment's blocks, so a
+/// big file shows its cost before sending like a big paste.
+#[tokio::test]
+async fn a_drafts_attachments_are_counted_with_it() {
+    let server = MockServer::start().await.unwrap();
+    let mut engine = engine_for(&server, &test_config());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "a line of notes\n".repeat(1_000)).unwrap();
+    let options = chatterm::attach::LoadOptions::explicit(None);
+    let notes = chatterm::attach::load(file.to_str().unwrap(), &options).unwrap();
+    let command = Command::CountDraft {
+        id: 3,
+        text: "what do these say?".into(),
+        attachments: vec![notes],
+    };
+    engine.commands.send(command).unwrap();
+    let (id, counted) = draft_counted(&mut engine).await;
+    assert_eq!(id, 3);
+    let requests = server.requests();
+    let body = requests
+        .iter()
+        .find(|r| r.path == "/v1/messages/count_tokens")
+        .and_then(|r| r.body.clone())
+        .unwrap();
+    let sent = body["messages"][0]["content"].to_string();
+    assert!(sent.contains("a line of notes"), "{sent}");
+    assert!(sent.contains("what do these say?"), "{sent}");
+    assert!(counted.unwrap() > 3_000);
 }
 
 #[tokio::test]

@@ -274,6 +274,8 @@ impl App {
             .any(|a| a.hash == attachment.hash)
         {
             self.attach.pending.push(attachment);
+            // The draft's counted cost includes its chips (`token_count.rs`).
+            self.watch_draft(Instant::now());
         }
     }
 
@@ -291,6 +293,7 @@ impl App {
         match hit {
             Some(i) if i < self.attach.pending.len() => {
                 self.attach.pending.remove(i);
+                self.watch_draft(Instant::now());
                 true
             }
             _ => false,

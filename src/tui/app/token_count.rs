@@ -1,9 +1,11 @@
 //! Knowing a message's cost before sending it: the exact input count of a large draft,
 //! and its price, in the input box's border.
 //!
-//! The model: every key or paste may change the draft; [`App::watch_draft`] notices a
-//! change by a fingerprint of the text (with paste chips expanded, so it is what would be
-//! sent). A change drops the figure shown and cancels a count in flight
+//! The model: every key or paste may change the draft, and so may adding or removing an
+//! attachment's chip; [`App::watch_draft`] notices a change by a fingerprint of the text
+//! (with paste chips expanded, so it is what would be sent) and of the pending
+//! attachments. Their token estimates join the text's, and the count includes their
+//! blocks, so a large attachment is counted like a large paste. A change drops the figure shown and cancels a count in flight
 //! ([`Command::CancelDraftCount`]). When the draft is large (over [`LARGE_DRAFT`] tokens by
 //! the local estimate, four characters a token) a count is due [`DEBOUNCE`] after the last
 //! change; the clock ([`App::tick`]) then asks the engine ([`Command::CountDraft`]), which
@@ -21,6 +23,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::attach::Attachment;
 use crate::cost::{format_usd, group};
 use crate::engine::Command;
 use crate::tui::app::{App, Effect};
@@ -48,9 +51,12 @@ pub(in crate::tui) struct DraftCount {
     pub note: Option<String>,
 }
 
-fn fingerprint(text: &str) -> u64 {
+fn fingerprint(text: &str, attachments: &[Attachment]) -> u64 {
     let mut h = DefaultHasher::new();
     text.hash(&mut h);
+    for a in attachments {
+        a.hash.hash(&mut h);
+    }
     h.finish()
 }
 
@@ -58,13 +64,15 @@ impl App {
     /// Notices a changed draft (see the module docs); call after keys and pastes.
     pub(in crate::tui) fn watch_draft(&mut self, now: Instant) {
         let text = self.draft_text();
-        let print = fingerprint(&text);
+        let pending = &self.attach.pending;
+        let print = fingerprint(&text, pending);
+        let attached: u64 = pending.iter().map(|a| a.tokens).sum();
         let count = &mut self.web.count;
         if print == count.seen {
             return;
         }
         count.seen = print;
-        count.estimate = (text.chars().count() as u64).div_ceil(4);
+        count.estimate = (text.chars().count() as u64).div_ceil(4) + attached;
         let had_note = count.note.take().is_some();
         if count.pending.take().is_some() {
             self.effect(Effect::Engine(Command::CancelDraftCount));
@@ -87,7 +95,12 @@ impl App {
         let id = self.web.count.last_id;
         self.web.count.pending = Some(id);
         let text = self.draft_text();
-        self.effect(Effect::Engine(Command::CountDraft { id, text }));
+        let attachments = self.attach.pending.clone();
+        self.effect(Effect::Engine(Command::CountDraft {
+            id,
+            text,
+            attachments,
+        }));
         None
     }
 

@@ -326,3 +326,32 @@ fn a_failed_count_turns_counting_off() {
     app.tick(now() + DEBOUNCE * 2);
     assert_eq!(counted(&mut app), None);
 }
+
+#[test]
+fn a_large_attachment_is_counted_with_a_short_draft() {
+    let mut app = app();
+    type_text(&mut app, "what do these say?");
+    let notes = "a line of notes\n".repeat(1_000);
+    let options = crate::attach::LoadOptions::explicit(None);
+    let file = crate::attach::load_bytes("notes.txt", notes.into_bytes(), &options).unwrap();
+    app.add_pending(file.clone());
+    app.tick(now() + DEBOUNCE + Duration::from_millis(5));
+    let asked = engine_commands(&mut app).into_iter().find_map(|c| match c {
+        Command::CountDraft { attachments, .. } => Some(attachments),
+        _ => None,
+    });
+    let attachments = asked.expect("the chip makes the draft large enough to count");
+    assert_eq!(attachments.len(), 1);
+    assert_eq!(attachments[0].hash, file.hash);
+
+    // Removing the chip is a change like an edit: the count in flight is cancelled.
+    press(&mut app, KeyCode::Home);
+    press(&mut app, KeyCode::Backspace);
+    let _ = engine_commands(&mut app);
+    app.tick(now() + DEBOUNCE * 3);
+    assert_eq!(
+        counted(&mut app),
+        None,
+        "the short draft alone is not counted"
+    );
+}

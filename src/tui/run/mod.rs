@@ -7,7 +7,9 @@
 //! turn while input is queued and the update branch drains its channel, so all queued
 //! events are handled before a frame is drawn. Nothing is drawn in those branches: a
 //! branch only *requests* a frame, and the [`FrameScheduler`] coalesces requests into at
-//! most 60 draws a second, and none at all while nothing changes.
+//! most 60 draws a second, and none at all while nothing changes. While a frame is
+//! imminent the update branch is off: the frame drains the channel before drawing, so a
+//! fast stream wakes the loop about once a frame instead of once a delta.
 //!
 //! No branch can starve the others: after [`INPUT_STREAK`] terminal events in a row the
 //! input branch sits out until another branch has had its turn (or none was ready), so a
@@ -36,6 +38,7 @@ pub(in crate::tui) mod draft;
 pub mod ending;
 pub mod extract_task;
 pub mod frame;
+pub mod scroll_backend;
 pub mod store;
 pub mod terminal;
 pub(in crate::tui) mod terminal_input;
@@ -204,7 +207,11 @@ async fn event_loop(
                 share.yielded();
                 frames.request();
             }
-            update = io.engine.updates.recv(), if engine_alive => {
+            // While a frame is imminent, updates wait for it: it takes them all at once
+            // (`on_frame`), so a stream of deltas wakes the loop once a frame, not once
+            // a delta.
+            update = io.engine.updates.recv(),
+                if engine_alive && !frames.imminent(Instant::now()) => {
                 share.yielded();
                 engine_alive = on_updates(app, io.engine, update);
                 frames.request();
@@ -220,6 +227,9 @@ async fn event_loop(
             }
             now = frames.next_frame() => {
                 share.yielded();
+                if engine_alive {
+                    drain_updates(app, io.engine, now);
+                }
                 if let Err(e) = on_frame(app, session, &mut frames, now) {
                     return gone_or(e);
                 }
@@ -257,10 +267,15 @@ fn on_updates(app: &mut App, engine: &mut EngineHandle, first: Option<Update>) -
     };
     let now = Instant::now();
     app.on_update(update, now);
+    drain_updates(app, engine, now);
+    true
+}
+
+/// Applies every update already queued (a stopped engine is noticed by the update branch).
+fn drain_updates(app: &mut App, engine: &mut EngineHandle, now: Instant) {
     while let Ok(update) = engine.updates.try_recv() {
         app.on_update(update, now);
     }
-    true
 }
 
 /// A frame is due: the clock's effects, then the draw (and another frame if layout work
@@ -376,8 +391,13 @@ fn refresh_spend(app: &mut App) {
 /// another frame.
 fn draw(session: &mut TerminalSession, app: &mut App) -> io::Result<bool> {
     let size = session.terminal().size()?;
-    let more = app.prepare(Rect::new(0, 0, size.width, size.height));
+    let screen = Rect::new(0, 0, size.width, size.height);
+    let more = app.prepare(screen);
     let terminal = session.terminal();
+    // The conversation's rows scroll together while it follows an answer (see
+    // `scroll_backend`); overlays drawn over it only make the guess miss, never wrong.
+    let region = crate::tui::widgets::view::layout(app, screen).map(|a| a.conversation);
+    terminal.backend_mut().set_region(region);
     queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
     let drawn = terminal
         .draw(|frame| {

@@ -52,7 +52,7 @@
 //! with EIO; `restore` ignores errors, so quitting still completes. Suspending on Ctrl+Z
 //! would be `restore`, raise SIGTSTP, then enter again; it is not offered yet.
 
-use std::io::{self, Stdout, Write};
+use std::io::{self, BufWriter, Stdout, Write};
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use crossterm::cursor::Show;
@@ -67,7 +67,8 @@ use crossterm::terminal::{
     enable_raw_mode, supports_keyboard_enhancement,
 };
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
+
+use crate::tui::run::scroll_backend::ScrollingBackend;
 
 /// One bit per mode in the process-wide set; see the module docs.
 const RAW: u8 = 1 << 0;
@@ -89,9 +90,20 @@ const KEYBOARD_FLAGS: KeyboardEnhancementFlags =
 /// What is switched on right now. See the module docs for why this is a global.
 static ACTIVE: AtomicU8 = AtomicU8::new(0);
 
+/// What the TUI draws through: scrolling moves (see [`ScrollingBackend`]) over a buffered
+/// stdout (a frame is one write, flushed at its end, not a write per kilobyte).
+pub type Backend = ScrollingBackend<BufWriter<Stdout>>;
+
+/// The buffer for a frame's bytes: a whole 160x50 screen with its styles fits.
+const FRAME_BUFFER: usize = 64 * 1024;
+
+fn backend() -> Backend {
+    ScrollingBackend::new(BufWriter::with_capacity(FRAME_BUFFER, io::stdout()))
+}
+
 /// The terminal in full-screen mode, restored when dropped.
 pub struct TerminalSession {
-    terminal: Terminal<CrosstermBackend<Stdout>>,
+    terminal: Terminal<Backend>,
     mouse: bool,
     keyboard_enhanced: bool,
 }
@@ -131,7 +143,7 @@ impl TerminalSession {
         let mut stdout = io::stdout();
         write_enter(&mut stdout, modes)?;
         stdout.flush()?;
-        let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+        let mut terminal = Terminal::new(backend())?;
         // Some terminals keep the alternate screen's old content; ratatui's first frame only
         // draws cells that differ from a blank buffer, so start from a truly blank screen.
         terminal.clear()?;
@@ -169,12 +181,12 @@ impl TerminalSession {
         // buffer, so its first frame draws every cell onto the cleared screen.
         queue!(stdout, Clear(ClearType::All))?;
         stdout.flush()?;
-        self.terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+        self.terminal = Terminal::new(backend())?;
         Ok(())
     }
 
     /// The ratatui terminal to draw on.
-    pub fn terminal(&mut self) -> &mut Terminal<CrosstermBackend<Stdout>> {
+    pub fn terminal(&mut self) -> &mut Terminal<Backend> {
         &mut self.terminal
     }
 

@@ -390,25 +390,18 @@ fn refresh_spend(app: &mut App) {
 /// half a frame (others ignore the sequences). Returns whether layout work remains for
 /// another frame.
 fn draw(session: &mut TerminalSession, app: &mut App) -> io::Result<bool> {
-    let size = session.terminal().size()?;
-    let screen = Rect::new(0, 0, size.width, size.height);
-    let more = app.prepare(screen);
-    let terminal = session.terminal();
+    let size = session.backend().size()?;
+    let more = app.prepare(Rect::new(0, 0, size.width, size.height));
+    let backend = session.backend();
     // The conversation's rows scroll together while it follows an answer (see
     // `scroll_backend`); overlays drawn over it only make the guess miss, never wrong.
-    let region = crate::tui::widgets::view::layout(app, screen).map(|a| a.conversation);
-    terminal.backend_mut().set_region(region);
-    queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
-    let drawn = terminal
-        .draw(|frame| {
-            let area = frame.area();
-            if let Some(cursor) = app.render(area, frame.buffer_mut()) {
-                frame.set_cursor_position(cursor);
-            }
-        })
-        .map(|_| more);
+    backend.set_region(app.conversation_area());
+    queue!(backend, BeginSynchronizedUpdate)?;
+    let drawn = backend
+        .draw_frame(|area, buf| app.render(area, buf))
+        .map(|()| more);
     // Ended even when the draw failed, so the terminal is not left holding its output.
-    execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
+    execute!(backend, EndSynchronizedUpdate)?;
     drawn
 }
 

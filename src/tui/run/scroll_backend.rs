@@ -1,48 +1,59 @@
-//! The terminal backend the TUI draws through: crossterm's, plus scrolling.
+//! How a frame reaches the terminal: drawn into a buffer, compared with what the screen
+//! shows, and only the difference written, with rows that moved scrolled by the terminal.
 //!
-//! ratatui diffs each frame against the last and writes the cells that differ. While an
-//! answer streams and the view follows it, the conversation moves up a line or two per
-//! frame, so nearly every row of it differs and the diff rewrites the whole pane (about
-//! 10 KB a frame at 160x50). A terminal can move rows itself: [`ScrollingBackend`] keeps
-//! its own copy of what the screen shows, and when the new frame's rows in the *scroll
-//! region* (the conversation's rows, [`ScrollingBackend::set_region`]) are the old rows
-//! moved up or down, it first asks the terminal to scroll them (`CSI top;bottom r`, then
-//! `CSI n S` or `CSI n T`, then `CSI r` back to the whole screen), shifts its copy the
-//! same way, and then writes only the cells that still differ: the new rows, and whatever
-//! shares those rows outside the conversation (the sidebar).
+//! ratatui's own `Terminal` diffs each frame against the last and writes the cells that
+//! differ. While an answer streams and the view follows it, the conversation moves up a
+//! line or two per frame, so nearly every row of it differs and that diff rewrites the
+//! whole pane (about 10 KB a frame at 160x50). A terminal can move rows itself:
+//! [`ScrollingBackend`] keeps its own copy of what the screen shows, and when the new
+//! frame's rows in the *scroll region* (the conversation's rows,
+//! [`ScrollingBackend::set_region`]) are the old rows moved up or down, it first has the
+//! terminal scroll them (`CSI top;bottom r`, then `CSI n S` or `CSI n T`, then `CSI r` back
+//! to the whole screen), shifts its copy the same way, and then writes only the cells that
+//! still differ: the new rows, and whatever shares those rows outside the conversation
+//! (the sidebar).
 //!
-//! Correctness never depends on the guess: after the scroll the diff is taken against
-//! exactly what the terminal then shows, so a wrong or missing region only costs bytes.
-//! A scroll is used only when it writes fewer cells than not scrolling.
+//! Moved rows are found by hashing each row of the region (its columns only) once per
+//! frame; the previous frame's hashes are the screen's. Correctness never depends on the
+//! guess: after the scroll the diff is taken against exactly what the terminal then shows,
+//! so a wrong or missing region only costs bytes. The cursor is shown, moved or hidden
+//! only when that changes, and nothing is flushed before the frame's end (the writer is
+//! buffered: a frame is one write).
 
+use std::hash::{Hash, Hasher};
 use std::io::{self, Write};
 
-use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
+use crossterm::cursor::{Hide, MoveTo, Show};
+use crossterm::queue;
+use ratatui::backend::{Backend, CrosstermBackend};
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::{Position, Rect, Size};
 
 /// The farthest shift looked for, in rows: a frame at 60 per second moves a line or two,
 /// a page key a screenful (redrawn whole; scrolling saves little there).
-const MAX_SHIFT: u16 = 24;
+const MAX_SHIFT: usize = 24;
 
-/// Bytes the three scroll sequences cost, in cells (about one cell a byte or two): a
-/// scroll must save more than this.
-const SCROLL_COST: usize = 8;
+/// Rows a scroll must save over not scrolling (its sequences cost about a row's bytes).
+const MIN_GAIN: usize = 2;
 
-/// crossterm's backend with scroll-region moves. See the module docs.
+/// The frame presenter. See the module docs.
 pub struct ScrollingBackend<W: Write> {
     inner: CrosstermBackend<W>,
     /// What the terminal shows, as far as this backend drew it.
     screen: Buffer,
-    /// The next frame, built from the screen and ratatui's changes.
+    /// The frame being drawn.
     next: Buffer,
-    /// The rectangle whose rows may move together, for the next frames.
+    /// The rectangle whose rows may move together.
     region: Option<Rect>,
+    /// Hashes of the screen's rows in `hashed` (the region they were taken for).
+    hashes: Vec<u64>,
+    hashed: Option<Rect>,
+    /// Where the cursor is shown, `None` when hidden; unknown at first.
+    cursor: Option<Option<Position>>,
 }
 
 impl<W: Write> ScrollingBackend<W> {
-    /// A backend writing to `writer`, on a screen taken to be blank (ratatui's own
-    /// assumption for a new terminal; clear it first).
+    /// A presenter writing to `writer`, on a screen taken to be blank (clear it first).
     pub fn new(writer: W) -> Self {
         let inner = CrosstermBackend::new(writer);
         let area = inner
@@ -54,6 +65,9 @@ impl<W: Write> ScrollingBackend<W> {
             screen: Buffer::empty(area),
             next: Buffer::empty(area),
             region: None,
+            hashes: Vec::new(),
+            hashed: None,
+            cursor: None,
         }
     }
 
@@ -62,11 +76,81 @@ impl<W: Write> ScrollingBackend<W> {
         self.region = region;
     }
 
+    /// The terminal's size.
+    pub fn size(&self) -> io::Result<Size> {
+        self.inner.size()
+    }
+
+    /// Clears the terminal; the copy of the screen is blank at the terminal's size.
+    pub fn clear(&mut self) -> io::Result<()> {
+        self.inner.clear()?;
+        let size = self.inner.size()?;
+        self.blank(size);
+        Ok(())
+    }
+
     /// The screen is blank now, at `size`.
     fn blank(&mut self, size: Size) {
         let area = Rect::new(0, 0, size.width, size.height);
         self.screen = Buffer::empty(area);
         self.next = Buffer::empty(area);
+        self.hashed = None;
+    }
+
+    /// Draws a frame: `render` draws the whole screen (of the area it is given) into a
+    /// blank buffer and says where the cursor goes, if shown; then the difference is
+    /// written (the caller flushes, once the frame's synchronized update ends). A resized
+    /// terminal is cleared and drawn whole.
+    pub fn draw_frame(
+        &mut self,
+        render: impl FnOnce(Rect, &mut Buffer) -> Option<Position>,
+    ) -> io::Result<()> {
+        let size = self.inner.size()?;
+        let area = Rect::new(0, 0, size.width, size.height);
+        if area != self.screen.area {
+            self.clear()?;
+        }
+        self.next.reset();
+        let cursor = render(area, &mut self.next);
+        self.present(cursor)
+    }
+
+    /// Writes what differs between the screen and `next` (scrolling first when rows
+    /// moved), then places the cursor; `next` becomes the screen.
+    fn present(&mut self, cursor: Option<Position>) -> io::Result<()> {
+        let region = self
+            .region
+            .map(|r| r.intersection(self.screen.area))
+            .filter(|r| r.height > 1 && r.width > 0);
+        let hashes = region
+            .map(|r| row_hashes(&self.next, r))
+            .unwrap_or_default();
+        if let Some(region) = region
+            && self.hashed == Some(region)
+            && let Some(shift) = best_shift(&self.hashes, &hashes)
+        {
+            self.scroll(region.y, region.y + region.height, shift)?;
+        }
+        (self.hashes, self.hashed) = (hashes, region);
+        let updates = self.screen.diff(&self.next);
+        self.inner.draw(updates.into_iter())?;
+        std::mem::swap(&mut self.screen, &mut self.next);
+        self.place_cursor(cursor)
+    }
+
+    fn place_cursor(&mut self, cursor: Option<Position>) -> io::Result<()> {
+        let shown = self.cursor.flatten().is_some();
+        if let Some(p) = cursor {
+            // After the cells, which moved it: always placed again.
+            queue!(self.inner, MoveTo(p.x, p.y))?;
+            if !shown || self.cursor.is_none() {
+                queue!(self.inner, Show)?;
+            }
+        } else if shown || self.cursor.is_none() {
+            queue!(self.inner, Hide)?;
+        }
+        self.cursor = Some(cursor);
+        Ok(())
     }
 
     /// Scrolls the terminal's rows `top..bottom` by `shift` (up when positive) and the
@@ -88,6 +172,61 @@ impl<W: Write> ScrollingBackend<W> {
     }
 }
 
+/// A fast hash of cells (FxHash's mix): rows are compared by it, never trusted for output.
+#[derive(Default)]
+struct RowHasher(u64);
+
+impl Hasher for RowHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+/// The hash of each row of `region` in `buf`, its columns only.
+fn row_hashes(buf: &Buffer, region: Rect) -> Vec<u64> {
+    (region.y..region.y + region.height)
+        .map(|y| {
+            let start = buf.index_of(region.x, y);
+            let mut h = RowHasher::default();
+            buf.content[start..start + usize::from(region.width)].hash(&mut h);
+            h.finish()
+        })
+        .collect()
+}
+
+/// The shift of the region's rows (up when positive) under which most of the new rows
+/// are old rows, when it beats not moving by [`MIN_GAIN`] rows.
+fn best_shift(old: &[u64], new: &[u64]) -> Option<i32> {
+    let rows = old.len().min(new.len());
+    let matching = |shift: isize| {
+        (0..rows)
+            .filter(|&y| {
+                let from = y as isize + shift;
+                from >= 0 && (from as usize) < rows && new[y] == old[from as usize]
+            })
+            .count()
+    };
+    let unmoved = matching(0);
+    let limit = MAX_SHIFT.min(rows.saturating_sub(1)) as isize;
+    let (shift, found) = (1..=limit)
+        .flat_map(|n| [n, -n])
+        .map(|shift| (shift, matching(shift)))
+        .max_by_key(|&(shift, found)| (found, -shift.abs()))?;
+    (found >= unmoved + MIN_GAIN).then_some(shift as i32)
+}
+
 /// Moves rows `top..bottom` of `buf` up by `shift` (down when negative); rows moved in
 /// are blank, as the terminal makes them.
 fn shift_rows(buf: &mut Buffer, top: u16, bottom: u16, shift: i32) {
@@ -107,58 +246,6 @@ fn shift_rows(buf: &mut Buffer, top: u16, bottom: u16, shift: i32) {
     }
 }
 
-/// Row `y` of `buf`, columns `x0..x1`.
-fn row(buf: &Buffer, y: u16, x0: u16, x1: u16) -> &[Cell] {
-    let start = buf.index_of(x0, y);
-    &buf.content[start..start + usize::from(x1 - x0)]
-}
-
-/// Cells of `next`'s rows `top..bottom` (full width) that differ from `old`'s rows moved
-/// by `shift` (blank where none moves in).
-fn cost(old: &Buffer, next: &Buffer, top: u16, bottom: u16, shift: i32) -> usize {
-    let width = old.area.width;
-    let mut differ = 0;
-    for y in top..bottom {
-        let from = i32::from(y) + shift;
-        let new = row(next, y, 0, width);
-        if from < i32::from(top) || from >= i32::from(bottom) {
-            differ += new.iter().filter(|c| **c != Cell::EMPTY).count();
-        } else {
-            let was = row(old, from as u16, 0, width);
-            differ += new.iter().zip(was).filter(|(a, b)| a != b).count();
-        }
-    }
-    differ
-}
-
-/// The shift of `region`'s rows from `old` to `next` that writes fewest cells, if any
-/// beats not scrolling. Candidates are the shifts under which most of the region's rows
-/// (its columns only: the rest of the row is not the conversation) reappear.
-fn best_shift(old: &Buffer, next: &Buffer, region: Rect) -> Option<i32> {
-    let (top, bottom) = (region.y, region.y + region.height);
-    let (x0, x1) = (region.x, region.x + region.width);
-    let same = |y: u16, from: u16| row(next, y, x0, x1) == row(old, from, x0, x1);
-    let matching = |shift: i32| {
-        (top..bottom)
-            .filter(|&y| {
-                let from = i32::from(y) + shift;
-                (i32::from(top)..i32::from(bottom)).contains(&from) && same(y, from as u16)
-            })
-            .count()
-    };
-    let unmoved = matching(0);
-    let limit = i32::from(MAX_SHIFT.min(region.height.saturating_sub(1)));
-    let (shift, found) = (1..=limit)
-        .flat_map(|n| [n, -n])
-        .map(|shift| (shift, matching(shift)))
-        .max_by_key(|&(shift, found)| (found, -shift.abs()))?;
-    if found <= unmoved {
-        return None;
-    }
-    let moved = cost(old, next, top, bottom, shift) + SCROLL_COST;
-    (moved < cost(old, next, top, bottom, 0)).then_some(shift)
-}
-
 impl<W: Write> Write for ScrollingBackend<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.inner.write(buf)
@@ -166,80 +253,6 @@ impl<W: Write> Write for ScrollingBackend<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         Write::flush(&mut self.inner)
-    }
-}
-
-impl<W: Write> Backend for ScrollingBackend<W> {
-    type Error = io::Error;
-
-    fn draw<'a, I>(&mut self, content: I) -> io::Result<()>
-    where
-        I: Iterator<Item = (u16, u16, &'a Cell)>,
-    {
-        self.next.clone_from(&self.screen);
-        for (x, y, cell) in content {
-            if let Some(c) = self.next.cell_mut((x, y)) {
-                c.clone_from(cell);
-            }
-        }
-        let region = self
-            .region
-            .map(|r| r.intersection(self.screen.area))
-            .filter(|r| r.height > 1 && r.width > 0);
-        if let Some(region) = region
-            && let Some(shift) = best_shift(&self.screen, &self.next, region)
-        {
-            self.scroll(region.y, region.y + region.height, shift)?;
-        }
-        let updates = self.screen.diff(&self.next);
-        self.inner.draw(updates.into_iter())?;
-        std::mem::swap(&mut self.screen, &mut self.next);
-        Ok(())
-    }
-
-    fn hide_cursor(&mut self) -> io::Result<()> {
-        self.inner.hide_cursor()
-    }
-
-    fn show_cursor(&mut self) -> io::Result<()> {
-        self.inner.show_cursor()
-    }
-
-    fn get_cursor_position(&mut self) -> io::Result<Position> {
-        self.inner.get_cursor_position()
-    }
-
-    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
-        self.inner.set_cursor_position(position)
-    }
-
-    fn clear(&mut self) -> io::Result<()> {
-        self.inner.clear()?;
-        let size = self.inner.size()?;
-        self.blank(size);
-        Ok(())
-    }
-
-    fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
-        self.inner.clear_region(clear_type)?;
-        // Only a whole clear leaves a screen known without reading it back.
-        if clear_type == ClearType::All {
-            let size = self.inner.size()?;
-            self.blank(size);
-        }
-        Ok(())
-    }
-
-    fn size(&self) -> io::Result<Size> {
-        self.inner.size()
-    }
-
-    fn window_size(&mut self) -> io::Result<WindowSize> {
-        self.inner.window_size()
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Backend::flush(&mut self.inner)
     }
 }
 

@@ -27,6 +27,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::attempts::{Attempts, Decision};
 use super::journal::{Checkpoint, JournalTarget};
+use super::pace::Pacer;
 use super::record::{self, Ended};
 use super::{TurnId, TurnStats, Update};
 use crate::api::{ApiError, Client, MessageResponse, MessagesRequest};
@@ -198,7 +199,15 @@ async fn attempt(
     let mut held: Vec<Update> = Vec::new();
     let mut checkpoint = ctx.journal.map(Checkpoint::new);
     let blocks = ctx.next_block.load(Ordering::Relaxed);
+    let mut pacer = Pacer::default();
     loop {
+        // A read that would wait for the network waits for a batch instead (`pace.rs`).
+        if !events.has_buffered() {
+            let wait = pacer.before_read(Instant::now());
+            if !wait.is_zero() && !sleep_unless_cancelled(ctx.cancel, wait).await {
+                return Err(fail(ApiError::Cancelled, acc));
+            }
+        }
         let next = tokio::select! {
             biased;
             _ = ctx.cancel.cancelled() => Some(Err(ApiError::Cancelled)),

@@ -14,13 +14,14 @@
 //! (the sidebar).
 //!
 //! Moved rows are found by hashing each row of the region (its columns only) once per
-//! frame; the previous frame's hashes are the screen's. Correctness never depends on the
+//! frame; the previous frame's hashes are the screen's. The terminal moves whole rows
+//! (left and right margins are not widely supported), so the rows' other cells (the
+//! sidebar) are written again after a scroll. Correctness never depends on the
 //! guess: after the scroll the diff is taken against exactly what the terminal then shows,
 //! so a wrong or missing region only costs bytes. The cursor is shown, moved or hidden
 //! only when that changes, and nothing is flushed before the frame's end (the writer is
 //! buffered: a frame is one write).
 
-use std::hash::{Hash, Hasher};
 use std::io::{self, Write};
 
 use crossterm::cursor::{Hide, MoveTo, Show};
@@ -28,6 +29,7 @@ use crossterm::queue;
 use ratatui::backend::{Backend, CrosstermBackend};
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::{Position, Rect, Size};
+use ratatui::style::Color;
 
 /// The farthest shift looked for, in rows: a frame at 60 per second moves a line or two,
 /// a page key a screenful (redrawn whole; scrolling saves little there).
@@ -172,36 +174,59 @@ impl<W: Write> ScrollingBackend<W> {
     }
 }
 
-/// A fast hash of cells (FxHash's mix): rows are compared by it, never trusted for output.
-#[derive(Default)]
-struct RowHasher(u64);
+/// FxHash's mix: rows are compared by these hashes, never trusted for output.
+fn mix(hash: u64, word: u64) -> u64 {
+    (hash.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
+}
 
-impl Hasher for RowHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+/// A colour as a word for [`mix`] (its `Debug` form would do, slowly).
+fn color_word(color: Color) -> u64 {
+    match color {
+        Color::Rgb(r, g, b) => 0x100_0000 | u64::from(r) << 16 | u64::from(g) << 8 | u64::from(b),
+        Color::Indexed(i) => 0x200_0000 | u64::from(i),
+        named => 0x300_0000 | u64::from(named_index(named)),
     }
 }
 
-/// The hash of each row of `region` in `buf`, its columns only.
+fn named_index(color: Color) -> u8 {
+    const NAMED: [Color; 17] = [
+        Color::Reset,
+        Color::Black,
+        Color::Red,
+        Color::Green,
+        Color::Yellow,
+        Color::Blue,
+        Color::Magenta,
+        Color::Cyan,
+        Color::Gray,
+        Color::DarkGray,
+        Color::LightRed,
+        Color::LightGreen,
+        Color::LightYellow,
+        Color::LightBlue,
+        Color::LightMagenta,
+        Color::LightCyan,
+        Color::White,
+    ];
+    NAMED.iter().position(|c| *c == color).unwrap_or(17) as u8
+}
+
+/// The hash of each row of `region` in `buf`, its columns only: symbols, colours and
+/// modifiers, the parts of a cell a screen shows.
 fn row_hashes(buf: &Buffer, region: Rect) -> Vec<u64> {
     (region.y..region.y + region.height)
         .map(|y| {
             let start = buf.index_of(region.x, y);
-            let mut h = RowHasher::default();
-            buf.content[start..start + usize::from(region.width)].hash(&mut h);
-            h.finish()
+            let cells = &buf.content[start..start + usize::from(region.width)];
+            cells.iter().fold(0, |h, cell| {
+                let mut word = [0u8; 8];
+                let symbol = cell.symbol().as_bytes();
+                let n = symbol.len().min(8);
+                word[..n].copy_from_slice(&symbol[..n]);
+                let h = mix(h, u64::from_le_bytes(word) ^ (symbol.len() as u64) << 59);
+                let style = color_word(cell.fg) << 26 ^ color_word(cell.bg);
+                mix(h, style ^ u64::from(cell.modifier.bits()) << 52)
+            })
         })
         .collect()
 }

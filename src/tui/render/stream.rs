@@ -48,7 +48,7 @@ pub struct StreamingMarkdown {
     /// Where the text `active_lines` was rendered from ended (it starts at `frozen_len`).
     active_end: usize,
     /// The active part as a code fence, each committed line highlighted once.
-    fence: Option<LiveFence>,
+    fence: Option<Box<LiveFence>>,
     cache_width: usize,
 }
 
@@ -144,7 +144,7 @@ impl StreamingMarkdown {
             .as_ref()
             .is_some_and(|f| f.start == start && f.width == width);
         if !current {
-            self.fence = LiveFence::open(text, start, width, theme);
+            self.fence = LiveFence::open(text, start, width, theme).map(Box::new);
         }
         let Some(fence) = &mut self.fence else {
             return false;
@@ -163,7 +163,7 @@ impl StreamingMarkdown {
             None => self
                 .fence
                 .as_ref()
-                .and_then(LiveFence::lines)
+                .and_then(|f| f.lines())
                 .unwrap_or_default(),
         }
     }

@@ -468,11 +468,6 @@ pub struct EventStream {
 }
 
 impl EventStream {
-    /// Whether the next event is already read and parsed (taking it waits for nothing).
-    pub fn has_buffered(&self) -> bool {
-        !self.parsed.is_empty()
-    }
-
     pub fn meta(&self) -> &ResponseMeta {
         &self.meta
     }

@@ -21,6 +21,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use futures::FutureExt;
+
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -201,24 +203,33 @@ async fn attempt(
     let blocks = ctx.next_block.load(Ordering::Relaxed);
     let mut pacer = Pacer::default();
     loop {
-        // A read that would wait for the network waits for a batch instead (`pace.rs`).
-        if !events.has_buffered() {
-            let wait = pacer.before_read(Instant::now());
-            if !wait.is_zero() && !sleep_unless_cancelled(ctx.cancel, wait).await {
-                return Err(fail(ApiError::Cancelled, acc));
-            }
-        }
-        let next = tokio::select! {
-            biased;
-            _ = ctx.cancel.cancelled() => Some(Err(ApiError::Cancelled)),
-            // The stream went quiet with unsaved content: save it now.
-            () = due(checkpoint.as_ref()) => {
-                if let Some(c) = &mut checkpoint {
-                    c.save(&acc);
+        // What is already read (here or by the HTTP connection) is taken at once; a read
+        // that would wait for the network waits for a batch first (`pace.rs`).
+        let ready = if ctx.cancel.is_cancelled() {
+            None
+        } else {
+            events.next_event().now_or_never()
+        };
+        let next = match ready {
+            Some(next) => next,
+            None => {
+                let wait = pacer.before_read(Instant::now());
+                if !wait.is_zero() && !sleep_unless_cancelled(ctx.cancel, wait).await {
+                    return Err(fail(ApiError::Cancelled, acc));
                 }
-                continue;
+                tokio::select! {
+                    biased;
+                    _ = ctx.cancel.cancelled() => Some(Err(ApiError::Cancelled)),
+                    // The stream went quiet with unsaved content: save it now.
+                    () = due(checkpoint.as_ref()) => {
+                        if let Some(c) = &mut checkpoint {
+                            c.save(&acc);
+                        }
+                        continue;
+                    }
+                    e = events.next_event() => e,
+                }
             }
-            e = events.next_event() => e,
         };
         let event = match next {
             None => break,

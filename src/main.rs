@@ -51,14 +51,7 @@ fn main() -> ExitCode {
     if let Some(Sub::ToolExample { example, tool }) = &cli.command {
         return tool_example(example, tool);
     }
-    // One worker beside the main thread (which runs the TUI's loop): the engine, the HTTP
-    // stream and the store need no more, and a second worker only adds wake-ups (workers
-    // waking each other to steal work) and another malloc arena.
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

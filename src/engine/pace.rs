@@ -4,7 +4,8 @@
 //! The API streams an answer as many small events; a fast one sends them a millisecond or
 //! so apart, each its own network packet. Read as they come, every event wakes a runtime
 //! thread, and each wake-up costs more than the event's work. Instead, a read that would
-//! wait for the network waits first until [`PACE`] has passed since the previous read: by
+//! wait for the network (the next event is not already read, here or by the HTTP
+//! connection) waits first until [`PACE`] has passed since the previous such read: by
 //! then the packets of that interval are in the socket's buffer and one read takes them
 //! all. Events already read are taken at once, and a stream slower than the pace (or the
 //! first read, or one after a pause) is not delayed at all; the most an event waits is the

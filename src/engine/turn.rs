@@ -21,15 +21,12 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use futures::FutureExt;
-
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::attempts::{Attempts, Decision};
 use super::journal::{Checkpoint, JournalTarget};
-use super::pace::Pacer;
 use super::record::{self, Ended};
 use super::{TurnId, TurnStats, Update};
 use crate::api::{ApiError, Client, MessageResponse, MessagesRequest};
@@ -201,35 +198,18 @@ async fn attempt(
     let mut held: Vec<Update> = Vec::new();
     let mut checkpoint = ctx.journal.map(Checkpoint::new);
     let blocks = ctx.next_block.load(Ordering::Relaxed);
-    let mut pacer = Pacer::default();
     loop {
-        // What is already read (here or by the HTTP connection) is taken at once; a read
-        // that would wait for the network waits for a batch first (`pace.rs`).
-        let ready = if ctx.cancel.is_cancelled() {
-            None
-        } else {
-            events.next_event().now_or_never()
-        };
-        let next = match ready {
-            Some(next) => next,
-            None => {
-                let wait = pacer.before_read(Instant::now());
-                if !wait.is_zero() && !sleep_unless_cancelled(ctx.cancel, wait).await {
-                    return Err(fail(ApiError::Cancelled, acc));
+        let next = tokio::select! {
+            biased;
+            _ = ctx.cancel.cancelled() => Some(Err(ApiError::Cancelled)),
+            // The stream went quiet with unsaved content: save it now.
+            () = due(checkpoint.as_ref()) => {
+                if let Some(c) = &mut checkpoint {
+                    c.save(&acc);
                 }
-                tokio::select! {
-                    biased;
-                    _ = ctx.cancel.cancelled() => Some(Err(ApiError::Cancelled)),
-                    // The stream went quiet with unsaved content: save it now.
-                    () = due(checkpoint.as_ref()) => {
-                        if let Some(c) = &mut checkpoint {
-                            c.save(&acc);
-                        }
-                        continue;
-                    }
-                    e = events.next_event() => e,
-                }
+                continue;
             }
+            e = events.next_event() => e,
         };
         let event = match next {
             None => break,

@@ -32,7 +32,6 @@ pub mod cache;
 pub mod compact;
 pub mod context;
 pub mod journal;
-mod pace;
 mod record;
 pub mod request;
 pub mod routing;

@@ -14,7 +14,7 @@
 //!   rather than being rewritten by the next answer.
 //! - Every write also moves the conversation's `updated_ms`, which orders the picker.
 
-use rusqlite::{Connection, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{
     ConversationId, MessageStatus, Result, Store, StoreError, StoredMessage, attachments, now_ms,
@@ -324,6 +324,12 @@ impl Store {
 
     /// Rewrites answer row `row` (this handle's own). False when it is gone (its
     /// conversation was deleted meanwhile).
+    ///
+    /// The full-text index re-reads the whole text whenever it is written, so a streaming
+    /// checkpoint writes it only once the text has doubled since it was last written: over
+    /// a stream that is O(answer) of indexing, not O(answer) per checkpoint (quadratic).
+    /// The answer's end writes it whole, and so does settling a row a crash left
+    /// streaming (`recovery.rs`).
     fn rewrite(
         &self,
         conn: &Connection,
@@ -332,20 +338,34 @@ impl Store {
         status: MessageStatus,
         error: Option<&str>,
     ) -> Result<bool> {
-        let changed = conn
-            .execute(
+        let text = searchable_text(content);
+        let index = status != MessageStatus::Streaming || {
+            let indexed: Option<i64> = conn
+                .query_row(
+                    "SELECT length(CAST(text AS BLOB)) FROM messages WHERE id = ?1",
+                    params![row],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| self.sql_err(e))?
+                .flatten();
+            text.len() as u64 >= 2 * indexed.unwrap_or(0).max(0) as u64
+        };
+        let (content, now) = (encode(content)?, now_ms());
+        let changed = if index {
+            conn.execute(
                 "UPDATE messages SET content = ?2, text = ?3, status = ?4, error = ?5, \
                    checkpoint_ms = ?6 WHERE id = ?1",
-                params![
-                    row,
-                    encode(content)?,
-                    searchable_text(content),
-                    status.as_str(),
-                    error,
-                    now_ms()
-                ],
+                params![row, content, text, status.as_str(), error, now],
             )
-            .map_err(|e| self.sql_err(e))?;
+        } else {
+            conn.execute(
+                "UPDATE messages SET content = ?2, status = ?3, error = ?4, checkpoint_ms = ?5 \
+                   WHERE id = ?1",
+                params![row, content, status.as_str(), error, now],
+            )
+        }
+        .map_err(|e| self.sql_err(e))?;
         Ok(changed > 0)
     }
 }

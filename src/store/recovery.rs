@@ -145,22 +145,28 @@ impl Store {
     pub(super) fn settle_abandoned(&self, conn: &Connection, id: ConversationId) -> Result<usize> {
         let mut stmt = conn
             .prepare_cached(
-                "SELECT id, writer_pid, checkpoint_ms FROM messages \
+                "SELECT id, writer_pid, checkpoint_ms, content FROM messages \
                  WHERE conversation_id = ?1 AND status = 'streaming'",
             )
             .map_err(|e| self.sql_err(e))?;
         let rows = stmt
-            .query_map(params![id.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<(i64, _, _)>>>)
+            .query_map(params![id.0], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?))
+            })
+            .and_then(Iterator::collect::<rusqlite::Result<Vec<(i64, _, _, _)>>>)
             .map_err(|e| self.sql_err(e))?;
         let mut settled = 0;
-        for (row, writer, checkpoint) in rows {
+        for (row, writer, checkpoint, content) in rows {
             if abandoned(&self.path, row, writer, checkpoint) {
+                // Checkpoints index the text only as it doubles: index all of it now.
+                let text = serde_json::from_str::<Vec<ContentBlock>>(&content)
+                    .ok()
+                    .map(|c| super::searchable_text(&c));
                 settled += conn
                     .execute(
-                        "UPDATE messages SET status = 'interrupted' \
+                        "UPDATE messages SET status = 'interrupted', text = COALESCE(?2, text) \
                          WHERE id = ?1 AND status = 'streaming'",
-                        params![row],
+                        params![row, text],
                     )
                     .map_err(|e| self.sql_err(e))?;
             }

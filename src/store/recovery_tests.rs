@@ -257,3 +257,48 @@ fn the_data_directory_is_private_and_so_are_the_database_and_exports() {
     assert_eq!(mode(&export), 0o600);
     assert_eq!(std::fs::read(&export).unwrap(), b"two");
 }
+
+#[cfg(unix)]
+#[test]
+fn checkpoints_index_the_text_as_it_doubles_and_settling_indexes_all_of_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = file_store(&dir);
+    let writer = Store::open(std::path::Path::new(&store.path)).unwrap();
+    let id = writer.create("m", "q").unwrap();
+    writer.append(id, &Message::user_text("q")).unwrap();
+    let found = |word: &str| store.list(Some(word), 10).unwrap().len();
+    writer.save_progress(id, &text("alpha"), "m").unwrap();
+    writer.save_progress(id, &text("alpha beta"), "m").unwrap();
+    assert_eq!(found("beta"), 1, "indexed: the text doubled");
+    writer
+        .save_progress(id, &text("alpha beta gamma"), "m")
+        .unwrap();
+    assert_eq!(found("gamma"), 0, "not indexed until the text doubles");
+    assert_eq!(rows(&store, id)[1].0, "alpha beta gamma", "but saved");
+    // The writer dies; opening the conversation settles its row and indexes all of it.
+    writer.answering.release(&writer.path, id);
+    drop(writer);
+    left_by(&store, id, Some(dead_pid()), Duration::ZERO);
+    assert_eq!(store.load(id).unwrap().messages[1].status, S::Interrupted);
+    assert_eq!(found("gamma"), 1);
+    // An answer's end indexes it whole.
+    store.append(id, &Message::user_text("again")).unwrap();
+    store.save_progress(id, &text("delta"), "m").unwrap();
+    store
+        .save_progress(id, &text("delta epsilon"), "m")
+        .unwrap();
+    store
+        .save_progress(id, &text("delta epsilon zeta"), "m")
+        .unwrap();
+    assert_eq!(found("zeta"), 0);
+    store
+        .end_answer(
+            id,
+            Some(&text("delta epsilon zeta")),
+            "m",
+            S::Complete,
+            None,
+        )
+        .unwrap();
+    assert_eq!(found("zeta"), 1);
+}

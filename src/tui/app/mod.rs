@@ -232,6 +232,8 @@ pub(super) struct Screen {
     pub sidebar: bool,
     /// Where the sidebar was in the last frame; `None` when it was not shown.
     pub sidebar_area: Option<ratatui::layout::Rect>,
+    /// Where the conversation was in the last frame (the rows that scroll together).
+    pub conversation_area: Option<ratatui::layout::Rect>,
     pub render_options: RenderOptions,
     pub mouse_capture: bool,
     /// The terminal has the focus (focus events), so the cursor shows.
@@ -294,6 +296,7 @@ impl App {
             screen: Screen {
                 sidebar: options.sidebar,
                 sidebar_area: None,
+                conversation_area: None,
                 render_options: RenderOptions::default(),
                 mouse_capture: options.mouse_capture,
                 focused: true,

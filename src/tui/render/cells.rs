@@ -214,12 +214,33 @@ impl Cell {
         theme: &Theme,
         options: RenderOptions,
     ) -> Vec<Line<'static>> {
+        let CellLines { mut own, shared } = self.render_shared(width, theme, options);
+        let rest = own.split_off(own.len().min(1));
+        own.extend_from_slice(&self.shared_lines()[..shared]);
+        own.extend(rest);
+        own
+    }
+
+    /// [`render`](Self::render) without copying what the cell keeps itself: a streaming
+    /// answer's frozen blocks stay in the cell ([`shared_lines`](Self::shared_lines)), so a
+    /// frame of a long answer costs its live part, not its length.
+    pub fn render_shared(
+        &mut self,
+        width: usize,
+        theme: &Theme,
+        options: RenderOptions,
+    ) -> CellLines {
         let width = width.max(1);
+        let mut shared = 0;
         let mut lines = match &mut self.kind {
             CellKind::User(text) => {
                 render_user(&text.shown(options.thinking_expanded), width, theme)
             }
-            CellKind::Assistant(answer) => render_answer(answer, width, theme),
+            CellKind::Assistant(answer) => {
+                let (lines, frozen) = render_answer(answer, width, theme);
+                shared = frozen;
+                lines
+            }
             CellKind::Thinking { text, done } => {
                 render_thinking(text, *done, width, theme, options.thinking_expanded)
             }
@@ -228,8 +249,27 @@ impl Cell {
             CellKind::Notice { kind, text } => render_notice(*kind, text, width, theme),
         };
         lines.push(Line::default());
-        lines
+        CellLines { own: lines, shared }
     }
+
+    /// Lines the cell keeps rendered itself, as of its last render: a streaming answer's
+    /// frozen blocks (empty for every other cell).
+    pub fn shared_lines(&self) -> &[Line<'static>] {
+        match &self.kind {
+            CellKind::Assistant(answer) if answer.state == AnswerState::Streaming => {
+                answer.body.frozen_lines()
+            }
+            _ => &[],
+        }
+    }
+}
+
+/// A cell's render for the pane ([`Cell::render_shared`]): its own lines, with the first
+/// `shared` of [`Cell::shared_lines`] coming right after the first of them (the label).
+#[derive(Debug, Default)]
+pub struct CellLines {
+    pub own: Vec<Line<'static>>,
+    pub shared: usize,
 }
 
 fn label(text: String, role: Role, theme: &Theme, width: usize) -> Line<'static> {
@@ -259,7 +299,9 @@ fn render_user(text: &str, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     lines
 }
 
-fn render_answer(answer: &mut Answer, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+/// The answer's lines and, while it streams, how many frozen lines of its body
+/// ([`StreamingMarkdown::frozen_lines`]) follow the first (left out of the lines).
+fn render_answer(answer: &mut Answer, width: usize, theme: &Theme) -> (Vec<Line<'static>>, usize) {
     let model = crate::sanitize::sanitize_line(&answer.model).into_owned();
     let mut head = vec![Span::styled(
         model,
@@ -290,13 +332,14 @@ fn render_answer(answer: &mut Answer, width: usize, theme: &Theme) -> Vec<Line<'
     }
     let mut lines = vec![clip_line(Line::from(head), width)];
     if answer.state == AnswerState::Streaming {
-        lines.extend(answer.body.lines(width, theme));
-    } else {
-        // The whole text once: block-wise streaming renders can differ in rare cases
-        // (see `stream.rs`), the final one is exact.
-        lines.extend(markdown::render(answer.body.source(), width, theme));
+        lines.extend(answer.body.live_lines(width, theme));
+        return (lines, answer.body.frozen_lines().len());
     }
-    lines
+    // The whole text once: block-wise streaming renders can differ in rare cases
+    // (see `stream.rs`), the final one is exact; the block cache is no longer needed.
+    answer.body.release_cache();
+    lines.extend(markdown::render(answer.body.source(), width, theme));
+    (lines, 0)
 }
 
 fn render_thinking(

@@ -21,7 +21,6 @@ use ratatui::text::Span;
 use syntect::easy::HighlightLines;
 use syntect::highlighting::{FontStyle, ThemeSet};
 use syntect::parsing::SyntaxSet;
-use syntect::util::LinesWithEndings;
 
 /// The pseudo syntect theme that maps highlighting to the 16 ANSI colours.
 pub const ANSI16: &str = "ansi16";
@@ -42,38 +41,74 @@ pub fn warm() {
     themes();
 }
 
-/// `code` highlighted as `lang` (a fence's info word: `rust`, `rs`, `py`, ...) with the
-/// syntect theme `theme`, one span list per line, each span patched onto `base`.
+/// One code block's highlighter: lines go in one at a time, in order, and syntect's parse
+/// state carries from each to the next, so a block streamed line by line is highlighted
+/// once per line and ends exactly as the whole block highlighted at once.
+pub struct LineHighlighter {
+    lines: HighlightLines<'static>,
+    ansi: bool,
+    base: Style,
+}
+
+impl std::fmt::Debug for LineHighlighter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LineHighlighter")
+            .field("ansi", &self.ansi)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LineHighlighter {
+    /// A highlighter for `lang` (a fence's info word: `rust`, `rs`, `py`, ...) with the
+    /// syntect theme `theme`, each span patched onto `base`; `None` for an unknown
+    /// language or theme.
+    pub fn new(lang: &str, theme: &str, base: Style) -> Option<Self> {
+        if lang.is_empty() {
+            return None;
+        }
+        let syntax = syntaxes().find_syntax_by_token(lang)?;
+        let ansi = theme == ANSI16;
+        let theme = themes()
+            .themes
+            .get(if ansi { "base16-ocean.dark" } else { theme })?;
+        Some(LineHighlighter {
+            lines: HighlightLines::new(syntax, theme),
+            ansi,
+            base,
+        })
+    }
+
+    /// The next line (without its newline) as spans; `None` if syntect fails on it.
+    pub fn line(&mut self, line: &str) -> Option<Vec<Span<'static>>> {
+        // The syntaxes are the newline variants: every line is fed with its newline, the
+        // last one of a block too, so a line highlights the same wherever it ends up.
+        let with_newline = format!("{line}\n");
+        let ranges = self.lines.highlight_line(&with_newline, syntaxes()).ok()?;
+        let (base, ansi) = (self.base, self.ansi);
+        Some(
+            ranges
+                .into_iter()
+                .filter_map(|(style, text)| {
+                    let text = text.trim_end_matches(['\n', '\r']);
+                    (!text.is_empty())
+                        .then(|| Span::styled(text.to_owned(), base.patch(convert(style, ansi))))
+                })
+                .collect(),
+        )
+    }
+}
+
+/// `code`'s lines (a trailing newline ends the last, it starts none) highlighted as
+/// [`LineHighlighter`] does them one by one.
 pub fn highlight(
     code: &str,
     lang: &str,
     theme: &str,
     base: Style,
 ) -> Option<Vec<Vec<Span<'static>>>> {
-    if lang.is_empty() {
-        return None;
-    }
-    let set = syntaxes();
-    let syntax = set.find_syntax_by_token(lang)?;
-    let ansi = theme == ANSI16;
-    let theme = themes()
-        .themes
-        .get(if ansi { "base16-ocean.dark" } else { theme })?;
-    let mut lines = HighlightLines::new(syntax, theme);
-    let mut out = Vec::new();
-    for line in LinesWithEndings::from(code) {
-        let ranges = lines.highlight_line(line, set).ok()?;
-        let spans = ranges
-            .into_iter()
-            .filter_map(|(style, text)| {
-                let text = text.trim_end_matches(['\n', '\r']);
-                (!text.is_empty())
-                    .then(|| Span::styled(text.to_owned(), base.patch(convert(style, ansi))))
-            })
-            .collect();
-        out.push(spans);
-    }
-    Some(out)
+    let mut lines = LineHighlighter::new(lang, theme, base)?;
+    let code = code.strip_suffix('\n').unwrap_or(code);
+    code.split('\n').map(|line| lines.line(line)).collect()
 }
 
 fn convert(s: syntect::highlighting::Style, ansi: bool) -> Style {

@@ -5,8 +5,9 @@
 //! decide each line's prefix (`│ ` for quotes, the bullet or number on an item's first line
 //! and matching indentation after it), an inline buffer of styled spans that is word-wrapped
 //! to the width left after the prefix when its block ends, and two blocks that are collected
-//! whole and laid out at their end: fenced code (highlighted, see [`crate::tui::render::highlight`],
-//! broken at the width rather than word-wrapped) and tables (see `table.rs`).
+//! whole and laid out at their end: fenced code (highlighted line by line,
+//! broken at the width rather than word-wrapped, see [`crate::tui::render::code`]) and
+//! tables (see `table.rs`).
 //!
 //! Invariants:
 //! - The input is sanitised ([`crate::sanitize::sanitize`]) and its tabs expanded before
@@ -26,10 +27,10 @@ use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, T
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use crate::tui::render::highlight;
+use crate::tui::render::code::{self, CodeLines};
 use crate::tui::render::table::TableBuf;
 use crate::tui::render::theme::{Role, Theme};
-use crate::tui::render::wrap::{expand_tabs, str_width, wrap_chars, wrap_words};
+use crate::tui::render::wrap::{expand_tabs, str_width, wrap_words};
 
 /// Renders a whole answer as markdown to lines at most `width` cells wide, assistant-text
 /// styled, its code blocks numbered.
@@ -438,30 +439,15 @@ impl<'t> Renderer<'t> {
             CodeHeaders::Unnumbered => Some(lang.to_owned()),
             CodeHeaders::Numbered => Some(format!("[{}] {lang}", self.code_blocks)),
         };
-        if let Some(header) = header {
-            let avail = self.width.saturating_sub(self.prefix_width()).max(1);
-            let header = crate::tui::render::wrap::truncate(&header, avail);
-            self.emit(vec![Span::styled(header, self.role(Role::Dim))]);
-        }
-        let base = self.role(Role::CodeBlock);
-        let text = code.text.strip_suffix('\n').unwrap_or(&code.text);
-        let lines = self
-            .theme
-            .syntect_theme()
-            .and_then(|t| highlight::highlight(text, &code.lang, t, base))
-            .unwrap_or_else(|| {
-                text.split('\n')
-                    .map(|l| vec![Span::styled(l.to_owned(), base)])
-                    .collect()
-            });
         let avail = self.width.saturating_sub(self.prefix_width()).max(1);
-        for line in lines {
-            for mut piece in wrap_chars(&line, avail) {
-                // Pad to the width so the background reads as one block.
-                let used: usize = piece.iter().map(|s| str_width(&s.content)).sum();
-                if used < avail {
-                    piece.push(Span::styled(" ".repeat(avail - used), base));
-                }
+        if let Some(header) = header {
+            let spans = code::header(&header, self.theme, avail);
+            self.emit(spans);
+        }
+        let text = code.text.strip_suffix('\n').unwrap_or(&code.text);
+        let mut lines = CodeLines::new(&code.lang, self.theme, avail);
+        for line in text.split('\n') {
+            for piece in lines.line(line) {
                 self.emit(piece);
             }
         }

@@ -61,15 +61,27 @@ struct Rendered {
     /// False until the cell is first rendered; `estimate` stands in for its height.
     valid: bool,
     estimate: usize,
+    /// The cell's own lines; the first `shared` of the cell's shared lines (a streaming
+    /// answer's frozen blocks, kept by the cell) come after the first of them.
     lines: Vec<Line<'static>>,
+    shared: usize,
 }
 
 impl Rendered {
     fn height(&self) -> usize {
         if self.valid {
-            self.lines.len()
+            self.lines.len() + self.shared
         } else {
             self.estimate
+        }
+    }
+
+    /// Line `i` of the render of `cell` (the cell it was made from, unchanged since).
+    fn line<'a>(&'a self, cell: &'a Cell, i: usize) -> Option<&'a Line<'static>> {
+        match i.checked_sub(1) {
+            None => self.lines.first(),
+            Some(j) if j < self.shared => cell.shared_lines().get(j),
+            Some(_) => self.lines.get(i - self.shared),
         }
     }
 }
@@ -257,12 +269,13 @@ impl Conversation {
     fn render_cell(&mut self, i: usize, theme: &Theme, key: Key) -> isize {
         let (cell, r) = (&mut self.cells[i], &mut self.rendered[i]);
         let old = r.height() as isize;
-        r.lines = cell.render(key.width, theme, key.options);
+        let render = cell.render_shared(key.width, theme, key.options);
+        (r.lines, r.shared) = (render.own, render.shared);
         r.revision = cell.revision;
         r.width = key.width;
         r.options = key.options;
         r.valid = true;
-        r.lines.len() as isize - old
+        r.height() as isize - old
     }
 
     /// Re-lays out stale cells outside the view, newest first, up to the frame's budget.
@@ -419,14 +432,14 @@ impl Conversation {
         let mut line = top.saturating_sub(self.offsets.get(cell).copied().unwrap_or(0));
         let mut row = 0;
         while row < rows && cell < self.rendered.len() {
-            let lines = &self.rendered[cell].lines;
-            if line >= lines.len() {
+            let rendered = &self.rendered[cell];
+            let Some(text) = rendered.line(&self.cells[cell], line) else {
                 cell += 1;
                 line = 0;
                 continue;
-            }
+            };
             let y = area.y + row as u16;
-            buf.set_line(area.x, y, &lines[line], area.width);
+            buf.set_line(area.x, y, text, area.width);
             if self.highlight.is_some() && self.highlight == self.cells.get(cell).map(|c| c.id) {
                 let row = Rect::new(area.x, y, area.width, 1);
                 buf.set_style(row, theme.style(Role::Selection));

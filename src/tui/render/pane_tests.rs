@@ -113,7 +113,7 @@ fn a_width_change_renders_again_and_keeps_offsets_consistent() {
     let wide = pane.total_lines();
     pane.prepare(20, 50, &theme(), RenderOptions::default());
     assert!(pane.total_lines() > wide);
-    let sum: usize = pane.rendered.iter().map(|r| r.lines.len()).sum();
+    let sum: usize = pane.rendered.iter().map(|r| r.height()).sum();
     assert_eq!(pane.total_lines(), sum);
 }
 
@@ -175,7 +175,7 @@ fn a_resize_of_a_long_conversation_lays_out_the_view_first_and_the_rest_over_fra
         assert!(frames < 100, "the re-layout never ends");
     }
     assert!(pane.rendered.iter().all(|r| r.width == 60));
-    let sum: usize = pane.rendered.iter().map(|r| r.lines.len()).sum();
+    let sum: usize = pane.rendered.iter().map(|r| r.height()).sum();
     assert_eq!(pane.total_lines(), sum);
     assert!(!pane.is_following());
     assert_ne!(
@@ -227,7 +227,7 @@ fn a_long_session_in_a_fresh_pane_shows_its_end_first_and_lays_out_the_rest_over
     assert!(screen(&pane, 60, 10)[0].starts_with("ℹ cell 0 word"));
     settle(&mut pane, 60, 10, opts);
     assert!(pane.rendered.iter().all(|r| r.valid && r.width == 60));
-    let sum: usize = pane.rendered.iter().map(|r| r.lines.len()).sum();
+    let sum: usize = pane.rendered.iter().map(|r| r.height()).sum();
     assert_eq!(pane.total_lines(), sum);
     assert_eq!(pane.top(), 0, "the view stayed at the top");
 }

@@ -9,12 +9,20 @@
 //!   text on every delta, which is cheap; it becomes markdown once its newline arrives.
 //!
 //! So a delta without a newline costs one line's wrap, and a newline costs one block's
-//! render, however long the message. Rendering blocks apart can differ from rendering the
+//! render, however long the message. Two blocks cost less still: an active part that is
+//! a lone code fence is laid out line by line as its lines commit
+//! ([`crate::tui::render::code::LiveFence`], syntect's state carried from line to line), so
+//! each code line is highlighted once; and when a block freezes, its active render is
+//! kept as its frozen lines instead of being rendered again. The frozen lines are lent to
+//! the caller ([`StreamingMarkdown::frozen_lines`]) rather than copied into each frame's
+//! lines ([`StreamingMarkdown::live_lines`] is the rest), so a frame costs the live part
+//! however long the answer. Rendering blocks apart can differ from rendering the
 //! whole text in rare cases (link reference definitions used before they appear); the
 //! caller renders the whole text once with [`crate::tui::render::markdown::render`] when the turn ends.
 
 use ratatui::text::{Line, Span};
 
+use crate::tui::render::code::LiveFence;
 use crate::tui::render::markdown::render_unnumbered as render;
 use crate::tui::render::theme::{Role, Theme};
 use crate::tui::render::wrap::{expand_tabs, wrap_chars, wrap_words};
@@ -34,8 +42,13 @@ pub struct StreamingMarkdown {
     /// Render of `source[..frozen_rendered]` at `cache_width`, block by block.
     frozen_lines: Vec<Line<'static>>,
     frozen_rendered: usize,
-    /// Render of the active part at `cache_width`; `None` when stale.
+    /// Render of the active part at `cache_width`; `None` when stale, or when the active
+    /// part is a lone code fence rendered line by line in `fence`.
     active_lines: Option<Vec<Line<'static>>>,
+    /// Where the text `active_lines` was rendered from ended (it starts at `frozen_len`).
+    active_end: usize,
+    /// The active part as a code fence, each committed line highlighted once.
+    fence: Option<Box<LiveFence>>,
     cache_width: usize,
 }
 
@@ -86,20 +99,84 @@ impl StreamingMarkdown {
         if let Some(boundary) = self.pending_boundary.take() {
             // A new unindented block after a blank line: what came before is final.
             if indent == 0 && boundary > self.frozen_len {
-                self.frozen_len = boundary;
-                self.active_lines = None;
+                self.freeze(boundary);
             }
         }
         self.in_fence = fence;
     }
 
-    /// The rendered lines of the committed text (everything up to the last newline).
-    pub fn committed(&mut self, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    /// Everything before `boundary` is final. The active part's render becomes frozen
+    /// lines as it is when it covers exactly that text (blank lines aside), so a block is
+    /// not rendered (nor its code highlighted) again when it freezes.
+    fn freeze(&mut self, boundary: usize) {
+        let kept = self.frozen_rendered == self.frozen_len && self.cache_width > 0;
+        let fence = self
+            .fence
+            .take()
+            .filter(|f| kept && f.start == self.frozen_len && f.width == self.cache_width);
+        let lines = match (fence, self.active_lines.take()) {
+            (Some(mut fence), _) => {
+                let whole = fence.advance(&self.source[fence.start..boundary])
+                    && fence.start + fence.done() == boundary
+                    && fence.lines().is_some();
+                whole.then(|| fence.into_lines())
+            }
+            (None, Some(active)) if kept => {
+                let since = self.source.get(self.active_end..boundary).unwrap_or("x");
+                since.trim().is_empty().then_some(active)
+            }
+            _ => None,
+        };
+        if let Some(lines) = lines {
+            append_block(&mut self.frozen_lines, lines);
+            self.frozen_rendered = boundary;
+        }
+        self.frozen_len = boundary;
+    }
+
+    /// Brings the live fence up to the committed text. False when the active part is not
+    /// a lone code fence with a code line (then it is rendered as markdown).
+    fn advance_fence(&mut self, width: usize, theme: &Theme) -> bool {
+        let (start, end) = (self.frozen_len, self.committed_len);
+        let text = &self.source[start..end];
+        let current = self
+            .fence
+            .as_ref()
+            .is_some_and(|f| f.start == start && f.width == width);
+        if !current {
+            self.fence = LiveFence::open(text, start, width, theme).map(Box::new);
+        }
+        let Some(fence) = &mut self.fence else {
+            return false;
+        };
+        if !fence.advance(text) {
+            self.fence = None;
+            return false;
+        }
+        fence.lines().is_some()
+    }
+
+    /// The active part's lines, as of the last [`refresh`](Self::refresh).
+    fn active(&self) -> &[Line<'static>] {
+        match &self.active_lines {
+            Some(lines) => lines,
+            None => self
+                .fence
+                .as_ref()
+                .and_then(|f| f.lines())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Brings the caches up to date for `width`: newly frozen blocks rendered and kept,
+    /// the active part rendered if it changed.
+    fn refresh(&mut self, width: usize, theme: &Theme) {
         let width = width.max(1);
         if self.cache_width != width {
             self.frozen_lines.clear();
             self.frozen_rendered = 0;
             self.active_lines = None;
+            self.fence = None;
             self.cache_width = width;
         }
         if self.frozen_rendered < self.frozen_len {
@@ -112,15 +189,40 @@ impl StreamingMarkdown {
             append_block(&mut self.frozen_lines, more);
             self.frozen_rendered = self.frozen_len;
         }
-        let active = self.active_lines.get_or_insert_with(|| {
-            render(
+        if self.active_lines.is_none() && !self.advance_fence(width, theme) {
+            let active = render(
                 &self.source[self.frozen_len..self.committed_len],
                 width,
                 theme,
-            )
-        });
+            );
+            self.active_lines = Some(active);
+            self.active_end = self.committed_len;
+        }
+    }
+
+    /// The rendered lines of the frozen blocks, as of the last [`live_lines`] (or
+    /// [`lines`]) call: final, so a caller may show them without copying.
+    ///
+    /// [`live_lines`]: Self::live_lines
+    /// [`lines`]: Self::lines
+    pub fn frozen_lines(&self) -> &[Line<'static>] {
+        &self.frozen_lines
+    }
+
+    /// Drops the rendered caches (the text stays): for an answer that is no longer drawn
+    /// block by block. A later call renders again from the text.
+    pub fn release_cache(&mut self) {
+        self.frozen_lines = Vec::new();
+        self.frozen_rendered = 0;
+        self.active_lines = None;
+        self.fence = None;
+    }
+
+    /// The rendered lines of the committed text (everything up to the last newline).
+    pub fn committed(&mut self, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+        self.refresh(width, theme);
         let mut lines = self.frozen_lines.clone();
-        append_block(&mut lines, active.clone());
+        append_block(&mut lines, self.active().to_vec());
         lines
     }
 
@@ -144,17 +246,34 @@ impl StreamingMarkdown {
         wrap(&[span], width).into_iter().map(Line::from).collect()
     }
 
-    /// Everything: committed lines, then the tail.
-    pub fn lines(&mut self, width: usize, theme: &Theme) -> Vec<Line<'static>> {
-        let mut lines = self.committed(width, theme);
+    /// What follows [`frozen_lines`](Self::frozen_lines) at `width`: the active part (after
+    /// a blank line when both have lines), then the tail. Costs the active block and the
+    /// tail, however long the frozen text: this is what a frame renders while streaming.
+    pub fn live_lines(&mut self, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+        self.refresh(width, theme);
+        let active = self.active();
+        let mut lines = Vec::with_capacity(active.len() + 2);
+        if !self.frozen_lines.is_empty() && !active.is_empty() {
+            lines.push(Line::default());
+        }
+        lines.extend_from_slice(active);
+        let committed_empty = self.frozen_lines.is_empty() && active.is_empty();
         let tail = self.tail(width, theme);
         // A tail after a blank line starts a new block: keep the gap it will have once
         // its newline arrives, so the text does not jump.
         let new_block = self.source[..self.committed_len].ends_with("\n\n");
-        if new_block && !self.in_fence && !tail.is_empty() && !lines.is_empty() {
+        if new_block && !self.in_fence && !tail.is_empty() && !committed_empty {
             lines.push(Line::default());
         }
         lines.extend(tail);
+        lines
+    }
+
+    /// Everything: committed lines, then the tail.
+    pub fn lines(&mut self, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+        let live = self.live_lines(width, theme);
+        let mut lines = self.frozen_lines.clone();
+        lines.extend(live);
         lines
     }
 }

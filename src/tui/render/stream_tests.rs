@@ -68,3 +68,40 @@ fn a_code_tail_keeps_its_indentation() {
     p.push("  indented prose");
     assert_eq!(plain(&p.tail(80, &theme)), "  indented prose".trim_start());
 }
+
+#[test]
+fn a_streaming_fence_is_highlighted_line_by_line_and_kept_when_it_freezes() {
+    let theme = dark();
+    let mut s = StreamingMarkdown::new();
+    s.push("Intro.\n\n```rust\nfn a() {}\n");
+    s.lines(40, &theme);
+    // The fence is the active part, laid out by the live fence, not as markdown.
+    assert!(s.fence.as_ref().is_some_and(|f| f.lines().is_some()));
+    assert!(s.active_lines.is_none());
+    s.push("let b = 2;\n```\n\nAfter");
+    s.lines(40, &theme);
+    s.push(" it.\n");
+    // Frozen without rendering again: the fence's lines were kept as they were.
+    assert_eq!(
+        s.frozen_len,
+        "Intro.\n\n```rust\nfn a() {}\nlet b = 2;\n```\n\n".len()
+    );
+    assert_eq!(s.frozen_rendered, s.frozen_len);
+    let text = s.source().to_owned();
+    assert_eq!(s.lines(40, &theme), render(&text, 40, &theme));
+}
+
+#[test]
+fn a_paragraph_render_is_kept_when_it_freezes() {
+    let theme = dark();
+    let mut s = StreamingMarkdown::new();
+    s.push("A *first* paragraph.\n");
+    s.lines(40, &theme);
+    // The blank line and the next block arrive in one delta: still kept.
+    s.push("\n\nNext.\n");
+    assert_eq!(s.frozen_rendered, s.frozen_len);
+    assert_eq!(
+        s.lines(40, &theme),
+        render("A *first* paragraph.\n\n\nNext.\n", 40, &theme)
+    );
+}

@@ -79,6 +79,14 @@ impl FrameScheduler {
         })
     }
 
+    /// Whether a frame is pending within one minimum interval: what arrives meanwhile is
+    /// shown by that frame at the earliest, so it may wait for it (the loop batches engine
+    /// updates this way: one wake-up per frame, not one per delta).
+    pub fn imminent(&self, now: Instant) -> bool {
+        self.deadline()
+            .is_some_and(|at| at <= now + self.min_interval)
+    }
+
     /// Resolves when a frame is due and returns its time; the caller draws then. Pending
     /// requests are consumed. Never resolves while idle.
     pub async fn next_frame(&mut self) -> Instant {
@@ -162,6 +170,24 @@ mod tests {
             gap >= MIN_FRAME_INTERVAL && gap <= Duration::from_millis(17),
             "{gap:?}"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn only_a_frame_due_within_the_interval_is_imminent() {
+        let mut s = FrameScheduler::new();
+        assert!(!s.imminent(Instant::now()));
+        s.request_in(Duration::from_secs(1));
+        assert!(
+            !s.imminent(Instant::now()),
+            "a countdown's tick is not imminent"
+        );
+        s.request();
+        assert!(s.imminent(Instant::now()));
+        frame_within_an_hour(&mut s).await.unwrap();
+        assert!(!s.imminent(Instant::now()));
+        // Right after a frame the next is held back by the cap: still imminent.
+        s.request();
+        assert!(s.imminent(Instant::now()));
     }
 
     #[tokio::test(start_paused = true)]

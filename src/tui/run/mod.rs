@@ -7,7 +7,9 @@
 //! frames. The input branch wins every turn while input is queued and the update branch
 //! drains its channel, so all queued events are handled before a frame is drawn. Nothing is drawn in those branches: a
 //! branch only *requests* a frame, and the [`FrameScheduler`] coalesces requests into at
-//! most 60 draws a second, and none at all while nothing changes.
+//! most 60 draws a second, and none at all while nothing changes. While a frame is
+//! imminent the update branch is off: the frame drains the channel before drawing, so a
+//! fast stream wakes the loop about once a frame instead of once a delta.
 //!
 //! No branch can starve the others: after [`INPUT_STREAK`] terminal events in a row the
 //! input branch sits out until another branch has had its turn (or none was ready), so a
@@ -39,6 +41,7 @@ pub mod ending;
 pub mod extract_task;
 pub mod frame;
 pub mod mcp;
+pub mod scroll_backend;
 pub mod store;
 pub mod terminal;
 pub(in crate::tui) mod terminal_input;
@@ -214,7 +217,11 @@ async fn event_loop(
                 share.yielded();
                 frames.request();
             }
-            update = io.engine.updates.recv(), if engine_alive => {
+            // While a frame is imminent, updates wait for it: it takes them all at once
+            // (`on_frame`), so a stream of deltas wakes the loop once a frame, not once
+            // a delta.
+            update = io.engine.updates.recv(),
+                if engine_alive && !frames.imminent(Instant::now()) => {
                 share.yielded();
                 engine_alive = on_updates(app, io.engine, update);
                 frames.request();
@@ -235,6 +242,9 @@ async fn event_loop(
             }
             now = frames.next_frame() => {
                 share.yielded();
+                if engine_alive {
+                    drain_updates(app, io.engine, now);
+                }
                 if let Err(e) = on_frame(app, session, &mut frames, now) {
                     return gone_or(e);
                 }
@@ -272,10 +282,15 @@ fn on_updates(app: &mut App, engine: &mut EngineHandle, first: Option<Update>) -
     };
     let now = Instant::now();
     app.on_update(update, now);
+    drain_updates(app, engine, now);
+    true
+}
+
+/// Applies every update already queued (a stopped engine is noticed by the update branch).
+fn drain_updates(app: &mut App, engine: &mut EngineHandle, now: Instant) {
     while let Ok(update) = engine.updates.try_recv() {
         app.on_update(update, now);
     }
-    true
 }
 
 /// A frame is due: the clock's effects, then the draw (and another frame if layout work
@@ -397,20 +412,18 @@ fn refresh_spend(app: &mut App) {
 /// half a frame (others ignore the sequences). Returns whether layout work remains for
 /// another frame.
 fn draw(session: &mut TerminalSession, app: &mut App) -> io::Result<bool> {
-    let size = session.terminal().size()?;
+    let size = session.backend().size()?;
     let more = app.prepare(Rect::new(0, 0, size.width, size.height));
-    let terminal = session.terminal();
-    queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
-    let drawn = terminal
-        .draw(|frame| {
-            let area = frame.area();
-            if let Some(cursor) = app.render(area, frame.buffer_mut()) {
-                frame.set_cursor_position(cursor);
-            }
-        })
-        .map(|_| more);
+    let backend = session.backend();
+    // The conversation's rows scroll together while it follows an answer (see
+    // `scroll_backend`); overlays drawn over it only make the guess miss, never wrong.
+    backend.set_region(app.conversation_area());
+    queue!(backend, BeginSynchronizedUpdate)?;
+    let drawn = backend
+        .draw_frame(|area, buf| app.render(area, buf))
+        .map(|()| more);
     // Ended even when the draw failed, so the terminal is not left holding its output.
-    execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
+    execute!(backend, EndSynchronizedUpdate)?;
     drawn
 }
 

@@ -52,7 +52,7 @@
 //! with EIO; `restore` ignores errors, so quitting still completes. Suspending on Ctrl+Z
 //! would be `restore`, raise SIGTSTP, then enter again; it is not offered yet.
 
-use std::io::{self, Stdout, Write};
+use std::io::{self, BufWriter, Stdout, Write};
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use crossterm::cursor::Show;
@@ -66,8 +66,8 @@ use crossterm::terminal::{
     Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode,
     enable_raw_mode, supports_keyboard_enhancement,
 };
-use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
+
+use crate::tui::run::scroll_backend::ScrollingBackend;
 
 /// One bit per mode in the process-wide set; see the module docs.
 const RAW: u8 = 1 << 0;
@@ -89,9 +89,21 @@ const KEYBOARD_FLAGS: KeyboardEnhancementFlags =
 /// What is switched on right now. See the module docs for why this is a global.
 static ACTIVE: AtomicU8 = AtomicU8::new(0);
 
+/// What the TUI draws through: frames written as differences with scrolling moves (see
+/// [`ScrollingBackend`]) over a buffered stdout (a frame is one write, flushed at its end,
+/// not a write per kilobyte).
+pub type Backend = ScrollingBackend<BufWriter<Stdout>>;
+
+/// The buffer for a frame's bytes: a whole 160x50 screen with its styles fits.
+const FRAME_BUFFER: usize = 64 * 1024;
+
+fn backend() -> Backend {
+    ScrollingBackend::new(BufWriter::with_capacity(FRAME_BUFFER, io::stdout()))
+}
+
 /// The terminal in full-screen mode, restored when dropped.
 pub struct TerminalSession {
-    terminal: Terminal<CrosstermBackend<Stdout>>,
+    backend: Backend,
     mouse: bool,
     keyboard_enhanced: bool,
 }
@@ -131,12 +143,12 @@ impl TerminalSession {
         let mut stdout = io::stdout();
         write_enter(&mut stdout, modes)?;
         stdout.flush()?;
-        let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-        // Some terminals keep the alternate screen's old content; ratatui's first frame only
-        // draws cells that differ from a blank buffer, so start from a truly blank screen.
-        terminal.clear()?;
+        let mut backend = backend();
+        // Some terminals keep the alternate screen's old content; the first frame only
+        // draws cells that differ from a blank screen, so start from a truly blank one.
+        backend.clear()?;
         Ok(TerminalSession {
-            terminal,
+            backend,
             mouse: mouse_capture,
             keyboard_enhanced,
         })
@@ -164,18 +176,17 @@ impl TerminalSession {
         }
         let mut stdout = io::stdout();
         write_enter(&mut stdout, modes)?;
-        // Not `Terminal::clear`: it asks the terminal where the cursor is, and the answer
-        // would race the key reader starting again. A new `Terminal` has a blank previous
-        // buffer, so its first frame draws every cell onto the cleared screen.
+        // A new backend takes the screen to be blank, so its first frame draws every cell
+        // onto the cleared screen.
         queue!(stdout, Clear(ClearType::All))?;
         stdout.flush()?;
-        self.terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+        self.backend = backend();
         Ok(())
     }
 
-    /// The ratatui terminal to draw on.
-    pub fn terminal(&mut self) -> &mut Terminal<CrosstermBackend<Stdout>> {
-        &mut self.terminal
+    /// What frames are drawn through.
+    pub fn backend(&mut self) -> &mut Backend {
+        &mut self.backend
     }
 
     /// Turns mouse capture on (wheel scrolling in the app) or off (the terminal's own text
@@ -184,7 +195,7 @@ impl TerminalSession {
         if on == self.mouse || self.is_restored() {
             return Ok(());
         }
-        let out = self.terminal.backend_mut();
+        let out = &mut self.backend;
         if on {
             ACTIVE.fetch_or(MOUSE, Ordering::SeqCst);
             write_on(out, MOUSE)?;
@@ -214,7 +225,7 @@ impl TerminalSession {
     /// no command for (OSC 52 clipboard, see [`crate::tui::run::clipboard`]). The bytes must not move
     /// the cursor or print anything, or ratatui's idea of the screen goes stale.
     pub fn write_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
-        let out = self.terminal.backend_mut();
+        let out = &mut self.backend;
         out.write_all(bytes)?;
         out.flush()
     }

@@ -88,6 +88,7 @@ impl App {
         let areas = layout(self, screen);
         self.screen.sidebar_area = areas.and_then(|a| a.sidebar);
         self.attach.chips_area = areas.map(|a| a.chips);
+        self.screen.conversation_area = areas.map(|a| a.conversation);
         if let Some(areas) = areas {
             let (w, h) = (areas.conversation.width, areas.conversation.height);
             let options = self.screen.render_options;
@@ -98,6 +99,11 @@ impl App {
         self.help.rows = usize::from(screen.height.saturating_sub(2));
         self.help.width = screen.width;
         more
+    }
+
+    /// Where the conversation is on the screen last prepared for.
+    pub fn conversation_area(&self) -> Option<Rect> {
+        self.screen.conversation_area
     }
 
     /// Draws the whole screen. Returns where the terminal cursor should be, if shown.

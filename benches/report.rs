@@ -84,6 +84,12 @@ const ROWS: &[Row] = &[
         "ms",
         Below(50.0),
     ),
+    optional(
+        "start-up to first frame, 3 MCP servers (one slow)",
+        Ms("binary/startup_to_first_frame_3_mcp_servers"),
+        "ms",
+        Below(50.0),
+    ),
     row(
         "idle 3 s after start-up: frames",
         Figure(IDLE, "frames"),

@@ -58,7 +58,8 @@ fn number(n: f64) -> String {
     }
 }
 
-/// Whether a call in `state` may still run (so its server going away matters to it).
+/// Whether a call in `state` may still run: its server going away matters to it, and a
+/// turn cut short leaves it interrupted (`ToolPanel::turn_ended`).
 pub fn is_open(state: &ToolState) -> bool {
     matches!(
         state,

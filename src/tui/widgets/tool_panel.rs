@@ -300,15 +300,7 @@ impl ToolPanel {
     /// The turn ended. A call it left unfinished is marked interrupted when the turn was
     /// cut short (Esc, an error) or its input never completed.
     pub fn turn_ended(&mut self, cut_short: bool) {
-        let unfinished = matches!(
-            self.state,
-            ToolState::Streaming
-                | ToolState::InputComplete
-                | ToolState::Validating
-                | ToolState::AwaitingApproval
-                | ToolState::Answered(_)
-                | ToolState::Running { .. }
-        );
+        let unfinished = crate::tui::widgets::mcp_panel::is_open(&self.state);
         if self.state == ToolState::Streaming || (cut_short && unfinished) {
             self.state = ToolState::Interrupted;
         }

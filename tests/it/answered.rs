@@ -11,7 +11,7 @@ use chatterm::api::{Auth, Client, ClientOptions, MessageResponse, StopReason, St
 use chatterm::config::{Config, RefusalFallbacks};
 use chatterm::cost::Pricing;
 use chatterm::cost::answered::thinking_tokens;
-use chatterm::engine::{Engine, EngineHandle, RequestEnd, Update};
+use chatterm::engine::{Engine, EngineHandle, Update};
 use chatterm::mock::{MockServer, Reply, Script, Step};
 use chatterm::stream::Accumulator;
 use serde_json::{Value, json};
@@ -121,16 +121,6 @@ fn engine(server: &MockServer, config: &Config) -> EngineHandle {
     Engine::new(Client::new(o).unwrap(), config, Pricing::embedded()).spawn()
 }
 
-fn ended(updates: &[Update]) -> Vec<&RequestEnd> {
-    updates
-        .iter()
-        .filter_map(|u| match u {
-            Update::RequestEnded { request, .. } => Some(request),
-            _ => None,
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn an_answer_is_labelled_and_priced_by_the_model_that_answered() {
     let server = MockServer::start().await.unwrap();
@@ -146,7 +136,7 @@ async fn an_answer_is_labelled_and_priced_by_the_model_that_answered() {
             .iter()
             .any(|u| matches!(u, Update::Answering { model, .. } if model == "claude-opus-4-7"))
     );
-    let end = ended(&updates);
+    let end = request_ends(&updates);
     assert_eq!(end.len(), 1);
     assert_eq!(end[0].model, "claude-opus-4-7");
     let usage = end[0].usage.as_ref().unwrap();
@@ -189,7 +179,7 @@ async fn a_server_side_fallback_is_shown_and_each_hop_priced_at_its_model() {
         _ => None,
     });
     assert_eq!(hop.map(|h| h.to), Some("claude-haiku-4-5".to_owned()));
-    let end = ended(&updates);
+    let end = request_ends(&updates);
     let usage = end[0].usage.as_ref().unwrap();
     let pricing = Pricing::embedded();
     let whole_at_opus = pricing.cost("claude-opus-4-7", usage).unwrap();

@@ -96,16 +96,8 @@ async fn the_mock_refuses_a_bad_image_as_the_api_does() {
             {"type": "text", "text": "hi"}
         ]}]
     });
-    let response = reqwest::Client::new()
-        .post(format!("{}/v1/messages", server.url()))
-        .header("x-api-key", "k")
-        .header("anthropic-version", "2023-06-01")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 400);
-    let text = response.text().await.unwrap();
+    let (status, text) = post_messages(&server, &body).await;
+    assert_eq!(status, 400);
     assert!(
         text.contains("messages.0.content.0.source.data: invalid base64 data"),
         "{text}"

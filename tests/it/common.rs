@@ -7,7 +7,7 @@ use std::time::Duration;
 use chatterm::api::{Auth, Client, ClientOptions, DeltaUsage, StopReason, Usage};
 use chatterm::config::{Config, Tier};
 use chatterm::cost::Pricing;
-use chatterm::engine::{Command, Engine, EngineHandle, Update};
+use chatterm::engine::{Command, Engine, EngineHandle, RequestEnd, Update};
 use chatterm::mock::{MockServer, RecordedRequest, Reply, Script, Step};
 use serde_json::Value;
 
@@ -207,4 +207,30 @@ pub fn text_of(message: &chatterm::store::StoredMessage) -> String {
             _ => None,
         })
         .collect()
+}
+
+/// The `RequestEnded` reports among `updates`, in order.
+pub fn request_ends(updates: &[Update]) -> Vec<&RequestEnd> {
+    updates
+        .iter()
+        .filter_map(|u| match u {
+            Update::RequestEnded { request, .. } => Some(request),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Posts `body` to the mock's Messages endpoint as a client would (a test key), for the
+/// tests of its API validation: the status and the response's text.
+pub async fn post_messages(server: &MockServer, body: &Value) -> (u16, String) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/messages", server.url()))
+        .header("x-api-key", "sk-test")
+        .header("anthropic-version", "2023-06-01")
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap_or_default())
 }

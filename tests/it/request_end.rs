@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chatterm::config::{Config, Tier};
 use chatterm::cost::day::now_ms;
-use chatterm::cost::{Ledger, LedgerEntry, MemoryLedger, Outcome, Pricing, RequestEnd};
+use chatterm::cost::{Ledger, LedgerEntry, MemoryLedger, Outcome, Pricing};
 use chatterm::engine::{Command, Engine, EngineHandle, Update};
 use chatterm::mock::{MockServer, Script, Step};
 
@@ -21,16 +21,6 @@ fn engine(server: &MockServer, ledger: Arc<MemoryLedger>) -> EngineHandle {
     Engine::new(client_for(server, &config), &config, Pricing::embedded())
         .with_ledger(ledger)
         .spawn()
-}
-
-fn ends(updates: &[Update]) -> Vec<&RequestEnd> {
-    updates
-        .iter()
-        .filter_map(|u| match u {
-            Update::RequestEnded { request, .. } => Some(request),
-            _ => None,
-        })
-        .collect()
 }
 
 #[tokio::test]
@@ -60,7 +50,7 @@ async fn a_request_ends_with_its_tier_cost_and_todays_spend() {
         })
         .collect();
     assert_eq!(connected, [(SONNET, Some(Tier::Balanced))]);
-    let [end] = ends(&updates)[..] else {
+    let [end] = request_ends(&updates)[..] else {
         panic!("one request ends: {updates:#?}")
     };
     assert_eq!(end.outcome, Outcome::Answered);
@@ -102,7 +92,7 @@ async fn an_interrupted_request_estimates_its_output_from_the_streamed_text() {
         (*streamed.borrow() == text).then_some(Command::Cancel)
     })
     .await;
-    let [end] = ends(&updates)[..] else {
+    let [end] = request_ends(&updates)[..] else {
         panic!("one request ends: {updates:#?}")
     };
     assert_eq!(end.outcome, Outcome::Interrupted);
@@ -152,5 +142,5 @@ async fn block_ids_stay_unique_across_tool_rounds() {
         !second.is_empty() && second.iter().all(|&i| i == 2),
         "{second:?}"
     );
-    assert_eq!(ends(&updates).len(), 2);
+    assert_eq!(request_ends(&updates).len(), 2);
 }

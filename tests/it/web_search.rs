@@ -132,16 +132,8 @@ async fn the_mock_rejects_a_changed_server_block_like_the_api() {
             {"role": "user", "content": "more"}
         ]
     });
-    let response = reqwest::Client::new()
-        .post(format!("{}/v1/messages", server.url()))
-        .header("x-api-key", "sk-test")
-        .header("anthropic-version", "2023-06-01")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 400);
-    let text = response.text().await.unwrap();
+    let (status, text) = post_messages(&server, &body).await;
+    assert_eq!(status, 400);
     assert!(text.contains("encrypted_content"), "{text}");
 }
 

@@ -134,6 +134,23 @@ fn read_terminal(mut master: File, watch: Vec<u8>, screen: Arc<(Mutex<Screen>, C
 }
 
 /// Starts `chatterm` as `launch` says on a fresh pty. Returns it and when it started.
+/// The command that runs `exe`: itself, or under `CHATTERM_BENCH_WRAPPER` (a command and
+/// its arguments, split at spaces: `heaptrack -o /tmp/ht`, `perf record -g --`) to profile
+/// the binary the way a bench runs it. Figures taken through a wrapper measure the wrapper
+/// too (its process tree, its memory): use them for where the time goes, not for budgets.
+fn wrapped(exe: &str) -> Command {
+    let wrapper = std::env::var("CHATTERM_BENCH_WRAPPER").unwrap_or_default();
+    let mut words = wrapper.split_whitespace();
+    match words.next() {
+        Some(program) => {
+            let mut command = Command::new(program);
+            command.args(words).arg(exe);
+            command
+        }
+        None => Command::new(exe),
+    }
+}
+
 pub fn spawn(home: &Path, launch: &Launch) -> (Running, Instant) {
     let size = Winsize {
         ws_row: launch.size.1,
@@ -145,7 +162,7 @@ pub fn spawn(home: &Path, launch: &Launch) -> (Running, Instant) {
     let master = File::from(pty.master);
     let input = master.try_clone().unwrap();
     let stdio = || Stdio::from(pty.slave.try_clone().unwrap());
-    let mut command = Command::new(env!("CARGO_BIN_EXE_chatterm"));
+    let mut command = wrapped(env!("CARGO_BIN_EXE_chatterm"));
     command
         .args(launch.args)
         .env_clear()

@@ -258,16 +258,25 @@ impl App {
         if self.help.shown {
             return None;
         }
+        // The countdowns first: whether the sidebar shows them lays the whole sidebar out,
+        // and this runs after every event (many a frame while an answer streams).
         let cache = self
-            .sidebar_shows(Section::Cache)
-            .then(|| self.cost.account.cache()?.remaining(now.into_std()))
-            .flatten();
+            .cost
+            .account
+            .cache()
+            .and_then(|cache| cache.remaining(now.into_std()));
         // The rate-limit countdown, and the frame that turns its figures stale.
         let limits = self
-            .sidebar_shows(Section::Limits)
-            .then(|| self.cost.limits_reset_at?.checked_duration_since(now))
-            .flatten()
+            .cost
+            .limits_reset_at
+            .and_then(|at| at.checked_duration_since(now))
             .filter(|left| !left.is_zero());
+        if cache.is_none() && limits.is_none() {
+            return None;
+        }
+        let shown = self.sidebar_sections();
+        let cache = cache.filter(|_| shown.contains(&Section::Cache));
+        let limits = limits.filter(|_| shown.contains(&Section::Limits));
         let next = |left: Duration| {
             // The figure is whole seconds rounded up: it changes as `left` crosses a second.
             let into_second = left - Duration::from_secs(left.as_secs());

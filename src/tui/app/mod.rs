@@ -232,6 +232,8 @@ pub(super) struct Screen {
     pub sidebar: bool,
     /// Where the sidebar was in the last frame; `None` when it was not shown.
     pub sidebar_area: Option<ratatui::layout::Rect>,
+    /// The sections it showed then (drawing records them: the draw borrows the app).
+    pub sidebar_shown: std::cell::RefCell<Vec<crate::tui::widgets::sidebar::Section>>,
     /// Where the conversation was in the last frame (the rows that scroll together).
     pub conversation_area: Option<ratatui::layout::Rect>,
     pub render_options: RenderOptions,
@@ -296,6 +298,7 @@ impl App {
             screen: Screen {
                 sidebar: options.sidebar,
                 sidebar_area: None,
+                sidebar_shown: std::cell::RefCell::default(),
                 conversation_area: None,
                 render_options: RenderOptions::default(),
                 mouse_capture: options.mouse_capture,

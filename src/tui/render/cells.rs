@@ -337,8 +337,15 @@ fn render_answer(answer: &mut Answer, width: usize, theme: &Theme) -> (Vec<Line<
     }
     // The whole text once: block-wise streaming renders can differ in rare cases
     // (see `stream.rs`), the final one is exact; the block cache is no longer needed.
+    // Its code blocks keep the highlighting they streamed with (`code.rs`).
+    let memo = answer.body.take_code_memo();
     answer.body.release_cache();
-    lines.extend(markdown::render(answer.body.source(), width, theme));
+    lines.extend(markdown::render_with_memo(
+        answer.body.source(),
+        width,
+        theme,
+        &memo,
+    ));
     (lines, 0)
 }
 

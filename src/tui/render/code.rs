@@ -7,6 +7,15 @@
 //! open fence is highlighted once per line while it streams and both end on the same
 //! lines. Lines come in sanitised and tab-expanded (the markdown renderer does it for the
 //! whole text; the live fence per line).
+//!
+//! A streamed block is rendered twice: line by line while it streams, then once more in
+//! the whole answer's final render. The live fence keeps what each line highlighted to
+//! (style runs, not text) and hands it to a [`CodeMemo`] when it closes; the final render
+//! looks a block up by its language, theme and exact text and lays the runs out again
+//! instead of running syntect a second time. A block it has no runs for (an answer
+//! rendered whole from the store, a fence abandoned mid-stream) is highlighted as usual.
+
+use std::collections::HashMap;
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -14,6 +23,48 @@ use ratatui::text::{Line, Span};
 use crate::tui::render::highlight::LineHighlighter;
 use crate::tui::render::theme::{Role, Theme};
 use crate::tui::render::wrap::{expand_tabs, str_width, truncate, wrap_chars};
+
+/// A line's highlighting, width-independent: each span's style and byte length, in order.
+type Runs = Vec<(Style, usize)>;
+
+/// What identifies a block's highlighting: its language, the syntect theme and base
+/// style it was highlighted with, and its exact text (lines joined by `\n`).
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct MemoKey {
+    lang: String,
+    syntect: Option<String>,
+    base: Style,
+    text: String,
+}
+
+/// Highlighted code blocks kept for another render of the same text. See the module docs.
+#[derive(Debug, Default)]
+pub struct CodeMemo {
+    blocks: HashMap<MemoKey, Vec<Runs>>,
+}
+
+impl CodeMemo {
+    fn key(lang: &str, theme: &Theme, text: &str) -> MemoKey {
+        MemoKey {
+            lang: lang.to_owned(),
+            syntect: theme.syntect_theme().map(str::to_owned),
+            base: theme.style(Role::CodeBlock),
+            text: text.to_owned(),
+        }
+    }
+
+    /// The runs of each line of `text`, if a block with this language, theme and text was
+    /// highlighted before.
+    fn get(&self, lang: &str, theme: &Theme, text: &str) -> Option<&[Runs]> {
+        self.blocks
+            .get(&Self::key(lang, theme, text))
+            .map(Vec::as_slice)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
+    }
+}
 
 /// A code block's lines, one source line at a time. See the module docs.
 #[derive(Debug)]
@@ -42,7 +93,13 @@ impl CodeLines {
     /// The rows of the next code line (without its newline): one, or more when it is
     /// wider than the block.
     pub fn line(&mut self, text: &str) -> Vec<Vec<Span<'static>>> {
-        let spans = match self.highlighter.as_mut().map(|h| h.line(text)) {
+        let spans = self.highlight(text);
+        self.rows(&spans)
+    }
+
+    /// The next code line's spans, before they are broken at the width.
+    fn highlight(&mut self, text: &str) -> Vec<Span<'static>> {
+        match self.highlighter.as_mut().map(|h| h.line(text)) {
             Some(Some(spans)) => spans,
             failed => {
                 if failed.is_some() {
@@ -50,8 +107,35 @@ impl CodeLines {
                 }
                 vec![Span::styled(text.to_owned(), self.base)]
             }
-        };
-        let mut rows = wrap_chars(&spans, self.avail);
+        }
+    }
+
+    /// Every line of the block `text` (lines joined by `\n`, no trailing newline):
+    /// highlighted from `memo` when it has the block, by syntect otherwise.
+    pub fn block(
+        lang: &str,
+        theme: &Theme,
+        avail: usize,
+        text: &str,
+        memo: Option<&CodeMemo>,
+    ) -> Vec<Vec<Span<'static>>> {
+        if let Some(runs) = memo.and_then(|m| m.get(lang, theme, text))
+            && let Some(spans) = replay(runs, text)
+        {
+            let plain = CodeLines {
+                highlighter: None,
+                base: theme.style(Role::CodeBlock),
+                avail: avail.max(1),
+            };
+            return spans.iter().flat_map(|line| plain.rows(line)).collect();
+        }
+        let mut lines = CodeLines::new(lang, theme, avail);
+        text.split('\n').flat_map(|line| lines.line(line)).collect()
+    }
+
+    /// A line's spans broken at the block's width, each row padded to it.
+    fn rows(&self, spans: &[Span<'static>]) -> Vec<Vec<Span<'static>>> {
+        let mut rows = wrap_chars(spans, self.avail);
         for piece in &mut rows {
             let used: usize = piece.iter().map(|s| str_width(&s.content)).sum();
             if used < self.avail {
@@ -60,6 +144,27 @@ impl CodeLines {
         }
         rows
     }
+}
+
+/// `text`'s lines as spans cut by `runs` (one per line); `None` when they do not fit it.
+fn replay(runs: &[Runs], text: &str) -> Option<Vec<Vec<Span<'static>>>> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    if lines.len() != runs.len() {
+        return None;
+    }
+    let line_spans = |(line, runs): (&str, &Runs)| {
+        let mut at = 0;
+        let spans = runs
+            .iter()
+            .map(|&(style, len)| {
+                let piece = line.get(at..at + len)?;
+                at += len;
+                Some(Span::styled(piece.to_owned(), style))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        (at == line.len()).then_some(spans)
+    };
+    lines.into_iter().zip(runs).map(line_spans).collect()
 }
 
 /// The header line of a code block: `label` (the language, numbered once the answer is
@@ -101,6 +206,10 @@ pub struct LiveFence {
     pub width: usize,
     fence: (char, usize),
     code: CodeLines,
+    /// The block's [`CodeMemo`] key, its text the code so far (lines joined by `\n`), and
+    /// each line's runs: the memo's entry once the fence closes.
+    key: MemoKey,
+    runs: Vec<Runs>,
     /// The header, then every code line's rows so far.
     lines: Vec<Line<'static>>,
     code_lines: usize,
@@ -131,6 +240,8 @@ impl LiveFence {
             width,
             fence: (c, n),
             code: CodeLines::new(&lang, theme, width),
+            key: CodeMemo::key(&lang, theme, ""),
+            runs: Vec::new(),
             lines: vec![header],
             code_lines: 0,
             done: end + 1,
@@ -153,7 +264,14 @@ impl LiveFence {
             } else {
                 let clean = crate::sanitize::sanitize(line);
                 let clean = expand_tabs(&clean);
-                let rows = self.code.line(&clean);
+                let spans = self.code.highlight(&clean);
+                self.runs
+                    .push(spans.iter().map(|s| (s.style, s.content.len())).collect());
+                if self.code_lines > 0 {
+                    self.key.text.push('\n');
+                }
+                self.key.text.push_str(&clean);
+                let rows = self.code.rows(&spans);
                 self.lines.extend(rows.into_iter().map(Line::from));
                 self.code_lines += 1;
             }
@@ -172,8 +290,12 @@ impl LiveFence {
         (self.code_lines > 0).then_some(&self.lines[..])
     }
 
-    /// The lines, for keeping once the fence is final.
-    pub fn into_lines(self) -> Vec<Line<'static>> {
+    /// The lines, for keeping once the fence is final; its highlighting goes to `memo`
+    /// (for the answer's final render) when the fence closed.
+    pub fn into_lines(self, memo: &mut CodeMemo) -> Vec<Line<'static>> {
+        if self.closed {
+            memo.blocks.insert(self.key, self.runs);
+        }
         self.lines
     }
 }

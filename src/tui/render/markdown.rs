@@ -27,7 +27,7 @@ use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, T
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use crate::tui::render::code::{self, CodeLines};
+use crate::tui::render::code::{self, CodeLines, CodeMemo};
 use crate::tui::render::table::TableBuf;
 use crate::tui::render::theme::{Role, Theme};
 use crate::tui::render::wrap::{expand_tabs, str_width, wrap_words};
@@ -35,20 +35,32 @@ use crate::tui::render::wrap::{expand_tabs, str_width, wrap_words};
 /// Renders a whole answer as markdown to lines at most `width` cells wide, assistant-text
 /// styled, its code blocks numbered.
 pub fn render(text: &str, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    render_with_memo(text, width, theme, &CodeMemo::default())
+}
+
+/// [`render`], laying out the code blocks `memo` has from their kept highlighting rather
+/// than highlighting them again (a streamed answer's final render).
+pub fn render_with_memo(
+    text: &str,
+    width: usize,
+    theme: &Theme,
+    memo: &CodeMemo,
+) -> Vec<Line<'static>> {
     let base = theme.style(Role::AssistantText);
-    render_with(text, width, theme, base, CodeHeaders::Numbered)
+    let memo = (!memo.is_empty()).then_some(memo);
+    render_with(text, width, theme, base, CodeHeaders::Numbered, memo)
 }
 
 /// [`render`] for a piece of an answer that is still streaming: code headers unnumbered.
 pub fn render_unnumbered(text: &str, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     let base = theme.style(Role::AssistantText);
-    render_with(text, width, theme, base, CodeHeaders::Unnumbered)
+    render_with(text, width, theme, base, CodeHeaders::Unnumbered, None)
 }
 
 /// [`render`] with another base style for prose (user messages, thinking), without code
 /// headers (`/copy N` counts the answer's blocks only).
 pub fn render_styled(text: &str, width: usize, theme: &Theme, base: Style) -> Vec<Line<'static>> {
-    render_with(text, width, theme, base, CodeHeaders::None)
+    render_with(text, width, theme, base, CodeHeaders::None, None)
 }
 
 /// Whether code blocks get a header line, and with their number.
@@ -65,12 +77,14 @@ fn render_with(
     theme: &Theme,
     base: Style,
     headers: CodeHeaders,
+    memo: Option<&CodeMemo>,
 ) -> Vec<Line<'static>> {
     let clean = crate::sanitize::sanitize(text);
     let clean = expand_tabs(&clean);
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     let mut r = Renderer::new(theme, width.max(1), base);
     r.headers = headers;
+    r.memo = memo;
     for event in Parser::new_ext(&clean, options) {
         r.event(event);
     }
@@ -92,6 +106,8 @@ struct CodeBuf {
 
 struct Renderer<'t> {
     theme: &'t Theme,
+    /// Code blocks already highlighted (`code.rs`).
+    memo: Option<&'t CodeMemo>,
     width: usize,
     lines: Vec<Line<'static>>,
     inline: Vec<Span<'static>>,
@@ -112,6 +128,7 @@ impl<'t> Renderer<'t> {
     fn new(theme: &'t Theme, width: usize, base: Style) -> Self {
         Renderer {
             theme,
+            memo: None,
             width,
             lines: Vec::new(),
             inline: Vec::new(),
@@ -445,11 +462,8 @@ impl<'t> Renderer<'t> {
             self.emit(spans);
         }
         let text = code.text.strip_suffix('\n').unwrap_or(&code.text);
-        let mut lines = CodeLines::new(&code.lang, self.theme, avail);
-        for line in text.split('\n') {
-            for piece in lines.line(line) {
-                self.emit(piece);
-            }
+        for piece in CodeLines::block(&code.lang, self.theme, avail, text, self.memo) {
+            self.emit(piece);
         }
     }
 }

@@ -26,6 +26,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use crate::tui::render::cells::{Cell, CellKind, RenderOptions};
+use crate::tui::render::put::put_line;
 use crate::tui::render::theme::{Role, Theme};
 
 /// What a render depends on besides the cell itself.
@@ -439,7 +440,7 @@ impl Conversation {
                 continue;
             };
             let y = area.y + row as u16;
-            buf.set_line(area.x, y, text, area.width);
+            put_line(buf, area.x, y, text, area.width);
             if self.highlight.is_some() && self.highlight == self.cells.get(cell).map(|c| c.id) {
                 let row = Rect::new(area.x, y, area.width, 1);
                 buf.set_style(row, theme.style(Role::Selection));

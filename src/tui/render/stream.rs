@@ -22,7 +22,7 @@
 
 use ratatui::text::{Line, Span};
 
-use crate::tui::render::code::LiveFence;
+use crate::tui::render::code::{CodeMemo, LiveFence};
 use crate::tui::render::markdown::render_unnumbered as render;
 use crate::tui::render::theme::{Role, Theme};
 use crate::tui::render::wrap::{expand_tabs, wrap_chars, wrap_words};
@@ -49,6 +49,8 @@ pub struct StreamingMarkdown {
     active_end: usize,
     /// The active part as a code fence, each committed line highlighted once.
     fence: Option<Box<LiveFence>>,
+    /// The closed fences' highlighting, for the final render (`code.rs`).
+    memo: CodeMemo,
     cache_width: usize,
 }
 
@@ -119,7 +121,7 @@ impl StreamingMarkdown {
                 let whole = fence.advance(&self.source[fence.start..boundary])
                     && fence.start + fence.done() == boundary
                     && fence.lines().is_some();
-                whole.then(|| fence.into_lines())
+                whole.then(|| fence.into_lines(&mut self.memo))
             }
             (None, Some(active)) if kept => {
                 let since = self.source.get(self.active_end..boundary).unwrap_or("x");
@@ -207,6 +209,12 @@ impl StreamingMarkdown {
     /// [`lines`]: Self::lines
     pub fn frozen_lines(&self) -> &[Line<'static>] {
         &self.frozen_lines
+    }
+
+    /// The highlighting of the code blocks rendered as they streamed, for the whole
+    /// answer's render (`markdown::render_with_memo`); gone from here after.
+    pub fn take_code_memo(&mut self) -> CodeMemo {
+        std::mem::take(&mut self.memo)
     }
 
     /// Drops the rendered caches (the text stays): for an answer that is no longer drawn

@@ -9,9 +9,10 @@
 //! frame's rows in the *scroll region* (the conversation's rows,
 //! [`ScrollingBackend::set_region`]) are the old rows moved up or down, it first has the
 //! terminal scroll them (`CSI top;bottom r`, then `CSI n S` or `CSI n T`, then `CSI r` back
-//! to the whole screen), shifts its copy the same way, and then writes only the cells that
-//! still differ: the new rows, and whatever shares those rows outside the conversation
-//! (the sidebar).
+//! to the whole screen), and then writes only the cells that still differ from the rows
+//! as the terminal moved them: the new rows, and whatever shares those rows outside the
+//! conversation (the sidebar). Its copy is not moved (a copy of most of the screen each
+//! frame); the diff reads the copy's rows through the move ([`Moved`]).
 //!
 //! Moved rows are found by hashing each row of the region (its columns only) once per
 //! frame; the previous frame's hashes are the screen's. The terminal moves whole rows
@@ -27,7 +28,7 @@ use std::io::{self, Write};
 use crossterm::cursor::{Hide, MoveTo, Show};
 use crossterm::queue;
 use ratatui::backend::{Backend, CrosstermBackend};
-use ratatui::buffer::{Buffer, Cell};
+use ratatui::buffer::{Buffer, Cell, CellDiffOption, CellWidth};
 use ratatui::layout::{Position, Rect, Size};
 use ratatui::style::Color;
 
@@ -127,14 +128,15 @@ impl<W: Write> ScrollingBackend<W> {
         let hashes = region
             .map(|r| row_hashes(&self.next, r))
             .unwrap_or_default();
+        let mut moved = Moved::NONE;
         if let Some(region) = region
             && self.hashed == Some(region)
             && let Some(shift) = best_shift(&self.hashes, &hashes)
         {
-            self.scroll(region.y, region.y + region.height, shift)?;
+            moved = self.scroll(region.y, region.y + region.height, shift)?;
         }
         (self.hashes, self.hashed) = (hashes, region);
-        let updates = self.screen.diff(&self.next);
+        let updates = diff(&self.screen, &self.next, moved);
         self.inner.draw(updates.into_iter())?;
         std::mem::swap(&mut self.screen, &mut self.next);
         self.place_cursor(cursor)
@@ -155,9 +157,9 @@ impl<W: Write> ScrollingBackend<W> {
         Ok(())
     }
 
-    /// Scrolls the terminal's rows `top..bottom` by `shift` (up when positive) and the
-    /// copy of the screen with them.
-    fn scroll(&mut self, top: u16, bottom: u16, shift: i32) -> io::Result<()> {
+    /// Scrolls the terminal's rows `top..bottom` by `shift` (up when positive); the copy of
+    /// the screen stays as it was, and the returned map says where its rows went.
+    fn scroll(&mut self, top: u16, bottom: u16, shift: i32) -> io::Result<Moved> {
         let (n, dir) = if shift > 0 {
             (shift, 'S')
         } else {
@@ -169,8 +171,94 @@ impl<W: Write> ScrollingBackend<W> {
             top + 1,
             bottom
         )?;
-        shift_rows(&mut self.screen, top, bottom, shift);
-        Ok(())
+        Ok(Moved {
+            top: usize::from(top),
+            bottom: usize::from(bottom),
+            shift: shift as isize,
+        })
+    }
+}
+
+/// How the terminal moved the screen's rows this frame: rows `top..bottom` by `shift` (up
+/// when positive), the rows moved in blank. The copy of the screen is not moved with them
+/// (that would be a copy of most of the screen a frame): the diff reads it through this.
+#[derive(Debug, Clone, Copy)]
+struct Moved {
+    top: usize,
+    bottom: usize,
+    shift: isize,
+}
+
+impl Moved {
+    const NONE: Moved = Moved {
+        top: 0,
+        bottom: 0,
+        shift: 0,
+    };
+
+    /// The row of the copy that row `y` of the terminal shows now; `None` when blank.
+    fn source(&self, y: usize) -> Option<usize> {
+        if y < self.top || y >= self.bottom {
+            return Some(y);
+        }
+        let from = y as isize + self.shift;
+        (from >= self.top as isize && from < self.bottom as isize).then_some(from as usize)
+    }
+}
+
+/// The cells of `next` that differ from what the terminal shows: `screen`'s rows, moved
+/// as `moved` says. Row by row, the way ratatui's own diff goes along a row: a wide
+/// character's trailing cells are not written, and cells a wider character covered before
+/// are written again.
+fn diff<'a>(screen: &Buffer, next: &'a Buffer, moved: Moved) -> Vec<(u16, u16, &'a Cell)> {
+    let width = usize::from(next.area.width);
+    let blank = vec![Cell::EMPTY; width];
+    let mut updates = Vec::new();
+    if width == 0 || screen.area != next.area {
+        return updates;
+    }
+    for (y, row) in next.content.chunks_exact(width).enumerate() {
+        let before = match moved.source(y) {
+            Some(from) => &screen.content[from * width..(from + 1) * width],
+            None => &blank[..],
+        };
+        let y = next.area.y + y as u16;
+        let (mut invalidated, mut to_skip) = (0, 0);
+        for (x, (new, old)) in row.iter().zip(before).enumerate() {
+            let skip = new.diff_option == CellDiffOption::Skip;
+            if !skip && to_skip == 0 && (invalidated > 0 || !same(new, old)) {
+                updates.push((next.area.x + x as u16, y, new));
+            }
+            let new_width = cells_of(new);
+            to_skip = new_width.saturating_sub(1);
+            invalidated = new_width
+                .max(cells_of(old))
+                .max(invalidated)
+                .saturating_sub(1);
+        }
+    }
+    updates
+}
+
+/// Whether two cells show the same: `Cell`'s `==`, with the cheap parts first and a
+/// one-byte symbol compared as a byte (most of a screen; `==` calls `memcmp` for each).
+fn same(a: &Cell, b: &Cell) -> bool {
+    if a.fg != b.fg || a.bg != b.bg || a.modifier != b.modifier {
+        return false;
+    }
+    let (x, y) = (a.symbol().as_bytes(), b.symbol().as_bytes());
+    let symbols = match (x, y) {
+        ([x], [y]) => x == y,
+        _ => x == y,
+    };
+    symbols && a == b
+}
+
+/// Cells a cell's symbol takes: one for a single byte (ASCII), measured otherwise.
+fn cells_of(cell: &Cell) -> usize {
+    match cell.symbol().len() {
+        1 => 1,
+        _ => usize::from(cell.cell_width()),
     }
 }
 
@@ -189,26 +277,26 @@ fn color_word(color: Color) -> u64 {
 }
 
 fn named_index(color: Color) -> u8 {
-    const NAMED: [Color; 17] = [
-        Color::Reset,
-        Color::Black,
-        Color::Red,
-        Color::Green,
-        Color::Yellow,
-        Color::Blue,
-        Color::Magenta,
-        Color::Cyan,
-        Color::Gray,
-        Color::DarkGray,
-        Color::LightRed,
-        Color::LightGreen,
-        Color::LightYellow,
-        Color::LightBlue,
-        Color::LightMagenta,
-        Color::LightCyan,
-        Color::White,
-    ];
-    NAMED.iter().position(|c| *c == color).unwrap_or(17) as u8
+    match color {
+        Color::Reset => 0,
+        Color::Black => 1,
+        Color::Red => 2,
+        Color::Green => 3,
+        Color::Yellow => 4,
+        Color::Blue => 5,
+        Color::Magenta => 6,
+        Color::Cyan => 7,
+        Color::Gray => 8,
+        Color::DarkGray => 9,
+        Color::LightRed => 10,
+        Color::LightGreen => 11,
+        Color::LightYellow => 12,
+        Color::LightBlue => 13,
+        Color::LightMagenta => 14,
+        Color::LightCyan => 15,
+        Color::White => 16,
+        Color::Rgb(..) | Color::Indexed(_) => 17,
+    }
 }
 
 /// The hash of each row of `region` in `buf`, its columns only: symbols, colours and
@@ -219,13 +307,21 @@ fn row_hashes(buf: &Buffer, region: Rect) -> Vec<u64> {
             let start = buf.index_of(region.x, y);
             let cells = &buf.content[start..start + usize::from(region.width)];
             cells.iter().fold(0, |h, cell| {
-                let mut word = [0u8; 8];
                 let symbol = cell.symbol().as_bytes();
-                let n = symbol.len().min(8);
-                word[..n].copy_from_slice(&symbol[..n]);
-                let h = mix(h, u64::from_le_bytes(word) ^ (symbol.len() as u64) << 59);
+                let word = match symbol {
+                    [byte] => u64::from(*byte),
+                    _ => {
+                        let mut word = [0u8; 8];
+                        let n = symbol.len().min(8);
+                        word[..n].copy_from_slice(&symbol[..n]);
+                        u64::from_le_bytes(word) ^ (symbol.len() as u64) << 59
+                    }
+                };
                 let style = color_word(cell.fg) << 26 ^ color_word(cell.bg);
-                mix(h, style ^ u64::from(cell.modifier.bits()) << 52)
+                mix(
+                    h,
+                    word ^ (style ^ u64::from(cell.modifier.bits()) << 52).rotate_left(8),
+                )
             })
         })
         .collect()
@@ -250,25 +346,6 @@ fn best_shift(old: &[u64], new: &[u64]) -> Option<i32> {
         .map(|shift| (shift, matching(shift)))
         .max_by_key(|&(shift, found)| (found, -shift.abs()))?;
     (found >= unmoved + MIN_GAIN).then_some(shift as i32)
-}
-
-/// Moves rows `top..bottom` of `buf` up by `shift` (down when negative); rows moved in
-/// are blank, as the terminal makes them.
-fn shift_rows(buf: &mut Buffer, top: u16, bottom: u16, shift: i32) {
-    let width = usize::from(buf.area.width);
-    let (top, bottom) = (usize::from(top), usize::from(bottom));
-    let rows = &mut buf.content[top * width..bottom * width];
-    let n = shift.unsigned_abs() as usize * width;
-    if n >= rows.len() {
-        rows.fill(Cell::EMPTY);
-    } else if shift > 0 {
-        rows.rotate_left(n);
-        let len = rows.len();
-        rows[len - n..].fill(Cell::EMPTY);
-    } else {
-        rows.rotate_right(n);
-        rows[..n].fill(Cell::EMPTY);
-    }
 }
 
 impl<W: Write> Write for ScrollingBackend<W> {

@@ -196,14 +196,36 @@ fn the_cursor_is_shown_and_hidden_only_when_that_changes() {
 }
 
 #[test]
-fn shifting_rows_blanks_what_moves_in() {
-    let mut buf = Buffer::with_lines(["a", "b", "c", "d"]);
-    shift_rows(&mut buf, 1, 4, 1);
-    assert_eq!(buf, Buffer::with_lines(["a", "c", "d", " "]));
-    shift_rows(&mut buf, 0, 3, -2);
-    assert_eq!(buf, Buffer::with_lines([" ", " ", "a", " "]));
-    shift_rows(&mut buf, 0, 4, 9);
-    assert_eq!(buf, Buffer::with_lines([" ", " ", " ", " "]));
+fn moved_rows_come_from_their_old_place_or_are_blank() {
+    let up = Moved {
+        top: 1,
+        bottom: 4,
+        shift: 1,
+    };
+    let sources: Vec<_> = (0..5).map(|y| up.source(y)).collect();
+    assert_eq!(sources, [Some(0), Some(2), Some(3), None, Some(4)]);
+    let down = Moved {
+        top: 0,
+        bottom: 3,
+        shift: -2,
+    };
+    let sources: Vec<_> = (0..4).map(|y| down.source(y)).collect();
+    assert_eq!(sources, [None, None, Some(0), Some(3)]);
+}
+
+#[test]
+fn wide_characters_are_written_once_and_what_they_covered_again() {
+    let screen = Buffer::with_lines(["ab コ", "abcd"]);
+    let next = Buffer::with_lines(["aコ d", "abcd"]);
+    let written: Vec<_> = diff(&screen, &next, Moved::NONE)
+        .into_iter()
+        .map(|(x, y, c)| (x, y, c.symbol().to_owned()))
+        .collect();
+    // "コ" over "b ", then " " and "d" over the old "コ" (its cells were covered).
+    assert_eq!(
+        written,
+        [(1, 0, "コ".into()), (3, 0, " ".into()), (4, 0, "d".into())]
+    );
 }
 
 #[test]

@@ -95,23 +95,25 @@ impl App {
         )
     }
 
-    /// Whether `section` was on screen in the last frame's sidebar.
-    pub(in crate::tui) fn sidebar_shows(&self, section: Section) -> bool {
-        let Some(area) = self.screen.sidebar_area.filter(|_| self.screen.sidebar) else {
-            return false;
-        };
-        let (width, height) = Self::text_size(area);
-        self.sidebar_plan(width, height)
-            .iter()
-            .any(|(s, _)| *s == section)
+    /// The sections the sidebar showed in the last frame (none when it was hidden).
+    pub(in crate::tui) fn sidebar_sections(&self) -> Vec<Section> {
+        if self.screen.sidebar_area.is_none() || !self.screen.sidebar {
+            return Vec::new();
+        }
+        self.screen.sidebar_shown.borrow().clone()
     }
 
+    /// The sidebar's lines; which sections they are is kept for [`Self::sidebar_sections`]
+    /// (the countdowns ask after every event, and laying the sidebar out is not free).
     fn sidebar_lines(&self, width: usize, height: usize) -> Vec<Line<'static>> {
         let mut lines = Vec::new();
-        for (i, (_, section)) in self.sidebar_plan(width, height).into_iter().enumerate() {
+        let mut shown = self.screen.sidebar_shown.borrow_mut();
+        shown.clear();
+        for (i, (name, section)) in self.sidebar_plan(width, height).into_iter().enumerate() {
             if i > 0 {
                 lines.push(Line::default());
             }
+            shown.push(name);
             lines.extend(section);
         }
         lines

@@ -344,7 +344,7 @@ fn the_countdown_asks_for_frames_only_while_it_is_on_screen() {
     let (mut app, t0) = session(Some(5.0), 0.0);
     // Not laid out yet: no sidebar on screen, no frames.
     assert_eq!(app.tick(t0), None);
-    app.prepare(Rect::new(0, 0, 100, 60));
+    frame(&mut app, Rect::new(0, 0, 100, 60));
     // 4:59.6 left shows as 5:00 and changes 0.4 s later.
     let t = t0 + Duration::from_millis(400);
     assert_eq!(app.tick(t), Some(t0 + Duration::from_secs(1)));
@@ -357,8 +357,15 @@ fn the_countdown_asks_for_frames_only_while_it_is_on_screen() {
     app.screen.sidebar = false;
     assert_eq!(app.tick(t0), None);
     app.screen.sidebar = true;
-    app.prepare(Rect::new(0, 0, 100, 20));
+    frame(&mut app, Rect::new(0, 0, 100, 20));
     assert_eq!(app.tick(t0), None);
+}
+
+/// A whole frame at `area`, as the loop draws one: what the sidebar shows is known after.
+fn frame(app: &mut App, area: Rect) {
+    app.prepare(area);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    app.render(area, &mut buf);
 }
 
 #[test]

@@ -64,3 +64,44 @@ fn what_is_not_a_lone_fence_is_left_to_the_markdown_renderer() {
     assert_eq!(live("para\n```\ncode\n", 40), None);
     assert_eq!(live("```rust\n", 40), None);
 }
+
+/// A closed fence's highlighting goes to the memo, and the whole answer's render laid out
+/// from it is the render highlighted from scratch, at any width.
+#[test]
+fn a_closed_fence_is_laid_out_again_from_its_kept_highlighting() {
+    let theme = dark();
+    let text = "```rust\nfn main() {\n\tlet s = \"a string \x1b[31m\";\n}\n```\n";
+    let mut fence = LiveFence::open(text, 0, 40, &theme).unwrap();
+    assert!(fence.advance(text));
+    let mut memo = CodeMemo::default();
+    fence.into_lines(&mut memo);
+    assert!(!memo.is_empty());
+    // Sanitised (the escape sequence goes) and tab-expanded, as the markdown renderer has it.
+    let code = "fn main() {\n    let s = \"a string \";\n}";
+    let kept = memo.get("rust", &theme, code).map(<[_]>::len);
+    assert_eq!(kept, Some(3), "the block as the markdown renderer sees it");
+    for width in [12, 40, 100] {
+        let whole = crate::tui::render::markdown::render(text, width, &theme);
+        let reused = crate::tui::render::markdown::render_with_memo(text, width, &theme, &memo);
+        assert_eq!(reused, whole, "at {width}");
+    }
+    // Another text, or the same text as another language, is not taken from the memo.
+    assert!(memo.get("python", &theme, code).is_none());
+    assert!(memo.get("rust", &theme, "fn main() {}").is_none());
+}
+
+#[test]
+fn runs_that_do_not_fit_the_text_are_not_replayed() {
+    let style = Style::new();
+    assert!(replay(&[vec![(style, 2)], vec![(style, 1)]], "ab\nc").is_some());
+    assert!(replay(&[vec![(style, 3)]], "ab").is_none(), "past the end");
+    assert!(replay(&[vec![(style, 1)]], "ab").is_none(), "short of it");
+    assert!(
+        replay(&[vec![(style, 1)]], "é").is_none(),
+        "inside a character"
+    );
+    assert!(
+        replay(&[vec![(style, 1)]], "a\nb").is_none(),
+        "a line without runs"
+    );
+}

@@ -89,6 +89,12 @@ fn a_streaming_fence_is_highlighted_line_by_line_and_kept_when_it_freezes() {
     assert_eq!(s.frozen_rendered, s.frozen_len);
     let text = s.source().to_owned();
     assert_eq!(s.lines(40, &theme), render(&text, 40, &theme));
+    // Its highlighting is kept for the whole answer's final render, which it matches.
+    let memo = s.take_code_memo();
+    assert!(!memo.is_empty());
+    let whole = crate::tui::render::markdown::render(&text, 40, &theme);
+    let reused = crate::tui::render::markdown::render_with_memo(&text, 40, &theme, &memo);
+    assert_eq!(reused, whole);
 }
 
 #[test]

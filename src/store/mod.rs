@@ -53,6 +53,7 @@ mod messages;
 mod recall;
 mod recovery;
 mod schema;
+mod tails;
 mod tool_runs;
 
 #[cfg(test)]

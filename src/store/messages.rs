@@ -96,10 +96,10 @@ impl Store {
                         }
                     }
                     None => {
-                        if let Some(bytes) =
+                        if let Some(text_len) =
                             store.rewrite(tx, row, content, MessageStatus::Streaming, None)?
                         {
-                            return Ok(Saved::Row(Written::whole(content, bytes)));
+                            return Ok(Saved::Row(Written::whole(content, text_len)));
                         }
                     }
                 }
@@ -111,8 +111,8 @@ impl Store {
                 model: Some(model),
                 error: None,
             };
-            let (row, bytes) = store.insert(tx, id, &row)?;
-            Ok(Saved::New(row, Written::whole(content, bytes)))
+            let (row, text_len) = store.insert(tx, id, &row)?;
+            Ok(Saved::New(row, Written::whole(content, text_len)))
         })?;
         match saved {
             Saved::New(row, written) => self.answering.claim(&self.path, id, row, written),
@@ -312,7 +312,7 @@ impl Store {
     }
 
     /// Inserts the row at the conversation's end, stamped with this process as its writer;
-    /// returns its id and its content's size as JSON.
+    /// returns its id and the size of its searchable text.
     /// A user message's attachments are kept once by hash (`attachments.rs`).
     fn insert(&self, conn: &Connection, id: ConversationId, row: &Row<'_>) -> Result<(i64, usize)> {
         let now = now_ms();
@@ -325,7 +325,8 @@ impl Store {
         } else {
             row.content
         };
-        let json = encode(content)?;
+        let (json, text) = (encode(content)?, searchable_text(row.content));
+        let text_len = text.len();
         conn.execute(
             "INSERT INTO messages (conversation_id, position, role, content, status, model, \
                error, text, created_ms, writer_pid, checkpoint_ms) \
@@ -338,7 +339,7 @@ impl Store {
                 row.status.as_str(),
                 row.model,
                 row.error,
-                searchable_text(row.content),
+                text,
                 now,
                 std::process::id()
             ],
@@ -346,11 +347,11 @@ impl Store {
         .map_err(|e| self.sql_err(e))?;
         let message = conn.last_insert_rowid();
         attachments::link(conn, message, &hashes).map_err(|e| self.sql_err(e))?;
-        Ok((message, json.len()))
+        Ok((message, text_len))
     }
 
-    /// Rewrites answer row `row` (this handle's own) whole and drops its tails; returns its
-    /// content's size as JSON, or `None` when it is gone (its conversation was deleted
+    /// Rewrites answer row `row` (this handle's own) whole and drops its tails; returns the
+    /// size of its searchable text, or `None` when it is gone (its conversation was deleted
     /// meanwhile).
     ///
     /// The full-text index re-reads the whole text whenever it is written, so a streaming
@@ -379,8 +380,7 @@ impl Store {
                 .flatten();
             text.len() as u64 >= 2 * indexed.unwrap_or(0).max(0) as u64
         };
-        let (content, now) = (encode(content)?, now_ms());
-        let bytes = content.len();
+        let (content, now, text_len) = (encode(content)?, now_ms(), text.len());
         let changed = if index {
             conn.execute(
                 "UPDATE messages SET content = ?2, text = ?3, status = ?4, error = ?5, \
@@ -399,7 +399,7 @@ impl Store {
             return Ok(None);
         }
         self.clear_tails(conn, row)?;
-        Ok(Some(bytes))
+        Ok(Some(text_len))
     }
 }
 

@@ -8,8 +8,10 @@
 //! last text block's length and citations, the row's size, the tails' total) and decides
 //! from that alone, never by re-reading or comparing what came before. Any other change (a
 //! new block, a citation) rewrites the row and drops its tails, and so does the tails'
-//! total reaching the size the row was last written at (the answer doubled): the row is
-//! never far behind, and a whole stream writes O(answer) bytes.
+//! total reaching the size of the row's searchable text as last written (the text
+//! doubled): the row is never far behind, a whole stream writes O(answer) bytes, and the
+//! search index still gets the text as it doubles, as it did when every checkpoint
+//! rewrote the row (`messages.rs`, `Store::rewrite`).
 //!
 //! What a row says is its content with its tails, in `seq` order, appended to its last
 //! text block ([`merge`]). [`Store::load`] reads both in one statement ([`TAILS`], one
@@ -40,16 +42,17 @@ pub(super) struct Written {
     text_len: Option<usize>,
     /// Its citations: one arriving means a rewrite.
     citations: usize,
-    /// The content's JSON size when the row was last written.
-    row_bytes: usize,
+    /// The size of its searchable text when the row was last written.
+    row_text: usize,
     /// The tails written since.
     tail_bytes: usize,
     next_seq: i64,
 }
 
 impl Written {
-    /// `content` was just written to the row whole, as `row_bytes` of JSON (no tails).
-    pub(super) fn whole(content: &[ContentBlock], row_bytes: usize) -> Self {
+    /// `content` was just written to the row whole (no tails), its searchable text
+    /// `row_text` bytes long.
+    pub(super) fn whole(content: &[ContentBlock], row_text: usize) -> Self {
         let last = match content.last() {
             Some(ContentBlock::Text(t)) => Some(t),
             _ => None,
@@ -58,7 +61,7 @@ impl Written {
             blocks: content.len(),
             text_len: last.map(|t| t.text.len()),
             citations: last.map_or(0, |t| t.citations.as_ref().map_or(0, Vec::len)),
-            row_bytes,
+            row_text,
             tail_bytes: 0,
             next_seq: 0,
         }
@@ -79,7 +82,7 @@ impl Written {
         }
         // `get` is None when the text shrank or the cut is not a character boundary.
         let suffix = last.text.get(self.text_len?..)?;
-        (self.tail_bytes + suffix.len() < self.row_bytes).then_some(suffix)
+        (self.tail_bytes + suffix.len() < self.row_text).then_some(suffix)
     }
 
     /// What was written after appending `suffix` as the next tail.
@@ -203,3 +206,7 @@ impl Store {
         Ok(Some(content))
     }
 }
+
+#[cfg(test)]
+#[path = "tails_tests.rs"]
+mod tests;

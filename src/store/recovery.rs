@@ -11,7 +11,8 @@
 //! `history show/export`) turns a `streaming` row into `interrupted` when its writer is
 //! gone: a row that no handle of this process is writing, whose writer process no longer
 //! runs (or is this process, which is not writing it, or is unknown), or whose last
-//! checkpoint is older than [`STALE_AFTER`]. A row whose writer still runs is left alone,
+//! checkpoint (of the row or of its newest tail, `tails.rs`) is older than
+//! [`STALE_AFTER`]. Settling folds the row's tails into its content first. A row whose writer still runs is left alone,
 //! so opening a conversation another chatterm is answering in does not cut its answer
 //! short. The liveness test is a process-id probe: a reused process id can keep an
 //! abandoned row `streaming` until [`STALE_AFTER`] (it reads as interrupted all the same,

@@ -5,8 +5,9 @@
 //! the whole row each time would push O(n²) bytes through JSON and SQLite's WAL over a
 //! stream; so such a checkpoint appends just the new suffix as a row of `answer_tails`
 //! (schema V5). The handle remembers what it last wrote ([`Written`]: the block count, the
-//! last text block's length and citations, the row's size, the tails' total) and decides
-//! from that alone, never by re-reading or comparing what came before. Any other change (a
+//! last text block's length, citations and last few bytes, the row's size, the tails'
+//! total) and decides from that alone, never by re-reading or comparing the whole of what
+//! came before. Any other change (a
 //! new block, a citation) rewrites the row and drops its tails, and so does the tails'
 //! total reaching the size of the row's searchable text as last written (the text
 //! doubled): the row is never far behind, a whole stream writes O(answer) bytes, and the
@@ -33,6 +34,43 @@ pub(super) const TAILS: &str = "(SELECT group_concat(t.text, '' ORDER BY t.seq) 
 pub(super) const FRESHNESS: &str = "MAX(COALESCE(m.checkpoint_ms, 0), \
      COALESCE((SELECT MAX(t.at_ms) FROM answer_tails t WHERE t.message_id = m.id), 0))";
 
+/// How many of the last text block's final bytes [`Written`] keeps.
+const EDGE: usize = 16;
+
+/// The last [`EDGE`] bytes (or fewer) of a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Edge {
+    bytes: [u8; EDGE],
+    len: usize,
+}
+
+impl Edge {
+    fn of(text: &[u8]) -> Self {
+        let tail = &text[text.len().saturating_sub(EDGE)..];
+        let mut edge = Self {
+            len: tail.len(),
+            ..Self::default()
+        };
+        edge.bytes[..tail.len()].copy_from_slice(tail);
+        edge
+    }
+
+    fn get(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    /// The edge of this edge's text with `more` appended.
+    fn then(self, more: &[u8]) -> Self {
+        if more.len() >= EDGE {
+            return Self::of(more);
+        }
+        let mut joined = [0u8; 2 * EDGE];
+        joined[..self.len].copy_from_slice(self.get());
+        joined[self.len..self.len + more.len()].copy_from_slice(more);
+        Self::of(&joined[..self.len + more.len()])
+    }
+}
+
 /// What a handle last wrote of the answer row it owns: enough to tell whether the next
 /// checkpoint only grew the last text block, without looking at the content's prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +80,9 @@ pub(super) struct Written {
     text_len: Option<usize>,
     /// Its citations: one arriving means a rewrite.
     citations: usize,
+    /// Its last bytes (up to [`EDGE`]): a text that no longer ends the same way where the
+    /// written one ended was not appended to (a restarted block), and is rewritten.
+    edge: Edge,
     /// The size of its searchable text when the row was last written.
     row_text: usize,
     /// The tails written since.
@@ -61,6 +102,7 @@ impl Written {
             blocks: content.len(),
             text_len: last.map(|t| t.text.len()),
             citations: last.map_or(0, |t| t.citations.as_ref().map_or(0, Vec::len)),
+            edge: last.map_or(Edge::default(), |t| Edge::of(t.text.as_bytes())),
             row_text,
             tail_bytes: 0,
             next_seq: 0,
@@ -70,7 +112,7 @@ impl Written {
     /// The text `content` adds at the end of its last text block, when that is its only
     /// change since what was written and the tails stay smaller than the row; `None` when
     /// the row must be rewritten. The accumulator only ever appends to the block that is
-    /// streaming, so the counts and length suffice.
+    /// streaming, so the counts, the length and the edge suffice.
     pub(super) fn grown<'c>(&self, content: &'c [ContentBlock]) -> Option<&'c str> {
         let Some(ContentBlock::Text(last)) = content.last() else {
             return None;
@@ -81,7 +123,11 @@ impl Written {
             return None;
         }
         // `get` is None when the text shrank or the cut is not a character boundary.
-        let suffix = last.text.get(self.text_len?..)?;
+        let end = self.text_len?;
+        let suffix = last.text.get(end..)?;
+        if &last.text.as_bytes()[end - self.edge.len..end] != self.edge.get() {
+            return None;
+        }
         (self.tail_bytes + suffix.len() < self.row_text).then_some(suffix)
     }
 
@@ -89,6 +135,7 @@ impl Written {
     fn appended(self, suffix: &str) -> Self {
         Self {
             text_len: self.text_len.map(|n| n + suffix.len()),
+            edge: self.edge.then(suffix.as_bytes()),
             tail_bytes: self.tail_bytes + suffix.len(),
             next_seq: self.next_seq + 1,
             ..self

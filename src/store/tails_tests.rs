@@ -260,6 +260,19 @@ fn growth_is_told_from_counts_and_lengths() {
         ..written
     };
     assert_eq!(mid.grown(&[ContentBlock::text("hé!")]), None);
+    // A block that restarted and outgrew what was written: rewrite.
+    assert_eq!(grown(&[ContentBlock::text("hallo world")]), None);
+    let tail = Written::whole(&[ContentBlock::text("héllo")], 100).appended(" wo");
+    assert_eq!(tail.grown(&[ContentBlock::text("héllo wo!")]), Some("!"));
+    assert_eq!(tail.grown(&[ContentBlock::text("héllo wx!")]), None);
+    let long = Written::whole(&[ContentBlock::text("x".repeat(40))], 100).appended("yz");
+    let mut text = "x".repeat(40) + "yz";
+    assert_eq!(
+        long.grown(&[ContentBlock::text(text.clone() + "!")]),
+        Some("!")
+    );
+    text.replace_range(30..31, "_");
+    assert_eq!(long.grown(&[ContentBlock::text(text + "!")]), None);
     // The tails reaching the row's text size: rewrite.
     let small = Written::whole(&[ContentBlock::text("abcd")], 4);
     assert_eq!(small.grown(&[ContentBlock::text("abcdefg")]), Some("efg"));

@@ -96,6 +96,14 @@ fn a_growing_answer_appends_tails_and_a_second_handle_sees_all_of_it() {
     let history = reader.load(id).unwrap().history();
     assert_eq!(history[1].content[0], ContentBlock::text(text.clone()));
     assert_eq!(reader.list(Some("wörd1"), 10).unwrap().len(), 1);
+    // Deleting the conversation takes its tails with it.
+    reader.delete(id).unwrap();
+    let left: i64 = reader
+        .conn()
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM answer_tails", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 0);
 }
 
 #[test]

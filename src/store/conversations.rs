@@ -9,6 +9,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::tails::TAILS;
 use super::{
     ConversationId, MessageStatus, Result, Store, StoreError, StoredMessage, now_ms, title_from,
 };
@@ -187,12 +188,12 @@ impl Store {
         let summary = self.summary(id)?;
         let conn = self.conn()?;
         let _ = self.settle_abandoned(&conn, id);
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT position, role, content, status, model, error, created_ms \
-                 FROM messages WHERE conversation_id = ?1 ORDER BY position",
-            )
-            .map_err(|e| self.sql_err(e))?;
+        // A streaming row's tails come in the same statement: one snapshot of both.
+        let sql = format!(
+            "SELECT m.position, m.role, m.content, m.status, m.model, m.error, m.created_ms, \
+               {TAILS} FROM messages m WHERE m.conversation_id = ?1 ORDER BY m.position"
+        );
+        let mut stmt = conn.prepare_cached(&sql).map_err(|e| self.sql_err(e))?;
         let rows = stmt
             .query_map(params![id.0], |r| {
                 Ok((
@@ -203,15 +204,17 @@ impl Store {
                     r.get::<_, Option<String>>(4)?,
                     r.get::<_, Option<String>>(5)?,
                     r.get::<_, i64>(6)?,
+                    r.get::<_, Option<String>>(7)?,
                 ))
             })
             .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
             .map_err(|e| self.sql_err(e))?;
         let mut messages = Vec::with_capacity(rows.len());
-        for (position, role, content, status, model, error, created_ms) in rows {
+        for (position, role, content, status, model, error, created_ms, tails) in rows {
             let mut content: Vec<ContentBlock> = serde_json::from_str(&content).map_err(|e| {
                 StoreError::Sql(format!("conversation {id}, message {position}: {e}"))
             })?;
+            super::tails::merge(&mut content, tails.as_deref().unwrap_or(""));
             super::attachments::expand(&conn, &mut content)?;
             messages.push(StoredMessage {
                 position,
@@ -278,6 +281,36 @@ impl Store {
         Ok(())
     }
 
+    /// Gives the copies in `branch` of `original`'s rows before `cut` that still stream
+    /// (another process is answering) the text of their tails (`tails.rs`).
+    fn copy_tails(&self, conn: &Connection, original: i64, branch: i64, cut: i64) -> Result<()> {
+        let streaming = conn
+            .prepare(
+                "SELECT m.id, m.position FROM messages m \
+                 WHERE m.conversation_id = ?1 AND m.position < ?2 \
+                   AND EXISTS (SELECT 1 FROM answer_tails t WHERE t.message_id = m.id)",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map(params![original, cut], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<Vec<(i64, i64)>>>()
+            })
+            .map_err(|e| self.sql_err(e))?;
+        for (row, position) in streaming {
+            let Some((content, _)) = self.merged(conn, row)? else {
+                continue;
+            };
+            let json = serde_json::to_string(&content)
+                .map_err(|e| StoreError::Sql(format!("encoding blocks: {e}")))?;
+            conn.execute(
+                "UPDATE messages SET content = ?3, text = ?4 \
+                 WHERE conversation_id = ?1 AND position = ?2",
+                params![branch, position, json, super::searchable_text(&content)],
+            )
+            .map_err(|e| self.sql_err(e))?;
+        }
+        Ok(())
+    }
+
     /// A new branch of `id` holding its messages before the `user_index`-th (0-based) typed
     /// user message; the original is untouched. Returns the branch's id.
     pub fn fork(&self, id: ConversationId, user_index: usize) -> Result<ConversationId> {
@@ -315,6 +348,7 @@ impl Store {
             params![id.0, branch, cut],
         )
         .map_err(|e| self.sql_err(e))?;
+        self.copy_tails(&tx, id.0, branch, cut)?;
         super::attachments::copy_links(&tx, id.0, branch, cut).map_err(|e| self.sql_err(e))?;
         tx.commit().map_err(|e| self.sql_err(e))?;
         Ok(ConversationId(branch))

@@ -5,8 +5,9 @@
 //! - Positions within a conversation are assigned inside the writing transaction (max + 1),
 //!   so two processes appending to one conversation never collide or lose a row.
 //! - An answer row belongs to the handle that inserted it: [`Store::save_progress`] inserts
-//!   it at the first checkpoint and rewrites that row (by id) at the next ones, and
-//!   [`Store::end_answer`] gives that row its final status and content. No write ever
+//!   it at the first checkpoint and updates that row (by id) at the next ones, appending
+//!   only the text that grew when that is all that changed (`tails.rs`), and
+//!   [`Store::end_answer`] gives that row its final status and whole content. No write ever
 //!   looks for "the conversation's streaming row", so another process's answer, or a dead
 //!   process's partial, is never overwritten (see `recovery.rs`).
 //! - A user message ends any answer this handle still had open in the conversation (its
@@ -16,11 +17,18 @@
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
+use super::tails::Written;
 use super::{
     ConversationId, MessageStatus, Result, Store, StoreError, StoredMessage, attachments, now_ms,
     searchable_text,
 };
 use crate::api::{ContentBlock, Message, Role, ToolResultBlock, ToolUseBlock};
+
+/// What a checkpoint wrote: a new row, or this handle's row (whole or a tail).
+enum Saved {
+    New(i64, Written),
+    Row(Written),
+}
 
 /// A new message as the store takes it.
 struct Row<'a> {
@@ -55,6 +63,7 @@ impl Store {
         let open = self.answering.release(&self.path, id);
         self.write(id, |tx, store| {
             if let Some(open) = open {
+                store.fold(tx, open)?;
                 tx.execute(
                     "UPDATE messages SET status = 'interrupted' \
                      WHERE id = ?1 AND status = 'streaming'",
@@ -67,7 +76,8 @@ impl Store {
     }
 
     /// Checkpoints the answer streaming now: creates its `streaming` row (this handle's
-    /// from then on) or rewrites it.
+    /// from then on), appends what its last text block gained, or rewrites it (see
+    /// `tails.rs` for which).
     pub fn save_progress(
         &self,
         id: ConversationId,
@@ -75,11 +85,24 @@ impl Store {
         model: &str,
     ) -> Result<()> {
         let mine = self.answering.row(id);
-        let inserted = self.write(id, |tx, store| {
-            if let Some(row) = mine
-                && store.rewrite(tx, row, content, MessageStatus::Streaming, None)?
-            {
-                return Ok(None);
+        let saved = self.write(id, |tx, store| {
+            if let Some((row, written)) = mine {
+                match written.grown(content) {
+                    // Nothing new (an event that changed no block): the row is current.
+                    Some("") => return Ok(Saved::Row(written)),
+                    Some(suffix) => {
+                        if let Some(now) = store.append_tail(tx, row, written, suffix)? {
+                            return Ok(Saved::Row(now));
+                        }
+                    }
+                    None => {
+                        if let Some(text_len) =
+                            store.rewrite(tx, row, content, MessageStatus::Streaming, None)?
+                        {
+                            return Ok(Saved::Row(Written::whole(content, text_len)));
+                        }
+                    }
+                }
             }
             let row = Row {
                 role: Role::Assistant,
@@ -88,10 +111,12 @@ impl Store {
                 model: Some(model),
                 error: None,
             };
-            store.insert(tx, id, &row).map(Some)
+            let (row, text_len) = store.insert(tx, id, &row)?;
+            Ok(Saved::New(row, Written::whole(content, text_len)))
         })?;
-        if let Some(row) = inserted {
-            self.answering.claim(&self.path, id, row);
+        match saved {
+            Saved::New(row, written) => self.answering.claim(&self.path, id, row, written),
+            Saved::Row(written) => self.answering.wrote(id, written),
         }
         Ok(())
     }
@@ -118,6 +143,7 @@ impl Store {
             }
             let Some(content) = content else {
                 if let Some(row) = mine {
+                    store.fold(tx, row)?;
                     tx.execute(
                         "UPDATE messages SET status = ?2, error = ?3 WHERE id = ?1",
                         params![row, status.as_str(), error],
@@ -127,7 +153,7 @@ impl Store {
                 return Ok(());
             };
             if let Some(row) = mine
-                && store.rewrite(tx, row, content, status, error)?
+                && store.rewrite(tx, row, content, status, error)?.is_some()
             {
                 return Ok(());
             }
@@ -286,9 +312,9 @@ impl Store {
     }
 
     /// Inserts the row at the conversation's end, stamped with this process as its writer;
-    /// returns its id.
+    /// returns its id and the size of its searchable text.
     /// A user message's attachments are kept once by hash (`attachments.rs`).
-    fn insert(&self, conn: &Connection, id: ConversationId, row: &Row<'_>) -> Result<i64> {
+    fn insert(&self, conn: &Connection, id: ConversationId, row: &Row<'_>) -> Result<(i64, usize)> {
         let now = now_ms();
         let (stored, hashes) = match row.role {
             Role::User => attachments::stash(conn, row.content).map_err(|e| self.sql_err(e))?,
@@ -299,6 +325,8 @@ impl Store {
         } else {
             row.content
         };
+        let (json, text) = (encode(content)?, searchable_text(row.content));
+        let text_len = text.len();
         conn.execute(
             "INSERT INTO messages (conversation_id, position, role, content, status, model, \
                error, text, created_ms, writer_pid, checkpoint_ms) \
@@ -307,11 +335,11 @@ impl Store {
             params![
                 id.0,
                 role_str(row.role),
-                encode(content)?,
+                json,
                 row.status.as_str(),
                 row.model,
                 row.error,
-                searchable_text(row.content),
+                text,
                 now,
                 std::process::id()
             ],
@@ -319,11 +347,12 @@ impl Store {
         .map_err(|e| self.sql_err(e))?;
         let message = conn.last_insert_rowid();
         attachments::link(conn, message, &hashes).map_err(|e| self.sql_err(e))?;
-        Ok(message)
+        Ok((message, text_len))
     }
 
-    /// Rewrites answer row `row` (this handle's own). False when it is gone (its
-    /// conversation was deleted meanwhile).
+    /// Rewrites answer row `row` (this handle's own) whole and drops its tails; returns the
+    /// size of its searchable text, or `None` when it is gone (its conversation was deleted
+    /// meanwhile).
     ///
     /// The full-text index re-reads the whole text whenever it is written, so a streaming
     /// checkpoint writes it only once the text has doubled since it was last written: over
@@ -337,7 +366,7 @@ impl Store {
         content: &[ContentBlock],
         status: MessageStatus,
         error: Option<&str>,
-    ) -> Result<bool> {
+    ) -> Result<Option<usize>> {
         let text = searchable_text(content);
         let index = status != MessageStatus::Streaming || {
             let indexed: Option<i64> = conn
@@ -351,7 +380,7 @@ impl Store {
                 .flatten();
             text.len() as u64 >= 2 * indexed.unwrap_or(0).max(0) as u64
         };
-        let (content, now) = (encode(content)?, now_ms());
+        let (content, now, text_len) = (encode(content)?, now_ms(), text.len());
         let changed = if index {
             conn.execute(
                 "UPDATE messages SET content = ?2, text = ?3, status = ?4, error = ?5, \
@@ -366,7 +395,11 @@ impl Store {
             )
         }
         .map_err(|e| self.sql_err(e))?;
-        Ok(changed > 0)
+        if changed == 0 {
+            return Ok(None);
+        }
+        self.clear_tails(conn, row)?;
+        Ok(Some(text_len))
     }
 }
 

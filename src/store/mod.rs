@@ -40,7 +40,9 @@
 //! Never stored: API keys or request headers. The store sees content blocks, not requests.
 //!
 //! Layout: `schema.rs` (migrations), `conversations.rs` (listing, search, rename, delete,
-//! fork, load), `messages.rs` (appending and the streaming checkpoint), `recovery.rs`
+//! fork, load), `messages.rs` (appending and the streaming checkpoint), `tails.rs` (the
+//! text a streaming answer gained since its row was written, appended rather than
+//! rewriting the row, and merged back by every reader), `recovery.rs`
 //! (answer rows' writers, settling abandoned rows, the history after a crash), `ledger.rs`,
 //! `export.rs` (Markdown and API JSON). The engine's journal over the store lives in
 //! `engine/journal.rs`, so this module knows nothing of the engine.
@@ -53,6 +55,7 @@ mod messages;
 mod recall;
 mod recovery;
 mod schema;
+mod tails;
 mod tool_runs;
 
 #[cfg(test)]

@@ -11,7 +11,8 @@
 //! `history show/export`) turns a `streaming` row into `interrupted` when its writer is
 //! gone: a row that no handle of this process is writing, whose writer process no longer
 //! runs (or is this process, which is not writing it, or is unknown), or whose last
-//! checkpoint is older than [`STALE_AFTER`]. A row whose writer still runs is left alone,
+//! checkpoint (of the row or of its newest tail, `tails.rs`) is older than
+//! [`STALE_AFTER`]. Settling folds the row's tails into its content first. A row whose writer still runs is left alone,
 //! so opening a conversation another chatterm is answering in does not cut its answer
 //! short. The liveness test is a process-id probe: a reused process id can keep an
 //! abandoned row `streaming` until [`STALE_AFTER`] (it reads as interrupted all the same,
@@ -34,8 +35,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, TransactionBehavior, params};
 
+use super::tails::{FRESHNESS, Written};
 use super::{ConversationId, MessageStatus, Result, Store, StoredMessage, now_ms};
 use crate::api::{ContentBlock, Message, Role};
 
@@ -58,34 +60,43 @@ fn writing() -> std::sync::MutexGuard<'static, BTreeSet<(String, i64)>> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The answer rows one [`Store`] handle is writing, by conversation (one at a time each).
+/// The answer rows one [`Store`] handle is writing, by conversation (one at a time each),
+/// with what it last wrote of each (see `tails.rs`).
 #[derive(Debug, Default)]
 pub(super) struct Answering {
-    rows: Mutex<HashMap<ConversationId, i64>>,
+    rows: Mutex<HashMap<ConversationId, (i64, Written)>>,
 }
 
 impl Answering {
-    fn rows(&self) -> std::sync::MutexGuard<'_, HashMap<ConversationId, i64>> {
+    fn rows(&self) -> std::sync::MutexGuard<'_, HashMap<ConversationId, (i64, Written)>> {
         self.rows
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The row this handle is writing the conversation's answer into, if any.
-    pub(super) fn row(&self, id: ConversationId) -> Option<i64> {
+    /// The row this handle is writing the conversation's answer into, if any, and what it
+    /// last wrote there.
+    pub(super) fn row(&self, id: ConversationId) -> Option<(i64, Written)> {
         self.rows().get(&id).copied()
     }
 
-    pub(super) fn claim(&self, path: &str, id: ConversationId, row: i64) {
-        if let Some(old) = self.rows().insert(id, row) {
+    pub(super) fn claim(&self, path: &str, id: ConversationId, row: i64, written: Written) {
+        if let Some((old, _)) = self.rows().insert(id, (row, written)) {
             writing().remove(&(path.to_owned(), old));
         }
         writing().insert((path.to_owned(), row));
     }
 
+    /// Records what was just written to the conversation's answer row.
+    pub(super) fn wrote(&self, id: ConversationId, written: Written) {
+        if let Some(open) = self.rows().get_mut(&id) {
+            open.1 = written;
+        }
+    }
+
     /// Forgets the conversation's answer row (its answer ended); returns it.
     pub(super) fn release(&self, path: &str, id: ConversationId) -> Option<i64> {
-        let row = self.rows().remove(&id)?;
+        let (row, _) = self.rows().remove(&id)?;
         writing().remove(&(path.to_owned(), row));
         Some(row)
     }
@@ -140,37 +151,46 @@ fn abandoned(path: &str, row: i64, writer: Option<i64>, checkpoint_ms: Option<i6
 }
 
 impl Store {
-    /// Turns the conversation's abandoned `streaming` rows into `interrupted`. Returns how
-    /// many it settled.
+    /// Turns the conversation's abandoned `streaming` rows into `interrupted`, their tails
+    /// folded in (`tails.rs`). Returns how many it settled.
     pub(super) fn settle_abandoned(&self, conn: &Connection, id: ConversationId) -> Result<usize> {
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT id, writer_pid, checkpoint_ms, content FROM messages \
-                 WHERE conversation_id = ?1 AND status = 'streaming'",
-            )
-            .map_err(|e| self.sql_err(e))?;
-        let rows = stmt
-            .query_map(params![id.0], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?))
+        let sql = format!(
+            "SELECT m.id, m.writer_pid, {FRESHNESS} FROM messages m \
+             WHERE m.conversation_id = ?1 AND m.status = 'streaming'"
+        );
+        let rows = conn
+            .prepare_cached(&sql)
+            .and_then(|mut stmt| {
+                stmt.query_map(params![id.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect::<rusqlite::Result<Vec<(i64, _, _)>>>()
             })
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<(i64, _, _, _)>>>)
             .map_err(|e| self.sql_err(e))?;
         let mut settled = 0;
-        for (row, writer, checkpoint, content) in rows {
+        for (row, writer, checkpoint) in rows {
             if abandoned(&self.path, row, writer, checkpoint) {
-                // Checkpoints index the text only as it doubles: index all of it now.
-                let text = serde_json::from_str::<Vec<ContentBlock>>(&content)
-                    .ok()
-                    .map(|c| super::searchable_text(&c));
-                settled += conn
-                    .execute(
-                        "UPDATE messages SET status = 'interrupted', text = COALESCE(?2, text) \
-                         WHERE id = ?1 AND status = 'streaming'",
-                        params![row, text],
-                    )
-                    .map_err(|e| self.sql_err(e))?;
+                settled += self.settle(conn, row)?;
             }
         }
+        Ok(settled)
+    }
+
+    /// Settles one abandoned row in one transaction, so no reader sees its tails both
+    /// folded in and still there.
+    fn settle(&self, conn: &Connection, row: i64) -> Result<usize> {
+        let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
+            .map_err(|e| self.sql_err(e))?;
+        // Checkpoints index the text only as it doubles: index all of it now. Content that
+        // does not parse keeps its index.
+        let content = self.fold(&tx, row)?;
+        let text = content.map(|c| super::searchable_text(&c));
+        let settled = tx
+            .execute(
+                "UPDATE messages SET status = 'interrupted', text = COALESCE(?2, text) \
+                 WHERE id = ?1 AND status = 'streaming'",
+                params![row, text],
+            )
+            .map_err(|e| self.sql_err(e))?;
+        tx.commit().map_err(|e| self.sql_err(e))?;
         Ok(settled)
     }
 }

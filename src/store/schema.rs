@@ -149,8 +149,21 @@ CREATE TRIGGER attachments_unused AFTER DELETE ON message_attachments BEGIN
 END;
 "#;
 
+/// Version 5: the text a streaming answer gained since its row was last written, appended
+/// at each checkpoint instead of rewriting the row (see `tails.rs`). `at_ms` is when the
+/// piece was written: a row's freshness is its newest checkpoint, tail or row.
+const V5: &str = r#"
+CREATE TABLE answer_tails (
+    message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    seq        INTEGER NOT NULL,
+    text       TEXT    NOT NULL,
+    at_ms      INTEGER NOT NULL,
+    PRIMARY KEY (message_id, seq)
+) WITHOUT ROWID;
+"#;
+
 /// Every migration, in order; the schema version is the number applied.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The schema version this build writes.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

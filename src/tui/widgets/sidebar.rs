@@ -87,14 +87,6 @@ impl App {
         Paragraph::new(lines).render(text, buf);
     }
 
-    /// The text area of a sidebar drawn in `area`: inside the border, one column of margin.
-    fn text_size(area: Rect) -> (usize, usize) {
-        (
-            usize::from(area.width.saturating_sub(2)),
-            usize::from(area.height),
-        )
-    }
-
     /// The sections the sidebar showed in the last frame (none when it was hidden).
     pub(in crate::tui) fn sidebar_sections(&self) -> Vec<Section> {
         if self.screen.sidebar_area.is_none() || !self.screen.sidebar {

@@ -36,12 +36,13 @@ pub struct Cli {
     pub max_tokens: Option<u32>,
 
     /// Extended thinking: off, adaptive, or a budget in tokens (at least 1024); overrides
-    /// `[thinking]`.
-    #[arg(long, value_name = "off|adaptive|N", value_parser = parse_thinking)]
+    /// `[thinking]`. Also after `extract`.
+    #[arg(long, global = true, value_name = "off|adaptive|N", value_parser = parse_thinking)]
     pub thinking: Option<ThinkingFlag>,
 
     /// Effort for every tier: low, medium, high, xhigh or max (overrides `models.effort`).
-    #[arg(long, value_name = "LEVEL", value_parser = parse_effort)]
+    /// Also after `extract`.
+    #[arg(long, global = true, value_name = "LEVEL", value_parser = parse_effort)]
     pub effort: Option<chatterm::config::Effort>,
 
     /// Config file (default: the platform config directory's chatterm/config.toml).
@@ -430,6 +431,18 @@ mod tests {
         let err = |args: &[&str]| Cli::try_parse_from(args).unwrap_err().to_string();
         assert!(err(&["chatterm", "--thinking", "100"]).contains("1024"));
         assert!(err(&["chatterm", "--effort", "huge"]).contains("huge"));
+        // An extraction takes them too (its config is loaded with the same flags).
+        let extract = [
+            "chatterm",
+            "extract",
+            "--schema",
+            "s.json",
+            "--thinking",
+            "adaptive",
+        ];
+        let cli = parsed(&[&extract[..], &["--effort", "low"]].concat());
+        assert_eq!(cli.thinking, Some(ThinkingFlag::Adaptive));
+        assert_eq!(cli.effort, Some(chatterm::config::Effort::Low));
     }
 
     #[test]

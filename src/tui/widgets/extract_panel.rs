@@ -39,7 +39,8 @@ use crate::tui::render::cells::{RenderOptions, clip_line};
 use crate::tui::render::theme::{Role, Theme};
 use crate::tui::render::wrap::{truncate, wrap_words};
 use crate::tui::widgets::json_view::{Highlight, JsonView, Window};
-use crate::tui::widgets::tool_panel::{STREAMING_EXPANDED_ROWS, format_bytes};
+use crate::tui::widgets::tool_panel::STREAMING_EXPANDED_ROWS;
+use crate::tui::widgets::units::format_bytes;
 
 /// JSON rows shown while the answer streams (collapsed).
 pub const STREAMING_ROWS: usize = 12;

@@ -210,7 +210,7 @@ impl McpCall {
         }
         for image in &self.images {
             let mime = crate::sanitize::sanitize_line(&image.mime);
-            let size = crate::tui::widgets::tool_panel::format_bytes(image.bytes);
+            let size = crate::tui::widgets::units::format_bytes(image.bytes);
             let text = format!("▣ image · {mime} · {size} (sent to the model, not shown)");
             lines.push(Line::from(Span::styled(truncate(&text, width), dim)));
         }

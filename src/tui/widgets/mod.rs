@@ -4,7 +4,7 @@
 //! popup ([`mention`]), the attachment chips above the input ([`chips`]), the
 //! conversation picker ([`picker`]), the help overlay (`help`), a tool call's live panel
 //! ([`tool_panel`], its JSON drawn by [`json_view`]; the approval preview in
-//! `tool_preview`; what an MCP call adds in [`mcp_panel`]) and an `/extract` run's live JSON
+//! `tool_preview`; what an MCP call adds in [`mcp_panel`]; sizes and durations in `units`) and an `/extract` run's live JSON
 //! ([`extract_panel`]).
 //!
 //! Widgets own their drawing state (scroll, selection, caches); the keys that change it
@@ -25,4 +25,5 @@ pub(in crate::tui) mod sidebar_sections;
 pub(in crate::tui) mod sidebar_thinking;
 pub mod tool_panel;
 pub(in crate::tui) mod tool_preview;
+pub(in crate::tui) mod units;
 pub(in crate::tui) mod view;

@@ -32,7 +32,7 @@ use ratatui::text::{Line, Span};
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::engine::ToolStatus;
+use crate::engine::{ToolStatus, short_id};
 use crate::tools::{ApprovalDecision, InvalidInput, ToolOutput};
 
 use crate::tui::render::cells::{RenderOptions, clip_line};
@@ -40,6 +40,7 @@ use crate::tui::render::theme::{Role, Theme};
 use crate::tui::render::wrap::{expand_tabs, truncate, wrap_chars, wrap_words};
 use crate::tui::widgets::json_view::{Highlight, JsonView, Window, lines_count, more_lines};
 use crate::tui::widgets::mcp_panel::McpCall;
+use crate::tui::widgets::units::{format_bytes, format_duration};
 
 /// Input rows shown while collapsed.
 pub const INPUT_ROWS: usize = 10;
@@ -406,7 +407,7 @@ impl ToolPanel {
             Some(mcp) => mcp.title().into(),
             None => crate::sanitize::sanitize_line(&self.name),
         };
-        let id = crate::sanitize::sanitize_line(&short_id(&self.id)).into_owned();
+        let id = crate::sanitize::sanitize_line(short_id(&self.id)).into_owned();
         let mut title = theme.style(Role::ToolHeader).add_modifier(Modifier::BOLD);
         let mut spans = Vec::new();
         if self.focused {
@@ -581,36 +582,6 @@ fn whole_seconds(d: Duration) -> u64 {
 fn first_line(text: &str) -> String {
     let line = text.trim().lines().next().unwrap_or_default();
     truncate(line, 80)
-}
-
-/// The last six characters of a tool_use id: enough to tell calls apart.
-pub fn short_id(id: &str) -> String {
-    let skip = id.chars().count().saturating_sub(6);
-    id.chars().skip(skip).collect()
-}
-
-/// `312 B`, `1.2 KB`, `3.4 MB`.
-pub fn format_bytes(n: usize) -> String {
-    const KB: f64 = 1024.0;
-    let n = n as f64;
-    if n < KB {
-        format!("{n} B")
-    } else if n < KB * KB {
-        format!("{:.1} KB", n / KB)
-    } else {
-        format!("{:.1} MB", n / (KB * KB))
-    }
-}
-
-/// `340 ms`, `1.2s`, `2m 05s`.
-pub fn format_duration(d: Duration) -> String {
-    if d < Duration::from_secs(1) {
-        format!("{} ms", d.as_millis())
-    } else if d < Duration::from_secs(60) {
-        format!("{:.1}s", d.as_secs_f64())
-    } else {
-        format!("{}m {:02}s", d.as_secs() / 60, d.as_secs() % 60)
-    }
 }
 
 #[cfg(test)]

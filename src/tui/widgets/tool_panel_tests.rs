@@ -336,17 +336,6 @@ fn a_long_result_shows_its_first_lines_and_all_when_expanded() {
 }
 
 #[test]
-fn sizes_and_durations_read_well() {
-    assert_eq!(format_bytes(0), "0 B");
-    assert_eq!(format_bytes(1023), "1023 B");
-    assert_eq!(format_bytes(1229), "1.2 KB");
-    assert_eq!(format_bytes(3 << 20), "3.0 MB");
-    assert_eq!(format_duration(Duration::from_millis(340)), "340 ms");
-    assert_eq!(format_duration(Duration::from_millis(1234)), "1.2s");
-    assert_eq!(short_id("abc"), "abc");
-}
-
-#[test]
 fn an_expanded_panel_still_streaming_draws_a_bounded_tail() {
     let mut panel = ToolPanel::new("write_file", ID);
     let rows: Vec<u32> = (0..1000).collect();

@@ -326,10 +326,16 @@ impl Engine {
                 self.send(&text, &attachments, running, updates);
             }
             Command::Fork { user_index, text } => {
+                // The edited message keeps its attachments: only its typed text changes.
+                let attached = self.attachments_of(user_index);
                 if !self.fork_at(user_index, updates) {
                     return notice(updates, "there is no such message to edit");
                 }
-                tool_plan::push_user_text(&mut self.messages, text);
+                let mut blocks = attached;
+                if !text.trim().is_empty() || blocks.is_empty() {
+                    blocks.push(crate::api::ContentBlock::text(text));
+                }
+                tool_plan::push_user_blocks(&mut self.messages, blocks);
                 self.record_last_user(updates);
                 *running = Some(self.start_turn(updates));
             }

@@ -10,7 +10,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::super::journal::{JournalError, JournalTarget};
 use super::super::{Update, title};
 use super::{Engine, notice};
-use crate::api::Role;
+use crate::api::{ContentBlock, Role};
 use crate::store::is_typed;
 
 impl Engine {
@@ -69,6 +69,27 @@ impl Engine {
             let result = t.journal.retracted(&t.conversation);
             self.report(result, updates);
         }
+    }
+
+    /// The attachments' blocks of the `user_index`-th typed user message (its images,
+    /// documents and files, not its typed text), to go with an edit of it.
+    pub(super) fn attachments_of(&self, user_index: usize) -> Vec<ContentBlock> {
+        let typed = self
+            .messages
+            .iter()
+            .filter(|m| is_typed(m.role, &m.content));
+        let Some(message) = typed.into_iter().nth(user_index) else {
+            return Vec::new();
+        };
+        message
+            .content
+            .iter()
+            .filter(|b| match b {
+                ContentBlock::Text(t) => crate::attach::is_attachment_text(&t.text),
+                other => crate::attach::is_content_block(other),
+            })
+            .cloned()
+            .collect()
     }
 
     /// Cuts the history before its `user_index`-th typed user message and moves to a new

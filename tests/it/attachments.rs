@@ -328,3 +328,68 @@ fn a_fork_keeps_its_attachments_when_the_original_is_deleted() {
     assert_eq!(loaded.messages[0].role, Role::User);
     assert_eq!(loaded.messages[0].content, first.content);
 }
+
+/// Editing a message that had attachments (a fork) changes its text only: the edited
+/// message goes with the same blocks, and the branch keeps them in the store.
+#[tokio::test]
+async fn an_edited_message_keeps_its_attachments() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(&dir.path().join(DB_FILE)).unwrap());
+    write(dir.path(), "shot.png", &test_files::png(300, 200));
+    write(dir.path(), "notes.md", b"alpha\nbeta\n");
+    let opts = options(dir.path());
+    let files = vec![
+        attach::load("shot.png", &opts).unwrap(),
+        attach::load("notes.md", &opts).unwrap(),
+    ];
+    let server = MockServer::start().await.unwrap();
+    let mut handle = journaled(&server, &store, None);
+    let first = send_attached(&mut handle, "what is it?", files).await;
+    let original = conversation_of(&first);
+    let sent_first = last_user_message(&server);
+
+    server.enqueue(Reply::Script(Script::text("a small picture")));
+    handle
+        .commands
+        .send(Command::Fork {
+            user_index: 0,
+            text: "what colour is it?".into(),
+        })
+        .unwrap();
+    let edited = collect_turn(&mut handle).await;
+    assert!(finished(&edited).is_some(), "{edited:?}");
+    let sent = last_user_message(&server);
+    let types = |m: &Value| -> Vec<String> {
+        m["content"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["type"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        types(&sent),
+        types(&sent_first),
+        "the same blocks, in order"
+    );
+    let blocks = sent["content"].as_array().unwrap();
+    assert_eq!(blocks.last().unwrap()["text"], "what colour is it?");
+    assert_eq!(
+        blocks[..blocks.len() - 1],
+        sent_first["content"].as_array().unwrap()[..blocks.len() - 1]
+    );
+
+    // The branch holds the attachments too (a resume would send them again).
+    let branch = conversation_of(&edited);
+    assert_ne!(branch, original);
+    let loaded = store.load(branch.parse().unwrap()).unwrap();
+    let history = loaded.history();
+    assert_eq!(history[0].content.len(), blocks.len(), "{history:?}");
+}
+
+/// The last user message of the newest request to the Messages endpoint.
+fn last_user_message(server: &MockServer) -> Value {
+    let requests = message_requests(server);
+    let body = requests.last().unwrap().body.clone().unwrap();
+    body["messages"].as_array().unwrap().last().unwrap().clone()
+}

@@ -382,3 +382,18 @@ fn chips_over_a_requests_limits_send_nothing_and_stay() {
     assert_eq!(app.attach.pending.len(), 101);
     assert!(screen(&mut app, 100, 30).contains("not sent: 101 images in one request"));
 }
+
+#[test]
+fn an_edited_message_keeps_its_attachment_chips() {
+    let store = crate::store::Store::in_memory().unwrap();
+    let id = store.create("m", "look").unwrap();
+    let file = text_attachment("notes.md", "body\n");
+    let chip_text = chip(&file);
+    store
+        .append(id, &crate::attach::user_message("look at this", &[file]))
+        .unwrap();
+    let mut app = App::new(options_no_sidebar());
+    app.show_conversation(&store.load(id).unwrap(), &[]);
+    app.send_fork(0, "look again".into());
+    assert_eq!(user_cells(&app), [format!("{chip_text}\nlook again")]);
+}

@@ -229,12 +229,22 @@ impl App {
         (self.conversation).ids_where(|k| matches!(k, CellKind::User(_)))
     }
 
-    /// Sends `text` in place of the `index`-th user message: a new branch from there.
+    /// Sends `text` in place of the `index`-th user message: a new branch from there. The
+    /// message keeps its attachments (the engine keeps their blocks), so their chips stay.
     pub(in crate::tui) fn send_fork(&mut self, index: usize, text: String) {
+        let mut chips = Vec::new();
         if let Some(&id) = self.user_cells().get(index) {
+            chips = (self.conversation.cells().iter())
+                .find_map(|c| match &c.kind {
+                    CellKind::User(t) if c.id == id => Some(t.attachments().to_vec()),
+                    _ => None,
+                })
+                .unwrap_or_default();
             self.conversation.truncate_from(id);
         }
-        self.conversation.push(CellKind::User(text.as_str().into()));
+        let edited = crate::tui::app::paste::UserText::from(text.as_str());
+        self.conversation
+            .push(CellKind::User(edited.with_attachments(chips)));
         self.conversation.scroll_to_bottom();
         self.connection = Connection::Waiting;
         self.effect(Effect::Engine(Command::Fork {

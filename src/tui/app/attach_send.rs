@@ -29,9 +29,12 @@ pub enum AttachRequest {
     Files(Vec<String>),
     /// A paste that looks like a path: offered for attaching if it names a file.
     Pasted { text: String, path: PathBuf },
-    /// A message to send: its mentions resolved, then sent with them (and with the
-    /// pending chips when `with_pending`, a message from the input).
-    Send { text: UserText, with_pending: bool },
+    /// A message to send: its mentions resolved, then sent with them and `attachments`
+    /// (the chips that were pending when it was sent or queued).
+    Send {
+        text: UserText,
+        attachments: Vec<Attachment>,
+    },
 }
 
 impl App {
@@ -95,38 +98,43 @@ impl App {
     }
 
     /// Sends typed text: straight away when it carries nothing to attach, else after the
-    /// loop has resolved its mentions.
+    /// loop has resolved its mentions. `with_pending`: the pending chips go with it (a
+    /// message from the input).
     pub(in crate::tui) fn send_typed(&mut self, text: UserText, with_pending: bool) {
-        let pending = with_pending && !self.attach.pending.is_empty();
+        let attachments = if with_pending {
+            std::mem::take(&mut self.attach.pending)
+        } else {
+            Vec::new()
+        };
+        self.send_with(text, attachments);
+    }
+
+    /// Sends typed text with these attachments (and whatever its mentions name).
+    pub(in crate::tui) fn send_with(&mut self, text: UserText, attachments: Vec<Attachment>) {
         let mentions = self
             .attach
             .options
             .as_ref()
             .is_some_and(|o| o.index.is_some())
             && !crate::attach::mentions(&text).is_empty();
-        if !pending && !mentions {
+        if attachments.is_empty() && !mentions {
             return self.send_user(text);
         }
         self.attach.offer = None;
-        self.effect(Effect::Attach(AttachRequest::Send { text, with_pending }));
+        self.effect(Effect::Attach(AttachRequest::Send { text, attachments }));
     }
 
-    /// A message's mentions resolved: it is sent with them and the pending chips, or, on a
+    /// A message's mentions resolved: it is sent with them and its attachments, or, on a
     /// refusal, not at all (see the module docs).
     pub fn mentions_resolved(
         &mut self,
         text: UserText,
-        with_pending: bool,
+        mut attachments: Vec<Attachment>,
         result: Result<Vec<Attachment>, AttachError>,
     ) {
         let found = match result {
             Ok(found) => found,
-            Err(e) => return self.not_sent(&text, &e),
-        };
-        let mut attachments = if with_pending {
-            self.attach.pending.clone()
-        } else {
-            Vec::new()
+            Err(e) => return self.not_sent(&text, attachments, &e),
         };
         for attachment in found {
             if !attachments.iter().any(|a| a.hash == attachment.hash) {
@@ -136,18 +144,16 @@ impl App {
         // Together they may be over a request's limits (images, 32 MB): refused here,
         // where the text can still go back into the input.
         if let Err(e) = crate::attach::limits::check_attachments(&attachments) {
-            return self.not_sent(&text, &e);
-        }
-        if with_pending {
-            self.attach.pending.clear();
+            return self.not_sent(&text, attachments, &e);
         }
         self.send_attached(text, attachments);
     }
 
     /// A message refused before sending: the reason as an error notice, and the text back
-    /// in the input (before anything typed since); the chips stay.
-    fn not_sent(&mut self, text: &UserText, error: &AttachError) {
+    /// in the input (before anything typed since); its chips are pending again.
+    fn not_sent(&mut self, text: &UserText, attachments: Vec<Attachment>, error: &AttachError) {
         self.notice(NoticeKind::Error, format!("not sent: {error}"));
+        self.pend_again(attachments);
         self.conversation.scroll_to_bottom();
         let draft = self.input.text();
         let back = if draft.trim().is_empty() {
@@ -175,5 +181,20 @@ impl App {
             text: sent,
             attachments,
         }));
+    }
+
+    /// Chips back among the pending ones, before any added since (each file once).
+    pub(in crate::tui) fn pend_again(&mut self, attachments: Vec<Attachment>) {
+        let later = std::mem::replace(&mut self.attach.pending, attachments);
+        for attachment in later {
+            if !self
+                .attach
+                .pending
+                .iter()
+                .any(|a| a.hash == attachment.hash)
+            {
+                self.attach.pending.push(attachment);
+            }
+        }
     }
 }

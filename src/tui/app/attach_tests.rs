@@ -99,16 +99,16 @@ fn enter_accepts_a_match_then_sends_with_the_file_attached() {
     );
     press(&mut f.app, KeyCode::Enter);
     let requests = attach_requests(&mut f.app);
-    let [AttachRequest::Send { text, with_pending }] = &requests[..] else {
+    let [AttachRequest::Send { text, attachments }] = &requests[..] else {
         panic!("{requests:?}")
     };
-    let (text, with_pending) = (text.clone(), *with_pending);
-    assert!(with_pending);
+    let (text, attachments) = (text.clone(), attachments.clone());
+    assert!(attachments.is_empty(), "no chips were pending");
     assert_eq!(&*text, "explain @src/lib.rs ");
     // The loop resolves the mention; the app sends it with its chip.
     let options = f.app.attach_load_options().unwrap().mention();
     let found = crate::attach::resolve_mentions(&text, &options);
-    f.app.mentions_resolved(text, with_pending, found);
+    f.app.mentions_resolved(text, attachments, found);
     let sent = engine_commands(&mut f.app);
     let [Command::SendAttached { text, attachments }] = &sent[..] else {
         panic!("{sent:?}")
@@ -262,14 +262,16 @@ fn a_refused_mention_sends_nothing_and_loses_nothing() {
     f.app.add_pending(text_attachment("kept.md", "k"));
     type_text(&mut f.app, "read @src/main.rs");
     press(&mut f.app, KeyCode::Enter);
-    let [AttachRequest::Send { text, .. }] = &attach_requests(&mut f.app)[..] else {
+    let [AttachRequest::Send { text, attachments }] = &attach_requests(&mut f.app)[..] else {
         panic!("not held for its mentions")
     };
+    assert_eq!(attachments.len(), 1, "the pending chip goes with it");
     let refused = AttachError::Binary {
         name: "src/main.rs".into(),
         what: "ELF".into(),
     };
-    f.app.mentions_resolved(text.clone(), true, Err(refused));
+    f.app
+        .mentions_resolved(text.clone(), attachments.clone(), Err(refused));
     assert!(engine_commands(&mut f.app).is_empty());
     assert_eq!(f.app.input.text(), "read @src/main.rs");
     assert_eq!(f.app.attach.pending.len(), 1, "the chips stay");
@@ -373,10 +375,10 @@ fn chips_over_a_requests_limits_send_nothing_and_stay() {
     assert_eq!(app.attach.pending.len(), 101);
     type_text(&mut app, "all of them");
     press(&mut app, KeyCode::Enter);
-    let [AttachRequest::Send { text, with_pending }] = &attach_requests(&mut app)[..] else {
+    let [AttachRequest::Send { text, attachments }] = &attach_requests(&mut app)[..] else {
         panic!("not held for its chips")
     };
-    app.mentions_resolved(text.clone(), *with_pending, Ok(Vec::new()));
+    app.mentions_resolved(text.clone(), attachments.clone(), Ok(Vec::new()));
     assert!(engine_commands(&mut app).is_empty());
     assert_eq!(app.input.text(), "all of them");
     assert_eq!(app.attach.pending.len(), 101);
@@ -396,4 +398,32 @@ fn an_edited_message_keeps_its_attachment_chips() {
     app.show_conversation(&store.load(id).unwrap(), &[]);
     app.send_fork(0, "look again".into());
     assert_eq!(user_cells(&app), [format!("{chip_text}\nlook again")]);
+}
+
+#[test]
+fn a_queued_message_takes_the_pending_chips_and_gives_them_back() {
+    let mut app = App::new(options_no_sidebar());
+    start_turn(&mut app, "first", "claude-sonnet-4-6");
+    app.take_effects();
+    let file = text_attachment("notes.md", "body\n");
+    app.add_pending(file.clone());
+    type_text(&mut app, "about the notes");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.attach.pending.is_empty(), "queued with the message");
+    assert_eq!(app.queue_lines(), ["» queued: about the notes (+1 file)"]);
+    // Up takes it back, chips included; Enter queues both again.
+    press(&mut app, KeyCode::Up);
+    assert_eq!(app.input.text(), "about the notes");
+    assert_eq!(app.attach.pending, [file.clone()]);
+    press(&mut app, KeyCode::Enter);
+    // A chip added after it waits for the next message.
+    let later = text_attachment("later.md", "later\n");
+    app.add_pending(later.clone());
+    finish(&mut app, vec![crate::api::ContentBlock::text("one")]);
+    let [AttachRequest::Send { text, attachments }] = &attach_requests(&mut app)[..] else {
+        panic!("not held for its chips")
+    };
+    assert_eq!(&**text, "about the notes");
+    assert_eq!(attachments, &[file]);
+    assert_eq!(app.attach.pending, [later]);
 }

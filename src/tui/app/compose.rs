@@ -7,6 +7,8 @@
 //! Up on an empty input takes the newest back into the input (to edit, or to delete), and
 //! when the turn stops without finishing (Esc, or an error) every queued message comes back
 //! into the input rather than being sent after something the user stopped or that failed.
+//! A message takes the attachment chips pending when it is queued (they show as its count
+//! in the queue) and gives them back with its text when it comes back into the input.
 //!
 //! Pastes: see `paste.rs`. Editor: Ctrl+G hands the draft to `$VISUAL` / `$EDITOR`
 //! (run by the event loop, `editor.rs`), and [`App::editor_done`] takes the result back.
@@ -22,11 +24,18 @@ use crate::tui::render::cells::NoticeKind;
 /// Queued messages shown in full before the rest are counted in one line.
 pub(in crate::tui) const QUEUE_ROWS: usize = 3;
 
+/// A message written while an answer streams, with the chips it was queued with.
+#[derive(Debug, Clone, PartialEq)]
+pub(in crate::tui) struct Queued {
+    pub text: String,
+    pub attachments: Vec<crate::attach::Attachment>,
+}
+
 /// What is being composed besides the input's text.
 #[derive(Debug, Default)]
 pub(in crate::tui) struct Compose {
     /// Messages written while an answer streams, oldest first; sent when the turn ends.
-    pub queued: Vec<String>,
+    pub queued: Vec<Queued>,
     /// Large pastes shown as chips: (the chip's text in the input, the pasted text).
     pub pastes: Vec<(String, String)>,
 }
@@ -43,7 +52,8 @@ impl App {
     /// Enter while an answer streams: the input's text joins the queue.
     pub(in crate::tui) fn queue_input(&mut self, now: Instant) {
         if let Some(text) = self.input.submit() {
-            self.compose.queued.push(text);
+            let attachments = std::mem::take(&mut self.attach.pending);
+            self.compose.queued.push(Queued { text, attachments });
             self.sync_popup();
             self.flash("queued: ↑ takes it back", now);
         }
@@ -55,10 +65,11 @@ impl App {
         if !self.input.is_empty() {
             return false;
         }
-        let Some(text) = self.compose.queued.pop() else {
+        let Some(queued) = self.compose.queued.pop() else {
             return false;
         };
-        self.input.set_text(&text);
+        self.input.set_text(&queued.text);
+        self.pend_again(queued.attachments);
         self.sync_popup();
         self.flash("unqueued: Enter queues it again", now);
         true
@@ -70,7 +81,14 @@ impl App {
         if self.compose.queued.is_empty() {
             return;
         }
-        let mut parts = std::mem::take(&mut self.compose.queued);
+        let queued = std::mem::take(&mut self.compose.queued);
+        let mut parts = Vec::with_capacity(queued.len() + 1);
+        let mut attachments = Vec::new();
+        for q in queued {
+            parts.push(q.text);
+            attachments.extend(q.attachments);
+        }
+        self.pend_again(attachments);
         let draft = self.input.text();
         if !draft.trim().is_empty() {
             parts.push(draft);
@@ -88,14 +106,16 @@ impl App {
         if self.compose.queued.is_empty() {
             return;
         }
-        let text = self.compose.queued.remove(0);
-        let text = paste::expand(&text, &self.compose.pastes);
+        let queued = self.compose.queued.remove(0);
+        let text = paste::expand(&queued.text, &self.compose.pastes);
         if self.budget_level() == Some(BudgetLevel::Over) {
-            // The budget question takes the input; a draft there keeps the message queued.
+            // The budget question takes the input (and its chips the pending ones, which
+            // go with it once confirmed); a draft there keeps the message queued.
             if self.input.is_empty() {
+                self.pend_again(queued.attachments);
                 self.send_initial(text.to_string());
             } else {
-                self.compose.queued.insert(0, text.to_string());
+                self.compose.queued.insert(0, queued);
                 self.notice(
                     NoticeKind::Cost,
                     "over budget: the queued message waits (send it from the input)",
@@ -103,7 +123,7 @@ impl App {
             }
             return;
         }
-        self.send_typed(text, false);
+        self.send_with(text, queued.attachments);
     }
 
     /// The queue as the screen shows it: at most [`QUEUE_ROWS`] lines.
@@ -113,14 +133,20 @@ impl App {
             .queued
             .iter()
             .take(QUEUE_ROWS)
-            .map(|text| {
+            .map(|queued| {
+                let text = &queued.text;
                 let first = text.lines().next().unwrap_or_default();
                 let more = if text.lines().nth(1).is_some() {
                     " …"
                 } else {
                     ""
                 };
-                format!("» queued: {first}{more}")
+                let files = match queued.attachments.len() {
+                    0 => String::new(),
+                    1 => " (+1 file)".to_owned(),
+                    n => format!(" (+{n} files)"),
+                };
+                format!("» queued: {first}{more}{files}")
             })
             .collect();
         if self.compose.queued.len() > QUEUE_ROWS {

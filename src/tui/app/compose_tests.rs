@@ -60,6 +60,11 @@ fn home_and_end_move_the_cursor_while_the_input_has_text() {
     assert_eq!(app.input.text(), "hello world!");
 }
 
+/// The queued messages' texts, oldest first.
+fn queued(app: &crate::tui::app::App) -> Vec<&str> {
+    app.compose.queued.iter().map(|q| q.text.as_str()).collect()
+}
+
 #[test]
 fn enter_while_streaming_queues_and_each_is_sent_when_a_turn_ends() {
     let mut app = app();
@@ -70,14 +75,14 @@ fn enter_while_streaming_queues_and_each_is_sent_when_a_turn_ends() {
     type_text(&mut app, "third");
     press(&mut app, KeyCode::Enter);
     assert!(engine_commands(&mut app).is_empty(), "nothing sent yet");
-    assert_eq!(app.compose.queued, ["second", "third"]);
+    assert_eq!(queued(&app), ["second", "third"]);
     let text = screen(&mut app, 80, 24);
     assert!(text.contains("» queued: second"), "{text}");
     assert!(text.contains("» queued: third"), "{text}");
 
     finish(&mut app, vec![ContentBlock::text("one")]);
     assert_eq!(engine_commands(&mut app), [Command::Send("second".into())]);
-    assert_eq!(app.compose.queued, ["third"]);
+    assert_eq!(queued(&app), ["third"]);
     start_turn(&mut app, "", "claude-sonnet-4-6");
     finish(&mut app, vec![ContentBlock::text("two")]);
     assert_eq!(engine_commands(&mut app), [Command::Send("third".into())]);
@@ -95,7 +100,7 @@ fn up_takes_the_newest_queued_back_and_esc_returns_them_all_unsent() {
     app.take_effects();
     press(&mut app, KeyCode::Up);
     assert_eq!(app.input.text(), "c");
-    assert_eq!(app.compose.queued, ["a", "b"]);
+    assert_eq!(queued(&app), ["a", "b"]);
     // Deleting it there removes it; Esc stops the answer and nothing queued is sent.
     app.input.clear();
     press(&mut app, KeyCode::Esc);

@@ -27,9 +27,9 @@ pub(in crate::tui) fn apply(app: &mut App, request: AttachRequest) {
             let result = attach::load(&path.to_string_lossy(), &options);
             app.paste_loaded(text, result, now);
         }
-        AttachRequest::Send { text, with_pending } => {
+        AttachRequest::Send { text, attachments } => {
             let result = attach::resolve_mentions(&text, &options.mention());
-            app.mentions_resolved(text, with_pending, result);
+            app.mentions_resolved(text, attachments, result);
         }
     }
 }

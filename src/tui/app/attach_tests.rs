@@ -414,7 +414,7 @@ fn a_queued_message_takes_the_pending_chips_and_gives_them_back() {
     // Up takes it back, chips included; Enter queues both again.
     press(&mut app, KeyCode::Up);
     assert_eq!(app.input.text(), "about the notes");
-    assert_eq!(app.attach.pending, [file.clone()]);
+    assert_eq!(app.attach.pending, std::slice::from_ref(&file));
     press(&mut app, KeyCode::Enter);
     // A chip added after it waits for the next message.
     let later = text_attachment("later.md", "later\n");

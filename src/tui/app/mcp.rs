@@ -186,6 +186,13 @@ impl App {
     }
 
     /// `/mcp restart NAME`: the event loop restarts it; its new states arrive as reports.
+    /// What `/mcp restart ` completes: each configured server's name and state.
+    pub(in crate::tui) fn mcp_restart_offers(&self) -> Vec<(String, String)> {
+        (self.mcp.servers.iter())
+            .map(|s| (s.name.clone(), state_text(s)))
+            .collect()
+    }
+
     pub(in crate::tui) fn restart_mcp(&mut self, name: &str, now: Instant) {
         let Some(server) = self.mcp.get(name) else {
             let known: Vec<&str> = self.mcp.servers.iter().map(|s| s.name.as_str()).collect();

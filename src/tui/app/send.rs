@@ -15,7 +15,13 @@ use crate::tui::widgets::commands::SlashCommand;
 impl App {
     pub(in crate::tui) fn sync_popup(&mut self) {
         let prompts = self.prompt_commands();
-        (self.popup).update_with(&self.input.text(), &self.status.models, &prompts);
+        let servers = self.mcp_restart_offers();
+        let offers = crate::tui::widgets::commands::Offers {
+            models: &self.status.models,
+            extra: &prompts,
+            servers: &servers,
+        };
+        (self.popup).update_with(&self.input.text(), &offers);
         self.sync_mentions();
     }
 

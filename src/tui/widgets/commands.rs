@@ -323,17 +323,23 @@ impl CommandPopup {
 
     /// Recomputes the list for the current input. `models` are the ids `/model` offers.
     pub fn update(&mut self, input: &str, models: &[String]) {
-        self.update_with(input, models, &[]);
+        self.update_with(
+            input,
+            &Offers {
+                models,
+                ..Offers::default()
+            },
+        );
     }
 
-    /// [`Self::update`], also listing `extra` commands (MCP prompts) by name.
-    pub fn update_with(&mut self, input: &str, models: &[String], extra: &[ExtraCommand]) {
+    /// [`Self::update`] with everything the app offers besides the built-in commands.
+    pub fn update_with(&mut self, input: &str, offers: &Offers<'_>) {
         let previous = self.completion();
-        let (title, mut items) = matches(input, models);
+        let (title, mut items) = matches(input, offers);
         if let Some(prefix) = input.strip_prefix('/')
             && !prefix.contains(char::is_whitespace)
         {
-            items.extend(extra_items(prefix, extra));
+            items.extend(extra_items(prefix, offers.extra));
         }
         self.title = title;
         self.items = items;
@@ -462,8 +468,19 @@ fn visible_offset(offset: usize, selected: usize, rows: usize) -> usize {
         .max((selected + 1).saturating_sub(rows))
 }
 
+/// What the popup offers besides the built-in commands, from the app's state.
+#[derive(Debug, Default)]
+pub struct Offers<'a> {
+    /// The ids `/model` offers.
+    pub models: &'a [String],
+    /// Extra commands (MCP prompts), listed by name.
+    pub extra: &'a [ExtraCommand],
+    /// The MCP servers `/mcp restart` offers: each name with its state.
+    pub servers: &'a [(String, String)],
+}
+
 /// The popup's title and items for an input (none when it is not a command being typed).
-fn matches(input: &str, models: &[String]) -> (String, Vec<Item>) {
+fn matches(input: &str, offers: &Offers<'_>) -> (String, Vec<Item>) {
     let Some(body) = input.strip_prefix('/') else {
         return (String::new(), Vec::new());
     };
@@ -471,12 +488,17 @@ fn matches(input: &str, models: &[String]) -> (String, Vec<Item>) {
         None => (" commands ".to_owned(), command_items(body)),
         Some((name, arg)) => {
             let arg = arg.trim_start();
+            if name.eq_ignore_ascii_case("mcp")
+                && let Some(("restart", server)) = arg.split_once(char::is_whitespace)
+            {
+                return (" /mcp restart ".to_owned(), server_items(server, offers));
+            }
             // A second word, or a multi-line argument, has nothing to complete.
             if arg.contains(char::is_whitespace) {
                 return (String::new(), Vec::new());
             }
             let name = name.to_ascii_lowercase();
-            let items = argument_items(&name, arg, models);
+            let items = argument_items(&name, arg, offers.models);
             (format!(" /{name} "), items)
         }
     }
@@ -537,10 +559,14 @@ fn argument_items(name: &str, arg: &str, models: &[String]) -> Vec<Item> {
             .filter(|(t, _)| t.starts_with(&arg))
             .map(|(t, note)| item(t, note))
             .collect(),
+        // Tab leaves a space after it: the servers' names are offered next.
         "mcp" => ["restart"]
             .into_iter()
             .filter(|w| w.starts_with(&arg))
-            .map(|w| item(w, "then a server's name"))
+            .map(|w| Item {
+                completion: format!("/mcp {w} "),
+                ..item(w, "then a server's name")
+            })
             .collect(),
         "export" => ["md", "json"]
             .into_iter()
@@ -562,6 +588,30 @@ fn argument_items(name: &str, arg: &str, models: &[String]) -> Vec<Item> {
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// The servers `/mcp restart` may name, by prefix: names as configured (a name that would
+/// not type back as one clean word is left out).
+fn server_items(typed: &str, offers: &Offers<'_>) -> Vec<Item> {
+    let typed = typed.trim_start();
+    if typed.contains(char::is_whitespace) {
+        return Vec::new();
+    }
+    offers
+        .servers
+        .iter()
+        .filter(|(name, _)| {
+            !name.is_empty()
+                && !name.contains(char::is_whitespace)
+                && sanitize_line(name) == name.as_str()
+                && name.starts_with(typed)
+        })
+        .map(|(name, state)| Item {
+            completion: format!("/mcp restart {name}"),
+            label: name.clone(),
+            description: Cow::Owned(sanitize_line(state).into_owned()),
+        })
+        .collect()
 }
 
 fn tier_note(tier: Tier) -> &'static str {

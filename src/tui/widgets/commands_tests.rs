@@ -373,3 +373,39 @@ fn snapshot_all_commands() {
 fn snapshot_tiers() {
     snap("tiers", &popup("/tier "));
 }
+
+#[test]
+fn mcp_restart_completes_the_servers_names() {
+    let servers = [
+        ("tester".to_owned(), "ready · 9 tools".to_owned()),
+        ("notes".to_owned(), "failed: the server exited".to_owned()),
+        ("two words".to_owned(), "starting".to_owned()),
+        ("bad\u{1b}[2Jname".to_owned(), "stopped".to_owned()),
+    ];
+    let offers = Offers {
+        servers: &servers,
+        ..Offers::default()
+    };
+    let offered = |input: &str| {
+        let mut p = CommandPopup::new();
+        p.update_with(input, &offers);
+        completions(&p)
+    };
+    assert_eq!(offered("/mcp re"), ["/mcp restart "], "Tab leaves a space");
+    // Names that would not type back as one clean word are left out.
+    assert_eq!(
+        offered("/mcp restart "),
+        ["/mcp restart tester", "/mcp restart notes"]
+    );
+    assert_eq!(offered("/mcp restart te"), ["/mcp restart tester"]);
+    assert!(offered("/mcp restart tester now").is_empty());
+    let mut p = CommandPopup::new();
+    p.update_with("/mcp restart n", &offers);
+    let shown = draw(&p, 60, 4);
+    assert!(
+        shown
+            .iter()
+            .any(|r| r.contains("notes") && r.contains("failed")),
+        "{shown:?}"
+    );
+}

@@ -10,7 +10,7 @@
 //!
 //! A text block that cites gets its footnote markers (`[1][2]`) when it closes; the
 //! numbers count the distinct sources of the turn ([`Footnotes`]). When the turn ends the
-//! numbered sources follow the answer as a cell of their own, as Markdown links, which
+//! numbered sources follow the answer (as its last block, under its label), as Markdown links, which
 //! the markdown renderer draws through the sanitiser like any model text.
 
 use std::collections::HashMap;
@@ -181,6 +181,16 @@ impl App {
             return;
         }
         let markdown = notes.markdown();
+        // After the answer they cite, as its last block (one label above both); in a cell
+        // of their own when something else came after it.
+        let last = self.conversation.cells().last().map(|c| c.id);
+        if let Some(c) = last.and_then(|id| self.conversation.cell_mut(id))
+            && let CellKind::Assistant(answer) = &mut c.kind
+            && answer.state == AnswerState::Done
+        {
+            answer.body.push(&format!("\n\n{markdown}"));
+            return;
+        }
         let kind = CellKind::for_block(
             &ContentBlock::text(markdown),
             model,

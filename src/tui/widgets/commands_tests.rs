@@ -1,4 +1,5 @@
 use super::*;
+use crate::config::Tier;
 use ratatui::style::Modifier;
 
 use crate::tui::test_support::{dark, rows};

@@ -267,16 +267,33 @@ impl App {
 
     /// Adds a chip, unless the same content is already pending.
     pub(in crate::tui) fn add_pending(&mut self, attachment: Attachment) {
-        if !self
-            .attach
-            .pending
-            .iter()
-            .any(|a| a.hash == attachment.hash)
-        {
-            self.attach.pending.push(attachment);
+        if self.push_pending(attachment) {
             // The draft's counted cost includes its chips (`token_count.rs`).
             self.watch_draft(Instant::now());
         }
+    }
+
+    /// Chips back among the pending ones (a message that came back into the input, or
+    /// was not sent), before any added since; each content once.
+    pub(in crate::tui) fn pend_again(&mut self, attachments: Vec<Attachment>) {
+        let later = std::mem::take(&mut self.attach.pending);
+        let mut changed = false;
+        for attachment in attachments.into_iter().chain(later) {
+            changed |= self.push_pending(attachment);
+        }
+        if changed {
+            self.watch_draft(Instant::now());
+        }
+    }
+
+    /// Appends a chip unless the same content is pending; true when it was appended.
+    fn push_pending(&mut self, attachment: Attachment) -> bool {
+        let pending = &mut self.attach.pending;
+        let new = !pending.iter().any(|a| a.hash == attachment.hash);
+        if new {
+            pending.push(attachment);
+        }
+        new
     }
 
     /// A left click: on a chip, removes it. True when it hit one.

@@ -182,19 +182,4 @@ impl App {
             attachments,
         }));
     }
-
-    /// Chips back among the pending ones, before any added since (each file once).
-    pub(in crate::tui) fn pend_again(&mut self, attachments: Vec<Attachment>) {
-        let later = std::mem::replace(&mut self.attach.pending, attachments);
-        for attachment in later {
-            if !self
-                .attach
-                .pending
-                .iter()
-                .any(|a| a.hash == attachment.hash)
-            {
-                self.attach.pending.push(attachment);
-            }
-        }
-    }
 }

@@ -337,17 +337,24 @@ fn help_lists_the_attachment_keys_and_commands() {
     }
 }
 
-#[test]
-fn a_resumed_message_shows_its_attachments_as_chips_not_their_text() {
+/// An app showing a stored conversation whose one message, "look at this", has the file
+/// `notes.md` holding `body` attached; with that attachment's chip.
+fn resumed_with_file(body: &str) -> (App, String) {
     let store = crate::store::Store::in_memory().unwrap();
     let id = store.create("m", "look").unwrap();
-    let file = text_attachment("notes.md", "SECRET BODY OF THE FILE\n");
+    let file = text_attachment("notes.md", body);
     let chip_text = chip(&file);
     store
         .append(id, &crate::attach::user_message("look at this", &[file]))
         .unwrap();
     let mut app = App::new(options_no_sidebar());
     app.show_conversation(&store.load(id).unwrap(), &[]);
+    (app, chip_text)
+}
+
+#[test]
+fn a_resumed_message_shows_its_attachments_as_chips_not_their_text() {
+    let (mut app, chip_text) = resumed_with_file("SECRET BODY OF THE FILE\n");
     assert_eq!(user_cells(&app), [format!("{chip_text}\nlook at this")]);
     let shown = screen(&mut app, 80, 20);
     assert!(!shown.contains("SECRET BODY"), "{shown}");
@@ -387,15 +394,7 @@ fn chips_over_a_requests_limits_send_nothing_and_stay() {
 
 #[test]
 fn an_edited_message_keeps_its_attachment_chips() {
-    let store = crate::store::Store::in_memory().unwrap();
-    let id = store.create("m", "look").unwrap();
-    let file = text_attachment("notes.md", "body\n");
-    let chip_text = chip(&file);
-    store
-        .append(id, &crate::attach::user_message("look at this", &[file]))
-        .unwrap();
-    let mut app = App::new(options_no_sidebar());
-    app.show_conversation(&store.load(id).unwrap(), &[]);
+    let (mut app, chip_text) = resumed_with_file("body\n");
     app.send_fork(0, "look again".into());
     assert_eq!(user_cells(&app), [format!("{chip_text}\nlook again")]);
 }

@@ -212,7 +212,12 @@ impl Moved {
 /// are written again.
 fn diff<'a>(screen: &Buffer, next: &'a Buffer, moved: Moved) -> Vec<(u16, u16, &'a Cell)> {
     let width = usize::from(next.area.width);
-    let blank = vec![Cell::EMPTY; width];
+    // What rows scrolled in are compared with (only a frame that scrolled has them).
+    let blank = if moved.shift == 0 {
+        Vec::new()
+    } else {
+        vec![Cell::EMPTY; width]
+    };
     let mut updates = Vec::new();
     if width == 0 || screen.area != next.area {
         return updates;
